@@ -1,0 +1,44 @@
+"""Scenario timelines: at the start of a week, events change parameters (DESIGN.md section 3.8).
+
+An event's ``set`` holds dotted keys, exactly as ``--set`` overrides. Applying one re-validates the
+whole scenario, then brings the running model in line: a firm that opens is introduced to a share of
+customers, staffing changes hire (untrained) or let people go, moved stores get new distances.
+The population itself (``market`` and ``customers``) is drawn once and is not changed by events.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from loyaltysim.scenario import apply_override
+from loyaltysim.schema import Scenario
+
+if TYPE_CHECKING:
+    from loyaltysim.model import LoyaltyModel
+
+
+def apply_events(model: LoyaltyModel, week: int) -> list[str]:
+    """Apply every event scheduled for ``week``; return their labels."""
+    fired = [e for e in model.spec.events if e.week == week]
+    for event in fired:
+        data = model.spec.model_dump(mode="json")
+        for key, value in event.set.items():
+            apply_override(data, key, value, label=f"event {event.label!r}")
+        _adopt(model, Scenario.model_validate(data))
+        model.fired_events.append((week, event.label or ", ".join(event.set)))
+    return [e.label for e in fired]
+
+
+def _adopt(model: LoyaltyModel, spec: Scenario) -> None:
+    """Switch the running model to ``spec``, introducing firms that just opened."""
+    model.spec = spec
+    for firm in model.firms:
+        old, new = firm.params, spec.firms[firm.key]
+        firm.params = new
+        if new.staffing != old.staffing:
+            model._staff(firm)
+        if new.open and not old.open:
+            model._introduce(firm.index, tick=model.week)
+        if new.process.base_failure_rate != old.process.base_failure_rate:
+            firm.failure_rate = new.process.base_failure_rate
+    model._update_distances()

@@ -1,0 +1,55 @@
+"""Create the customer population: homes, usage segments and per-customer sensitivities.
+
+Every value is a counter-based draw keyed by the customer's id, so the same seed gives the same
+people in every scenario (common random numbers) whatever the firms look like.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from loyaltysim import rng
+from loyaltysim.rng import SETUP_TICK, Stream
+from loyaltysim.schema import Customers, Distribution, Market
+
+#: Segment codes, in the order of ``Segments`` fields.
+SEGMENTS: tuple[str, ...] = ("regular", "heavy", "super")
+
+#: Per-customer traits drawn from the scenario's distributions (field names of ``Customers``).
+TRAITS: tuple[str, ...] = tuple(
+    name for name, info in Customers.model_fields.items() if info.annotation is Distribution
+)
+
+
+def trait_clip(name: str) -> tuple[float, float]:
+    """The (low, high) range a trait's draws are clipped to, from the schema."""
+    low, high = Customers.model_fields[name].json_schema_extra["clip"]
+    return float(low), float("inf") if high is None else float(high)
+
+
+def make_population(market: Market, customers: Customers, seed: int) -> dict[str, np.ndarray]:
+    """Draw every customer's fixed attributes.
+
+    Returns arrays of length ``market.customers``: ``x``, ``y`` (km), ``segment`` (index into
+    :data:`SEGMENTS`), ``need_rate`` (probability of a purchase occasion per week),
+    ``basket`` (dollars per purchase at price index 1) and one float64 array per trait.
+    """
+    n = market.customers
+    ids = np.arange(n, dtype=np.int64)
+    pop: dict[str, np.ndarray] = {
+        "x": rng.uniform(seed, Stream.POSITION, SETUP_TICK, ids, 0) * market.town_km,
+        "y": rng.uniform(seed, Stream.POSITION, SETUP_TICK, ids, 1) * market.town_km,
+    }
+    segments = [getattr(customers.segments, s) for s in SEGMENTS]
+    cut = np.cumsum([s.share for s in segments])
+    u = rng.uniform(seed, Stream.SEGMENT, SETUP_TICK, ids)
+    segment = np.minimum(np.searchsorted(cut, u, side="right"), len(SEGMENTS) - 1)
+    pop["segment"] = segment.astype(np.int8)
+    pop["need_rate"] = np.array([s.purchases_per_week for s in segments])[segment]
+    pop["basket"] = np.array([s.basket_dollars for s in segments])[segment]
+    for k, name in enumerate(TRAITS):
+        spec: Distribution = getattr(customers, name)
+        low, high = trait_clip(name)
+        z = rng.normal(seed, Stream.TRAIT, SETUP_TICK, ids, k)
+        pop[name] = np.clip(spec.mean + spec.sd * z, low, high)
+    return pop

@@ -1,0 +1,130 @@
+"""Counter-based random streams: every draw is a pure function of (seed, stream, tick, id, sub).
+
+Results therefore do not depend on agent order, thread count, engine or how a sweep is split, and two
+scenarios run with the same seed see the same customers and the same luck (common random numbers,
+as in Starsim/Covasim), so their difference is the culture, not noise.
+
+The generator is SplitMix64's finaliser: a 64-bit key is derived from (seed, stream, tick, sub), and
+the draw for agent ``id`` is ``mix(key + (id + 1) * GOLDEN)``. The numba engine uses the same
+arithmetic, so both engines draw identical numbers.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+MASK64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+_M1 = 0xBF58476D1CE4E5B9
+_M2 = 0x94D049BB133111EB
+_TO_UNIT = 2.0**-53
+
+#: Tick used for draws made while building the model (population, network).
+SETUP_TICK = -1
+
+
+class Stream(IntEnum):
+    """One stream per kind of decision; ``sub`` separates draws of the same kind (firm, tie...)."""
+
+    POSITION = 1
+    SEGMENT = 2
+    TRAIT = 3
+    NETWORK_NEAR = 4
+    NETWORK_FAR = 5
+    NETWORK_OFFSET = 6
+    NEED = 10
+    CHOICE = 11
+    SERVER = 12
+    FAILURE = 13
+    COST = 14
+    COMPLAIN = 15
+    LADDER = 16
+    PATIENCE = 17
+    SUPERVISOR = 18
+    WOM = 19
+    AWARE_OPEN = 20
+    AWARE_ADVERT = 21
+    SURVEY = 22
+    ADVOCACY = 23
+    QUIT = 30
+
+
+def mix64(x: int) -> int:
+    """SplitMix64 finaliser on a Python int (mod 2**64)."""
+    x &= MASK64
+    x = ((x ^ (x >> 30)) * _M1) & MASK64
+    x = ((x ^ (x >> 27)) * _M2) & MASK64
+    return x ^ (x >> 31)
+
+
+def stream_key(seed: int, stream: int, tick: int, sub: int = 0) -> int:
+    """The 64-bit key of one (seed, stream, tick, sub) stream."""
+    k = mix64(seed * GOLDEN + 0x632BE59BD9B4E019)
+    k = mix64(k + (stream + 1) * GOLDEN)
+    k = mix64(k + (tick + 2) * GOLDEN)
+    return mix64(k + (sub + 1) * GOLDEN)
+
+
+def _mix_array(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(_M1)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(_M2)
+    return x ^ (x >> np.uint64(31))
+
+
+def bits(seed: int, stream: int, tick: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
+    """Raw 64-bit draws for agents ``ids`` (uint64 array)."""
+    ids = np.asarray(ids, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = np.uint64(stream_key(seed, stream, tick, sub)) + (ids + np.uint64(1)) * np.uint64(GOLDEN)
+    return _mix_array(x)
+
+
+def uniform(seed: int, stream: int, tick: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
+    """Uniform draws in the open interval (0, 1), float64: safe to take logs of."""
+    return ((bits(seed, stream, tick, ids, sub) >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
+
+
+def normal(seed: int, stream: int, tick: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
+    """Standard normal draws (Box-Muller on sub-streams 2*sub and 2*sub+1)."""
+    u1 = uniform(seed, stream, tick, ids, 2 * sub)
+    u2 = uniform(seed, stream, tick, ids, 2 * sub + 1)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def gumbel(seed: int, stream: int, tick: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
+    """Standard Gumbel draws: the noise of a multinomial-logit choice."""
+    return -np.log(-np.log(uniform(seed, stream, tick, ids, sub)))
+
+
+class TickDraws:
+    """The draws of one tick for one population, computed on first use and cached.
+
+    Agents read ``draws.uniform(Stream.NEED)[row]``: the value is still a pure function of
+    (seed, stream, tick, id, sub); computing it for the whole population at once is only faster.
+    """
+
+    def __init__(self, seed: int, tick: int, ids: np.ndarray):
+        self.seed, self.tick, self.ids = seed, tick, ids
+        self._cache: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def _get(self, kind: str, stream: int, sub: int) -> np.ndarray:
+        key = (kind, int(stream), sub)
+        if key not in self._cache:
+            fn = {"uniform": uniform, "normal": normal, "gumbel": gumbel}[kind]
+            self._cache[key] = fn(self.seed, stream, self.tick, self.ids, sub)
+        return self._cache[key]
+
+    def uniform(self, stream: int, sub: int = 0) -> np.ndarray:
+        """Uniform (0, 1) draws for every agent of the population."""
+        return self._get("uniform", stream, sub)
+
+    def normal(self, stream: int, sub: int = 0) -> np.ndarray:
+        """Standard normal draws for every agent of the population."""
+        return self._get("normal", stream, sub)
+
+    def gumbel(self, stream: int, sub: int = 0) -> np.ndarray:
+        """Standard Gumbel draws for every agent of the population."""
+        return self._get("gumbel", stream, sub)

@@ -1,0 +1,42 @@
+"""Run a scenario to the end and return its tidy results: the entry point of the CLI and UI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from loyaltysim.model import LoyaltyModel
+from loyaltysim.scenario import Scenario, load_scenario
+
+
+@dataclass
+class SimulationResult:
+    """What one run produced."""
+
+    scenario: Scenario  # the validated scenario actually run (overrides applied)
+    firm_weekly: pd.DataFrame  # tidy: week, firm, every FIRM_METRICS column
+    events: list[tuple[int, str]]  # (week, label) of events that fired
+
+
+def simulate(scenario: str | os.PathLike[str] | Scenario, *,
+             overrides: Mapping[str, Any] | None = None, weeks: int | None = None,
+             customers: int | None = None, seed: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+    """Load ``scenario`` (name, path or Scenario), apply overrides, run it to the end.
+
+    ``weeks``, ``customers`` and ``seed`` are shortcuts for the ``market.*`` overrides.
+    ``progress(done_weeks, total_weeks)`` is called after every week.
+    """
+    extra = dict(overrides or {})
+    for key, value in (("weeks", weeks), ("customers", customers), ("seed", seed)):
+        if value is not None:
+            extra[f"market.{key}"] = value
+    spec = load_scenario(scenario, extra)
+    model = LoyaltyModel(spec)
+    model.run(progress=progress)
+    return SimulationResult(scenario=model.spec, firm_weekly=model.firm_weekly(),
+                            events=list(model.fired_events))
