@@ -37,8 +37,8 @@ __all__ = [
     "parse_override",
     "scenario_from_toml",
     "scenario_to_toml",
-    "shipped_scenarios",
     "scenarios_dir",
+    "shipped_scenarios",
 ]
 
 

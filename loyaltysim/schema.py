@@ -30,9 +30,27 @@ def param(default: Any, unit: str, description: str, **constraints: Any) -> Any:
 
 
 class StrictModel(BaseModel):
-    """Base for every schema section: unknown keys are errors, assignments are validated."""
+    """Base for every schema section: unknown keys are errors, assignments are validated.
+
+    A table given in part keeps the field's own defaults for the keys it leaves out: setting only
+    ``customers.habit.mean`` keeps the default spread of habit, not the bare class default.
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_field_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        for name, info in cls.model_fields.items():
+            given = filled.get(name)
+            if isinstance(given, dict):
+                default = info.get_default(call_default_factory=True)
+                if isinstance(default, BaseModel):
+                    filled[name] = {**default.model_dump(), **given}
+        return filled
 
 
 class Distribution(StrictModel):
