@@ -1,0 +1,473 @@
+"""Summaries of simulation runs and the scenario-comparison report (HTML and Markdown).
+
+Everything a report says is computed from the runs' data: the summary table, the event timeline and
+the plain-language reading. Nothing about a particular scenario is written in here.
+
+Windows used throughout (weeks are ticks, numbered from 1):
+
+* **last** :data:`LAST_WEEKS` weeks of the run: "where the run ended up";
+* **before** an event at week *e*: weeks ``e - EVENT_WINDOW .. e - 1`` (the event takes effect at
+  the start of week *e*); **after**: weeks ``e .. e + EVENT_WINDOW - 1``;
+* **kept** share of the customer base ``h`` weeks after the event: the customer base in week
+  ``e + h - 1`` divided by the mean customer base over the *before* window, with ``h`` =
+  :data:`KEPT_HORIZON` or fewer if the run ends sooner.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
+from loyaltysim.schema import Scenario
+
+__all__ = [
+    "EVENT_WINDOW",
+    "KEPT_HORIZON",
+    "LAST_WEEKS",
+    "ComparisonRow",
+    "FirmSummary",
+    "RunLike",
+    "comparison_rows",
+    "first_event",
+    "format_value",
+    "kept_share",
+    "reading",
+    "summarise_firm",
+    "write_report",
+]
+
+#: Weeks at the end of a run averaged for the headline summary.
+LAST_WEEKS = 13
+#: Weeks before and after an event averaged for before/after figures.
+EVENT_WINDOW = 13
+#: Weeks after an event over which the share of the customer base kept is measured.
+KEPT_HORIZON = 26
+
+
+class RunLike(Protocol):
+    """What the summaries need from a run (``loyaltysim.simulate.SimulationResult`` fits)."""
+
+    scenario: Scenario
+    firm_weekly: pd.DataFrame
+    events: list[tuple[int, str]]
+
+
+# --------------------------------------------------------------------------------------------------
+# Numbers
+
+
+def format_value(metric: str, value: float | None) -> str:
+    """Format one metric value for tables and prose, following its unit in ``FIRM_METRICS``.
+
+    Shares (unit "share ...") become percentages with one decimal ("81.3%"), dollars get a "$" and
+    no decimals ("$1,234"), 0-1 scores (engagement, attachment...), probabilities and ratios three
+    decimals ("0.512"), everything else (customers, points, counts per week) one decimal with
+    thousands separators. Missing values (NaN, None: e.g. a firm that was closed) print as "n/a".
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    unit = FIRM_METRICS[metric].unit if metric in FIRM_METRICS else ""
+    if unit.startswith("share"):
+        return f"{100 * value:.1f}%"
+    if unit.startswith("dollars"):
+        sign = "-" if value < 0 else ""
+        return f"{sign}${abs(value):,.0f}"
+    if "0-1" in unit or unit.startswith(("probability", "ratio")):
+        return f"{value:.3f}"
+    return f"{value:,.1f}"
+
+
+def _firm_frame(firm_weekly: pd.DataFrame, firm: str) -> pd.DataFrame:
+    return firm_weekly[firm_weekly["firm"] == firm].sort_values("week")
+
+
+def window_mean(firm_weekly: pd.DataFrame, firm: str, metric: str, first: int,
+                last: int) -> float:
+    """Mean of ``metric`` for ``firm`` over weeks ``first..last`` inclusive (NaN if no data)."""
+    frame = _firm_frame(firm_weekly, firm)
+    values = frame.loc[(frame["week"] >= first) & (frame["week"] <= last), metric]
+    return float(values.mean()) if values.notna().any() else math.nan
+
+
+def first_event(events: Iterable[tuple[int, str]], weeks: int) -> tuple[int, str] | None:
+    """The first event that fired with at least one week before it and one after (week 2..weeks).
+
+    Events at week 0 or 1 set up the starting state; they have no "before" to compare with.
+    """
+    fired = sorted((int(w), str(label)) for w, label in events if 2 <= int(w) <= weeks)
+    return fired[0] if fired else None
+
+
+def kept_share(firm_weekly: pd.DataFrame, firm: str, event_week: int,
+               horizon: int = KEPT_HORIZON) -> tuple[float, int, float, float]:
+    """Share of ``firm``'s customer base kept after the event of week ``event_week``.
+
+    Returns ``(kept, weeks, before, after)``: ``before`` is the mean customer base (customers) over
+    the :data:`EVENT_WINDOW` weeks before the event, ``after`` the customer base in week
+    ``event_week + weeks - 1`` with ``weeks = min(horizon, weeks left in the run)``, and ``kept =
+    after / before`` (share 0-1; NaN when ``before`` is zero or missing).
+    """
+    last_week = int(firm_weekly["week"].max())
+    weeks = max(1, min(horizon, last_week - event_week + 1))
+    before = window_mean(firm_weekly, firm, "customer_base", max(1, event_week - EVENT_WINDOW),
+                         event_week - 1)
+    after = window_mean(firm_weekly, firm, "customer_base", event_week + weeks - 1,
+                        event_week + weeks - 1)
+    kept = after / before if before and not math.isnan(before) else math.nan
+    return kept, weeks, before, after
+
+
+@dataclass(frozen=True)
+class FirmSummary:
+    """Headline metrics of one firm in one run.
+
+    ``last``: mean over the last :data:`LAST_WEEKS` weeks; ``before``/``after``: means over the
+    :data:`EVENT_WINDOW` weeks either side of ``event`` (None if no event fired). Units are those of
+    :data:`loyaltysim.metrics.FIRM_METRICS`.
+    """
+
+    firm: str
+    label: str
+    last: dict[str, float]
+    event: tuple[int, str] | None = None
+    before: dict[str, float] | None = None
+    after: dict[str, float] | None = None
+
+
+def summarise_firm(run: RunLike, firm: str,
+                   metrics: Sequence[str] = HEADLINE_METRICS) -> FirmSummary:
+    """Summarise ``firm`` in ``run``: headline metrics at the end and around the first event."""
+    df = run.firm_weekly
+    last_week = int(df["week"].max())
+    start = max(1, last_week - LAST_WEEKS + 1)
+    last = {m: window_mean(df, firm, m, start, last_week) for m in metrics}
+    event = first_event(run.events, last_week)
+    before = after = None
+    if event is not None:
+        week = event[0]
+        before = {m: window_mean(df, firm, m, max(1, week - EVENT_WINDOW), week - 1)
+                  for m in metrics}
+        after = {m: window_mean(df, firm, m, week, week + EVENT_WINDOW - 1) for m in metrics}
+    label = run.scenario.firms[firm].label or firm
+    return FirmSummary(firm, label, last, event, before, after)
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One row of the comparison table: a label, a unit and one value per scenario."""
+
+    label: str
+    unit: str
+    metric: str | None
+    values: list[float]
+
+    def formatted(self) -> list[str]:
+        """The values as display strings (units from the metric, or a percentage for shares)."""
+        if self.metric is None:
+            return [format_value("retention_base", v) for v in self.values]
+        return [format_value(self.metric, v) for v in self.values]
+
+
+def run_title(run: RunLike) -> str:
+    """Display title of a run in comparisons: "scenario (focus firm label)"."""
+    sc = run.scenario
+    focus = sc.focus_firm
+    return f"{sc.name} ({sc.firms[focus].label or focus})"
+
+
+def comparison_rows(runs: Sequence[RunLike]) -> list[ComparisonRow]:
+    """The side-by-side summary of each run's focus firm.
+
+    Headline metrics averaged over the last :data:`LAST_WEEKS` weeks, then the customer base
+    before the first event and the share of it kept after (NaN where a run had no event).
+    """
+    summaries = [summarise_firm(run, run.scenario.focus_firm) for run in runs]
+    rows = [ComparisonRow(f"{m} (last {LAST_WEEKS} wk)", FIRM_METRICS[m].unit, m,
+                          [s.last[m] for s in summaries]) for m in HEADLINE_METRICS]
+    kept = []
+    before = []
+    for run in runs:
+        event = first_event(run.events, int(run.firm_weekly["week"].max()))
+        if event is None:
+            kept.append(math.nan)
+            before.append(math.nan)
+            continue
+        share, _, base_before, _ = kept_share(run.firm_weekly, run.scenario.focus_firm, event[0])
+        kept.append(share)
+        before.append(base_before)
+    rows.append(ComparisonRow(f"customer_base ({EVENT_WINDOW} wk before first event)",
+                              "customers", "customer_base", before))
+    rows.append(ComparisonRow(f"customer base kept {KEPT_HORIZON} wk after first event",
+                              "share 0-1", None, kept))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Plain-language reading
+
+
+def _who(run: RunLike) -> str:
+    sc = run.scenario
+    return f"{sc.firms[sc.focus_firm].label or sc.focus_firm} ({sc.name})"
+
+
+def _event_sentences(runs: Sequence[RunLike]) -> list[str]:
+    """One sentence per distinct first event: how much of its base each affected firm kept."""
+    groups: dict[tuple[int, str], list[RunLike]] = {}
+    for run in runs:
+        event = first_event(run.events, int(run.firm_weekly["week"].max()))
+        if event is not None:
+            groups.setdefault(event, []).append(run)
+    sentences = []
+    for (week, label), members in groups.items():
+        parts = []
+        for run in members:
+            share, weeks, before, after = kept_share(run.firm_weekly, run.scenario.focus_firm,
+                                                     week)
+            parts.append(f"{_who(run)} kept {format_value('retention_base', share)} of its "
+                         f"customer base ({before:,.0f} → {after:,.0f} customers) in the {weeks} "
+                         "weeks after it")
+        sentences.append(f"First event, “{label}” (week {week}): " + "; ".join(parts) + ".")
+    if not groups:
+        sentences.append("No timed event fired within the runs, so there is no before/after "
+                         "comparison; the figures below show the steady state.")
+    return sentences
+
+
+def _composition_sentence(runs: Sequence[RunLike]) -> str:
+    """Retention vs loyalty at the end of each run: retained share and truly loyal share."""
+    parts = []
+    for run in runs:
+        s = summarise_firm(run, run.scenario.focus_firm,
+                           ("retention_base", "true_loyal", "spurious_loyal", "customer_base"))
+        base = s.last["customer_base"]
+        true = s.last["true_loyal"] / base if base else math.nan
+        spurious = s.last["spurious_loyal"] / base if base else math.nan
+        retained = format_value("retention_base", s.last["retention_base"])
+        true_text = format_value("retention_base", true)
+        spurious_text = format_value("retention_base", spurious)
+        parts.append(f"{_who(run)} retained {retained} of its base quarter on quarter; "
+                     f"{true_text} of the base was truly loyal and {spurious_text} merely "
+                     "retained (spuriously loyal)")
+    return f"Over the last {LAST_WEEKS} weeks: " + "; ".join(parts) + "."
+
+
+def _ranking_sentence(runs: Sequence[RunLike], metric: str, noun: str) -> str | None:
+    """Which run ranks highest and lowest on ``metric`` over the last weeks."""
+    if len(runs) < 2:
+        return None
+    values = [(summarise_firm(run, run.scenario.focus_firm, (metric,)).last[metric], run)
+              for run in runs]
+    values = [(v, run) for v, run in values if not math.isnan(v)]
+    if len(values) < 2:
+        return None
+    values.sort(key=lambda item: item[0], reverse=True)
+    (hi, hi_run), (lo, lo_run) = values[0], values[-1]
+    if format_value(metric, hi) == format_value(metric, lo):
+        return (f"{noun.capitalize()} was the same in every scenario: {format_value(metric, hi)} "
+                f"(mean over the last {LAST_WEEKS} weeks).")
+    return (f"Highest {noun}: {_who(hi_run)} at {format_value(metric, hi)}; lowest: "
+            f"{_who(lo_run)} at {format_value(metric, lo)} (means over the last {LAST_WEEKS} "
+            "weeks).")
+
+
+def _nps_noise_sentence(runs: Sequence[RunLike]) -> str | None:
+    """Whether the NPS gap between the top two runs exceeds twice its sampling error."""
+    if len(runs) < 2:
+        return None
+    stats = []
+    for run in runs:
+        s = summarise_firm(run, run.scenario.focus_firm, ("nps", "nps_se"))
+        # Standard error of a mean of LAST_WEEKS independent weekly samples.
+        stats.append((s.last["nps"], s.last["nps_se"] / math.sqrt(LAST_WEEKS), run))
+    stats = [x for x in stats if not math.isnan(x[0]) and not math.isnan(x[1])]
+    if len(stats) < 2:
+        return None
+    stats.sort(key=lambda item: item[0], reverse=True)
+    (a, se_a, run_a), (b, se_b, run_b) = stats[0], stats[1]
+    gap, se = a - b, math.hypot(se_a, se_b)
+    verdict = "more than" if gap > 2 * se else "within"
+    return (f"The NPS gap between {_who(run_a)} and {_who(run_b)} is {gap:.1f} points, "
+            f"{verdict} twice its sampling error ({2 * se:.1f} points): the surveyed NPS "
+            + ("does" if gap > 2 * se else "does not") + " separate them.")
+
+
+def reading(runs: Sequence[RunLike]) -> list[str]:
+    """A short plain-language reading of the comparison, every number computed from the runs."""
+    sentences = _event_sentences(runs)
+    sentences.append(_composition_sentence(runs))
+    for sentence in (_ranking_sentence(runs, "loyalty_rate", "loyalty rate"),
+                     _ranking_sentence(runs, "profit", "weekly profit"),
+                     _nps_noise_sentence(runs)):
+        if sentence:
+            sentences.append(sentence)
+    return sentences
+
+
+# --------------------------------------------------------------------------------------------------
+# Report files
+
+
+def event_timeline(runs: Sequence[RunLike]) -> list[tuple[int, str, str]]:
+    """Every event that fired, as ``(week, scenario name, label)``, sorted by week."""
+    rows = [(int(w), run.scenario.name, str(label)) for run in runs for w, label in run.events]
+    return sorted(rows)
+
+
+def _settings(runs: Sequence[RunLike]) -> str:
+    markets = [run.scenario.market for run in runs]
+    seeds = sorted({m.seed for m in markets})
+    weeks = sorted({m.weeks for m in markets})
+    customers = sorted({m.customers for m in markets})
+    return (f"seed {', '.join(map(str, seeds))} (common random numbers), "
+            f"{', '.join(map(str, weeks))} weeks, {', '.join(f'{c:,}' for c in customers)} "
+            "customers")
+
+
+def _html_table(header: Sequence[str], rows: Iterable[Sequence[Any]], cls: str = "") -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:1em 0;font-size:0.92em}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+td.num,table.summary td+td{text-align:right;font-variant-numeric:tabular-nums}
+thead th{background:#f3f3f3}
+figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:0.9em;color:#555}
+.reading li{margin:0.4em 0}
+"""
+
+
+@dataclass(frozen=True)
+class _Content:
+    """Everything both report formats show, computed once."""
+
+    title: str
+    settings: str
+    scenarios: list[tuple[str, str, str, str]]
+    summary_header: list[str]
+    summary_rows: list[list[str]]
+    timeline: list[tuple[int, str, str]]
+    reading: list[str]
+    definitions: list[tuple[str, str, str]]
+
+
+def _content(runs: Sequence[RunLike]) -> _Content:
+    names = [run.scenario.name for run in runs]
+    rows = comparison_rows(runs)
+    return _Content(
+        title="loyaltysim comparison: " + " vs ".join(names),
+        settings=_settings(runs),
+        scenarios=[(run.scenario.name, run.scenario.focus_firm,
+                    run.scenario.firms[run.scenario.focus_firm].label or run.scenario.focus_firm,
+                    run.scenario.description) for run in runs],
+        summary_header=["metric", "unit", *(run_title(run) for run in runs)],
+        summary_rows=[[row.label, row.unit, *row.formatted()] for row in rows],
+        timeline=event_timeline(runs),
+        reading=reading(runs),
+        definitions=[(m, FIRM_METRICS[m].unit, FIRM_METRICS[m].definition)
+                     for m in HEADLINE_METRICS],
+    )
+
+
+def _render_html(content: _Content, images: Mapping[str, tuple[str, bytes]]) -> str:
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(content.title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{esc(content.title)}</h1>",
+        f"<p>Settings: {esc(content.settings)}. Generated "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>",
+        "<h2>Reading</h2>",
+        '<ul class="reading">' + "".join(f"<li>{esc(s)}</li>" for s in content.reading) + "</ul>",
+        "<h2>Scenarios</h2>",
+        _html_table(["scenario", "focus firm", "label", "description"], content.scenarios),
+        "<h2>Summary</h2>",
+        f"<p>Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless stated."
+        "</p>",
+        _html_table(content.summary_header, content.summary_rows, cls="summary"),
+        "<h2>Event timeline</h2>",
+        _html_table(["week", "scenario", "event"], content.timeline)
+        if content.timeline else "<p>No events fired.</p>",
+        "<h2>Figures</h2>",
+    ]
+    for name, (caption, png) in images.items():
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f'<figure id="{esc(name)}"><img alt="{esc(caption)}" '
+                     f'src="data:image/png;base64,{data}"><figcaption>{esc(caption)}'
+                     "</figcaption></figure>")
+    parts += ["<h2>Metric definitions</h2>",
+              _html_table(["metric", "unit", "definition"], content.definitions),
+              "</body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+def _render_markdown(content: _Content, images: Mapping[str, tuple[str, str]]) -> str:
+    parts = [f"# {content.title}", "", f"Settings: {content.settings}.", "", "## Reading", ""]
+    parts += [f"- {s}" for s in content.reading]
+    parts += ["", "## Scenarios", "",
+              _md_table(["scenario", "focus firm", "label", "description"], content.scenarios),
+              "", "## Summary", "",
+              f"Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless "
+              "stated.", "", _md_table(content.summary_header, content.summary_rows), "",
+              "## Event timeline", ""]
+    parts.append(_md_table(["week", "scenario", "event"], content.timeline)
+                 if content.timeline else "No events fired.")
+    parts += ["", "## Figures", ""]
+    for caption, filename in images.values():
+        parts += [f"![{caption}]({filename})", "", f"*{caption}*", ""]
+    parts += ["## Metric definitions", "",
+              _md_table(["metric", "unit", "definition"], content.definitions), ""]
+    return "\n".join(parts)
+
+
+def write_report(runs: Sequence[RunLike], out_dir: str | Path,
+                 images: Mapping[str, tuple[str, bytes]] | None = None) -> tuple[Path, Path]:
+    """Write ``report.html`` (self-contained: PNGs embedded as base64) and ``report.md``
+    (referencing PNG files written next to it) comparing the focus firms of ``runs``.
+
+    ``images`` maps a file stem to ``(caption, PNG bytes)``; by default the comparison figures of
+    :func:`loyaltysim.plots.comparison_figures` are drawn. Returns the HTML and Markdown paths.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if images is None:
+        from loyaltysim import plots  # matplotlib is only imported when figures are drawn
+
+        images = plots.render_png(plots.comparison_figures(runs))
+    content = _content(runs)
+    md_images: dict[str, tuple[str, str]] = {}
+    for name, (caption, data) in images.items():
+        (out / f"{name}.png").write_bytes(data)
+        md_images[name] = (caption, f"{name}.png")
+    html_path, md_path = out / "report.html", out / "report.md"
+    html_path.write_text(_render_html(content, images), encoding="utf-8")
+    md_path.write_text(_render_markdown(content, md_images), encoding="utf-8")
+    return html_path, md_path
