@@ -21,10 +21,12 @@ def advocacy_scores(attachment: np.ndarray, satisfaction: np.ndarray,
                     noise: np.ndarray) -> np.ndarray:
     """Answers 0-10 to "would you recommend us?": attachment weighs most (Dick & Basu; East et al.).
 
-    score = round(11 x (0.65 attachment + 0.35 satisfaction) - 0.5 + noise), clipped to 0-10,
-    where noise is standard normal (the same customer answers a little differently each week).
+    score = round(5 + 5 x (0.6 attachment + 0.4 satisfaction) + noise), clipped to 0-10, where noise
+    is standard normal (the same customer answers a little differently each week). An indifferent,
+    merely satisfied customer answers about 6-7 (a passive or mild detractor); only the attached
+    reach 9-10.
     """
-    raw = 11.0 * (0.65 * attachment + 0.35 * satisfaction) - 0.5 + noise
+    raw = 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction) + noise
     return np.clip(np.rint(raw), 0, 10)
 
 

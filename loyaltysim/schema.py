@@ -279,7 +279,7 @@ class Staffing(StrictModel):
     capacity: float = param(150.0, "visits per employee per week", "Visits one frontline "
                             "employee serves well; above it the store is overloaded [E].",
                             ge=1, le=100_000)
-    wage_per_week: float = param(600.0, "dollars per employee per week", "Wage cost.",
+    wage_per_week: float = param(500.0, "dollars per employee per week", "Wage cost.",
                                  ge=0, le=100_000)
     training_cost: float = param(60.0, "dollars per employee per week at training 1",
                                  "Cost of the training programme.", ge=0, le=100_000)
@@ -319,7 +319,7 @@ class Firm(StrictModel):
                                ge=0.2, le=5)
     deals: float = param(0.2, "share 0-1", "Intensity of specials and deals [A].", ge=0, le=1)
     selection: float = param(0.5, "share 0-1", "Breadth of the assortment.", ge=0, le=1)
-    gross_margin: float = param(0.3, "share of revenue", "Margin on sales before staff and "
+    gross_margin: float = param(0.35, "share of revenue", "Margin on sales before staff and "
                                 "service costs.", ge=0, le=1)
     known_share: float = param(1.0, "share 0-1", "Share of customers who know the store when "
                                "the run starts or when it opens.", ge=0, le=1)
