@@ -26,7 +26,7 @@ from loyaltysim import rng
 from loyaltysim.agents import Customer, Employee, Manager
 from loyaltysim.events import apply_events
 from loyaltysim.measure import measure_week
-from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS
+from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
 from loyaltysim.network import build_network
 from loyaltysim.population import make_population
 from loyaltysim.rng import Stream, TickDraws
@@ -45,6 +45,11 @@ def staff_counts(firm: Firm, customers: int) -> tuple[int, int]:
     return frontline, supervisors
 
 
+def _focus_reporter(name: str):
+    """Model reporter: this week's value of a headline metric for the scenario's focus firm."""
+    return lambda model: model.focus_metrics.get(name)
+
+
 class LoyaltyModel(mesa.Model):
     """Customers, employees and managers of competing stores under culture parameters.
 
@@ -57,6 +62,8 @@ class LoyaltyModel(mesa.Model):
             drive the model.
 
     ``model.spec`` is the validated loyaltysim scenario (``model.scenario`` is Mesa's own).
+    The DataCollector holds the tidy per-firm table (``firm_weekly()``) and, as model reporters,
+    the headline metrics of the focus firm (``focus_<metric>``), which ``mesa.batch_run`` collects.
     Customer state is in ``model.state`` (arrays); ``Customer`` agents are views onto its rows.
     """
 
@@ -102,7 +109,10 @@ class LoyaltyModel(mesa.Model):
         for row in range(self.n_customers):
             Customer(self, row)
         self.fired_events: list[tuple[int, str]] = []
-        self.datacollector = mesa.DataCollector(tables={"firm_weekly": list(FIRM_WEEKLY_COLUMNS)})
+        self.focus_metrics: dict[str, Any] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={f"focus_{name}": _focus_reporter(name) for name in HEADLINE_METRICS},
+            tables={"firm_weekly": list(FIRM_WEEKLY_COLUMNS)})
         self.running = True
 
     # -- set-up helpers ----------------------------------------------------------------------
@@ -181,6 +191,9 @@ class LoyaltyModel(mesa.Model):
         row = measure_week(self, previous)
         for record in row:
             self.datacollector.add_table_row("firm_weekly", record)
+            if record["firm"] == self.spec.focus_firm:
+                self.focus_metrics = record
+        self.datacollector.collect(self)
         if week >= self.spec.market.weeks:
             self.running = False
 

@@ -97,3 +97,20 @@ def test_streams_are_uniform_and_independent():
     assert abs(np.corrcoef(a, b)[0, 1]) < 0.01 and abs(np.corrcoef(a, c)[0, 1]) < 0.01
     z = rng.normal(1, rng.Stream.TRAIT, 0, ids)
     assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01
+
+
+def test_mesa_batch_run_drives_the_model_with_keyword_overrides():
+    import mesa
+
+    rows = mesa.batch_run(
+        LoyaltyModel,
+        parameters={"scenario": "corner_pharmacy", "market__customers": 120,
+                    "firms__pharmacy__culture__empowerment__frontline": [0.0, 500.0]},
+        rng=[5], max_steps=30, number_processes=1, display_progress=False,
+        data_collection_period=-1)
+    assert len(rows) == 2
+    by_limit = {row["firms__pharmacy__culture__empowerment__frontline"]: row for row in rows}
+    assert set(by_limit) == {0.0, 500.0}
+    assert all(row["Step"] == 30 for row in rows)
+    assert 0 <= by_limit[0.0]["focus_loyalty_rate"] <= 1
+    assert by_limit[0.0]["focus_customer_base"] > 0
