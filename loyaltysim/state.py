@@ -8,7 +8,6 @@ no customer ever sees another's half-updated state.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -124,7 +123,3 @@ class FirmState:
     def label(self) -> str:
         """Display name."""
         return self.params.label or self.key
-
-    def snapshot(self) -> FirmState:
-        """A copy for reading while the live record is updated."""
-        return copy.copy(self)
