@@ -159,6 +159,25 @@ def _plot_nps(ax: Axes, nps: pd.Series, se: pd.Series, color: str, label: str) -
 # One run
 
 
+def _stacked_panels(firm_weekly: pd.DataFrame, labels: Mapping[str, str] | None,
+                    stack: Sequence[tuple[str, str, str]], ylabel: str) -> tuple[Figure, np.ndarray]:
+    """One panel per firm (two columns), each a stacked area of the ``(metric, label, colour)``
+    series in ``stack``; unused panels are hidden."""
+    labels = labels or {}
+    firms = _firms(firm_weekly, labels)
+    cols = min(2, len(firms))
+    fig, axes = _new_figure(-(-len(firms) // cols), cols)
+    for ax, firm in zip(axes.flat, firms, strict=False):
+        parts = [_series(firm_weekly, firm, key).fillna(0.0) for key, _, _ in stack]
+        ax.stackplot(parts[0].index, *parts, labels=[label for _, label, _ in stack],
+                     colors=[color for _, _, color in stack], alpha=0.9)
+        ax.set_title(labels.get(firm, firm))
+        ax.set_ylabel(ylabel)
+    for ax in axes.flat[len(firms):]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def dick_basu_figure(firm_weekly: pd.DataFrame, events: Events = (),
                      labels: Mapping[str, str] | None = None) -> Figure:
     """Dick & Basu loyalty cells of each firm's customer base over time (stacked, customers).
@@ -167,19 +186,7 @@ def dick_basu_figure(firm_weekly: pd.DataFrame, events: Events = (),
     (retained by convenience, orange) or truly loyal (attached, green); the split decides who
     leaves when a competitor opens. One panel per firm; the stack sums to the customer base.
     """
-    labels = labels or {}
-    firms = _firms(firm_weekly, labels)
-    cols = min(2, len(firms))
-    rows = -(-len(firms) // cols)
-    fig, axes = _new_figure(rows, cols)
-    for ax, firm in zip(axes.flat, firms, strict=False):
-        cells = [_series(firm_weekly, firm, key).fillna(0.0) for key, _, _ in DICK_BASU]
-        ax.stackplot(cells[0].index, *cells, labels=[label for _, label, _ in DICK_BASU],
-                     colors=[color for _, _, color in DICK_BASU], alpha=0.9)
-        ax.set_title(labels.get(firm, firm))
-        ax.set_ylabel("customers")
-    for ax in axes.flat[len(firms):]:
-        ax.set_visible(False)
+    fig, axes = _stacked_panels(firm_weekly, labels, DICK_BASU, "customers")
     axes.flat[0].legend(loc="lower left", fontsize=7)
     return _finish(fig, axes, "Customer base by Dick & Basu loyalty cell", events)
 
@@ -237,21 +244,10 @@ def complaints_figure(firm_weekly: pd.DataFrame, events: Events = (),
     climb the chain or die unresolved. The dashed line counts failures nobody complained about (the
     silent dissatisfied). One panel per firm; units are complaints (or failures) per week.
     """
-    labels = labels or {}
-    firms = _firms(firm_weekly, labels)
-    cols = min(2, len(firms))
-    rows = -(-len(firms) // cols)
-    fig, axes = _new_figure(rows, cols)
-    for ax, firm in zip(axes.flat, firms, strict=False):
-        parts = [_series(firm_weekly, firm, key).fillna(0.0) for key, _, _ in COMPLAINT_OUTCOMES]
-        ax.stackplot(parts[0].index, *parts, labels=[label for _, label, _ in COMPLAINT_OUTCOMES],
-                     colors=[color for _, _, color in COMPLAINT_OUTCOMES], alpha=0.9)
+    fig, axes = _stacked_panels(firm_weekly, labels, COMPLAINT_OUTCOMES, "per week")
+    for ax, firm in zip(axes.flat, _firms(firm_weekly, labels or {}), strict=False):
         ax.plot(*_xy(firm_weekly, firm, "silent_failures"), color="0.2", linestyle="--",
                 linewidth=1.0, label="silent failures (no complaint)")
-        ax.set_title(labels.get(firm, firm))
-        ax.set_ylabel("per week")
-    for ax in axes.flat[len(firms):]:
-        ax.set_visible(False)
     axes.flat[0].legend(loc="upper left", fontsize=7)
     return _finish(fig, axes, "Complaints by outcome", events)
 

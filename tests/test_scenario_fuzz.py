@@ -177,26 +177,26 @@ def folder(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-@SETTINGS
-@given(case=mutated_files())
-def test_mutated_files_load_or_explain(case, folder):
+def _load_file_and_upload(case: tuple[str, str], folder: Path) -> None:
+    """Loading the text as a file and as an upload gives a Scenario or a clear ScenarioError."""
     name, text = case
     path = _write(folder, name, text)
     scenario = _check_outcome(str(path), lambda: load_scenario(path))
     if scenario is not None:
         _check_round_trip(scenario, folder)
     _check_outcome("upload.toml", lambda: scenario_from_toml(text, label="upload.toml"))
+
+
+@SETTINGS
+@given(case=mutated_files())
+def test_mutated_files_load_or_explain(case, folder):
+    _load_file_and_upload(case, folder)
 
 
 @SETTINGS
 @given(case=damaged_text())
 def test_damaged_text_loads_or_explains(case, folder):
-    name, text = case
-    path = _write(folder, name, text)
-    scenario = _check_outcome(str(path), lambda: load_scenario(path))
-    if scenario is not None:
-        _check_round_trip(scenario, folder)
-    _check_outcome("upload.toml", lambda: scenario_from_toml(text, label="upload.toml"))
+    _load_file_and_upload(case, folder)
 
 
 @settings(max_examples=20, deadline=None,
