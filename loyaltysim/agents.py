@@ -20,24 +20,26 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from loyaltysim.formulas import (
+    attachment_change,
+    encounter_values,
+    engagement_target,
+    failure_probability,
+    next_engagement,
+    next_skill,
+    outcome_value,
+    quit_probability,
+    willing_to_resolve,
+)
 from loyaltysim.rng import Stream
 from loyaltysim.state import ESCALATED, NO_PURCHASE, OK, ON_SPOT, SILENT, UNRESOLVED
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
-    from loyaltysim.state import FirmState
+    from loyaltysim.state import FirmState, StaffArrays
 
 #: Roles in the complaint ladder, bottom to top [C].
 LADDER = ("frontline", "supervisor", "manager")
-
-
-def willing_to_resolve(trust: float, engagement: float) -> float:
-    """Probability that a staff member who may fix a problem does so rather than passing it on.
-
-    In a culture of fear staff treat complaining customers as suspects [D]; disengaged staff do not
-    bother [A]. ``0.2 + 0.8 * trust`` scaled by ``0.5 + 0.5 * engagement`` (both 0-1).
-    """
-    return (0.2 + 0.8 * trust) * (0.5 + 0.5 * engagement)
 
 
 class Customer(mesa.Agent):
@@ -96,41 +98,47 @@ class Customer(mesa.Agent):
         """
         m, i = self.model, self.row
         pop, draws = m.population, m.customer_draws
-        if draws.uniform(Stream.NEED)[i] >= pop["need_rate"][i]:
+        if draws.uniform(Stream.NEED)[i] >= m.segment_need[pop["segment"][i]]:
             return
-        last = m.state.last_firm[i]
+        last = int(m.state.last_firm[i])
+        habit = float(pop["habit"][i])
         best, best_u = NO_PURCHASE, -math.inf
         for f in m.open_firms:
             if not m.state.aware[i, f]:
                 continue
             u = m.convenience_utility(i, f)
-            u += pop["emotion_weight"][i] * m.state.attachment[i, f]
-            u += pop["habit"][i] * (last == f)
-            u += draws.gumbel(Stream.CHOICE, f)[i]
+            u += float(pop["emotion_weight"][i]) * float(m.state.attachment[i, f])
+            u += habit * (last == f)
+            u += float(draws.gumbel(Stream.CHOICE, f)[i])
             if u > best_u:
                 best, best_u = f, u
         if m.spec.market.outside_option:
             outside = m.n_firms
-            u = m.spec.market.outside_utility + pop["habit"][i] * (last == outside)
-            u += draws.gumbel(Stream.CHOICE, outside)[i]
+            u = m.spec.market.outside_utility + habit * (last == outside)
+            u += float(draws.gumbel(Stream.CHOICE, outside)[i])
             if u > best_u:
                 best = outside
         m.scratch.choice[i] = best
 
     # -- phase 2: experience, complaint, attachment, word of mouth -----------------------------
     def step(self) -> None:
-        """Live through this week: the visit (if any), then stories heard and ads seen."""
+        """Live through this week: the visit (if any), then stories heard and ads seen.
+
+        Attachment is updated in float64 from last week's values (``before``) and stored once,
+        clipped to 0-1, at the end.
+        """
         m, i = self.model, self.row
         f = int(m.scratch.choice[i])
-        nxt = m.next_state
+        before = m.state.attachment[i].astype(np.float64)
+        after = before.copy()
         if f != NO_PURCHASE:
             self._record_purchase(f)
         if 0 <= f < m.n_firms:
-            self._visit(f)
-        self._forget(visited=f)
-        self._listen()
+            after[f] += self._visit(f, float(before[f]))
+        self._forget(after, before, visited=f)
+        self._listen(after, before)
         self._notice_ads()
-        nxt.attachment[i] = np.clip(nxt.attachment[i], 0.0, 1.0)
+        m.next_state.attachment[i] = np.clip(after, 0.0, 1.0)
 
     def _record_purchase(self, f: int) -> None:
         """Update purchase history, tenure and recency (f = firm index or F for outside)."""
@@ -141,9 +149,12 @@ class Customer(mesa.Agent):
         nxt.last_purchase_week[i] = m.week
         nxt.history[i, :-1] = m.state.history[i, 1:]
         nxt.history[i, -1] = f
+        if f < m.n_firms:
+            nxt.visits[i, f] += 1
 
-    def _visit(self, f: int) -> None:
-        """Encounter, failure, complaint and recovery, then attachment and satisfaction."""
+    def _visit(self, f: int, attached: float) -> float:
+        """Encounter, failure, complaint and recovery; updates satisfaction and returns the change
+        of attachment to ``f`` (whose value last week was ``attached``)."""
         m, i = self.model, self.row
         pop, draws, firm = m.population, m.customer_draws, m.firms[f]
         beh = m.spec.behaviour
@@ -152,11 +163,9 @@ class Customer(mesa.Agent):
                    len(firm.frontline) - 1)
         server = firm.frontline[slot]
         m.scratch.server[i] = slot
-        attached = m.state.attachment[i, f]
         emotional, quality = encounter_values(server.engagement, server.skill,
                                               firm.params.culture.empathy, firm.overload)
-        m.next_state.visits[i, f] += 1
-        m.scratch.spend[i] = (pop["basket"][i] * firm.params.price_index
+        m.scratch.spend[i] = (m.segment_basket[pop["segment"][i]] * firm.params.price_index
                               * (1.0 + m.spec.customers.spend_lift * attached))
         # Failure: process failure rate, raised by overload and low skill [B][E].
         outcome = OK
@@ -166,19 +175,23 @@ class Customer(mesa.Agent):
             m.scratch.failure[i] = True
             outcome = self._complain_or_leave(f, firm, server, attached)
         m.scratch.outcome[i] = outcome
-        emotional = outcome_value(emotional, outcome, m.scratch.handoffs[i], beh)
-        quality = outcome_value(quality, outcome, m.scratch.handoffs[i], beh)
+        handoffs = int(m.scratch.handoffs[i])
+        fixes = (beh.recovery_bonus, beh.handoff_penalty, beh.unresolved_value,
+                 beh.silent_failure_value)
+        emotional = outcome_value(emotional, outcome, handoffs, *fixes)
+        quality = outcome_value(quality, outcome, handoffs, *fixes)
         m.scratch.delighted[i] = emotional >= beh.delight_threshold
         # Stories for next week's word of mouth [E].
         if emotional >= beh.delight_threshold:
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, 1
         elif outcome in (UNRESOLVED, SILENT):
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, -1
-        # Attachment moves toward the visit's emotional value; losses weigh more [A].
-        m.next_state.attachment[i, f] += attachment_change(attached, emotional, beh)
-        target = min(max(0.5 + quality - pop["expectation"][i], 0.0), 1.0)
-        s = m.state.satisfaction[i, f]
+        target = min(max(0.5 + quality - float(pop["expectation"][i]), 0.0), 1.0)
+        s = float(m.state.satisfaction[i, f])
         m.next_state.satisfaction[i, f] = s + beh.satisfaction_rate * (target - s)
+        # Attachment moves toward the visit's emotional value; losses weigh more [A].
+        return attachment_change(attached, emotional, beh.attachment_gain, beh.negativity_bias,
+                                 beh.forgiveness)
 
     def _complain_or_leave(self, f: int, firm: FirmState, server, attached: float) -> int:
         """After a failure: complain (the attached still care) or drift away silently [B].
@@ -190,8 +203,8 @@ class Customer(mesa.Agent):
         m, i = self.model, self.row
         pop, draws = m.population, m.customer_draws
         proc, culture = firm.params.process, firm.params.culture
-        cost = proc.cost_median * math.exp(proc.cost_sigma * draws.normal(Stream.COST)[i])
-        p_complain = pop["complaint_propensity"][i] * (0.25 + 0.75 * attached)
+        cost = proc.cost_median * math.exp(proc.cost_sigma * float(draws.normal(Stream.COST)[i]))
+        p_complain = float(pop["complaint_propensity"][i]) * (0.25 + 0.75 * attached)
         if draws.uniform(Stream.COMPLAIN)[i] >= p_complain:
             return SILENT
         limits = culture.empowerment
@@ -203,11 +216,12 @@ class Customer(mesa.Agent):
         if sup_slot >= 0:
             ladder.append((limits.supervisor, firm.supervisors[sup_slot].engagement))
         ladder.append((limits.manager, firm.manager.commitment))
+        patience = float(pop["patience"][i])
         handoffs = 0
         for level, (limit, engagement) in enumerate(ladder):
             if level > 0:
                 handoffs += 1
-                if draws.uniform(Stream.PATIENCE, level)[i] >= pop["patience"][i]:
+                if draws.uniform(Stream.PATIENCE, level)[i] >= patience:
                     break  # gave up after being passed on
             m.scratch.reached[i] = level if level < len(ladder) - 1 else 2
             willing = draws.uniform(Stream.LADDER, level)[i] < willing_to_resolve(
@@ -219,16 +233,15 @@ class Customer(mesa.Agent):
         m.scratch.handoffs[i] = handoffs
         return UNRESOLVED
 
-    def _forget(self, visited: int) -> None:
+    def _forget(self, after: np.ndarray, before: np.ndarray, visited: int) -> None:
         """Attachment to firms not visited this week decays; relationship-building slows it [B]."""
-        m, i = self.model, self.row
-        decay = m.spec.behaviour.attachment_decay
-        for f, firm in enumerate(m.firms):
+        decay = self.model.spec.behaviour.attachment_decay
+        for f, firm in enumerate(self.model.firms):
             if f != visited:
                 rate = decay * (1.0 - firm.params.culture.relationship_building)
-                m.next_state.attachment[i, f] -= rate * m.state.attachment[i, f]
+                after[f] -= rate * before[f]
 
-    def _listen(self) -> None:
+    def _listen(self, after: np.ndarray, before: np.ndarray) -> None:
         """Word of mouth as a pull: hear last week's stories of this customer's ties [E].
 
         A story about firm f makes the listener aware of f and moves its attachment up (promoter)
@@ -238,7 +251,7 @@ class Customer(mesa.Agent):
         net, draws, prev = m.network, m.customer_draws, m.state
         wom = m.spec.network
         for k, j in enumerate(net.ties(i)):
-            f = prev.story_firm[j]
+            f = int(prev.story_firm[j])
             if f < 0:
                 continue
             promoter = prev.story_sign[j] > 0
@@ -247,9 +260,8 @@ class Customer(mesa.Agent):
             if draws.uniform(Stream.WOM, k)[i] >= reach:
                 continue
             m.next_state.aware[i, f] = True
-            a = prev.attachment[i, f]
-            m.next_state.attachment[i, f] += (wom.story_effect * (1.0 - a) if promoter
-                                              else -wom.story_effect * a)
+            a = before[f]
+            after[f] += wom.story_effect * (1.0 - a) if promoter else -wom.story_effect * a
 
     def _notice_ads(self) -> None:
         """Unaware customers may hear of an open firm through its advertising."""
@@ -260,83 +272,54 @@ class Customer(mesa.Agent):
                 m.next_state.aware[i, f] = True
 
 
-def encounter_values(engagement: float, skill: float, empathy: float,
-                     overload: float) -> tuple[float, float]:
-    """Emotional value and functional quality (both 0-1) of a visit without failure.
-
-    Warmth - being looked in the eye, recognised, appreciated [A] - comes from the employee's
-    engagement and the firm's empathy [D]; quality from skill, cut by overload [E].
-    Emotional value = 0.7 warmth + 0.3 quality; quality = skill / (1 + overload above capacity).
-    """
-    crowding = max(0.0, overload - 1.0)
-    warmth = engagement * (0.3 + 0.7 * empathy) / (1.0 + 0.5 * crowding)
-    quality = skill / (1.0 + crowding)
-    return 0.7 * warmth + 0.3 * quality, quality
-
-
-def failure_probability(base_rate: float, overload: float, skill: float,
-                        overload_failure: float) -> float:
-    """Chance of a failure in one visit: the process rate x (1 + overload_failure x overload
-    above capacity) x (1.5 - skill), capped at 1 [B][E]."""
-    crowding = max(0.0, overload - 1.0)
-    return min(1.0, base_rate * (1.0 + overload_failure * crowding) * (1.5 - skill))
-
-
-def outcome_value(value: float, outcome: int, handoffs: int, beh) -> float:
-    """The value (0-1) a visit leaves after its failure handling.
-
-    Fixed on the spot: the recovery paradox lifts it above an ordinary visit; fixed after
-    escalation: the lift minus a penalty per hand-off [C]; unresolved or silent: a fixed low value.
-    """
-    if outcome == ON_SPOT:
-        return min(1.0, value + beh.recovery_bonus)
-    if outcome == ESCALATED:
-        return min(1.0, max(0.0, value + beh.recovery_bonus - beh.handoff_penalty * handoffs))
-    if outcome == UNRESOLVED:
-        return beh.unresolved_value
-    if outcome == SILENT:
-        return beh.silent_failure_value
-    return value
-
-
-def attachment_change(attachment: float, value: float, beh) -> float:
-    """Change of attachment after a visit of emotional ``value`` (0-1).
-
-    Attachment moves toward the value: by ``attachment_gain`` of the gap when the visit is better,
-    by ``negativity_bias`` times that when worse, shielded by existing attachment
-    (x (1 - forgiveness x attachment)): attached customers forgive more [A].
-    """
-    gap = value - attachment
-    if gap >= 0:
-        return beh.attachment_gain * gap
-    return beh.attachment_gain * beh.negativity_bias * (1.0 - beh.forgiveness * attachment) * gap
-
-
 class Employee(mesa.Agent):
-    """A frontline employee or supervisor of one firm, in a fixed slot (replacements reuse it)."""
+    """A frontline employee or supervisor of one firm: a view onto one post (row) of the firm's
+    :class:`~loyaltysim.state.StaffArrays`. A replacement hire is a new agent in the same post."""
 
-    def __init__(self, model: LoyaltyModel, firm: int, role: str, slot: int, engagement: float,
-                 skill: float):
+    def __init__(self, model: LoyaltyModel, firm: int, role: str, slot: int):
         super().__init__(model)
         self.firm, self.role, self.slot = firm, role, slot
-        self.engagement, self.skill, self.tenure = engagement, skill, 0
-        self.quitting = False
         self._next: tuple[float, float] | None = None
+
+    @property
+    def _staff(self) -> StaffArrays:
+        return self.model.firms[self.firm].staff
+
+    @property
+    def _row(self) -> int:
+        staff = self._staff
+        return self.slot if self.role == "frontline" else staff.n_frontline + self.slot
+
+    @property
+    def engagement(self) -> float:
+        """Engagement 0-1 (as committed at the end of last week)."""
+        return float(self._staff.engagement[self._row])
+
+    @property
+    def skill(self) -> float:
+        """Skill 0-1."""
+        return float(self._staff.skill[self._row])
+
+    @property
+    def tenure(self) -> int:
+        """Weeks in post."""
+        return int(self._staff.tenure[self._row])
+
+    @property
+    def quitting(self) -> bool:
+        """Decided this week to quit."""
+        return bool(self._staff.quitting[self._row])
 
     @property
     def draw_id(self) -> int:
         """Stable id for counter-based draws: (firm, role, slot), unchanged by replacements."""
-        return (self.firm << 24) | ((self.role == "supervisor") << 23) | self.slot
+        return staff_draw_id(self.firm, self.role == "supervisor", self.slot)
 
     def step(self) -> None:
-        """Engagement moves toward what the culture supports; training builds skill; low
-        engagement makes people quit [A][C][D][E].
-
-        Target engagement = 0.25 + 0.2 recognition received + 0.15 trust + 0.1 transparency
-        + 0.1 empowerment (own limit / $100, capped at 1) + 0.15 leadership commitment
-        + 0.25 meaning (share of own customers delighted) - 0.15 fear (1 - trust)
-        - 0.35 overload above capacity; clipped to 0-1.
-        """
+        """Engagement moves toward what the culture supports (``formulas.engagement_target``);
+        training builds skill; low engagement makes people quit [A][C][D][E]. Meaning is the
+        share of this employee's own customers delighted last week (the firm's share for
+        supervisors and for frontline staff who served nobody)."""
         m = self.model
         firm = m.firms[self.firm]
         culture, beh = firm.params.culture, m.spec.behaviour
@@ -344,26 +327,28 @@ class Employee(mesa.Agent):
         meaning = firm.delight_share
         if self.role == "frontline" and firm.encounters_by_slot[self.slot] > 0:
             meaning = firm.delights_by_slot[self.slot] / firm.encounters_by_slot[self.slot]
-        crowding = max(0.0, firm.overload - 1.0)
-        target = (0.25 + 0.2 * firm.recognition_given + 0.15 * culture.trust
-                  + 0.1 * culture.transparency + 0.1 * min(1.0, limit / 100.0)
-                  + 0.15 * culture.leadership_commitment + 0.25 * meaning
-                  - 0.15 * (1.0 - culture.trust) - 0.35 * crowding)
-        target = min(1.0, max(0.0, target))
-        engagement = self.engagement + beh.engagement_rate * (target - self.engagement)
-        skill = self.skill + beh.skill_rate * (culture.training + 0.1) * (1.0 - self.skill)
+        target = engagement_target(firm.recognition_given, culture.trust, culture.transparency,
+                                   limit, culture.leadership_commitment, meaning, firm.overload)
+        engagement = next_engagement(self.engagement, target, beh.engagement_rate)
+        skill = next_skill(self.skill, beh.skill_rate, culture.training)
         self._next = (engagement, skill)
-        shortfall = max(0.0, beh.quit_threshold - self.engagement) / max(beh.quit_threshold, 1e-9)
-        p_quit = beh.base_turnover + beh.quit_rate * shortfall
+        p_quit = quit_probability(self.engagement, beh.quit_threshold, beh.base_turnover,
+                                  beh.quit_rate)
         u = m.employee_draw(Stream.QUIT, self.draw_id)
-        self.quitting = u < p_quit
+        self._staff.quitting[self._row] = u < p_quit
 
     def advance(self) -> None:
         """Commit the values computed in :meth:`step`."""
         if self._next is not None:
-            self.engagement, self.skill = self._next
-            self.tenure += 1
+            staff, row = self._staff, self._row
+            staff.engagement[row], staff.skill[row] = self._next
+            staff.tenure[row] += 1
             self._next = None
+
+
+def staff_draw_id(firm: int, supervisor: bool, slot: int) -> int:
+    """Id of a post in the counter-based draws: (firm, role, slot) packed in one integer."""
+    return (firm << 24) | (int(supervisor) << 23) | slot
 
 
 class Manager(mesa.Agent):

@@ -1,7 +1,10 @@
-"""Compute one week's per-firm metrics from the model's arrays (definitions in metrics.py).
+"""One week's per-firm metrics (definitions in :mod:`loyaltysim.metrics`), in two steps.
 
-Measurement is a set of reductions over customers, so it is written with NumPy rather than per
-agent; both engines share it.
+1. **Counting** - per-firm tallies over customers (:data:`COUNTS`): a reduction over the population.
+   :func:`count_customers` is the readable NumPy version used by the reference engine; the numba
+   engine computes the same tallies inside its kernels (:mod:`loyaltysim.kernels.experience`).
+2. **Rows** - :func:`firm_rows` turns the tallies plus the firms' own state (staff, backlog, costs)
+   into one row per firm of every metric. Both engines share it.
 """
 
 from __future__ import annotations
@@ -11,10 +14,32 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from loyaltysim.rng import Stream
-from loyaltysim.state import ESCALATED, ON_SPOT, SILENT, UNRESOLVED, CustomerState
+from loyaltysim.state import ESCALATED, NO_PURCHASE, ON_SPOT, SILENT, UNRESOLVED, CustomerState
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
+    from loyaltysim.rng import TickDraws
+    from loyaltysim.state import TickScratch
+
+#: Per-firm tallies of one week, in column order of the (F, len(COUNTS)) tally array.
+COUNTS: tuple[str, ...] = (
+    "purchases",            # purchases at the firm this week
+    "came_from",            # purchase occasions of customers whose previous purchase was there
+    "came_back",            # ... of which made there again
+    "delighted",            # visits whose emotional value reached the delight threshold
+    "failures", "complaints", "silent", "on_spot", "escalated", "unresolved",
+    "handoffs",             # hand-offs up the chain
+    "reached_supervisor",   # complaints whose highest level was a supervisor
+    "reached_manager",      # ... the manager
+    "revenue", "refunds",   # dollars
+    "base",                 # customer base (see metrics.py)
+    "true_loyal", "spurious_loyal", "latent_loyal", "no_loyal",
+    "attachment_sum", "satisfaction_sum",  # over the customer base
+    "promoters", "detractors",            # in the whole customer base
+    "base_then", "base_kept",  # base of one window ago; of which still in the base
+    "surveyed", "surveyed_promoters", "surveyed_detractors",
+)
+C = {name: k for k, name in enumerate(COUNTS)}
 
 
 def advocacy_scores(attachment: np.ndarray, satisfaction: np.ndarray,
@@ -30,118 +55,155 @@ def advocacy_scores(attachment: np.ndarray, satisfaction: np.ndarray,
     return np.clip(np.rint(raw), 0, 10)
 
 
-def nps(scores: np.ndarray) -> tuple[float, float, int]:
-    """(NPS, its standard error, n) of survey answers 0-10; NaN without answers.
+def survey_probability(survey_size: int, base: int) -> float:
+    """Chance that a member of a customer base of ``base`` is surveyed this week."""
+    return min(1.0, survey_size / base) if base else 0.0
+
+
+def nps(promoters: float, detractors: float, n: float) -> tuple[float, float, int]:
+    """(NPS, its standard error, n) from survey counts; NaN without answers.
 
     NPS = 100 x (share of 9-10 minus share of 0-6); the standard error is that of a difference of
     two proportions from one multinomial sample: 100 x sqrt((p + d - (p - d)^2) / n).
     """
-    n = len(scores)
     if n == 0:
         return float("nan"), float("nan"), 0
-    p = float(np.mean(scores >= 9))
-    d = float(np.mean(scores <= 6))
-    return 100.0 * (p - d), 100.0 * float(np.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)), n
+    p, d = promoters / n, detractors / n
+    return 100.0 * (p - d), 100.0 * float(np.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)), int(n)
+
+
+def base_firms(state: CustomerState, week: int, window: int) -> np.ndarray:
+    """Each customer's base firm (int8; -1 none, and customers whose last purchase was outside
+    town are in no firm's base): the firm of the latest purchase within ``window`` weeks."""
+    recent = state.last_purchase_week >= week - window + 1
+    return np.where(recent, state.last_firm, NO_PURCHASE).astype(np.int8)
+
+
+def count_customers(model: LoyaltyModel, state: CustomerState, previous: CustomerState,
+                    scratch: TickScratch, draws: TickDraws, old_base: np.ndarray | None,
+                    base_firm: np.ndarray) -> np.ndarray:
+    """The week's per-firm tallies (rows: firms, columns: :data:`COUNTS`), with NumPy.
+
+    ``state`` is the state after this week, ``previous`` the one before; ``old_base`` is the
+    base-firm array of one base window ago (None in the first window).
+    """
+    market = model.spec.market
+    counts = np.zeros((model.n_firms, len(COUNTS)))
+    choice = scratch.choice
+    occasions = choice >= 0
+    window = state.history.shape[1]
+    for f in range(model.n_firms):
+        row = counts[f]
+        at_f = choice == f
+        in_base = base_firm == f
+        n_base = int(in_base.sum())
+        came_from_f = occasions & (previous.last_firm == f)
+        patronage = (state.history == f).sum(axis=1) / window
+        high_a = state.attachment[:, f] >= market.attachment_threshold
+        high_p = patronage >= market.patronage_threshold
+        scores = advocacy_scores(state.attachment[:, f].astype(np.float64),
+                                 state.satisfaction[:, f].astype(np.float64),
+                                 draws.normal(Stream.ADVOCACY, f))
+        surveyed = in_base & (draws.uniform(Stream.SURVEY, f)
+                              < survey_probability(market.survey_size, n_base))
+        outcome = scratch.outcome[at_f]
+        complained = (outcome >= ON_SPOT) & (outcome <= UNRESOLVED)
+        reached = scratch.reached[at_f][complained]
+        values = {
+            "purchases": at_f.sum(), "came_from": came_from_f.sum(),
+            "came_back": (came_from_f & at_f).sum(), "delighted": scratch.delighted[at_f].sum(),
+            "failures": scratch.failure[at_f].sum(), "complaints": complained.sum(),
+            "silent": (outcome == SILENT).sum(), "on_spot": (outcome == ON_SPOT).sum(),
+            "escalated": (outcome == ESCALATED).sum(), "unresolved": (outcome == UNRESOLVED).sum(),
+            "handoffs": scratch.handoffs[at_f].sum(), "reached_supervisor": (reached == 1).sum(),
+            "reached_manager": (reached == 2).sum(), "revenue": scratch.spend[at_f].sum(),
+            "refunds": scratch.refund[at_f].sum(), "base": n_base,
+            "true_loyal": (in_base & high_a & high_p).sum(),
+            "spurious_loyal": (in_base & ~high_a & high_p).sum(),
+            "latent_loyal": (in_base & high_a & ~high_p).sum(),
+            "no_loyal": (in_base & ~high_a & ~high_p).sum(),
+            "attachment_sum": state.attachment[in_base, f].sum(dtype=np.float64),
+            "satisfaction_sum": state.satisfaction[in_base, f].sum(dtype=np.float64),
+            "promoters": (in_base & (scores >= 9)).sum(),
+            "detractors": (in_base & (scores <= 6)).sum(),
+            "base_then": 0 if old_base is None else (old_base == f).sum(),
+            "base_kept": 0 if old_base is None else ((old_base == f) & in_base).sum(),
+            "surveyed": surveyed.sum(), "surveyed_promoters": (surveyed & (scores >= 9)).sum(),
+            "surveyed_detractors": (surveyed & (scores <= 6)).sum(),
+        }
+        for name, value in values.items():
+            row[C[name]] = value
+    return counts
 
 
 def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def measure_week(model: LoyaltyModel, previous: CustomerState) -> list[dict[str, Any]]:
+def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
+              has_old_base: bool) -> list[dict[str, Any]]:
     """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`."""
-    spec, st, sc = model.spec, model.state, model.scratch
-    market = spec.market
-    week = model.week
-    choice = sc.choice
-    occasions = choice >= 0
-    total_purchases = int(occasions.sum())
-    recent = st.last_purchase_week >= week - market.base_window_weeks + 1
-    base_firm = np.where(recent, st.last_firm, -1).astype(np.int16)
-    model.base_history.append(base_firm)
-    lag = market.base_window_weeks
-    old_base = model.base_history[-(lag + 1)] if len(model.base_history) > lag else None
-    if len(model.base_history) > lag + 1:
-        model.base_history.pop(0)
-    window = st.history.shape[1]
-    draws = model.customer_draws
+    lag = model.spec.market.base_window_weeks
     rows = []
     for firm in model.firms:
-        f = firm.index
-        at_f = choice == f
-        in_base = base_firm == f
-        n_base = int(in_base.sum())
-        came_from_f = occasions & (previous.last_firm == f)
-        patronage = (st.history == f).sum(axis=1) / window
-        high_a = st.attachment[:, f] >= market.attachment_threshold
-        high_p = patronage >= market.patronage_threshold
-        scores = advocacy_scores(st.attachment[:, f], st.satisfaction[:, f],
-                                 draws.normal(Stream.ADVOCACY, f))
-        p_survey = min(1.0, market.survey_size / n_base) if n_base else 0.0
-        surveyed = in_base & (draws.uniform(Stream.SURVEY, f) < p_survey)
-        score, score_se, score_n = nps(scores[surveyed])
-        outcome = sc.outcome[at_f]
-        complaints = int(((outcome >= ON_SPOT) & (outcome <= UNRESOLVED)).sum())
-        on_spot = int((outcome == ON_SPOT).sum())
-        escalated = int((outcome == ESCALATED).sum())
-        complained = (outcome >= ON_SPOT) & (outcome <= UNRESOLVED)
-        reached = sc.reached[at_f][complained]
+        c = dict(zip(COUNTS, counts[firm.index].tolist(), strict=True))
+        n_base = int(c["base"])
+        complaints = int(c["complaints"])
         proc, staffing = firm.params.process, firm.params.staffing
+        staff = firm.staff
+        has_supervisors = staff.n_supervisors > 0
         handling = (complaints * proc.handling_frontline
-                    + int((reached == 1).sum() + bool(firm.supervisors) * (reached == 2).sum())
+                    + int(c["reached_supervisor"] + has_supervisors * c["reached_manager"])
                     * proc.handling_supervisor
-                    + int((reached == 2).sum()) * proc.handling_manager)
-        staff = firm.frontline + firm.supervisors
-        engagement = np.array([e.engagement for e in staff])
-        revenue = float(sc.spend[at_f].sum())
-        refunds = float(sc.refund[at_f].sum())
+                    + int(c["reached_manager"]) * proc.handling_manager)
+        engagement = staff.engagement
+        revenue, refunds = c["revenue"], c["refunds"]
         trading = firm.params.open  # a closed store has not hired or trained anyone yet
         wages = len(staff) * staffing.wage_per_week * trading
         training = len(staff) * staffing.training_cost * firm.params.culture.training * trading
         backlog_cost = firm.backlog * proc.backlog_cost
         margin = revenue * firm.params.gross_margin
-        retention_base = float("nan")
-        if old_base is not None:
-            retention_base = _ratio(float(((old_base == f) & in_base).sum()),
-                                    float((old_base == f).sum()))
+        retention_base = _ratio(c["base_kept"], c["base_then"]) if has_old_base else float("nan")
         lifetime = (min(520.0, lag / max(1.0 - retention_base, 1e-9))
                     if retention_base == retention_base else float("nan"))
+        score, score_se, score_n = nps(c["surveyed_promoters"], c["surveyed_detractors"],
+                                       c["surveyed"])
+        on_spot, escalated = int(c["on_spot"]), int(c["escalated"])
         rows.append({
-            "week": week,
+            "week": model.week,
             "firm": firm.key,
             "open": bool(firm.params.open),
             "customer_base": n_base,
-            "purchases": int(at_f.sum()),
-            "market_share": _ratio(float(at_f.sum()), total_purchases),
-            "retention_purchase": _ratio(float((came_from_f & at_f).sum()),
-                                         float(came_from_f.sum())),
+            "purchases": int(c["purchases"]),
+            "market_share": _ratio(c["purchases"], total_purchases),
+            "retention_purchase": _ratio(c["came_back"], c["came_from"]),
             "retention_base": retention_base,
-            "loyalty_rate": _ratio(float((in_base & high_a).sum()), n_base),
-            "true_loyal": int((in_base & high_a & high_p).sum()),
-            "spurious_loyal": int((in_base & ~high_a & high_p).sum()),
-            "latent_loyal": int((in_base & high_a & ~high_p).sum()),
-            "no_loyal": int((in_base & ~high_a & ~high_p).sum()),
-            "attachment_mean": float(st.attachment[in_base, f].mean()) if n_base else np.nan,
-            "satisfaction_mean": float(st.satisfaction[in_base, f].mean()) if n_base else np.nan,
+            "loyalty_rate": _ratio(c["true_loyal"] + c["latent_loyal"], n_base),
+            "true_loyal": int(c["true_loyal"]),
+            "spurious_loyal": int(c["spurious_loyal"]),
+            "latent_loyal": int(c["latent_loyal"]),
+            "no_loyal": int(c["no_loyal"]),
+            "attachment_mean": _ratio(c["attachment_sum"], n_base),
+            "satisfaction_mean": _ratio(c["satisfaction_sum"], n_base),
             "nps": score,
             "nps_se": score_se,
             "nps_n": score_n,
-            "promoters": int((in_base & (scores >= 9)).sum()),
-            "detractors": int((in_base & (scores <= 6)).sum()),
-            "failures": int(sc.failure[at_f].sum()),
+            "promoters": int(c["promoters"]),
+            "detractors": int(c["detractors"]),
+            "failures": int(c["failures"]),
             "complaints": complaints,
-            "silent_failures": int((outcome == SILENT).sum()),
+            "silent_failures": int(c["silent"]),
             "resolved_on_spot": on_spot,
             "resolved_escalated": escalated,
-            "unresolved": int((outcome == UNRESOLVED).sum()),
-            "escalations": int(sc.handoffs[at_f].sum()),
+            "unresolved": int(c["unresolved"]),
+            "escalations": int(c["handoffs"]),
             "recovery_rate": _ratio(on_spot + escalated, complaints),
             "backlog": firm.backlog,
             "overload": firm.overload,
             "failure_rate": firm.failure_rate,
             "staff": len(staff),
             "engagement_mean": float(engagement.mean()),
-            "skill_mean": float(np.mean([e.skill for e in staff])),
+            "skill_mean": float(staff.skill.mean()),
             "quits": firm.quits,
             "turnover": firm.quits / len(staff),
             "enps": 100.0 * (float(np.mean(engagement >= 0.85)) - float(np.mean(engagement < 0.65))),
@@ -155,3 +217,24 @@ def measure_week(model: LoyaltyModel, previous: CustomerState) -> list[dict[str,
             "clv": _ratio(margin, n_base) * lifetime if n_base else float("nan"),
         })
     return rows
+
+
+class BaseRing:
+    """Each customer's base firm for the last ``lag + 1`` weeks: a ring of int8 rows (1 byte per
+    customer and week), enough to tell who is still in a firm's base one window later."""
+
+    def __init__(self, lag: int, n: int):
+        self.lag = lag
+        self.rows = np.full((lag + 1, n), NO_PURCHASE, dtype=np.int8)
+
+    def now(self, week: int) -> np.ndarray:
+        """The row that holds week ``week``'s base firms (a view, to be written)."""
+        return self.rows[week % (self.lag + 1)]
+
+    def then(self, week: int) -> np.ndarray | None:
+        """Base firms of week ``week - lag`` (None before a whole window has passed)."""
+        return self.rows[(week - self.lag) % (self.lag + 1)] if week > self.lag else None
+
+    def store(self, week: int, base: np.ndarray) -> None:
+        """Record week ``week``'s base firms."""
+        self.now(week)[:] = base

@@ -24,25 +24,26 @@ import pandas as pd
 
 from loyaltysim import rng
 from loyaltysim.agents import Customer, Employee, Manager
+from loyaltysim.engines import WeekTallies, make_engine
 from loyaltysim.events import apply_events
-from loyaltysim.measure import measure_week
+from loyaltysim.measure import BaseRing, C, firm_rows
 from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
 from loyaltysim.network import build_network
-from loyaltysim.population import make_population
+from loyaltysim.population import make_population, segment_table
 from loyaltysim.rng import Stream, TickDraws
 from loyaltysim.scenario import Scenario, load_scenario
-from loyaltysim.schema import Firm
-from loyaltysim.state import CustomerState, FirmState, TickScratch
+from loyaltysim.staff import hire_skill, resize_staff, staff_counts
+from loyaltysim.state import FRONTLINE, CustomerState, FirmState, TickScratch
 
 #: Default scenario when a model is created without one (so ``mesa.batch_run`` can build it).
 DEFAULT_SCENARIO = "pharmacy_vs_brand"
 
+#: With the numba engine, ``Customer`` agents are created at start-up up to this many customers;
+#: above it, on demand (:meth:`LoyaltyModel.materialize_customers`) - a Mesa agent costs about
+#: 700 bytes, more than the whole array state of a customer.
+CUSTOMER_AGENTS_UP_TO = 10_000
 
-def staff_counts(firm: Firm, customers: int) -> tuple[int, int]:
-    """(frontline, supervisors) head counts for a firm in a town of ``customers`` households."""
-    frontline = max(1, round(firm.staffing.frontline_per_1000 * customers / 1000.0))
-    supervisors = round(firm.staffing.supervisors_per_frontline * frontline)
-    return frontline, supervisors
+__all__ = ["DEFAULT_SCENARIO", "LoyaltyModel", "staff_counts"]
 
 
 def _focus_reporter(name: str):
@@ -56,6 +57,8 @@ class LoyaltyModel(mesa.Model):
     Args:
         scenario: a shipped scenario name, a path to a TOML file, or a :class:`Scenario`.
         rng: seed of every random stream (an int); defaults to the scenario's ``market.seed``.
+        engine: 'numba' (compiled, the default) or 'reference' (per-agent Python); defaults to
+            the scenario's ``market.engine``. Both give the same numbers.
         overrides: dotted-key overrides, e.g. ``{"firms.pharmacy.culture.trust": 0.8}``.
         **params: more overrides as keyword arguments, with ``__`` for ``.``
             (``firms__pharmacy__culture__trust=0.8``), so Mesa tools such as ``batch_run`` can
@@ -64,13 +67,18 @@ class LoyaltyModel(mesa.Model):
     ``model.spec`` is the validated loyaltysim scenario (``model.scenario`` is Mesa's own).
     The DataCollector holds the tidy per-firm table (``firm_weekly()``) and, as model reporters,
     the headline metrics of the focus firm (``focus_<metric>``), which ``mesa.batch_run`` collects.
-    Customer state is in ``model.state`` (arrays); ``Customer`` agents are views onto its rows.
+    Customer state is in ``model.state`` (arrays); ``Customer`` agents are views onto its rows
+    (with the numba engine, created up to :data:`CUSTOMER_AGENTS_UP_TO` customers or on demand).
+    Staff are arrays per firm (``firm.staff``) with ``Employee`` agents as views onto posts.
     """
 
     def __init__(self, scenario: str | os.PathLike[str] | Scenario = DEFAULT_SCENARIO, *,
-                 rng: int | None = None, overrides: Mapping[str, Any] | None = None,
-                 **params: Any):
-        spec = load_scenario(scenario, {**(overrides or {}), **params})
+                 rng: int | None = None, engine: str | None = None,
+                 overrides: Mapping[str, Any] | None = None, **params: Any):
+        extra = {**(overrides or {}), **params}
+        if engine is not None:
+            extra["market.engine"] = engine
+        spec = load_scenario(scenario, extra)
         seed = spec.market.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.spec = spec
@@ -84,15 +92,19 @@ class LoyaltyModel(mesa.Model):
         self.network = build_network(self.population["x"], self.population["y"], market.town_km,
                                      spec.network.ties_per_customer, spec.network.far_tie_share,
                                      seed)
+        self.segment_need = segment_table(spec.customers, "purchases_per_week")
+        self.segment_basket = segment_table(spec.customers, "basket_dollars")
         beh = spec.behaviour
         self.state = CustomerState.initial(self.n_customers, self.n_firms,
                                            market.patronage_window, beh.initial_attachment,
                                            beh.initial_satisfaction)
         self.next_state = self.state
-        self.scratch = TickScratch.empty(self.n_customers)
-        self._customer_ids = np.arange(self.n_customers, dtype=np.int64)
-        self.customer_draws = TickDraws(seed, 0, self._customer_ids)
-        self.base_history: list[np.ndarray] = []
+        self.scratch = TickScratch.empty(0)
+        self.customer_ids = np.arange(self.n_customers, dtype=np.int64)
+        self.customer_draws = TickDraws(seed, 0, self.customer_ids)
+        self.base_ring = BaseRing(market.base_window_weeks, self.n_customers)
+        self._customers_materialized = False
+        self._distance: np.ndarray | None = None
         self.firms: list[FirmState] = []
         for f, key in enumerate(self.firm_keys):
             params = spec.firms[key]
@@ -106,8 +118,9 @@ class LoyaltyModel(mesa.Model):
             if params.open:
                 self._introduce(f, tick=0)
         self._update_distances()
-        for row in range(self.n_customers):
-            Customer(self, row)
+        self.engine = make_engine(market.engine, self)
+        if self.n_customers <= CUSTOMER_AGENTS_UP_TO:
+            self.materialize_customers()
         self.fired_events: list[tuple[int, str]] = []
         self.focus_metrics: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
@@ -117,48 +130,68 @@ class LoyaltyModel(mesa.Model):
 
     # -- set-up helpers ----------------------------------------------------------------------
     def _staff(self, firm: FirmState) -> None:
-        """Hire or let go employees so head counts match the firm's staffing parameters."""
+        """Hire or let go employees so head counts match the firm's staffing parameters.
+
+        Staff present at the start are experienced (skill 0.5); later hires start at the hiring
+        level. Surplus posts are cut from the highest slots; their agents are removed.
+        """
         beh = self.spec.behaviour
         frontline, supervisors = staff_counts(firm.params, self.n_customers)
-        hire_skill = min(1.0, beh.hire_skill + 0.3 * firm.params.culture.training)
+        skill = 0.5 if self.week == 0 else hire_skill(firm.params, beh)
+        firm.staff = resize_staff(firm.staff, frontline, supervisors, beh.hire_engagement, skill)
         for role, team, target in (("frontline", firm.frontline, frontline),
                                    ("supervisor", firm.supervisors, supervisors)):
             while len(team) > target:
                 team.pop().remove()
             while len(team) < target:
-                # Staff present at the start are experienced; later hires start untrained.
-                skill = 0.5 if self.week == 0 else hire_skill
-                team.append(Employee(self, firm.index, role, len(team), beh.hire_engagement,
-                                     skill))
-        firm.encounters_by_slot = np.zeros(len(firm.frontline))
-        firm.delights_by_slot = np.zeros(len(firm.frontline))
+                team.append(Employee(self, firm.index, role, len(team)))
+        firm.encounters_by_slot = np.zeros(frontline)
+        firm.delights_by_slot = np.zeros(frontline)
+
+    def materialize_customers(self) -> None:
+        """Create the ``Customer`` agents (views onto rows of ``state``) if not yet there."""
+        if not self._customers_materialized:
+            for row in range(self.n_customers):
+                Customer(self, row)
+            self._customers_materialized = True
 
     def _introduce(self, f: int, tick: int) -> None:
         """A firm opens: a share ``known_share`` of customers learn of it at once."""
         known = self.firms[f].params.known_share
-        u = rng.uniform(self.seed, Stream.AWARE_OPEN, tick, self._customer_ids, f)
+        u = rng.uniform(self.seed, Stream.AWARE_OPEN, tick, self.customer_ids, f)
         newly = u < known
         self.state.aware[:, f] |= newly
         self.state.attachment[newly & (self.state.visits[:, f] == 0), f] = (
             self.spec.behaviour.initial_attachment)
 
     def _update_distances(self) -> None:
-        """Distances (km) from every home to every firm; convenience terms that do not change
-        within a week are cached per firm."""
-        x, y = self.population["x"], self.population["y"]
-        self.distance = np.stack([np.hypot(x - fs.params.x_km, y - fs.params.y_km)
-                                  for fs in self.firms], axis=1)
+        """Refresh what depends on firm positions and opening (after set-up and events)."""
+        self._distance = None
         self.open_firms = [fs.index for fs in self.firms if fs.params.open]
+
+    @property
+    def distance(self) -> np.ndarray:
+        """(n, F) float64 distances in km from every home to every firm (computed on first use;
+        the numba engine computes them on the fly instead)."""
+        if self._distance is None:
+            x = self.population["x"].astype(np.float64)
+            y = self.population["y"].astype(np.float64)
+            columns = []
+            for fs in self.firms:
+                dx, dy = x - fs.params.x_km, y - fs.params.y_km
+                columns.append(np.sqrt(dx * dx + dy * dy))
+            self._distance = np.stack(columns, axis=1)
+        return self._distance
 
     def convenience_utility(self, i: int, f: int) -> float:
         """Utility of firm ``f`` for customer ``i`` from convenience, price, deals and selection
         (no emotion, habit or noise): what retains customers who are not attached [A]."""
         pop, p = self.population, self.firms[f].params
-        return (-pop["distance_weight"][i] * self.distance[i, f]
-                - pop["price_weight"][i] * 10.0 * (p.price_index - 1.0)
-                + pop["deal_weight"][i] * p.deals
-                - pop["hours_weight"][i] * (1.0 - p.hours_per_day / 24.0)
-                + pop["selection_weight"][i] * p.selection)
+        return (-float(pop["distance_weight"][i]) * float(self.distance[i, f])
+                - float(pop["price_weight"][i]) * 10.0 * (p.price_index - 1.0)
+                + float(pop["deal_weight"][i]) * p.deals
+                - float(pop["hours_weight"][i]) * (1.0 - p.hours_per_day / 24.0)
+                + float(pop["selection_weight"][i]) * p.selection)
 
     def employee_draw(self, stream: int, draw_id: int) -> float:
         """One counter-based uniform draw for an employee this week."""
@@ -170,26 +203,15 @@ class LoyaltyModel(mesa.Model):
         self.week += 1
         week = self.week
         apply_events(self, week)
-        self.customer_draws = TickDraws(self.seed, week, self._customer_ids)
-        self.scratch = TickScratch.empty(self.n_customers)
-        self.next_state = self.state.copy()
-        self.next_state.story_firm[:] = -1
-        self.next_state.story_sign[:] = 0
-        customers = self.agents_by_type[Customer]
-        customers.do("choose")
-        self._reduce_choices()
-        customers.do("step")
-        self._reduce_encounters()
-        employees = self.agents_by_type.get(Employee)
-        if employees is not None:
-            employees.do("step")
-            employees.do("advance")
-            self._replace_quitters()
+        tallies = self.engine.customers_week()
+        self._absorb(tallies)
+        self.engine.staff_week()
+        self._replace_quitters()
         self.agents_by_type[Manager].do("step")
-        previous = self.state
-        self.state = self.next_state
-        row = measure_week(self, previous)
-        for record in row:
+        self.engine.commit()
+        self.next_state = self.state
+        for record in firm_rows(self, tallies.counts, tallies.total_purchases,
+                                tallies.has_base_then):
             self.datacollector.add_table_row("firm_weekly", record)
             if record["firm"] == self.spec.focus_firm:
                 self.focus_metrics = record
@@ -197,45 +219,45 @@ class LoyaltyModel(mesa.Model):
         if week >= self.spec.market.weeks:
             self.running = False
 
-    def _reduce_choices(self) -> None:
-        """Visits and overload per firm: a reduction over this week's choices."""
-        choice = self.scratch.choice
-        counts = np.bincount(choice[choice >= 0], minlength=self.n_firms + 1)
+    def set_visits(self, per_firm: np.ndarray) -> None:
+        """Store this week's purchases per firm (index F: outside) and the overload they cause."""
         for firm in self.firms:
-            firm.visits = int(counts[firm.index])
-            capacity = len(firm.frontline) * firm.params.staffing.capacity
+            firm.visits = int(per_firm[firm.index])
+            capacity = firm.staff.n_frontline * firm.params.staffing.capacity
             firm.overload = firm.visits / capacity
 
-    def _reduce_encounters(self) -> None:
+    def _absorb(self, tallies: WeekTallies) -> None:
         """Per-employee encounters and delights, per-firm totals for managers."""
-        sc = self.scratch
         for firm in self.firms:
-            mine = sc.choice == firm.index
-            slots = sc.server[mine]
-            n = len(firm.frontline)
-            firm.encounters_by_slot = np.bincount(slots, minlength=n).astype(float)
-            firm.delights_by_slot = np.bincount(slots, weights=sc.delighted[mine],
-                                                minlength=n)
-            firm.delight_share = float(sc.delighted[mine].mean()) if mine.any() else 0.0
-            firm.review_visits += int(mine.sum())
-            firm.review_complaints += int(((sc.outcome[mine] >= 1)
-                                           & (sc.outcome[mine] <= 3)).sum())
-            firm.review_silent += int((sc.outcome[mine] == 4).sum())
-            firm.backlog += float((sc.outcome[mine] == 3).sum())
+            c = tallies.counts[firm.index]
+            firm.encounters_by_slot = tallies.encounters[firm.index]
+            firm.delights_by_slot = tallies.delights[firm.index]
+            purchases = int(c[C["purchases"]])
+            firm.delight_share = c[C["delighted"]] / purchases if purchases else 0.0
+            firm.review_visits += purchases
+            firm.review_complaints += int(c[C["complaints"]])
+            firm.review_silent += int(c[C["silent"]])
+            firm.backlog += c[C["unresolved"]]
 
     def _replace_quitters(self) -> None:
-        """Employees who quit are replaced, in the same slot, by an untrained hire [E]."""
+        """Employees who quit are replaced, in the same post, by an untrained hire [E]."""
         beh = self.spec.behaviour
         for firm in self.firms:
-            firm.quits = 0
-            for team in (firm.frontline, firm.supervisors):
-                for slot, emp in enumerate(team):
-                    if emp.quitting:
-                        firm.quits += 1
-                        emp.remove()
-                        skill = min(1.0, beh.hire_skill + 0.3 * firm.params.culture.training)
-                        team[slot] = Employee(self, firm.index, emp.role, slot,
-                                              beh.hire_engagement, skill)
+            staff = firm.staff
+            quitters = np.flatnonzero(staff.quitting)
+            firm.quits = len(quitters)
+            if not len(quitters):
+                continue
+            staff.engagement[quitters] = beh.hire_engagement
+            staff.skill[quitters] = hire_skill(firm.params, beh)
+            staff.tenure[quitters] = 0
+            staff.quitting[quitters] = False
+            for row in quitters:
+                role, slot = int(staff.role[row]), int(staff.slot[row])
+                team = firm.frontline if role == FRONTLINE else firm.supervisors
+                team[slot].remove()
+                team[slot] = Employee(self, firm.index,
+                                      "frontline" if role == FRONTLINE else "supervisor", slot)
 
     # -- results -----------------------------------------------------------------------------
     def run(self, weeks: int | None = None, progress=None) -> None:

@@ -128,3 +128,8 @@ class TickDraws:
     def gumbel(self, stream: int, sub: int = 0) -> np.ndarray:
         """Standard Gumbel draws for every agent of the population."""
         return self._get("gumbel", stream, sub)
+
+
+def stream_keys(seed: int, stream: int, tick: int, subs) -> np.ndarray:
+    """The keys of several sub-streams of one stream (uint64), for the numba kernels."""
+    return np.array([stream_key(seed, stream, tick, sub) for sub in subs], dtype=np.uint64)

@@ -82,8 +82,9 @@ class Market(StrictModel):
                            ge=0.1, le=100)
     seed: int = param(1, "integer", "Seed of every random stream (counter-based: same seed, same "
                       "customers and the same luck in every scenario).", ge=0, le=2**62)
-    engine: Literal["reference"] = param("reference", "name",
-                                         "Simulation engine: 'reference' (per-agent Python).")
+    engine: Literal["numba", "reference"] = param(
+        "numba", "name", "Simulation engine: 'numba' (compiled kernels over arrays, the default) or "
+        "'reference' (per-agent Python, the readable specification). Both give the same numbers.")
     outside_option: bool = param(True, "yes/no", "Customers may buy outside the town (or go "
                                  "without). False models a monopoly with no alternative [D].")
     outside_utility: float = param(-3.0, "utility", "Utility of buying outside the town, on the "

@@ -1,9 +1,17 @@
-"""State owned by the model: customers as struct-of-arrays, firms as small records.
+"""State owned by the model: customers and staff as struct-of-arrays, firms as small records.
 
-Customer state lives in NumPy arrays with one row per customer (DESIGN.md section 5): ``Customer``
-agents are views onto a row, never copies. Each tick reads the arrays as they were at the end of the
-previous tick and writes a fresh copy (:meth:`CustomerState.copy`), committed when the tick ends, so
-no customer ever sees another's half-updated state.
+Customer state lives in NumPy arrays with one row per customer (DESIGN.md section 5); ``Customer``
+agents are views onto a row, never copies. Both engines share these arrays and their dtypes.
+
+Dtypes are the narrowest that keep results right (bytes per customer matter at ten million):
+
+* ``attachment`` and ``satisfaction`` are **float32**: they live in 0-1 and move by 1e-3..1e-1 a week;
+  float32 resolves 6e-8 there, far below anything the model or its metrics distinguish. Every update
+  is computed in float64 and rounded once when stored, identically in both engines, so the engines
+  agree exactly; float64 would double the largest arrays (2 x 8 bytes x firms per customer).
+* Counters and codes are small integers: firm codes ``int8`` (at most 32 firms, plus the outside
+  option), weeks and visit counts ``int16``/``uint16`` (a run has at most 5,200 weeks).
+* Money, probabilities and the per-firm and per-employee state stay float64 (they are few).
 """
 
 from __future__ import annotations
@@ -17,11 +25,17 @@ from loyaltysim.schema import Firm
 #: ``last_firm``/``choice`` code: no purchase (yet / this week).
 NO_PURCHASE = -1
 
-#: Week of "never purchased".
-NEVER = -(10**6)
+#: ``last_purchase_week`` of "never purchased" (int16).
+NEVER = -32768
 
 #: Outcome codes of one visit (``TickScratch.outcome``).
 OK, ON_SPOT, ESCALATED, UNRESOLVED, SILENT = 0, 1, 2, 3, 4
+
+#: dtype of the emotional state arrays (see the module docstring).
+FEELING = np.float32
+
+#: Staff roles (``StaffArrays.role``).
+FRONTLINE, SUPERVISOR = 0, 1
 
 
 @dataclass
@@ -31,15 +45,15 @@ class CustomerState:
     ``last_firm`` and ``history`` use firm indices 0..F-1 and F for a purchase outside the town.
     """
 
-    attachment: np.ndarray  # (n, F) float64, emotional attachment 0-1
-    satisfaction: np.ndarray  # (n, F) float64, moving average of experience vs expectation
+    attachment: np.ndarray  # (n, F) float32, emotional attachment 0-1
+    satisfaction: np.ndarray  # (n, F) float32, moving average of experience vs expectation
     aware: np.ndarray  # (n, F) bool, knows the firm exists
-    visits: np.ndarray  # (n, F) int32, purchases made there so far
-    last_firm: np.ndarray  # (n,) int16, firm of the most recent purchase (NO_PURCHASE: none)
-    last_purchase_week: np.ndarray  # (n,) int32
-    tenure: np.ndarray  # (n,) int32, consecutive purchases at last_firm
-    history: np.ndarray  # (n, W) int16, last W purchases, oldest first (NO_PURCHASE: empty)
-    story_firm: np.ndarray  # (n,) int16, firm of the story told this week (NO_PURCHASE: none)
+    visits: np.ndarray  # (n, F) uint16, purchases made there so far
+    last_firm: np.ndarray  # (n,) int8, firm of the most recent purchase (NO_PURCHASE: none)
+    last_purchase_week: np.ndarray  # (n,) int16 (NEVER: none)
+    tenure: np.ndarray  # (n,) int16, consecutive purchases at last_firm
+    history: np.ndarray  # (n, W) int8, last W purchases, oldest first (NO_PURCHASE: empty)
+    story_firm: np.ndarray  # (n,) int8, firm of the story told last week (NO_PURCHASE: none)
     story_sign: np.ndarray  # (n,) int8, +1 promoter story, -1 detractor story
 
     @classmethod
@@ -47,15 +61,15 @@ class CustomerState:
                 satisfaction: float) -> CustomerState:
         """State at week 0: nobody has bought anything yet."""
         return cls(
-            attachment=np.full((n, n_firms), attachment),
-            satisfaction=np.full((n, n_firms), satisfaction),
+            attachment=np.full((n, n_firms), attachment, dtype=FEELING),
+            satisfaction=np.full((n, n_firms), satisfaction, dtype=FEELING),
             aware=np.zeros((n, n_firms), dtype=bool),
-            visits=np.zeros((n, n_firms), dtype=np.int32),
-            last_firm=np.full(n, NO_PURCHASE, dtype=np.int16),
-            last_purchase_week=np.full(n, NEVER, dtype=np.int32),
-            tenure=np.zeros(n, dtype=np.int32),
-            history=np.full((n, window), NO_PURCHASE, dtype=np.int16),
-            story_firm=np.full(n, NO_PURCHASE, dtype=np.int16),
+            visits=np.zeros((n, n_firms), dtype=np.uint16),
+            last_firm=np.full(n, NO_PURCHASE, dtype=np.int8),
+            last_purchase_week=np.full(n, NEVER, dtype=np.int16),
+            tenure=np.zeros(n, dtype=np.int16),
+            history=np.full((n, window), NO_PURCHASE, dtype=np.int8),
+            story_firm=np.full(n, NO_PURCHASE, dtype=np.int8),
             story_sign=np.zeros(n, dtype=np.int8),
         )
 
@@ -63,12 +77,17 @@ class CustomerState:
         """A deep copy: the next tick's state, written while this one is read."""
         return CustomerState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
 
 @dataclass
 class TickScratch:
     """What happened to each customer this tick; reduced to per-firm and per-employee totals."""
 
-    choice: np.ndarray  # (n,) int16: firm index, F = outside, NO_PURCHASE
+    choice: np.ndarray  # (n,) int8: firm index, F = outside, NO_PURCHASE
     server: np.ndarray  # (n,) int32: frontline slot that served the customer, -1 none
     delighted: np.ndarray  # (n,) bool
     failure: np.ndarray  # (n,) bool
@@ -82,7 +101,7 @@ class TickScratch:
     def empty(cls, n: int) -> TickScratch:
         """Fresh scratch for a tick: nobody bought anything yet."""
         return cls(
-            choice=np.full(n, NO_PURCHASE, dtype=np.int16),
+            choice=np.full(n, NO_PURCHASE, dtype=np.int8),
             server=np.full(n, -1, dtype=np.int32),
             delighted=np.zeros(n, dtype=bool),
             failure=np.zeros(n, dtype=bool),
@@ -95,6 +114,48 @@ class TickScratch:
 
 
 @dataclass
+class StaffArrays:
+    """One firm's employees as arrays, one row per post: frontline posts first, then supervisors.
+
+    A post keeps its row when its holder quits and is replaced, so the counter-based draws keyed by
+    (firm, role, slot) stay put. ``Employee`` agents are views onto a row.
+    """
+
+    n_frontline: int  # frontline posts (rows 0..n_frontline-1)
+    role: np.ndarray  # (k,) int8: FRONTLINE or SUPERVISOR
+    slot: np.ndarray  # (k,) int32: index within the role
+    engagement: np.ndarray  # (k,) float64, 0-1
+    skill: np.ndarray  # (k,) float64, 0-1
+    tenure: np.ndarray  # (k,) int32, weeks in post
+    quitting: np.ndarray  # (k,) bool, decided to quit this week
+
+    @classmethod
+    def build(cls, frontline: int, supervisors: int) -> StaffArrays:
+        """Empty posts: ``frontline`` frontline rows, then ``supervisors`` supervisor rows."""
+        k = frontline + supervisors
+        return cls(
+            n_frontline=frontline,
+            role=np.repeat(np.array([FRONTLINE, SUPERVISOR], dtype=np.int8),
+                           [frontline, supervisors]),
+            slot=np.concatenate([np.arange(frontline), np.arange(supervisors)]).astype(np.int32),
+            engagement=np.zeros(k), skill=np.zeros(k), tenure=np.zeros(k, dtype=np.int32),
+            quitting=np.zeros(k, dtype=bool),
+        )
+
+    @property
+    def n_supervisors(self) -> int:
+        """Number of supervisor posts."""
+        return len(self.role) - self.n_frontline
+
+    def row(self, role: int, slot: int) -> int:
+        """Row of post ``slot`` of ``role``."""
+        return slot if role == FRONTLINE else self.n_frontline + slot
+
+    def __len__(self) -> int:
+        return len(self.role)
+
+
+@dataclass
 class FirmState:
     """A store during a run: its current parameters and the state that evolves."""
 
@@ -104,7 +165,8 @@ class FirmState:
     failure_rate: float
     backlog: float = 0.0
     recognition_given: float = 0.0
-    frontline: list = field(default_factory=list)  # Employee agents, slot order
+    staff: StaffArrays = field(default_factory=lambda: StaffArrays.build(0, 0))
+    frontline: list = field(default_factory=list)  # Employee agents (views), slot order
     supervisors: list = field(default_factory=list)
     manager: object | None = None
     # Reductions of the current tick, read by employees and managers.

@@ -1,0 +1,178 @@
+"""The numba engine: every customer at once in compiled kernels, staff as arrays.
+
+Per week it packs the firms' current parameters into small float64 matrices, computes the tick's
+stream keys, then runs :func:`~loyaltysim.kernels.choice.choose` and
+:func:`~loyaltysim.kernels.experience.live_week` over the shared customer arrays in place (only
+the stories are double-buffered), the NPS survey, and the vectorised staff step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from loyaltysim.engines import WeekTallies
+from loyaltysim.kernels import CHUNK
+from loyaltysim.kernels import choice as kc
+from loyaltysim.kernels import experience as kx
+from loyaltysim.measure import COUNTS, survey_probability
+from loyaltysim.rng import Stream, stream_key, stream_keys
+from loyaltysim.staff import step_staff
+
+if TYPE_CHECKING:
+    from loyaltysim.model import LoyaltyModel
+
+
+class NumbaEngine:
+    """Compiled kernels over struct-of-arrays state (see the module docstring)."""
+
+    name = "numba"
+
+    def __init__(self, model: LoyaltyModel):
+        self.model = model
+        n = model.n_customers
+        n_chunks = (n + CHUNK - 1) // CHUNK
+        self.choice = np.full(n, -1, dtype=np.int8)
+        self.server = np.full(n, -1, dtype=np.int32)
+        self.delighted = np.zeros(n, dtype=np.int8)
+        self.score = np.full(n, -1, dtype=np.int8)
+        self.story_firm = np.full(n, -1, dtype=np.int8)  # next week's stories
+        self.story_sign = np.zeros(n, dtype=np.int8)
+        self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
+        self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
+        pop = model.population
+        self.traits = {name: pop[name] for name in (
+            "distance_weight", "price_weight", "deal_weight", "hours_weight",
+            "selection_weight", "emotion_weight", "habit", "expectation",
+            "complaint_propensity", "patience")}
+        self._no_base = np.zeros(0, dtype=np.int8)
+
+    # -- per-week packing --------------------------------------------------------------------
+    def _choice_firms(self) -> np.ndarray:
+        m = self.model
+        table = np.zeros((m.n_firms, kc.N_CHOICE_PARAMS))
+        for firm in m.firms:
+            p = firm.params
+            table[firm.index] = (float(p.open), p.x_km, p.y_km, p.price_index - 1.0, p.deals,
+                                 1.0 - p.hours_per_day / 24.0, p.selection)
+        return table
+
+    def _experience_firms(self) -> np.ndarray:
+        m = self.model
+        decay = m.spec.behaviour.attachment_decay
+        table = np.zeros((m.n_firms, kx.N_FIRM_PARAMS))
+        for firm in m.firms:
+            p, culture = firm.params, firm.params.culture
+            row = table[firm.index]
+            row[kx.EMPATHY], row[kx.OVERLOAD] = culture.empathy, firm.overload
+            row[kx.FAILURE_RATE], row[kx.PRICE_INDEX] = firm.failure_rate, p.price_index
+            row[kx.COST_MEDIAN], row[kx.COST_SIGMA] = p.process.cost_median, p.process.cost_sigma
+            row[kx.TRUST] = culture.trust
+            row[kx.LIMIT_FRONTLINE] = culture.empowerment.frontline
+            row[kx.LIMIT_SUPERVISOR] = culture.empowerment.supervisor
+            row[kx.LIMIT_MANAGER] = culture.empowerment.manager
+            row[kx.COMMITMENT] = culture.leadership_commitment
+            row[kx.DECAY] = decay * (1.0 - culture.relationship_building)
+            row[kx.ADVERTISING], row[kx.OPEN] = p.advertising, float(p.open)
+        return table
+
+    def _params(self) -> np.ndarray:
+        spec = self.model.spec
+        beh, wom, market = spec.behaviour, spec.network, spec.market
+        params = np.zeros(kx.N_PARAMS)
+        params[kx.DELIGHT] = beh.delight_threshold
+        params[kx.RECOVERY_BONUS] = beh.recovery_bonus
+        params[kx.HANDOFF_PENALTY] = beh.handoff_penalty
+        params[kx.UNRESOLVED_VALUE] = beh.unresolved_value
+        params[kx.SILENT_VALUE] = beh.silent_failure_value
+        params[kx.GAIN] = beh.attachment_gain
+        params[kx.NEGATIVITY] = beh.negativity_bias
+        params[kx.FORGIVENESS] = beh.forgiveness
+        params[kx.SATISFACTION_RATE] = beh.satisfaction_rate
+        params[kx.OVERLOAD_FAILURE] = beh.overload_failure
+        params[kx.SPEND_LIFT] = spec.customers.spend_lift
+        params[kx.TELL_PROMOTER] = wom.tell_promoter
+        params[kx.DETRACTOR_REACH] = min(1.0, wom.tell_detractor * wom.social_media)
+        params[kx.STORY_EFFECT] = wom.story_effect
+        params[kx.ATTACHMENT_THRESHOLD] = market.attachment_threshold
+        params[kx.PATRONAGE_THRESHOLD] = market.patronage_threshold
+        return params
+
+    def _staff_tables(self):
+        m = self.model
+        n_front = np.array([f.staff.n_frontline for f in m.firms], dtype=np.int64)
+        n_sup = np.array([f.staff.n_supervisors for f in m.firms], dtype=np.int64)
+        front_eng = np.zeros((m.n_firms, max(1, n_front.max())))
+        front_skill = np.zeros_like(front_eng)
+        sup_eng = np.zeros((m.n_firms, max(1, n_sup.max())))
+        for firm in m.firms:
+            staff, k = firm.staff, firm.staff.n_frontline
+            front_eng[firm.index, :k] = staff.engagement[:k]
+            front_skill[firm.index, :k] = staff.skill[:k]
+            sup_eng[firm.index, : staff.n_supervisors] = staff.engagement[k:]
+        return n_front, front_eng, front_skill, n_sup, sup_eng
+
+    # -- the week ------------------------------------------------------------------------------
+    def customers_week(self) -> WeekTallies:
+        """Choice kernel, visit reduction, experience kernel, survey kernel, slot reduction."""
+        m = self.model
+        seed, week, nf = m.seed, m.week, m.n_firms
+        st, t, pop = m.state, self.traits, m.population
+        market = m.spec.market
+        kc.choose(pop["x"], pop["y"], pop["segment"], m.segment_need, t["distance_weight"],
+                  t["price_weight"], t["deal_weight"], t["hours_weight"], t["selection_weight"],
+                  t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,
+                  self._choice_firms(), market.outside_option, market.outside_utility,
+                  np.uint64(stream_key(seed, Stream.NEED, week)),
+                  stream_keys(seed, Stream.CHOICE, week, range(nf + 1)), self.choice,
+                  self.choice_counts)
+        per_firm = self.choice_counts.sum(axis=0)
+        m.set_visits(per_firm)
+        keys = np.concatenate([
+            stream_keys(seed, Stream.SERVER, week, [0]),
+            stream_keys(seed, Stream.FAILURE, week, [0]),
+            stream_keys(seed, Stream.COST, week, [0, 1]),
+            stream_keys(seed, Stream.COMPLAIN, week, [0]),
+            stream_keys(seed, Stream.SUPERVISOR, week, [0]),
+            stream_keys(seed, Stream.LADDER, week, range(3)),
+            stream_keys(seed, Stream.PATIENCE, week, range(3)),
+        ])
+        degree = int(np.diff(m.network.indptr).max()) if m.n_customers else 0
+        ring = m.base_ring
+        base_then = ring.then(week)
+        n_front, front_eng, front_skill, n_sup, sup_eng = self._staff_tables()
+        kx.live_week(
+            week, pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"],
+            t["patience"], st.attachment, st.satisfaction, st.aware, st.visits, st.last_firm,
+            st.last_purchase_week, st.tenure, st.history, st.story_firm, st.story_sign,
+            self.story_firm, self.story_sign, self.choice, m.network.indptr, m.network.indices,
+            self._experience_firms(), self._params(), n_front, front_eng, front_skill, n_sup,
+            sup_eng, keys, stream_keys(seed, Stream.WOM, week, range(degree)),
+            stream_keys(seed, Stream.AWARE_ADVERT, week, range(nf)),
+            stream_keys(seed, Stream.ADVOCACY, week, range(0, 2 * nf, 2)),
+            stream_keys(seed, Stream.ADVOCACY, week, range(1, 2 * nf, 2)),
+            market.base_window_weeks, ring.now(week),
+            base_then if base_then is not None else self._no_base, base_then is not None,
+            self.server, self.delighted, self.score, self.tallies)
+        base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
+        p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
+        kx.survey(ring.now(week), self.score, p_survey,
+                  stream_keys(seed, Stream.SURVEY, week, range(nf)), self.tallies)
+        encounters, delights = kx.encounters_by_slot(self.choice, self.server, self.delighted,
+                                                     nf, front_eng.shape[1])
+        return WeekTallies(self.tallies.sum(axis=0), int(per_firm.sum()), base_then is not None,
+                           [encounters[f, : n_front[f]] for f in range(nf)],
+                           [delights[f, : n_front[f]] for f in range(nf)])
+
+    def staff_week(self) -> None:
+        """The vectorised staff step (:func:`loyaltysim.staff.step_staff`) for every firm."""
+        m = self.model
+        for firm in m.firms:
+            step_staff(firm, m.spec.behaviour, m.seed, m.week)
+
+    def commit(self) -> None:
+        """Swap the story buffers: this week's stories are told next week."""
+        st = self.model.state
+        st.story_firm, self.story_firm = self.story_firm, st.story_firm
+        st.story_sign, self.story_sign = self.story_sign, st.story_sign

@@ -1,0 +1,109 @@
+"""The model's formulas as small pure functions of floats: one source for both engines.
+
+The reference engine (:mod:`loyaltysim.agents`) calls them as plain Python; the numba engine
+compiles the very same functions (``numba.njit(func)`` in :mod:`loyaltysim.kernels.formulas`), so a
+formula is written once. Keep them numba-compatible: floats and ints in, floats out, ``min``/``max``
+and ``math`` only. Seed articles are cited as in :mod:`loyaltysim.schema` ([A]..[E]).
+"""
+
+from __future__ import annotations
+
+from loyaltysim.state import ESCALATED, ON_SPOT, SILENT, UNRESOLVED
+
+
+def willing_to_resolve(trust: float, engagement: float) -> float:
+    """Probability that a staff member who may fix a problem does so rather than passing it on.
+
+    In a culture of fear staff treat complaining customers as suspects [D]; disengaged staff do not
+    bother [A]. ``0.2 + 0.8 * trust`` scaled by ``0.5 + 0.5 * engagement`` (both 0-1).
+    """
+    return (0.2 + 0.8 * trust) * (0.5 + 0.5 * engagement)
+
+
+def encounter_values(engagement: float, skill: float, empathy: float,
+                     overload: float) -> tuple[float, float]:
+    """Emotional value and functional quality (both 0-1) of a visit without failure.
+
+    Warmth - being looked in the eye, recognised, appreciated [A] - comes from the employee's
+    engagement and the firm's empathy [D]; quality from skill, cut by overload [E].
+    Emotional value = 0.7 warmth + 0.3 quality; quality = skill / (1 + overload above capacity).
+    """
+    crowding = max(0.0, overload - 1.0)
+    warmth = engagement * (0.3 + 0.7 * empathy) / (1.0 + 0.5 * crowding)
+    quality = skill / (1.0 + crowding)
+    return 0.7 * warmth + 0.3 * quality, quality
+
+
+def failure_probability(base_rate: float, overload: float, skill: float,
+                        overload_failure: float) -> float:
+    """Chance of a failure in one visit: the process rate x (1 + overload_failure x overload
+    above capacity) x (1.5 - skill), capped at 1 [B][E]."""
+    crowding = max(0.0, overload - 1.0)
+    return min(1.0, base_rate * (1.0 + overload_failure * crowding) * (1.5 - skill))
+
+
+def outcome_value(value: float, outcome: int, handoffs: int, recovery_bonus: float,
+                  handoff_penalty: float, unresolved_value: float,
+                  silent_failure_value: float) -> float:
+    """The value (0-1) a visit leaves after its failure handling.
+
+    Fixed on the spot: the recovery paradox lifts it above an ordinary visit; fixed after
+    escalation: the lift minus a penalty per hand-off [C]; unresolved or silent: a fixed low value.
+    """
+    if outcome == ON_SPOT:
+        return min(1.0, value + recovery_bonus)
+    if outcome == ESCALATED:
+        return min(1.0, max(0.0, value + recovery_bonus - handoff_penalty * handoffs))
+    if outcome == UNRESOLVED:
+        return unresolved_value
+    if outcome == SILENT:
+        return silent_failure_value
+    return value
+
+
+def attachment_change(attachment: float, value: float, gain: float, negativity_bias: float,
+                      forgiveness: float) -> float:
+    """Change of attachment after a visit of emotional ``value`` (0-1).
+
+    Attachment moves toward the value: by ``attachment_gain`` of the gap when the visit is better,
+    by ``negativity_bias`` times that when worse, shielded by existing attachment
+    (x (1 - forgiveness x attachment)): attached customers forgive more [A].
+    """
+    gap = value - attachment
+    if gap >= 0:
+        return gain * gap
+    return gain * negativity_bias * (1.0 - forgiveness * attachment) * gap
+
+
+def quit_probability(engagement: float, quit_threshold: float, base_turnover: float,
+                     quit_rate: float) -> float:
+    """Weekly chance that an employee quits: the base turnover plus ``quit_rate`` times the
+    shortfall of engagement below ``quit_threshold`` (as a share of the threshold) [A][E]."""
+    shortfall = max(0.0, quit_threshold - engagement) / max(quit_threshold, 1e-9)
+    return base_turnover + quit_rate * shortfall
+
+
+def engagement_target(recognition: float, trust: float, transparency: float, limit: float,
+                      commitment: float, meaning: float, overload: float) -> float:
+    """The engagement 0-1 an employee's situation supports [A][C][D][E].
+
+    0.25 + 0.2 recognition received + 0.15 trust + 0.1 transparency + 0.1 empowerment (own limit
+    in dollars / $100, capped at 1) + 0.15 leadership commitment + 0.25 meaning (share of own
+    customers delighted) - 0.15 fear (1 - trust) - 0.35 overload above capacity; clipped to 0-1.
+    """
+    crowding = max(0.0, overload - 1.0)
+    target = (0.25 + 0.2 * recognition + 0.15 * trust + 0.1 * transparency
+              + 0.1 * min(1.0, limit / 100.0) + 0.15 * commitment + 0.25 * meaning
+              - 0.15 * (1.0 - trust) - 0.35 * crowding)
+    return min(1.0, max(0.0, target))
+
+
+def next_engagement(engagement: float, target: float, rate: float) -> float:
+    """Engagement after a week: it moves a share ``rate`` of the way to its target."""
+    return engagement + rate * (target - engagement)
+
+
+def next_skill(skill: float, rate: float, training: float) -> float:
+    """Skill after a week: grows toward 1 at ``rate`` x (training + 0.1) - some is learnt on the
+    job even without a programme [E]."""
+    return skill + rate * (training + 0.1) * (1.0 - skill)

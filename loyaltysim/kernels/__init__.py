@@ -1,0 +1,15 @@
+"""numba kernels of the fast engine: each steps every customer at once over struct-of-arrays state.
+
+Modules: :mod:`.rng` (the counter-based draws of :mod:`loyaltysim.rng`, bit for bit),
+:mod:`.choice` (phase 1), :mod:`.experience` (phases 2-5: encounter, complaint and recovery,
+attachment, word of mouth, advertising, plus the per-firm counters the metrics need),
+:mod:`.survey` (the sampled NPS survey) and :mod:`.network` (the social-network generator).
+
+Every kernel is ``@njit(cache=True)``; the per-customer ones run ``parallel=True`` over fixed chunks
+of customers, and reductions add chunk partials in chunk order, so results do not depend on the
+number of threads (``numba.set_num_threads``).
+"""
+
+#: Customers per chunk of a parallel kernel. Partial sums are kept per chunk and added in chunk
+#: order, so this - not the thread count - fixes the order of floating-point additions.
+CHUNK = 8192

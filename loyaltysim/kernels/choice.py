@@ -1,0 +1,73 @@
+"""Phase 1 for every customer at once: whether to shop this week and where (multinomial logit).
+
+The arithmetic of :meth:`loyaltysim.agents.Customer.choose`, operation for operation: convenience
+(distance, price, deals, hours, selection), emotion weight x attachment, habit, Gumbel noise; the
+outside option when the market has one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from loyaltysim.kernels import CHUNK
+from loyaltysim.kernels.rng import gumbel, uniform
+
+#: Columns of the per-firm parameter matrix of :func:`choose`.
+OPEN, FIRM_X, FIRM_Y, PRICE_PREMIUM, DEALS, HOURS_CLOSED, SELECTION = range(7)
+N_CHOICE_PARAMS = 7
+
+
+@njit(cache=True, parallel=True)
+def choose(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w, selection_w,
+           emotion_w, habit_w, attachment, aware, last_firm, firm, outside_option,
+           outside_utility, key_need, key_choice, choice, counts):
+    """Fill ``choice`` (int8: firm index, F outside, -1 none) and per-chunk purchase counts.
+
+    ``firm`` is (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium
+    (price index - 1), deals, share of the day closed, selection. ``key_choice`` holds F + 1
+    stream keys (firms, then the outside option). ``counts`` is (chunks, F + 1) int64, zeroed here.
+    """
+    n = len(x)
+    n_firms = firm.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        for k in range(n_firms + 1):
+            counts[c, k] = 0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            choice[i] = -1
+            if uniform(key_need, i) >= need_by_segment[segment[i]]:
+                continue
+            last = last_firm[i]
+            habit = np.float64(habit_w[i])
+            best = -1
+            best_u = -math.inf
+            xi = np.float64(x[i])
+            yi = np.float64(y[i])
+            for f in range(n_firms):
+                if firm[f, OPEN] == 0.0 or not aware[i, f]:
+                    continue
+                dx = xi - firm[f, FIRM_X]
+                dy = yi - firm[f, FIRM_Y]
+                distance = math.sqrt(dx * dx + dy * dy)
+                u = (-np.float64(distance_w[i]) * distance
+                     - np.float64(price_w[i]) * 10.0 * firm[f, PRICE_PREMIUM]
+                     + np.float64(deal_w[i]) * firm[f, DEALS]
+                     - np.float64(hours_w[i]) * firm[f, HOURS_CLOSED]
+                     + np.float64(selection_w[i]) * firm[f, SELECTION])
+                u += np.float64(emotion_w[i]) * np.float64(attachment[i, f])
+                u += habit * (1.0 if last == f else 0.0)
+                u += gumbel(key_choice[f], i)
+                if u > best_u:
+                    best = f
+                    best_u = u
+            if outside_option:
+                u = outside_utility + habit * (1.0 if last == n_firms else 0.0)
+                u += gumbel(key_choice[n_firms], i)
+                if u > best_u:
+                    best = n_firms
+            choice[i] = best
+            if best >= 0:
+                counts[c, best] += 1

@@ -1,0 +1,313 @@
+"""Phases 2-5 and the customer tallies, for every customer at once.
+
+For each customer: record the purchase; if it was at a firm, the encounter, a possible failure,
+complaint and recovery up the ladder, satisfaction and attachment (the arithmetic of
+:meth:`loyaltysim.agents.Customer.step`, operation for operation); attachment decay; word of
+mouth pulled from last week's stories of the customer's ties; advertising. Then the customer's
+contribution to the week's per-firm tallies (:data:`loyaltysim.measure.COUNTS`).
+
+State is updated in place: a customer writes only its own row and reads other customers' rows only
+for their stories, which are double-buffered (``story_*_prev`` read, ``story_*_next`` written).
+Tallies are kept per chunk of customers and added in chunk order by the caller, so the result does
+not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from loyaltysim.kernels import CHUNK
+from loyaltysim.kernels.formulas import (
+    attachment_change,
+    encounter_values,
+    failure_probability,
+    outcome_value,
+    willing_to_resolve,
+)
+from loyaltysim.kernels.rng import normal, uniform
+from loyaltysim.measure import C
+from loyaltysim.state import ESCALATED, OK, ON_SPOT, SILENT, UNRESOLVED
+
+# Columns of the tally array (module-level ints: numba compiles them in as constants).
+T_ATTACHMENT_SUM = C["attachment_sum"]
+T_BASE = C["base"]
+T_BASE_KEPT = C["base_kept"]
+T_BASE_THEN = C["base_then"]
+T_CAME_BACK = C["came_back"]
+T_CAME_FROM = C["came_from"]
+T_COMPLAINTS = C["complaints"]
+T_DELIGHTED = C["delighted"]
+T_DETRACTORS = C["detractors"]
+T_ESCALATED = C["escalated"]
+T_FAILURES = C["failures"]
+T_HANDOFFS = C["handoffs"]
+T_LATENT_LOYAL = C["latent_loyal"]
+T_NO_LOYAL = C["no_loyal"]
+T_ON_SPOT = C["on_spot"]
+T_PROMOTERS = C["promoters"]
+T_PURCHASES = C["purchases"]
+T_REACHED_MANAGER = C["reached_manager"]
+T_REACHED_SUPERVISOR = C["reached_supervisor"]
+T_REFUNDS = C["refunds"]
+T_REVENUE = C["revenue"]
+T_SATISFACTION_SUM = C["satisfaction_sum"]
+T_SILENT = C["silent"]
+T_SPURIOUS_LOYAL = C["spurious_loyal"]
+T_SURVEYED = C["surveyed"]
+T_SURVEYED_DETRACTORS = C["surveyed_detractors"]
+T_SURVEYED_PROMOTERS = C["surveyed_promoters"]
+T_TRUE_LOYAL = C["true_loyal"]
+T_UNRESOLVED = C["unresolved"]
+
+# Columns of the per-firm parameter matrix.
+(EMPATHY, OVERLOAD, FAILURE_RATE, PRICE_INDEX, COST_MEDIAN, COST_SIGMA, TRUST, LIMIT_FRONTLINE,
+ LIMIT_SUPERVISOR, LIMIT_MANAGER, COMMITMENT, DECAY, ADVERTISING, OPEN) = range(14)
+N_FIRM_PARAMS = 14
+
+# Entries of the behaviour/market parameter vector.
+(DELIGHT, RECOVERY_BONUS, HANDOFF_PENALTY, UNRESOLVED_VALUE, SILENT_VALUE, GAIN, NEGATIVITY,
+ FORGIVENESS, SATISFACTION_RATE, OVERLOAD_FAILURE, SPEND_LIFT, TELL_PROMOTER, DETRACTOR_REACH,
+ STORY_EFFECT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD) = range(16)
+N_PARAMS = 16
+
+# Entries of the fixed stream-key vector (multi-sub streams: first sub's position).
+(K_SERVER, K_FAILURE, K_COST_A, K_COST_B, K_COMPLAIN, K_SUPERVISOR, K_LADDER, K_PATIENCE) = (
+    0, 1, 2, 3, 4, 5, 6, 9)
+N_KEYS = 12  # LADDER and PATIENCE take subs 0..2
+
+
+@njit(cache=True, inline="always")
+def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_draw, firm,
+                       propensity, patience, n_sup, sup_engagement, keys):
+    """Outcome after a failure: (outcome code, hand-offs, highest level reached, refund $)."""
+    cost = firm[f, COST_MEDIAN] * np.exp(firm[f, COST_SIGMA] * cost_draw)
+    p_complain = propensity * (0.25 + 0.75 * attached)
+    if complain_draw >= p_complain:
+        return SILENT, 0, 0, 0.0
+    levels = 2
+    sup_engaged = 0.0
+    if n_sup > 0:
+        sup_slot = min(int(uniform(keys[K_SUPERVISOR], i) * n_sup), n_sup - 1)
+        sup_engaged = sup_engagement[f, sup_slot]
+        levels = 3
+    handoffs = 0
+    reached = 0
+    for level in range(levels):
+        if level == 0:
+            limit, engagement = firm[f, LIMIT_FRONTLINE], server_engagement
+        elif level == levels - 1:
+            limit, engagement = firm[f, LIMIT_MANAGER], firm[f, COMMITMENT]
+        else:
+            limit, engagement = firm[f, LIMIT_SUPERVISOR], sup_engaged
+        if level > 0:
+            handoffs += 1
+            if uniform(keys[K_PATIENCE + level], i) >= patience:
+                break
+        reached = level if level < levels - 1 else 2
+        willing = uniform(keys[K_LADDER + level], i) < willing_to_resolve(firm[f, TRUST],
+                                                                          engagement)
+        if cost <= limit and willing:
+            return (ON_SPOT if level == 0 else ESCALATED), handoffs, reached, cost
+    return UNRESOLVED, handoffs, reached, 0.0
+
+
+@njit(cache=True, parallel=True)
+def live_week(week, segment, basket_by_segment, expectation, propensity, patience_w,
+              attachment, satisfaction, aware, visits, last_firm, last_purchase_week, tenure,
+              history, story_firm_prev, story_sign_prev, story_firm_next, story_sign_next,
+              choice, indptr, indices, firm, params, n_front, front_engagement, front_skill,
+              n_sup, sup_engagement, keys, key_wom, key_advert, key_advocacy_a, key_advocacy_b,
+              base_window, base_now, base_then, has_base_then, server, delighted, score,
+              tallies):
+    """Advance every customer through the week and tally it (see the module docstring).
+
+    Writes ``server`` (frontline slot, -1), ``delighted`` (0/1), ``score`` (advocacy 0-10 toward
+    the customer's base firm, -1 none) and ``base_now`` (base firm, -1 none) per customer, and
+    ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here.
+    """
+    n = len(segment)
+    n_firms = firm.shape[0]
+    window = history.shape[1]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        tally = tallies[c]
+        tally[:, :] = 0.0
+        before = np.empty(n_firms)
+        after = np.empty(n_firms)
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            f = np.int64(choice[i])
+            previous = np.int64(last_firm[i])
+            for g in range(n_firms):
+                before[g] = np.float64(attachment[i, g])
+                after[g] = before[g]
+            server[i] = -1
+            delighted[i] = 0
+            story_firm_next[i] = -1
+            story_sign_next[i] = 0
+            if f >= 0:
+                if 0 <= previous < n_firms:
+                    tally[previous, T_CAME_FROM] += 1.0
+                    if f == previous:
+                        tally[previous, T_CAME_BACK] += 1.0
+                tenure[i] = tenure[i] + 1 if previous == f else 1
+                last_firm[i] = f
+                last_purchase_week[i] = week
+                for w in range(window - 1):
+                    history[i, w] = history[i, w + 1]
+                history[i, window - 1] = f
+            if 0 <= f < n_firms:
+                visits[i, f] += 1
+                tally[f, T_PURCHASES] += 1.0
+                # Encounter.
+                nf = n_front[f]
+                slot = min(int(uniform(keys[K_SERVER], i) * nf), nf - 1)
+                server[i] = slot
+                engagement = front_engagement[f, slot]
+                skill = front_skill[f, slot]
+                emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
+                                                      firm[f, OVERLOAD])
+                attached = before[f]
+                tally[f, T_REVENUE] += (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
+                                           * (1.0 + params[SPEND_LIFT] * attached))
+                # Failure, complaint, recovery.
+                outcome, handoffs, reached, refund = OK, 0, 0, 0.0
+                p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill,
+                                             params[OVERLOAD_FAILURE])
+                if uniform(keys[K_FAILURE], i) < p_fail:
+                    tally[f, T_FAILURES] += 1.0
+                    outcome, handoffs, reached, refund = _complain_or_leave(
+                        i, f, attached, engagement,
+                        normal(keys[K_COST_A], keys[K_COST_B], i),
+                        uniform(keys[K_COMPLAIN], i), firm, np.float64(propensity[i]),
+                        np.float64(patience_w[i]), n_sup[f], sup_engagement, keys)
+                    if outcome == SILENT:
+                        tally[f, T_SILENT] += 1.0
+                    else:
+                        tally[f, T_COMPLAINTS] += 1.0
+                        tally[f, T_HANDOFFS] += handoffs
+                        if reached == 1:
+                            tally[f, T_REACHED_SUPERVISOR] += 1.0
+                        elif reached == 2:
+                            tally[f, T_REACHED_MANAGER] += 1.0
+                        if outcome == ON_SPOT:
+                            tally[f, T_ON_SPOT] += 1.0
+                        elif outcome == ESCALATED:
+                            tally[f, T_ESCALATED] += 1.0
+                        else:
+                            tally[f, T_UNRESOLVED] += 1.0
+                    tally[f, T_REFUNDS] += refund
+                emotional = outcome_value(emotional, outcome, handoffs, params[RECOVERY_BONUS],
+                                          params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
+                                          params[SILENT_VALUE])
+                quality = outcome_value(quality, outcome, handoffs, params[RECOVERY_BONUS],
+                                        params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
+                                        params[SILENT_VALUE])
+                if emotional >= params[DELIGHT]:
+                    delighted[i] = 1
+                    tally[f, T_DELIGHTED] += 1.0
+                    story_firm_next[i] = f
+                    story_sign_next[i] = 1
+                elif outcome in (UNRESOLVED, SILENT):
+                    story_firm_next[i] = f
+                    story_sign_next[i] = -1
+                target = min(max(0.5 + quality - np.float64(expectation[i]), 0.0), 1.0)
+                s = np.float64(satisfaction[i, f])
+                satisfaction[i, f] = s + params[SATISFACTION_RATE] * (target - s)
+                after[f] += attachment_change(attached, emotional, params[GAIN],
+                                              params[NEGATIVITY], params[FORGIVENESS])
+            # Decay of attachment to firms not visited.
+            for g in range(n_firms):
+                if g != f:
+                    after[g] -= firm[g, DECAY] * before[g]
+            # Word of mouth: last week's stories of this customer's ties.
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                h = np.int64(story_firm_prev[j])
+                if h < 0:
+                    continue
+                promoter = story_sign_prev[j] > 0
+                reach = params[TELL_PROMOTER] if promoter else params[DETRACTOR_REACH]
+                if uniform(key_wom[k - indptr[i]], i) >= reach:
+                    continue
+                aware[i, h] = True
+                a = before[h]
+                after[h] += (params[STORY_EFFECT] * (1.0 - a) if promoter
+                             else -params[STORY_EFFECT] * a)
+            # Advertising reaches customers who do not know an open firm yet.
+            for g in range(n_firms):
+                if (firm[g, OPEN] != 0.0 and not aware[i, g]
+                        and uniform(key_advert[g], i) < firm[g, ADVERTISING]):
+                    aware[i, g] = True
+            for g in range(n_firms):
+                attachment[i, g] = min(max(after[g], 0.0), 1.0)
+            # Tallies of the state after the week.
+            base = np.int64(last_firm[i]) if last_purchase_week[i] >= week - base_window + 1 else -1
+            base_now[i] = base
+            score[i] = -1
+            if has_base_then:
+                then = np.int64(base_then[i])
+                if 0 <= then < n_firms:
+                    tally[then, T_BASE_THEN] += 1.0
+                    if base == then:
+                        tally[then, T_BASE_KEPT] += 1.0
+            if 0 <= base < n_firms:
+                tally[base, T_BASE] += 1.0
+                a = np.float64(attachment[i, base])
+                s = np.float64(satisfaction[i, base])
+                held = 0
+                for w in range(window):
+                    if history[i, w] == base:
+                        held += 1
+                high_p = held / window >= params[PATRONAGE_THRESHOLD]
+                high_a = a >= params[ATTACHMENT_THRESHOLD]
+                if high_a and high_p:
+                    tally[base, T_TRUE_LOYAL] += 1.0
+                elif high_p:
+                    tally[base, T_SPURIOUS_LOYAL] += 1.0
+                elif high_a:
+                    tally[base, T_LATENT_LOYAL] += 1.0
+                else:
+                    tally[base, T_NO_LOYAL] += 1.0
+                tally[base, T_ATTACHMENT_SUM] += a
+                tally[base, T_SATISFACTION_SUM] += s
+                raw = (5.0 + 5.0 * (0.6 * a + 0.4 * s)
+                       + normal(key_advocacy_a[base], key_advocacy_b[base], i))
+                answer = min(max(np.rint(raw), 0.0), 10.0)
+                score[i] = np.int8(answer)
+                if answer >= 9.0:
+                    tally[base, T_PROMOTERS] += 1.0
+                elif answer <= 6.0:
+                    tally[base, T_DETRACTORS] += 1.0
+
+
+@njit(cache=True, parallel=True)
+def survey(base_now, score, p_survey, key_survey, tallies):
+    """The week's NPS survey: each member of a firm's base is asked with probability
+    ``p_survey[f]``; adds surveyed, promoter and detractor counts to ``tallies`` (chunks, F, K)."""
+    n = len(base_now)
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            f = np.int64(base_now[i])
+            if f < 0 or f >= len(p_survey) or score[i] < 0:
+                continue
+            if uniform(key_survey[f], i) < p_survey[f]:
+                tallies[c, f, T_SURVEYED] += 1.0
+                if score[i] >= 9:
+                    tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0
+                elif score[i] <= 6:
+                    tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
+
+
+@njit(cache=True)
+def encounters_by_slot(choice, server, delighted, n_firms, max_slots):
+    """(encounters, delights) per firm and frontline slot, each (F, max_slots) float64."""
+    encounters = np.zeros((n_firms, max_slots))
+    delights = np.zeros((n_firms, max_slots))
+    for i in range(len(choice)):
+        f = choice[i]
+        if 0 <= f < n_firms:
+            encounters[f, server[i]] += 1.0
+            delights[f, server[i]] += delighted[i]
+    return encounters, delights

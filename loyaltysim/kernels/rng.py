@@ -1,0 +1,56 @@
+"""The counter-based draws of :mod:`loyaltysim.rng` as numba functions, bit for bit.
+
+A kernel receives the 64-bit stream keys of the tick (``loyaltysim.rng.stream_key``, computed once
+per tick in Python, see :class:`loyaltysim.engine_keys.TickKeys`) and draws for customer ``i`` with
+``uniform(key, i)``: the same SplitMix64 finaliser and the same 53-bit conversion as the NumPy
+version, so both engines see identical numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_ONE = np.uint64(1)
+_TO_UNIT = 2.0**-53
+_TWO_PI = 2.0 * np.pi
+
+
+@njit(cache=True, inline="always")
+def mix64(x: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser (arithmetic mod 2**64)."""
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
+
+
+@njit(cache=True, inline="always")
+def bits(key: np.uint64, i: int) -> np.uint64:
+    """Raw 64-bit draw of agent ``i`` in the stream with ``key``."""
+    return mix64(key + (np.uint64(i) + _ONE) * _GOLDEN)
+
+
+@njit(cache=True, inline="always")
+def uniform(key: np.uint64, i: int) -> float:
+    """Uniform draw in the open interval (0, 1)."""
+    return (np.float64(bits(key, i) >> _S11) + 0.5) * _TO_UNIT
+
+
+@njit(cache=True, inline="always")
+def normal(key_a: np.uint64, key_b: np.uint64, i: int) -> float:
+    """Standard normal draw (Box-Muller on the keys of sub-streams 2*sub and 2*sub+1)."""
+    u1 = uniform(key_a, i)
+    u2 = uniform(key_b, i)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
+
+
+@njit(cache=True, inline="always")
+def gumbel(key: np.uint64, i: int) -> float:
+    """Standard Gumbel draw: the noise of a multinomial-logit choice."""
+    return -math.log(-math.log(uniform(key, i)))

@@ -1,0 +1,75 @@
+"""Staff as arrays: hiring to the staffing plan, the weekly step of all posts at once, replacements.
+
+The per-agent :meth:`loyaltysim.agents.Employee.step` is the specification; :func:`step_staff` is the
+same arithmetic for a whole firm at once (the numba engine uses it: at a million customers a firm
+has thousands of employees, and stepping them one Python object at a time would cost more than
+stepping the customers). The engine-equivalence tests hold the two to the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from loyaltysim import rng
+from loyaltysim.kernels import formulas as kf
+from loyaltysim.rng import Stream
+from loyaltysim.schema import Behaviour, Firm
+from loyaltysim.state import FRONTLINE, SUPERVISOR, FirmState, StaffArrays
+
+
+def staff_counts(firm: Firm, customers: int) -> tuple[int, int]:
+    """(frontline, supervisors) head counts for a firm in a town of ``customers`` households."""
+    frontline = max(1, round(firm.staffing.frontline_per_1000 * customers / 1000.0))
+    supervisors = round(firm.staffing.supervisors_per_frontline * frontline)
+    return frontline, supervisors
+
+
+def hire_skill(firm: Firm, beh: Behaviour) -> float:
+    """Skill 0-1 of a new hire: the hiring level, plus what the training programme adds."""
+    return min(1.0, beh.hire_skill + 0.3 * firm.culture.training)
+
+
+def resize_staff(old: StaffArrays, frontline: int, supervisors: int, engagement: float,
+                 skill: float) -> StaffArrays:
+    """Posts for a new staffing plan: existing posts keep their holders (lowest slots first),
+    extra posts are filled by hires with ``engagement`` and ``skill``; surplus posts (highest
+    slots) are cut."""
+    new = StaffArrays.build(frontline, supervisors)
+    new.engagement[:] = engagement
+    new.skill[:] = skill
+    for role, count in ((FRONTLINE, frontline), (SUPERVISOR, supervisors)):
+        old_rows = np.flatnonzero(old.role == role)[:count]
+        new_rows = np.flatnonzero(new.role == role)[: len(old_rows)]
+        for name in ("engagement", "skill", "tenure"):
+            getattr(new, name)[new_rows] = getattr(old, name)[old_rows]
+    return new
+
+
+def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:
+    """Ids of a firm's posts in the counter-based draws (see ``agents.staff_draw_id``)."""
+    return ((firm << 24) | (staff.role.astype(np.int64) << 23) | staff.slot).astype(np.int64)
+
+
+def step_staff(firm: FirmState, beh: Behaviour, seed: int, week: int) -> None:
+    """One week for every post of ``firm``: engagement toward its target, skill from training,
+    and the decision to quit (``staff.quitting``) - the arithmetic of ``Employee.step`` and
+    ``Employee.advance`` on arrays, in the same order of floating-point operations."""
+    staff, culture = firm.staff, firm.params.culture
+    if len(staff) == 0:
+        return
+    limits = culture.empowerment
+    limit = np.where(staff.role == FRONTLINE, limits.frontline, limits.supervisor)
+    meaning = np.full(len(staff), firm.delight_share)
+    front = np.flatnonzero(staff.role == FRONTLINE)
+    rows = front[firm.encounters_by_slot[staff.slot[front]] > 0]
+    meaning[rows] = (firm.delights_by_slot[staff.slot[rows]]
+                     / firm.encounters_by_slot[staff.slot[rows]])
+    target = kf.engagement_target(firm.recognition_given, culture.trust, culture.transparency,
+                                  limit, culture.leadership_commitment, meaning, firm.overload)
+    p_quit = kf.quit_probability(staff.engagement, beh.quit_threshold, beh.base_turnover,
+                                 beh.quit_rate)
+    u = rng.uniform(seed, Stream.QUIT, week, staff_draw_ids(firm.index, staff))
+    staff.quitting[:] = u < p_quit
+    staff.engagement = kf.next_engagement(staff.engagement, target, beh.engagement_rate)
+    staff.skill = kf.next_skill(staff.skill, beh.skill_rate, culture.training)
+    staff.tenure += 1
