@@ -25,6 +25,7 @@ from loyaltysim.formulas import (
     encounter_values,
     engagement_target,
     failure_probability,
+    logit_pick,
     next_engagement,
     next_skill,
     outcome_value,
@@ -92,7 +93,7 @@ class Customer(mesa.Agent):
 
         utility = - distance x distance_weight - price premium x price_weight + deals x deal_weight
         - share of the day closed x hours_weight + selection x selection_weight
-        + attachment x emotion_weight + habit (same firm as last time) + Gumbel noise.
+        + attachment x emotion_weight + habit (same firm as last time).
         Convenience and price retain; only the attachment term makes a customer stay when a rival
         matches them [A]. Writes ``scratch.choice[row]``: a firm index, F for outside, -1 none.
         """
@@ -102,23 +103,20 @@ class Customer(mesa.Agent):
             return
         last = int(m.state.last_firm[i])
         habit = float(pop["habit"][i])
-        best, best_u = NO_PURCHASE, -math.inf
+        options, utilities = [], []
         for f in m.open_firms:
-            if not m.state.aware[i, f]:
-                continue
-            u = m.convenience_utility(i, f)
-            u += float(pop["emotion_weight"][i]) * float(m.state.attachment[i, f])
-            u += habit * (last == f)
-            u += float(draws.gumbel(Stream.CHOICE, f)[i])
-            if u > best_u:
-                best, best_u = f, u
+            if m.state.aware[i, f]:
+                u = m.convenience_utility(i, f)
+                u += float(pop["emotion_weight"][i]) * float(m.state.attachment[i, f])
+                u += habit * (last == f)
+                options.append(f)
+                utilities.append(u)
         if m.spec.market.outside_option:
-            outside = m.n_firms
-            u = m.spec.market.outside_utility + habit * (last == outside)
-            u += float(draws.gumbel(Stream.CHOICE, outside)[i])
-            if u > best_u:
-                best = outside
-        m.scratch.choice[i] = best
+            options.append(m.n_firms)
+            utilities.append(m.spec.market.outside_utility + habit * (last == m.n_firms))
+        if options:
+            pick = logit_pick(utilities, float(draws.uniform(Stream.CHOICE)[i]))
+            m.scratch.choice[i] = options[pick]
 
     # -- phase 2: experience, complaint, attachment, word of mouth -----------------------------
     def step(self) -> None:

@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from loyaltysim import __version__
+from loyaltysim.engines import ENGINES
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
 from loyaltysim.report import (
     EVENT_WINDOW,
@@ -138,6 +139,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                         help="customers in town (default: the scenario's market.customers)")
     parser.add_argument("--seed", type=_seed, metavar="N",
                         help="random seed (default: the scenario's market.seed)")
+    parser.add_argument("--engine", choices=ENGINES,
+                        help="simulation engine (default: the scenario's market.engine, 'numba'); "
+                             "both give the same numbers, 'reference' is per-agent Python")
     _add_set_option(parser)
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no progress bar and no list of written files")
@@ -361,9 +365,10 @@ def _report_written(console: Console, paths: Sequence[Path], quiet: bool) -> Non
 
 
 def _load(source: str, args: argparse.Namespace, seed: int | None = None) -> Scenario:
-    """Load a scenario with ``--set`` overrides, then ``--weeks``/``--customers`` and ``seed``
-    (validated together, before anything runs)."""
-    market = {"weeks": args.weeks, "customers": args.customers, "seed": seed}
+    """Load a scenario with ``--set`` overrides, then ``--weeks``/``--customers``/``--engine``
+    and ``seed`` (validated together, before anything runs)."""
+    market = {"weeks": args.weeks, "customers": args.customers, "seed": seed,
+              "engine": args.engine}
     extra = [f"market.{key}={value}" for key, value in market.items() if value is not None]
     return load_scenario(source, [*args.set, *extra])
 

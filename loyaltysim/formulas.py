@@ -8,7 +8,34 @@ and ``math`` only. Seed articles are cited as in :mod:`loyaltysim.schema` ([A]..
 
 from __future__ import annotations
 
+import math
+
 from loyaltysim.state import ESCALATED, ON_SPOT, SILENT, UNRESOLVED
+
+
+def logit_pick(utilities, u: float) -> int:
+    """Index of the option chosen under multinomial logit, given a uniform draw ``u`` in (0, 1).
+
+    Option k is chosen with probability exp(V_k) / sum exp(V) - the same law as adding standard
+    Gumbel noise to every utility and taking the best, but drawn with one uniform number by
+    inverting the cumulative probabilities (four times fewer random draws and logarithms).
+    Common random numbers still hold: a customer's draw is the same in every scenario.
+    ``utilities`` (a list or array) is overwritten with the unnormalised weights exp(V - max V).
+    """
+    top = utilities[0]
+    for v in utilities:
+        top = max(top, v)
+    total = 0.0
+    for k in range(len(utilities)):
+        utilities[k] = math.exp(utilities[k] - top)
+        total += utilities[k]
+    threshold = u * total
+    cumulative = 0.0
+    for k in range(len(utilities)):
+        cumulative += utilities[k]
+        if threshold < cumulative:
+            return k
+    return len(utilities) - 1
 
 
 def willing_to_resolve(trust: float, engagement: float) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from loyaltysim import rng
+from loyaltysim.kernels.network import morton_order
 from loyaltysim.rng import SETUP_TICK, Stream
 from loyaltysim.schema import Customers, Distribution, Market
 
@@ -30,6 +31,8 @@ def trait_clip(name: str) -> tuple[float, float]:
 def make_population(market: Market, customers: Customers, seed: int) -> dict[str, np.ndarray]:
     """Draw every customer's fixed attributes.
 
+    Homes are drawn first and customers numbered along a Z-order (Morton) curve of them, so
+    customers with nearby ids live near each other; everything else is drawn by that id.
     Returns arrays of length ``market.customers``: ``x``, ``y`` (km), ``segment`` (index into
     :data:`SEGMENTS`, int8) and one array per trait. Positions and traits are float32 (fixed
     per customer; 7 significant digits - 0.4 mm on a 4 km town - are plenty, and 40 bytes per
@@ -38,12 +41,13 @@ def make_population(market: Market, customers: Customers, seed: int) -> dict[str
     """
     n = market.customers
     ids = np.arange(n, dtype=np.int64)
-    pop: dict[str, np.ndarray] = {
-        "x": (rng.uniform(seed, Stream.POSITION, SETUP_TICK, ids, 0) * market.town_km
-              ).astype(np.float32),
-        "y": (rng.uniform(seed, Stream.POSITION, SETUP_TICK, ids, 1) * market.town_km
-              ).astype(np.float32),
-    }
+    x = rng.uniform(seed, Stream.POSITION, SETUP_TICK, ids, 0) * market.town_km
+    y = rng.uniform(seed, Stream.POSITION, SETUP_TICK, ids, 1) * market.town_km
+    # Customers are numbered along a Z-order curve of their homes: neighbours have nearby ids,
+    # so the word-of-mouth pass reads ties' stories from nearby memory (cache-friendly).
+    order = morton_order(x, y, market.town_km)
+    pop: dict[str, np.ndarray] = {"x": x[order].astype(np.float32),
+                                  "y": y[order].astype(np.float32)}
     segments = [getattr(customers.segments, s) for s in SEGMENTS]
     cut = np.cumsum([s.share for s in segments])
     u = rng.uniform(seed, Stream.SEGMENT, SETUP_TICK, ids)

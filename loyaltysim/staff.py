@@ -1,7 +1,7 @@
 """Staff as arrays: hiring to the staffing plan, the weekly step of all posts at once, replacements.
 
 The per-agent :meth:`loyaltysim.agents.Employee.step` is the specification; :func:`step_staff` is the
-same arithmetic for a whole firm at once (the numba engine uses it: at a million customers a firm
+same arithmetic for a whole firm at once, compiled (the numba engine uses it: at a million customers a firm
 has thousands of employees, and stepping them one Python object at a time would cost more than
 stepping the customers). The engine-equivalence tests hold the two to the same numbers.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from loyaltysim import rng
-from loyaltysim.kernels import formulas as kf
+from loyaltysim.kernels.staff import step_posts
 from loyaltysim.rng import Stream
 from loyaltysim.schema import Behaviour, Firm
 from loyaltysim.state import FRONTLINE, SUPERVISOR, FirmState, StaffArrays
@@ -52,24 +52,16 @@ def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:
 
 def step_staff(firm: FirmState, beh: Behaviour, seed: int, week: int) -> None:
     """One week for every post of ``firm``: engagement toward its target, skill from training,
-    and the decision to quit (``staff.quitting``) - the arithmetic of ``Employee.step`` and
-    ``Employee.advance`` on arrays, in the same order of floating-point operations."""
+    and the decision to quit (``staff.quitting``) - ``Employee.step`` and ``Employee.advance``
+    for all posts at once (:func:`loyaltysim.kernels.staff.step_posts`)."""
     staff, culture = firm.staff, firm.params.culture
     if len(staff) == 0:
         return
-    limits = culture.empowerment
-    limit = np.where(staff.role == FRONTLINE, limits.frontline, limits.supervisor)
-    meaning = np.full(len(staff), firm.delight_share)
-    front = np.flatnonzero(staff.role == FRONTLINE)
-    rows = front[firm.encounters_by_slot[staff.slot[front]] > 0]
-    meaning[rows] = (firm.delights_by_slot[staff.slot[rows]]
-                     / firm.encounters_by_slot[staff.slot[rows]])
-    target = kf.engagement_target(firm.recognition_given, culture.trust, culture.transparency,
-                                  limit, culture.leadership_commitment, meaning, firm.overload)
-    p_quit = kf.quit_probability(staff.engagement, beh.quit_threshold, beh.base_turnover,
-                                 beh.quit_rate)
-    u = rng.uniform(seed, Stream.QUIT, week, staff_draw_ids(firm.index, staff))
-    staff.quitting[:] = u < p_quit
-    staff.engagement = kf.next_engagement(staff.engagement, target, beh.engagement_rate)
-    staff.skill = kf.next_skill(staff.skill, beh.skill_rate, culture.training)
-    staff.tenure += 1
+    draws = rng.uniform(seed, Stream.QUIT, week, staff_draw_ids(firm.index, staff))
+    step_posts(staff.role, staff.slot, staff.engagement, staff.skill, staff.tenure,
+               staff.quitting, draws, culture.empowerment.frontline,
+               culture.empowerment.supervisor, firm.recognition_given, culture.trust,
+               culture.transparency, culture.leadership_commitment, culture.training,
+               firm.delight_share, firm.encounters_by_slot, firm.delights_by_slot,
+               firm.overload, beh.engagement_rate, beh.skill_rate, beh.quit_threshold,
+               beh.base_turnover, beh.quit_rate)

@@ -59,8 +59,10 @@ class ShuffledModel(LoyaltyModel):
 
 
 def test_agent_order_does_not_matter():
-    ordered = run_model(weeks=20, seed=3)
-    shuffled = run_model(weeks=20, seed=3, cls=ShuffledModel)
+    """Reference engine: stepping the Customer agents in a random order changes nothing."""
+    ordered = run_model(weeks=20, seed=3, **{"market.engine": "reference"})
+    shuffled = run_model(weeks=20, seed=3, cls=ShuffledModel, **{"market.engine": "reference"})
+    assert shuffled.engine.name == "reference"
     pd.testing.assert_frame_equal(ordered.firm_weekly(), shuffled.firm_weekly())
     np.testing.assert_array_equal(ordered.state.attachment, shuffled.state.attachment)
 

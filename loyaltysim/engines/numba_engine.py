@@ -39,6 +39,8 @@ class NumbaEngine:
         self.score = np.full(n, -1, dtype=np.int8)
         self.story_firm = np.full(n, -1, dtype=np.int8)  # next week's stories
         self.story_sign = np.zeros(n, dtype=np.int8)
+        self.told = np.zeros((n + 7) // 8, dtype=np.uint8)  # who told a story last week
+        kx.pack_stories(model.state.story_firm, self.told)
         self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
         self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
         pop = model.population
@@ -125,7 +127,7 @@ class NumbaEngine:
                   t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,
                   self._choice_firms(), market.outside_option, market.outside_utility,
                   np.uint64(stream_key(seed, Stream.NEED, week)),
-                  stream_keys(seed, Stream.CHOICE, week, range(nf + 1)), self.choice,
+                  np.uint64(stream_key(seed, Stream.CHOICE, week)), self.choice,
                   self.choice_counts)
         per_firm = self.choice_counts.sum(axis=0)
         m.set_visits(per_firm)
@@ -145,7 +147,7 @@ class NumbaEngine:
         kx.live_week(
             week, pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"],
             t["patience"], st.attachment, st.satisfaction, st.aware, st.visits, st.last_firm,
-            st.last_purchase_week, st.tenure, st.history, st.story_firm, st.story_sign,
+            st.last_purchase_week, st.tenure, st.history, st.story_firm, st.story_sign, self.told,
             self.story_firm, self.story_sign, self.choice, m.network.indptr, m.network.indices,
             self._experience_firms(), self._params(), n_front, front_eng, front_skill, n_sup,
             sup_eng, keys, stream_keys(seed, Stream.WOM, week, range(degree)),
@@ -176,3 +178,4 @@ class NumbaEngine:
         st = self.model.state
         st.story_firm, self.story_firm = self.story_firm, st.story_firm
         st.story_sign, self.story_sign = self.story_sign, st.story_sign
+        kx.pack_stories(st.story_firm, self.told)

@@ -1,8 +1,8 @@
 """Phase 1 for every customer at once: whether to shop this week and where (multinomial logit).
 
 The arithmetic of :meth:`loyaltysim.agents.Customer.choose`, operation for operation: convenience
-(distance, price, deals, hours, selection), emotion weight x attachment, habit, Gumbel noise; the
-outside option when the market has one.
+(distance, price, deals, hours, selection), emotion weight x attachment and habit give each known
+open firm (and the outside option, when the market has one) a utility; ``logit_pick`` draws one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import numpy as np
 from numba import njit, prange
 
 from loyaltysim.kernels import CHUNK
-from loyaltysim.kernels.rng import gumbel, uniform
+from loyaltysim.kernels.formulas import logit_pick
+from loyaltysim.kernels.rng import uniform
 
 #: Columns of the per-firm parameter matrix of :func:`choose`.
 OPEN, FIRM_X, FIRM_Y, PRICE_PREMIUM, DEALS, HOURS_CLOSED, SELECTION = range(7)
@@ -27,13 +28,15 @@ def choose(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
     """Fill ``choice`` (int8: firm index, F outside, -1 none) and per-chunk purchase counts.
 
     ``firm`` is (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium
-    (price index - 1), deals, share of the day closed, selection. ``key_choice`` holds F + 1
-    stream keys (firms, then the outside option). ``counts`` is (chunks, F + 1) int64, zeroed here.
+    (price index - 1), deals, share of the day closed, selection. ``counts`` is (chunks, F + 1)
+    int64, zeroed here.
     """
     n = len(x)
     n_firms = firm.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
+        options = np.empty(n_firms + 1, dtype=np.int64)
+        utilities = np.empty(n_firms + 1)
         for k in range(n_firms + 1):
             counts[c, k] = 0
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
@@ -42,10 +45,9 @@ def choose(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
                 continue
             last = last_firm[i]
             habit = np.float64(habit_w[i])
-            best = -1
-            best_u = -math.inf
             xi = np.float64(x[i])
             yi = np.float64(y[i])
+            m = 0
             for f in range(n_firms):
                 if firm[f, OPEN] == 0.0 or not aware[i, f]:
                     continue
@@ -59,15 +61,15 @@ def choose(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
                      + np.float64(selection_w[i]) * firm[f, SELECTION])
                 u += np.float64(emotion_w[i]) * np.float64(attachment[i, f])
                 u += habit * (1.0 if last == f else 0.0)
-                u += gumbel(key_choice[f], i)
-                if u > best_u:
-                    best = f
-                    best_u = u
+                options[m] = f
+                utilities[m] = u
+                m += 1
             if outside_option:
-                u = outside_utility + habit * (1.0 if last == n_firms else 0.0)
-                u += gumbel(key_choice[n_firms], i)
-                if u > best_u:
-                    best = n_firms
+                options[m] = n_firms
+                utilities[m] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
+                m += 1
+            if m == 0:
+                continue
+            best = options[logit_pick(utilities[:m], uniform(key_choice, i))]
             choice[i] = best
-            if best >= 0:
-                counts[c, best] += 1
+            counts[c, best] += 1

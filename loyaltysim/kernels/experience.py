@@ -115,13 +115,14 @@ def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_dr
 @njit(cache=True, parallel=True)
 def live_week(week, segment, basket_by_segment, expectation, propensity, patience_w,
               attachment, satisfaction, aware, visits, last_firm, last_purchase_week, tenure,
-              history, story_firm_prev, story_sign_prev, story_firm_next, story_sign_next,
+              history, story_firm_prev, story_sign_prev, told_prev, story_firm_next, story_sign_next,
               choice, indptr, indices, firm, params, n_front, front_engagement, front_skill,
               n_sup, sup_engagement, keys, key_wom, key_advert, key_advocacy_a, key_advocacy_b,
               base_window, base_now, base_then, has_base_then, server, delighted, score,
               tallies):
     """Advance every customer through the week and tally it (see the module docstring).
 
+    ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``).
     Writes ``server`` (frontline slot, -1), ``delighted`` (0/1), ``score`` (advocacy 0-10 toward
     the customer's base firm, -1 none) and ``base_now`` (base firm, -1 none) per customer, and
     ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here.
@@ -223,6 +224,8 @@ def live_week(week, segment, basket_by_segment, expectation, propensity, patienc
             # Word of mouth: last week's stories of this customer's ties.
             for k in range(indptr[i], indptr[i + 1]):
                 j = indices[k]
+                if not (told_prev[j >> 3] >> (j & 7)) & 1:
+                    continue  # the bit array is 1/8 of story_firm: far ties hit the cache
                 h = np.int64(story_firm_prev[j])
                 if h < 0:
                     continue
@@ -279,6 +282,19 @@ def live_week(week, segment, basket_by_segment, expectation, propensity, patienc
                     tally[base, T_PROMOTERS] += 1.0
                 elif answer <= 6.0:
                     tally[base, T_DETRACTORS] += 1.0
+
+
+@njit(cache=True, parallel=True)
+def pack_stories(story_firm, told):
+    """Set bit ``i`` of ``told`` (uint8, little-endian bits) when customer ``i`` tells a story."""
+    n = len(story_firm)
+    for b in prange(len(told)):
+        byte = 0
+        for k in range(8):
+            i = b * 8 + k
+            if i < n and story_firm[i] >= 0:
+                byte |= 1 << k
+        told[b] = byte
 
 
 @njit(cache=True, parallel=True)

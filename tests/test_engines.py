@@ -1,0 +1,196 @@
+"""The numba engine reproduces the reference engine, and its results do not depend on threads.
+
+The reference engine (per-agent Python, :mod:`loyaltysim.agents`) is the oracle: for the same
+scenario and seed the numba engine must give the same weekly metrics and the same final state of
+every customer and employee.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schema_leaves import NUMERIC
+
+from loyaltysim.agents import Customer, Employee
+from loyaltysim.model import CUSTOMER_AGENTS_UP_TO, LoyaltyModel
+from loyaltysim.scenario import load_scenario, shipped_scenarios
+from loyaltysim.state import CustomerState
+
+SCENARIOS = sorted(shipped_scenarios())
+
+
+def run_both(scenario, weeks: int, overrides: dict, seed: int | None = None):
+    models = {}
+    for engine in ("reference", "numba"):
+        model = LoyaltyModel(scenario, rng=seed, engine=engine, overrides=overrides)
+        model.run(weeks)
+        models[engine] = model
+    return models["reference"], models["numba"]
+
+
+def assert_same_run(ref: LoyaltyModel, fast: LoyaltyModel) -> None:
+    """Same weekly metrics (to float tolerance), same per-customer and per-employee state."""
+    a, b = ref.firm_weekly(), fast.firm_weekly()
+    assert list(a.columns) == list(b.columns) and len(a) == len(b) > 0
+    for column in a.columns:
+        left, right = a[column].to_numpy(), b[column].to_numpy()
+        if left.dtype.kind in "fc" or right.dtype.kind in "fc":
+            np.testing.assert_allclose(right.astype(float), left.astype(float), rtol=1e-9,
+                                       atol=1e-9, equal_nan=True, err_msg=column)
+        else:
+            np.testing.assert_array_equal(right, left, err_msg=column)
+    for name in CustomerState.__dataclass_fields__:
+        left, right = getattr(ref.state, name), getattr(fast.state, name)
+        assert left.dtype == right.dtype, name
+        if left.dtype.kind == "f":
+            np.testing.assert_allclose(right, left, rtol=0, atol=1e-6, err_msg=name)
+        else:
+            np.testing.assert_array_equal(right, left, err_msg=name)
+    for f_ref, f_fast in zip(ref.firms, fast.firms, strict=True):
+        for name in ("engagement", "skill"):
+            np.testing.assert_allclose(getattr(f_fast.staff, name), getattr(f_ref.staff, name),
+                                       rtol=1e-12, err_msg=f"{f_ref.key} staff {name}")
+        np.testing.assert_array_equal(f_fast.staff.tenure, f_ref.staff.tenure)
+        assert (f_fast.backlog, f_fast.failure_rate) == pytest.approx(
+            (f_ref.backlog, f_ref.failure_rate), rel=1e-12)
+    assert fast.fired_events == ref.fired_events
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_engines_agree_on_every_shipped_scenario(name):
+    ref, fast = run_both(name, 104, {"market.customers": 300})
+    assert_same_run(ref, fast)
+    # The comparison is not vacuous: customers bought, complained and talked.
+    table = ref.firm_weekly()
+    assert table["purchases"].sum() > 1000
+    assert table["complaints"].sum() > 0
+    assert (ref.state.story_firm >= 0).any() or table["promoters"].sum() > 0
+
+
+ENGINE_LEAVES = [leaf for leaf in NUMERIC
+                 if leaf[0] not in ("market.weeks", "market.customers")]
+
+
+@st.composite
+def overridden_scenarios(draw):
+    name = draw(st.sampled_from(SCENARIOS))
+    firms = list(load_scenario(name).firms)
+    chosen = draw(st.lists(st.sampled_from(ENGINE_LEAVES), min_size=1, max_size=8,
+                           unique_by=lambda leaf: leaf[0]))
+    overrides = {"market.customers": draw(st.integers(20, 160))}
+    for template, kind, lo, hi in chosen:
+        key = template.replace("<id>", draw(st.sampled_from(firms)))
+        if kind is int:
+            overrides[key] = draw(st.integers(lo, min(hi, lo + 60)))
+        else:
+            overrides[key] = draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+    overrides["market.outside_option"] = draw(st.booleans())
+    return name, overrides, draw(st.integers(0, 2**40))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(overridden_scenarios())
+def test_engines_agree_on_random_valid_scenarios(case):
+    name, overrides, seed = case
+    ref, fast = run_both(name, 26, overrides, seed=seed)
+    assert_same_run(ref, fast)
+
+
+THREAD_SCRIPT = """
+import hashlib, json, sys
+import numba
+from loyaltysim.model import LoyaltyModel
+model = LoyaltyModel("pharmacy_vs_brand", rng=3, engine="numba",
+                     overrides={"market.customers": 40000, "firms.supermarket.open": True})
+model.run(12)
+digest = hashlib.sha256()
+digest.update(model.firm_weekly().to_csv().encode())
+for name in ("attachment", "satisfaction", "aware", "visits", "last_firm", "history"):
+    digest.update(getattr(model.state, name).tobytes())
+print(json.dumps({"threads": numba.get_num_threads(), "digest": digest.hexdigest()}))
+"""
+
+
+def test_numba_results_do_not_depend_on_the_thread_count():
+    """1, 2 and 4 threads over five chunks of customers give bit-identical results."""
+    results = []
+    for threads in (1, 2, 4):
+        env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
+        out = subprocess.run([sys.executable, "-c", THREAD_SCRIPT], env=env, capture_output=True,
+                             text=True, check=True, timeout=600).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert [r["threads"] for r in results] == [1, 2, 4]
+    assert len({r["digest"] for r in results}) == 1
+
+
+def test_numba_engine_is_the_default_and_reference_is_selectable():
+    assert LoyaltyModel("corner_pharmacy", overrides={"market.customers": 50}).engine.name == "numba"
+    ref = LoyaltyModel("corner_pharmacy", engine="reference", overrides={"market.customers": 50})
+    assert ref.engine.name == ref.spec.market.engine == "reference"
+    by_key = LoyaltyModel("corner_pharmacy", overrides={"market.customers": 50,
+                                                        "market.engine": "reference"})
+    assert by_key.engine.name == "reference"
+
+
+def test_customer_agents_are_views_in_the_numba_engine():
+    small = LoyaltyModel("pharmacy_vs_brand", overrides={"market.customers": 200})
+    small.run(5)
+    agents = list(small.agents_by_type[Customer])
+    assert len(agents) == 200
+    agent = agents[17]
+    assert np.shares_memory(agent.attachment, small.state.attachment)
+    np.testing.assert_array_equal(agent.attachment, small.state.attachment[agent.row])
+    assert agent.last_firm == small.state.last_firm[agent.row]
+    employees = list(small.agents_by_type[Employee])
+    assert len(employees) == sum(len(f.staff) for f in small.firms)
+    assert {e.engagement for e in employees} == {
+        float(v) for f in small.firms for v in f.staff.engagement}
+
+
+def test_large_populations_create_customer_agents_only_on_demand():
+    n = CUSTOMER_AGENTS_UP_TO + 1
+    model = LoyaltyModel("corner_pharmacy", overrides={"market.customers": n})
+    assert Customer not in model.agents_by_type
+    model.step()
+    model.materialize_customers()
+    assert len(model.agents_by_type[Customer]) == n
+    model.step()  # agents are views: stepping the arrays moves them too
+    last = model.agents_by_type[Customer].to_list()[-1]
+    assert last.satisfaction[0] == model.state.satisfaction[n - 1, 0]
+
+
+def test_state_uses_the_documented_narrow_dtypes():
+    model = LoyaltyModel("pharmacy_vs_brand", overrides={"market.customers": 100})
+    st_ = model.state
+    assert st_.attachment.dtype == st_.satisfaction.dtype == np.float32
+    assert st_.last_firm.dtype == st_.history.dtype == np.int8
+    assert st_.visits.dtype == np.uint16
+    assert model.population["emotion_weight"].dtype == np.float32
+    per_customer = st_.nbytes / model.n_customers
+    assert per_customer < 60  # 3 firms, 8-purchase window
+
+
+def test_a_cli_run_with_either_engine_writes_the_same_table(tmp_path):
+    tables = {}
+    for engine in ("reference", "numba"):
+        out = tmp_path / engine
+        subprocess.run([sys.executable, "-m", "loyaltysim", "run", "pharmacy_vs_brand", "--engine",
+                        engine, "--customers", "150", "--weeks", "20", "--quiet", "--out",
+                        str(out)], check=True, capture_output=True, timeout=300)
+        tables[engine] = pd.read_csv(out / "firm_weekly.csv")
+    pd.testing.assert_frame_equal(tables["numba"], tables["reference"], rtol=1e-9)
+
+
+def test_cli_rejects_an_unknown_engine():
+    done = subprocess.run([sys.executable, "-m", "loyaltysim", "run", "corner_pharmacy",
+                           "--engine", "gpu"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "numba" in done.stderr and "reference" in done.stderr
