@@ -94,11 +94,6 @@ def normal(seed: int, stream: int, tick: int, ids: np.ndarray, sub: int = 0) -> 
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
-def gumbel(seed: int, stream: int, tick: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
-    """Standard Gumbel draws: the noise of a multinomial-logit choice."""
-    return -np.log(-np.log(uniform(seed, stream, tick, ids, sub)))
-
-
 class TickDraws:
     """The draws of one tick for one population, computed on first use and cached.
 
@@ -113,7 +108,7 @@ class TickDraws:
     def _get(self, kind: str, stream: int, sub: int) -> np.ndarray:
         key = (kind, int(stream), sub)
         if key not in self._cache:
-            fn = {"uniform": uniform, "normal": normal, "gumbel": gumbel}[kind]
+            fn = {"uniform": uniform, "normal": normal}[kind]
             self._cache[key] = fn(self.seed, stream, self.tick, self.ids, sub)
         return self._cache[key]
 
@@ -124,10 +119,6 @@ class TickDraws:
     def normal(self, stream: int, sub: int = 0) -> np.ndarray:
         """Standard normal draws for every agent of the population."""
         return self._get("normal", stream, sub)
-
-    def gumbel(self, stream: int, sub: int = 0) -> np.ndarray:
-        """Standard Gumbel draws for every agent of the population."""
-        return self._get("gumbel", stream, sub)
 
 
 def stream_keys(seed: int, stream: int, tick: int, subs) -> np.ndarray:

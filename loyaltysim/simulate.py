@@ -24,15 +24,17 @@ class SimulationResult:
 
 def simulate(scenario: str | os.PathLike[str] | Scenario, *,
              overrides: Mapping[str, Any] | None = None, weeks: int | None = None,
-             customers: int | None = None, seed: int | None = None,
+             customers: int | None = None, seed: int | None = None, engine: str | None = None,
              progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     """Load ``scenario`` (name, path or Scenario), apply overrides, run it to the end.
 
-    ``weeks``, ``customers`` and ``seed`` are shortcuts for the ``market.*`` overrides.
+    ``weeks``, ``customers``, ``seed`` and ``engine`` ('numba' or 'reference') are shortcuts for
+    the ``market.*`` overrides.
     ``progress(done_weeks, total_weeks)`` is called after every week.
     """
     extra = dict(overrides or {})
-    for key, value in (("weeks", weeks), ("customers", customers), ("seed", seed)):
+    for key, value in (("weeks", weeks), ("customers", customers), ("seed", seed),
+                       ("engine", engine)):
         if value is not None:
             extra[f"market.{key}"] = value
     spec = load_scenario(scenario, extra)

@@ -17,14 +17,37 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numba import njit
 from schema_leaves import NUMERIC
 
+from loyaltysim import rng
 from loyaltysim.agents import Customer, Employee
+from loyaltysim.kernels import rng as krng
 from loyaltysim.model import CUSTOMER_AGENTS_UP_TO, LoyaltyModel
 from loyaltysim.scenario import load_scenario, shipped_scenarios
 from loyaltysim.state import CustomerState
 
 SCENARIOS = sorted(shipped_scenarios())
+
+
+@njit
+def _kernel_draws(key_a, key_b, ids):
+    out = np.empty((2, len(ids)))
+    for k in range(len(ids)):
+        out[0, k] = krng.uniform(key_a, ids[k])
+        out[1, k] = krng.normal(key_a, key_b, ids[k])
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**62), stream=st.integers(0, 40), tick=st.integers(-1, 5200),
+       sub=st.integers(0, 64), ids=st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=40))
+def test_kernel_draws_are_the_reference_draws_bit_for_bit(seed, stream, tick, sub, ids):
+    ids = np.array(ids, dtype=np.int64)
+    key_a, key_b = (np.uint64(rng.stream_key(seed, stream, tick, s)) for s in (2 * sub, 2 * sub + 1))
+    uniform, normal = _kernel_draws(key_a, key_b, ids)
+    np.testing.assert_array_equal(uniform, rng.uniform(seed, stream, tick, ids, 2 * sub))
+    np.testing.assert_allclose(normal, rng.normal(seed, stream, tick, ids, sub), rtol=1e-14)
 
 
 def run_both(scenario, weeks: int, overrides: dict, seed: int | None = None):
@@ -109,25 +132,27 @@ import hashlib, json, sys
 import numba
 from loyaltysim.model import LoyaltyModel
 model = LoyaltyModel("pharmacy_vs_brand", rng=3, engine="numba",
-                     overrides={"market.customers": 40000, "firms.supermarket.open": True})
+                     overrides={"market.customers": 70000, "firms.supermarket.open": True})
 model.run(12)
 digest = hashlib.sha256()
 digest.update(model.firm_weekly().to_csv().encode())
 for name in ("attachment", "satisfaction", "aware", "visits", "last_firm", "history"):
     digest.update(getattr(model.state, name).tobytes())
-print(json.dumps({"threads": numba.get_num_threads(), "digest": digest.hexdigest()}))
+print(json.dumps({"threads": numba.get_num_threads(), "parallel": model.engine.parallel,
+                  "digest": digest.hexdigest()}))
 """
 
 
 def test_numba_results_do_not_depend_on_the_thread_count():
-    """1, 2 and 4 threads over five chunks of customers give bit-identical results."""
+    """1 thread (the serial twins of the kernels) and 2 and 4 threads (the parallel twins) over
+    nine chunks of customers give bit-identical results."""
     results = []
     for threads in (1, 2, 4):
         env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
         out = subprocess.run([sys.executable, "-c", THREAD_SCRIPT], env=env, capture_output=True,
                              text=True, check=True, timeout=600).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
-    assert [r["threads"] for r in results] == [1, 2, 4]
+    assert [(r["threads"], r["parallel"]) for r in results] == [(1, False), (2, True), (4, True)]
     assert len({r["digest"] for r in results}) == 1
 
 

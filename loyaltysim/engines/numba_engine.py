@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from loyaltysim.engines import WeekTallies
-from loyaltysim.kernels import CHUNK
+from loyaltysim.kernels import CHUNK, PARALLEL_FROM
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import experience as kx
 from loyaltysim.measure import COUNTS, survey_probability
@@ -40,7 +41,7 @@ class NumbaEngine:
         self.story_firm = np.full(n, -1, dtype=np.int8)  # next week's stories
         self.story_sign = np.zeros(n, dtype=np.int8)
         self.told = np.zeros((n + 7) // 8, dtype=np.uint8)  # who told a story last week
-        kx.pack_stories(model.state.story_firm, self.told)
+        kx.pack_stories(model.state.story_firm, self.told, self.parallel)
         self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
         self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
         pop = model.population
@@ -49,6 +50,11 @@ class NumbaEngine:
             "selection_weight", "emotion_weight", "habit", "expectation",
             "complaint_propensity", "patience")}
         self._no_base = np.zeros(0, dtype=np.int8)
+
+    @property
+    def parallel(self) -> bool:
+        """Whether to run the parallel twins of the kernels (large town, several threads)."""
+        return self.model.n_customers >= PARALLEL_FROM and numba.get_num_threads() > 1
 
     # -- per-week packing --------------------------------------------------------------------
     def _choice_firms(self) -> np.ndarray:
@@ -128,7 +134,7 @@ class NumbaEngine:
                   self._choice_firms(), market.outside_option, market.outside_utility,
                   np.uint64(stream_key(seed, Stream.NEED, week)),
                   np.uint64(stream_key(seed, Stream.CHOICE, week)), self.choice,
-                  self.choice_counts)
+                  self.choice_counts, parallel=self.parallel)
         per_firm = self.choice_counts.sum(axis=0)
         m.set_visits(per_firm)
         keys = np.concatenate([
@@ -156,11 +162,12 @@ class NumbaEngine:
             stream_keys(seed, Stream.ADVOCACY, week, range(1, 2 * nf, 2)),
             market.base_window_weeks, ring.now(week),
             base_then if base_then is not None else self._no_base, base_then is not None,
-            self.server, self.delighted, self.score, self.tallies)
+            self.server, self.delighted, self.score, self.tallies, parallel=self.parallel)
         base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
         p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
         kx.survey(ring.now(week), self.score, p_survey,
-                  stream_keys(seed, Stream.SURVEY, week, range(nf)), self.tallies)
+                  stream_keys(seed, Stream.SURVEY, week, range(nf)), self.tallies,
+                  parallel=self.parallel)
         encounters, delights = kx.encounters_by_slot(self.choice, self.server, self.delighted,
                                                      nf, front_eng.shape[1])
         return WeekTallies(self.tallies.sum(axis=0), int(per_firm.sum()), base_then is not None,
@@ -178,4 +185,4 @@ class NumbaEngine:
         st = self.model.state
         st.story_firm, self.story_firm = self.story_firm, st.story_firm
         st.story_sign, self.story_sign = self.story_sign, st.story_sign
-        kx.pack_stories(st.story_firm, self.told)
+        kx.pack_stories(st.story_firm, self.told, self.parallel)

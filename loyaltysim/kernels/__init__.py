@@ -5,11 +5,16 @@ Modules: :mod:`.rng` (the counter-based draws of :mod:`loyaltysim.rng`, bit for 
 attachment, word of mouth, advertising, plus the per-firm counters the metrics need),
 :mod:`.survey` (the sampled NPS survey) and :mod:`.network` (the social-network generator).
 
-Every kernel is ``@njit(cache=True)``; the per-customer ones run ``parallel=True`` over fixed chunks
-of customers, and reductions add chunk partials in chunk order, so results do not depend on the
-number of threads (``numba.set_num_threads``).
+Every kernel is ``@njit(cache=True)``. The per-customer ones process fixed chunks of customers
+(one compiled chunk function) and come as twins: ``parallel=True`` over chunks for large towns, and
+serial for small ones, where waking the thread pool costs more than the work (and much more when
+the other cores are busy). Reductions add chunk partials in chunk order, so results do not depend
+on the twin or the number of threads (``numba.set_num_threads``).
 """
 
 #: Customers per chunk of a parallel kernel. Partial sums are kept per chunk and added in chunk
 #: order, so this - not the thread count - fixes the order of floating-point additions.
 CHUNK = 8192
+
+#: Towns at least this big use the parallel twins (when numba has more than one thread).
+PARALLEL_FROM = 8 * CHUNK

@@ -21,55 +21,80 @@ OPEN, FIRM_X, FIRM_Y, PRICE_PREMIUM, DEALS, HOURS_CLOSED, SELECTION = range(7)
 N_CHOICE_PARAMS = 7
 
 
+@njit(cache=True)
+def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
+                     selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+                     outside_option, outside_utility, key_need, key_choice, choice, counts):
+    """Customers of chunk ``c`` (see :func:`choose`)."""
+    n = len(x)
+    n_firms = firm.shape[0]
+    options = np.empty(n_firms + 1, dtype=np.int64)
+    utilities = np.empty(n_firms + 1)
+    for k in range(n_firms + 1):
+        counts[c, k] = 0
+    for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+        choice[i] = -1
+        if uniform(key_need, i) >= need_by_segment[segment[i]]:
+            continue
+        last = last_firm[i]
+        habit = np.float64(habit_w[i])
+        xi = np.float64(x[i])
+        yi = np.float64(y[i])
+        m = 0
+        for f in range(n_firms):
+            if firm[f, OPEN] == 0.0 or not aware[i, f]:
+                continue
+            dx = xi - firm[f, FIRM_X]
+            dy = yi - firm[f, FIRM_Y]
+            distance = math.sqrt(dx * dx + dy * dy)
+            u = (-np.float64(distance_w[i]) * distance
+                 - np.float64(price_w[i]) * 10.0 * firm[f, PRICE_PREMIUM]
+                 + np.float64(deal_w[i]) * firm[f, DEALS]
+                 - np.float64(hours_w[i]) * firm[f, HOURS_CLOSED]
+                 + np.float64(selection_w[i]) * firm[f, SELECTION])
+            u += np.float64(emotion_w[i]) * np.float64(attachment[i, f])
+            u += habit * (1.0 if last == f else 0.0)
+            options[m] = f
+            utilities[m] = u
+            m += 1
+        if outside_option:
+            options[m] = n_firms
+            utilities[m] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
+            m += 1
+        if m == 0:
+            continue
+        best = options[logit_pick(utilities[:m], uniform(key_choice, i))]
+        choice[i] = best
+        counts[c, best] += 1
+
+
 @njit(cache=True, parallel=True)
-def choose(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w, selection_w,
-           emotion_w, habit_w, attachment, aware, last_firm, firm, outside_option,
-           outside_utility, key_need, key_choice, choice, counts):
+def _choose_parallel(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
+                     selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+                     outside_option, outside_utility, key_need, key_choice, choice, counts):
+    n_chunks = (len(x) + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
+                         selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+                         outside_option, outside_utility, key_need, key_choice, choice, counts)
+
+
+@njit(cache=True)
+def _choose_serial(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
+                   selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+                   outside_option, outside_utility, key_need, key_choice, choice, counts):
+    n_chunks = (len(x) + CHUNK - 1) // CHUNK
+    for c in range(n_chunks):
+        _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
+                         selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+                         outside_option, outside_utility, key_need, key_choice, choice, counts)
+
+
+def choose(*args, parallel: bool = True) -> None:
     """Fill ``choice`` (int8: firm index, F outside, -1 none) and per-chunk purchase counts.
 
     ``firm`` is (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium
     (price index - 1), deals, share of the day closed, selection. ``counts`` is (chunks, F + 1)
     int64, zeroed here.
     """
-    n = len(x)
-    n_firms = firm.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        options = np.empty(n_firms + 1, dtype=np.int64)
-        utilities = np.empty(n_firms + 1)
-        for k in range(n_firms + 1):
-            counts[c, k] = 0
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            choice[i] = -1
-            if uniform(key_need, i) >= need_by_segment[segment[i]]:
-                continue
-            last = last_firm[i]
-            habit = np.float64(habit_w[i])
-            xi = np.float64(x[i])
-            yi = np.float64(y[i])
-            m = 0
-            for f in range(n_firms):
-                if firm[f, OPEN] == 0.0 or not aware[i, f]:
-                    continue
-                dx = xi - firm[f, FIRM_X]
-                dy = yi - firm[f, FIRM_Y]
-                distance = math.sqrt(dx * dx + dy * dy)
-                u = (-np.float64(distance_w[i]) * distance
-                     - np.float64(price_w[i]) * 10.0 * firm[f, PRICE_PREMIUM]
-                     + np.float64(deal_w[i]) * firm[f, DEALS]
-                     - np.float64(hours_w[i]) * firm[f, HOURS_CLOSED]
-                     + np.float64(selection_w[i]) * firm[f, SELECTION])
-                u += np.float64(emotion_w[i]) * np.float64(attachment[i, f])
-                u += habit * (1.0 if last == f else 0.0)
-                options[m] = f
-                utilities[m] = u
-                m += 1
-            if outside_option:
-                options[m] = n_firms
-                utilities[m] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
-                m += 1
-            if m == 0:
-                continue
-            best = options[logit_pick(utilities[:m], uniform(key_choice, i))]
-            choice[i] = best
-            counts[c, best] += 1
+    (_choose_parallel if parallel else _choose_serial)(*args)

@@ -14,6 +14,8 @@ not depend on the number of threads.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -28,6 +30,8 @@ from loyaltysim.kernels.formulas import (
 from loyaltysim.kernels.rng import normal, uniform
 from loyaltysim.measure import C
 from loyaltysim.state import ESCALATED, OK, ON_SPOT, SILENT, UNRESOLVED
+
+_TWO_PI = 2.0 * np.pi
 
 # Columns of the tally array (module-level ints: numba compiles them in as constants).
 T_ATTACHMENT_SUM = C["attachment_sum"]
@@ -77,6 +81,33 @@ N_PARAMS = 16
 N_KEYS = 12  # LADDER and PATIENCE take subs 0..2
 
 
+#: Answer classes of the advocacy question (``score`` per customer; -1 is "no base firm").
+DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def advocacy_class(expected, key_a, key_b, i):
+    """DETRACTOR (answer 0-6), PASSIVE (7-8) or PROMOTER (9-10) for the answer
+    round(expected + z), z standard normal by Box-Muller from the draws of (key_a, key_b, i) -
+    exactly the class of :func:`loyaltysim.measure.advocacy_scores` with the same draws.
+
+    Shortcut: |z| <= r = sqrt(-2 ln u1), and r < m iff u1 > exp(-m^2 / 2). When the noise cannot
+    reach a class boundary (m = distance from ``expected`` to 6.5 and 8.5), the class is that of
+    ``expected`` and the logarithm, square root and cosine are skipped - most answers, most weeks.
+    """
+    u1 = uniform(key_a, i)
+    margin = min(abs(expected - 6.5), abs(expected - 8.5))
+    if u1 > math.exp(-0.5 * margin * margin):
+        if expected > 8.5:
+            return PROMOTER
+        return DETRACTOR if expected <= 6.5 else PASSIVE
+    z = math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * uniform(key_b, i))
+    answer = min(max(np.rint(expected + z), 0.0), 10.0)
+    if answer >= 9.0:
+        return PROMOTER
+    return DETRACTOR if answer <= 6.0 else PASSIVE
+
+
 @njit(cache=True, inline="always")
 def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_draw, firm,
                        propensity, patience, n_sup, sup_engagement, keys):
@@ -112,208 +143,279 @@ def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_dr
     return UNRESOLVED, handoffs, reached, 0.0
 
 
-@njit(cache=True, parallel=True)
-def live_week(week, segment, basket_by_segment, expectation, propensity, patience_w,
-              attachment, satisfaction, aware, visits, last_firm, last_purchase_week, tenure,
-              history, story_firm_prev, story_sign_prev, told_prev, story_firm_next, story_sign_next,
-              choice, indptr, indices, firm, params, n_front, front_engagement, front_skill,
-              n_sup, sup_engagement, keys, key_wom, key_advert, key_advocacy_a, key_advocacy_b,
-              base_window, base_now, base_then, has_base_then, server, delighted, score,
-              tallies):
-    """Advance every customer through the week and tally it (see the module docstring).
-
-    ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``).
-    Writes ``server`` (frontline slot, -1), ``delighted`` (0/1), ``score`` (advocacy 0-10 toward
-    the customer's base firm, -1 none) and ``base_now`` (base firm, -1 none) per customer, and
-    ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here.
-    """
+@njit(cache=True)
+def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
+                   attachment, satisfaction, aware, visits, last_firm, last_purchase_week, tenure,
+                   history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
+                   story_sign_next, choice, indptr, indices, firm, params, n_front,
+                   front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom, key_advert,
+                   key_advocacy_a, key_advocacy_b, base_window, base_now, base_then, has_base_then,
+                   server, delighted, score, tallies):
+    """Customers of chunk ``c`` (see :func:`live_week`)."""
     n = len(segment)
     n_firms = firm.shape[0]
     window = history.shape[1]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        tally = tallies[c]
-        tally[:, :] = 0.0
-        before = np.empty(n_firms)
-        after = np.empty(n_firms)
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            f = np.int64(choice[i])
-            previous = np.int64(last_firm[i])
-            for g in range(n_firms):
-                before[g] = np.float64(attachment[i, g])
-                after[g] = before[g]
-            server[i] = -1
-            delighted[i] = 0
-            story_firm_next[i] = -1
-            story_sign_next[i] = 0
-            if f >= 0:
-                if 0 <= previous < n_firms:
-                    tally[previous, T_CAME_FROM] += 1.0
-                    if f == previous:
-                        tally[previous, T_CAME_BACK] += 1.0
-                tenure[i] = tenure[i] + 1 if previous == f else 1
-                last_firm[i] = f
-                last_purchase_week[i] = week
-                for w in range(window - 1):
-                    history[i, w] = history[i, w + 1]
-                history[i, window - 1] = f
-            if 0 <= f < n_firms:
-                visits[i, f] += 1
-                tally[f, T_PURCHASES] += 1.0
-                # Encounter.
-                nf = n_front[f]
-                slot = min(int(uniform(keys[K_SERVER], i) * nf), nf - 1)
-                server[i] = slot
-                engagement = front_engagement[f, slot]
-                skill = front_skill[f, slot]
-                emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
-                                                      firm[f, OVERLOAD])
-                attached = before[f]
-                tally[f, T_REVENUE] += (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
-                                           * (1.0 + params[SPEND_LIFT] * attached))
-                # Failure, complaint, recovery.
-                outcome, handoffs, reached, refund = OK, 0, 0, 0.0
-                p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill,
-                                             params[OVERLOAD_FAILURE])
-                if uniform(keys[K_FAILURE], i) < p_fail:
-                    tally[f, T_FAILURES] += 1.0
-                    outcome, handoffs, reached, refund = _complain_or_leave(
-                        i, f, attached, engagement,
-                        normal(keys[K_COST_A], keys[K_COST_B], i),
-                        uniform(keys[K_COMPLAIN], i), firm, np.float64(propensity[i]),
-                        np.float64(patience_w[i]), n_sup[f], sup_engagement, keys)
-                    if outcome == SILENT:
-                        tally[f, T_SILENT] += 1.0
-                    else:
-                        tally[f, T_COMPLAINTS] += 1.0
-                        tally[f, T_HANDOFFS] += handoffs
-                        if reached == 1:
-                            tally[f, T_REACHED_SUPERVISOR] += 1.0
-                        elif reached == 2:
-                            tally[f, T_REACHED_MANAGER] += 1.0
-                        if outcome == ON_SPOT:
-                            tally[f, T_ON_SPOT] += 1.0
-                        elif outcome == ESCALATED:
-                            tally[f, T_ESCALATED] += 1.0
-                        else:
-                            tally[f, T_UNRESOLVED] += 1.0
-                    tally[f, T_REFUNDS] += refund
-                emotional = outcome_value(emotional, outcome, handoffs, params[RECOVERY_BONUS],
-                                          params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
-                                          params[SILENT_VALUE])
-                quality = outcome_value(quality, outcome, handoffs, params[RECOVERY_BONUS],
-                                        params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
-                                        params[SILENT_VALUE])
-                if emotional >= params[DELIGHT]:
-                    delighted[i] = 1
-                    tally[f, T_DELIGHTED] += 1.0
-                    story_firm_next[i] = f
-                    story_sign_next[i] = 1
-                elif outcome in (UNRESOLVED, SILENT):
-                    story_firm_next[i] = f
-                    story_sign_next[i] = -1
-                target = min(max(0.5 + quality - np.float64(expectation[i]), 0.0), 1.0)
-                s = np.float64(satisfaction[i, f])
-                satisfaction[i, f] = s + params[SATISFACTION_RATE] * (target - s)
-                after[f] += attachment_change(attached, emotional, params[GAIN],
-                                              params[NEGATIVITY], params[FORGIVENESS])
-            # Decay of attachment to firms not visited.
-            for g in range(n_firms):
-                if g != f:
-                    after[g] -= firm[g, DECAY] * before[g]
-            # Word of mouth: last week's stories of this customer's ties.
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                if not (told_prev[j >> 3] >> (j & 7)) & 1:
-                    continue  # the bit array is 1/8 of story_firm: far ties hit the cache
-                h = np.int64(story_firm_prev[j])
-                if h < 0:
-                    continue
-                promoter = story_sign_prev[j] > 0
-                reach = params[TELL_PROMOTER] if promoter else params[DETRACTOR_REACH]
-                if uniform(key_wom[k - indptr[i]], i) >= reach:
-                    continue
-                aware[i, h] = True
-                a = before[h]
-                after[h] += (params[STORY_EFFECT] * (1.0 - a) if promoter
-                             else -params[STORY_EFFECT] * a)
-            # Advertising reaches customers who do not know an open firm yet.
-            for g in range(n_firms):
-                if (firm[g, OPEN] != 0.0 and not aware[i, g]
-                        and uniform(key_advert[g], i) < firm[g, ADVERTISING]):
-                    aware[i, g] = True
-            for g in range(n_firms):
-                attachment[i, g] = min(max(after[g], 0.0), 1.0)
-            # Tallies of the state after the week.
-            base = np.int64(last_firm[i]) if last_purchase_week[i] >= week - base_window + 1 else -1
-            base_now[i] = base
-            score[i] = -1
-            if has_base_then:
-                then = np.int64(base_then[i])
-                if 0 <= then < n_firms:
-                    tally[then, T_BASE_THEN] += 1.0
-                    if base == then:
-                        tally[then, T_BASE_KEPT] += 1.0
-            if 0 <= base < n_firms:
-                tally[base, T_BASE] += 1.0
-                a = np.float64(attachment[i, base])
-                s = np.float64(satisfaction[i, base])
-                held = 0
-                for w in range(window):
-                    if history[i, w] == base:
-                        held += 1
-                high_p = held / window >= params[PATRONAGE_THRESHOLD]
-                high_a = a >= params[ATTACHMENT_THRESHOLD]
-                if high_a and high_p:
-                    tally[base, T_TRUE_LOYAL] += 1.0
-                elif high_p:
-                    tally[base, T_SPURIOUS_LOYAL] += 1.0
-                elif high_a:
-                    tally[base, T_LATENT_LOYAL] += 1.0
+    tally = tallies[c]
+    tally[:, :] = 0.0
+    before = np.empty(n_firms)
+    after = np.empty(n_firms)
+    for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+        f = np.int64(choice[i])
+        previous = np.int64(last_firm[i])
+        for g in range(n_firms):
+            before[g] = np.float64(attachment[i, g])
+            after[g] = before[g]
+        server[i] = -1
+        delighted[i] = 0
+        story_firm_next[i] = -1
+        story_sign_next[i] = 0
+        if f >= 0:
+            if 0 <= previous < n_firms:
+                tally[previous, T_CAME_FROM] += 1.0
+                if f == previous:
+                    tally[previous, T_CAME_BACK] += 1.0
+            tenure[i] = tenure[i] + 1 if previous == f else 1
+            last_firm[i] = f
+            last_purchase_week[i] = week
+            for w in range(window - 1):
+                history[i, w] = history[i, w + 1]
+            history[i, window - 1] = f
+        if 0 <= f < n_firms:
+            visits[i, f] += 1
+            tally[f, T_PURCHASES] += 1.0
+            # Encounter.
+            nf = n_front[f]
+            slot = min(int(uniform(keys[K_SERVER], i) * nf), nf - 1)
+            server[i] = slot
+            engagement = front_engagement[f, slot]
+            skill = front_skill[f, slot]
+            emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
+                                                  firm[f, OVERLOAD])
+            attached = before[f]
+            tally[f, T_REVENUE] += (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
+                                       * (1.0 + params[SPEND_LIFT] * attached))
+            # Failure, complaint, recovery.
+            outcome, handoffs, reached, refund = OK, 0, 0, 0.0
+            p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill,
+                                         params[OVERLOAD_FAILURE])
+            if uniform(keys[K_FAILURE], i) < p_fail:
+                tally[f, T_FAILURES] += 1.0
+                outcome, handoffs, reached, refund = _complain_or_leave(
+                    i, f, attached, engagement,
+                    normal(keys[K_COST_A], keys[K_COST_B], i),
+                    uniform(keys[K_COMPLAIN], i), firm, np.float64(propensity[i]),
+                    np.float64(patience_w[i]), n_sup[f], sup_engagement, keys)
+                if outcome == SILENT:
+                    tally[f, T_SILENT] += 1.0
                 else:
-                    tally[base, T_NO_LOYAL] += 1.0
-                tally[base, T_ATTACHMENT_SUM] += a
-                tally[base, T_SATISFACTION_SUM] += s
-                raw = (5.0 + 5.0 * (0.6 * a + 0.4 * s)
-                       + normal(key_advocacy_a[base], key_advocacy_b[base], i))
-                answer = min(max(np.rint(raw), 0.0), 10.0)
-                score[i] = np.int8(answer)
-                if answer >= 9.0:
-                    tally[base, T_PROMOTERS] += 1.0
-                elif answer <= 6.0:
-                    tally[base, T_DETRACTORS] += 1.0
+                    tally[f, T_COMPLAINTS] += 1.0
+                    tally[f, T_HANDOFFS] += handoffs
+                    if reached == 1:
+                        tally[f, T_REACHED_SUPERVISOR] += 1.0
+                    elif reached == 2:
+                        tally[f, T_REACHED_MANAGER] += 1.0
+                    if outcome == ON_SPOT:
+                        tally[f, T_ON_SPOT] += 1.0
+                    elif outcome == ESCALATED:
+                        tally[f, T_ESCALATED] += 1.0
+                    else:
+                        tally[f, T_UNRESOLVED] += 1.0
+                tally[f, T_REFUNDS] += refund
+            emotional = outcome_value(emotional, outcome, handoffs, params[RECOVERY_BONUS],
+                                      params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
+                                      params[SILENT_VALUE])
+            quality = outcome_value(quality, outcome, handoffs, params[RECOVERY_BONUS],
+                                    params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
+                                    params[SILENT_VALUE])
+            if emotional >= params[DELIGHT]:
+                delighted[i] = 1
+                tally[f, T_DELIGHTED] += 1.0
+                story_firm_next[i] = f
+                story_sign_next[i] = 1
+            elif outcome in (UNRESOLVED, SILENT):
+                story_firm_next[i] = f
+                story_sign_next[i] = -1
+            target = min(max(0.5 + quality - np.float64(expectation[i]), 0.0), 1.0)
+            s = np.float64(satisfaction[i, f])
+            satisfaction[i, f] = s + params[SATISFACTION_RATE] * (target - s)
+            after[f] += attachment_change(attached, emotional, params[GAIN],
+                                          params[NEGATIVITY], params[FORGIVENESS])
+        # Decay of attachment to firms not visited.
+        for g in range(n_firms):
+            if g != f:
+                after[g] -= firm[g, DECAY] * before[g]
+        # Word of mouth: last week's stories of this customer's ties.
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if not (told_prev[j >> 3] >> (j & 7)) & 1:
+                continue  # the bit array is 1/8 of story_firm: far ties hit the cache
+            h = np.int64(story_firm_prev[j])
+            if h < 0:
+                continue
+            promoter = story_sign_prev[j] > 0
+            reach = params[TELL_PROMOTER] if promoter else params[DETRACTOR_REACH]
+            if uniform(key_wom[k - indptr[i]], i) >= reach:
+                continue
+            aware[i, h] = True
+            a = before[h]
+            after[h] += (params[STORY_EFFECT] * (1.0 - a) if promoter
+                         else -params[STORY_EFFECT] * a)
+        # Advertising reaches customers who do not know an open firm yet.
+        for g in range(n_firms):
+            if (firm[g, OPEN] != 0.0 and not aware[i, g]
+                    and uniform(key_advert[g], i) < firm[g, ADVERTISING]):
+                aware[i, g] = True
+        for g in range(n_firms):
+            attachment[i, g] = min(max(after[g], 0.0), 1.0)
+        # Tallies of the state after the week.
+        base = np.int64(last_firm[i]) if last_purchase_week[i] >= week - base_window + 1 else -1
+        base_now[i] = base
+        score[i] = -1
+        if has_base_then:
+            then = np.int64(base_then[i])
+            if 0 <= then < n_firms:
+                tally[then, T_BASE_THEN] += 1.0
+                if base == then:
+                    tally[then, T_BASE_KEPT] += 1.0
+        if 0 <= base < n_firms:
+            tally[base, T_BASE] += 1.0
+            a = np.float64(attachment[i, base])
+            s = np.float64(satisfaction[i, base])
+            held = 0
+            for w in range(window):
+                if history[i, w] == base:
+                    held += 1
+            high_p = held / window >= params[PATRONAGE_THRESHOLD]
+            high_a = a >= params[ATTACHMENT_THRESHOLD]
+            if high_a and high_p:
+                tally[base, T_TRUE_LOYAL] += 1.0
+            elif high_p:
+                tally[base, T_SPURIOUS_LOYAL] += 1.0
+            elif high_a:
+                tally[base, T_LATENT_LOYAL] += 1.0
+            else:
+                tally[base, T_NO_LOYAL] += 1.0
+            tally[base, T_ATTACHMENT_SUM] += a
+            tally[base, T_SATISFACTION_SUM] += s
+            answer = advocacy_class(5.0 + 5.0 * (0.6 * a + 0.4 * s), key_advocacy_a[base],
+                                    key_advocacy_b[base], i)
+            score[i] = answer
+            if answer == PROMOTER:
+                tally[base, T_PROMOTERS] += 1.0
+            elif answer == DETRACTOR:
+                tally[base, T_DETRACTORS] += 1.0
 
 
 @njit(cache=True, parallel=True)
-def pack_stories(story_firm, told):
-    """Set bit ``i`` of ``told`` (uint8, little-endian bits) when customer ``i`` tells a story."""
-    n = len(story_firm)
+def _live_week_parallel(week, segment, basket_by_segment, expectation, propensity, patience_w,
+                        attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
+                        tenure, history, story_firm_prev, story_sign_prev, told_prev,
+                        story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
+                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
+                        key_wom, key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now,
+                        base_then, has_base_then, server, delighted, score, tallies):
+    n_chunks = (len(segment) + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
+                       attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
+                       tenure, history, story_firm_prev, story_sign_prev, told_prev,
+                       story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
+                       n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
+                       key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
+                       has_base_then, server, delighted, score, tallies)
+
+
+@njit(cache=True)
+def _live_week_serial(week, segment, basket_by_segment, expectation, propensity, patience_w,
+                      attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
+                      tenure, history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
+                      story_sign_next, choice, indptr, indices, firm, params, n_front,
+                      front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
+                      key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
+                      has_base_then, server, delighted, score, tallies):
+    n_chunks = (len(segment) + CHUNK - 1) // CHUNK
+    for c in range(n_chunks):
+        _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
+                       attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
+                       tenure, history, story_firm_prev, story_sign_prev, told_prev,
+                       story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
+                       n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
+                       key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
+                       has_base_then, server, delighted, score, tallies)
+
+
+def live_week(*args, parallel: bool = True) -> None:
+    """Advance every customer through the week and tally it (see the module docstring).
+
+    ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``).
+    Writes ``server`` (frontline slot, -1), ``delighted`` (0/1), ``score`` (advocacy class toward
+    the customer's base firm, -1 none) and ``base_now`` (base firm, -1 none) per customer, and
+    ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here.
+    """
+    (_live_week_parallel if parallel else _live_week_serial)(*args)
+
+
+@njit(cache=True)
+def _pack_byte(b, story_firm, told):
+    byte = 0
+    for k in range(8):
+        i = b * 8 + k
+        if i < len(story_firm) and story_firm[i] >= 0:
+            byte |= 1 << k
+    told[b] = byte
+
+
+@njit(cache=True, parallel=True)
+def _pack_parallel(story_firm, told):
     for b in prange(len(told)):
-        byte = 0
-        for k in range(8):
-            i = b * 8 + k
-            if i < n and story_firm[i] >= 0:
-                byte |= 1 << k
-        told[b] = byte
+        _pack_byte(b, story_firm, told)
+
+
+@njit(cache=True)
+def _pack_serial(story_firm, told):
+    for b in range(len(told)):
+        _pack_byte(b, story_firm, told)
+
+
+def pack_stories(story_firm: np.ndarray, told: np.ndarray, parallel: bool = True) -> None:
+    """Set bit ``i`` of ``told`` (uint8, little-endian bits) when customer ``i`` tells a story."""
+    (_pack_parallel if parallel else _pack_serial)(story_firm, told)
+
+
+@njit(cache=True)
+def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies):
+    """Customers of chunk ``c`` (see :func:`survey`)."""
+    n = len(base_now)
+    for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+        f = np.int64(base_now[i])
+        if f < 0 or f >= len(p_survey) or score[i] < 0:
+            continue
+        if uniform(key_survey[f], i) < p_survey[f]:
+            tallies[c, f, T_SURVEYED] += 1.0
+            if score[i] == PROMOTER:
+                tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0
+            elif score[i] == DETRACTOR:
+                tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
 
 
 @njit(cache=True, parallel=True)
-def survey(base_now, score, p_survey, key_survey, tallies):
+def _survey_parallel(base_now, score, p_survey, key_survey, tallies):
+    n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies)
+
+
+@njit(cache=True)
+def _survey_serial(base_now, score, p_survey, key_survey, tallies):
+    n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
+    for c in range(n_chunks):
+        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies)
+
+
+def survey(*args, parallel: bool = True) -> None:
     """The week's NPS survey: each member of a firm's base is asked with probability
     ``p_survey[f]``; adds surveyed, promoter and detractor counts to ``tallies`` (chunks, F, K)."""
-    n = len(base_now)
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            f = np.int64(base_now[i])
-            if f < 0 or f >= len(p_survey) or score[i] < 0:
-                continue
-            if uniform(key_survey[f], i) < p_survey[f]:
-                tallies[c, f, T_SURVEYED] += 1.0
-                if score[i] >= 9:
-                    tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0
-                elif score[i] <= 6:
-                    tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
+    (_survey_parallel if parallel else _survey_serial)(*args)
 
 
 @njit(cache=True)

@@ -49,8 +49,3 @@ def normal(key_a: np.uint64, key_b: np.uint64, i: int) -> float:
     u2 = uniform(key_b, i)
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
 
-
-@njit(cache=True, inline="always")
-def gumbel(key: np.uint64, i: int) -> float:
-    """Standard Gumbel draw: the noise of a multinomial-logit choice."""
-    return -math.log(-math.log(uniform(key, i)))
