@@ -121,6 +121,32 @@ class TickDraws:
         return self._get("normal", stream, sub)
 
 
-def stream_keys(seed: int, stream: int, tick: int, subs) -> np.ndarray:
-    """The keys of several sub-streams of one stream (uint64), for the numba kernels."""
-    return np.array([stream_key(seed, stream, tick, sub) for sub in subs], dtype=np.uint64)
+def stream_keys(seed: int, stream, tick: int, subs) -> np.ndarray:
+    """``stream_key`` for many (stream, sub) pairs at once (uint64; ``stream`` and ``subs`` are
+    broadcast): the keys the numba kernels draw with."""
+    streams = np.asarray(stream, dtype=np.uint64)
+    subs = np.asarray(subs, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        k = np.uint64(mix64(seed * GOLDEN + 0x632BE59BD9B4E019))
+        k = _mix_array(k + (streams + np.uint64(1)) * np.uint64(GOLDEN))
+        k = _mix_array(k + np.uint64(((tick + 2) * GOLDEN) & MASK64))
+        return _mix_array(k + (subs + np.uint64(1)) * np.uint64(GOLDEN))
+
+
+class KeyLayout:
+    """Named groups of (stream, sub) pairs whose keys a kernel needs every tick, computed together
+    in one vectorised call (:meth:`keys`)."""
+
+    def __init__(self, groups: dict[str, tuple[int, list[int]]]):
+        streams, subs, self.slices = [], [], {}
+        for name, (stream, group_subs) in groups.items():
+            self.slices[name] = slice(len(subs), len(subs) + len(group_subs))
+            streams += [int(stream)] * len(group_subs)
+            subs += list(group_subs)
+        self.streams = np.array(streams, dtype=np.uint64)
+        self.subs = np.array(subs, dtype=np.uint64)
+
+    def keys(self, seed: int, tick: int) -> dict[str, np.ndarray]:
+        """The keys of every group for ``tick``, by group name (uint64 arrays)."""
+        every = stream_keys(seed, self.streams, tick, self.subs)
+        return {name: every[part] for name, part in self.slices.items()}

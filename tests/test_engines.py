@@ -40,6 +40,15 @@ def _kernel_draws(key_a, key_b, ids):
 
 
 @settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**62), tick=st.integers(-1, 5200),
+       pairs=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 200)), min_size=1, max_size=20))
+def test_vectorised_stream_keys_equal_the_scalar_ones(seed, tick, pairs):
+    streams, subs = zip(*pairs, strict=True)
+    keys = rng.stream_keys(seed, list(streams), tick, list(subs))
+    assert [int(k) for k in keys] == [rng.stream_key(seed, s, tick, b) for s, b in pairs]
+
+
+@settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**62), stream=st.integers(0, 40), tick=st.integers(-1, 5200),
        sub=st.integers(0, 64), ids=st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=40))
 def test_kernel_draws_are_the_reference_draws_bit_for_bit(seed, stream, tick, sub, ids):

@@ -18,11 +18,15 @@ from loyaltysim.kernels import CHUNK, PARALLEL_FROM
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import experience as kx
 from loyaltysim.measure import COUNTS, survey_probability
-from loyaltysim.rng import Stream, stream_key, stream_keys
+from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
+
+
+#: Key groups passed to the experience kernel as its fixed key vector, in the order of ``kx.K_*``.
+FIXED_KEYS = ("server", "failure", "cost", "complain", "supervisor", "ladder", "patience")
 
 
 class NumbaEngine:
@@ -50,6 +54,20 @@ class NumbaEngine:
             "selection_weight", "emotion_weight", "habit", "expectation",
             "complaint_propensity", "patience")}
         self._no_base = np.zeros(0, dtype=np.int8)
+        nf = model.n_firms
+        self.degree = int(np.diff(model.network.indptr).max()) if model.n_customers else 0
+        self.layout = KeyLayout({
+            "need": (Stream.NEED, [0]), "choice": (Stream.CHOICE, [0]),
+            "server": (Stream.SERVER, [0]), "failure": (Stream.FAILURE, [0]),
+            "cost": (Stream.COST, [0, 1]), "complain": (Stream.COMPLAIN, [0]),
+            "supervisor": (Stream.SUPERVISOR, [0]), "ladder": (Stream.LADDER, [0, 1, 2]),
+            "patience": (Stream.PATIENCE, [0, 1, 2]),
+            "wom": (Stream.WOM, list(range(self.degree))),
+            "advert": (Stream.AWARE_ADVERT, list(range(nf))),
+            "advocacy_a": (Stream.ADVOCACY, list(range(0, 2 * nf, 2))),
+            "advocacy_b": (Stream.ADVOCACY, list(range(1, 2 * nf, 2))),
+            "survey": (Stream.SURVEY, list(range(nf))),
+        })
 
     @property
     def parallel(self) -> bool:
@@ -128,25 +146,15 @@ class NumbaEngine:
         seed, week, nf = m.seed, m.week, m.n_firms
         st, t, pop = m.state, self.traits, m.population
         market = m.spec.market
+        keys = self.layout.keys(seed, week)
         kc.choose(pop["x"], pop["y"], pop["segment"], m.segment_need, t["distance_weight"],
                   t["price_weight"], t["deal_weight"], t["hours_weight"], t["selection_weight"],
                   t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,
                   self._choice_firms(), market.outside_option, market.outside_utility,
-                  np.uint64(stream_key(seed, Stream.NEED, week)),
-                  np.uint64(stream_key(seed, Stream.CHOICE, week)), self.choice,
+                  keys["need"][0], keys["choice"][0], self.choice,
                   self.choice_counts, parallel=self.parallel)
         per_firm = self.choice_counts.sum(axis=0)
         m.set_visits(per_firm)
-        keys = np.concatenate([
-            stream_keys(seed, Stream.SERVER, week, [0]),
-            stream_keys(seed, Stream.FAILURE, week, [0]),
-            stream_keys(seed, Stream.COST, week, [0, 1]),
-            stream_keys(seed, Stream.COMPLAIN, week, [0]),
-            stream_keys(seed, Stream.SUPERVISOR, week, [0]),
-            stream_keys(seed, Stream.LADDER, week, range(3)),
-            stream_keys(seed, Stream.PATIENCE, week, range(3)),
-        ])
-        degree = int(np.diff(m.network.indptr).max()) if m.n_customers else 0
         ring = m.base_ring
         base_then = ring.then(week)
         n_front, front_eng, front_skill, n_sup, sup_eng = self._staff_tables()
@@ -156,17 +164,14 @@ class NumbaEngine:
             st.last_purchase_week, st.tenure, st.history, st.story_firm, st.story_sign, self.told,
             self.story_firm, self.story_sign, self.choice, m.network.indptr, m.network.indices,
             self._experience_firms(), self._params(), n_front, front_eng, front_skill, n_sup,
-            sup_eng, keys, stream_keys(seed, Stream.WOM, week, range(degree)),
-            stream_keys(seed, Stream.AWARE_ADVERT, week, range(nf)),
-            stream_keys(seed, Stream.ADVOCACY, week, range(0, 2 * nf, 2)),
-            stream_keys(seed, Stream.ADVOCACY, week, range(1, 2 * nf, 2)),
-            market.base_window_weeks, ring.now(week),
+            sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
+            keys["advocacy_a"], keys["advocacy_b"], market.base_window_weeks, ring.now(week),
             base_then if base_then is not None else self._no_base, base_then is not None,
             self.server, self.delighted, self.score, self.tallies, parallel=self.parallel)
         base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
         p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
         kx.survey(ring.now(week), self.score, p_survey,
-                  stream_keys(seed, Stream.SURVEY, week, range(nf)), self.tallies,
+                  keys["survey"], self.tallies,
                   parallel=self.parallel)
         encounters, delights = kx.encounters_by_slot(self.choice, self.server, self.delighted,
                                                      nf, front_eng.shape[1])
