@@ -72,6 +72,29 @@ def worker(engine: str, customers: int, weeks: int, scenario: str) -> dict:
             "array_bytes_per_customer": arrays / customers}
 
 
+def staff_phase(customers: int, weeks: int = 5) -> dict:
+    """Seconds per week of the staff phase (phase 6) two ways on one model: Mesa ``Employee``
+    agents stepped one by one in Python (the reference engine's way) and the compiled array step
+    the numba engine uses - the measurement behind keeping staff as arrays."""
+    from loyaltysim.agents import Employee
+    from loyaltysim.model import LoyaltyModel
+
+    model = LoyaltyModel(SCENARIO, engine="numba", overrides={
+        "market.customers": customers, "firms.supermarket.open": True})
+    model.run(2)
+    employees = model.agents_by_type[Employee]
+    t0 = time.perf_counter()
+    for _ in range(weeks):
+        employees.do("step")
+        employees.do("advance")
+    t1 = time.perf_counter()
+    for _ in range(weeks):
+        model.engine.staff_week()
+    t2 = time.perf_counter()
+    return {"customers": customers, "employees": len(employees),
+            "agents_ms": (t1 - t0) / weeks * 1e3, "arrays_ms": (t2 - t1) / weeks * 1e3}
+
+
 def startup(cache_dir: str) -> float:
     """Seconds for ``import loyaltysim`` + a tiny model + its first week, in a new process."""
     code = ("import time; t = time.perf_counter(); from loyaltysim.model import LoyaltyModel; "
@@ -114,6 +137,8 @@ def main() -> None:
                         help="also run the reference engine at sizes up to this (default 1e4)")
     parser.add_argument("--scenario", default=SCENARIO)
     parser.add_argument("--no-compile", action="store_true", help="skip the compile-time runs")
+    parser.add_argument("--staff-at", type=lambda s: int(float(s)), default=10**6,
+                        help="customers of the staff-phase comparison (default 1e6; 0 skips it)")
     parser.add_argument("--worker", choices=["numba", "reference"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -123,7 +148,7 @@ def main() -> None:
     print(f"scenario: {args.scenario} (all firms open), {args.weeks} timed weeks after one "
           "warm-up week\n")
     print("| engine | customers | threads | build s | run s | customer-ticks/s | ns per "
-          "customer-tick | numba speed-up | peak RSS MiB | RSS bytes/customer | array "
+          "customer-tick | numba speed-up over it | peak RSS MiB | RSS bytes/customer | array "
           "bytes/customer |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
@@ -132,11 +157,17 @@ def main() -> None:
             rows.append(_spawn("reference", n, args.weeks, args.scenario))
         fast = rows[0]["ticks_per_s"]
         for r in rows:
-            ratio = fast / r["ticks_per_s"]
+            ratio = f"{fast / r['ticks_per_s']:,.0f}x" if r["engine"] == "reference" else "-"
             print(f"| {r['engine']} | {r['customers']:,} | {r['threads']} | {r['build_s']:.2f} "
                   f"| {r['run_s']:.2f} | {r['ticks_per_s']:,.0f} | {1e9 / r['ticks_per_s']:.1f} "
-                  f"| {ratio:,.0f}x | {r['peak_rss_mib']:,.0f} | {r['bytes_per_customer']:,.0f} "
+                  f"| {ratio} | {r['peak_rss_mib']:,.0f} | {r['bytes_per_customer']:,.0f} "
                   f"| {r['array_bytes_per_customer']:,.0f} |", flush=True)
+    if args.staff_at:
+        staff = staff_phase(args.staff_at)
+        print(f"\n| staff phase at {staff['customers']:,} customers ({staff['employees']:,} "
+              "employees) | ms per week |\n|---|---|")
+        print(f"| Employee agents stepped in Python | {staff['agents_ms']:.1f} |")
+        print(f"| compiled array step (numba engine) | {staff['arrays_ms']:.2f} |")
     if not args.no_compile:
         with tempfile.TemporaryDirectory() as cache:
             cold, warm = startup(cache), startup(cache)
