@@ -25,6 +25,10 @@ CSS = """
                      gap: 2px 18px; }
 .ls-control { padding: 2px 0 6px 0; border-bottom: 1px solid #eee; }
 .ls-headline img { max-width: 100%; }
+.ls-views { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
+            gap: 8px 16px; align-items: start; }
+.ls-column .v-expansion-panel-content__wrap { padding: 0 4px 8px 4px; }
+.ls-column .v-expansion-panel-header { padding: 8px 4px; min-height: 40px; }
 .ls-explain p { margin-bottom: 8px; font-size: 13px; }
 .ls-explain li { font-size: 13px; }
 .ls-control-label { font-weight: 500; }

@@ -46,11 +46,11 @@ def _x_axis(columns: Sequence[ChartColumn], grid: int = 0, show: bool = True) ->
 def _event_lines(frame: ColumnFrame) -> Option:
     return {"silent": True, "symbol": "none", "animation": False,
             "lineStyle": {"type": "dotted", "color": "#616161"},
-            "label": {"formatter": "{b}", "fontSize": 10, "position": "insideEndTop"},
+            "label": {"formatter": "{b}", "fontSize": 10, "position": "end"},
             "data": [{"xAxis": week, "name": _short(label)} for week, label in frame.events]}
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = 18) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

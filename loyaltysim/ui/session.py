@@ -47,8 +47,9 @@ from loyaltysim.ui.uploads import read_upload
 
 logger = logging.getLogger(__name__)
 
-#: While playing, the Mesa headline plots are redrawn every this many weeks (each quarter).
-HEADLINE_EVERY_WEEKS = 13
+#: The Mesa headline plots are redrawn every this many weeks (and on every change of a column):
+#: each redraw is a Matplotlib figure, the slowest part of a displayed week.
+HEADLINE_EVERY_WEEKS = 4
 
 #: Shortest time between two publications while a column re-runs to the clock's week (seconds).
 CATCH_UP_PUBLISH_SECONDS = 0.25
@@ -244,11 +245,9 @@ class Session:
         return tuple(c.frame.snapshot for c in self.columns)
 
     def _headline_due(self) -> bool:
-        """Whether the Mesa headline plots should be redrawn: every week while stepping or
-        re-running, every :data:`HEADLINE_EVERY_WEEKS` weeks while playing (each redraw is a
-        Matplotlib figure, the slowest part of a displayed week)."""
-        return (not self.playing or self.week % HEADLINE_EVERY_WEEKS == 0
-                or self.week >= self.max_weeks)
+        """Whether the Mesa headline plots are redrawn this week (see
+        :data:`HEADLINE_EVERY_WEEKS`)."""
+        return self.week % HEADLINE_EVERY_WEEKS == 0 or self.week >= self.max_weeks
 
     def _publish(self, configs: bool = False) -> None:
         """Show the latest snapshots (called without holding ``lock``)."""
@@ -283,13 +282,16 @@ class Session:
         return self.shock_week is None and self.week < self.max_weeks and any(
             c.model is not None and shock_pending(c.model) is not None for c in self.columns)
 
-    def step(self) -> bool:
+    def step(self, *, playing: bool = False) -> bool:
         """Advance the clock one week and step every column that is at the clock's week.
 
         Columns still re-running after a change are left to :meth:`catch_up_once`. Returns False
-        (and stops playing) when every column has reached the end of its run.
+        (and stops playing) when every column has reached the end of its run. ``playing=True``
+        (the worker) steps only if the session is still playing, so a pause takes effect at once.
         """
         with self.lock:
+            if playing and not self.playing:
+                return False
             if self.week >= self.max_weeks:
                 self.playing = False
                 advanced = False
@@ -374,7 +376,7 @@ class Session:
                     if now < next_week:
                         cancel.wait(min(next_week - now, 0.1))
                         continue
-                    self.step()
+                    self.step(playing=True)
                     next_week = now + (1.0 / self.speed if self.speed > 0 else 0.0)
                     continue
             except Exception as exc:  # keep the page alive; show the problem

@@ -15,7 +15,7 @@ from loyaltysim.ui.components.controls import ControlPanel
 from loyaltysim.ui.components.upload import ScenarioUpload
 from loyaltysim.ui.explain import EXPLANATIONS
 from loyaltysim.ui.frames import ColumnFrame
-from loyaltysim.ui.session import ColumnConfig, Session
+from loyaltysim.ui.session import HEADLINE_EVERY_WEEKS, ColumnConfig, Session
 
 #: Model reporters of LoyaltyModel (the focus store) drawn by Mesa's plot component.
 HEADLINE_MEASURES = {"focus_retention_purchase": "#1565c0", "focus_loyalty_rate": "#c62828"}
@@ -26,7 +26,8 @@ def _headline_style(ax) -> None:
     ax.figure.set_size_inches(4.6, 1.9)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share", fontsize=8)
-    ax.set_title("Focus store: retention per purchase vs loyalty rate (Mesa plot)", fontsize=8)
+    ax.set_title("Focus store: retention per purchase vs loyalty rate (Mesa plot, every "
+                 f"{HEADLINE_EVERY_WEEKS} weeks)", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(["retention per purchase", "loyalty rate"], fontsize=7, loc="lower left")
 
@@ -70,22 +71,28 @@ def CustomOverride(session: Session, index: int):
 
 
 @solara.component
-def ColumnSetup(session: Session, config: ColumnConfig):
-    """Scenario choice, upload, firm, controls, overrides and the download of one column."""
+def ScenarioPicker(session: Session, config: ColumnConfig):
+    """What runs in a column: a shipped or uploaded scenario, and the store it charts."""
     index = config.index
-    choices = list(session.sources)
-    with solara.Column(gap="6px"):
-        solara.Select("Scenario", values=choices, value=config.source, dense=True,
+    with solara.Column(gap="4px"):
+        solara.Select("Scenario", values=list(session.sources), value=config.source, dense=True,
                       on_value=lambda label: session.choose_scenario(index, label))
         solara.Text(config.scenario.description, classes=["ls-help"])
         ScenarioUpload(on_file=lambda name, data: session.upload(index, name, data))
         if config.error:
             rv.Alert(type="error", dense=True, text=True, class_="ls-error",
                      children=[config.error], attributes={"data-testid": f"error-{index}"})
-        firms = {key: (firm.label or key) for key, firm in config.scenario.firms.items()}
-        solara.Select("Store shown and controlled", values=list(firms), value=config.firm,
-                      dense=True, on_value=lambda firm: session.choose_firm(index, firm))
+        solara.Select("Store charted and controlled", values=list(config.scenario.firms),
+                      value=config.firm, dense=True,
+                      on_value=lambda firm: session.choose_firm(index, firm))
         solara.Text(config.shock_note, classes=["ls-help"])
+
+
+@solara.component
+def ColumnControls(session: Session, config: ColumnConfig):
+    """The column's controls (from the schema), its overrides and the scenario download."""
+    index = config.index
+    with solara.Column(gap="6px"):
         OverrideChips(session, config)
         ControlPanel(config.scenario, config.firm, config.overrides,
                      on_value=lambda key, value: session.set_override(index, key, value))
@@ -94,6 +101,18 @@ def ColumnSetup(session: Session, config: ColumnConfig):
             solara.FileDownload(lambda: session.scenario_toml(index),
                                 filename=session.download_name(index),
                                 label="Download scenario (TOML)", mime_type="application/toml")
+
+
+@solara.component
+def Collapsible(title: str, testid: str, children: list = [], open: bool = True):  # noqa: B006
+    """An expansion panel whose header tests and users can click (``data-testid``)."""
+    expanded, set_expanded = solara.use_state(open)
+    with (rv.Html(tag="div", attributes={"data-testid": testid}),
+          rv.ExpansionPanels(v_model=0 if expanded else None, flat=True,
+                             on_v_model=lambda v: set_expanded(v == 0)),
+          rv.ExpansionPanel()):
+        rv.ExpansionPanelHeader(children=[title], class_="ls-group-title")
+        rv.ExpansionPanelContent(children=children)
 
 
 @solara.component
@@ -127,8 +146,8 @@ def ColumnView(session: Session, index: int, name: str, colour: str):
 
 @solara.component
 def MesaHeadline(session: Session, index: int):
-    """Mesa's plot of the column's model reporters; redrawn each week while stepping and each
-    quarter while playing (see :data:`loyaltysim.ui.session.HEADLINE_EVERY_WEEKS`)."""
+    """Mesa's plot of the column's model reporters, redrawn every few weeks (see
+    :data:`loyaltysim.ui.session.HEADLINE_EVERY_WEEKS`)."""
     snapshot = Ref(session.headlines.fields[index]).value
     with rv.Html(tag="div", class_="ls-headline", attributes={"data-testid": f"mesa-{index}"}):
         HEADLINE_PLOT(snapshot)
@@ -146,6 +165,10 @@ def ScenarioColumn(session: Session, config: ColumnConfig):
             if len(session.configs.value) > 1:
                 solara.Button("Remove", text=True, small=True,
                               on_click=lambda: session.remove_column(config.index))
-        ColumnView(session, config.index, config.name, config.colour)
-        MesaHeadline(session, config.index)
-        ColumnSetup(session, config)
+        ScenarioPicker(session, config)
+        with rv.Html(tag="div", class_="ls-views"):
+            ColumnView(session, config.index, config.name, config.colour)
+            MesaHeadline(session, config.index)
+        with Collapsible("Controls (ranges, units and meanings from the scenario schema)",
+                         testid=f"controls-{config.index}"):
+            ColumnControls(session, config)

@@ -3,10 +3,12 @@ drag-and-drop onto the field, and from browser automation)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import solara
 from ipyvuetify.extra import FileInput
+from solara.alias import rv
 
 
 @solara.component
@@ -14,32 +16,43 @@ def ScenarioUpload(on_file: Callable[[str, bytes], None],
                    label: str = "Upload a scenario file (.toml)"):
     """Calls ``on_file(name, data)`` with the bytes of a file the user picked.
 
-    Wired like Solara's own ``FileDrop``: the browser announces the file, then its bytes are read
-    in a background thread.
+    The widget is created once and kept (not re-created by renders), so the file it announces is
+    always read from the widget that holds it; the bytes come from the browser in a background
+    thread, as in Solara's own ``FileDrop``.
     """
-    file_info, set_file_info = solara.use_state(None)
-    files, set_files = solara.use_state(None)
-    def wire() -> None:
-        if not file_info:
-            return
-        widget = solara.get_widget(element)
-        widget.version += 1
-        widget.reset_stats()
-        set_files(widget.get_files())
+    widget = solara.use_memo(lambda: FileInput(multiple=False, accept=".toml,text/plain",
+                                               show_progress=False,
+                                               attributes={"title": label}), [])
+    handler = solara.use_ref(on_file)
+    handler.current = on_file
+    problem, set_problem = solara.use_state(None)
 
-    solara.use_effect(wire, [file_info])
+    def watch():
+        def changed(change) -> None:
+            if not change["new"]:
+                return
+            files = widget.get_files()
 
-    def read(cancel) -> None:
-        if not files:
-            return
-        chosen = files[0]
-        on_file(chosen["name"], chosen["file_obj"].read())
+            def read() -> None:
+                try:
+                    handler.current(files[0]["name"], files[0]["file_obj"].read())
+                    set_problem(None)
+                except Exception as exc:  # the browser went away mid-read, say
+                    set_problem(f"Could not read the file: {exc}")
 
-    result = solara.use_thread(read, [files], intrusive_cancel=False)
+            threading.Thread(target=read, daemon=True).start()
+
+        widget.observe(changed, "file_info")
+
+        def stop() -> None:
+            widget.unobserve(changed, "file_info")
+            widget.close()
+
+        return stop
+
+    solara.use_effect(watch, [])
     with solara.Column(gap="0px"):
         solara.Text(label, classes=["ls-help"])
-        element = FileInput.element(multiple=False, accept=".toml,text/plain",
-                                    show_progress=False, on_file_info=set_file_info,
-                                    attributes={"title": label})
-        if result.error:
-            solara.Error(f"Could not read the file: {result.error}")
+        rv.Html(tag="div", children=[widget])
+        if problem:
+            solara.Error(problem)
