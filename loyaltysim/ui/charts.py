@@ -51,7 +51,7 @@ def _event_lines(frame: ColumnFrame) -> Option:
 
 
 def _short(label: str, limit: int = 18) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def _base(title: str, legend: bool = True) -> Option:

@@ -249,12 +249,15 @@ class Session:
         :data:`HEADLINE_EVERY_WEEKS`)."""
         return self.week % HEADLINE_EVERY_WEEKS == 0 or self.week >= self.max_weeks
 
-    def _publish(self, configs: bool = False) -> None:
-        """Show the latest snapshots (called without holding ``lock``)."""
+    def _publish(self, configs: bool = False, headlines: bool | None = None) -> None:
+        """Show the latest snapshots (called without holding ``lock``). ``headlines`` None:
+        redraw the Mesa plots when a column changed or when they are due."""
         with self.lock:
             frames, status = self._frames(), self._status()
             config_values = self._configs() if configs else None
-            headlines = self._headlines() if configs or self._headline_due() else None
+            if headlines is None:
+                headlines = configs or self._headline_due()
+            headline_values = self._headlines() if headlines else None
         # One render for all three changes: the page's render context batches them (without it,
         # each subscribed component would trigger its own render pass over the whole page).
         with self._publish_lock, self.render_context or contextlib.nullcontext():
@@ -262,8 +265,17 @@ class Session:
                 self.configs.set(config_values)
             self.frames.set(frames)
             self.status.set(status)
-            if headlines is not None:
-                self.headlines.set(headlines)
+            if headline_values is not None:
+                self.headlines.set(headline_values)
+
+    def refresh(self, headlines: bool = False) -> None:
+        """Rebuild every column's frame from its model and show it, without stepping (what a
+        displayed week costs besides the model step; ``headlines`` also redraws the Mesa plots).
+        """
+        with self.lock:
+            for column in self.columns:
+                self._freeze(column)
+        self._publish(headlines=headlines)
 
     # -- clock -----------------------------------------------------------------------------------
     @property

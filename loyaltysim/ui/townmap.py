@@ -1,8 +1,10 @@
 """The town map: customers coloured by the firm they use, shaded by attachment; firms marked.
 
-The map is rasterised with NumPy into a small PNG (a few kilobytes) rather than drawn as one
-vector mark per customer, so 20,000 or 2,000,000 customers cost the browser the same. Each
-customer is a dot of a size chosen from the population density.
+The map is rasterised with NumPy into a small PNG (tens of kilobytes) rather than drawn as one
+vector mark per customer, so 20,000 or 2,000,000 customers cost the browser the same. In a sparse
+town each customer is a dot, sized by the population density; in a dense town (more than
+:data:`DOTS_UP_TO` customers) each small square cell shows the average colour of the households
+in it, so territories and attachment read as areas rather than as speckle.
 
 Colours: a customer whose most recent purchase, within the customer-base window, was at firm f is
 drawn in f's colour, pale at attachment 0 and full at attachment 1; one who last bought outside
@@ -32,7 +34,13 @@ OUTSIDE = (117, 117, 117)
 OUTLINE = (33, 33, 33)
 
 #: Share of the firm colour at attachment 0 (the rest is white); full colour at attachment 1.
-PALEST = 0.2
+PALEST = 0.35
+
+#: Up to this many customers, each is drawn as a dot; above, cells show average colours.
+DOTS_UP_TO = 5000
+
+#: Households per cell, on average, in a dense town's map.
+HOUSEHOLDS_PER_CELL = 1.5
 
 
 @dataclass(frozen=True)
@@ -100,16 +108,12 @@ def render_town(model: LoyaltyModel, firm_colours: Mapping[str, str],
     keys = [firm.key for firm in model.firms]
     rgb = [hex_to_rgb(firm_colours[key]) for key in keys]
     colour = customer_colours(model, rgb)
-    image = np.empty((pixels, pixels, 3), dtype=np.uint8)
-    image[:] = BACKGROUND
-    size = dot_size(model.n_customers, pixels)
-    scale = (pixels - size) / town
-    px = np.clip((model.population["x"] * scale).astype(np.int64), 0, pixels - size)
-    # North up: y grows upwards in town, downwards in the image.
-    py = np.clip(((town - model.population["y"]) * scale).astype(np.int64), 0, pixels - size)
-    for dy in range(size):
-        for dx in range(size):
-            image[py + dy, px + dx] = colour
+    x, y = model.population["x"], model.population["y"]
+    if model.n_customers <= DOTS_UP_TO:
+        image = _dots(x, y, colour, town, pixels)
+    else:
+        image = _cells(x, y, colour, town, pixels)
+    pixels = image.shape[0]
     for firm, firm_rgb in zip(model.firms, rgb, strict=True):
         cx = round(firm.params.x_km / town * (pixels - 1))
         cy = round((town - firm.params.y_km) / town * (pixels - 1))
@@ -120,6 +124,41 @@ def render_town(model: LoyaltyModel, firm_colours: Mapping[str, str],
                                open=bool(firm.params.open), customers=int(count))
                    for firm, count in zip(model.firms, _base_counts(model), strict=True))
     return buffer.getvalue(), legend
+
+
+def _dots(x: np.ndarray, y: np.ndarray, colour: np.ndarray, town: float,
+          pixels: int) -> np.ndarray:
+    """Each household a square dot (north up: y grows upwards in town, downwards in images)."""
+    image = np.empty((pixels, pixels, 3), dtype=np.uint8)
+    image[:] = BACKGROUND
+    size = dot_size(len(x), pixels)
+    scale = (pixels - size) / town
+    px = np.clip((x * scale).astype(np.int64), 0, pixels - size)
+    py = np.clip(((town - y) * scale).astype(np.int64), 0, pixels - size)
+    for dy in range(size):
+        for dx in range(size):
+            image[py + dy, px + dx] = colour
+    return image
+
+
+def _cells(x: np.ndarray, y: np.ndarray, colour: np.ndarray, town: float,
+           pixels: int) -> np.ndarray:
+    """Square cells of about :data:`HOUSEHOLDS_PER_CELL` households, each the average colour of
+    its households (empty cells show the background)."""
+    cell = max(1, int(np.ceil(np.sqrt(HOUSEHOLDS_PER_CELL * pixels * pixels / len(x)))))
+    side = max(1, pixels // cell)
+    cx = np.clip((x / town * side).astype(np.int64), 0, side - 1)
+    cy = np.clip(((town - y) / town * side).astype(np.int64), 0, side - 1)
+    index = cy * side + cx
+    counts = np.bincount(index, minlength=side * side)
+    grid = np.empty((side * side, 3))
+    grid[:] = BACKGROUND
+    filled = counts > 0
+    for channel in range(3):
+        sums = np.bincount(index, weights=colour[:, channel], minlength=side * side)
+        grid[filled, channel] = sums[filled] / counts[filled]
+    image = grid.reshape(side, side, 3).round().astype(np.uint8)
+    return np.repeat(np.repeat(image, cell, axis=0), cell, axis=1)
 
 
 def _base_counts(model: LoyaltyModel) -> np.ndarray:
