@@ -116,7 +116,18 @@ def test_dick_basu_panels_stack_to_the_customer_base(model):
     columns = _columns(model)
     option = loyalty_mix(columns)
     assert len(option["grid"]) == 2 and len(option["series"]) == 2 * len(LOYALTY_CELLS)
+    labels = {label: metric for metric, (label, _) in LOYALTY_CELLS.items()}
     for index, column in enumerate(columns):
-        stacked = [s for s in option["series"] if s["xAxisIndex"] == index]
-        totals = np.sum([[v for _, v in s["data"]] for s in stacked], axis=0)
-        np.testing.assert_allclose(totals, column.frame.series["customer_base"])
+        layers = {s["name"]: s["data"] for s in option["series"] if s["xAxisIndex"] == index}
+        base = column.frame.series["customer_base"]
+        own = {labels[name]: [value for _, _, value in data] for name, data in layers.items()}
+        for metric, values in own.items():
+            assert values == list(column.frame.series[metric])
+        np.testing.assert_allclose(np.sum(list(own.values()), axis=0), base)
+        # Drawn as running totals: the last cell's layer reaches the whole customer base.
+        top = [stacked for _, stacked, _ in layers[LOYALTY_CELLS["no_loyal"][0]]]
+        np.testing.assert_allclose(top, base)
+        running = np.cumsum([own[m] for m in LOYALTY_CELLS], axis=0)
+        for metric, expected in zip(LOYALTY_CELLS, running, strict=True):
+            drawn = [stacked for _, stacked, _ in layers[LOYALTY_CELLS[metric][0]]]
+            np.testing.assert_allclose(drawn, expected)

@@ -46,7 +46,8 @@ def _x_axis(columns: Sequence[ChartColumn], grid: int = 0, show: bool = True) ->
 def _event_lines(frame: ColumnFrame) -> Option:
     return {"silent": True, "symbol": "none", "animation": False,
             "lineStyle": {"type": "dotted", "color": "#616161"},
-            "label": {"formatter": "{b}", "fontSize": 10, "position": "end"},
+            "label": {"formatter": "{b}", "fontSize": 9, "position": "insideEndTop",
+                      "color": "#616161"},
             "data": [{"xAxis": week, "name": _short(label)} for week, label in frame.events]}
 
 
@@ -94,20 +95,21 @@ def _per_column_lines(columns: Sequence[ChartColumn], title: str, y_name: str,
 
 def _stacked_panels(columns: Sequence[ChartColumn], title: str, y_name: str,
                     cells: dict[str, tuple[str, str]], kind: str = "line") -> Option:
-    """One small stacked panel per column, side by side, sharing the y scale."""
+    """One small stacked panel per column, side by side, sharing the y scale.
+
+    The stacking is computed here (running totals, drawn largest first with opaque fills or
+    overlapping bars) rather than left to ECharts, whose stacking on a value x axis is not
+    dependable; each point carries its own cell's value for the tooltip.
+    """
     option = _base(title)
     n = max(len(columns), 1)
     width = 100.0 / n
     option["grid"] = [{"left": f"{i * width + 7:.1f}%", "width": f"{width - 10:.1f}%", "top": 92,
                        "bottom": 36} for i in range(n)]
     option["xAxis"] = [_x_axis(columns, grid=i) for i in range(n)]
-    top = 0.0
-    for column in columns:
-        weeks = len(column.frame.series.get(next(iter(cells)), ()))
-        for week in range(weeks):
-            total = sum((column.frame.series[m][week] or 0.0) for m in cells)
-            top = max(top, total)
-    option["yAxis"] = [{"type": "value", "gridIndex": i, "max": _ceil_nice(top) or None,
+    stacks = [_running_totals(column.frame, list(cells)) for column in columns]
+    top = max((max(stack[-1], default=0.0) for stack in stacks), default=0.0)
+    option["yAxis"] = [{"type": "value", "gridIndex": i, "min": 0, "max": _ceil_nice(top) or None,
                         "name": y_name if i == 0 else "", "nameGap": 6,
                         "nameTextStyle": {"align": "right", "fontSize": 10}}
                        for i in range(n)]
@@ -115,22 +117,39 @@ def _stacked_panels(columns: Sequence[ChartColumn], title: str, y_name: str,
         {"text": c.name, "left": f"{i * width + 7:.1f}%", "top": 62,
          "textStyle": {"fontSize": 11, "color": c.colour}} for i, c in enumerate(columns)]
     series = []
-    for i, column in enumerate(columns):
-        for k, (metric, (label, colour)) in enumerate(cells.items()):
-            entry: Option = {"type": kind, "name": label, "stack": f"col{i}", "data":
-                             _points(column.frame, metric), "xAxisIndex": i, "yAxisIndex": i,
-                             "color": colour, "showSymbol": False}
+    for i, (column, stack) in enumerate(zip(columns, stacks, strict=True)):
+        layers = list(enumerate(cells.items()))
+        for k, (metric, (label, colour)) in reversed(layers):
+            own = column.frame.series.get(metric, ())
+            data = [[week, total, value] for week, (total, value)
+                    in enumerate(zip(stack[k], own, strict=True), start=1)]
+            entry: Option = {"type": kind, "name": label, "data": data, "xAxisIndex": i,
+                             "yAxisIndex": i, "color": colour, "showSymbol": False,
+                             "dimensions": ["week", "stacked", "value"],
+                             "encode": {"x": "week", "y": "stacked", "tooltip": ["value"]}}
             if kind == "line":
-                entry["areaStyle"] = {"opacity": 0.85}
+                entry["areaStyle"] = {"opacity": 1}
                 entry["lineStyle"] = {"width": 0}
             else:
-                entry["barCategoryGap"] = "0%"
+                entry["barGap"] = "-100%"
+                entry["barMaxWidth"] = 6
             if k == 0:
                 entry["markLine"] = _event_lines(column.frame)
             series.append(entry)
     option["series"] = series
     option["legend"]["data"] = [label for label, _ in cells.values()]
     return option
+
+
+def _running_totals(frame: ColumnFrame, metrics: list[str]) -> list[list[float]]:
+    """Per week, the sum of ``metrics[0..k]`` for each k (missing values count as 0)."""
+    weeks = len(frame.series.get(metrics[0], ()))
+    totals, running = [], [0.0] * weeks
+    for metric in metrics:
+        values = frame.series.get(metric, ())
+        running = [r + (values[w] or 0.0) for w, r in enumerate(running)]
+        totals.append(running)
+    return totals
 
 
 def _ceil_nice(value: float) -> float:
@@ -164,31 +183,27 @@ def customer_base(columns: Sequence[ChartColumn]) -> Option:
 
 
 def nps(columns: Sequence[ChartColumn]) -> Option:
-    """Sampled NPS per column with a shaded 95% band (± 1.96 standard errors)."""
-    option = _per_column_lines(columns, "NPS from a survey sample (band: 95% sampling error)",
+    """Sampled NPS per column, with its 95% sampling band (± 1.96 standard errors) as dotted
+    lines."""
+    option = _per_column_lines(columns, "NPS from a survey sample (dotted: 95% sampling error)",
                                "points", [("nps", "", 1.0, False)], {"min": -100, "max": 100})
-    for i, column in enumerate(columns):
+    for column in columns:
         frame = column.frame
-        lower, width = [], []
+        bands: dict[str, list] = {"low": [], "high": []}
         for week, (mid, se) in enumerate(zip(frame.series.get("nps", ()),
-                                             frame.series.get("nps_se", ()), strict=False),
+                                             frame.series.get("nps_se", ()), strict=True),
                                          start=1):
-            if mid is None or se is None:
-                lower.append([week, None])
-                width.append([week, None])
-            else:
-                lower.append([week, mid - 1.96 * se])
-                width.append([week, 2 * 1.96 * se])
-        stack = f"nps{i}"
-        option["series"].append({"type": "line", "data": lower, "stack": stack, "silent": True,
-                                 "stackStrategy": "all",
-                                 "lineStyle": {"opacity": 0}, "showSymbol": False,
-                                 "tooltip": {"show": False}})
-        option["series"].append({"type": "line", "data": width, "stack": stack, "silent": True,
-                                 "stackStrategy": "all",
-                                 "lineStyle": {"opacity": 0}, "showSymbol": False,
-                                 "areaStyle": {"color": column.colour, "opacity": 0.15},
-                                 "tooltip": {"show": False}})
+            missing = mid is None or se is None
+            bands["low"].append([week, None if missing else mid - 1.96 * se])
+            bands["high"].append([week, None if missing else mid + 1.96 * se])
+        for side, data in bands.items():
+            option["series"].append({"type": "line", "name": f"{column.name} 95% {side}",
+                                     "data": data, "silent": True, "showSymbol": False,
+                                     "color": column.colour, "tooltip": {"show": False},
+                                     "lineStyle": {"width": 1, "type": "dotted",
+                                                   "opacity": 0.7}})
+    option["legend"]["data"] = [s["name"] for s in option["series"]
+                                if "95%" not in s["name"]]
     return option
 
 

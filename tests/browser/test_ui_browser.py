@@ -74,10 +74,15 @@ def move_slider(control: Locator, values: tuple[float, ...], target: float) -> N
     raise AssertionError(f"slider stuck at {control.get_attribute('data-value')}")
 
 
-def play_until(page: Page, target: int) -> None:
-    """Play as fast as the engine goes until the clock reaches ``target``, then pause."""
-    page.get_by_text("5 weeks/s").click()
+def set_fastest(page: Page) -> None:
+    """Choose 'as fast as possible' in the speed menu."""
+    page.locator(".v-select__selection", has_text="5 weeks/s").click()
     page.get_by_role("option", name="as fast as possible").click()
+    expect(page.locator(".v-select__selection", has_text="as fast as possible")).to_be_visible()
+
+
+def play_until(page: Page, target: int) -> None:
+    """Play until the clock reaches ``target``, then pause."""
     page.get_by_test_id("play").click()
     deadline = time.monotonic() + 180
     while week(page) < target:
@@ -202,7 +207,13 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
                 panel.locator(".v-expansion-panel-header").click()
                 expect(panel.locator(".ls-control").first).to_be_hidden()
             if os.environ.get("LOYALTYSIM_UPDATE_SCREENSHOT") == "1":
-                play_until(page, 90)
+                # For the README: loyalty has time to form before the competitor arrives.
+                page.get_by_test_id("reset").click()
+                wait_week(page, 0)
+                set_fastest(page)
+                play_until(page, 70)
+                page.get_by_test_id("shock").click()
+                play_until(page, 120)
             page.set_viewport_size({"width": 1440, "height": 2300})
             page.evaluate("window.scrollTo(0, 0)")
             time.sleep(1.5)
