@@ -134,3 +134,27 @@ def test_chart_component_marks_its_weeks():
     assert widget.attributes["data-testid"] == f"chart-{CHARTS[0].id}"
     assert widget.attributes["data-weeks"] == "1"
     rc.close()
+
+
+def test_choosing_another_store_charts_it(page):
+    session, rc = page
+    for _ in range(2):
+        _by_testid(rc, v.Btn, "step").widget.click()
+    session.choose_firm(1, "supermarket")
+    retention = _charts(rc)["chart-retention"].option
+    names = [s.get("name") for s in retention["series"]]
+    assert "B: Supermarket retention" in names
+    assert session.frames.value[1].firm == "supermarket"
+    _wait_single(lambda: rc.find(v.Html, class_="ls-help", children=["Charted store: Supermarket"]))
+
+
+def test_removing_a_column_keeps_the_page_working(page):
+    session, rc = page
+    remove = [b for b in rc.find(v.Btn).widgets if b.children and "Remove" in b.children]
+    assert len(remove) == 2
+    remove[0].click()
+    assert [c.source for c in session.configs.value] == ["loyal_brand"]
+    _by_testid(rc, v.Btn, "step").widget.click()
+    _by_testid(rc, v.Html, "week-0", **{"data-week": "1"}).assert_single()
+    assert len(rc.find(v.Html, attributes={"data-testid": "week-1", "data-week": "1"})) == 0
+    assert _charts(rc)["chart-retention"].attributes["data-weeks"] == "1"

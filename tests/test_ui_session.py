@@ -234,3 +234,23 @@ def test_the_worker_plays_and_pauses(session):
         cancel.set()
         worker.join(timeout=10)
     assert not worker.is_alive()
+
+
+def test_a_failing_model_stops_the_session_with_a_message_until_reset(session, monkeypatch):
+    session.step()
+    model = session.model(1)
+
+    def broken_step():
+        raise FloatingPointError("attachment became NaN")
+
+    monkeypatch.setattr(model, "step", broken_step)
+    assert not session.step()
+    status = session.status.value
+    assert "Column B stopped with an error in week 2: attachment became NaN" in status.error
+    assert not status.playing
+    session.play()
+    assert not session.step(playing=True) and not session.playing
+    assert session.column_week(0) == 2 and session.column_week(1) == 1
+    session.reset()
+    assert session.status.value.error is None
+    assert session.step() and [session.column_week(i) for i in range(2)] == [1, 1]

@@ -45,7 +45,8 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Employees",
         "Top: how engaged staff are (0-1). Bottom: the share who quit each week; their "
         "replacements start untrained.",
-        "Cut staffing or recognition and watch engagement fall and turnover rise."),
+        "Cut staffing and engagement falls; where it sinks very low (the discount chain), "
+        "people quit."),
     "complaints": Explanation(
         "Complaints and what happens to them",
         "Green: fixed on the spot by the first employee. Yellow: fixed after passing up to a "
@@ -71,12 +72,15 @@ EXPLANATIONS: dict[str, Explanation] = {
 
 #: Suggestions for the "what to try" list, in teaching order.
 TRY_THIS: tuple[str, ...] = (
-    "Play both columns to week 50: similar retention, very different loyalty.",
-    "Press 'Competitor opens now' and watch the pharmacy's customers leave while the brand's stay.",
+    "Play both columns to week 60: similar retention, very different loyalty.",
+    "Then press 'A competitor with the same items opens nearby - now': the pharmacy's customers "
+    "leave, the brand's stay.",
     "Raise the pharmacy's frontline limit from $0 to $100 and watch escalations turn into "
     "on-the-spot fixes.",
     "Set the brand's trust to 0.05 (a culture of fear): recovery fails and NPS drops.",
-    "Cut the brand's staffing to 2 per 1,000 customers: overload, failures, turnover.",
+    "Cut the brand's staffing to 2 per 1,000 customers: overload, more failures, engagement "
+    "falls.",
+    "Compare with the discount chain: engagement so low that staff quit every few weeks.",
     "Download a tweaked scenario and run it from the command line: "
     "loyaltysim run my_scenario.toml",
 )

@@ -13,8 +13,8 @@ the column keeps running as it was.
 
 Threads: button handlers and the background worker (:meth:`Session.work`) both call these
 methods; a lock keeps one model operation at a time. What the page shows is published through
-three Solara reactives holding frozen snapshots (``configs``, ``frames``, ``status``), set only
-outside the lock and always to the latest snapshot.
+Solara reactives holding frozen snapshots (``configs``, ``frames``, ``status``, ``headlines``),
+set only outside the lock, always to the latest snapshot, in one batched render.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,6 @@ class SessionStatus:
     shock_week: int | None
     shock_available: bool
     error: str | None = None
-    columns_weeks: tuple[int, ...] = field(default_factory=tuple)
 
 
 class ColumnRun:
@@ -140,6 +139,7 @@ class Session:
         #: The page's reacton render context, set by the app; batches publications.
         self.render_context: contextlib.AbstractContextManager | None = None
         self._last_catch_up_publish = 0.0
+        self._halted = False  # a model step failed: nothing runs until a column is rebuilt
         labels = [self._register_source(source) for source in sources]
         first = load_scenario(self.sources[labels[0]])
         self.seed = int(first.market.seed if seed is None else seed)
@@ -201,6 +201,8 @@ class Session:
         column.base, column.scenario, column.model = base, scenario, model
         column.firm = firm if firm in scenario.firms else scenario.focus_firm
         column.error = None
+        if self._halted:  # a fresh model: let the session run again
+            self._halted, self.error = False, None
         self._colour_firms(scenario)
         self._freeze(column)
 
@@ -229,8 +231,7 @@ class Session:
         return SessionStatus(
             week=self.week, weeks=self.max_weeks, playing=self.playing, speed=self.speed,
             seed=self.seed, customers=self.customers, catching_up=self.catching_up,
-            shock_week=self.shock_week, shock_available=self.shock_available, error=self.error,
-            columns_weeks=tuple(c.week for c in self.columns))
+            shock_week=self.shock_week, shock_available=self.shock_available, error=self.error)
 
     def _shock_note(self, column: ColumnRun) -> str:
         competitor = waiting_competitor(column.base)
@@ -302,6 +303,9 @@ class Session:
         (the worker) steps only if the session is still playing, so a pause takes effect at once.
         """
         with self.lock:
+            if self._halted:
+                self.playing = False
+                return False
             if playing and not self.playing:
                 return False
             if self.week >= self.max_weeks:
@@ -311,22 +315,25 @@ class Session:
                 self.week += 1
                 for column in self.columns:
                     if column.week == self.week - 1 and column.week < column.weeks:
-                        column.model.step()
+                        if not self._step_model(column):
+                            break
                         self._freeze(column)
                 if self.week >= self.max_weeks:
                     self.playing = False
-                advanced = True
+                advanced = not self._halted
         self._publish()
         return advanced
 
     def catch_up_once(self) -> bool:
         """Step each column that is behind the clock by one week; False if none was behind."""
         with self.lock:
-            behind = [c for c in self.columns if c.week < min(self.week, c.weeks)]
+            behind = [] if self._halted else [c for c in self.columns
+                                              if c.week < min(self.week, c.weeks)]
             for column in behind:
-                column.model.step()
+                if not self._step_model(column):
+                    break
             now = time.monotonic()
-            done = not self.catching_up
+            done = not self.catching_up or self._halted
             publish = bool(behind) and (done or now - self._last_catch_up_publish
                                         >= CATCH_UP_PUBLISH_SECONDS)
             if publish:
@@ -335,7 +342,23 @@ class Session:
                 self._last_catch_up_publish = now
         if publish:
             self._publish()
-        return bool(behind)
+        return bool(behind) and not self._halted
+
+    def _step_model(self, column: ColumnRun) -> bool:
+        """One week of a column's model (``lock`` held). A failure stops the session with the
+        message on the page instead of breaking it; rebuilding a column (reset, a control, a
+        new scenario) lets it run again."""
+        try:
+            column.model.step()
+        except Exception as exc:
+            logger.exception("loyaltysim ui: column %s failed in week %s", column.index,
+                             column.week + 1)
+            self.playing = False
+            self._halted = True
+            self.error = (f"Column {chr(ord('A') + column.index)} stopped with an error in week "
+                          f"{column.week + 1}: {exc}. Reset, or change a control, to run again.")
+            return False
+        return True
 
     def catch_up(self) -> None:
         """Run every column to the clock's week (what the worker does in the background)."""
@@ -380,23 +403,16 @@ class Session:
         """
         next_week = time.monotonic()
         while not cancel.is_set():
-            try:
-                if self.catch_up_once():
+            if self.catch_up_once():
+                continue
+            if self.playing:
+                now = time.monotonic()
+                if now < next_week:
+                    cancel.wait(min(next_week - now, 0.1))
                     continue
-                if self.playing:
-                    now = time.monotonic()
-                    if now < next_week:
-                        cancel.wait(min(next_week - now, 0.1))
-                        continue
-                    self.step(playing=True)
-                    next_week = now + (1.0 / self.speed if self.speed > 0 else 0.0)
-                    continue
-            except Exception as exc:  # keep the page alive; show the problem
-                logger.exception("loyaltysim ui: a model step failed")
-                with self.lock:
-                    self.playing = False
-                    self.error = f"The model stopped with an error: {exc}"
-                self._publish()
+                self.step(playing=True)
+                next_week = now + (1.0 / self.speed if self.speed > 0 else 0.0)
+                continue
             self._wake.wait(0.2)
             self._wake.clear()
 
