@@ -20,12 +20,10 @@ set only outside the lock, always to the latest snapshot, in one batched render.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,85 +35,27 @@ from loyaltysim.scenario import (
     ScenarioError,
     load_scenario,
     parse_override,
-    scenario_to_toml,
     shipped_scenarios,
 )
+from loyaltysim.ui.columns import ColumnConfig, ColumnRun, SessionStatus
 from loyaltysim.ui.config import COLUMN_COLOURS, FIRM_COLOURS, UIConfig
+from loyaltysim.ui.download import scenario_file, tweaked
 from loyaltysim.ui.frames import ColumnFrame, ModelSnapshot, build_frame
 from loyaltysim.ui.shock import events_with_shock, fire_shock, shock_pending, waiting_competitor
 from loyaltysim.ui.uploads import read_upload
 
 logger = logging.getLogger(__name__)
 
-#: The Mesa headline plots are redrawn every this many weeks (and on every change of a column):
-#: each redraw is a Matplotlib figure, the slowest part of a displayed week.
+#: The Mesa headline plots are redrawn every this many weeks when stepping (and on every change of
+#: a column), every :data:`HEADLINE_EVERY_WEEKS_PLAYING` weeks while playing: each redraw is a
+#: Matplotlib figure, the slowest part of a displayed week (see benchmarks/ui_render.py).
 HEADLINE_EVERY_WEEKS = 4
+HEADLINE_EVERY_WEEKS_PLAYING = 13
 
 #: Shortest time between two publications while a column re-runs to the clock's week (seconds).
 CATCH_UP_PUBLISH_SECONDS = 0.25
 
 Source = str | Scenario
-
-
-@dataclass(frozen=True)
-class ColumnConfig:
-    """What a column's controls show: its scenario, the overrides applied, any error."""
-
-    index: int
-    uid: int
-    name: str
-    colour: str
-    source: str
-    scenario: Scenario
-    base: Scenario
-    overrides: Mapping[str, Any]
-    firm: str
-    error: str | None = None
-    shock_note: str = ""
-
-
-@dataclass(frozen=True)
-class SessionStatus:
-    """The clock and the session-wide settings, as the toolbar shows them."""
-
-    week: int
-    weeks: int
-    playing: bool
-    speed: float
-    seed: int
-    customers: int | None
-    catching_up: bool
-    shock_week: int | None
-    shock_available: bool
-    error: str | None = None
-
-
-class ColumnRun:
-    """One column: a scenario source, the user's overrides and the model running them."""
-
-    _uids = itertools.count()
-
-    def __init__(self, index: int, source_label: str):
-        self.index = index
-        self.uid = next(self._uids)
-        self.source_label = source_label
-        self.overrides: dict[str, Any] = {}
-        self.firm: str = ""
-        self.error: str | None = None
-        self.base: Scenario | None = None
-        self.scenario: Scenario | None = None
-        self.model: LoyaltyModel | None = None
-        self.frame: ColumnFrame | None = None
-
-    @property
-    def week(self) -> int:
-        """Weeks this column's model has run."""
-        return self.model.week if self.model is not None else 0
-
-    @property
-    def weeks(self) -> int:
-        """Length of this column's run (its scenario's ``market.weeks``)."""
-        return self.scenario.market.weeks if self.scenario is not None else 0
 
 
 class Session:
@@ -248,7 +188,8 @@ class Session:
     def _headline_due(self) -> bool:
         """Whether the Mesa headline plots are redrawn this week (see
         :data:`HEADLINE_EVERY_WEEKS`)."""
-        return self.week % HEADLINE_EVERY_WEEKS == 0 or self.week >= self.max_weeks
+        every = HEADLINE_EVERY_WEEKS_PLAYING if self.playing else HEADLINE_EVERY_WEEKS
+        return self.week % every == 0 or self.week >= self.max_weeks
 
     def _publish(self, configs: bool = False, headlines: bool | None = None) -> None:
         """Show the latest snapshots (called without holding ``lock``). ``headlines`` None:
@@ -556,35 +497,23 @@ class Session:
         return self.error is None
 
     # -- download --------------------------------------------------------------------------------
+    def downloadable(self, index: int) -> Scenario:
+        """The column's scenario as it runs on screen (see :func:`~loyaltysim.ui.download.tweaked`).
+        """
+        with self.lock:
+            column = self.columns[index]
+            return tweaked(column.scenario, column.base, column.overrides, self.shock_week)
+
     def download_name(self, index: int) -> str:
         """File name offered for a column's scenario download."""
         return f"{self.downloadable(index).name or 'scenario'}.toml"
-
-    def downloadable(self, index: int) -> Scenario:
-        """The column's scenario as it runs on screen: overrides, seed, customers and shock in,
-        renamed ``<name>_tweaked`` when anything was changed from the source."""
-        with self.lock:
-            column = self.columns[index]
-            scenario = column.scenario
-            changes = [f"{k} = {v}" for k, v in column.overrides.items()]
-            if scenario.events != column.base.events:
-                changes.append(f"shock in week {self.shock_week}")
-        if not changes:
-            return scenario
-        return load_scenario(scenario, {
-            "name": f"{scenario.name}_tweaked" if scenario.name else "tweaked",
-            "description": (scenario.description + " Tweaked in the browser: "
-                            + "; ".join(changes) + ".").strip()})
 
     def scenario_toml(self, index: int) -> str:
         """The column's scenario as TOML that ``loyaltysim run`` accepts unchanged."""
         with self.lock:
             column = self.columns[index]
             source, overrides = column.source_label, dict(column.overrides)
-        header = [f"# Scenario downloaded from loyaltysim ui (source: {source}; seed {self.seed}).",
-                  "# Run it with: loyaltysim run <this file>"]
-        header += [f"# override: {k} = {v!r}" for k, v in overrides.items()]
-        return "\n".join(header) + "\n\n" + scenario_to_toml(self.downloadable(index))
+        return scenario_file(self.downloadable(index), source, self.seed, overrides)
 
     # -- for tests and the worker ------------------------------------------------------------------
     def column_week(self, index: int) -> int:

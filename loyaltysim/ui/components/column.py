@@ -1,42 +1,20 @@
-"""A scenario column: what runs in it (setup) and what it shows this week (view).
+"""A scenario column: what runs in it (scenario, store, controls, download) around what it
+shows this week (:mod:`.views`).
 
 The setup re-renders only when the column's configuration changes (a control, a new scenario);
-the view re-renders every displayed week.
+the views re-render every displayed week.
 """
 
 from __future__ import annotations
 
 import solara
-from mesa.visualization import make_plot_component
 from solara.alias import rv
-from solara.toestand import Ref
 
 from loyaltysim.ui.components.controls import ControlPanel
+from loyaltysim.ui.components.layout import Collapsible
 from loyaltysim.ui.components.upload import ScenarioUpload
-from loyaltysim.ui.explain import EXPLANATIONS
-from loyaltysim.ui.frames import ColumnFrame
-from loyaltysim.ui.session import HEADLINE_EVERY_WEEKS, ColumnConfig, Session
-
-#: Model reporters of LoyaltyModel (the focus store) drawn by Mesa's plot component.
-HEADLINE_MEASURES = {"focus_retention_purchase": "#1565c0", "focus_loyalty_rate": "#c62828"}
-
-
-def _headline_style(ax) -> None:
-    """Size and label Mesa's Matplotlib plot for a column (Mesa's step 0 is week 1)."""
-    ax.figure.set_size_inches(4.6, 1.9)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share", fontsize=8)
-    ax.set_title("Focus store: retention per purchase vs loyalty rate (Mesa plot, every "
-                 f"{HEADLINE_EVERY_WEEKS} weeks)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(["retention per purchase", "loyalty rate"], fontsize=7, loc="lower left")
-
-
-#: Mesa's plot component over the model reporters. Matplotlib backend: the page needs no
-#: JavaScript plotting library for it (Solara's Vega-Lite loader asks the internet for
-#: ``vega@5``, which an offline classroom does not have).
-HEADLINE_PLOT, _ = make_plot_component(HEADLINE_MEASURES, post_process=_headline_style,
-                                       backend="matplotlib")
+from loyaltysim.ui.components.views import ColumnView, MesaHeadline
+from loyaltysim.ui.session import ColumnConfig, Session
 
 
 @solara.component
@@ -104,56 +82,6 @@ def ColumnControls(session: Session, config: ColumnConfig):
 
 
 @solara.component
-def Collapsible(title: str, testid: str, children: list = [], open: bool = True):  # noqa: B006
-    """An expansion panel whose header tests and users can click (``data-testid``)."""
-    expanded, set_expanded = solara.use_state(open)
-    with (rv.Html(tag="div", attributes={"data-testid": testid}),
-          rv.ExpansionPanels(v_model=0 if expanded else None, flat=True,
-                             on_v_model=lambda v: set_expanded(v == 0)),
-          rv.ExpansionPanel()):
-        rv.ExpansionPanelHeader(children=[title], class_="ls-group-title")
-        rv.ExpansionPanelContent(children=children)
-
-
-@solara.component
-def TownMap(frame: ColumnFrame):
-    """The rasterised town map with its legend."""
-    with rv.Html(tag="div", class_="ls-map"):
-        solara.Image(frame.map_png, width="100%")
-    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
-        for entry in frame.legend:
-            swatch = {"background": entry.colour if entry.open else "#fff",
-                      "border": f"2px solid {entry.colour}"}
-            with solara.Row(gap="4px", style={"align-items": "center"}):
-                rv.Html(tag="span", class_="ls-swatch", style_=";".join(
-                    f"{k}:{v}" for k, v in swatch.items()))
-                state = f"{entry.customers:,} customers" if entry.open else "not open"
-                solara.Text(f"{entry.label}: {state}", classes=["ls-help"])
-    solara.Text(EXPLANATIONS["map"].shows, classes=["ls-help"])
-
-
-@solara.component
-def ColumnView(session: Session, index: int, name: str, colour: str):
-    """This week's state of a column: its week and town map."""
-    frame = Ref(session.frames.fields[index]).value
-    with solara.Column(gap="6px"):
-        rv.Html(tag="div", class_="ls-column-week",
-                attributes={"data-testid": f"week-{index}", "data-week": str(frame.week)},
-                children=[f"{name} · week {frame.week} of {frame.weeks}"])
-        solara.Text(f"Charted store: {frame.firm_label}", classes=["ls-help"])
-        TownMap(frame)
-
-
-@solara.component
-def MesaHeadline(session: Session, index: int):
-    """Mesa's plot of the column's model reporters, redrawn every few weeks (see
-    :data:`loyaltysim.ui.session.HEADLINE_EVERY_WEEKS`)."""
-    snapshot = Ref(session.headlines.fields[index]).value
-    with rv.Html(tag="div", class_="ls-headline", attributes={"data-testid": f"mesa-{index}"}):
-        HEADLINE_PLOT(snapshot)
-
-
-@solara.component
 def ScenarioColumn(session: Session, config: ColumnConfig):
     """A column card: coloured header, view (map, headline) and setup (controls)."""
     with rv.Card(class_="ls-column", outlined=True,
@@ -167,7 +95,7 @@ def ScenarioColumn(session: Session, config: ColumnConfig):
                               on_click=lambda: session.remove_column(config.index))
         ScenarioPicker(session, config)
         with rv.Html(tag="div", class_="ls-views"):
-            ColumnView(session, config.index, config.name, config.colour)
+            ColumnView(session, config.index, config.name)
             MesaHeadline(session, config.index)
         with Collapsible("Controls (ranges, units and meanings from the scenario schema)",
                          testid=f"controls-{config.index}"):
