@@ -131,7 +131,8 @@ def value_grid(low: float, high: float, integer: bool, keep: Sequence[float] = (
     if high - low <= WIDE_RANGE:
         step = max(1.0, round(_nice_step(high - low))) if integer else _nice_step(high - low)
         count = math.floor((high - low) / step + 1e-9)
-        grid = {round(low + i * step, 10) for i in range(count + 1)} | {high}
+        inner = (round(low + i * step, 10) for i in range(1, count + 1))
+        grid = {low, high} | {v for v in inner if low < v < high}
     else:
         grid = {low, high}
         start = max(low, 1.0)
