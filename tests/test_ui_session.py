@@ -254,3 +254,16 @@ def test_a_failing_model_stops_the_session_with_a_message_until_reset(session, m
     session.reset()
     assert session.status.value.error is None
     assert session.step() and [session.column_week(i) for i in range(2)] == [1, 1]
+
+
+def test_a_scenario_file_given_on_the_command_line_becomes_a_column(tmp_path):
+    path = tmp_path / "my_town.toml"
+    path.write_text('extends = "loyal_brand"\nname = "my_town"\n[firms.brand]\nprice_index = 1.2\n',
+                    encoding="utf-8")
+    session = Session([str(path), "corner_pharmacy"], customers=CUSTOMERS)
+    config = session.config(0)
+    assert config.source == "my_town.toml" and config.scenario.name == "my_town"
+    assert config.scenario.firms["brand"].price_index == 1.2
+    assert session.seed == load_scenario(path).market.seed  # the first scenario's seed
+    assert "my_town.toml" in session.sources
+    assert session.step()

@@ -64,7 +64,6 @@ class ColumnFrame:
     map_png: bytes
     legend: tuple[LegendEntry, ...]
     snapshot: ModelSnapshot
-    revision: int = 0
 
     def latest(self, metric: str) -> float | None:
         """The metric's value in the frame's week (None before week 1 or where undefined)."""
@@ -89,8 +88,7 @@ def firm_series(model: LoyaltyModel, firm: str) -> dict[str, tuple[float | None,
     return {metric: _clean(rows[metric]) for metric in CHART_METRICS}
 
 
-def build_frame(model: LoyaltyModel, firm: str, firm_colours: Mapping[str, str],
-                revision: int = 0) -> ColumnFrame:
+def build_frame(model: LoyaltyModel, firm: str, firm_colours: Mapping[str, str]) -> ColumnFrame:
     """Freeze what a column shows after ``model``'s latest week (charts, map, events)."""
     png, legend = render_town(model, firm_colours)
     params = model.spec.firms[firm]
@@ -105,5 +103,4 @@ def build_frame(model: LoyaltyModel, firm: str, firm_colours: Mapping[str, str],
         map_png=png,
         legend=legend,
         snapshot=ModelSnapshot(FrozenCollector(model_vars)),
-        revision=revision,
     )

@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 #: a column), every :data:`HEADLINE_EVERY_WEEKS_PLAYING` weeks while playing: each redraw is a
 #: Matplotlib figure, the slowest part of a displayed week (see benchmarks/ui_render.py).
 HEADLINE_EVERY_WEEKS = 4
-HEADLINE_EVERY_WEEKS_PLAYING = 13
+HEADLINE_EVERY_WEEKS_PLAYING = 26
 
 #: Shortest time between two publications while a column re-runs to the clock's week (seconds).
 CATCH_UP_PUBLISH_SECONDS = 0.25
@@ -75,7 +75,6 @@ class Session:
         self.customers = customers
         self.shock_week: int | None = None
         self.error: str | None = None
-        self._revision = 0
         #: The page's reacton render context, set by the app; batches publications.
         self.render_context: contextlib.AbstractContextManager | None = None
         self._last_catch_up_publish = 0.0
@@ -154,8 +153,7 @@ class Session:
 
     # -- snapshots and publishing ----------------------------------------------------------------
     def _freeze(self, column: ColumnRun) -> None:
-        self._revision += 1
-        column.frame = build_frame(column.model, column.firm, self.firm_colours, self._revision)
+        column.frame = build_frame(column.model, column.firm, self.firm_colours)
 
     def _configs(self) -> tuple[ColumnConfig, ...]:
         return tuple(ColumnConfig(
