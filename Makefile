@@ -19,13 +19,15 @@ PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv demo test lint clean
+.PHONY: help venv demo ui test lint clean
 
 help:
 	@echo "loyaltysim make targets:"
 	@echo "  make demo    set up .venv, then compare corner_pharmacy vs loyal_brand"
 	@echo "               and write an HTML report to $(REPORT_DIR)/report.html"
-	@echo "  make test    set up .venv, then run ruff and the test suite (pytest -n $(PYTEST_WORKERS))"
+	@echo "  make ui      set up .venv, then start the browser UI at http://127.0.0.1:8765/"
+	@echo "  make test    set up .venv, then run ruff and the test suite (pytest -n $(PYTEST_WORKERS));"
+	@echo "               installs Debian's chromium for the browser test if missing (as root)"
 	@echo "  make lint    set up .venv, then run ruff check ."
 	@echo "  make venv    create .venv with Python >= 3.12 and pip install -e '.[dev]'"
 	@echo "               (reinstalls only when pyproject.toml changed)"
@@ -78,21 +80,30 @@ demo: venv
 		exit 1; \
 	fi
 
+ui: venv
+	"$(VENV_BIN)/loyaltysim" ui
+
 lint: venv
 	"$(VENV_BIN)/ruff" check .
 
-# Runs both ruff and pytest even if ruff fails, and fails if either failed.
+# Runs ruff and pytest even if ruff fails, and fails if either failed. The browser test needs
+# Debian's Chromium: scripts/install-chromium.sh installs it when missing (as root), or explains
+# what to do (LOYALTYSIM_SKIP_BROWSER_TESTS=1 skips that one test on purpose).
 test: venv
 	@lint_rc=0; \
 	echo "==> ruff check ."; \
 	"$(VENV_BIN)/ruff" check . || lint_rc=$$?; \
+	echo "==> Chromium for the browser test"; \
+	browser_rc=0; \
+	bash scripts/install-chromium.sh || browser_rc=$$?; \
 	echo "==> pytest -q -n $(PYTEST_WORKERS)"; \
 	test_rc=0; \
 	"$(VENV_PY)" -m pytest -q -n $(PYTEST_WORKERS) || test_rc=$$?; \
 	if [ $$lint_rc -ne 0 ]; then echo "error: ruff check failed (exit $$lint_rc), see above" >&2; fi; \
+	if [ $$browser_rc -ne 0 ]; then echo "error: Chromium for the browser test is missing, see above" >&2; fi; \
 	if [ $$test_rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; \
 	elif [ $$test_rc -ne 0 ]; then echo "error: pytest failed (exit $$test_rc), see above" >&2; fi; \
-	[ $$lint_rc -eq 0 ] && [ $$test_rc -eq 0 ]
+	[ $$lint_rc -eq 0 ] && [ $$browser_rc -eq 0 ] && [ $$test_rc -eq 0 ]
 
 clean:
 	rm -rf "$(VENV)" "$(REPORT_DIR)" build dist .pytest_cache .ruff_cache .hypothesis

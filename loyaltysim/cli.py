@@ -42,6 +42,7 @@ from loyaltysim.scenario import (
     scenario_to_toml,
     shipped_scenarios,
 )
+from loyaltysim.ui.command import register as register_ui
 
 if TYPE_CHECKING:
     from loyaltysim.report import RunLike
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    epilog=VALIDATE_EPILOG, formatter_class=formatter)
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files (or names)")
     validate.set_defaults(func=cmd_scenarios_validate)
+    register_ui(sub)
     return parser
 
 

@@ -1,0 +1,94 @@
+"""The ``loyaltysim ui`` subcommand (registered by :func:`register` in the main CLI).
+
+Importing this module is cheap: Solara and the app are imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from loyaltysim.scenario import load_scenario
+from loyaltysim.ui.config import DEFAULT_SCENARIOS, UIConfig
+
+UI_EPILOG = """\
+examples:
+  loyaltysim ui
+      the corner pharmacy and the loyal brand side by side at http://127.0.0.1:8765/
+  loyaltysim ui corner_pharmacy loyal_brand fear_culture --customers 5000
+  loyaltysim ui my_town.toml --port 9000 --seed 7
+  loyaltysim ui --host 0.0.0.0      (let other machines connect: a classroom)
+
+Every column runs with the same seed (common random numbers). In the page: play, pause, step
+and reset the weeks; move a control to re-run that column from week 0; fire the shock (a
+competitor with the same items opens nearby); upload a scenario file; download the tweaked
+scenario as TOML that 'loyaltysim run' accepts unchanged. Stop the server with Ctrl+C.
+"""
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: give a whole number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {value}: must be from 1 to 65535")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}: give a whole number") \
+            from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid number {value}: must be 0 or more")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``ui`` to the ``loyaltysim`` command's subcommands."""
+    parser = subparsers.add_parser(
+        "ui", help="start the browser app: compare scenarios live, tweak one, download it",
+        description="Start the browser UI (a local Solara web server) with one column per "
+                    "scenario, all run with the same seed.",
+        epilog=UI_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                        help="shipped scenario names or .toml paths, one column each "
+                             f"(default: {' '.join(DEFAULT_SCENARIOS)})")
+    parser.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--customers", type=_positive, metavar="N",
+                        help="customers per column (default: each scenario's market.customers)")
+    parser.add_argument("--seed", type=_positive, metavar="N",
+                        help="the common seed (default: the first scenario's market.seed)")
+    parser.add_argument("--open", action="store_true", help="open the page in a web browser")
+    parser.set_defaults(func=cmd_ui)
+    return parser
+
+
+def cmd_ui(args: argparse.Namespace, console=None) -> int:
+    """``loyaltysim ui``: check the scenarios, then serve the app until Ctrl+C."""
+    scenarios = list(args.scenarios) or list(DEFAULT_SCENARIOS)
+    overrides = {} if args.customers is None else {"market.customers": args.customers}
+    if args.seed is not None:
+        overrides["market.seed"] = args.seed
+    resolved = []
+    for source in scenarios:
+        load_scenario(source, overrides)  # a bad file or value stops here, with the CLI's message
+        path = Path(source)
+        resolved.append(str(path.resolve()) if path.is_file() else source)
+    from loyaltysim.ui.server import port_free, serve
+
+    if not port_free(args.host, args.port):
+        print(f"loyaltysim: error: port {args.port} on {args.host} is in use (another loyaltysim "
+              "ui?); choose another with --port N.", file=sys.stderr)
+        return 1
+    url = f"http://{args.host}:{args.port}/"
+    print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr,
+          flush=True)
+    return serve(UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed),
+                 host=args.host, port=args.port, open_browser=args.open)

@@ -1,0 +1,102 @@
+"""A scenario column: what runs in it (scenario, store, controls, download) around what it
+shows this week (:mod:`.views`).
+
+The setup re-renders only when the column's configuration changes (a control, a new scenario);
+the views re-render every displayed week.
+"""
+
+from __future__ import annotations
+
+import solara
+from solara.alias import rv
+
+from loyaltysim.ui.components.controls import ControlPanel
+from loyaltysim.ui.components.layout import Collapsible
+from loyaltysim.ui.components.upload import ScenarioUpload
+from loyaltysim.ui.components.views import ColumnView, MesaHeadline
+from loyaltysim.ui.session import ColumnConfig, Session
+
+
+@solara.component
+def OverrideChips(session: Session, config: ColumnConfig):
+    """The overrides in force in a column; clicking one goes back to the scenario's value."""
+    if not config.overrides:
+        solara.Text("No changes: the scenario as shipped.", classes=["ls-help"])
+        return
+    with solara.Row(gap="4px", style={"flex-wrap": "wrap", "align-items": "center"}):
+        solara.Text("Changed (click to undo):", classes=["ls-help"])
+        for key, value in config.overrides.items():
+            solara.Button(f"{key.removeprefix('firms.')} = {value}", icon_name="mdi-close",
+                          small=True, outlined=True, color="deep-orange", classes=["ls-chip"],
+                          on_click=lambda key=key: session.remove_override(config.index, key))
+        solara.Button("Undo all", text=True, small=True,
+                      on_click=lambda: session.clear_overrides(config.index))
+
+
+@solara.component
+def CustomOverride(session: Session, index: int):
+    """Any schema key, typed as on the command line: ``firms.pharmacy.staffing.capacity=120``."""
+    text, set_text = solara.use_state("")
+
+    def apply(value: str | None) -> None:
+        entry = (value or "").strip()
+        set_text(entry)
+        if entry and session.set_override_text(index, entry):
+            set_text("")
+
+    solara.InputText("Set any parameter (KEY=VALUE, as --set)", value=text, on_value=apply,
+                     dense=True, placeholder="firms.pharmacy.process.base_failure_rate=0.03")
+
+
+@solara.component
+def ScenarioPicker(session: Session, config: ColumnConfig):
+    """What runs in a column: a shipped or uploaded scenario, and the store it charts."""
+    index = config.index
+    with solara.Column(gap="4px"):
+        solara.Select("Scenario", values=list(session.sources), value=config.source, dense=True,
+                      on_value=lambda label: session.choose_scenario(index, label))
+        solara.Text(config.scenario.description, classes=["ls-help"])
+        ScenarioUpload(on_file=lambda name, data: session.upload(index, name, data))
+        if config.error:
+            rv.Alert(type="error", dense=True, text=True, class_="ls-error",
+                     children=[config.error], attributes={"data-testid": f"error-{index}"})
+        solara.Select("Store charted and controlled", values=list(config.scenario.firms),
+                      value=config.firm, dense=True,
+                      on_value=lambda firm: session.choose_firm(index, firm))
+        solara.Text(config.shock_note, classes=["ls-help"])
+
+
+@solara.component
+def ColumnControls(session: Session, config: ColumnConfig):
+    """The column's controls (from the schema), its overrides and the scenario download."""
+    index = config.index
+    with solara.Column(gap="6px"):
+        OverrideChips(session, config)
+        ControlPanel(config.scenario, config.firm, config.overrides,
+                     on_value=lambda key, value: session.set_override(index, key, value))
+        CustomOverride(session, index)
+        with rv.Html(tag="div", attributes={"data-testid": f"download-{index}"}):
+            solara.FileDownload(lambda: session.scenario_toml(index),
+                                filename=session.download_name(index),
+                                label="Download scenario (TOML)", mime_type="application/toml")
+
+
+@solara.component
+def ScenarioColumn(session: Session, config: ColumnConfig):
+    """A column card: coloured header, view (map, headline) and setup (controls)."""
+    with rv.Card(class_="ls-column", outlined=True,
+                 attributes={"data-testid": f"column-{config.index}"},
+                 style_=f"border-top: 4px solid {config.colour}"), rv.CardText():
+        with solara.Row(justify="space-between", style={"align-items": "center"}):
+            rv.Html(tag="div", class_="ls-column-title", style_=f"color:{config.colour}",
+                    children=[f"{config.name}: {config.scenario.name or config.source}"])
+            if len(session.configs.value) > 1:
+                solara.Button("Remove", text=True, small=True,
+                              on_click=lambda: session.remove_column(config.index))
+        ScenarioPicker(session, config)
+        with rv.Html(tag="div", class_="ls-views"):
+            ColumnView(session, config.index, config.name)
+            MesaHeadline(session, config.index)
+        with Collapsible("Controls (ranges, units and meanings from the scenario schema)",
+                         testid=f"controls-{config.index}"):
+            ColumnControls(session, config)

@@ -1,0 +1,47 @@
+"""Serve the Solara app for ``loyaltysim ui``: settings in, a local web server out.
+
+Solara serves the page and its JavaScript; the front-end assets (Vue, Vuetify, ECharts, Vega)
+come from the ``solara-assets`` package installed beside it, so the app works without internet.
+Solara's usage telemetry and its PyPI version check are switched off.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from loyaltysim.ui.config import CONFIG_ENV, UIConfig
+
+#: The module Solara serves (its ``Page`` component is the app).
+APP_MODULE = "loyaltysim.ui.app"
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be bound (a busy port gives a clear message instead of a
+    traceback from the web server)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(config: UIConfig, host: str = "127.0.0.1", port: int = 8765,
+          open_browser: bool = False) -> int:
+    """Run the UI web server until interrupted; returns an exit code.
+
+    ``config`` reaches the app through the ``LOYALTYSIM_UI_CONFIG`` environment variable, so the
+    page (imported by Solara in this process) builds the same columns for every browser tab.
+    """
+    os.environ[CONFIG_ENV] = config.to_env()
+    # Read by Solara's settings at import: no telemetry, no network calls at start-up.
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    from solara.__main__ import run as solara_run
+
+    args = [APP_MODULE, "--host", host, "--port", str(port), "--production",
+            "--no-check-version", "--log-level-uvicorn", "warning",
+            "--open" if open_browser else "--no-open"]
+    solara_run.main(args=args, standalone_mode=False)
+    return 0

@@ -1,0 +1,70 @@
+"""The teaching panel's suggestions say what the model actually does (no claim left untested)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from loyaltysim.model import LoyaltyModel
+from loyaltysim.ui.explain import EXPLANATIONS, TRY_THIS
+
+WEEKS, CUSTOMERS = 60, 500
+
+
+def _late(name: str, **overrides) -> pd.Series:
+    """Mean of the focus firm's metrics over the last half year of a short run."""
+    model = LoyaltyModel(name, rng=1, overrides={"market.customers": CUSTOMERS,
+                                                 **{k.replace("__", "."): v
+                                                    for k, v in overrides.items()}})
+    model.run(WEEKS)
+    table = model.firm_weekly()
+    return table[table["firm"] == model.spec.focus_firm].tail(26).mean(numeric_only=True)
+
+
+@pytest.fixture(scope="module")
+def pharmacy() -> pd.Series:
+    return _late("corner_pharmacy")
+
+
+@pytest.fixture(scope="module")
+def brand() -> pd.Series:
+    return _late("loyal_brand")
+
+
+def test_similar_retention_very_different_loyalty(pharmacy, brand):
+    assert "similar retention, very different loyalty" in TRY_THIS[0]
+    assert abs(pharmacy.retention_purchase - brand.retention_purchase) < 0.05
+    assert pharmacy.loyalty_rate < 0.2 < 0.8 < brand.loyalty_rate
+
+
+def test_frontline_limit_turns_escalations_into_fixes_on_the_spot(pharmacy):
+    assert any("frontline limit from $0 to $100" in item for item in TRY_THIS)
+    assert "$0 frontline limit every complaint must be escalated" in \
+        EXPLANATIONS["complaints"].look_for
+    empowered = _late("corner_pharmacy",
+                      firms__pharmacy__culture__empowerment__frontline=100)
+    assert pharmacy.resolved_on_spot == 0 and empowered.resolved_on_spot > 0
+    assert empowered.resolved_escalated < pharmacy.resolved_escalated
+    assert empowered.escalations < pharmacy.escalations
+
+
+def test_a_culture_of_fear_fails_recovery_and_lowers_nps(brand):
+    assert any("trust to 0.05" in item for item in TRY_THIS)
+    fearful = _late("loyal_brand", firms__brand__culture__trust=0.05)
+    assert fearful.recovery_rate < brand.recovery_rate - 0.2
+    assert fearful.nps < brand.nps - 10
+
+
+def test_understaffing_overloads_and_disengages(brand):
+    assert any("staffing to 2 per 1,000" in item for item in TRY_THIS)
+    short = _late("loyal_brand", firms__brand__staffing__frontline_per_1000=2)
+    assert short.overload > 1 > brand.overload
+    assert short.failures > brand.failures
+    assert short.engagement_mean < brand.engagement_mean - 0.2
+
+
+def test_the_discount_chain_loses_staff(brand):
+    assert any("discount chain" in item for item in TRY_THIS)
+    chain = _late("discount_chain")
+    assert chain.engagement_mean < 0.35 and chain.turnover > 0
+    assert brand.turnover == 0
