@@ -41,6 +41,7 @@ from loyaltysim.scenario import (
     scenario_to_toml,
     shipped_scenarios,
 )
+from loyaltysim.sweep.cli import register as register_sweep_commands
 
 if TYPE_CHECKING:
     from loyaltysim.report import RunLike
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    epilog=VALIDATE_EPILOG, formatter_class=formatter)
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files (or names)")
     validate.set_defaults(func=cmd_scenarios_validate)
+    register_sweep_commands(sub)
     return parser
 
 

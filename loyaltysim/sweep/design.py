@@ -72,7 +72,8 @@ def _grid_values(key: str, p: Parameter) -> list[Scalar]:
     if p.values is not None:
         values = list(p.values)
     else:
-        values = [float(v) for v in np.linspace(p.start, p.stop, p.steps)]
+        # 12 significant digits: 0.3, not 0.30000000000000004
+        values = [float(f"{v:.12g}") for v in np.linspace(p.start, p.stop, p.steps)]
     return [_cast(key, v) for v in values]
 
 
