@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,11 +64,21 @@ def limit_numba_threads() -> None:
         numba.set_num_threads(1)
 
 
-def init_worker() -> None:
-    """Initialiser of local pool workers: leave Ctrl-C to the sweep (which stops the pool) and
-    cap numba threads before anything imports numba."""
+def _exit_when_orphaned(parent: int, interval: float) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
+
+
+def init_worker(watch_interval: float = 1.0) -> None:
+    """Initialiser of local pool workers: leave Ctrl-C to the sweep (which stops the pool), cap
+    numba threads before anything imports numba, and exit if the sweep process dies (a sweep
+    killed with SIGKILL must not leave workers behind; its unfinished runs are redone on resume).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_numba_threads()
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(), watch_interval),
+                     name="loyaltysim-orphan-watch", daemon=True).start()
 
 
 def execute_run(task: RunTask) -> RunResult:
