@@ -137,13 +137,14 @@ def main() -> None:
         return f"{(wall * w - sim) / runs:.3f}"
 
     rows_out = [
-        ("loyaltysim sweep, local pool", local_wall, overhead(local_wall, local_sim)),
-        ("loyaltysim sweep, Dask LocalCluster", dask_wall, overhead(dask_wall, dask_sim)),
-        ("mesa.batch_run (multiprocessing)", batch_wall,
-         f"{(batch_wall * w - local_sim) / runs:.3f} (est.)"),
-        ("dispatch probe: local pool, empty runs", probe_local,
+        ("loyaltysim sweep, local pool", local_wall, local_sim, overhead(local_wall, local_sim)),
+        ("loyaltysim sweep, Dask LocalCluster", dask_wall, dask_sim,
+         overhead(dask_wall, dask_sim)),
+        ("mesa.batch_run (multiprocessing)", batch_wall, None,
+         f"{(batch_wall * w - local_sim) / runs:.3f} (est. with the local pool's sim time)"),
+        ("dispatch probe: local pool, empty runs", probe_local, probe_local_sim,
          overhead(probe_local, probe_local_sim)),
-        ("dispatch probe: Dask LocalCluster, empty runs", probe_dask,
+        ("dispatch probe: Dask LocalCluster, empty runs", probe_dask, probe_dask_sim,
          overhead(probe_dask, probe_dask_sim)),
     ]
     print(f"machine: {platform.processor() or platform.machine()}, python "
@@ -151,10 +152,12 @@ def main() -> None:
     print(f"experiment: {args.scenario}, {points} points x {reps} seeds = {runs} runs, "
           f"{args.customers} customers, {args.weeks} weeks; mean simulation time per run "
           f"{mean_sim:.2f} s (in the local pool's workers)")
-    print("| method | runs | wall s | runs/min | overhead s/run (worker-s not simulating) |")
-    print("|---|---|---|---|---|")
-    for name, wall, over in rows_out:
-        print(f"| {name} | {runs} | {wall:.1f} | {60 * runs / wall:,.1f} | {over} |")
+    print("| method | runs | wall s | runs/min | sim s/run | overhead s/run (worker-s not "
+          "simulating) |")
+    print("|---|---|---|---|---|---|")
+    for name, wall, sim, over in rows_out:
+        per_run = "n/a" if sim is None else f"{sim / runs:.3f}"
+        print(f"| {name} | {runs} | {wall:.1f} | {60 * runs / wall:,.1f} | {per_run} | {over} |")
     print(f"results identical across local pool, Dask and mesa.batch_run: "
           f"{'yes' if agree else 'NO'}")
     print(f"sweep overhead vs simulation (local pool): "

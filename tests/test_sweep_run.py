@@ -115,3 +115,15 @@ def test_run_files_carry_their_inputs(baseline):
     assert meta["run_hash"] == run["run_hash"]
     assert meta["seed"] == run["seed"] and meta["params"] == run["params"]
     assert manifest["package_version"] and manifest["identity"]["experiment_sha256"]
+
+
+def test_scheduler_address_submits_to_a_running_dask_cluster(baseline, experiment, tmp_path):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster:
+        report = run_sweep(load_experiment(experiment), tmp_path / "out", progress=False,
+                           scheduler=cluster.scheduler_address)
+    assert report.complete and cluster.scheduler_address in report.executor
+    pd.testing.assert_frame_equal(canonical(load_results(tmp_path / "out")),
+                                  canonical(load_results(baseline)))

@@ -34,6 +34,7 @@ import json
 import math
 import os
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -299,22 +300,27 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
 
 
 def _model_at(loc: tuple) -> tuple[type[BaseModel] | None, str | None]:
-    """The schema class containing the last key of ``loc`` and that key (experiment schema)."""
+    """The schema class holding the last key of ``loc`` (an experiment error location) and that
+    key; (None, None) when the location is not inside a table of the schema."""
     model: Any = Experiment
+    skip_key = False  # the previous part was a dict or list field: this part is a key or index
     for part in loc[:-1]:
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            field = model.model_fields.get(str(part))
-            if field is None:
-                return None, None
-            model = field.annotation
-            args = getattr(model, "__args__", ())
-            inner = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            if inner:
-                model = inner[0]
-        elif isinstance(part, int) or model is not None:
+        if skip_key:
+            skip_key = False
             continue
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return model, str(loc[-1]) if loc else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None, None
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return None, None
+        annotation = info.annotation
+        if typing.get_origin(annotation) in (dict, list):
+            annotation, skip_key = typing.get_args(annotation)[-1], True
+        models = [a for a in (annotation, *typing.get_args(annotation))
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = models[0] if models else None
+    if isinstance(model, type) and issubclass(model, BaseModel) and loc:
+        return model, str(loc[-1])
     return None, None
 
 
