@@ -121,7 +121,7 @@ def test_scheduler_address_submits_to_a_running_dask_cluster(baseline, experimen
     from dask.distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=40) as cluster:
+                      scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=40) as cluster:
         report = run_sweep(load_experiment(experiment), tmp_path / "out", progress=False,
                            scheduler=cluster.scheduler_address)
     assert report.complete and cluster.scheduler_address in report.executor

@@ -101,8 +101,10 @@ def _dask_slots(client: Any) -> int:
 def _dask_local(workers: int) -> Iterator[Executor]:
     from dask.distributed import Client, LocalCluster
 
+    # No dashboard; the scheduler's small HTTP server (health, metrics) takes any free port.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, env=dict(WORKER_ENV), silence_logs=40)
+                           dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                           env=dict(WORKER_ENV), silence_logs=40)
     client = Client(cluster)
     try:
         yield Executor(f"Dask LocalCluster, {workers} worker(s)", _dask_slots(client),

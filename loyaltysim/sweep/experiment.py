@@ -462,8 +462,9 @@ def load_experiment(source: str | os.PathLike[str], cli_set: dict[str, Scalar] |
         exp = exp.model_copy(update={"name": Path(label).stem})
     cli_set = dict(cli_set or {})
     scenario_source: str | Path = exp.scenario
-    if path is not None and (path.parent / exp.scenario).is_file():
-        scenario_source = path.parent / exp.scenario
+    if path is not None:  # a path relative to the experiment file wins over a shipped name
+        beside = [path.parent / exp.scenario, path.parent / f"{exp.scenario}.toml"]
+        scenario_source = next((p for p in beside if p.is_file()), exp.scenario)
     try:
         base = load_scenario(scenario_source, {**exp.set, **cli_set})
     except ScenarioError as exc:
