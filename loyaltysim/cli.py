@@ -42,6 +42,7 @@ from loyaltysim.scenario import (
     scenario_to_toml,
     shipped_scenarios,
 )
+from loyaltysim.sweep.cli import register as register_sweep_commands
 from loyaltysim.ui.command import register as register_ui
 
 if TYPE_CHECKING:
@@ -215,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    epilog=VALIDATE_EPILOG, formatter_class=formatter)
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files (or names)")
     validate.set_defaults(func=cmd_scenarios_validate)
+    register_sweep_commands(sub)
     register_ui(sub)
     return parser
 

@@ -1,0 +1,27 @@
+"""The sweep benchmark runs once at a tiny size so it cannot rot; nothing here asserts a speed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_sweep_benchmark_prints_throughput_rows_and_agreement():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "sweep_throughput.py"), "--runs", "2",
+         "--customers", "40", "--weeks", "3", "--workers", "2"],
+        capture_output=True, text=True, check=True, timeout=600).stdout
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
+            for line in out.splitlines() if line.startswith("| ") and "method" not in line}
+    assert set(rows) == {"loyaltysim sweep, local pool", "loyaltysim sweep, Dask LocalCluster",
+                         "mesa.batch_run (multiprocessing)",
+                         "dispatch probe: local pool, empty runs",
+                         "dispatch probe: Dask LocalCluster, empty runs"}
+    for cells in rows.values():
+        assert cells[1] == "2"
+        assert float(cells[3].replace(",", "")) > 0  # runs per minute was measured
+        assert cells[4] == "n/a" or float(cells[4]) > 0  # simulation seconds per run
+    assert "results identical across local pool, Dask and mesa.batch_run: yes" in out
