@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from loyaltysim.model import LoyaltyModel
+from loyaltysim.state import NEVER
 from loyaltysim.ui import townmap
 from loyaltysim.ui.charts import CHARTS, ChartColumn, loyalty_mix, retention_vs_loyalty
 from loyaltysim.ui.config import LOYALTY_CELLS
@@ -49,7 +50,7 @@ def test_customer_colours_follow_firm_recency_and_attachment():
     rgb = [townmap.hex_to_rgb(COLOURS[f.key]) for f in model.firms]
     pharmacy = model.firm_keys.index("pharmacy")
     cases = {0: (pharmacy, 20, 1.0), 1: (pharmacy, 20, 0.0), 2: (model.n_firms, 20, 0.5),
-             3: (-1, -(10**6), 0.5), 4: (pharmacy, 20 - window, 1.0)}
+             3: (-1, NEVER, 0.5), 4: (pharmacy, 20 - window, 1.0)}
     for row, (firm, week, attachment) in cases.items():
         st.last_firm[row], st.last_purchase_week[row] = firm, week
         if 0 <= firm < model.n_firms:
