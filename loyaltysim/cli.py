@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from loyaltysim import __version__
+from loyaltysim.argtypes import whole_number
 from loyaltysim.engines import ENGINES
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
 from loyaltysim.report import (
@@ -114,23 +115,8 @@ examples:
 """
 
 
-def _whole_number(minimum: int):
-    """argparse type factory: a whole number >= ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
-        return value
-
-    return parse
-
-
-_count = _whole_number(1)
-_seed = _whole_number(0)
+_count = whole_number(1)
+_seed = whole_number(0)
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:

@@ -51,8 +51,8 @@ def test_a_busy_port_is_a_clear_error():
 
 def test_bad_option_values_are_refused():
     for args, text in ((["--port", "70000"], "must be from 1 to 65535"),
-                       (["--customers", "-3"], "must be 0 or more"),
-                       (["--port", "http"], "give a whole number")):
+                       (["--customers", "-3"], "must be at least 1"),
+                       (["--port", "http"], "is not a whole number")):
         result = _cli("ui", *args)
         assert result.returncode == 2 and text in result.stderr, result.stderr
 

@@ -16,6 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from loyaltysim.argtypes import whole_number
+
 __all__ = ["register"]
 
 SWEEP_EPILOG = """\
@@ -51,21 +53,8 @@ response_*.png (response curves / main effects), indices_*.png (Sobol/Morris ind
 """
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 0")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _count(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+_count = whole_number(0)
+_positive = whole_number(1)
 
 
 def _confidence(text: str) -> float:

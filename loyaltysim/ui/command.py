@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from loyaltysim.argtypes import whole_number
 from loyaltysim.scenario import load_scenario
 from loyaltysim.ui.config import DEFAULT_SCENARIOS, UIConfig
 
@@ -27,25 +28,9 @@ scenario as TOML that 'loyaltysim run' accepts unchanged. Stop the server with C
 """
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port {text!r}: give a whole number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"invalid port {value}: must be from 1 to 65535")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}: give a whole number") \
-            from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"invalid number {value}: must be 0 or more")
-    return value
+_port = whole_number(1, 65535)
+_customers = whole_number(1)
+_seed = whole_number(0)
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -61,9 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--customers", type=_positive, metavar="N",
+    parser.add_argument("--customers", type=_customers, metavar="N",
                         help="customers per column (default: each scenario's market.customers)")
-    parser.add_argument("--seed", type=_positive, metavar="N",
+    parser.add_argument("--seed", type=_seed, metavar="N",
                         help="the common seed (default: the first scenario's market.seed)")
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.set_defaults(func=cmd_ui)
