@@ -61,3 +61,12 @@ def make_engine(name: str, model: LoyaltyModel) -> Engine:
 
         return NumbaEngine(model)
     raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+def warm_up(scenario: str = "pharmacy_vs_brand") -> None:
+    """Run a tiny town for two weeks with the default engine, so its kernels are compiled (first
+    run on a machine, tens of seconds) or loaded from numba's disk cache (later runs) before an
+    interactive user waits for the first week."""
+    from loyaltysim.model import LoyaltyModel
+
+    LoyaltyModel(scenario, overrides={"market.customers": 60}).run(2)

@@ -47,7 +47,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+# The server answers once the engine is warmed up: on a fresh machine that includes compiling
+# every numba kernel (a minute or more on a loaded 2-core CI box); later starts take seconds.
+def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 400) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
