@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from loyaltysim.schema import Distribution, Scenario
+from loyaltysim.schema import Distribution, Scenario, field_range, field_unit
 
 __all__ = ["Row", "leaf_rows", "main", "render"]
 
@@ -40,21 +40,6 @@ class Row:
 
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _unit(info: FieldInfo) -> str:
-    extra = info.json_schema_extra
-    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
-
-
-def _bounds(info: FieldInfo) -> tuple[Any, Any]:
-    lo = hi = None
-    for meta in info.metadata:
-        if getattr(meta, "ge", None) is not None:
-            lo = meta.ge
-        if getattr(meta, "le", None) is not None:
-            hi = meta.le
-    return lo, hi
 
 
 def _number(value: Any) -> str:
@@ -97,7 +82,7 @@ def _allowed(annotation: Any, info: FieldInfo) -> str:
     if typing.get_origin(annotation) is list:
         return "list"
     kind = "whole number" if annotation is int else "number"
-    lo, hi = _bounds(info)
+    lo, hi = field_range(info)
     if lo is not None and hi is not None:
         return f"{kind} from {_number(lo)} to {_number(hi)}"
     if lo is not None:
@@ -139,10 +124,10 @@ def _field_rows(key: str, info: FieldInfo, value: Any, section: str) -> list[Row
     if typing.get_origin(annotation) is dict and _is_model(item):
         return _walk(item, f"{key}.<id>.", item(), section)
     if typing.get_origin(annotation) is list and _is_model(item):
-        head = Row(key, _unit(info), _toml_value(value), "list of tables",
+        head = Row(key, field_unit(info), _toml_value(value), "list of tables",
                    _sentence(info.description or ""), section)
         return [head, *_walk(item, f"{key}[].", item(), section)]
-    return [Row(key, _unit(info), _toml_value(value), _allowed(annotation, info),
+    return [Row(key, field_unit(info), _toml_value(value), _allowed(annotation, info),
                 _sentence(info.description or ""), section)]
 
 
@@ -158,7 +143,7 @@ def _distribution_rows(key: str, info: FieldInfo, value: Distribution, section: 
         sub = Distribution.model_fields[part]
         what = ("Population mean" if part == "mean"
                 else "Population standard deviation (0 = everyone alike)")
-        rows.append(Row(f"{key}.{part}", _unit(info), _toml_value(getattr(value, part)),
+        rows.append(Row(f"{key}.{part}", field_unit(info), _toml_value(getattr(value, part)),
                         f"{_allowed(sub.annotation, sub)}; {clip}",
                         f"{meaning} {what} of this per-customer trait.", section))
     return rows

@@ -16,6 +16,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 FIRM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -388,3 +389,20 @@ class Scenario(StrictModel):
     def firm_ids(self) -> list[str]:
         """Firm keys in file order; firm index ``f`` in arrays follows this order."""
         return list(self.firms)
+
+
+def field_range(info: FieldInfo) -> tuple[float | None, float | None]:
+    """The (``ge``, ``le``) bounds of a schema field, None where the schema sets none."""
+    low = high = None
+    for meta in info.metadata:
+        if getattr(meta, "ge", None) is not None:
+            low = meta.ge
+        if getattr(meta, "le", None) is not None:
+            high = meta.le
+    return low, high
+
+
+def field_unit(info: FieldInfo) -> str:
+    """The unit a schema field stores in its ``json_schema_extra`` ('' if none)."""
+    extra = info.json_schema_extra
+    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from loyaltysim.schema import Scenario
+from loyaltysim.schema import Scenario, field_range, field_unit
 from loyaltysim.ui.config import STORY_CONTROLS
 
 #: Ranges wider than this (in the field's unit) get a per-decade grid instead of an even one.
@@ -95,23 +95,6 @@ def format_value(value: Any, unit: str = "") -> str:
             return f"${number}"
         return number
     return str(value)
-
-
-def field_range(info: FieldInfo) -> tuple[float | None, float | None]:
-    """The (``ge``, ``le``) bounds of a schema field, None where the schema sets none."""
-    low = high = None
-    for meta in info.metadata:
-        if getattr(meta, "ge", None) is not None:
-            low = meta.ge
-        if getattr(meta, "le", None) is not None:
-            high = meta.le
-    return low, high
-
-
-def field_unit(info: FieldInfo) -> str:
-    """The unit stored in the field's ``json_schema_extra``."""
-    extra = info.json_schema_extra
-    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
 
 
 def _nice_step(span: float) -> float:
