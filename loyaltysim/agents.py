@@ -202,6 +202,7 @@ class Customer(mesa.Agent):
         pop, draws = m.population, m.customer_draws
         proc, culture = firm.params.process, firm.params.culture
         cost = proc.cost_median * math.exp(proc.cost_sigma * float(draws.normal(Stream.COST)[i]))
+        m.scratch.problem_cost[i] = cost
         p_complain = float(pop["complaint_propensity"][i]) * (0.25 + 0.75 * attached)
         if draws.uniform(Stream.COMPLAIN)[i] >= p_complain:
             return SILENT

@@ -33,7 +33,7 @@ from loyaltysim.population import make_population, segment_table
 from loyaltysim.rng import Stream, TickDraws
 from loyaltysim.scenario import Scenario, load_scenario
 from loyaltysim.staff import hire_skill, resize_staff, staff_counts
-from loyaltysim.state import FRONTLINE, CustomerState, FirmState, TickScratch
+from loyaltysim.state import FRONTLINE, CustomerState, FirmState, TickScratch, WeekVisits
 
 #: Default scenario when a model is created without one (so ``mesa.batch_run`` can build it).
 DEFAULT_SCENARIO = "pharmacy_vs_brand"
@@ -218,6 +218,15 @@ class LoyaltyModel(mesa.Model):
         self.datacollector.collect(self)
         if week >= self.spec.market.weeks:
             self.running = False
+
+    def week_visits(self) -> WeekVisits:
+        """What each customer did in the week just stepped (:class:`~loyaltysim.state.WeekVisits`:
+        firm, dollars spent, failure outcome, dollars the problem cost), indexed by customer id.
+
+        For individual-level analyses (transaction exports, complaint outcomes against later
+        repurchase). The arrays are overwritten by the next :meth:`step`; copy what you keep.
+        """
+        return self.engine.week_visits()
 
     def set_visits(self, per_firm: np.ndarray) -> None:
         """Store this week's purchases per firm (index F: outside) and the overload they cause."""

@@ -95,6 +95,7 @@ class TickScratch:
     handoffs: np.ndarray  # (n,) int8: hand-offs up the chain
     reached: np.ndarray  # (n,) int8: highest level involved (0 frontline, 1 supervisor, 2 manager)
     refund: np.ndarray  # (n,) float64, dollars paid to fix the problem
+    problem_cost: np.ndarray  # (n,) float64, dollars to fix the problem after a failure
     spend: np.ndarray  # (n,) float64, dollars spent
 
     @classmethod
@@ -109,8 +110,25 @@ class TickScratch:
             handoffs=np.zeros(n, dtype=np.int8),
             reached=np.zeros(n, dtype=np.int8),
             refund=np.zeros(n),
+            problem_cost=np.zeros(n),
             spend=np.zeros(n),
         )
+
+
+@dataclass(frozen=True)
+class WeekVisits:
+    """What each customer did in the week just stepped, one row per customer id.
+
+    The raw material of individual-level analyses: transaction exports (customer, week, dollars),
+    complaint outcomes against later repurchase, recovery histories. Both engines fill it
+    identically. The arrays belong to the engine and are overwritten by the next step: copy what
+    you keep.
+    """
+
+    firm: np.ndarray  # (n,) int8: firm index, F = bought outside the town, -1 = no purchase
+    spend: np.ndarray  # (n,) float32, dollars spent at a firm (0 outside or without purchase)
+    outcome: np.ndarray  # (n,) int8: OK (no failure), ON_SPOT, ESCALATED, UNRESOLVED, SILENT
+    problem_cost: np.ndarray  # (n,) float32, dollars to fix the problem after a failure, else 0
 
 
 @dataclass

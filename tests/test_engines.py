@@ -25,7 +25,7 @@ from loyaltysim.agents import Customer, Employee
 from loyaltysim.kernels import rng as krng
 from loyaltysim.model import CUSTOMER_AGENTS_UP_TO, LoyaltyModel
 from loyaltysim.scenario import load_scenario, shipped_scenarios
-from loyaltysim.state import CustomerState
+from loyaltysim.state import OK, CustomerState
 
 SCENARIOS = sorted(shipped_scenarios())
 
@@ -105,6 +105,39 @@ def test_engines_agree_on_every_shipped_scenario(name):
     assert table["purchases"].sum() > 1000
     assert table["complaints"].sum() > 0
     assert (ref.state.story_firm >= 0).any() or table["promoters"].sum() > 0
+
+
+@pytest.mark.parametrize("name", ["pharmacy_vs_brand", "fear_culture"])
+def test_engines_give_the_same_per_customer_week_record(name):
+    """``week_visits`` (firm, spend, failure outcome, problem cost per customer) is the same in
+    both engines every week, and it agrees with the weekly tallies."""
+    models = [LoyaltyModel(name, rng=5, engine=e, overrides={"market.customers": 300})
+              for e in ("reference", "numba")]
+    seen = np.zeros(5, dtype=int)
+    for _ in range(60):
+        records = []
+        for model in models:
+            model.step()
+            v = model.week_visits()
+            records.append({k: np.array(getattr(v, k)) for k in ("firm", "spend", "outcome",
+                                                                   "problem_cost")})
+        ref, fast = records
+        for key in ref:
+            assert ref[key].dtype == fast[key].dtype, key
+            np.testing.assert_array_equal(fast[key], ref[key], err_msg=key)
+        seen += np.bincount(ref["outcome"], minlength=5)
+        week = models[0].firm_weekly()
+        week = week[week["week"] == models[0].week].set_index("firm")
+        for firm in models[0].firms:
+            mine = ref["firm"] == firm.index
+            assert mine.sum() == week.loc[firm.key, "purchases"]
+            assert (mine & (ref["outcome"] != OK)).sum() == week.loc[firm.key, "failures"]
+            assert ref["spend"][mine].sum() == pytest.approx(week.loc[firm.key, "revenue"],
+                                                             rel=1e-6)
+        failed = ref["outcome"] != OK
+        assert (ref["problem_cost"][failed] > 0).all()
+        assert (ref["problem_cost"][~failed] == 0).all()
+    assert (seen[1:] > 0).all(), seen  # every failure outcome occurred
 
 
 ENGINE_LEAVES = [leaf for leaf in NUMERIC

@@ -19,6 +19,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
+    from loyaltysim.state import WeekVisits
 
 ENGINES: tuple[str, ...] = ("numba", "reference")
 
@@ -42,6 +43,10 @@ class Engine(Protocol):
     def customers_week(self) -> WeekTallies:
         """Phases 1-5 for every customer; the firms' ``visits``/``overload`` are set after the
         choice phase; returns the week's tallies."""
+
+    def week_visits(self) -> WeekVisits:
+        """Per customer: where they bought, what they spent, failure outcome and problem cost
+        in the week just stepped."""
 
     def staff_week(self) -> None:
         """Phase 6: every employee's engagement, skill and decision to quit."""

@@ -20,6 +20,7 @@ from loyaltysim.kernels import experience as kx
 from loyaltysim.measure import COUNTS, survey_probability
 from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
+from loyaltysim.state import WeekVisits
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
@@ -42,6 +43,9 @@ class NumbaEngine:
         self.server = np.full(n, -1, dtype=np.int32)
         self.delighted = np.zeros(n, dtype=np.int8)
         self.score = np.full(n, -1, dtype=np.int8)
+        self.outcome = np.zeros(n, dtype=np.int8)
+        self.spend = np.zeros(n, dtype=np.float32)
+        self.problem_cost = np.zeros(n, dtype=np.float32)
         self.story_firm = np.full(n, -1, dtype=np.int8)  # next week's stories
         self.story_sign = np.zeros(n, dtype=np.int8)
         self.told = np.zeros((n + 7) // 8, dtype=np.uint8)  # who told a story last week
@@ -167,7 +171,8 @@ class NumbaEngine:
             sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
             keys["advocacy_a"], keys["advocacy_b"], market.base_window_weeks, ring.now(week),
             base_then if base_then is not None else self._no_base, base_then is not None,
-            self.server, self.delighted, self.score, self.tallies, parallel=self.parallel)
+            self.server, self.delighted, self.score, self.outcome, self.spend, self.problem_cost,
+            self.tallies, parallel=self.parallel)
         base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
         p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
         kx.survey(ring.now(week), self.score, p_survey,
@@ -178,6 +183,10 @@ class NumbaEngine:
         return WeekTallies(self.tallies.sum(axis=0), int(per_firm.sum()), base_then is not None,
                            [encounters[f, : n_front[f]] for f in range(nf)],
                            [delights[f, : n_front[f]] for f in range(nf)])
+
+    def week_visits(self) -> WeekVisits:
+        """The per-customer record of the week just lived (arrays reused next week)."""
+        return WeekVisits(self.choice, self.spend, self.outcome, self.problem_cost)
 
     def staff_week(self) -> None:
         """The vectorised staff step (:func:`loyaltysim.staff.step_staff`) for every firm."""

@@ -10,7 +10,7 @@ from loyaltysim.agents import Customer, Employee
 from loyaltysim.engines import WeekTallies
 from loyaltysim.measure import base_firms, count_customers
 from loyaltysim.rng import TickDraws
-from loyaltysim.state import TickScratch
+from loyaltysim.state import TickScratch, WeekVisits
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
@@ -53,6 +53,12 @@ class ReferenceEngine:
                                         minlength=n))
         return WeekTallies(counts, int((choice >= 0).sum()), base_then is not None, encounters,
                            delights)
+
+    def week_visits(self) -> WeekVisits:
+        """The per-customer record of the week just lived, from the tick's scratch."""
+        sc = self.model.scratch
+        return WeekVisits(sc.choice, sc.spend.astype(np.float32), sc.outcome,
+                          sc.problem_cost.astype(np.float32))
 
     def staff_week(self) -> None:
         """``Employee.step`` then ``Employee.advance`` for every employee."""

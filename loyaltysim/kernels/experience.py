@@ -111,11 +111,12 @@ def advocacy_class(expected, key_a, key_b, i):
 @njit(cache=True, inline="always")
 def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_draw, firm,
                        propensity, patience, n_sup, sup_engagement, keys):
-    """Outcome after a failure: (outcome code, hand-offs, highest level reached, refund $)."""
+    """Outcome after a failure: (outcome code, hand-offs, highest level reached, refund $,
+    cost of the problem $)."""
     cost = firm[f, COST_MEDIAN] * np.exp(firm[f, COST_SIGMA] * cost_draw)
     p_complain = propensity * (0.25 + 0.75 * attached)
     if complain_draw >= p_complain:
-        return SILENT, 0, 0, 0.0
+        return SILENT, 0, 0, 0.0, cost
     levels = 2
     sup_engaged = 0.0
     if n_sup > 0:
@@ -139,8 +140,8 @@ def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_dr
         willing = uniform(keys[K_LADDER + level], i) < willing_to_resolve(firm[f, TRUST],
                                                                           engagement)
         if cost <= limit and willing:
-            return (ON_SPOT if level == 0 else ESCALATED), handoffs, reached, cost
-    return UNRESOLVED, handoffs, reached, 0.0
+            return (ON_SPOT if level == 0 else ESCALATED), handoffs, reached, cost, cost
+    return UNRESOLVED, handoffs, reached, 0.0, cost
 
 
 @njit(cache=True)
@@ -150,7 +151,8 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                    story_sign_next, choice, indptr, indices, firm, params, n_front,
                    front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom, key_advert,
                    key_advocacy_a, key_advocacy_b, base_window, base_now, base_then, has_base_then,
-                   server, delighted, score, tallies):
+                   server, delighted, score, outcome_out, spend_out, cost_out,
+                   tallies):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
     n = len(segment)
     n_firms = firm.shape[0]
@@ -167,6 +169,9 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             after[g] = before[g]
         server[i] = -1
         delighted[i] = 0
+        outcome_out[i] = OK
+        spend_out[i] = 0.0
+        cost_out[i] = 0.0
         story_firm_next[i] = -1
         story_sign_next[i] = 0
         if f >= 0:
@@ -192,19 +197,23 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
                                                   firm[f, OVERLOAD])
             attached = before[f]
-            tally[f, T_REVENUE] += (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
-                                       * (1.0 + params[SPEND_LIFT] * attached))
+            spend = (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
+                     * (1.0 + params[SPEND_LIFT] * attached))
+            tally[f, T_REVENUE] += spend
+            spend_out[i] = spend
             # Failure, complaint, recovery.
             outcome, handoffs, reached, refund = OK, 0, 0, 0.0
             p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill,
                                          params[OVERLOAD_FAILURE])
             if uniform(keys[K_FAILURE], i) < p_fail:
                 tally[f, T_FAILURES] += 1.0
-                outcome, handoffs, reached, refund = _complain_or_leave(
+                outcome, handoffs, reached, refund, problem_cost = _complain_or_leave(
                     i, f, attached, engagement,
                     normal(keys[K_COST_A], keys[K_COST_B], i),
                     uniform(keys[K_COMPLAIN], i), firm, np.float64(propensity[i]),
                     np.float64(patience_w[i]), n_sup[f], sup_engagement, keys)
+                outcome_out[i] = outcome
+                cost_out[i] = problem_cost
                 if outcome == SILENT:
                     tally[f, T_SILENT] += 1.0
                 else:
@@ -313,7 +322,8 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                         story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                         n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
                         key_wom, key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now,
-                        base_then, has_base_then, server, delighted, score, tallies):
+                        base_then, has_base_then, server, delighted, score, outcome_out,
+                        spend_out, cost_out, tallies):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
@@ -322,7 +332,8 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                        story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                        key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
-                       has_base_then, server, delighted, score, tallies)
+                       has_base_then, server, delighted, score, outcome_out, spend_out,
+                       cost_out, tallies)
 
 
 @njit(cache=True)
@@ -332,7 +343,8 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                       story_sign_next, choice, indptr, indices, firm, params, n_front,
                       front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                       key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
-                      has_base_then, server, delighted, score, tallies):
+                      has_base_then, server, delighted, score, outcome_out, spend_out,
+                      cost_out, tallies):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
         _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
@@ -341,7 +353,8 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                        story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                        key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
-                       has_base_then, server, delighted, score, tallies)
+                       has_base_then, server, delighted, score, outcome_out, spend_out,
+                       cost_out, tallies)
 
 
 def live_week(*args, parallel: bool = True) -> None:
@@ -349,7 +362,9 @@ def live_week(*args, parallel: bool = True) -> None:
 
     ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``).
     Writes ``server`` (frontline slot, -1), ``delighted`` (0/1), ``score`` (advocacy class toward
-    the customer's base firm, -1 none) and ``base_now`` (base firm, -1 none) per customer, and
+    the customer's base firm, -1 none), ``base_now`` (base firm, -1 none), ``outcome_out`` (visit
+    outcome code, OK when no failure or no visit), ``spend_out`` and ``cost_out`` (dollars spent at
+    a firm and cost of the problem after a failure, 0 otherwise; float32) per customer, and
     ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here.
     """
     (_live_week_parallel if parallel else _live_week_serial)(*args)
