@@ -45,6 +45,7 @@ from loyaltysim.scenario import (
 )
 from loyaltysim.sweep.cli import register as register_sweep_commands
 from loyaltysim.ui.command import register as register_ui
+from loyaltysim.validation.cli import register as register_validate
 
 if TYPE_CHECKING:
     from loyaltysim.report import RunLike
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_scenarios_validate)
     register_sweep_commands(sub)
     register_ui(sub)
+    register_validate(sub)
     return parser
 
 

@@ -1,0 +1,46 @@
+"""``loyaltysim validate``: run the validation findings and write ``docs/validation.md``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from loyaltysim.validation.registry import FINDINGS
+from loyaltysim.validation.report import VERDICT_MARK, write_report
+from loyaltysim.validation.result import FindingResult
+from loyaltysim.validation.runner import run_validation
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``validate`` subcommand to the CLI's subparsers."""
+    p = sub.add_parser("validate", help="reproduce published loyalty findings; write "
+                       "docs/validation.md",
+                       description="Run the validation experiments (experiments/validation/) "
+                       "and write a report: each finding, the published and the simulated "
+                       "figure, a plot and the settings used.")
+    p.add_argument("--quick", action="store_true",
+                   help="small populations (minutes, indicative; what CI runs)")
+    p.add_argument("--only", nargs="+", metavar="FINDING", choices=list(FINDINGS),
+                   help=f"run only these findings ({', '.join(FINDINGS)})")
+    p.add_argument("--out", type=Path, default=Path("docs/validation.md"),
+                   help="report path (figures go in a folder of the same stem beside it); "
+                   "default docs/validation.md")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with status 1 when any comparison is not reproduced")
+    p.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(args: argparse.Namespace, _console: object = None) -> int:
+    """Run the chosen findings, print a line per finding, write the report; 0 unless
+    ``--strict`` and a comparison failed (2 on a bad experiment file, from the CLI's handler)."""
+    def done(result: FindingResult) -> None:
+        held = sum(c.reproduced for c in result.comparisons)
+        print(f"{result.title}: {VERDICT_MARK[result.verdict]} ({held}/"
+              f"{len(result.comparisons)} comparisons, {result.seconds:.0f} s)", flush=True)
+
+    results = run_validation(args.only, quick=args.quick, on_done=done)
+    out = write_report(results, args.out, quick=args.quick)
+    print(f"wrote {out}")
+    if args.strict and any(r.failed() for r in results):
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""One module per validation finding (see :mod:`loyaltysim.validation.registry`)."""

@@ -1,0 +1,90 @@
+"""Write the validation report: ``docs/validation.md`` and one figure per finding beside it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from loyaltysim import __version__
+from loyaltysim.validation.result import FindingResult
+
+VERDICT_MARK = {"reproduced": "reproduced", "partly reproduced": "PARTLY reproduced",
+                "not reproduced": "NOT reproduced"}
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
+    """A pandas DataFrame as a GitHub markdown table (floats to 4 significant digits)."""
+    if index:
+        frame = frame.reset_index()
+    head = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(False)]
+    return "\n".join([head, rule, *rows])
+
+
+def _comparisons(result: FindingResult) -> str:
+    frame = pd.DataFrame([{"quantity": c.quantity, "published": c.published,
+                           "simulated": c.simulated, "criterion": c.criterion,
+                           "reproduced": "yes" if c.reproduced else "**no**"}
+                          for c in result.comparisons])
+    return markdown_table(frame)
+
+
+def _section(result: FindingResult, figure_dir: Path, link_prefix: str) -> str:
+    parts = [f"## {result.title}", "",
+             f"**Verdict: {VERDICT_MARK[result.verdict]}** "
+             f"({sum(c.reproduced for c in result.comparisons)} of {len(result.comparisons)} "
+             f"comparisons hold; {result.seconds:.0f} s).", "",
+             f"*Source:* {result.source}", "", f"*Published finding:* {result.claim}", "",
+             _comparisons(result), ""]
+    if result.figure is not None:
+        figure_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{result.key}.png"
+        result.figure.savefig(figure_dir / name, dpi=110, bbox_inches="tight")
+        plt.close(result.figure)
+        parts += [f"![{result.title}]({link_prefix}{name})", ""]
+    if result.discussion:
+        parts += [result.discussion.strip(), ""]
+    if result.table is not None and len(result.table):
+        parts += ["<details><summary>Simulated numbers</summary>", "",
+                  markdown_table(result.table), "", "</details>", ""]
+    parts += ["Settings (`experiments/validation/" + str(result.settings.get("file", "")) + "`):",
+              "", "```json", json.dumps(result.settings, indent=1, default=str), "```", ""]
+    return "\n".join(parts)
+
+
+def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
+    """Write ``out`` (markdown) and the figures in ``out``'s folder under ``validation/``."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure_dir = out.parent / out.stem
+    summary = pd.DataFrame([{"finding": f"[{r.title}](#{_anchor(r.title)})",
+                             "verdict": VERDICT_MARK[r.verdict],
+                             "comparisons held": f"{sum(c.reproduced for c in r.comparisons)}"
+                                                 f"/{len(r.comparisons)}",
+                             "run time": f"{r.seconds:.0f} s"} for r in results])
+    size = ("QUICK size (`--quick`: small populations, indicative only)" if quick
+            else "full size")
+    lines = ["# Validation: what loyaltysim reproduces from loyalty research", "",
+             f"Written by `loyaltysim validate{' --quick' if quick else ''}` (loyaltysim "
+             f"{__version__}, {size}). Each finding lists the published figure, the simulated "
+             "figure, the criterion and whether it holds; a finding the model does not reproduce "
+             "says so and why. Experiment files: `experiments/validation/`.", "",
+             markdown_table(summary), ""]
+    lines += [_section(r, figure_dir, f"{figure_dir.name}/") for r in results]
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return out
+
+
+def _anchor(title: str) -> str:
+    keep = "".join(ch for ch in title.lower() if ch.isalnum() or ch in " -")
+    return keep.replace(" ", "-")

@@ -1,0 +1,63 @@
+"""What one validation finding reports: published against simulated figures, with a verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+Verdict = Literal["reproduced", "partly reproduced", "not reproduced"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One published figure set against the model's figure, and whether the model matches it.
+
+    ``criterion`` says in words what "matches" means (``"within 10 points"``, ``"ordering
+    holds"``); ``reproduced`` is that criterion evaluated on the numbers, never set by hand.
+    """
+
+    quantity: str
+    published: str
+    simulated: str
+    criterion: str
+    reproduced: bool
+
+
+@dataclass
+class FindingResult:
+    """The outcome of one finding: comparisons, a detail table, a figure and the settings used.
+
+    ``discussion`` explains the mechanism behind the simulated figures and, where a comparison is
+    not reproduced, what the model lacks; the report prints it verbatim.
+    """
+
+    key: str
+    title: str
+    source: str
+    claim: str
+    comparisons: list[Comparison]
+    figure: Figure | None = None
+    table: pd.DataFrame | None = None
+    discussion: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def verdict(self) -> Verdict:
+        """'reproduced' when every comparison holds, 'not reproduced' when none does."""
+        held = [c.reproduced for c in self.comparisons]
+        if held and all(held):
+            return "reproduced"
+        return "partly reproduced" if any(held) else "not reproduced"
+
+    def failed(self) -> list[Comparison]:
+        """The comparisons the model does not reproduce."""
+        return [c for c in self.comparisons if not c.reproduced]
+
+
+def percent(share: float, digits: int = 0) -> str:
+    """A share 0-1 written as a percentage (``0.372 -> '37 %'``)."""
+    return f"{100.0 * share:.{digits}f} %"
