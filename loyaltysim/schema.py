@@ -387,8 +387,12 @@ class Scenario(StrictModel):
 
     @property
     def firm_ids(self) -> list[str]:
-        """Firm keys in file order; firm index ``f`` in arrays follows this order."""
-        return list(self.firms)
+        """Firm keys in alphabetical order; firm index ``f`` in arrays follows this order.
+
+        A canonical order, not the file's: the counter-based draws and the logit's one-draw pick
+        are keyed by firm index, so listing the same firms in another order gives the same run.
+        """
+        return sorted(self.firms)
 
 
 def field_range(info: FieldInfo) -> tuple[float | None, float | None]:
