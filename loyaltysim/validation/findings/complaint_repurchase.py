@@ -78,7 +78,7 @@ def repurchase_table(events: pd.DataFrame, params: Params) -> pd.DataFrame:
             rows.append({"band": band, "handling": label, "outcome": code,
                          "published": PUBLISHED[band][k],
                          "share": float(cell.mean()) if len(cell) else float("nan"),
-                         "events": int(len(cell))})
+                         "events": len(cell)})
     return pd.DataFrame(rows)
 
 
@@ -189,7 +189,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
     result = FindingResult(key="complaint_repurchase", title=TITLE, source=SOURCE, claim=CLAIM,
                            comparisons=comparisons(table, p), figure=_figure(table, contrast, p),
                            table=shown, discussion=_discussion(p, ok_share, contrast))
-    result.settings = {"failures followed": int(len(events[events["outcome"] != 0])),
+    result.settings = {"failures followed": len(events[events["outcome"] != 0]),
                        "buy again after a visit without failure": percent(ok_share)}
     return result
 
