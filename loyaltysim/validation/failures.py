@@ -41,11 +41,19 @@ class Tracking:
 
 
 class _Pending:
-    """Per customer, the one event still waiting for its next purchase occasions."""
+    """Per customer, the events still waiting for purchase occasions: at most ``occasions`` (a
+    new event starts at a purchase occasion, and each occasion brings every open event closer)."""
 
-    def __init__(self, n: int):
-        self.event = np.full(n, -1, dtype=np.int64)
-        self.left = np.zeros(n, dtype=np.int32)
+    def __init__(self, n: int, slots: int):
+        self.event = np.full((n, slots), -1, dtype=np.int64)
+        self.left = np.zeros((n, slots), dtype=np.int32)
+
+    def add(self, rows: np.ndarray, events: np.ndarray, occasions: int) -> None:
+        """Open ``events`` for customers ``rows``, each in a free slot."""
+        slot = np.argmax(self.event[rows] < 0, axis=1)
+        assert (self.event[rows, slot] < 0).all(), "more open events than occasions"
+        self.event[rows, slot] = events
+        self.left[rows, slot] = occasions
 
 
 def track_failures(scenario: Scenario, seed: int, tracking: Tracking) -> pd.DataFrame:
@@ -63,7 +71,7 @@ def track_failures(scenario: Scenario, seed: int, tracking: Tracking) -> pd.Data
     n, n_firms = model.n_customers, model.n_firms
     draws = np.random.default_rng([seed, 20261124])  # which ok visits become controls
     failures = np.zeros((n, n_firms), dtype=np.int32)
-    pending = _Pending(n)
+    pending = _Pending(n, tracking.occasions)
     chunks: list[dict[str, np.ndarray]] = []
     outcome_of: list[np.ndarray] = []  # per chunk: bought_again (int8: -1 open, 0, 1)
     seen_of: list[np.ndarray] = []
@@ -105,8 +113,7 @@ def track_failures(scenario: Scenario, seed: int, tracking: Tracking) -> pd.Data
         outcome_of.append(np.full(len(rows), -1, dtype=np.int8))
         seen_of.append(np.zeros(len(rows), dtype=np.int32))
         offsets.append(total)
-        pending.event[rows] = total + np.arange(len(rows))
-        pending.left[rows] = tracking.occasions
+        pending.add(rows, total + np.arange(len(rows)), tracking.occasions)
         total += len(rows)
     if not chunks:
         return pd.DataFrame({c: [] for c in EVENT_COLUMNS})
@@ -120,23 +127,24 @@ def track_failures(scenario: Scenario, seed: int, tracking: Tracking) -> pd.Data
 
 def _close(pending: _Pending, bought: np.ndarray, firm: np.ndarray, chunks: list,
            outcome_of: list, seen_of: list, offsets: list) -> None:
-    """This week's purchase occasions settle the customers' pending events."""
-    rows = np.flatnonzero(bought & (pending.event >= 0))
-    if not len(rows):
-        return
-    events = pending.event[rows]
+    """This week's purchase occasions settle the customers' open events."""
     starts = np.asarray(offsets)
-    which = np.searchsorted(starts, events, side="right") - 1
-    same = np.zeros(len(rows), dtype=bool)
-    for c in np.unique(which):
-        mine = which == c
-        local = events[mine] - starts[c]
-        same[mine] = firm[rows[mine]] == chunks[c]["firm"][local]
-        seen_of[c][local] += 1
-        outcome_of[c][local] = same[mine]
-    pending.left[rows] -= 1
-    finished = same | (pending.left[rows] <= 0)
-    pending.event[rows[finished]] = -1
+    for k in range(pending.event.shape[1]):
+        rows = np.flatnonzero(bought & (pending.event[:, k] >= 0))
+        if not len(rows):
+            continue
+        events = pending.event[rows, k]
+        which = np.searchsorted(starts, events, side="right") - 1
+        same = np.zeros(len(rows), dtype=bool)
+        for c in np.unique(which):
+            mine = which == c
+            local = events[mine] - starts[c]
+            same[mine] = firm[rows[mine]] == chunks[c]["firm"][local]
+            seen_of[c][local] += 1
+            outcome_of[c][local] = same[mine]
+        pending.left[rows, k] -= 1
+        finished = same | (pending.left[rows, k] <= 0)
+        pending.event[rows[finished], k] = -1
 
 
 def share_bought_again(events: pd.DataFrame) -> float:
