@@ -116,6 +116,7 @@ def test_paradox_after_a_second_failure_is_honestly_not_reproduced(paradox):
     assert not second.reproduced
     assert paradox.verdict == "partly reproduced"
     assert "memory of failures" in paradox.discussion
+    assert "variant `tarp_calibrated`" in paradox.discussion  # the contrast run is reported
     row = paradox.table.iloc[1]
     assert row["n"] >= 30
     assert row["sat after"] > row["sat before the first"]

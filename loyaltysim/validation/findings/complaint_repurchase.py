@@ -138,7 +138,7 @@ def comparisons(table: pd.DataFrame, params: Params) -> list[Comparison]:
 
 
 def _figure(table: pd.DataFrame, contrast: pd.DataFrame | None, params: Params) -> Figure:
-    fig = Figure(figsize=(9.5, 3.8))
+    fig = Figure(figsize=(9.5, 3.8), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     x = np.arange(len(ROWS))
     for ax, band in zip(axes, PUBLISHED, strict=True):
