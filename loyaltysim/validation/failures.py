@@ -51,14 +51,15 @@ class _Pending:
     def add(self, rows: np.ndarray, events: np.ndarray, occasions: int) -> None:
         """Open ``events`` for customers ``rows``, each in a free slot."""
         slot = np.argmax(self.event[rows] < 0, axis=1)
-        assert (self.event[rows, slot] < 0).all(), "more open events than occasions"
+        if not (self.event[rows, slot] < 0).all():
+            raise RuntimeError("failure tracking: more open events than purchase occasions")
         self.event[rows, slot] = events
         self.left[rows, slot] = occasions
 
 
 def track_failures(scenario: Scenario, seed: int, tracking: Tracking) -> pd.DataFrame:
-    """Run ``scenario`` with ``seed`` (numba engine) and return one row per failure (and control
-    visit) with the columns of :data:`EVENT_COLUMNS`.
+    """Run ``scenario`` with ``seed`` (on the scenario's engine, numba by default) and return
+    one row per failure (and control visit) with the columns of :data:`EVENT_COLUMNS`.
 
     ``outcome`` is the visit's code (``loyaltysim.state``: OK for controls, ON_SPOT, ESCALATED,
     UNRESOLVED, SILENT); ``problem_cost`` in dollars; ``nth_failure`` counts the customer's
