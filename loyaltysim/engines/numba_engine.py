@@ -136,6 +136,8 @@ class NumbaEngine:
         params[kx.STORY_EFFECT] = wom.story_effect
         params[kx.ATTACHMENT_THRESHOLD] = market.attachment_threshold
         params[kx.PATRONAGE_THRESHOLD] = market.patronage_threshold
+        params[kx.SIZE_PENALTY] = beh.problem_size_penalty
+        params[kx.SIZE_DOLLARS] = beh.problem_size_dollars
         return params
 
     def _staff_tables(self):
