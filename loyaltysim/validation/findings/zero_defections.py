@@ -40,6 +40,9 @@ class Params(StrictModel):
                               "start, or after the scenario's last timeline event (a competitor "
                               "opening, a culture programme), before defection and profit are "
                               "measured: the settled market is measured, not the shock.")
+    min_customer_years: float = Field(10.0, ge=0, le=1e9, description="Tenure years with fewer "
+                                      "customer-years (customer-weeks / 52) than this, over all "
+                                      "seeds, are too thin to use and are left out.")
     years: int = Field(4, ge=1, le=50, description="Years measured after the warm-up (the run "
                        "is extended to last event + warm-up + these years).")
     cut_points: float = Field(0.05, gt=0, le=0.5, description="Cut of the annual defection "
@@ -128,8 +131,7 @@ def measure(name: str, loaded: LoadedValidation, p: Params) -> dict:
         n = sum(r["weeks_in"].get(y, 0) for r in runs)
         total = sum(r["money"].get(y, 0.0) for r in runs)
         per_year.append((y, n, YEAR * total / n))
-    # Years seen by fewer than a tenth as many customer-weeks as the first are too thin to use.
-    per_year = [(y, n, c) for y, n, c in per_year if n >= 0.1 * per_year[0][1]]
+    per_year = [(y, n, c) for y, n, c in per_year if n >= YEAR * p.min_customer_years]
     usable = [c for _, _, c in per_year]
     cut = min(p.cut_points, defection)
     before = customer_value(usable, defection, p.discount_rate)
