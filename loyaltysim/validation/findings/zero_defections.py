@@ -282,7 +282,9 @@ time. **What the model lacks** for Reichheld & Sasser's mechanism: there is no a
 (a new customer costs nothing to win, so losing one only loses the future stream), no lower cost
 to serve with experience, no price premium from loyal customers, and referrals are not counted as
 money (a promoter's story makes neighbours aware and more attached, but the customers it brings
-are not credited to the teller). Where the figure falls outside 25-85 %, it is the defection rate
-(far from 5 points above zero, or so low that 5 points is most of it) and the nearly flat
-profit-per-customer curve that decide it.
+are not credited to the teller). Where the figure falls outside 25-85 %, the defection rate
+decides it more than the tenure curve: Reichheld & Sasser's industries lost roughly 10-30 % of
+their customers a year; a store losing 40-70 % keeps few customers into the profitable years,
+so five points change little, and a store losing about 1 % (a monopoly, or a firm whose culture
+has turned round) has no five points to cut.
 """
