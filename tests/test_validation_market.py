@@ -23,7 +23,7 @@ from loyaltysim.validation.customers import (
     satisfaction_box,
 )
 from loyaltysim.validation.findings import zero_defections
-from loyaltysim.validation.findings.zero_defections import customer_value, follow
+from loyaltysim.validation.findings.zero_defections import customer_value, follow, lever_effect
 
 KEYS = ("satisfaction_defection", "attitude_patronage", "zero_defections")
 
@@ -192,6 +192,25 @@ def test_customer_value_of_a_flat_stream_is_the_textbook_annuity(c, d, r):
     assert customer_value([c, 2 * c], d, r) > value
 
 
+@given(st.floats(0.06, 0.9), st.floats(0.0, 0.5), st.floats(-1e6, 1e6), st.floats(-1e5, 1e5))
+def test_lever_effect_interpolates_profit_at_five_points_fewer_defections(d0, drop, p0, slope):
+    d1 = max(0.0, d0 - drop)
+    gain = lever_effect((d0, p0), (d1, p0 + slope * (d0 - d1)), 0.05)
+    if d0 - d1 >= 0.05:
+        assert gain == pytest.approx(slope * 0.05, rel=1e-9, abs=1e-6)
+    else:
+        assert gain != gain  # NaN: the lever cannot cut five points
+
+
+def test_the_simulated_lever_cuts_the_pharmacys_defections_and_lifts_its_profit(defections):
+    table = defections.table.set_index("scenario")
+    pharmacy = table.loc["corner_pharmacy"]
+    assert pharmacy["defection with lever"] < pharmacy["annual defection"] - 0.05
+    assert pharmacy["lever: profit gain at -5 pts $/yr"] > 0
+    monopoly = table.loc["public_service_monopoly"]
+    assert np.isnan(monopoly["lever: profit gain at -5 pts $/yr"])
+
+
 # --------------------------------------------------------------------------------------------------
 # Experiment files and errors
 
@@ -242,6 +261,12 @@ def test_a_missing_variant_or_unknown_scenario_is_named_when_the_finding_runs(tm
     path = write(tmp_path, 'finding = "zero_defections"\nscenario = "corner_pharmacy"\n'
                  '[params]\nscenarios = ["corner_pharmacy", "nowhere"]\n')
     with pytest.raises(ValidationExperimentError, match=r"params\.scenarios.*nowhere"):
+        zero_defections.run(load_validation(path, quick=True))
+    path = write(tmp_path, 'finding = "zero_defections"\nscenario = "corner_pharmacy"\n'
+                 '[set]\n"market.customers" = 200\n'
+                 '[params]\nscenarios = ["corner_pharmacy"]\nlever = "culture.trust"\n'
+                 'lever_value = 3.0\nyears = 1\nwarmup_weeks = 0\n')
+    with pytest.raises(ValidationExperimentError, match=r"params\.lever.*culture\.trust"):
         zero_defections.run(load_validation(path, quick=True))
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from pydantic import Field
 
-from loyaltysim.scenario import load_scenario, shipped_scenarios
+from loyaltysim.scenario import ScenarioError, load_scenario, shipped_scenarios
 from loyaltysim.schema import StrictModel
 from loyaltysim.state import ESCALATED, ON_SPOT, UNRESOLVED
 from loyaltysim.validation.customers import start_model
@@ -43,6 +43,13 @@ class Params(StrictModel):
     min_customer_years: float = Field(10.0, ge=0, le=1e9, description="Tenure years with fewer "
                                       "customer-years (customer-weeks / 52) than this, over all "
                                       "seeds, are too thin to use and are left out.")
+    lever: str = Field("culture.relationship_building", description="The simulated lever: a "
+                       "key of the focus firm (under firms.<focus>.) raised to cut its "
+                       "defections; relationship-building slows the decay of attachment and "
+                       "costs nothing in the model, so the profit change is the customers'.")
+    lever_value: float = Field(1.0, description="Value of the lever in the counterfactual run; "
+                               "profit at five points fewer defections is interpolated linearly "
+                               "between the shipped run and this one.")
     years: int = Field(4, ge=1, le=50, description="Years measured after the warm-up (the run "
                        "is extended to last event + warm-up + these years).")
     cut_points: float = Field(0.05, gt=0, le=0.5, description="Cut of the annual defection "
@@ -115,16 +122,45 @@ def customer_value(contribution: list[float], defection: float, discount: float)
     return value + (contribution[-1] * q ** last / (1.0 - q) if q < 1.0 else math.inf)
 
 
+def _defection_and_profit(runs: list[dict], start: int) -> tuple[float, float]:
+    """Annual defection rate and annual profit ($, the model's metric) pooled over runs."""
+    weekly = pd.concat([r["weekly"] for r in runs])
+    defection = 1.0 - (sum(r["customers_kept"] for r in runs)
+                       / max(1, sum(r["customers_then"] for r in runs)))
+    return defection, YEAR * float(weekly[weekly["week"] > start]["profit"].mean())
+
+
+def lever_effect(base: tuple[float, float], pulled: tuple[float, float],
+                 cut: float) -> float:
+    """Profit change ($ a year) at ``cut`` fewer annual defections, interpolated linearly between
+    (defection, profit) of the shipped run ``base`` and of the run with the lever pulled; NaN
+    when the lever does not cut defections by ``cut``."""
+    (d0, p0), (d1, p1) = base, pulled
+    if d0 - d1 < cut or d0 - cut < 0:
+        return float("nan")
+    return (p1 - p0) * cut / (d0 - d1)
+
+
 def measure(name: str, loaded: LoadedValidation, p: Params) -> dict:
     """The figures of one scenario's focus firm, pooled over the seeds."""
     shipped = load_scenario(name, loaded.overrides())
     start = max((e.week for e in shipped.events), default=0) + p.warmup_weeks
-    scenario = load_scenario(name, {**loaded.overrides(), "market.weeks": start + YEAR * p.years})
+    settings = {**loaded.overrides(), "market.weeks": start + YEAR * p.years}
+    scenario = load_scenario(name, settings)
+    lever = f"firms.{scenario.focus_firm}.{p.lever}"
+    try:
+        pulled = load_scenario(name, {**settings, lever: p.lever_value})
+    except ScenarioError as exc:
+        raise ValidationExperimentError(
+            f"{loaded.path}: params.lever / params.lever_value: {lever} = {p.lever_value:g} is "
+            f"not a valid setting of {name}: {exc}", file=str(loaded.path),
+            key_path="params.lever") from None
     runs = [follow(scenario, s, start) for s in loaded.seeds]
     weekly = pd.concat([r["weekly"] for r in runs])
-    late = weekly[weekly["week"] > start]
-    defection = 1.0 - (sum(r["customers_kept"] for r in runs)
-                       / max(1, sum(r["customers_then"] for r in runs)))
+    defection, profit = _defection_and_profit(runs, start)
+    lever_runs = [follow(pulled, s, start) for s in loaded.seeds]
+    with_lever = _defection_and_profit(lever_runs, start)
+    lever_gain = lever_effect((defection, profit), with_lever, p.cut_points)
     years = sorted(set().union(*(r["weeks_in"] for r in runs)))
     per_year = []
     for y in years:
@@ -138,7 +174,6 @@ def measure(name: str, loaded: LoadedValidation, p: Params) -> dict:
     after = customer_value(usable, defection - cut, p.discount_rate)
     contribution = YEAR * sum(sum(r["money"].values()) for r in runs) / (
         len(runs) * (weekly["week"].max() - start))
-    profit = YEAR * float(late["profit"].mean())
     # Same inflow of new customers: the steady-state number of customers is inflow / defection.
     grown = defection / (defection - cut) - 1.0 if defection > cut else float("nan")
     return {"scenario": name, "firm": runs[0]["firm"], "measured from": start, "annual defection": defection,
@@ -149,7 +184,9 @@ def measure(name: str, loaded: LoadedValidation, p: Params) -> dict:
             "annual fixed costs": contribution - profit,
             "firm profit increase": (contribution * grown / profit if profit > 0
                                      else float("nan")),
-            "rises with tenure": bool(len(usable) > 1 and usable[-1] > usable[0])}
+            "rises with tenure": bool(len(usable) > 1 and usable[-1] > usable[0]),
+            "lever": f"{lever} = {p.lever_value:g}", "defection with lever": with_lever[0],
+            "profit with lever": with_lever[1], "lever profit gain": lever_gain}
 
 
 def run(loaded: LoadedValidation) -> FindingResult:
@@ -200,7 +237,10 @@ def _table(rows: list[dict]) -> pd.DataFrame:
                     "contribution $/yr": r["annual contribution"],
                     "fixed costs $/yr": r["annual fixed costs"],
                     "profit $/yr": r["annual profit"],
-                    "firm profit increase": r["firm profit increase"], **tenure})
+                    "firm profit increase": r["firm profit increase"],
+                    "defection with lever": r["defection with lever"],
+                    "profit with lever $/yr": r["profit with lever"],
+                    "lever: profit gain at -5 pts $/yr": r["lever profit gain"], **tenure})
     return pd.DataFrame(out)
 
 
@@ -241,10 +281,21 @@ def _discussion(rows: list[dict], p: Params) -> str:
                     "of customers would grow without limit")
         else:
             firm = f"{percent(r['firm profit increase'])} of its annual profit"
+        gain = r["lever profit gain"]
+        if gain != gain:
+            lever = (f"the lever ({r['lever']}) moves defection only to "
+                     f"{percent(r['defection with lever'], 1)}: no five-point cut to read")
+        else:
+            base = r["annual profit"]
+            share = ("" if not base else f", profit up {percent(gain / base)}" if base > 0
+                     else f", the loss {percent(gain / -base)} smaller")
+            lever = (f"simulated with the lever ({r['lever']}: defection "
+                     f"{percent(r['defection with lever'], 1)}), five points fewer defections "
+                     f"change profit by ${gain:+,.0f} a year{share}")
         lines.append(f"- `{r['scenario']}` ({r['firm']}): defection "
                      f"{percent(r['annual defection'], 1)} a year; contribution per customer "
                      f"${first:,.0f} in the first tenure year, ${last:,.0f} in year "
-                     f"{years[-1][0]}; firm-level gain {firm}.")
+                     f"{years[-1][0]}; firm-level gain (accounting, same inflow) {firm}; {lever}.")
     return f"""
 **How it is measured.** Each scenario is run as shipped (its timeline included) and extended, and
 its focus firm is measured in the settled market: for {p.years} years from {p.warmup_weeks}
@@ -266,8 +317,12 @@ began; the contribution of each tenure year is per customer in that year of tenu
 customer's contributions, surviving each year with probability one minus the defection rate and
 discounted at {percent(p.discount_rate)} a year (the last measured year's contribution continues),
 before and after cutting the defection rate by {100 * p.cut_points:.0f} points. The firm-level
-figure assumes the same inflow of new customers, so the steady-state base grows by
-d / (d - {p.cut_points:g}) while fixed costs stay.
+figure (accounting) assumes the same inflow of new customers, so the steady-state number of
+customers grows by d / (d - {p.cut_points:g}) while fixed costs stay. As a simulated check, each
+scenario is also run with one lever of the focus firm pulled (`{p.lever}` = {p.lever_value:g}:
+it slows the decay of attachment between visits and costs nothing in the model), and the
+change of the model's own profit at five points fewer defections is interpolated linearly
+between the two runs.
 
 {chr(10).join(lines)}
 
