@@ -288,7 +288,7 @@ def _discussion(rows: list[dict], p: Params) -> str:
         else:
             base = r["annual profit"]
             share = ("" if not base else f", profit up {percent(gain / base)}" if base > 0
-                     else f", the loss {percent(gain / -base)} smaller")
+                     else f", the loss {percent(gain / -base, 1)} smaller")
             lever = (f"simulated with the lever ({r['lever']}: defection "
                      f"{percent(r['defection with lever'], 1)}), five points fewer defections "
                      f"change profit by ${gain:+,.0f} a year{share}")
@@ -338,8 +338,10 @@ time. **What the model lacks** for Reichheld & Sasser's mechanism: there is no a
 to serve with experience, no price premium from loyal customers, and referrals are not counted as
 money (a promoter's story makes neighbours aware and more attached, but the customers it brings
 are not credited to the teller). Where the figure falls outside 25-85 %, the defection rate
-decides it more than the tenure curve: Reichheld & Sasser's industries lost roughly 10-30 % of
-their customers a year; a store losing 40-70 % keeps few customers into the profitable years,
+decides it more than the tenure curve: Reichheld & Sasser's examples have defection rates of the
+order of 10-20 % a year (a credit-card issuer cutting defections from 20 % to 10 % doubles the
+average customer's life from five years to ten); a store losing 40-70 % of its customers a year
+keeps few of them into the profitable years,
 so five points change little, and a store losing about 1 % (a monopoly, or a firm whose culture
 has turned round) has no five points to cut.
 """
