@@ -139,13 +139,16 @@ def _figure(curves: dict[str, pd.DataFrame], p: Params) -> Figure:
               "captive": dict(color="C0", lw=2.5, marker="s")}
     for name, table in curves.items():
         style = styles.get(name, dict(lw=1.2, ls="--", marker="."))
-        ax.plot(table.index, 100 * table["share"], label=name, **style)
+        share = table["share"].where(table["customers"] >= p.min_customers)
+        ax.plot(table.index, 100 * share, label=name, **style)
     ax.set_xticks(BOXES, ["1\ncompletely\ndissatisfied", "2", "3", "4\nsatisfied",
                           "5\ncompletely\nsatisfied"])
     ax.set_ylim(0, 105)
     ax.set_ylabel(f"still a customer {p.horizon_weeks} weeks later (%)")
     ax.set_xlabel(f"satisfaction box at week {p.survey_week}")
     ax.set_title("Repurchase by satisfaction: competitive vs captive market")
+    ax.text(0.01, 0.01, f"boxes with fewer than {p.min_customers} customers not drawn",
+            transform=ax.transAxes, fontsize=7, color="0.4")
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     return fig

@@ -251,7 +251,7 @@ def _figure(rows: list[dict]) -> Figure:
         years = [y for y, _, _ in r["profit per customer by tenure year"]]
         values = [c for _, _, c in r["profit per customer by tenure year"]]
         left.plot(years, values, marker="o", label=r["scenario"])
-    left.set_xlabel("tenure year (years in the firm's customer base)")
+    left.set_xlabel("tenure year (years as the firm's customer)")
     left.set_ylabel("contribution per customer ($ / year)")
     left.set_title("Profit per customer by tenure", fontsize=10)
     left.legend(fontsize=7)
