@@ -10,6 +10,7 @@ metrics the model reports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,7 @@ from loyaltysim.scenario import Scenario
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
+    from loyaltysim.validation.experiment import LoadedValidation
 
 
 def start_model(scenario: Scenario, seed: int) -> LoyaltyModel:
@@ -110,7 +112,8 @@ def advocacy_answers(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
                            model.state.satisfaction[rows, firm].astype(np.float64), noise)
 
 
-def bootstrap(statistic, n: int, samples: int, seed: int) -> np.ndarray:
+def bootstrap(statistic: Callable[[np.ndarray], object], n: int, samples: int,
+              seed: int) -> np.ndarray:
     """``statistic(index)`` over ``samples`` bootstrap resamples of ``n`` rows (index arrays drawn
     with replacement by a seeded NumPy generator): the bootstrap distribution, for percentile
     confidence intervals."""
@@ -126,7 +129,7 @@ def share_table(groups: pd.Series, outcome: pd.Series, order: list) -> pd.DataFr
     return stats.rename(columns={"size": "customers", "mean": "share"})
 
 
-def require_variant(loaded, name: str, param: str) -> None:
+def require_variant(loaded: LoadedValidation, name: str, param: str) -> None:
     """Raise a :class:`ValidationExperimentError` naming the file and ``params.<param>`` when the
     experiment file has no ``[variants.<name>]`` table."""
     from loyaltysim.validation.experiment import ValidationExperimentError
