@@ -84,6 +84,15 @@ def test_chain_discussion_states_what_drives_sales(chain):
     assert r["low"] <= r["value"] <= r["high"]
 
 
+def test_chain_culture_alone_panel_is_reported_consistently(chain):
+    alone = chain.settings["estimates"]["culture_only"]
+    assert alone["stores"] == 50
+    assert alone["r_engagement_loyalty"]["low"] > 0 and alone["r_engagement_turnover"]["high"] < 0
+    clear = alone["sales_ratio"]["low"] > 1.0 and alone["profit_ratio"]["low"] > 1.0
+    assert ("is then clearly ahead" in chain.discussion) == clear
+    assert ("not clearly ahead" in chain.discussion) == (not clear)
+
+
 def test_chain_table_and_figure(chain):
     assert isinstance(chain.figure, Figure)
     stores = chain.settings["stores"]
@@ -92,6 +101,8 @@ def test_chain_table_and_figure(chain):
         part = chain.table[chain.table["stores ranked by"] == ranked]
         assert part["stores"].sum() == stores and len(part) == 5
         assert part[ranked].is_monotonic_increasing
+    alone = chain.table[chain.table["stores ranked by"] == "turnover (culture varied alone)"]
+    assert alone["stores"].sum() == 50 and alone["turnover"].is_monotonic_increasing
     turnover = chain.table[chain.table["stores ranked by"] == "turnover"]
     assert turnover["turnover"].iloc[-1] > 2 * turnover["turnover"].iloc[0]
 
@@ -217,7 +228,7 @@ def test_correlation_and_ratio_estimates():
 def test_experiment_files_load_at_both_sizes():
     chain_full = load_validation("service_profit_chain")
     chain_quick = load_validation("service_profit_chain", quick=True)
-    assert len(chain_full.seeds) == 300 and len(chain_quick.seeds) == 100
+    assert len(chain_full.seeds) == 240 and len(chain_quick.seeds) == 100
     assert chain_full.scenario().market.customers > chain_quick.scenario().market.customers
     assert "firms.store.culture.trust" in chain_full.params.culture
     assert "market.outside_utility" in chain_full.params.situation
