@@ -281,6 +281,8 @@ def _figure(panel: pd.DataFrame, prm: Params, r_loyal: Estimate, r_turn: Estimat
           xlabel="turnover fifth of stores", ylabel="relative to highest-turnover fifth",
           title="Sales and profit by turnover fifth")
     c.legend(fontsize=7)
+    for ax in (a, b, c):
+        ax.title.set_fontsize(10)
     fig.tight_layout()
     return fig
 
