@@ -269,6 +269,22 @@ def test_invalid_params_name_the_file_and_the_key(tmp_path, key, replace, key_pa
     assert str(path) in message and key_path in message
 
 
+@pytest.mark.parametrize(("key", "replace", "key_path"), [
+    ("service_profit_chain", ('"firms.store.deals" = [0.0, 0.6]', '"firms.shop.deals" = [0.0, 0.6]'),
+     "params.situation.firms.shop.deals"),
+    ("service_profit_chain", ('"firms.store.deals" = [0.0, 0.6]', '"firms.store.deals" = [0.0, 1.6]'),
+     "params.situation.firms.store.deals"),
+    ("bass_diffusion", ("[quick]", '[quick]\n"network.far_tie_share" = 0.5'),
+     "network.far_tie_share"),
+])
+def test_settings_the_scenario_rejects_stop_the_run_naming_the_file(tmp_path, key, replace,
+                                                                    key_path):
+    path = _copy(tmp_path, key, replace)
+    with pytest.raises(ValidationExperimentError) as info:
+        run_finding(str(path), quick=True)
+    assert str(path) in str(info.value) and key_path in str(info.value)
+
+
 def test_cli_runs_bass_diffusion_and_writes_the_report(tmp_path):
     out = tmp_path / "validation.md"
     done = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--quick", "--only",

@@ -27,7 +27,7 @@ from loyaltysim.validation.bass_curve import (
     nominal_mapping,
     peak_week,
 )
-from loyaltysim.validation.experiment import LoadedValidation
+from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
 from loyaltysim.validation.result import Comparison, FindingResult
 
 TITLE = "Word of mouth follows Bass diffusion"
@@ -86,8 +86,11 @@ def run(loaded: LoadedValidation) -> FindingResult:
     ties = spec.network.ties_per_customer
     horizon = prm.horizon_weeks
     if ties == 0 or spec.network.far_tie_share < 1.0:
-        raise ValueError(f"{loaded.path}: the Bass finding needs a fully mixed network "
-                         "(network.ties_per_customer > 0 and network.far_tie_share = 1)")
+        raise ValidationExperimentError(
+            f"{loaded.path}: scenario: the Bass finding needs a fully mixed network "
+            f"(network.ties_per_customer > 0, network.far_tie_share = 1); got {ties} ties and "
+            f"far_tie_share = {spec.network.far_tie_share:g}", file=str(loaded.path),
+            key_path="network.far_tie_share")
     t = np.arange(horizon + 1)
     bass = bass_share(t, prm.p, prm.q)
     mappings = {"nominal": nominal_mapping(prm.p, prm.q, ties),

@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from pydantic import Field, field_validator
 
 from loyaltysim.model import LoyaltyModel
-from loyaltysim.scenario import _walk_schema
+from loyaltysim.scenario import ScenarioError, _walk_schema
 from loyaltysim.schema import StrictModel
-from loyaltysim.validation.experiment import LoadedValidation
+from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
 from loyaltysim.validation.result import Comparison, FindingResult
 from loyaltysim.validation.unit_stats import (
     Estimate,
@@ -98,9 +98,9 @@ class Params(StrictModel):
     def _ranges(cls, ranges: dict[str, Range]) -> dict[str, Range]:
         for key, (low, high) in ranges.items():
             annotation, _ = _walk_schema(key.split("."))
-            if annotation not in (int, float):
-                raise ValueError(f"{key!r} is not a numeric scenario parameter (a dotted key "
-                                 "such as 'firms.store.culture.trust')")
+            if annotation is not float:
+                raise ValueError(f"{key!r} is not a real-valued scenario parameter (a dotted "
+                                 "key such as 'firms.store.culture.trust')")
             if low > high:
                 raise ValueError(f"{key!r}: low {low:g} is above high {high:g}")
         return ranges
@@ -158,6 +158,22 @@ def explained_share(panel: pd.DataFrame, keys: list[str], outcome: str) -> float
     return float(1.0 - (residual ** 2).sum() / total) if total > 0 else 0.0
 
 
+def check_ranges(loaded: LoadedValidation) -> None:
+    """Check that the scenario accepts both ends of every varied range (an unknown firm or a
+    value outside the parameter's own range is an error naming the file and the key path)."""
+    prm: Params = loaded.params
+    for table, ranges in (("culture", prm.culture), ("situation", prm.situation)):
+        for key, ends in ranges.items():
+            for value in ends:
+                try:
+                    loaded.scenario(**{key: value})
+                except ScenarioError as exc:
+                    where = f"params.{table}.{key}"
+                    raise ValidationExperimentError(f"{loaded.path}: {where}: {exc}",
+                                                    file=str(loaded.path),
+                                                    key_path=where) from None
+
+
 def panel_statistics(panel: pd.DataFrame, prm: Params, base_turnover: float) -> dict:
     """The finding's numbers for one panel of stores: correlations of engagement with loyalty,
     turnover, sales and profit, the lowest- / highest-turnover fifth ratios, the share of the
@@ -190,6 +206,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
     A second, smaller panel varies culture alone (situation as in the scenario) to show how much
     of the picture the differences in situation account for."""
     prm: Params = loaded.params
+    check_ranges(loaded)
     seeds = loaded.seeds
     panel = store_panel(loaded, {**prm.culture, **prm.situation}, seeds, prm.design_seed)
     base_turnover = loaded.scenario().behaviour.base_turnover * 52.0
