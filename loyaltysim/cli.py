@@ -382,7 +382,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     recorder = TransactionRecorder() if args.transactions else None
     with _progress(not args.quiet) as task:
         result = _simulate(scenario, task(scenario.name, scenario.market.weeks),
-                           on_week=recorder.record if recorder else None)
+                           on_week=None if recorder is None else recorder.record)
     out = args.out or Path("runs") / result.scenario.name
     written = _write_tables(result, out)
     if recorder is not None:
