@@ -148,8 +148,9 @@ def test_invalid_param_names_file_and_key(tmp_path):
     text = EXPERIMENT.read_text().replace("cohort_weeks = 12", "cohort_weeks = 0")
     bad = tmp_path / "buy_till_you_die.toml"
     bad.write_text(text)
-    (tmp_path / "music_retailer.toml").write_text(
-        (EXPERIMENT.parent / "music_retailer.toml").read_text())
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "music_retailer.toml").write_text(
+        (EXPERIMENT.parent / "scenarios" / "music_retailer.toml").read_text())
     with pytest.raises(ValidationExperimentError) as err:
         load_validation(bad)
     assert str(bad) in str(err.value) and "params.cohort_weeks" in str(err.value)

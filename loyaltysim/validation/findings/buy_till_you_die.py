@@ -243,9 +243,22 @@ def _figure(p: Params, cdnow_tx: pd.DataFrame, cdnow_fit: btyd.BGNBDFit,
     return fig
 
 
+def _tuned(loaded: LoadedValidation) -> str:
+    """The tuned scenario values, as a markdown list fragment."""
+    spec = loaded.scenario()
+    seg = spec.customers.segments
+    parts = [f"`market.outside_utility` = {spec.market.outside_utility:g}",
+             f"`customers.habit` = {spec.customers.habit.mean:g} +- {spec.customers.habit.sd:g}",
+             "segments (share, purchase occasions a week) "
+             + ", ".join(f"{name} ({s.share:g}, {s.purchases_per_week:g})"
+                         for name, s in (("regular", seg.regular), ("heavy", seg.heavy),
+                                         ("super", seg.super)))]
+    return "; ".join(parts)
+
+
 def _discussion(loaded: LoadedValidation, fit: btyd.BGNBDFit, cdnow_fit: btyd.BGNBDFit,
                 summary: pd.DataFrame, comparisons: list[Comparison]) -> str:
-    over = loaded.overrides()
+    spec = loaded.scenario()
     missed = [c.quantity for c in comparisons if not c.reproduced]
     text = f"""
 **How the cohort is made.** The scenario `{loaded.spec.scenario}` has one music store and an
@@ -257,17 +270,17 @@ CDNOW: {CDNOW_SIZE}); its transactions are exported with `loyaltysim.transaction
 as (frequency, recency, T) over the 39-week calibration exactly as the CDNOW file is, and
 fitted with the same BG/NBD maximum-likelihood fitter that reproduces the published CDNOW fit.
 
-**What was tuned** (on one seed, by a Nelder-Mead search over the log-distance of the four
-parameters to CDNOW's): the outside option's utility, the strength and spread of habit, and the
-segment purchase rates. Settings used: {", ".join(f"`{k}` = {v:g}" if isinstance(v, float)
-                                                  else f"`{k}` = {v}" for k, v in over.items())}.
+**What was tuned** (by Nelder-Mead searches over the squared log-distance of the four
+parameters to CDNOW's, on two seeds other than the report's): the outside option's utility, the
+strength and spread of habit and the segments' purchase rates, all set in the scenario file:
+{_tuned(loaded)}. Everything else is the model's default.
 
 **What the parameters mean in the model.** BG/NBD sees a customer who buys at rate
 r/alpha = {fit.mean_rate:.3f} a week (CDNOW {cdnow_fit.mean_rate:.3f}) and "dies" after a
 purchase with chance a/(a+b) = {fit.mean_dropout:.3f} (CDNOW {cdnow_fit.mean_dropout:.3f}).
 The model has no death: its "dropout" is a customer whose occasion went to the outside option,
-after which habit holds them there (habit {over.get("customers.habit.mean", "default")} on
-the utility scale) and the unvisited store's attachment decays. The strong habit makes that
+after which habit holds them there (habit {spec.customers.habit.mean:g} +- {spec.customers.habit.sd:g}
+on the utility scale) and the unvisited store's attachment decays. The strong habit makes that
 switch nearly absorbing, which is what BG/NBD reads as death; its spread across customers
 gives the beta heterogeneity of dropout. Rate heterogeneity comes from three usage segments (a
 discrete mixture, not a gamma distribution) and from distance to the store.
