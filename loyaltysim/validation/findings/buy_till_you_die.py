@@ -143,7 +143,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
     figure = _figure(p, cdnow_tx, cdnow_fit, cdnow_sum, tx, fit, summary, start)
     return FindingResult(key="buy_till_you_die", title=TITLE, source=SOURCE, claim=CLAIM,
                          comparisons=comparisons, figure=figure, table=table,
-                         discussion=_discussion(loaded, fit, cdnow_fit, summary, comparisons),
+                         discussion=_discussion(loaded, fit, cdnow_fit, cdnow_tx, comparisons),
                          settings={"cohort customers (pooled)": fit.n,
                                    "CDNOW customers": CDNOW_SIZE})
 
@@ -256,8 +256,15 @@ def _tuned(loaded: LoadedValidation) -> str:
     return "; ".join(parts)
 
 
+def _quick_repeat_share(tx: pd.DataFrame) -> float:
+    """Share of repeat purchase days that come less than 7 days after the previous one."""
+    days = tx[["customer_id", "date"]].drop_duplicates().sort_values(["customer_id", "date"])
+    gaps = days.groupby("customer_id")["date"].diff().dropna().dt.days
+    return float((gaps < 7).mean()) if len(gaps) else 0.0
+
+
 def _discussion(loaded: LoadedValidation, fit: btyd.BGNBDFit, cdnow_fit: btyd.BGNBDFit,
-                summary: pd.DataFrame, comparisons: list[Comparison]) -> str:
+                cdnow_tx: pd.DataFrame, comparisons: list[Comparison]) -> str:
     spec = loaded.scenario()
     missed = [c.quantity for c in comparisons if not c.reproduced]
     text = f"""
@@ -285,15 +292,25 @@ switch nearly absorbing, which is what BG/NBD reads as death; its spread across 
 gives the beta heterogeneity of dropout. Rate heterogeneity comes from three usage segments (a
 discrete mixture, not a gamma distribution) and from distance to the store.
 
-**What the model's buy-till-you-die structure lacks.** (1) No permanent death: a customer who
-drifted to the outside option can come back (word of mouth, a lucky draw), which BG/NBD does not
-allow; with weaker habit, "dead" customers return often and BG/NBD answers with a tiny dropout
-and a low rate. (2) At most one purchase a week (a weekly Bernoulli occasion, not a Poisson
-process), so bursts of several orders in a week - common in CDNOW - cannot occur. (3) Purchase
-rates come from three segments, so the gamma heterogeneity is only approximated (r is the
-hardest parameter to hit: CDNOW's is estimated within +-5 %). (4) Dropout is tied to the
-purchase occasion through the choice model, so heavy buyers also have more chances to switch
-away; in BG/NBD rate and dropout are independent.
+**What the model's buy-till-you-die structure lacks.** (1) No permanent death. In the model,
+"dropping out" is an occasion that goes to the outside option, after which habit and the
+decaying attachment keep the customer there - but not for good: they can come back, which
+BG/NBD does not allow. How much it looks like death depends on the settings: in this scenario's
+untuned first version (the store taking about half of the occasions, the default habit 0.8 +- 0.2)
+BG/NBD saw a dropout of only about 0.04 per purchase; the tuned strong, widely spread habit makes
+the switch nearly absorbing. Even tuned, the model's holdout purchases exceed BG/NBD's forecast
+by more than CDNOW's do, as returns from the outside option would make them (in the figure
+BG/NBD's curve follows CDNOW's cumulative repeat purchases through both periods, but falls below
+the model's, more so in the holdout).
+(2) At most one purchase a week (a weekly purchase occasion, not a Poisson process): in CDNOW
+{100 * _quick_repeat_share(cdnow_tx):.0f} % of repeat purchases come less than 7 days after the
+previous one; in the model none can. (3) Purchase rates come from three usage segments, a
+discrete mixture, so BG/NBD's gamma heterogeneity is only approximated: the searches found no
+setting that put r (the spread of rates; CDNOW's is pinned to +-10 %) inside CDNOW's interval
+while keeping alpha, a and b close (the best fits had r 0.25-0.29 across seeds), and the share of
+one-time buyers stays below CDNOW's 60 %. (4) Dropout is tied to the purchase
+occasion through the choice model (every occasion is a chance to switch away, and heavy buyers
+have more), while BG/NBD draws rate and dropout independently.
 """
     if missed:
         text += ("\n**Not reproduced:** " + "; ".join(missed) + ". The criteria were fixed "
