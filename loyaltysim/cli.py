@@ -63,6 +63,7 @@ examples:
   loyaltysim run pharmacy_vs_brand --weeks 156 --customers 5000 --seed 7
   loyaltysim run my_town.toml --set firms.pharmacy.culture.trust=0.8 --out runs/trusting
   loyaltysim run corner_pharmacy --quiet        (no progress bar)
+  loyaltysim run corner_pharmacy --transactions runs/tx.parquet   (also every purchase)
 
 writes to DIR: firm_weekly.csv and firm_weekly.parquet (one row per firm per week, columns
 week, firm and every metric), scenario.toml (the resolved scenario: re-run it to reproduce),
