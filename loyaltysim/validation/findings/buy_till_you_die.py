@@ -282,7 +282,7 @@ minimising the squared log-distance of the four parameters to CDNOW's, in the la
 the squared gap in the share of one-time buyers): the outside option's utility, the strength and
 spread of habit and the segments' shares and purchase rates, all set in the scenario file:
 {_tuned(loaded)}. Everything else is the model's default. The criteria were written before the
-tuning and not changed after it.
+Nelder-Mead searches and not changed after them.
 
 **What the parameters mean in the model.** BG/NBD sees a customer who buys at rate
 r/alpha = {fit.mean_rate:.3f} a week (CDNOW {cdnow_fit.mean_rate:.3f}) and "dies" after a
