@@ -19,13 +19,15 @@ PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv demo ui test lint clean
+.PHONY: help venv demo ui validate test lint clean
 
 help:
 	@echo "loyaltysim make targets:"
 	@echo "  make demo    set up .venv, then compare corner_pharmacy vs loyal_brand"
 	@echo "               and write an HTML report to $(REPORT_DIR)/report.html"
 	@echo "  make ui      set up .venv, then start the browser UI at http://127.0.0.1:8765/"
+	@echo "  make validate  set up .venv, then reproduce the published findings at full size"
+	@echo "               and write docs/validation.md (VALIDATE_FLAGS=--quick for a fast pass)"
 	@echo "  make test    set up .venv, then run ruff and the test suite (pytest -n $(PYTEST_WORKERS));"
 	@echo "               installs Debian's chromium for the browser test if missing (as root)"
 	@echo "  make lint    set up .venv, then run ruff check ."
@@ -82,6 +84,9 @@ demo: venv
 
 ui: venv
 	"$(VENV_BIN)/loyaltysim" ui
+
+validate: venv
+	"$(VENV_BIN)/loyaltysim" validate $(VALIDATE_FLAGS)
 
 lint: venv
 	"$(VENV_BIN)/ruff" check .

@@ -29,6 +29,7 @@ from loyaltysim.formulas import (
     next_engagement,
     next_skill,
     outcome_value,
+    problem_size_sting,
     quit_probability,
     willing_to_resolve,
 )
@@ -178,6 +179,10 @@ class Customer(mesa.Agent):
                  beh.silent_failure_value)
         emotional = outcome_value(emotional, outcome, handoffs, *fixes)
         quality = outcome_value(quality, outcome, handoffs, *fixes)
+        if outcome != OK and beh.problem_size_penalty > 0.0:
+            sting = problem_size_sting(float(m.scratch.problem_cost[i]), beh.problem_size_penalty,
+                                       beh.problem_size_dollars)
+            emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
         m.scratch.delighted[i] = emotional >= beh.delight_threshold
         # Stories for next week's word of mouth [E].
         if emotional >= beh.delight_threshold:

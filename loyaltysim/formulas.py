@@ -88,6 +88,17 @@ def outcome_value(value: float, outcome: int, handoffs: int, recovery_bonus: flo
     return value
 
 
+def problem_size_sting(cost: float, penalty: float, half_dollars: float) -> float:
+    """Extra loss (experience 0-1) a failure leaves because of its size, whatever its handling.
+
+    ``penalty x cost / (cost + half_dollars)``: nothing for a trivial problem, half of ``penalty``
+    for a problem costing ``half_dollars``, approaching ``penalty`` for huge ones. Bigger problems
+    hurt more even when fixed (TARP: fewer customers buy again after a problem over $100 than after
+    one under $5, in every complaint outcome). ``penalty`` 0 (the default) turns it off.
+    """
+    return penalty * cost / (cost + half_dollars)
+
+
 def attachment_change(attachment: float, value: float, gain: float, negativity_bias: float,
                       forgiveness: float) -> float:
     """Change of attachment after a visit of emotional ``value`` (0-1).

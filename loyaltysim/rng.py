@@ -121,15 +121,25 @@ class TickDraws:
         return self._get("normal", stream, sub)
 
 
+def seed_key(seed: int) -> int:
+    """The first stage of :func:`stream_key`: the seed's own key."""
+    return mix64(seed * GOLDEN + 0x632BE59BD9B4E019)
+
+
+def tick_term(tick: int) -> int:
+    """What the tick adds in :func:`stream_key` (``(tick + 2) * GOLDEN`` mod 2**64)."""
+    return ((tick + 2) * GOLDEN) & MASK64
+
+
 def stream_keys(seed: int, stream, tick: int, subs) -> np.ndarray:
     """``stream_key`` for many (stream, sub) pairs at once (uint64; ``stream`` and ``subs`` are
     broadcast): the keys the numba kernels draw with."""
     streams = np.asarray(stream, dtype=np.uint64)
     subs = np.asarray(subs, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        k = np.uint64(mix64(seed * GOLDEN + 0x632BE59BD9B4E019))
+        k = np.uint64(seed_key(seed))
         k = _mix_array(k + (streams + np.uint64(1)) * np.uint64(GOLDEN))
-        k = _mix_array(k + np.uint64(((tick + 2) * GOLDEN) & MASK64))
+        k = _mix_array(k + np.uint64(tick_term(tick)))
         return _mix_array(k + (subs + np.uint64(1)) * np.uint64(GOLDEN))
 
 

@@ -215,6 +215,13 @@ class Behaviour(StrictModel):
                                         "the customer did not complain about [B].", ge=0, le=1)
     unresolved_value: float = param(0.0, "experience 0-1", "Emotional value of a complaint "
                                     "that was not resolved.", ge=0, le=1)
+    problem_size_penalty: float = param(0.0, "experience 0-1", "Bigger problems hurt more: a "
+                                        "failure's emotional value and quality drop by this x "
+                                        "cost / (cost + problem_size_dollars), whatever its "
+                                        "handling (0 = size does not matter).", ge=0, le=1)
+    problem_size_dollars: float = param(100.0, "dollars", "Problem cost at which the size "
+                                        "penalty is half of problem_size_penalty.",
+                                        ge=0.01, le=1_000_000)
     engagement_rate: float = param(0.15, "share per week", "Speed at which employee engagement "
                                    "moves toward what the culture supports.", ge=0, le=1)
     skill_rate: float = param(0.05, "share per week", "Share of the skill gap closed per week "
@@ -387,8 +394,12 @@ class Scenario(StrictModel):
 
     @property
     def firm_ids(self) -> list[str]:
-        """Firm keys in file order; firm index ``f`` in arrays follows this order."""
-        return list(self.firms)
+        """Firm keys in alphabetical order; firm index ``f`` in arrays follows this order.
+
+        A canonical order, not the file's: the counter-based draws and the logit's one-draw pick
+        are keyed by firm index, so listing the same firms in another order gives the same run.
+        """
+        return sorted(self.firms)
 
 
 def field_range(info: FieldInfo) -> tuple[float | None, float | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from loyaltysim import rng
+from loyaltysim.kernels.rng import uniform_ids
 from loyaltysim.kernels.staff import step_posts
 from loyaltysim.rng import Stream
 from loyaltysim.schema import Behaviour, Firm
@@ -57,7 +58,8 @@ def step_staff(firm: FirmState, beh: Behaviour, seed: int, week: int) -> None:
     staff, culture = firm.staff, firm.params.culture
     if len(staff) == 0:
         return
-    draws = rng.uniform(seed, Stream.QUIT, week, staff_draw_ids(firm.index, staff))
+    key = np.uint64(rng.stream_key(seed, Stream.QUIT, week))
+    draws = uniform_ids(key, staff_draw_ids(firm.index, staff))  # = rng.uniform, compiled
     step_posts(staff.role, staff.slot, staff.engagement, staff.skill, staff.tenure,
                staff.quitting, draws, culture.empowerment.frontline,
                culture.empowerment.supervisor, firm.recognition_given, culture.trust,

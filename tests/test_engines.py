@@ -46,6 +46,9 @@ def test_vectorised_stream_keys_equal_the_scalar_ones(seed, tick, pairs):
     streams, subs = zip(*pairs, strict=True)
     keys = rng.stream_keys(seed, list(streams), tick, list(subs))
     assert [int(k) for k in keys] == [rng.stream_key(seed, s, tick, b) for s, b in pairs]
+    compiled = krng.stream_keys(np.uint64(rng.seed_key(seed)), np.array(streams, dtype=np.uint64),
+                                np.uint64(rng.tick_term(tick)), np.array(subs, dtype=np.uint64))
+    np.testing.assert_array_equal(compiled, keys)
 
 
 @settings(max_examples=60, deadline=None)
@@ -56,6 +59,7 @@ def test_kernel_draws_are_the_reference_draws_bit_for_bit(seed, stream, tick, su
     key_a, key_b = (np.uint64(rng.stream_key(seed, stream, tick, s)) for s in (2 * sub, 2 * sub + 1))
     uniform, normal = _kernel_draws(key_a, key_b, ids)
     np.testing.assert_array_equal(uniform, rng.uniform(seed, stream, tick, ids, 2 * sub))
+    np.testing.assert_array_equal(krng.uniform_ids(key_a, ids), uniform)
     np.testing.assert_allclose(normal, rng.normal(seed, stream, tick, ids, sub), rtol=1e-14)
 
 

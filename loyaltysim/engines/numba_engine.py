@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
+from loyaltysim import rng
 from loyaltysim.engines import WeekTallies
 from loyaltysim.kernels import CHUNK, PARALLEL_FROM
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import experience as kx
+from loyaltysim.kernels import rng as krng
 from loyaltysim.measure import COUNTS, survey_probability
 from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
@@ -78,6 +80,13 @@ class NumbaEngine:
         """Whether to run the parallel twins of the kernels (large town, several threads)."""
         return self.model.n_customers >= PARALLEL_FROM and numba.get_num_threads() > 1
 
+    def _keys(self, seed: int, week: int) -> dict[str, np.ndarray]:
+        """The tick's stream keys by group: ``self.layout.keys`` computed by a compiled loop."""
+        layout = self.layout
+        every = krng.stream_keys(np.uint64(rng.seed_key(seed)), layout.streams,
+                                 np.uint64(rng.tick_term(week)), layout.subs)
+        return {name: every[part] for name, part in layout.slices.items()}
+
     # -- per-week packing --------------------------------------------------------------------
     def _choice_firms(self) -> np.ndarray:
         m = self.model
@@ -127,6 +136,8 @@ class NumbaEngine:
         params[kx.STORY_EFFECT] = wom.story_effect
         params[kx.ATTACHMENT_THRESHOLD] = market.attachment_threshold
         params[kx.PATRONAGE_THRESHOLD] = market.patronage_threshold
+        params[kx.SIZE_PENALTY] = beh.problem_size_penalty
+        params[kx.SIZE_DOLLARS] = beh.problem_size_dollars
         return params
 
     def _staff_tables(self):
@@ -150,7 +161,7 @@ class NumbaEngine:
         seed, week, nf = m.seed, m.week, m.n_firms
         st, t, pop = m.state, self.traits, m.population
         market = m.spec.market
-        keys = self.layout.keys(seed, week)
+        keys = self._keys(seed, week)
         kc.choose(pop["x"], pop["y"], pop["segment"], m.segment_need, t["distance_weight"],
                   t["price_weight"], t["deal_weight"], t["hours_weight"], t["selection_weight"],
                   t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,

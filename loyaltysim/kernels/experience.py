@@ -25,6 +25,7 @@ from loyaltysim.kernels.formulas import (
     encounter_values,
     failure_probability,
     outcome_value,
+    problem_size_sting,
     willing_to_resolve,
 )
 from loyaltysim.kernels.rng import normal, uniform
@@ -72,8 +73,8 @@ N_FIRM_PARAMS = 14
 # Entries of the behaviour/market parameter vector.
 (DELIGHT, RECOVERY_BONUS, HANDOFF_PENALTY, UNRESOLVED_VALUE, SILENT_VALUE, GAIN, NEGATIVITY,
  FORGIVENESS, SATISFACTION_RATE, OVERLOAD_FAILURE, SPEND_LIFT, TELL_PROMOTER, DETRACTOR_REACH,
- STORY_EFFECT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD) = range(16)
-N_PARAMS = 16
+ STORY_EFFECT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD, SIZE_PENALTY, SIZE_DOLLARS) = range(18)
+N_PARAMS = 18
 
 # Entries of the fixed stream-key vector (multi-sub streams: first sub's position).
 (K_SERVER, K_FAILURE, K_COST_A, K_COST_B, K_COMPLAIN, K_SUPERVISOR, K_LADDER, K_PATIENCE) = (
@@ -202,7 +203,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             tally[f, T_REVENUE] += spend
             spend_out[i] = spend
             # Failure, complaint, recovery.
-            outcome, handoffs, reached, refund = OK, 0, 0, 0.0
+            outcome, handoffs, reached, refund, problem_cost = OK, 0, 0, 0.0, 0.0
             p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill,
                                          params[OVERLOAD_FAILURE])
             if uniform(keys[K_FAILURE], i) < p_fail:
@@ -236,6 +237,10 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             quality = outcome_value(quality, outcome, handoffs, params[RECOVERY_BONUS],
                                     params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
                                     params[SILENT_VALUE])
+            if outcome != OK and params[SIZE_PENALTY] > 0.0:
+                sting = problem_size_sting(problem_cost, params[SIZE_PENALTY],
+                                           params[SIZE_DOLLARS])
+                emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
             if emotional >= params[DELIGHT]:
                 delighted[i] = 1
                 tally[f, T_DELIGHTED] += 1.0

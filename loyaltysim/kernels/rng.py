@@ -49,3 +49,26 @@ def normal(key_a: np.uint64, key_b: np.uint64, i: int) -> float:
     u2 = uniform(key_b, i)
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
 
+
+
+@njit(cache=True)
+def stream_keys(base: np.uint64, streams: np.ndarray, tick_term: np.uint64,
+                subs: np.ndarray) -> np.ndarray:
+    """Keys of many (stream, sub) pairs of one tick - :func:`loyaltysim.rng.stream_keys`, bit for
+    bit. ``base`` is the seed's key and ``tick_term`` is ``(tick + 2) * GOLDEN`` mod 2**64, both
+    computed in Python."""
+    out = np.empty(len(streams), dtype=np.uint64)
+    for j in range(len(streams)):
+        k = mix64(base + (streams[j] + _ONE) * _GOLDEN)
+        k = mix64(k + tick_term)
+        out[j] = mix64(k + (subs[j] + _ONE) * _GOLDEN)
+    return out
+
+
+@njit(cache=True)
+def uniform_ids(key: np.uint64, ids: np.ndarray) -> np.ndarray:
+    """``uniform(key, i)`` for every ``i`` in ``ids`` (agents that are not customers: posts)."""
+    out = np.empty(len(ids))
+    for j in range(len(ids)):
+        out[j] = uniform(key, ids[j])
+    return out

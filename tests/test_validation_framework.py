@@ -1,0 +1,106 @@
+"""The validation suite's plumbing: experiment files, errors, the report and the CLI.
+
+The findings themselves are tested in tests/test_validation_*.py; here, a real finding runs
+through the real ``loyaltysim validate`` command and the report is read back.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loyaltysim.validation import (
+    FINDINGS,
+    ValidationExperimentError,
+    finding_module,
+    load_validation,
+)
+from loyaltysim.validation.experiment import validation_dir
+
+
+def test_every_finding_has_a_shipped_experiment_file_that_loads():
+    shipped = {p.stem for p in validation_dir().glob("*.toml")}
+    assert set(FINDINGS) <= shipped
+    for key in FINDINGS:
+        for quick in (False, True):
+            loaded = load_validation(key, quick=quick)
+            assert loaded.key == key
+            module = finding_module(key)
+            for name in ("TITLE", "SOURCE", "CLAIM", "Params", "run"):
+                assert hasattr(module, name), (key, name)
+            loaded.scenario()  # the scenario with [set] (and [quick]) validates
+
+
+def test_quick_settings_are_applied_on_top_of_the_full_ones():
+    for key in FINDINGS:
+        full, quick = load_validation(key), load_validation(key, quick=True)
+        assert full.overrides().items() >= {k: v for k, v in full.spec.set.items()
+                                            if k not in full.spec.quick}.items()
+        for k, v in quick.spec.quick.items():
+            assert quick.overrides()[k] == v
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "key", "says"), [
+    ('finding = "complaint_repurchase"\nscenario = "loyal_brand"\nsed = 3\n', "sed",
+     "allowed at the top level"),
+    ('finding = "bass_difusion"\nscenario = "loyal_brand"\n', "finding", "bass_diffusion"),
+    ('finding = "bass_diffusion"\nscenario = "loyal_brands"\n', "scenario", "loyal_brand"),
+    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\nreplications = 0\n', "replications",
+     "greater than or equal to 1"),
+    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\n[set]\n"market.customers" = -5\n',
+     "set.market.customers", "market.customers"),
+    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\n[variants.x]\n'
+     '"firms.brand.culture.trustt" = 0.5\n', "variants.x", "trust"),
+    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\n[params]\nno_such_knob = 1\n',
+     "params.no_such_knob", "parameters of 'bass_diffusion'"),
+])
+def test_bad_experiment_files_name_the_file_the_key_and_what_is_allowed(tmp_path, text, key,
+                                                                          says):
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationExperimentError) as caught:
+        load_validation(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert key in message
+    assert says in message
+    assert "\n" not in message
+
+
+def test_invalid_toml_is_reported_with_the_file(tmp_path):
+    path = write(tmp_path, 'finding = "bass_diffusion\n')
+    with pytest.raises(ValidationExperimentError, match="not valid TOML"):
+        load_validation(path)
+
+
+def test_validate_command_writes_the_report_with_figures_and_settings(tmp_path):
+    out = tmp_path / "docs" / "validation.md"
+    done = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--quick", "--only",
+                           "bass_diffusion", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert FINDINGS["bass_diffusion"].split(" (")[0][:10] in done.stdout
+    text = out.read_text(encoding="utf-8")
+    module = finding_module("bass_diffusion")
+    assert module.TITLE in text and "QUICK size" in text
+    assert re.search(r"\*\*Verdict: (reproduced|PARTLY reproduced|NOT reproduced)\*\*", text)
+    assert "| quantity | published | simulated | criterion | reproduced |" in text
+    figure = re.search(r"!\[[^]]*\]\(([^)]+\.png)\)", text)
+    assert figure and (out.parent / figure.group(1)).stat().st_size > 5000
+    assert '"scenario":' in text and '"seeds":' in text
+
+
+def test_validate_command_rejects_an_unknown_finding():
+    done = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--only", "tarp"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "invalid choice" in done.stderr and "complaint_repurchase" in done.stderr
