@@ -44,6 +44,7 @@ from loyaltysim.scenario import (
     shipped_scenarios,
 )
 from loyaltysim.sweep.cli import register as register_sweep_commands
+from loyaltysim.transactions import TransactionRecorder, transactions_path, write_transactions
 from loyaltysim.ui.command import register as register_ui
 from loyaltysim.validation.cli import register as register_validate
 
@@ -62,6 +63,7 @@ examples:
   loyaltysim run pharmacy_vs_brand --weeks 156 --customers 5000 --seed 7
   loyaltysim run my_town.toml --set firms.pharmacy.culture.trust=0.8 --out runs/trusting
   loyaltysim run corner_pharmacy --quiet        (no progress bar)
+  loyaltysim run corner_pharmacy --transactions runs/tx.parquet   (also every purchase)
 
 writes to DIR: firm_weekly.csv and firm_weekly.parquet (one row per firm per week, columns
 week, firm and every metric), scenario.toml (the resolved scenario: re-run it to reproduce),
@@ -164,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--out", type=Path, metavar="DIR",
                      help="output folder (default: runs/<scenario name>)")
+    run.add_argument("--transactions", type=transactions_path, metavar="FILE",
+                     help="also write every purchase at a firm to FILE (.csv or .parquet): "
+                          "customer_id, firm, week, date, amount - the input of "
+                          "customer-lifetime-value tools (see loyaltysim/transactions.py)")
     run.set_defaults(func=cmd_run)
 
     compare = sub.add_parser("compare", help="run scenarios with the same seed; compare their "
@@ -365,19 +371,23 @@ def _load(source: str, args: argparse.Namespace, seed: int | None = None) -> Sce
     return load_scenario(source, [*args.set, *extra])
 
 
-def _simulate(scenario: Scenario, progress: ProgressCallback) -> RunLike:
+def _simulate(scenario: Scenario, progress: ProgressCallback, on_week=None) -> RunLike:
     from loyaltysim.simulate import simulate
 
-    return simulate(scenario, progress=progress)
+    return simulate(scenario, progress=progress, on_week=on_week)
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """``loyaltysim run``: simulate, write tables/plots/scenario, print per-firm summaries."""
     scenario = _load(args.scenario, args, args.seed)
+    recorder = TransactionRecorder() if args.transactions else None
     with _progress(not args.quiet) as task:
-        result = _simulate(scenario, task(scenario.name, scenario.market.weeks))
+        result = _simulate(scenario, task(scenario.name, scenario.market.weeks),
+                           on_week=None if recorder is None else recorder.record)
     out = args.out or Path("runs") / result.scenario.name
     written = _write_tables(result, out)
+    if recorder is not None:
+        written.append(write_transactions(recorder.frame(), args.transactions))
     written.append(_write_run_summary(result, out))
     from loyaltysim import plots
 

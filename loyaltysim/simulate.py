@@ -25,12 +25,15 @@ class SimulationResult:
 def simulate(scenario: str | os.PathLike[str] | Scenario, *,
              overrides: Mapping[str, Any] | None = None, weeks: int | None = None,
              customers: int | None = None, seed: int | None = None, engine: str | None = None,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None,
+             on_week: Callable[[LoyaltyModel], None] | None = None) -> SimulationResult:
     """Load ``scenario`` (name, path or Scenario), apply overrides, run it to the end.
 
     ``weeks``, ``customers``, ``seed`` and ``engine`` ('numba' or 'reference') are shortcuts for
     the ``market.*`` overrides.
-    ``progress(done_weeks, total_weeks)`` is called after every week.
+    ``progress(done_weeks, total_weeks)`` is called after every week, and before it
+    ``on_week(model)`` (e.g. :meth:`loyaltysim.transactions.TransactionRecorder.record`, which
+    reads the week's per-customer record).
     """
     extra = dict(overrides or {})
     for key, value in (("weeks", weeks), ("customers", customers), ("seed", seed),
@@ -39,6 +42,14 @@ def simulate(scenario: str | os.PathLike[str] | Scenario, *,
             extra[f"market.{key}"] = value
     spec = load_scenario(scenario, extra)
     model = LoyaltyModel(spec)
-    model.run(progress=progress)
+    if on_week is None:
+        model.run(progress=progress)
+    else:
+        def week_done(done: int, total: int) -> None:
+            on_week(model)
+            if progress is not None:
+                progress(done, total)
+
+        model.run(progress=week_done)
     return SimulationResult(scenario=model.spec, firm_weekly=model.firm_weekly(),
                             events=list(model.fired_events))
