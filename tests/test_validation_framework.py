@@ -38,10 +38,12 @@ def test_every_finding_has_a_shipped_experiment_file_that_loads():
 def test_quick_settings_are_applied_on_top_of_the_full_ones():
     for key in FINDINGS:
         full, quick = load_validation(key), load_validation(key, quick=True)
-        assert full.overrides().items() >= {k: v for k, v in full.spec.set.items()
-                                            if k not in full.spec.quick}.items()
-        for k, v in quick.spec.quick.items():
-            assert quick.overrides()[k] == v
+        assert full.overrides() == full.spec.set
+        assert quick.overrides() == {**full.spec.set, **full.spec.quick}
+        for variant, table in full.spec.variants.items():
+            assert quick.overrides(variant) == {**full.spec.set, **full.spec.quick, **table}
+        assert len(full.seeds) == full.spec.replications
+        assert quick.seeds[0] == full.seeds[0]
 
 
 def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:

@@ -14,7 +14,7 @@ on the twin or the number of threads (``numba.set_num_threads``).
 
 #: Customers per chunk of a parallel kernel. Partial sums are kept per chunk and added in chunk
 #: order, so this - not the thread count - fixes the order of floating-point additions.
-CHUNK = 8192
+CHUNK = 1024
 
 #: Towns at least this big use the parallel twins (when numba has more than one thread).
 PARALLEL_FROM = 8 * CHUNK
