@@ -33,11 +33,13 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "apply_override",
+    "describe_allowed",
     "load_scenario",
     "parse_override",
     "scenario_from_toml",
     "scenario_to_toml",
     "scenarios_dir",
+    "schema_at",
     "shipped_scenarios",
 ]
 
@@ -181,8 +183,10 @@ def _schema_children(model: type[BaseModel] | None) -> list[str]:
     return []
 
 
-def _walk_schema(parts: Iterable[Any]) -> tuple[Any, Any]:
-    """Follow a key path through the schema; return (annotation, FieldInfo) at its end."""
+def schema_at(parts: Iterable[Any]) -> tuple[Any, Any]:
+    """Follow a dotted key path (as parts) through the scenario schema; return (annotation,
+    FieldInfo) at its end - what the key holds and its declared range, unit and meaning. Used by
+    the sweep and validation loaders to check keys against the schema."""
     annotation: Any = Scenario
     info = None
     for part in parts:
@@ -209,8 +213,8 @@ def apply_override(data: dict[str, Any], key: str, value: Any, label: str | None
     parts = key.split(".")
     node = data
     for depth, part in enumerate(parts):
-        annotation, _ = _walk_schema(parts[: depth + 1])
-        parent_annotation, _ = _walk_schema(parts[:depth])
+        annotation, _ = schema_at(parts[: depth + 1])
+        parent_annotation, _ = schema_at(parts[:depth])
         is_dict_key = typing.get_origin(parent_annotation) is dict
         if annotation is None or (is_dict_key and part not in node):
             options = list(node) if is_dict_key else _schema_children(parent_annotation)
@@ -229,9 +233,9 @@ def apply_override(data: dict[str, Any], key: str, value: Any, label: str | None
             node = node[part]
 
 
-def _describe_allowed(loc: tuple) -> str:
+def describe_allowed(loc: tuple) -> str:
     """Human description of what the schema allows at ``loc`` (type, range, unit, meaning)."""
-    annotation, info = _walk_schema(loc)
+    annotation, info = schema_at(loc)
     if info is None:
         return ""
     bits = []
@@ -290,18 +294,18 @@ def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: s
     path = ".".join(str(p) for p in loc)
     file = _origin_of(origin, loc, default_file)
     if err["type"] == "extra_forbidden":
-        parent, _ = _walk_schema(loc[:-1])
+        parent, _ = schema_at(loc[:-1])
         options = _schema_children(parent) if isinstance(parent, type) else []
         hint = difflib.get_close_matches(str(loc[-1]), options, n=1)
         where = ".".join(str(p) for p in loc[:-1]) or "the top level"
         return (f"{file}: unknown key {path!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 + f"; allowed at {where}: {', '.join(options)}.")
     if err["type"] == "missing":
-        return f"{file}: {path or 'scenario'} is required: {_describe_allowed(loc)}."
+        return f"{file}: {path or 'scenario'} is required: {describe_allowed(loc)}."
     if not loc or err["type"] in ("value_error", "assertion_error"):
         msg = err["msg"].removeprefix("Value error, ")
         return f"{file}: {path + ': ' if path else ''}{msg}."
-    allowed = _describe_allowed(loc)
+    allowed = describe_allowed(loc)
     value = err.get("input")
     return f"{file}: {path} = {value!r} is not allowed: {allowed or err['msg']}."
 
@@ -312,7 +316,7 @@ def _merge_union_errors(errors: list[Any]) -> list[Any]:
     merged: dict[tuple, Any] = {}
     for err in errors:
         loc = tuple(err["loc"])
-        parent, _ = _walk_schema(loc[:-1]) if loc else (None, None)
+        parent, _ = schema_at(loc[:-1]) if loc else (None, None)
         if typing.get_origin(parent) in (types.UnionType, typing.Union):
             err = {**err, "loc": loc[:-1], "type": "union_mismatch"}
         merged.setdefault(tuple(err["loc"]), err)
@@ -353,7 +357,7 @@ def _check_events(scenario: Scenario, data: dict[str, Any], origin: dict[tuple, 
                 loc = tuple(err["loc"])
                 raise ScenarioError(
                     f"{where}: {key} = {value!r} is not allowed: "
-                    f"{_describe_allowed(loc) or err['msg']}.",
+                    f"{describe_allowed(loc) or err['msg']}.",
                     file=file,
                     key_path=f"events.{i}.set.{key}") from None
 

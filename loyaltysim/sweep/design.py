@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from loyaltysim.scenario import _walk_schema as walk_scenario_schema
+from loyaltysim.scenario import schema_at as walk_scenario_schema
 from loyaltysim.sweep.experiment import Experiment, Parameter, Scalar
 
 __all__ = ["Design", "make_design", "salib_problem"]

@@ -42,8 +42,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
 from loyaltysim.scenario import Scenario, ScenarioError, apply_override, load_scenario
-from loyaltysim.scenario import _describe_allowed as describe_scenario_key
-from loyaltysim.scenario import _walk_schema as walk_scenario_schema
+from loyaltysim.scenario import describe_allowed as describe_scenario_key
+from loyaltysim.scenario import schema_at as walk_scenario_schema
 from loyaltysim.schema import StrictModel
 
 __all__ = [

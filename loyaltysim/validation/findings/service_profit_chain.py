@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from pydantic import Field, field_validator
 
 from loyaltysim.model import LoyaltyModel
-from loyaltysim.scenario import ScenarioError, _walk_schema
+from loyaltysim.scenario import ScenarioError, schema_at
 from loyaltysim.schema import StrictModel
 from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
 from loyaltysim.validation.result import Comparison, FindingResult
@@ -97,7 +97,7 @@ class Params(StrictModel):
     @classmethod
     def _ranges(cls, ranges: dict[str, Range]) -> dict[str, Range]:
         for key, (low, high) in ranges.items():
-            annotation, _ = _walk_schema(key.split("."))
+            annotation, _ = schema_at(key.split("."))
             if annotation is not float:
                 raise ValueError(f"{key!r} is not a real-valued scenario parameter (a dotted "
                                  "key such as 'firms.store.culture.trust')")
