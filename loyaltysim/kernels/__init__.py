@@ -16,5 +16,9 @@ on the twin or the number of threads (``numba.set_num_threads``).
 #: order, so this - not the thread count - fixes the order of floating-point additions.
 CHUNK = 1024
 
-#: Towns at least this big use the parallel twins (when numba has more than one thread).
-PARALLEL_FROM = 8 * CHUNK
+#: Towns at least this big use the parallel twins (when numba has more than one thread). Below it
+#: the serial twins run: on a quiet machine two threads gain about 15 % at 10,000-20,000 customers,
+#: but when the other core is busy (a test run, a second simulation, the browser) waking the
+#: OpenMP threads made a week twice as slow at 20,000 customers - small towns are where the UI and
+#: the tests run, so they stay serial.
+PARALLEL_FROM = 64 * CHUNK
