@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loyaltysim.validation.registry import FINDINGS
-from loyaltysim.validation.report import VERDICT_MARK, write_report
-from loyaltysim.validation.result import FindingResult
-from loyaltysim.validation.runner import run_validation
+
+if TYPE_CHECKING:
+    from loyaltysim.validation.result import FindingResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_validate(args: argparse.Namespace, _console: object = None) -> int:
     """Run the chosen findings, print a line per finding, write the report; 0 unless
     ``--strict`` and a comparison failed (2 on a bad experiment file, from the CLI's handler)."""
+    from loyaltysim.validation.report import VERDICT_MARK, write_report
+    from loyaltysim.validation.runner import run_validation
+
     def done(result: FindingResult) -> None:
         held = sum(c.reproduced for c in result.comparisons)
         print(f"{result.title}: {VERDICT_MARK[result.verdict]} ({held}/"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from loyaltysim import __version__
@@ -50,7 +49,6 @@ def _section(result: FindingResult, figure_dir: Path, link_prefix: str) -> str:
         figure_dir.mkdir(parents=True, exist_ok=True)
         name = f"{result.key}.png"
         result.figure.savefig(figure_dir / name, dpi=110, bbox_inches="tight")
-        plt.close(result.figure)
         parts += [f"![{result.title}]({link_prefix}{name})", ""]
     if result.discussion:
         parts += [result.discussion.strip(), ""]
