@@ -341,7 +341,10 @@ def _html_table(header: Sequence[str], rows: Iterable[Sequence[Any]], cls: str =
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A GitHub markdown table (cells as ``str``, ``|`` escaped, line breaks flattened); used by
+    the run report, the sweep summary and the validation report."""
+
     def cell(value: Any) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -433,18 +436,18 @@ def _render_markdown(content: _Content, images: Mapping[str, tuple[str, str]]) -
     parts = [f"# {content.title}", "", f"Settings: {content.settings}.", "", "## Reading", ""]
     parts += [f"- {s}" for s in content.reading]
     parts += ["", "## Scenarios", "",
-              _md_table(["scenario", "focus firm", "label", "description"], content.scenarios),
+              md_table(["scenario", "focus firm", "label", "description"], content.scenarios),
               "", "## Summary", "",
               f"Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless "
-              "stated.", "", _md_table(content.summary_header, content.summary_rows), "",
+              "stated.", "", md_table(content.summary_header, content.summary_rows), "",
               "## Event timeline", ""]
-    parts.append(_md_table(["week", "scenario", "event"], content.timeline)
+    parts.append(md_table(["week", "scenario", "event"], content.timeline)
                  if content.timeline else "No events fired.")
     parts += ["", "## Figures", ""]
     for caption, filename in images.values():
         parts += [f"![{caption}]({filename})", "", f"*{caption}*", ""]
     parts += ["## Metric definitions", "",
-              _md_table(["metric", "unit", "definition"], content.definitions), ""]
+              md_table(["metric", "unit", "definition"], content.definitions), ""]
     return "\n".join(parts)
 
 

@@ -28,6 +28,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from loyaltysim.schema import Scenario
+from loyaltysim.shipped import find_toml
 
 __all__ = [
     "Scenario",
@@ -78,20 +79,13 @@ def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
              referrer: str | None = None) -> Path:
     """Turn a scenario name or path into an existing file path."""
     text = os.fspath(source)
-    candidates = []
-    if relative_to is not None:
-        candidates += [relative_to / text, relative_to / f"{text}.toml"]
-    candidates += [Path(text), scenarios_dir() / text, scenarios_dir() / f"{text}.toml"]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    names = sorted(p.stem for p in scenarios_dir().glob("*.toml"))
-    hint = difflib.get_close_matches(Path(text).stem, names, n=1)
+    found = find_toml(text, scenarios_dir(), [relative_to] if relative_to is not None else [])
+    if found.path is not None:
+        return found.path
     where = f"{referrer}: extends = {text!r}" if referrer else f"scenario {text!r}"
     raise ScenarioError(
-        f"{where}: no such scenario file or shipped scenario"
-        + (f" (did you mean {hint[0]!r}?)" if hint else "")
-        + f". Shipped scenarios: {', '.join(names)}; or give a path to a .toml file.",
+        f"{where}: no such scenario file or shipped scenario" + found.did_you_mean()
+        + f". Shipped scenarios: {', '.join(found.names)}; or give a path to a .toml file.",
         file=referrer, key_path="extends" if referrer else None)
 
 

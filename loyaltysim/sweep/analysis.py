@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loyaltysim.report import md_table
 from loyaltysim.sweep.results import failures_frame, load_manifest, load_results
 
 __all__ = ["analyze", "sensitivity", "summarise"]
@@ -119,9 +120,7 @@ def _fmt(value: float) -> str:
 
 
 def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
+    return md_table(header, rows).split("\n")
 
 
 def _markdown(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFrame,

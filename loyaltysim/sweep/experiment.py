@@ -45,6 +45,7 @@ from loyaltysim.scenario import Scenario, ScenarioError, apply_override, load_sc
 from loyaltysim.scenario import describe_allowed as describe_scenario_key
 from loyaltysim.scenario import schema_at as walk_scenario_schema
 from loyaltysim.schema import StrictModel
+from loyaltysim.shipped import find_toml
 
 __all__ = [
     "Derived",
@@ -288,15 +289,13 @@ def experiments_dir() -> Path:
 
 def _resolve(source: str | os.PathLike[str]) -> Path:
     text = os.fspath(source)
-    for candidate in (Path(text), experiments_dir() / text, experiments_dir() / f"{text}.toml"):
-        if candidate.is_file():
-            return candidate
-    names = sorted(p.stem for p in experiments_dir().glob("*.toml"))
-    hint = difflib.get_close_matches(Path(text).stem, names, n=1)
+    found = find_toml(text, experiments_dir())
+    if found.path is not None:
+        return found.path
     raise ExperimentError(f"experiment {text!r}: no such file or shipped experiment"
-                          + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                          + f". Shipped experiments: {', '.join(names) or 'none'}; or give a path "
-                            "to a .toml file.", file=text)
+                          + found.did_you_mean()
+                          + f". Shipped experiments: {', '.join(found.names) or 'none'}; or give a "
+                            "path to a .toml file.", file=text)
 
 
 def _model_at(loc: tuple) -> tuple[type[BaseModel] | None, str | None]:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from loyaltysim.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
 from loyaltysim.schema import StrictModel
+from loyaltysim.shipped import find_toml
 
 Scalar = bool | int | float | str
 
@@ -125,14 +126,13 @@ def _fail(label: str, key: str, message: str) -> ValidationExperimentError:
 def resolve_validation(source: str | os.PathLike[str]) -> Path:
     """The file of a shipped validation experiment (by finding name) or a path."""
     text = os.fspath(source)
-    for candidate in (Path(text), validation_dir() / text, validation_dir() / f"{text}.toml"):
-        if candidate.is_file():
-            return candidate
-    names = sorted(p.stem for p in validation_dir().glob("*.toml"))
-    hint = difflib.get_close_matches(Path(text).stem, names, n=1)
-    raise ValidationExperimentError(f"validation experiment {text!r}: no such file or shipped finding"
-                           + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                           + f". Shipped: {', '.join(names) or 'none'}.", file=text)
+    found = find_toml(text, validation_dir())
+    if found.path is not None:
+        return found.path
+    raise ValidationExperimentError(f"validation experiment {text!r}: no such file or shipped "
+                                    "finding" + found.did_you_mean()
+                                    + f". Shipped: {', '.join(found.names) or 'none'}.",
+                                    file=text)
 
 
 def load_validation(source: str | os.PathLike[str], quick: bool = False) -> LoadedValidation:

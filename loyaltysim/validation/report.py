@@ -8,26 +8,20 @@ from pathlib import Path
 import pandas as pd
 
 from loyaltysim import __version__
+from loyaltysim.report import md_table
 from loyaltysim.validation.result import FindingResult
 
 VERDICT_MARK = {"reproduced": "reproduced", "partly reproduced": "PARTLY reproduced",
                 "not reproduced": "NOT reproduced"}
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
     """A pandas DataFrame as a GitHub markdown table (floats to 4 significant digits)."""
     if index:
         frame = frame.reset_index()
-    head = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(False)]
-    return "\n".join([head, rule, *rows])
+    rows = ([f"{v:.4g}" if isinstance(v, float) else v for v in row]
+            for row in frame.itertuples(False))
+    return md_table([str(c) for c in frame.columns], rows)
 
 
 def _comparisons(result: FindingResult) -> str:

@@ -1,0 +1,35 @@
+"""Finding a TOML file by shipped name or by path (scenarios, sweep and validation experiments)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Where ``text`` was found (None: nowhere), the shipped names and the closest one to it."""
+
+    path: Path | None
+    names: list[str]
+    hint: str | None
+
+    def did_you_mean(self) -> str:
+        """`` (did you mean 'x'?)`` when a shipped name is close, else ``""``."""
+        return f" (did you mean {self.hint!r}?)" if self.hint else ""
+
+
+def find_toml(text: str, folder: Path, before: Iterable[Path] = ()) -> Lookup:
+    """Look for ``text`` as ``<dir>/text`` or ``<dir>/text.toml`` in each of ``before``, then as
+    a path, then in ``folder`` (the shipped files); the first existing file wins."""
+    candidates = [c for d in before for c in (d / text, d / f"{text}.toml")]
+    candidates += [Path(text), folder / text, folder / f"{text}.toml"]
+    found = next((c for c in candidates if c.is_file()), None)
+    names = sorted(p.stem for p in folder.glob("*.toml"))
+    hint = None
+    if found is None:
+        close = difflib.get_close_matches(Path(text).stem, names, n=1)
+        hint = close[0] if close else None
+    return Lookup(found, names, hint)
