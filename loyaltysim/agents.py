@@ -116,7 +116,7 @@ class Customer(mesa.Agent):
             options.append(m.n_firms)
             utilities.append(m.spec.market.outside_utility + habit * (last == m.n_firms))
         if options:
-            pick = logit_pick(utilities, float(draws.uniform(Stream.CHOICE)[i]))
+            pick = logit_pick(utilities, len(utilities), float(draws.uniform(Stream.CHOICE)[i]))
             m.scratch.choice[i] = options[pick]
 
     # -- phase 2: experience, complaint, attachment, word of mouth -----------------------------

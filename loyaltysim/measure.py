@@ -13,8 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from loyaltysim.formulas import CDF_FROM, CDF_LAST, CDF_STEPS_PER_UNIT, NORMAL_CDF
 from loyaltysim.rng import Stream
-from loyaltysim.state import ESCALATED, NO_PURCHASE, ON_SPOT, SILENT, UNRESOLVED, CustomerState
+from loyaltysim.state import (
+    DETRACTOR,
+    ESCALATED,
+    NO_PURCHASE,
+    ON_SPOT,
+    PASSIVE,
+    PROMOTER,
+    SILENT,
+    UNRESOLVED,
+    CustomerState,
+)
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
@@ -42,17 +53,24 @@ COUNTS: tuple[str, ...] = (
 C = {name: k for k, name in enumerate(COUNTS)}
 
 
-def advocacy_scores(attachment: np.ndarray, satisfaction: np.ndarray,
-                    noise: np.ndarray) -> np.ndarray:
-    """Answers 0-10 to "would you recommend us?": attachment weighs most (Dick & Basu; East et al.).
+def normal_cdf_array(x: np.ndarray) -> np.ndarray:
+    """:func:`loyaltysim.formulas.normal_cdf` for an array, bit for bit (same operations)."""
+    pos = (x - CDF_FROM) * CDF_STEPS_PER_UNIT
+    k = np.clip(pos, 0.0, CDF_LAST - 1).astype(np.int64)
+    inside = NORMAL_CDF[k] + (pos - k) * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
+    return np.where(pos <= 0.0, 0.0, np.where(pos >= CDF_LAST, 1.0, inside))
 
-    score = round(5 + 5 x (0.6 attachment + 0.4 satisfaction) + noise), clipped to 0-10, where noise
-    is standard normal (the same customer answers a little differently each week). An indifferent,
-    merely satisfied customer answers about 6-7 (a passive or mild detractor); only the attached
-    reach 9-10.
-    """
-    raw = 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction) + noise
-    return np.clip(np.rint(raw), 0, 10)
+
+def advocacy_classes(attachment: np.ndarray, satisfaction: np.ndarray,
+                     u: np.ndarray) -> np.ndarray:
+    """:func:`loyaltysim.formulas.advocacy_class` of every customer (int8 DETRACTOR, PASSIVE or
+    PROMOTER), from float64 attachment and satisfaction toward one firm and one uniform draw each:
+    the class of the answer to "would you recommend us?", bit for bit as the numba engine."""
+    expected = 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction)
+    classes = np.full(len(u), PASSIVE, dtype=np.int8)
+    classes[u > normal_cdf_array(8.5 - expected)] = PROMOTER
+    classes[u <= normal_cdf_array(6.5 - expected)] = DETRACTOR
+    return classes
 
 
 def survey_probability(survey_size: int, base: int) -> float:
@@ -101,9 +119,9 @@ def count_customers(model: LoyaltyModel, state: CustomerState, previous: Custome
         patronage = (state.history == f).sum(axis=1) / window
         high_a = state.attachment[:, f] >= market.attachment_threshold
         high_p = patronage >= market.patronage_threshold
-        scores = advocacy_scores(state.attachment[:, f].astype(np.float64),
-                                 state.satisfaction[:, f].astype(np.float64),
-                                 draws.normal(Stream.ADVOCACY, f))
+        answer = advocacy_classes(state.attachment[:, f].astype(np.float64),
+                                  state.satisfaction[:, f].astype(np.float64),
+                                  draws.uniform(Stream.ADVOCACY, f))
         surveyed = in_base & (draws.uniform(Stream.SURVEY, f)
                               < survey_probability(market.survey_size, n_base))
         outcome = scratch.outcome[at_f]
@@ -124,12 +142,12 @@ def count_customers(model: LoyaltyModel, state: CustomerState, previous: Custome
             "no_loyal": (in_base & ~high_a & ~high_p).sum(),
             "attachment_sum": state.attachment[in_base, f].sum(dtype=np.float64),
             "satisfaction_sum": state.satisfaction[in_base, f].sum(dtype=np.float64),
-            "promoters": (in_base & (scores >= 9)).sum(),
-            "detractors": (in_base & (scores <= 6)).sum(),
+            "promoters": (in_base & (answer == PROMOTER)).sum(),
+            "detractors": (in_base & (answer == DETRACTOR)).sum(),
             "base_then": 0 if old_base is None else (old_base == f).sum(),
             "base_kept": 0 if old_base is None else ((old_base == f) & in_base).sum(),
-            "surveyed": surveyed.sum(), "surveyed_promoters": (surveyed & (scores >= 9)).sum(),
-            "surveyed_detractors": (surveyed & (scores <= 6)).sum(),
+            "surveyed": surveyed.sum(), "surveyed_promoters": (surveyed & (answer == PROMOTER)).sum(),
+            "surveyed_detractors": (surveyed & (answer == DETRACTOR)).sum(),
         }
         for name, value in values.items():
             row[C[name]] = value

@@ -31,6 +31,9 @@ NEVER = -32768
 #: Outcome codes of one visit (``TickScratch.outcome``).
 OK, ON_SPOT, ESCALATED, UNRESOLVED, SILENT = 0, 1, 2, 3, 4
 
+#: Classes of the answer to "would you recommend us?" (0-6, 7-8, 9-10; NPS).
+DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
+
 #: dtype of the emotional state arrays (see the module docstring).
 FEELING = np.float32
 

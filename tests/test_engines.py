@@ -8,6 +8,7 @@ every customer and employee.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -20,9 +21,12 @@ from hypothesis import strategies as st
 from numba import njit
 from schema_leaves import NUMERIC
 
-from loyaltysim import rng
+from loyaltysim import formulas, rng
 from loyaltysim.agents import Customer, Employee
+from loyaltysim.engines import twins
+from loyaltysim.kernels import formulas as kf
 from loyaltysim.kernels import rng as krng
+from loyaltysim.measure import advocacy_classes, normal_cdf_array
 from loyaltysim.model import CUSTOMER_AGENTS_UP_TO, LoyaltyModel
 from loyaltysim.scenario import load_scenario, shipped_scenarios
 from loyaltysim.state import OK, CustomerState
@@ -61,6 +65,54 @@ def test_kernel_draws_are_the_reference_draws_bit_for_bit(seed, stream, tick, su
     np.testing.assert_array_equal(uniform, rng.uniform(seed, stream, tick, ids, 2 * sub))
     np.testing.assert_array_equal(krng.uniform_ids(key_a, ids), uniform)
     np.testing.assert_allclose(normal, rng.normal(seed, stream, tick, ids, sub), rtol=1e-14)
+
+
+@njit
+def _kernel_advocacy(attachment, satisfaction, u):
+    out = np.empty(len(u), dtype=np.int8)
+    for i in range(len(u)):
+        out[i] = kf.advocacy_class(kf.advocacy_expected(attachment[i], satisfaction[i]), u[i])
+    return out
+
+
+unit = st.floats(0.0, 1.0)
+
+
+@settings(deadline=None)  # the first example compiles _kernel_advocacy
+@given(rows=st.lists(st.tuples(unit, unit, st.floats(1e-12, 1.0 - 1e-12),
+                               st.sampled_from([None, 6.5, 8.5]), st.integers(-2, 2)),
+                     min_size=1, max_size=60))
+def test_kernel_advocacy_classes_are_the_reference_classes_bit_for_bit(rows):
+    """Random draws, and draws within two ulps of either class boundary."""
+    attachment, satisfaction, u = (np.array(col, dtype=np.float64)
+                                   for col in list(zip(*rows, strict=True))[:3])
+    for i, (a, s, _, boundary, ulps) in enumerate(rows):
+        if boundary is not None:
+            at = formulas.normal_cdf(boundary - formulas.advocacy_expected(a, s))
+            u[i] = min(max(at + ulps * np.spacing(at), 1e-300), 1.0 - 2**-53)
+    np.testing.assert_array_equal(_kernel_advocacy(attachment, satisfaction, u),
+                                  advocacy_classes(attachment, satisfaction, u))
+
+
+@given(x=st.floats(-12.0, 12.0))
+def test_tabulated_normal_cdf_is_the_normal_cdf(x):
+    exact = 0.5 * math.erfc(-x / math.sqrt(2.0))
+    assert abs(formulas.normal_cdf(x) - exact) < 1e-5
+    assert kf.normal_cdf(x) == formulas.normal_cdf(x) == normal_cdf_array(np.array([x]))[0]
+
+
+def test_advocacy_classes_follow_the_rounded_normal_answer_law():
+    """Class frequencies from the one-uniform draw match round(expected + N(0, 1)) (exact normal
+    probabilities) within sampling error, across the range of expected answers."""
+    u = rng.uniform(3, 23, 0, np.arange(200_000))
+    for expected in (5.0, 6.4, 7.5, 8.6, 10.0):
+        a = np.full(len(u), (expected - 5.0) / 5.0)  # attachment = satisfaction -> expected
+        classes = advocacy_classes(a, a, u)
+        cdf = [0.5 * math.erfc(-(b - expected) / math.sqrt(2.0)) for b in (6.5, 8.5)]
+        law = [cdf[0], cdf[1] - cdf[0], 1.0 - cdf[1]]
+        for k in range(3):
+            share = float(np.mean(classes == k))
+            assert abs(share - law[k]) < 4 * math.sqrt(law[k] * (1 - law[k]) / len(u)) + 1e-4
 
 
 def run_both(scenario, weeks: int, overrides: dict, seed: int | None = None):
@@ -200,6 +252,49 @@ def test_numba_results_do_not_depend_on_the_thread_count():
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert [(r["threads"], r["parallel"]) for r in results] == [(1, False), (2, True), (4, True)]
     assert len({r["digest"] for r in results}) == 1
+
+
+def _run_with_twins(pick, weeks: int = 10) -> LoyaltyModel:
+    model = LoyaltyModel("pharmacy_vs_brand", rng=4, engine="numba",
+                         overrides={"market.customers": 5000, "firms.supermarket.open": True})
+    model.engine.twins.pick = pick
+    model.run(weeks)
+    return model
+
+
+def test_switching_twins_from_week_to_week_does_not_change_the_run():
+    """The chooser may change twins any week (mid-sized towns time both): a run alternating
+    serial and parallel weeks is bit-identical to an all-serial one."""
+    weeks = iter(range(100))
+    alternating = _run_with_twins(lambda: next(weeks) % 2 == 1)
+    serial = _run_with_twins(lambda: False)
+    pd.testing.assert_frame_equal(alternating.firm_weekly(), serial.firm_weekly())
+    for name in CustomerState.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(alternating.state, name),
+                                      getattr(serial.state, name), err_msg=name)
+
+
+def test_twin_chooser_keeps_the_faster_twin_and_rechecks_the_other(monkeypatch):
+    monkeypatch.setattr(twins.numba, "get_num_threads", lambda: 2)
+    assert not twins.TwinChooser(twins.TIME_FROM - 1).pick()
+    assert twins.TwinChooser(twins.PARALLEL_FROM).pick()
+    chooser = twins.TwinChooser(10_000)
+    week_seconds = {False: 2.0, True: 1.0}  # parallel faster: a quiet machine
+    picks = []
+    for week in range(3 * twins.RECHECK_WEEKS):
+        if week == twins.RECHECK_WEEKS + 10:
+            week_seconds = {False: 2.0, True: 4.0}  # the other core became busy
+        twin = chooser.pick()
+        picks.append(twin)
+        chooser.record(twin, week_seconds[twin])
+    # Load and time each twin first, then the faster one, with one re-check of the slower.
+    assert picks[:4] == [False, False, True, True]
+    quiet = picks[4:twins.RECHECK_WEEKS + 10]
+    assert quiet.count(False) == 1 and quiet.count(True) == len(quiet) - 1
+    # Once busy, the smoothed parallel time passes the serial one and serial takes over.
+    assert picks[-twins.RECHECK_WEEKS // 2:] == [False] * (twins.RECHECK_WEEKS // 2)
+    monkeypatch.setattr(twins.numba, "get_num_threads", lambda: 1)
+    assert not chooser.pick()
 
 
 def test_numba_engine_is_the_default_and_reference_is_selectable():

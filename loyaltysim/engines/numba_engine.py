@@ -8,14 +8,15 @@ the stories are double-buffered), the NPS survey, and the vectorised staff step.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
 from loyaltysim import rng
 from loyaltysim.engines import WeekTallies
-from loyaltysim.kernels import CHUNK, PARALLEL_FROM
+from loyaltysim.engines.twins import TwinChooser
+from loyaltysim.kernels import CHUNK
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import experience as kx
 from loyaltysim.kernels import rng as krng
@@ -51,6 +52,8 @@ class NumbaEngine:
         self.story_firm = np.full(n, -1, dtype=np.int8)  # next week's stories
         self.story_sign = np.zeros(n, dtype=np.int8)
         self.told = np.zeros((n + 7) // 8, dtype=np.uint8)  # who told a story last week
+        self.twins = TwinChooser(n)
+        self.parallel = False  # this week's twin (see loyaltysim.engines.twins)
         kx.pack_stories(model.state.story_firm, self.told, self.parallel)
         self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
         self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
@@ -70,15 +73,9 @@ class NumbaEngine:
             "patience": (Stream.PATIENCE, [0, 1, 2]),
             "wom": (Stream.WOM, list(range(self.degree))),
             "advert": (Stream.AWARE_ADVERT, list(range(nf))),
-            "advocacy_a": (Stream.ADVOCACY, list(range(0, 2 * nf, 2))),
-            "advocacy_b": (Stream.ADVOCACY, list(range(1, 2 * nf, 2))),
+            "advocacy": (Stream.ADVOCACY, list(range(nf))),
             "survey": (Stream.SURVEY, list(range(nf))),
         })
-
-    @property
-    def parallel(self) -> bool:
-        """Whether to run the parallel twins of the kernels (large town, several threads)."""
-        return self.model.n_customers >= PARALLEL_FROM and numba.get_num_threads() > 1
 
     def _keys(self, seed: int, week: int) -> dict[str, np.ndarray]:
         """The tick's stream keys by group: ``self.layout.keys`` computed by a compiled loop."""
@@ -160,6 +157,8 @@ class NumbaEngine:
         m = self.model
         seed, week, nf = m.seed, m.week, m.n_firms
         st, t, pop = m.state, self.traits, m.population
+        self.parallel = self.twins.pick()
+        started = time.perf_counter()
         market = m.spec.market
         keys = self._keys(seed, week)
         kc.choose(pop["x"], pop["y"], pop["segment"], m.segment_need, t["distance_weight"],
@@ -180,7 +179,7 @@ class NumbaEngine:
             self.story_firm, self.story_sign, self.choice, m.network.indptr, m.network.indices,
             self._experience_firms(), self._params(), n_front, front_eng, front_skill, n_sup,
             sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
-            keys["advocacy_a"], keys["advocacy_b"], market.base_window_weeks, ring.now(week),
+            keys["advocacy"], market.base_window_weeks, ring.now(week),
             base_then if base_then is not None else self._no_base, base_then is not None,
             self.server, self.delighted, self.score, self.outcome, self.spend, self.problem_cost,
             self.tallies, parallel=self.parallel)
@@ -190,7 +189,8 @@ class NumbaEngine:
                   keys["survey"], self.tallies,
                   parallel=self.parallel)
         encounters, delights = kx.encounters_by_slot(self.choice, self.server, self.delighted,
-                                                     nf, front_eng.shape[1])
+                                                     nf, front_eng.shape[1], self.parallel)
+        self.twins.record(self.parallel, time.perf_counter() - started)
         return WeekTallies(self.tallies.sum(axis=0), int(per_firm.sum()), base_then is not None,
                            [encounters[f, : n_front[f]] for f in range(nf)],
                            [delights[f, : n_front[f]] for f in range(nf)])

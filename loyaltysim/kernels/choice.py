@@ -36,10 +36,13 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
         choice[i] = -1
         if uniform(key_need, i) >= need_by_segment[segment[i]]:
             continue
+        # One customer's traits, read once (the stores below could alias them for the compiler).
         last = last_firm[i]
         habit = np.float64(habit_w[i])
-        xi = np.float64(x[i])
-        yi = np.float64(y[i])
+        xi, yi = np.float64(x[i]), np.float64(y[i])
+        w_distance, w_price = np.float64(distance_w[i]), np.float64(price_w[i]) * 10.0
+        w_deal, w_hours = np.float64(deal_w[i]), np.float64(hours_w[i])
+        w_selection, w_emotion = np.float64(selection_w[i]), np.float64(emotion_w[i])
         m = 0
         for f in range(n_firms):
             if firm[f, OPEN] == 0.0 or not aware[i, f]:
@@ -47,12 +50,10 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
             dx = xi - firm[f, FIRM_X]
             dy = yi - firm[f, FIRM_Y]
             distance = math.sqrt(dx * dx + dy * dy)
-            u = (-np.float64(distance_w[i]) * distance
-                 - np.float64(price_w[i]) * 10.0 * firm[f, PRICE_PREMIUM]
-                 + np.float64(deal_w[i]) * firm[f, DEALS]
-                 - np.float64(hours_w[i]) * firm[f, HOURS_CLOSED]
-                 + np.float64(selection_w[i]) * firm[f, SELECTION])
-            u += np.float64(emotion_w[i]) * np.float64(attachment[i, f])
+            u = (-w_distance * distance - w_price * firm[f, PRICE_PREMIUM]
+                 + w_deal * firm[f, DEALS] - w_hours * firm[f, HOURS_CLOSED]
+                 + w_selection * firm[f, SELECTION])
+            u += w_emotion * np.float64(attachment[i, f])
             u += habit * (1.0 if last == f else 0.0)
             options[m] = f
             utilities[m] = u
@@ -63,7 +64,7 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
             m += 1
         if m == 0:
             continue
-        best = options[logit_pick(utilities[:m], uniform(key_choice, i))]
+        best = options[logit_pick(utilities, m, uniform(key_choice, i))]
         choice[i] = best
         counts[c, best] += 1
 

@@ -14,13 +14,13 @@ not depend on the number of threads.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
 from loyaltysim.kernels import CHUNK
 from loyaltysim.kernels.formulas import (
+    advocacy_class,
+    advocacy_expected,
     attachment_change,
     encounter_values,
     failure_probability,
@@ -30,9 +30,7 @@ from loyaltysim.kernels.formulas import (
 )
 from loyaltysim.kernels.rng import normal, uniform
 from loyaltysim.measure import C
-from loyaltysim.state import ESCALATED, OK, ON_SPOT, SILENT, UNRESOLVED
-
-_TWO_PI = 2.0 * np.pi
+from loyaltysim.state import DETRACTOR, ESCALATED, OK, ON_SPOT, PROMOTER, SILENT, UNRESOLVED
 
 # Columns of the tally array (module-level ints: numba compiles them in as constants).
 T_ATTACHMENT_SUM = C["attachment_sum"]
@@ -82,33 +80,6 @@ N_PARAMS = 18
 N_KEYS = 12  # LADDER and PATIENCE take subs 0..2
 
 
-#: Answer classes of the advocacy question (``score`` per customer; -1 is "no base firm").
-DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
-
-
-@njit(cache=True, inline="always")
-def advocacy_class(expected, key_a, key_b, i):
-    """DETRACTOR (answer 0-6), PASSIVE (7-8) or PROMOTER (9-10) for the answer
-    round(expected + z), z standard normal by Box-Muller from the draws of (key_a, key_b, i) -
-    exactly the class of :func:`loyaltysim.measure.advocacy_scores` with the same draws.
-
-    Shortcut: |z| <= r = sqrt(-2 ln u1), and r < m iff u1 > exp(-m^2 / 2). When the noise cannot
-    reach a class boundary (m = distance from ``expected`` to 6.5 and 8.5), the class is that of
-    ``expected`` and the logarithm, square root and cosine are skipped - most answers, most weeks.
-    """
-    u1 = uniform(key_a, i)
-    margin = min(abs(expected - 6.5), abs(expected - 8.5))
-    if u1 > math.exp(-0.5 * margin * margin):
-        if expected > 8.5:
-            return PROMOTER
-        return DETRACTOR if expected <= 6.5 else PASSIVE
-    z = math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * uniform(key_b, i))
-    answer = min(max(np.rint(expected + z), 0.0), 10.0)
-    if answer >= 9.0:
-        return PROMOTER
-    return DETRACTOR if answer <= 6.0 else PASSIVE
-
-
 @njit(cache=True, inline="always")
 def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_draw, firm,
                        propensity, patience, n_sup, sup_engagement, keys):
@@ -151,7 +122,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                    history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
                    story_sign_next, choice, indptr, indices, firm, params, n_front,
                    front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom, key_advert,
-                   key_advocacy_a, key_advocacy_b, base_window, base_now, base_then, has_base_then,
+                   key_advocacy, base_window, base_now, base_then, has_base_then,
                    server, delighted, score, outcome_out, spend_out, cost_out,
                    tallies):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
@@ -311,8 +282,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                 tally[base, T_NO_LOYAL] += 1.0
             tally[base, T_ATTACHMENT_SUM] += a
             tally[base, T_SATISFACTION_SUM] += s
-            answer = advocacy_class(5.0 + 5.0 * (0.6 * a + 0.4 * s), key_advocacy_a[base],
-                                    key_advocacy_b[base], i)
+            answer = advocacy_class(advocacy_expected(a, s), uniform(key_advocacy[base], i))
             score[i] = answer
             if answer == PROMOTER:
                 tally[base, T_PROMOTERS] += 1.0
@@ -326,7 +296,7 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                         tenure, history, story_firm_prev, story_sign_prev, told_prev,
                         story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                         n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
-                        key_wom, key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now,
+                        key_wom, key_advert, key_advocacy, base_window, base_now,
                         base_then, has_base_then, server, delighted, score, outcome_out,
                         spend_out, cost_out, tallies):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
@@ -336,7 +306,7 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                        tenure, history, story_firm_prev, story_sign_prev, told_prev,
                        story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
-                       key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
+                       key_advert, key_advocacy, base_window, base_now, base_then,
                        has_base_then, server, delighted, score, outcome_out, spend_out,
                        cost_out, tallies)
 
@@ -347,7 +317,7 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                       tenure, history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
                       story_sign_next, choice, indptr, indices, firm, params, n_front,
                       front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
-                      key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
+                      key_advert, key_advocacy, base_window, base_now, base_then,
                       has_base_then, server, delighted, score, outcome_out, spend_out,
                       cost_out, tallies):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
@@ -357,7 +327,7 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                        tenure, history, story_firm_prev, story_sign_prev, told_prev,
                        story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
-                       key_advert, key_advocacy_a, key_advocacy_b, base_window, base_now, base_then,
+                       key_advert, key_advocacy, base_window, base_now, base_then,
                        has_base_then, server, delighted, score, outcome_out, spend_out,
                        cost_out, tallies)
 
@@ -438,14 +408,41 @@ def survey(*args, parallel: bool = True) -> None:
     (_survey_parallel if parallel else _survey_serial)(*args)
 
 
+#: Fixed stripes of customers for :func:`encounters_by_slot` (counts are integers, so their sums
+#: are exact in any order; the stripes only spread the work over threads).
+SLOT_STRIPES = 8
+
+
 @njit(cache=True)
-def encounters_by_slot(choice, server, delighted, n_firms, max_slots):
-    """(encounters, delights) per firm and frontline slot, each (F, max_slots) float64."""
-    encounters = np.zeros((n_firms, max_slots))
-    delights = np.zeros((n_firms, max_slots))
-    for i in range(len(choice)):
+def _slot_stripe(p, choice, server, delighted, encounters, delights):
+    n = len(choice)
+    n_firms = encounters.shape[1]
+    for i in range(p * n // SLOT_STRIPES, (p + 1) * n // SLOT_STRIPES):
         f = choice[i]
         if 0 <= f < n_firms:
-            encounters[f, server[i]] += 1.0
-            delights[f, server[i]] += delighted[i]
-    return encounters, delights
+            encounters[p, f, server[i]] += 1
+            delights[p, f, server[i]] += delighted[i]
+
+
+@njit(cache=True, parallel=True)
+def _slots_parallel(choice, server, delighted, encounters, delights):
+    for p in prange(SLOT_STRIPES):
+        _slot_stripe(p, choice, server, delighted, encounters, delights)
+
+
+@njit(cache=True)
+def _slots_serial(choice, server, delighted, encounters, delights):
+    for p in range(SLOT_STRIPES):
+        _slot_stripe(p, choice, server, delighted, encounters, delights)
+
+
+def encounters_by_slot(choice: np.ndarray, server: np.ndarray, delighted: np.ndarray,
+                       n_firms: int, max_slots: int,
+                       parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(encounters, delights) per firm and frontline slot, each (F, max_slots) float64: how many
+    customers each frontline employee served this week and how many of them left delighted."""
+    encounters = np.zeros((SLOT_STRIPES, n_firms, max_slots), dtype=np.int64)
+    delights = np.zeros_like(encounters)
+    (_slots_parallel if parallel else _slots_serial)(choice, server, delighted, encounters,
+                                                     delights)
+    return encounters.sum(axis=0).astype(np.float64), delights.sum(axis=0).astype(np.float64)

@@ -3,11 +3,25 @@ cannot drift apart. Compiled lazily on first call and cached on disk."""
 
 from __future__ import annotations
 
+import types
+
 from numba import njit
 
 from loyaltysim import formulas as _f
 
-logit_pick = njit(cache=True)(_f.logit_pick)
+
+def _calling(func, **compiled):
+    """``func`` with the formulas it calls by name replaced by their compiled versions (numba can
+    only call compiled functions; the source stays the one plain-Python formula)."""
+    return types.FunctionType(func.__code__, {**func.__globals__, **compiled}, func.__name__,
+                              func.__defaults__, func.__closure__)
+
+
+logit_pick = njit(cache=True, inline="always")(_f.logit_pick)
+normal_cdf = njit(cache=True, inline="always")(_f.normal_cdf)
+advocacy_expected = njit(cache=True, inline="always")(_f.advocacy_expected)
+advocacy_class = njit(cache=True, inline="always")(_calling(_f.advocacy_class,
+                                                            normal_cdf=normal_cdf))
 willing_to_resolve = njit(cache=True, inline="always")(_f.willing_to_resolve)
 encounter_values = njit(cache=True, inline="always")(_f.encounter_values)
 failure_probability = njit(cache=True, inline="always")(_f.failure_probability)

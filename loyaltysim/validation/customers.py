@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltysim import rng
-from loyaltysim.measure import advocacy_scores, base_firms
+from loyaltysim.measure import advocacy_classes, base_firms
 from loyaltysim.rng import Stream
 from loyaltysim.scenario import Scenario
 
@@ -97,19 +97,28 @@ def convenience_advantage(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
 
 
 def advocacy_answers(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
-    """Each customer's 0-10 answer to "would you recommend <firm>?" this week, with the model's
-    formula and the very draws it used for its promoter/detractor counts
-    (:func:`loyaltysim.measure.advocacy_scores`: 5 + 5 x (0.6 attachment + 0.4 satisfaction)
-    + noise, rounded and clipped)."""
+    """Each customer's 0-10 answer to "would you recommend <firm>?" this week, from the very draw
+    the model used for its promoter/detractor counts: round(expected + z) with z = the inverse
+    normal CDF of the customer's advocacy uniform (:func:`loyaltysim.formulas.advocacy_class`),
+    kept inside the class the model counted (the model's CDF is a fine table, so at a class
+    boundary the two could otherwise disagree by one point once in ~10^5 answers)."""
+    from scipy.special import ndtri
+
     firm = np.asarray(firm, dtype=np.int64)
     rows = np.arange(len(firm))
-    noise = np.empty(len(firm))
+    u = np.empty(len(firm))
     for f in np.unique(firm):
         mask = firm == f
-        ids = model.customer_ids[mask]
-        noise[mask] = rng.normal(model.seed, Stream.ADVOCACY, model.week, ids, int(f))
-    return advocacy_scores(model.state.attachment[rows, firm].astype(np.float64),
-                           model.state.satisfaction[rows, firm].astype(np.float64), noise)
+        u[mask] = rng.uniform(model.seed, Stream.ADVOCACY, model.week, model.customer_ids[mask],
+                              int(f))
+    attachment = model.state.attachment[rows, firm].astype(np.float64)
+    satisfaction = model.state.satisfaction[rows, firm].astype(np.float64)
+    expected = 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction)
+    answers = np.clip(np.rint(expected + ndtri(u)), 0.0, 10.0)
+    classes = advocacy_classes(attachment, satisfaction, u)
+    low = np.array([0.0, 7.0, 9.0])[classes]
+    high = np.array([6.0, 8.0, 10.0])[classes]
+    return np.clip(answers, low, high)
 
 
 def bootstrap(statistic: Callable[[np.ndarray], object], n: int, samples: int,
