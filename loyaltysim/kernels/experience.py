@@ -14,6 +14,7 @@ not depend on the number of threads.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -408,16 +409,11 @@ def survey(*args, parallel: bool = True) -> None:
     (_survey_parallel if parallel else _survey_serial)(*args)
 
 
-#: Fixed stripes of customers for :func:`encounters_by_slot` (counts are integers, so their sums
-#: are exact in any order; the stripes only spread the work over threads).
-SLOT_STRIPES = 8
-
-
 @njit(cache=True)
-def _slot_stripe(p, choice, server, delighted, encounters, delights):
+def _slot_stripe(p, stripes, choice, server, delighted, encounters, delights):
     n = len(choice)
     n_firms = encounters.shape[1]
-    for i in range(p * n // SLOT_STRIPES, (p + 1) * n // SLOT_STRIPES):
+    for i in range(p * n // stripes, (p + 1) * n // stripes):
         f = choice[i]
         if 0 <= f < n_firms:
             encounters[p, f, server[i]] += 1
@@ -426,23 +422,27 @@ def _slot_stripe(p, choice, server, delighted, encounters, delights):
 
 @njit(cache=True, parallel=True)
 def _slots_parallel(choice, server, delighted, encounters, delights):
-    for p in prange(SLOT_STRIPES):
-        _slot_stripe(p, choice, server, delighted, encounters, delights)
+    stripes = encounters.shape[0]
+    for p in prange(stripes):
+        _slot_stripe(p, stripes, choice, server, delighted, encounters, delights)
 
 
 @njit(cache=True)
 def _slots_serial(choice, server, delighted, encounters, delights):
-    for p in range(SLOT_STRIPES):
-        _slot_stripe(p, choice, server, delighted, encounters, delights)
+    _slot_stripe(0, 1, choice, server, delighted, encounters, delights)
 
 
 def encounters_by_slot(choice: np.ndarray, server: np.ndarray, delighted: np.ndarray,
                        n_firms: int, max_slots: int,
                        parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(encounters, delights) per firm and frontline slot, each (F, max_slots) float64: how many
-    customers each frontline employee served this week and how many of them left delighted."""
-    encounters = np.zeros((SLOT_STRIPES, n_firms, max_slots), dtype=np.int64)
+    customers each frontline employee served this week and how many of them left delighted.
+
+    The parallel twin counts one stripe of customers per thread; counts are integers, so their
+    sum is exact whatever the number of stripes."""
+    stripes = numba.get_num_threads() if parallel else 1
+    encounters = np.zeros((stripes, n_firms, max_slots), dtype=np.int64)
     delights = np.zeros_like(encounters)
     (_slots_parallel if parallel else _slots_serial)(choice, server, delighted, encounters,
                                                      delights)
-    return encounters.sum(axis=0).astype(np.float64), delights.sum(axis=0).astype(np.float64)
+    return encounters.sum(axis=0, dtype=np.float64), delights.sum(axis=0, dtype=np.float64)
