@@ -7,8 +7,9 @@ Usage (one command, prints Markdown tables; see benchmarks/RESULTS.md):
     .venv/bin/python benchmarks/engines.py --sizes 1e7 --weeks 520 --no-compile   # the long run
 
 Every size runs in a fresh subprocess, so peak resident memory (Linux ``VmHWM``) belongs to that
-size alone. Each run builds the model, runs one warm-up week (compilation or cache loading,
-excluded), then times ``--weeks`` weeks. The reference engine runs at sizes up to
+size alone. Each run builds the model, runs :data:`WARMUP_WEEKS` warm-up weeks (compilation or
+cache loading, excluded: enough for a mid-sized town to load both the serial and the parallel twin of
+every kernel and time each once, see ``loyaltysim.engines.twins``), then times ``--weeks`` weeks. The reference engine runs at sizes up to
 ``--reference-up-to`` in the same invocation, on the same scenario and seed, and the table gives
 the ratio of per-customer-tick times. Compile times come from two extra subprocesses sharing a
 fresh ``NUMBA_CACHE_DIR``: the first compiles every kernel (cold), the second loads them (warm);
@@ -30,6 +31,10 @@ import time
 
 SCENARIO = "pharmacy_vs_brand"
 
+#: Weeks run before timing: week 1 loads the serial twins, 2 times them, 3 loads the parallel twins,
+#: 4 times them (towns where the engine chooses between the two; elsewhere one week would do).
+WARMUP_WEEKS = 4
+
 
 def _rss_kib(field: str) -> int:
     """A memory field of this process from /proc/self/status, in KiB (Linux only)."""
@@ -49,11 +54,11 @@ def worker(engine: str, customers: int, weeks: int, scenario: str) -> dict:
     baseline = _rss_kib("VmRSS")
     t0 = time.perf_counter()
     model = LoyaltyModel(scenario, engine=engine, overrides={
-        "market.customers": customers, "market.weeks": weeks + 1,
+        "market.customers": customers, "market.weeks": weeks + WARMUP_WEEKS,
         # The shock happens at the start, so all firms are open while we time.
         "firms.supermarket.open": True})
     t1 = time.perf_counter()
-    model.step()  # warm-up: loads (or compiles) the kernels, first allocations
+    model.run(WARMUP_WEEKS)  # loads (or compiles) the kernels, first allocations
     t2 = time.perf_counter()
     model.run(weeks)
     t3 = time.perf_counter()
@@ -145,8 +150,8 @@ def main() -> None:
         print(json.dumps(worker(args.worker, args.sizes[0], args.weeks, args.scenario)))
         return
     print(f"machine: {_machine()}")
-    print(f"scenario: {args.scenario} (all firms open), {args.weeks} timed weeks after one "
-          "warm-up week\n")
+    print(f"scenario: {args.scenario} (all firms open), {args.weeks} timed weeks after "
+          f"{WARMUP_WEEKS} warm-up weeks\n")
     print("| engine | customers | threads | build s | run s | customer-ticks/s | ns per "
           "customer-tick | numba speed-up over it | peak RSS MiB | RSS bytes/customer | array "
           "bytes/customer |")

@@ -169,6 +169,7 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
         complaints = int(c["complaints"])
         proc, staffing = firm.params.process, firm.params.staffing
         staff = firm.staff
+        headcount = len(staff)
         has_supervisors = staff.n_supervisors > 0
         handling = (complaints * proc.handling_frontline
                     + int(c["reached_supervisor"] + has_supervisors * c["reached_manager"])
@@ -177,8 +178,8 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
         engagement = staff.engagement
         revenue, refunds = c["revenue"], c["refunds"]
         trading = firm.params.open  # a closed store has not hired or trained anyone yet
-        wages = len(staff) * staffing.wage_per_week * trading
-        training = len(staff) * staffing.training_cost * firm.params.culture.training * trading
+        wages = headcount * staffing.wage_per_week * trading
+        training = headcount * staffing.training_cost * firm.params.culture.training * trading
         backlog_cost = firm.backlog * proc.backlog_cost
         margin = revenue * firm.params.gross_margin
         retention_base = _ratio(c["base_kept"], c["base_then"]) if has_old_base else float("nan")
@@ -219,13 +220,13 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
             "backlog": firm.backlog,
             "overload": firm.overload,
             "failure_rate": firm.failure_rate,
-            "staff": len(staff),
-            "engagement_mean": float(engagement.sum()) / len(staff),
-            "skill_mean": float(staff.skill.sum()) / len(staff),
+            "staff": headcount,
+            "engagement_mean": float(engagement.sum()) / headcount,
+            "skill_mean": float(staff.skill.sum()) / headcount,
             "quits": firm.quits,
-            "turnover": firm.quits / len(staff),
-            "enps": 100.0 * (np.count_nonzero(engagement >= 0.85) / len(staff)
-                             - np.count_nonzero(engagement < 0.65) / len(staff)),
+            "turnover": firm.quits / headcount,
+            "enps": 100.0 * (np.count_nonzero(engagement >= 0.85) / headcount
+                             - np.count_nonzero(engagement < 0.65) / headcount),
             "revenue": revenue,
             "refunds": refunds,
             "wages": wages,

@@ -253,10 +253,11 @@ class LoyaltyModel(mesa.Model):
         beh = self.spec.behaviour
         for firm in self.firms:
             staff = firm.staff
+            if not staff.quitting.any():  # most weeks in a small town
+                firm.quits = 0
+                continue
             quitters = np.flatnonzero(staff.quitting)
             firm.quits = len(quitters)
-            if not len(quitters):
-                continue
             staff.engagement[quitters] = beh.hire_engagement
             staff.skill[quitters] = hire_skill(firm.params, beh)
             staff.tenure[quitters] = 0

@@ -51,15 +51,19 @@ def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:
     return ((firm << 24) | (staff.role.astype(np.int64) << 23) | staff.slot).astype(np.int64)
 
 
-def step_staff(firm: FirmState, beh: Behaviour, seed: int, week: int) -> None:
+def step_staff(firm: FirmState, beh: Behaviour, seed: int, week: int,
+               quit_key: int | None = None) -> None:
     """One week for every post of ``firm``: engagement toward its target, skill from training,
     and the decision to quit (``staff.quitting``) - ``Employee.step`` and ``Employee.advance``
-    for all posts at once (:func:`loyaltysim.kernels.staff.step_posts`)."""
+    for all posts at once (:func:`loyaltysim.kernels.staff.step_posts`). ``quit_key`` is
+    ``rng.stream_key(seed, Stream.QUIT, week)`` when the caller has it already (the same for every
+    firm of the week)."""
     staff, culture = firm.staff, firm.params.culture
     if len(staff) == 0:
         return
-    key = np.uint64(rng.stream_key(seed, Stream.QUIT, week))
-    draws = uniform_ids(key, staff_draw_ids(firm.index, staff))  # = rng.uniform, compiled
+    if quit_key is None:
+        quit_key = rng.stream_key(seed, Stream.QUIT, week)
+    draws = uniform_ids(np.uint64(quit_key), staff_draw_ids(firm.index, staff))  # = rng.uniform
     step_posts(staff.role, staff.slot, staff.engagement, staff.skill, staff.tenure,
                staff.quitting, draws, culture.empowerment.frontline,
                culture.empowerment.supervisor, firm.recognition_given, culture.trust,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from loyaltysim import rng
@@ -43,8 +44,6 @@ class NumbaEngine:
         n = model.n_customers
         n_chunks = (n + CHUNK - 1) // CHUNK
         self.choice = np.full(n, -1, dtype=np.int8)
-        self.server = np.full(n, -1, dtype=np.int32)
-        self.delighted = np.zeros(n, dtype=np.int8)
         self.score = np.full(n, -1, dtype=np.int8)
         self.outcome = np.zeros(n, dtype=np.int8)
         self.spend = np.zeros(n, dtype=np.float32)
@@ -52,9 +51,12 @@ class NumbaEngine:
         self.story_firm = np.full(n, -1, dtype=np.int8)  # next week's stories
         self.story_sign = np.zeros(n, dtype=np.int8)
         self.told = np.zeros((n + 7) // 8, dtype=np.uint8)  # who told a story last week
+        self.told_next = np.zeros_like(self.told)  # ... this week (written by live_week)
         self.twins = TwinChooser(n)
+        self._keys_of: tuple[int, int] | None = None
+        self._keys_cache: dict[str, np.ndarray] = {}
         self.parallel = False  # this week's twin (see loyaltysim.engines.twins)
-        kx.pack_stories(model.state.story_firm, self.told, self.parallel)
+        kx.pack_stories(model.state.story_firm, self.told)
         self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
         self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
         pop = model.population
@@ -75,14 +77,20 @@ class NumbaEngine:
             "advert": (Stream.AWARE_ADVERT, list(range(nf))),
             "advocacy": (Stream.ADVOCACY, list(range(nf))),
             "survey": (Stream.SURVEY, list(range(nf))),
+            "quit": (Stream.QUIT, [0]),
         })
 
     def _keys(self, seed: int, week: int) -> dict[str, np.ndarray]:
-        """The tick's stream keys by group: ``self.layout.keys`` computed by a compiled loop."""
+        """The tick's stream keys by group: ``self.layout.keys`` computed by a compiled loop
+        (once per week: the staff step reuses the customers' keys)."""
+        if self._keys_of == (seed, week):
+            return self._keys_cache
         layout = self.layout
         every = krng.stream_keys(np.uint64(rng.seed_key(seed)), layout.streams,
                                  np.uint64(rng.tick_term(week)), layout.subs)
-        return {name: every[part] for name, part in layout.slices.items()}
+        self._keys_of = (seed, week)
+        self._keys_cache = {name: every[part] for name, part in layout.slices.items()}
+        return self._keys_cache
 
     # -- per-week packing --------------------------------------------------------------------
     def _choice_firms(self) -> np.ndarray:
@@ -172,6 +180,11 @@ class NumbaEngine:
         ring = m.base_ring
         base_then = ring.then(week)
         n_front, front_eng, front_skill, n_sup, sup_eng = self._staff_tables()
+        # One layer per stripe of chunks: one stripe per thread (see kx.live_week).
+        stripes = numba.get_num_threads() if self.parallel else 1
+        slot_shape = (stripes, nf, front_eng.shape[1])
+        slot_encounters = np.zeros(slot_shape, dtype=np.int64)
+        slot_delights = np.zeros(slot_shape, dtype=np.int64)
         kx.live_week(
             week, pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"],
             t["patience"], st.attachment, st.satisfaction, st.aware, st.visits, st.last_firm,
@@ -181,15 +194,15 @@ class NumbaEngine:
             sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
             keys["advocacy"], market.base_window_weeks, ring.now(week),
             base_then if base_then is not None else self._no_base, base_then is not None,
-            self.server, self.delighted, self.score, self.outcome, self.spend, self.problem_cost,
-            self.tallies, parallel=self.parallel)
+            self.score, self.outcome, self.spend, self.problem_cost, self.tallies,
+            self.told_next, slot_encounters, slot_delights, parallel=self.parallel)
         base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
         p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
         kx.survey(ring.now(week), self.score, p_survey,
                   keys["survey"], self.tallies,
                   parallel=self.parallel)
-        encounters, delights = kx.encounters_by_slot(self.choice, self.server, self.delighted,
-                                                     nf, front_eng.shape[1], self.parallel)
+        encounters = slot_encounters.sum(axis=0, dtype=np.float64)
+        delights = slot_delights.sum(axis=0, dtype=np.float64)
         self.twins.record(self.parallel, time.perf_counter() - started)
         return WeekTallies(self.tallies.sum(axis=0), int(per_firm.sum()), base_then is not None,
                            [encounters[f, : n_front[f]] for f in range(nf)],
@@ -202,12 +215,13 @@ class NumbaEngine:
     def staff_week(self) -> None:
         """The vectorised staff step (:func:`loyaltysim.staff.step_staff`) for every firm."""
         m = self.model
+        quit_key = int(self._keys(m.seed, m.week)["quit"][0])
         for firm in m.firms:
-            step_staff(firm, m.spec.behaviour, m.seed, m.week)
+            step_staff(firm, m.spec.behaviour, m.seed, m.week, quit_key)
 
     def commit(self) -> None:
         """Swap the story buffers: this week's stories are told next week."""
         st = self.model.state
         st.story_firm, self.story_firm = self.story_firm, st.story_firm
         st.story_sign, self.story_sign = self.story_sign, st.story_sign
-        kx.pack_stories(st.story_firm, self.told, self.parallel)
+        self.told, self.told_next = self.told_next, self.told

@@ -14,7 +14,6 @@ not depend on the number of threads.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -124,24 +123,26 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                    story_sign_next, choice, indptr, indices, firm, params, n_front,
                    front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom, key_advert,
                    key_advocacy, base_window, base_now, base_then, has_base_then,
-                   server, delighted, score, outcome_out, spend_out, cost_out,
-                   tallies):
+                   score, outcome_out, spend_out, cost_out, tallies, told_next,
+                   slot_encounters, slot_delights):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
     n = len(segment)
     n_firms = firm.shape[0]
     window = history.shape[1]
     tally = tallies[c]
     tally[:, :] = 0.0
+    encounters, delights = slot_encounters, slot_delights  # this chunk's stripe's (F, slots)
+    first, last = c * CHUNK, min(n, (c + 1) * CHUNK)
+    for b in range(first >> 3, (last + 7) >> 3):  # CHUNK is a multiple of 8: bytes are the chunk's
+        told_next[b] = 0
     before = np.empty(n_firms)
     after = np.empty(n_firms)
-    for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+    for i in range(first, last):
         f = np.int64(choice[i])
         previous = np.int64(last_firm[i])
         for g in range(n_firms):
             before[g] = np.float64(attachment[i, g])
             after[g] = before[g]
-        server[i] = -1
-        delighted[i] = 0
         outcome_out[i] = OK
         spend_out[i] = 0.0
         cost_out[i] = 0.0
@@ -164,7 +165,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             # Encounter.
             nf = n_front[f]
             slot = min(int(uniform(keys[K_SERVER], i) * nf), nf - 1)
-            server[i] = slot
+            encounters[f, slot] += 1
             engagement = front_engagement[f, slot]
             skill = front_skill[f, slot]
             emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
@@ -214,13 +215,15 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                                            params[SIZE_DOLLARS])
                 emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
             if emotional >= params[DELIGHT]:
-                delighted[i] = 1
+                delights[f, slot] += 1
                 tally[f, T_DELIGHTED] += 1.0
                 story_firm_next[i] = f
                 story_sign_next[i] = 1
+                told_next[i >> 3] |= np.uint8(1 << (i & 7))
             elif outcome in (UNRESOLVED, SILENT):
                 story_firm_next[i] = f
                 story_sign_next[i] = -1
+                told_next[i >> 3] |= np.uint8(1 << (i & 7))
             target = min(max(0.5 + quality - np.float64(expectation[i]), 0.0), 1.0)
             s = np.float64(satisfaction[i, f])
             satisfaction[i, f] = s + params[SATISFACTION_RATE] * (target - s)
@@ -298,18 +301,20 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                         story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                         n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
                         key_wom, key_advert, key_advocacy, base_window, base_now,
-                        base_then, has_base_then, server, delighted, score, outcome_out,
-                        spend_out, cost_out, tallies):
+                        base_then, has_base_then, score, outcome_out, spend_out, cost_out,
+                        tallies, told_next, slot_encounters, slot_delights):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
-                       attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
-                       tenure, history, story_firm_prev, story_sign_prev, told_prev,
-                       story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
-                       n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
-                       key_advert, key_advocacy, base_window, base_now, base_then,
-                       has_base_then, server, delighted, score, outcome_out, spend_out,
-                       cost_out, tallies)
+    stripes = slot_encounters.shape[0]
+    for stripe in prange(stripes):  # chunks stripe, stripe + stripes, ... : one thread each
+        for c in range(np.int64(stripe), n_chunks, stripes):
+            _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
+                        attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
+                        tenure, history, story_firm_prev, story_sign_prev, told_prev,
+                        story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
+                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
+                        key_wom, key_advert, key_advocacy, base_window, base_now, base_then,
+                        has_base_then, score, outcome_out, spend_out, cost_out, tallies,
+                        told_next, slot_encounters[stripe], slot_delights[stripe])
 
 
 @njit(cache=True)
@@ -319,8 +324,8 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                       story_sign_next, choice, indptr, indices, firm, params, n_front,
                       front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                       key_advert, key_advocacy, base_window, base_now, base_then,
-                      has_base_then, server, delighted, score, outcome_out, spend_out,
-                      cost_out, tallies):
+                      has_base_then, score, outcome_out, spend_out, cost_out, tallies,
+                      told_next, slot_encounters, slot_delights):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
         _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
@@ -329,15 +334,20 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                        story_firm_next, story_sign_next, choice, indptr, indices, firm, params,
                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                        key_advert, key_advocacy, base_window, base_now, base_then,
-                       has_base_then, server, delighted, score, outcome_out, spend_out,
-                       cost_out, tallies)
+                       has_base_then, score, outcome_out, spend_out, cost_out, tallies,
+                       told_next, slot_encounters[0], slot_delights[0])
 
 
 def live_week(*args, parallel: bool = True) -> None:
     """Advance every customer through the week and tally it (see the module docstring).
 
-    ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``).
-    Writes ``server`` (frontline slot, -1), ``delighted`` (0/1), ``score`` (advocacy class toward
+    ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``); the
+    bits of this week's stories are written to ``told_next``. Adds each visit to
+    ``slot_encounters[stripe, firm, frontline slot]`` and each delighted one to ``slot_delights``
+    (int64, zeroed by the caller). The parallel twin runs one stripe of chunks (c, c + S, ...) per
+    layer of these arrays, each on one thread, so no two threads add to the same counter; the
+    serial twin uses layer 0. Integer counts: their sum over stripes is exact, so neither the
+    number of stripes nor of threads changes anything. Writes ``score`` (advocacy class toward
     the customer's base firm, -1 none), ``base_now`` (base firm, -1 none), ``outcome_out`` (visit
     outcome code, OK when no failure or no visit), ``spend_out`` and ``cost_out`` (dollars spent at
     a firm and cost of the problem after a failure, 0 otherwise; float32) per customer, and
@@ -347,30 +357,14 @@ def live_week(*args, parallel: bool = True) -> None:
 
 
 @njit(cache=True)
-def _pack_byte(b, story_firm, told):
-    byte = 0
-    for k in range(8):
-        i = b * 8 + k
-        if i < len(story_firm) and story_firm[i] >= 0:
-            byte |= 1 << k
-    told[b] = byte
-
-
-@njit(cache=True, parallel=True)
-def _pack_parallel(story_firm, told):
-    for b in prange(len(told)):
-        _pack_byte(b, story_firm, told)
-
-
-@njit(cache=True)
-def _pack_serial(story_firm, told):
-    for b in range(len(told)):
-        _pack_byte(b, story_firm, told)
-
-
-def pack_stories(story_firm: np.ndarray, told: np.ndarray, parallel: bool = True) -> None:
-    """Set bit ``i`` of ``told`` (uint8, little-endian bits) when customer ``i`` tells a story."""
-    (_pack_parallel if parallel else _pack_serial)(story_firm, told)
+def pack_stories(story_firm: np.ndarray, told: np.ndarray) -> None:
+    """Set bit ``i`` of ``told`` (uint8, little-endian bits) when customer ``i`` tells a story
+    (``story_firm[i] >= 0``), else clear it. :func:`live_week` writes the bits of the stories it
+    creates itself (``told_next``); this is for the state a model starts from."""
+    told[:] = 0
+    for i in range(len(story_firm)):
+        if story_firm[i] >= 0:
+            told[i >> 3] |= np.uint8(1 << (i & 7))
 
 
 @njit(cache=True)
@@ -407,42 +401,3 @@ def survey(*args, parallel: bool = True) -> None:
     """The week's NPS survey: each member of a firm's base is asked with probability
     ``p_survey[f]``; adds surveyed, promoter and detractor counts to ``tallies`` (chunks, F, K)."""
     (_survey_parallel if parallel else _survey_serial)(*args)
-
-
-@njit(cache=True)
-def _slot_stripe(p, stripes, choice, server, delighted, encounters, delights):
-    n = len(choice)
-    n_firms = encounters.shape[1]
-    for i in range(p * n // stripes, (p + 1) * n // stripes):
-        f = choice[i]
-        if 0 <= f < n_firms:
-            encounters[p, f, server[i]] += 1
-            delights[p, f, server[i]] += delighted[i]
-
-
-@njit(cache=True, parallel=True)
-def _slots_parallel(choice, server, delighted, encounters, delights):
-    stripes = encounters.shape[0]
-    for p in prange(stripes):
-        _slot_stripe(p, stripes, choice, server, delighted, encounters, delights)
-
-
-@njit(cache=True)
-def _slots_serial(choice, server, delighted, encounters, delights):
-    _slot_stripe(0, 1, choice, server, delighted, encounters, delights)
-
-
-def encounters_by_slot(choice: np.ndarray, server: np.ndarray, delighted: np.ndarray,
-                       n_firms: int, max_slots: int,
-                       parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(encounters, delights) per firm and frontline slot, each (F, max_slots) float64: how many
-    customers each frontline employee served this week and how many of them left delighted.
-
-    The parallel twin counts one stripe of customers per thread; counts are integers, so their
-    sum is exact whatever the number of stripes."""
-    stripes = numba.get_num_threads() if parallel else 1
-    encounters = np.zeros((stripes, n_firms, max_slots), dtype=np.int64)
-    delights = np.zeros_like(encounters)
-    (_slots_parallel if parallel else _slots_serial)(choice, server, delighted, encounters,
-                                                     delights)
-    return encounters.sum(axis=0, dtype=np.float64), delights.sum(axis=0, dtype=np.float64)
