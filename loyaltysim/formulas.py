@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from loyaltysim.state import DETRACTOR, ESCALATED, ON_SPOT, PASSIVE, PROMOTER, SILENT, UNRESOLVED
+from loyaltysim.state import ESCALATED, ON_SPOT, PASSIVE, SILENT, UNRESOLVED
 
 #: The standard normal CDF tabulated from ``CDF_FROM`` in steps of 1 / ``CDF_STEPS_PER_UNIT``
 #: (-8 to 8, 1,025 points, exact ``math.erfc`` values) for :func:`normal_cdf`.
@@ -78,11 +78,11 @@ def advocacy_class(expected: float, u: float) -> int:
     Only the class is drawn - the promoter and detractor counts need nothing else - so a base
     customer costs one uniform and two table reads a week, not a Box-Muller normal.
     """
-    if u <= normal_cdf(6.5 - expected):
-        return DETRACTOR
-    if u > normal_cdf(8.5 - expected):
-        return PROMOTER
-    return PASSIVE
+    # PASSIVE + 1 for a promoter, - 1 for a detractor (the classes are 0, 1, 2), without a branch
+    # on ``u``: whether a weekly answer crosses a boundary is a coin flip a CPU cannot predict.
+    detractor = u <= normal_cdf(6.5 - expected)
+    promoter = u > normal_cdf(8.5 - expected)
+    return PASSIVE + int(promoter) - int(detractor)
 
 
 def willing_to_resolve(trust: float, engagement: float) -> float:

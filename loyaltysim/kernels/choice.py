@@ -32,10 +32,17 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
     utilities = np.empty(n_firms + 1)
     for k in range(n_firms + 1):
         counts[c, k] = 0
-    for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+    # Who shops this week, as a list (a short loop without an unpredictable branch), then the
+    # choice of each shopper: the heavy loop no longer guesses, customer by customer, who shops.
+    first, last = c * CHUNK, min(n, (c + 1) * CHUNK)
+    shoppers = np.empty(last - first, dtype=np.int64)
+    m_shop = 0
+    for i in range(first, last):
         choice[i] = -1
-        if uniform(key_need, i) >= need_by_segment[segment[i]]:
-            continue
+        shoppers[m_shop] = i
+        m_shop += uniform(key_need, i) < need_by_segment[segment[i]]
+    for s in range(m_shop):
+        i = shoppers[s]
         # One customer's traits, read once (the stores below could alias them for the compiler).
         last = last_firm[i]
         habit = np.float64(habit_w[i])

@@ -256,7 +256,10 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                 aware[i, g] = True
         for g in range(n_firms):
             attachment[i, g] = min(max(after[g], 0.0), 1.0)
-        # Tallies of the state after the week.
+    # Tallies of the state after the week: a second, short loop over the chunk (still in cache).
+    # The loop above is one long chain of dependent steps per customer, too long for the CPU to
+    # overlap two customers; this one is short enough, so splitting it off is faster.
+    for i in range(first, last):
         base = np.int64(last_firm[i]) if last_purchase_week[i] >= week - base_window + 1 else -1
         base_now[i] = base
         score[i] = -1
@@ -288,10 +291,8 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             tally[base, T_SATISFACTION_SUM] += s
             answer = advocacy_class(advocacy_expected(a, s), uniform(key_advocacy[base], i))
             score[i] = answer
-            if answer == PROMOTER:
-                tally[base, T_PROMOTERS] += 1.0
-            elif answer == DETRACTOR:
-                tally[base, T_DETRACTORS] += 1.0
+            tally[base, T_PROMOTERS] += np.float64(answer == PROMOTER)  # no branch (see
+            tally[base, T_DETRACTORS] += np.float64(answer == DETRACTOR)  # advocacy_class)
 
 
 @njit(cache=True, parallel=True)
