@@ -306,8 +306,8 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                         tallies, told_next, slot_encounters, slot_delights):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
-    for stripe in prange(stripes):  # chunks stripe, stripe + stripes, ... : one thread each
-        for c in range(np.int64(stripe), n_chunks, stripes):
+    for stripe in prange(stripes):  # a run of whole chunks each, one thread each
+        for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
                         attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
                         tenure, history, story_firm_prev, story_sign_prev, told_prev,
@@ -345,7 +345,7 @@ def live_week(*args, parallel: bool = True) -> None:
     ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``); the
     bits of this week's stories are written to ``told_next``. Adds each visit to
     ``slot_encounters[stripe, firm, frontline slot]`` and each delighted one to ``slot_delights``
-    (int64, zeroed by the caller). The parallel twin runs one stripe of chunks (c, c + S, ...) per
+    (int64, zeroed by the caller). The parallel twin runs one stripe (a run of whole chunks) per
     layer of these arrays, each on one thread, so no two threads add to the same counter; the
     serial twin uses layer 0. Integer counts: their sum over stripes is exact, so neither the
     number of stripes nor of threads changes anything. Writes ``score`` (advocacy class toward
