@@ -360,3 +360,33 @@ def test_cli_rejects_an_unknown_engine():
                            "--engine", "gpu"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "numba" in done.stderr and "reference" in done.stderr
+
+
+def test_cached_kernels_are_dropped_when_a_source_they_compile_in_changes(tmp_path, monkeypatch):
+    """numba only watches a kernel's own file; kernels.cache drops the cache when the formulas,
+    tally columns or state codes (other files) change, and keeps it otherwise."""
+    from loyaltysim.kernels import cache
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    folders = cache.cache_folders()
+    assert all(str(folder).startswith(str(tmp_path)) for folder in folders)
+
+    def plant() -> list:
+        files = []
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in ("experience._live_chunk-120.py312.nbi",
+                         "experience._live_chunk-120.py312.1.nbc"):
+                (folder / name).write_bytes(b"compiled")
+                files.append(folder / name)
+        return files
+
+    planted = plant()
+    assert cache.drop_stale_kernels() == len(planted)  # no stamp yet: unknown origin
+    assert not any(path.exists() for path in planted)
+    kept = plant()
+    assert cache.drop_stale_kernels() == 0 and all(path.exists() for path in kept)
+    monkeypatch.setattr(cache, "sources_digest", lambda: "an edited formula")
+    assert cache.drop_stale_kernels() == len(kept)
+    assert not any(path.exists() for path in kept)
+    assert (folders[0] / cache.STAMP).read_text().strip() == "an edited formula"

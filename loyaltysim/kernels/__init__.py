@@ -16,3 +16,7 @@ in chunk order, so results do not depend on the twin or the number of threads
 #: Customers per chunk of a parallel kernel. Partial sums are kept per chunk and added in chunk
 #: order, so this - not the thread count - fixes the order of floating-point additions.
 CHUNK = 1024
+
+from loyaltysim.kernels.cache import drop_stale_kernels  # noqa: E402
+
+drop_stale_kernels()  # before any kernel module loads its compiled code (see kernels.cache)
