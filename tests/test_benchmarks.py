@@ -31,3 +31,20 @@ def test_engine_benchmark_prints_both_engines_with_a_ratio_and_memory():
     assert len(staff) == 1 and float(staff[0].split("|")[2]) > 0
     warm = [line for line in out.splitlines() if line.startswith("| warm cache")]
     assert len(warm) == 1 and float(warm[0].split("|")[2]) > 0
+
+
+def test_kernel_profile_prints_every_part_of_the_week_and_they_add_up():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "kernel_profile.py"), "--customers", "300",
+         "--weeks", "3"], capture_output=True, text=True, check=True, timeout=900).stdout
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0] and not cells[0].startswith("---"):
+            rows[cells[0]] = [float(c) for c in cells[1:]] if cells[1][0].isdigit() else cells
+    parts = ["choose", "live_week", "survey", "step_posts", "Python and the rest"]
+    assert set(parts) | {"whole week"} <= set(rows)
+    for column in (0, 2):  # ms per week on 1 thread, on all threads
+        assert all(rows[name][column] > 0 for name in parts)
+        assert abs(sum(rows[name][column] for name in parts) - rows["whole week"][column]) < 0.02
+    assert out.count("customer-ticks/s") == 2
