@@ -8,9 +8,10 @@ Usage (one command, prints Markdown tables; see benchmarks/RESULTS.md):
 
 Every size runs in a fresh subprocess, so peak resident memory (Linux ``VmHWM``) belongs to that
 size alone. Each run builds the model, runs :data:`WARMUP_WEEKS` warm-up weeks (compilation or
-cache loading, excluded: enough for a mid-sized town to load both the serial and the parallel twin of
-every kernel and time each once, see ``loyaltysim.engines.twins``), then times ``--weeks`` weeks. The reference engine runs at sizes up to
-``--reference-up-to`` in the same invocation, on the same scenario and seed, and the table gives
+cache loading, excluded: enough for a mid-sized town to load both the serial and the parallel
+twin of every kernel and time each once, see ``loyaltysim.engines.twins``), then times
+``--weeks`` weeks. The reference engine runs at sizes up to ``--reference-up-to`` in the same
+invocation, on the same scenario and seed, and the table gives
 the ratio of per-customer-tick times. Compile times come from two extra subprocesses sharing a
 fresh ``NUMBA_CACHE_DIR``: the first compiles every kernel (cold), the second loads them (warm);
 each times ``import loyaltysim`` + building a tiny model + its first week.
