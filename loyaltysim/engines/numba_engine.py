@@ -183,8 +183,8 @@ class NumbaEngine:
         # One layer per stripe of chunks: one stripe per thread (see kx.live_week).
         stripes = numba.get_num_threads() if self.parallel else 1
         slot_shape = (stripes, nf, front_eng.shape[1])
-        slot_encounters = np.zeros(slot_shape, dtype=np.int64)
-        slot_delights = np.zeros(slot_shape, dtype=np.int64)
+        slot_encounters = np.zeros(slot_shape, dtype=np.int32)  # a week's visits fit in int32
+        slot_delights = np.zeros(slot_shape, dtype=np.int32)
         kx.live_week(
             week, pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"],
             t["patience"], st.attachment, st.satisfaction, st.aware, st.visits, st.last_firm,

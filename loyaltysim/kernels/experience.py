@@ -256,6 +256,11 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                 aware[i, g] = True
         for g in range(n_firms):
             attachment[i, g] = min(max(after[g], 0.0), 1.0)
+    # High patronage for each possible count of the base firm among the last purchases: the
+    # same comparison as the reference (share = count / window), without a division per customer.
+    high_patronage = np.empty(window + 1, dtype=np.bool_)
+    for held in range(window + 1):
+        high_patronage[held] = held / window >= params[PATRONAGE_THRESHOLD]
     # Tallies of the state after the week: a second, short loop over the chunk (still in cache).
     # The loop above is one long chain of dependent steps per customer, too long for the CPU to
     # overlap two customers; this one is short enough, so splitting it off is faster.
@@ -277,7 +282,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             for w in range(window):
                 if history[i, w] == base:
                     held += 1
-            high_p = held / window >= params[PATRONAGE_THRESHOLD]
+            high_p = high_patronage[held]
             high_a = a >= params[ATTACHMENT_THRESHOLD]
             if high_a and high_p:
                 tally[base, T_TRUE_LOYAL] += 1.0
@@ -345,7 +350,7 @@ def live_week(*args, parallel: bool = True) -> None:
     ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``); the
     bits of this week's stories are written to ``told_next``. Adds each visit to
     ``slot_encounters[stripe, firm, frontline slot]`` and each delighted one to ``slot_delights``
-    (int64, zeroed by the caller). The parallel twin runs one stripe (a run of whole chunks) per
+    (int32, zeroed by the caller). The parallel twin runs one stripe (a run of whole chunks) per
     layer of these arrays, each on one thread, so no two threads add to the same counter; the
     serial twin uses layer 0. Integer counts: their sum over stripes is exact, so neither the
     number of stripes nor of threads changes anything. Writes ``score`` (advocacy class toward
