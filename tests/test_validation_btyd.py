@@ -161,10 +161,6 @@ def result():
     return run_finding("buy_till_you_die", quick=True)
 
 
-def comparison(result, prefix):
-    return next(c for c in result.comparisons if c.quantity.startswith(prefix))
-
-
 REPRODUCED = ["Fitter check", "BG/NBD r of", "BG/NBD alpha", "BG/NBD a of", "BG/NBD b of",
               "Mean purchase rate", "Mean dropout chance", "Share of the cohort with no repeat"]
 NOT_REPRODUCED = ["BG/NBD forecast of holdout"]
@@ -181,7 +177,7 @@ def test_finding_reports_every_comparison(result):
 
 @pytest.mark.parametrize("prefix", REPRODUCED)
 def test_finding_reproduces(result, prefix):
-    c = comparison(result, prefix)
+    c = result.comparison(prefix)
     assert c.reproduced, (c.quantity, c.published, c.simulated)
 
 
@@ -189,7 +185,7 @@ def test_finding_reproduces(result, prefix):
 def test_finding_reports_what_it_does_not_reproduce(result, prefix):
     """The holdout forecast is honestly missed (the model's customers come back from the outside
     option, BG/NBD's dead do not); the report must say so and explain what the model lacks."""
-    c = comparison(result, prefix)
+    c = result.comparison(prefix)
     assert not c.reproduced
     assert c.quantity in result.discussion.split("**Not reproduced:**", 1)[1]
     assert "lacks" in result.discussion

@@ -31,13 +31,6 @@ from loyaltysim.validation.experiment import validation_dir
 from loyaltysim.validation.findings import bass_diffusion
 from loyaltysim.validation.unit_stats import correlation, fifths, latin_hypercube, ratio_of_means
 
-
-def by_quantity(result, start: str):
-    hits = [c for c in result.comparisons if c.quantity.startswith(start)]
-    assert len(hits) == 1, [c.quantity for c in result.comparisons]
-    return hits[0]
-
-
 # --------------------------------------------------------------------------------------------------
 # Service-profit chain
 
@@ -49,9 +42,8 @@ def chain():
 
 def test_chain_correlations_have_the_published_signs_and_sizes(chain):
     for start in ("r(engagement, customer loyalty)", "r(engagement, employee turnover)"):
-        for c in chain.comparisons:
-            if c.quantity.startswith(start):
-                assert c.reproduced, c
+        found = [c for c in chain.comparisons if c.quantity.startswith(start)]
+        assert len(found) == 2 and all(c.reproduced for c in found), found  # sign and size
     loyal = chain.settings["estimates"]["r_engagement_loyalty"]
     turn = chain.settings["estimates"]["r_engagement_turnover"]
     assert 0 < loyal["low"] <= loyal["value"] <= loyal["high"]
@@ -62,8 +54,8 @@ def test_chain_correlations_have_the_published_signs_and_sizes(chain):
 
 def test_chain_turnover_contrast_is_reported_as_not_reproduced_with_the_reason(chain):
     # The model does not reproduce Taco Bell's contrast: the report must say so and why.
-    sales = by_quantity(chain, "sales: lowest- / highest-turnover")
-    profit = by_quantity(chain, "profit: lowest- / highest-turnover")
+    sales = chain.comparison("sales: lowest- / highest-turnover")
+    profit = chain.comparison("profit: lowest- / highest-turnover")
     assert not sales.reproduced and not profit.reproduced
     assert chain.verdict == "partly reproduced"
     assert "not reproduced" in chain.discussion
@@ -117,9 +109,9 @@ def bass():
 
 
 def test_bass_calibrated_run_follows_the_closed_form(bass):
-    assert by_quantity(bass, "share who tried, calibrated").reproduced
-    assert by_quantity(bass, "peak of weekly adoption").reproduced
-    assert by_quantity(bass, "shape: best-fitting Bass").reproduced
+    assert bass.comparison("share who tried, calibrated").reproduced
+    assert bass.comparison("peak of weekly adoption").reproduced
+    assert bass.comparison("shape: best-fitting Bass").reproduced
     table = bass.table
     gap = np.abs(table["tried, calibrated mapping"] - table["Bass F(t)"]).max()
     assert gap <= 0.02
@@ -128,7 +120,7 @@ def test_bass_calibrated_run_follows_the_closed_form(bass):
 
 
 def test_bass_literal_mapping_is_reported_as_not_reproduced(bass):
-    nominal = by_quantity(bass, "share who tried, parameters read literally")
+    nominal = bass.comparison("share who tried, parameters read literally")
     assert not nominal.reproduced
     gap = np.abs(bass.table["tried, nominal mapping"] - bass.table["Bass F(t)"]).max()
     assert gap > 0.02

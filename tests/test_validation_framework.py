@@ -106,3 +106,19 @@ def test_validate_command_rejects_an_unknown_finding():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "invalid choice" in done.stderr and "complaint_repurchase" in done.stderr
+
+
+def test_a_comparison_is_found_by_the_start_of_its_quantity_and_only_if_unique():
+    from loyaltysim.validation.result import Comparison, FindingResult
+
+    def row(quantity: str) -> Comparison:
+        return Comparison(quantity, "published", "simulated", "criterion", True)
+
+    result = FindingResult("demo", "Demo", "source", "claim",
+                           [row("share kept, silent"), row("share kept, fixed"), row("peak")])
+    assert result.comparison("peak").quantity == "peak"
+    assert result.comparison("share kept, f").quantity == "share kept, fixed"
+    with pytest.raises(KeyError, match="2 comparisons of 'demo'"):
+        result.comparison("share kept")
+    with pytest.raises(KeyError, match="0 comparisons"):
+        result.comparison("missing")

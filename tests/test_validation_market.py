@@ -28,13 +28,6 @@ from loyaltysim.validation.findings.zero_defections import customer_value, follo
 KEYS = ("satisfaction_defection", "attitude_patronage", "zero_defections")
 
 
-def comparison(result, starts: str):
-    """The comparison whose quantity starts with ``starts``."""
-    found = [c for c in result.comparisons if c.quantity.startswith(starts)]
-    assert len(found) == 1, [c.quantity for c in result.comparisons]
-    return found[0]
-
-
 @pytest.fixture(scope="module")
 def satisfaction():
     return run_finding("satisfaction_defection", quick=True)
@@ -55,7 +48,7 @@ def defections():
 
 
 def test_repurchase_rises_steeply_only_at_the_top_in_the_competitive_market(satisfaction):
-    shape = comparison(satisfaction, "Curve shape")
+    shape = satisfaction.comparison("Curve shape")
     assert shape.reproduced, shape
     curve = satisfaction.table[satisfaction.table["market"] == "competitive"].set_index("box")
     share = curve["repurchase share"]
@@ -64,7 +57,7 @@ def test_repurchase_rises_steeply_only_at_the_top_in_the_competitive_market(sati
 
 
 def test_captive_customers_are_hostages_whatever_their_satisfaction(satisfaction):
-    hostages = comparison(satisfaction, "Hostages")
+    hostages = satisfaction.comparison("Hostages")
     assert hostages.reproduced, hostages
     table = satisfaction.table.set_index(["market", "box"])["repurchase share"]
     for box in (2, 3, 4, 5):
@@ -73,7 +66,7 @@ def test_captive_customers_are_hostages_whatever_their_satisfaction(satisfaction
 
 
 def test_xerox_six_times_is_reported_as_not_reproduced_with_the_reason(satisfaction):
-    ratio = comparison(satisfaction, "Repurchase, completely satisfied")
+    ratio = satisfaction.comparison("Repurchase, completely satisfied")
     simulated = float(ratio.simulated.split("x")[0])
     assert ratio.reproduced == (simulated >= 3.0)
     assert not ratio.reproduced, "the model has no zone of indifference; see the discussion"
@@ -100,7 +93,7 @@ def test_satisfaction_boxes_are_fifths_of_the_scale_and_monotone(a, b):
 @pytest.mark.parametrize("starts", ["Recommendation: R^2", "Retention: R^2 by patronage",
                                     "Retention: R^2 by convenience"])
 def test_attitude_explains_advocacy_and_patronage_explains_retention(attitude, starts):
-    c = comparison(attitude, starts)
+    c = attitude.comparison(starts)
     assert c.reproduced, c
 
 
@@ -153,7 +146,7 @@ def test_zero_defections_reports_every_shipped_scenario_and_the_published_range(
     for c in gains:
         npv = table.loc[c.quantity.split(" (")[0], "NPV increase"]
         assert c.reproduced == bool(0.25 <= npv <= 0.85)
-    monopoly = comparison(defections, "public_service_monopoly")
+    monopoly = defections.comparison("public_service_monopoly")
     assert not monopoly.reproduced and "cut to zero" in monopoly.simulated
     table = defections.table.set_index("scenario")
     assert table.loc["public_service_monopoly", "annual defection"] < 0.05

@@ -2,8 +2,10 @@
 
 Modules: :mod:`.rng` (the counter-based draws of :mod:`loyaltysim.rng`, bit for bit),
 :mod:`.choice` (phase 1), :mod:`.experience` (phases 2-5: encounter, complaint and recovery,
-attachment, word of mouth, advertising, plus the per-firm counters the metrics need),
-:mod:`.survey` (the sampled NPS survey) and :mod:`.network` (the social-network generator).
+attachment, word of mouth, advertising, the per-firm counters the metrics need and the sampled NPS
+survey), :mod:`.staff` (phase 6 for all posts), :mod:`.formulas` (the model's formulas compiled),
+:mod:`.network` (the social-network generator) and :mod:`.cache` (drops cached kernels whose
+sources changed).
 
 Every kernel is ``@njit(cache=True)``. The per-customer ones process fixed chunks of customers
 (one compiled chunk function) and come as twins: ``parallel=True`` over chunks, and serial for

@@ -45,6 +45,15 @@ class FindingResult:
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def comparison(self, prefix: str) -> Comparison:
+        """The one comparison whose quantity starts with ``prefix`` (KeyError naming the
+        quantities there are when none or several do)."""
+        found = [c for c in self.comparisons if c.quantity.startswith(prefix)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} comparisons of {self.key!r} start with {prefix!r}; "
+                           f"quantities: {[c.quantity for c in self.comparisons]}")
+        return found[0]
+
     @property
     def verdict(self) -> Verdict:
         """'reproduced' when every comparison holds, 'not reproduced' when none does."""
