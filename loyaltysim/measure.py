@@ -117,7 +117,8 @@ def count_customers(model: LoyaltyModel, state: CustomerState, previous: Custome
         n_base = int(in_base.sum())
         came_from_f = occasions & (previous.last_firm == f)
         patronage = (state.history == f).sum(axis=1) / window
-        high_a = state.attachment[:, f] >= market.attachment_threshold
+        # In float64, as the numba engine: NumPy would round a Python-float threshold to float32.
+        high_a = state.attachment[:, f].astype(np.float64) >= market.attachment_threshold
         high_p = patronage >= market.patronage_threshold
         answer = advocacy_classes(state.attachment[:, f].astype(np.float64),
                                   state.satisfaction[:, f].astype(np.float64),
