@@ -20,6 +20,35 @@ CDF_FROM, CDF_STEPS_PER_UNIT, CDF_LAST = -8.0, 64.0, 1024
 NORMAL_CDF = np.array([0.5 * math.erfc(-(CDF_FROM + k / CDF_STEPS_PER_UNIT) / math.sqrt(2.0))
                        for k in range(CDF_LAST + 1)])
 
+#: :func:`logit_weight` splits -x into k steps of ln 2 / ``EXP_STEPS`` and a remainder; 2**(-k /
+#: EXP_STEPS) is ``EXP2_WHOLE[k >> EXP_SHIFT] * EXP2_STEP[k & (EXP_STEPS - 1)]`` (an exact power of
+#: two times one of 256 tabulated fractions). Below ``EXP_FLOOR`` the weight is 0.
+EXP_SHIFT, EXP_FLOOR = 8, -64.0
+EXP_STEPS = 1 << EXP_SHIFT
+EXP_STEP = math.log(2.0) / EXP_STEPS
+EXP2_STEP = np.array([2.0 ** (-j / EXP_STEPS) for j in range(EXP_STEPS)])
+EXP2_WHOLE = np.array([2.0 ** -j for j in range(int(-EXP_FLOOR / math.log(2.0)) + 2)])
+
+
+def logit_weight(x: float) -> float:
+    """exp(``x``) for ``x`` <= 0 to a relative 3e-12, and 0 below ``EXP_FLOOR`` (-64): the weight
+    of an option ``x`` utility units below the best one in :func:`logit_pick`.
+
+    Written out - a table of 2**(-j/256), an exact power of two and a cubic on the remainder
+    (|r| <= ln 2 / 256, evaluated as two short chains) - rather than ``math.exp``: in a compiled
+    kernel the library call cost as much as the rest of the choice (it spills every register),
+    and plain float arithmetic gives the same bits in Python and numba. Picks are those of the
+    exact exponential except when the draw falls within ~1e-12 of a boundary between options.
+    The floor never changes a pick: a weight below exp(-64) (1.6e-28) is far under the smallest
+    uniform draw (2**-54) times the total, which is at least 1.
+    """
+    if x < EXP_FLOOR:
+        return 0.0
+    k = int(-x * (1.0 / EXP_STEP))  # whole steps of ln 2 / 256 in -x, rounded down
+    r = x + k * EXP_STEP  # -EXP_STEP < r <= 0, up to rounding
+    poly = (1.0 + r) + (r * r) * (0.5 + r * (1.0 / 6.0))
+    return EXP2_WHOLE[k >> EXP_SHIFT] * EXP2_STEP[k & (EXP_STEPS - 1)] * poly
+
 
 def logit_pick(utilities, m: int, u: float) -> int:
     """Index of the option chosen under multinomial logit among the first ``m`` of
@@ -37,7 +66,7 @@ def logit_pick(utilities, m: int, u: float) -> int:
         top = max(top, utilities[k])
     total = 0.0
     for k in range(m):
-        utilities[k] = math.exp(utilities[k] - top)
+        utilities[k] = logit_weight(utilities[k] - top)
         total += utilities[k]
     threshold = u * total
     cumulative = 0.0

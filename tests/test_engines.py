@@ -102,6 +102,36 @@ def test_tabulated_normal_cdf_is_the_normal_cdf(x):
     assert kf.normal_cdf(x) == formulas.normal_cdf(x) == normal_cdf_array(np.array([x]))[0]
 
 
+@settings(deadline=None)  # the first example may compile kf.logit_weight
+@given(x=st.floats(formulas.EXP_FLOOR, 0.0))
+def test_logit_weight_is_exp_to_near_machine_precision_in_both_engines(x):
+    assert abs(formulas.logit_weight(x) / math.exp(x) - 1.0) < 3e-12
+    assert kf.logit_weight(x) == formulas.logit_weight(x)
+
+
+@given(x=st.floats(-1e300, formulas.EXP_FLOOR, exclude_max=True))
+def test_logit_weight_is_zero_below_its_floor_where_no_pick_can_change(x):
+    assert formulas.logit_weight(x) == 0.0
+    # The floor's weight is below the smallest draw's share of the smallest possible total (1).
+    assert math.exp(formulas.EXP_FLOOR) * 64 < 2.0**-54
+
+
+@settings(deadline=None)
+@given(utilities=st.lists(st.floats(-80.0, 80.0), min_size=1, max_size=8),
+       u=st.floats(2.0**-54, 1.0 - 2.0**-54))
+def test_logit_pick_is_the_inverse_cdf_pick_with_exact_exp(utilities, u):
+    """The pick equals the one made with math.exp, except where u falls within 1e-10 (relative)
+    of a boundary between two options' cumulative probabilities."""
+    top = max(utilities)
+    weights = [math.exp(v - top) for v in utilities]
+    bounds = np.cumsum(weights) / sum(weights)
+    if np.any(np.abs(bounds - u) < 1e-10):
+        return
+    expected = min(int(np.searchsorted(bounds, u, side="right")), len(utilities) - 1)
+    assert formulas.logit_pick(list(utilities), len(utilities), u) == expected
+    assert kf.logit_pick(np.array(utilities), len(utilities), u) == expected
+
+
 def test_advocacy_classes_follow_the_rounded_normal_answer_law():
     """Class frequencies from the one-uniform draw match round(expected + N(0, 1)) (exact normal
     probabilities) within sampling error, across the range of expected answers."""
