@@ -24,10 +24,11 @@ N_CHOICE_PARAMS = 7
 @njit(cache=True)
 def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
                      selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
-                     outside_option, outside_utility, key_need, key_choice, choice, counts):
+                     outside_option, outside_utility, key_need, key_choice, choice, counts,
+                     firm_dims):
     """Customers of chunk ``c`` (see :func:`choose`)."""
     n = len(x)
-    n_firms = firm.shape[0]
+    n_firms = len(firm_dims)  # a compile-time constant (see choose)
     options = np.empty(n_firms + 1, dtype=np.int64)
     utilities = np.empty(n_firms + 1)
     for k in range(n_firms + 1):
@@ -79,23 +80,27 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
 @njit(cache=True, parallel=True)
 def _choose_parallel(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
                      selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
-                     outside_option, outside_utility, key_need, key_choice, choice, counts):
+                     outside_option, outside_utility, key_need, key_choice, choice, counts,
+                     firm_dims):
     n_chunks = (len(x) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
                          selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
-                         outside_option, outside_utility, key_need, key_choice, choice, counts)
+                         outside_option, outside_utility, key_need, key_choice, choice, counts,
+                         firm_dims)
 
 
 @njit(cache=True)
 def _choose_serial(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
                    selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
-                   outside_option, outside_utility, key_need, key_choice, choice, counts):
+                   outside_option, outside_utility, key_need, key_choice, choice, counts,
+                   firm_dims):
     n_chunks = (len(x) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
         _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
                          selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
-                         outside_option, outside_utility, key_need, key_choice, choice, counts)
+                         outside_option, outside_utility, key_need, key_choice, choice, counts,
+                         firm_dims)
 
 
 def choose(*args, parallel: bool = True) -> None:
@@ -103,6 +108,7 @@ def choose(*args, parallel: bool = True) -> None:
 
     ``firm`` is (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium
     (price index - 1), deals, share of the day closed, selection. ``counts`` is (chunks, F + 1)
-    int64, zeroed here.
+    int64, zeroed here. Compiled once per number of firms (a compile-time constant, as in
+    :func:`loyaltysim.kernels.experience.live_week`).
     """
-    (_choose_parallel if parallel else _choose_serial)(*args)
+    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * args[14].shape[0])
