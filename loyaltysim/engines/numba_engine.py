@@ -67,6 +67,9 @@ class NumbaEngine:
         self._no_base = np.zeros(0, dtype=np.int8)
         nf = model.n_firms
         self.degree = int(np.diff(model.network.indptr).max()) if model.n_customers else 0
+        if not np.array_equal(model.network.indptr, np.arange(n + 1) * self.degree):
+            raise ValueError("the numba engine needs every customer to have the same number of "
+                             "ties (as loyaltysim.network.build_network makes them)")
         self.layout = KeyLayout({
             "need": (Stream.NEED, [0]), "choice": (Stream.CHOICE, [0]),
             "server": (Stream.SERVER, [0]), "failure": (Stream.FAILURE, [0]),
@@ -189,7 +192,7 @@ class NumbaEngine:
             week, pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"],
             t["patience"], st.attachment, st.satisfaction, st.aware, st.visits, st.last_firm,
             st.last_purchase_week, st.tenure, st.history, st.story_firm, st.story_sign, self.told,
-            self.story_firm, self.story_sign, self.choice, m.network.indptr, m.network.indices,
+            self.story_firm, self.story_sign, self.choice, m.network.indices,
             self._experience_firms(), self._params(), n_front, front_eng, front_skill, n_sup,
             sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
             keys["advocacy"], market.base_window_weeks, ring.now(week),
