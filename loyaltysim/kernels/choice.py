@@ -29,8 +29,6 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
     """Customers of chunk ``c`` (see :func:`choose`)."""
     n = len(x)
     n_firms = len(firm_dims)  # a compile-time constant (see choose)
-    options = np.empty(n_firms + 1, dtype=np.int64)
-    utilities = np.empty(n_firms + 1)
     for k in range(n_firms + 1):
         counts[c, k] = 0
     # Who shops this week, as a list (a short loop without an unpredictable branch), then the
@@ -42,6 +40,11 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
         choice[i] = -1
         shoppers[m_shop] = i
         m_shop += uniform(key_need, i) < need_by_segment[segment[i]]
+    # The utilities of every shopper's options, then the picks: two loops with short bodies, so
+    # the CPU works on several shoppers at once (one loop doing both held about one).
+    options = np.empty((m_shop, n_firms + 1), dtype=np.int64)
+    utilities = np.empty((m_shop, n_firms + 1))
+    n_options = np.empty(m_shop, dtype=np.int64)
     for s in range(m_shop):
         i = shoppers[s]
         # One customer's traits, read once (the stores below could alias them for the compiler).
@@ -63,16 +66,20 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
                  + w_selection * firm[f, SELECTION])
             u += w_emotion * np.float64(attachment[i, f])
             u += habit * (1.0 if last == f else 0.0)
-            options[m] = f
-            utilities[m] = u
+            options[s, m] = f
+            utilities[s, m] = u
             m += 1
         if outside_option:
-            options[m] = n_firms
-            utilities[m] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
+            options[s, m] = n_firms
+            utilities[s, m] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
             m += 1
+        n_options[s] = m
+    for s in range(m_shop):
+        m = n_options[s]
         if m == 0:
             continue
-        best = options[logit_pick(utilities, m, uniform(key_choice, i))]
+        i = shoppers[s]
+        best = options[s, logit_pick(utilities[s], m, uniform(key_choice, i))]
         choice[i] = best
         counts[c, best] += 1
 
