@@ -311,6 +311,31 @@ def test_switching_twins_from_week_to_week_does_not_change_the_run():
                                       getattr(serial.state, name), err_msg=name)
 
 
+def test_survey_from_candidates_asks_the_customers_a_whole_scan_asks(monkeypatch):
+    """The survey checks only the customers live_week listed under last week's guessed rate;
+    a run that always scans the whole base (guess 0) gets the same answers every week."""
+    from loyaltysim.engines import numba_engine
+
+    overrides = {"market.customers": 40_000, "market.survey_size": 20, "market.weeks": 12}
+    used = []
+    original = numba_engine.NumbaEngine._guess_survey
+
+    def guess_and_record(self, p_survey):
+        used.append(bool(np.all(p_survey <= self.survey_guess) and self.survey_guess.any()))
+        original(self, p_survey)
+
+    monkeypatch.setattr(numba_engine.NumbaEngine, "_guess_survey", guess_and_record)
+    listed = LoyaltyModel("pharmacy_vs_brand", engine="numba", overrides=overrides)
+    listed.run()
+    assert sum(used) >= 8  # the candidate lists were used in most weeks, not the whole scan
+    monkeypatch.setattr(numba_engine.NumbaEngine, "_guess_survey",
+                        lambda self, p_survey: None)  # guess stays 0: every chunk scanned
+    scanned = LoyaltyModel("pharmacy_vs_brand", engine="numba", overrides=overrides)
+    scanned.run()
+    assert listed.firm_weekly()["nps_n"].sum() > 100
+    pd.testing.assert_frame_equal(listed.firm_weekly(), scanned.firm_weekly())
+
+
 def test_twin_chooser_keeps_the_faster_twin_and_rechecks_the_other(monkeypatch):
     monkeypatch.setattr(twins.numba, "get_num_threads", lambda: 2)
     assert not twins.TwinChooser(twins.TIME_FROM - 1).pick()

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
 
 
+#: Survey candidates kept per chunk of customers (see :func:`loyaltysim.kernels.experience.survey`).
+SURVEY_CANDIDATES = 32
+
 #: Key groups passed to the experience kernel as its fixed key vector, in the order of ``kx.K_*``.
 FIXED_KEYS = ("server", "failure", "cost", "complain", "supervisor", "ladder", "patience")
 
@@ -59,6 +62,10 @@ class NumbaEngine:
         kx.pack_stories(model.state.story_firm, self.told)
         self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
         self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
+        # Upper bounds on next week's survey rates (0: no candidates, survey scans every chunk).
+        self.survey_guess = np.zeros(model.n_firms)
+        self.candidates = np.zeros((n_chunks, SURVEY_CANDIDATES), dtype=np.int32)
+        self.n_candidates = np.zeros(n_chunks, dtype=np.int64)
         pop = model.population
         self.traits = {name: pop[name] for name in (
             "distance_weight", "price_weight", "deal_weight", "hours_weight",
@@ -197,19 +204,29 @@ class NumbaEngine:
             sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
             keys["advocacy"], market.base_window_weeks, ring.now(week),
             base_then if base_then is not None else self._no_base, base_then is not None,
-            self.score, self.outcome, self.spend, self.problem_cost, self.tallies,
+            keys["survey"], self.survey_guess, self.candidates, self.n_candidates, self.score,
+            self.outcome, self.spend, self.problem_cost, self.tallies,
             self.told_next, slot_encounters, slot_delights, parallel=self.parallel)
         base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
         p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
-        kx.survey(ring.now(week), self.score, p_survey,
-                  keys["survey"], self.tallies,
+        kx.survey(ring.now(week), self.score, p_survey, keys["survey"], self.tallies,
+                  self.candidates, self.n_candidates, bool(np.any(p_survey > self.survey_guess)),
                   parallel=self.parallel)
+        self._guess_survey(p_survey)
         encounters = slot_encounters.sum(axis=0, dtype=np.float64)
         delights = slot_delights.sum(axis=0, dtype=np.float64)
         self.twins.record(self.parallel, time.perf_counter() - started)
         return WeekTallies(self.tallies.sum(axis=0), int(per_firm.sum()), base_then is not None,
                            [encounters[f, : n_front[f]] for f in range(nf)],
                            [delights[f, : n_front[f]] for f in range(nf)])
+
+    def _guess_survey(self, p_survey: np.ndarray) -> None:
+        """Next week's upper bounds on the survey rates: twice this week's (the rate only
+        exceeds it if a base halves in a week; survey then scans everybody, so results never
+        depend on the guess). A rate that would overflow the candidate rows gets 0 (no
+        candidates: scan)."""
+        guess = np.minimum(1.0, 2.0 * p_survey)
+        self.survey_guess = np.where(guess * CHUNK <= SURVEY_CANDIDATES / 2, guess, 0.0)
 
     def week_visits(self) -> WeekVisits:
         """The per-customer record of the week just lived (arrays reused next week)."""

@@ -122,7 +122,8 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                    history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
                    story_sign_next, choice, indices, firm, params, n_front,
                    front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom, key_advert,
-                   key_advocacy, base_window, base_now, base_then, has_base_then,
+                   key_advocacy, base_window, base_now, base_then, has_base_then, key_survey,
+                   survey_guess, candidates, n_candidates,
                    score, outcome_out, spend_out, cost_out, tallies, told_next,
                    slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
@@ -265,6 +266,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
     # Tallies of the state after the week: a second, short loop over the chunk (still in cache).
     # The loop above is one long chain of dependent steps per customer, too long for the CPU to
     # overlap two customers; this one is short enough, so splitting it off is faster.
+    found = 0
     for i in range(first, last):
         base = np.int64(last_firm[i]) if last_purchase_week[i] >= week - base_window + 1 else -1
         base_now[i] = base
@@ -299,6 +301,15 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             score[i] = answer
             tally[base, T_PROMOTERS] += np.float64(answer == PROMOTER)  # no branch (see
             tally[base, T_DETRACTORS] += np.float64(answer == DETRACTOR)  # advocacy_class)
+            # Survey candidates: the customers :func:`survey` would ask if the survey rate were
+            # ``survey_guess`` (an upper bound on it, from last week's base): it then checks only
+            # them against the real rate, instead of drawing for the whole base again.
+            guess = survey_guess[base]
+            if guess > 0.0 and uniform(key_survey[base], i) < guess:
+                if found < candidates.shape[1]:
+                    candidates[c, found] = i
+                found += 1
+    n_candidates[c] = found  # more than the row holds: survey scans the whole chunk
 
 
 @njit(cache=True, parallel=True)
@@ -308,7 +319,8 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                         story_firm_next, story_sign_next, choice, indices, firm, params,
                         n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
                         key_wom, key_advert, key_advocacy, base_window, base_now,
-                        base_then, has_base_then, score, outcome_out, spend_out, cost_out,
+                        base_then, has_base_then, key_survey, survey_guess, candidates,
+                        n_candidates, score, outcome_out, spend_out, cost_out,
                         tallies, told_next, slot_encounters, slot_delights, firm_dims, window_dims,
                         tie_dims):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
@@ -321,7 +333,8 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
                         story_firm_next, story_sign_next, choice, indices, firm, params,
                         n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
                         key_wom, key_advert, key_advocacy, base_window, base_now, base_then,
-                        has_base_then, score, outcome_out, spend_out, cost_out, tallies,
+                        has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
+                        outcome_out, spend_out, cost_out, tallies,
                         told_next, slot_encounters[stripe], slot_delights[stripe], firm_dims,
                         window_dims, tie_dims)
 
@@ -333,7 +346,8 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                       story_sign_next, choice, indices, firm, params, n_front,
                       front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                       key_advert, key_advocacy, base_window, base_now, base_then,
-                      has_base_then, score, outcome_out, spend_out, cost_out, tallies,
+                      has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
+                      outcome_out, spend_out, cost_out, tallies,
                       told_next, slot_encounters, slot_delights, firm_dims, window_dims,
                       tie_dims):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
@@ -344,7 +358,8 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
                        story_firm_next, story_sign_next, choice, indices, firm, params,
                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                        key_advert, key_advocacy, base_window, base_now, base_then,
-                       has_base_then, score, outcome_out, spend_out, cost_out, tallies,
+                       has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
+                       outcome_out, spend_out, cost_out, tallies,
                        told_next, slot_encounters[0], slot_delights[0], firm_dims, window_dims,
                        tie_dims)
 
@@ -362,7 +377,9 @@ def live_week(*args, parallel: bool = True) -> None:
     the customer's base firm, -1 none), ``base_now`` (base firm, -1 none), ``outcome_out`` (visit
     outcome code, OK when no failure or no visit), ``spend_out`` and ``cost_out`` (dollars spent at
     a firm and cost of the problem after a failure, 0 otherwise; float32) per customer, and
-    ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here.
+    ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here. Lists, per chunk, the base
+    customers whose survey number (stream ``key_survey[base]``) is under ``survey_guess[base]`` in
+    ``candidates`` (chunks, K) int32 and their count in ``n_candidates`` (see :func:`survey`).
 
     Every customer has the same number of ties (:func:`loyaltysim.network.build_network`): the
     ties of customer ``i`` are ``indices[i * ties:(i + 1) * ties]``. The twins are compiled once
@@ -388,37 +405,58 @@ def pack_stories(story_firm: np.ndarray, told: np.ndarray) -> None:
             told[i >> 3] |= np.uint8(1 << (i & 7))
 
 
+@njit(cache=True, inline="always")
+def _ask(c, i, base_now, score, p_survey, key_survey, tallies):
+    """Customer ``i`` of chunk ``c`` answers the survey with probability ``p_survey[base]``."""
+    f = np.int64(base_now[i])
+    if f < 0 or f >= len(p_survey) or score[i] < 0:
+        return
+    if uniform(key_survey[f], i) < p_survey[f]:
+        tallies[c, f, T_SURVEYED] += 1.0
+        if score[i] == PROMOTER:
+            tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0
+        elif score[i] == DETRACTOR:
+            tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
+
+
 @njit(cache=True)
-def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies):
+def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates,
+                  scan_all):
     """Customers of chunk ``c`` (see :func:`survey`)."""
-    n = len(base_now)
-    for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-        f = np.int64(base_now[i])
-        if f < 0 or f >= len(p_survey) or score[i] < 0:
-            continue
-        if uniform(key_survey[f], i) < p_survey[f]:
-            tallies[c, f, T_SURVEYED] += 1.0
-            if score[i] == PROMOTER:
-                tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0
-            elif score[i] == DETRACTOR:
-                tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
+    if scan_all or n_candidates[c] > candidates.shape[1]:
+        for i in range(c * CHUNK, min(len(base_now), (c + 1) * CHUNK)):
+            _ask(c, i, base_now, score, p_survey, key_survey, tallies)
+    else:
+        for k in range(n_candidates[c]):
+            _ask(c, np.int64(candidates[c, k]), base_now, score, p_survey, key_survey, tallies)
 
 
 @njit(cache=True, parallel=True)
-def _survey_parallel(base_now, score, p_survey, key_survey, tallies):
+def _survey_parallel(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates,
+                     scan_all):
     n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
-        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies)
+        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates,
+                      n_candidates, scan_all)
 
 
 @njit(cache=True)
-def _survey_serial(base_now, score, p_survey, key_survey, tallies):
+def _survey_serial(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates,
+                   scan_all):
     n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
-        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies)
+        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates,
+                      n_candidates, scan_all)
 
 
 def survey(*args, parallel: bool = True) -> None:
     """The week's NPS survey: each member of a firm's base is asked with probability
-    ``p_survey[f]``; adds surveyed, promoter and detractor counts to ``tallies`` (chunks, F, K)."""
+    ``p_survey[f]``; adds surveyed, promoter and detractor counts to ``tallies`` (chunks, F, K).
+
+    :func:`live_week` already drew every base customer's survey number and listed, per chunk, the
+    ones under ``survey_guess`` (``candidates``, ``n_candidates``). When the real rate is no
+    higher (``scan_all`` False) only they can be asked, so only they are checked - the same
+    customers as a scan of the whole base finds; a chunk with more candidates than its row holds,
+    or ``scan_all``, is scanned whole.
+    """
     (_survey_parallel if parallel else _survey_serial)(*args)
