@@ -137,31 +137,36 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
     first, last = c * CHUNK, min(n, (c + 1) * CHUNK)
     for b in range(first >> 3, (last + 7) >> 3):  # CHUNK is a multiple of 8: bytes are the chunk's
         told_next[b] = 0
-    before = np.empty(n_firms)
-    after = np.empty(n_firms)
+    # The week in three loops with short bodies, so the CPU works on several customers at once
+    # (a single loop's body was too long for it to start the next customer before finishing
+    # one): the buyers, as a list; each buyer's purchase and visit, whose change of attachment
+    # goes to ``change``; then every customer's attachment (visit, decay, word of mouth).
+    buyers = np.empty(last - first, dtype=np.int64)
+    n_buyers = 0
     for i in range(first, last):
-        f = np.int64(choice[i])
-        previous = np.int64(last_firm[i])
-        for g in range(n_firms):
-            before[g] = np.float64(attachment[i, g])
-            after[g] = before[g]
         outcome_out[i] = OK
         spend_out[i] = 0.0
         cost_out[i] = 0.0
         story_firm_next[i] = -1
         story_sign_next[i] = 0
-        if f >= 0:
-            if 0 <= previous < n_firms:
-                tally[previous, T_CAME_FROM] += 1.0
-                if f == previous:
-                    tally[previous, T_CAME_BACK] += 1.0
-            tenure[i] = tenure[i] + 1 if previous == f else 1
-            last_firm[i] = f
-            last_purchase_week[i] = week
-            for w in range(window - 1):
-                history[i, w] = history[i, w + 1]
-            history[i, window - 1] = f
-        if 0 <= f < n_firms:
+        buyers[n_buyers] = i
+        n_buyers += choice[i] >= 0
+    change = np.zeros(last - first)
+    for b in range(n_buyers):
+        i = buyers[b]
+        f = np.int64(choice[i])
+        previous = np.int64(last_firm[i])
+        if 0 <= previous < n_firms:
+            tally[previous, T_CAME_FROM] += 1.0
+            if f == previous:
+                tally[previous, T_CAME_BACK] += 1.0
+        tenure[i] = tenure[i] + 1 if previous == f else 1
+        last_firm[i] = f
+        last_purchase_week[i] = week
+        for w in range(window - 1):
+            history[i, w] = history[i, w + 1]
+        history[i, window - 1] = f
+        if f < n_firms:
             visits[i, f] += 1
             tally[f, T_PURCHASES] += 1.0
             # Encounter.
@@ -172,7 +177,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             skill = front_skill[f, slot]
             emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
                                                   firm[f, OVERLOAD])
-            attached = before[f]
+            attached = np.float64(attachment[i, f])
             spend = (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
                      * (1.0 + params[SPEND_LIFT] * attached))
             tally[f, T_REVENUE] += spend
@@ -229,12 +234,18 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             target = min(max(0.5 + quality - np.float64(expectation[i]), 0.0), 1.0)
             s = np.float64(satisfaction[i, f])
             satisfaction[i, f] = s + params[SATISFACTION_RATE] * (target - s)
-            after[f] += attachment_change(attached, emotional, params[GAIN],
-                                          params[NEGATIVITY], params[FORGIVENESS])
-        # Decay of attachment to firms not visited.
+            change[i - first] = attachment_change(attached, emotional, params[GAIN],
+                                                  params[NEGATIVITY], params[FORGIVENESS])
+    before = np.empty(n_firms)
+    after = np.empty(n_firms)
+    for i in range(first, last):
+        f = np.int64(choice[i])
+        visit = change[i - first]
+        # The visited firm gains the visit's change, the others decay: after = before + one or
+        # the other (x + -y is x - y: the same bits as applying them one at a time).
         for g in range(n_firms):
-            if g != f:
-                after[g] -= firm[g, DECAY] * before[g]
+            before[g] = np.float64(attachment[i, g])
+            after[g] = before[g] + (visit if g == f else -(firm[g, DECAY] * before[g]))
         # Word of mouth: last week's stories of this customer's ties.
         for t in range(n_ties):
             j = indices[i * n_ties + t]
