@@ -26,6 +26,7 @@ from engines import SCENARIO, WARMUP_WEEKS
 #: (module the engine looks it up in, function): the per-customer kernels and the staff step, in
 #: the order of a week.
 KERNELS = (
+    ("loyaltysim.kernels.choice", "fill_convenience"),  # only in weeks a firm's offer changed
     ("loyaltysim.kernels.choice", "choose"),
     ("loyaltysim.kernels.experience", "live_week"),
     ("loyaltysim.kernels.experience", "survey"),

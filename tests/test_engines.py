@@ -24,11 +24,13 @@ from schema_leaves import NUMERIC
 from loyaltysim import formulas, rng
 from loyaltysim.agents import Customer, Employee
 from loyaltysim.engines import twins
+from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import formulas as kf
 from loyaltysim.kernels import rng as krng
 from loyaltysim.measure import advocacy_classes, normal_cdf_array
 from loyaltysim.model import CUSTOMER_AGENTS_UP_TO, LoyaltyModel
 from loyaltysim.scenario import load_scenario, shipped_scenarios
+from loyaltysim.schema import Event
 from loyaltysim.state import OK, CustomerState
 
 SCENARIOS = sorted(shipped_scenarios())
@@ -192,6 +194,31 @@ def test_engines_agree_on_every_shipped_scenario(name):
     assert table["purchases"].sum() > 1000
     assert table["complaints"].sum() > 0
     assert (ref.state.story_firm >= 0).any() or table["promoters"].sum() > 0
+
+
+def test_engines_agree_when_an_event_moves_a_firm_and_changes_its_prices():
+    """The numba engine keeps each customer's convenience utility between weeks; an event that
+    moves the brand and cuts its prices, deals and hours must refresh it (as a fresh fill)."""
+    spec = load_scenario("pharmacy_vs_brand", {"market.customers": 400})
+    change = Event(week=20, label="brand relaunch", set={
+        "firms.brand.x_km": 1.0, "firms.brand.price_index": 0.85, "firms.brand.deals": 0.7,
+        "firms.brand.hours_per_day": 20})
+    spec = spec.model_copy(update={"events": [*spec.events, change]})
+    ref, fast = run_both(spec, 40, {})
+    assert_same_run(ref, fast)
+    assert fast.fired_events[-1] == (20, "brand relaunch")
+    brand = fast.firm_keys.index("brand")
+    share = fast.firm_weekly().query("firm == 'brand'")["market_share"].to_numpy()
+    assert share[25:].mean() > share[:19].mean()  # cheaper and nearer: the brand gains
+    engine = fast.engine
+    fresh = np.full_like(engine.convenience, np.nan)
+    pop, t = fast.population, engine.traits
+    kc.fill_convenience(pop["x"], pop["y"], t["distance_weight"], t["price_weight"],
+                        t["deal_weight"], t["hours_weight"], t["selection_weight"],
+                        engine._choice_firms(), np.arange(fast.n_firms), fresh, parallel=False)
+    np.testing.assert_array_equal(engine.convenience, fresh)
+    assert not np.array_equal(fresh[:, brand], run_both("pharmacy_vs_brand", 1, {
+        "market.customers": 400})[1].engine.convenience[:, brand])
 
 
 @pytest.mark.parametrize("name", ["pharmacy_vs_brand", "fear_culture"])

@@ -62,6 +62,9 @@ class NumbaEngine:
         kx.pack_stories(model.state.story_firm, self.told)
         self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
         self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
+        # Each customer's convenience utility of each firm, and the firm rows it was made from.
+        self.convenience = np.zeros((n, model.n_firms))
+        self._convenience_of: np.ndarray | None = None
         # Upper bounds on next week's survey rates (0: no candidates, survey scans every chunk).
         self.survey_guess = np.zeros(model.n_firms)
         self.candidates = np.zeros((n_chunks, SURVEY_CANDIDATES), dtype=np.int32)
@@ -111,6 +114,22 @@ class NumbaEngine:
             table[firm.index] = (float(p.open), p.x_km, p.y_km, p.price_index - 1.0, p.deals,
                                  1.0 - p.hours_per_day / 24.0, p.selection)
         return table
+
+    def _refresh_convenience(self, firms: np.ndarray) -> None:
+        """Refill the convenience column of every firm whose position, prices, deals, hours or
+        selection changed since it was computed (all of them the first week)."""
+        rows = firms[:, kc.FIRM_X:]
+        if self._convenience_of is None:
+            changed = np.arange(len(firms))
+        else:
+            changed = np.flatnonzero((rows != self._convenience_of).any(axis=1))
+        if changed.size:
+            pop, t = self.model.population, self.traits
+            kc.fill_convenience(pop["x"], pop["y"], t["distance_weight"], t["price_weight"],
+                                t["deal_weight"], t["hours_weight"], t["selection_weight"],
+                                firms, changed.astype(np.int64), self.convenience,
+                                parallel=self.parallel)
+            self._convenience_of = rows.copy()
 
     def _experience_firms(self) -> np.ndarray:
         m = self.model
@@ -179,10 +198,11 @@ class NumbaEngine:
         started = time.perf_counter()
         market = m.spec.market
         keys = self._keys(seed, week)
-        kc.choose(pop["x"], pop["y"], pop["segment"], m.segment_need, t["distance_weight"],
-                  t["price_weight"], t["deal_weight"], t["hours_weight"], t["selection_weight"],
+        firms = self._choice_firms()
+        self._refresh_convenience(firms)
+        kc.choose(self.convenience, pop["segment"], m.segment_need,
                   t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,
-                  self._choice_firms(), market.outside_option, market.outside_utility,
+                  firms, market.outside_option, market.outside_utility,
                   keys["need"][0], keys["choice"][0], self.choice,
                   self.choice_counts, parallel=self.parallel)
         per_firm = self.choice_counts.sum(axis=0)

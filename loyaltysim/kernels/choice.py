@@ -22,12 +22,12 @@ N_CHOICE_PARAMS = 7
 
 
 @njit(cache=True)
-def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
-                     selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+def _choose_chunk(c, convenience, segment, need_by_segment,
+                     emotion_w, habit_w, attachment, aware, last_firm, firm,
                      outside_option, outside_utility, key_need, key_choice, choice, counts,
                      firm_dims):
     """Customers of chunk ``c`` (see :func:`choose`)."""
-    n = len(x)
+    n = len(segment)
     n_firms = len(firm_dims)  # a compile-time constant (see choose)
     for k in range(n_firms + 1):
         counts[c, k] = 0
@@ -47,23 +47,14 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
     n_options = np.empty(m_shop, dtype=np.int64)
     for s in range(m_shop):
         i = shoppers[s]
-        # One customer's traits, read once (the stores below could alias them for the compiler).
         last = last_firm[i]
         habit = np.float64(habit_w[i])
-        xi, yi = np.float64(x[i]), np.float64(y[i])
-        w_distance, w_price = np.float64(distance_w[i]), np.float64(price_w[i]) * 10.0
-        w_deal, w_hours = np.float64(deal_w[i]), np.float64(hours_w[i])
-        w_selection, w_emotion = np.float64(selection_w[i]), np.float64(emotion_w[i])
+        w_emotion = np.float64(emotion_w[i])
         m = 0
         for f in range(n_firms):
             if firm[f, OPEN] == 0.0 or not aware[i, f]:
                 continue
-            dx = xi - firm[f, FIRM_X]
-            dy = yi - firm[f, FIRM_Y]
-            distance = math.sqrt(dx * dx + dy * dy)
-            u = (-w_distance * distance - w_price * firm[f, PRICE_PREMIUM]
-                 + w_deal * firm[f, DEALS] - w_hours * firm[f, HOURS_CLOSED]
-                 + w_selection * firm[f, SELECTION])
+            u = convenience[i, f]
             u += w_emotion * np.float64(attachment[i, f])
             u += habit * (1.0 if last == f else 0.0)
             options[s, m] = f
@@ -85,27 +76,27 @@ def _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w
 
 
 @njit(cache=True, parallel=True)
-def _choose_parallel(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
-                     selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+def _choose_parallel(convenience, segment, need_by_segment,
+                     emotion_w, habit_w, attachment, aware, last_firm, firm,
                      outside_option, outside_utility, key_need, key_choice, choice, counts,
                      firm_dims):
-    n_chunks = (len(x) + CHUNK - 1) // CHUNK
+    n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
-        _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
-                         selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+        _choose_chunk(c, convenience, segment, need_by_segment,
+                         emotion_w, habit_w, attachment, aware, last_firm, firm,
                          outside_option, outside_utility, key_need, key_choice, choice, counts,
                          firm_dims)
 
 
 @njit(cache=True)
-def _choose_serial(x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
-                   selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+def _choose_serial(convenience, segment, need_by_segment,
+                   emotion_w, habit_w, attachment, aware, last_firm, firm,
                    outside_option, outside_utility, key_need, key_choice, choice, counts,
                    firm_dims):
-    n_chunks = (len(x) + CHUNK - 1) // CHUNK
+    n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
-        _choose_chunk(c, x, y, segment, need_by_segment, distance_w, price_w, deal_w, hours_w,
-                         selection_w, emotion_w, habit_w, attachment, aware, last_firm, firm,
+        _choose_chunk(c, convenience, segment, need_by_segment,
+                         emotion_w, habit_w, attachment, aware, last_firm, firm,
                          outside_option, outside_utility, key_need, key_choice, choice, counts,
                          firm_dims)
 
@@ -113,9 +104,57 @@ def _choose_serial(x, y, segment, need_by_segment, distance_w, price_w, deal_w, 
 def choose(*args, parallel: bool = True) -> None:
     """Fill ``choice`` (int8: firm index, F outside, -1 none) and per-chunk purchase counts.
 
-    ``firm`` is (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium
-    (price index - 1), deals, share of the day closed, selection. ``counts`` is (chunks, F + 1)
-    int64, zeroed here. Compiled once per number of firms (a compile-time constant, as in
+    ``convenience`` is (n, F) float64 from :func:`fill_convenience`. ``firm`` is
+    (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium (price index - 1),
+    deals, share of the day closed, selection. ``counts`` is (chunks, F + 1) int64, zeroed here.
+    Compiled once per number of firms (a compile-time constant, as in
     :func:`loyaltysim.kernels.experience.live_week`).
     """
-    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * args[14].shape[0])
+    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * args[8].shape[0])
+
+
+@njit(cache=True)
+def _convenience_chunk(c, x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
+                       columns, out):
+    for i in range(c * CHUNK, min(len(x), (c + 1) * CHUNK)):
+        xi, yi = np.float64(x[i]), np.float64(y[i])
+        w_distance, w_price = np.float64(distance_w[i]), np.float64(price_w[i]) * 10.0
+        w_deal, w_hours = np.float64(deal_w[i]), np.float64(hours_w[i])
+        w_selection = np.float64(selection_w[i])
+        for f in columns:
+            dx = xi - firm[f, FIRM_X]
+            dy = yi - firm[f, FIRM_Y]
+            distance = math.sqrt(dx * dx + dy * dy)
+            out[i, f] = (-w_distance * distance - w_price * firm[f, PRICE_PREMIUM]
+                         + w_deal * firm[f, DEALS] - w_hours * firm[f, HOURS_CLOSED]
+                         + w_selection * firm[f, SELECTION])
+
+
+@njit(cache=True, parallel=True)
+def _convenience_parallel(x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
+                          columns, out):
+    for c in prange((len(x) + CHUNK - 1) // CHUNK):
+        _convenience_chunk(c, x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
+                           columns, out)
+
+
+@njit(cache=True)
+def _convenience_serial(x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
+                        columns, out):
+    for c in range((len(x) + CHUNK - 1) // CHUNK):
+        _convenience_chunk(c, x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
+                           columns, out)
+
+
+def fill_convenience(*args, parallel: bool = True) -> None:
+    """The convenience part of each customer's utility of each firm in ``columns`` (int64 firm
+    indices), written to ``out`` (n, F) float64: - distance weight x distance (km) - price weight
+    x 10 x price premium + deal weight x deals - hours weight x share of the day closed +
+    selection weight x selection, operation for operation as
+    :meth:`loyaltysim.agents.Customer.choose`.
+
+    It changes only when a firm moves or changes prices, deals, hours or selection, so the engine
+    keeps it between weeks (8 bytes per customer and firm) and refills a firm's column when its
+    row of ``firm`` changes: the weekly choice then costs a sixth less.
+    """
+    (_convenience_parallel if parallel else _convenience_serial)(*args)
