@@ -19,6 +19,8 @@ from loyaltysim.state import ESCALATED, ON_SPOT, PASSIVE, SILENT, UNRESOLVED
 CDF_FROM, CDF_STEPS_PER_UNIT, CDF_LAST = -8.0, 64.0, 1024
 NORMAL_CDF = np.array([0.5 * math.erfc(-(CDF_FROM + k / CDF_STEPS_PER_UNIT) / math.sqrt(2.0))
                        for k in range(CDF_LAST + 1)])
+#: Table steps between the advocacy class boundaries 6.5 and 8.5 (:func:`advocacy_boundaries`).
+ADVOCACY_STEPS = int(2 * CDF_STEPS_PER_UNIT)
 
 #: :func:`logit_weight` splits -x into k steps of ln 2 / ``EXP_STEPS`` and a remainder; 2**(-k /
 #: EXP_STEPS) is ``EXP2_WHOLE[k >> EXP_SHIFT] * EXP2_STEP[k & (EXP_STEPS - 1)]`` (an exact power of
@@ -98,20 +100,36 @@ def advocacy_expected(attachment: float, satisfaction: float) -> float:
     return 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction)
 
 
+def advocacy_boundaries(expected: float) -> tuple[float, float]:
+    """(CDF(6.5 - expected), CDF(8.5 - expected)): the chance that the answer round(expected + z)
+    is 0-6, and that it is 0-8, z standard normal (:func:`normal_cdf`'s table and interpolation).
+
+    The two points are exactly 2 apart, so both are read at one table position and one
+    interpolation fraction, ``ADVOCACY_STEPS`` entries apart. ``expected`` lies in 5-10, so the
+    clamp that keeps both reads inside the table never binds.
+    """
+    pos = min(max((6.5 - expected - CDF_FROM) * CDF_STEPS_PER_UNIT, 0.0),
+              CDF_LAST - ADVOCACY_STEPS - 1.0)
+    k = int(pos)
+    frac = pos - k
+    detractor = NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
+    k += ADVOCACY_STEPS
+    return detractor, NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
+
+
 def advocacy_class(expected: float, u: float) -> int:
     """DETRACTOR, PASSIVE or PROMOTER: the class of the answer round(expected + z), z standard
     normal (the same customer answers a little differently each week), drawn with ONE uniform
     ``u`` by inverting the normal CDF: the answer is 0-6 when z <= 6.5 - expected, that is
-    u <= CDF(6.5 - expected), and 9-10 when u > CDF(8.5 - expected).
+    u <= CDF(6.5 - expected), and 9-10 when u > CDF(8.5 - expected) (:func:`advocacy_boundaries`).
 
     Only the class is drawn - the promoter and detractor counts need nothing else - so a base
     customer costs one uniform and two table reads a week, not a Box-Muller normal.
     """
     # PASSIVE + 1 for a promoter, - 1 for a detractor (the classes are 0, 1, 2), without a branch
     # on ``u``: whether a weekly answer crosses a boundary is a coin flip a CPU cannot predict.
-    detractor = u <= normal_cdf(6.5 - expected)
-    promoter = u > normal_cdf(8.5 - expected)
-    return PASSIVE + int(promoter) - int(detractor)
+    up_to_six, up_to_eight = advocacy_boundaries(expected)
+    return PASSIVE + int(u > up_to_eight) - int(u <= up_to_six)
 
 
 def willing_to_resolve(trust: float, engagement: float) -> float:

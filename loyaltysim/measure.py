@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from loyaltysim.formulas import CDF_FROM, CDF_LAST, CDF_STEPS_PER_UNIT, NORMAL_CDF
+from loyaltysim.formulas import (
+    ADVOCACY_STEPS,
+    CDF_FROM,
+    CDF_LAST,
+    CDF_STEPS_PER_UNIT,
+    NORMAL_CDF,
+)
 from loyaltysim.rng import Stream
 from loyaltysim.state import (
     DETRACTOR,
@@ -67,10 +73,22 @@ def advocacy_classes(attachment: np.ndarray, satisfaction: np.ndarray,
     PROMOTER), from float64 attachment and satisfaction toward one firm and one uniform draw each:
     the class of the answer to "would you recommend us?", bit for bit as the numba engine."""
     expected = 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction)
+    up_to_six, up_to_eight = advocacy_boundaries_array(expected)
     classes = np.full(len(u), PASSIVE, dtype=np.int8)
-    classes[u > normal_cdf_array(8.5 - expected)] = PROMOTER
-    classes[u <= normal_cdf_array(6.5 - expected)] = DETRACTOR
+    classes[u > up_to_eight] = PROMOTER
+    classes[u <= up_to_six] = DETRACTOR
     return classes
+
+
+def advocacy_boundaries_array(expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`loyaltysim.formulas.advocacy_boundaries` for an array, bit for bit."""
+    pos = np.clip((6.5 - expected - CDF_FROM) * CDF_STEPS_PER_UNIT, 0.0,
+                  CDF_LAST - ADVOCACY_STEPS - 1.0)
+    k = pos.astype(np.int64)
+    frac = pos - k
+    detractor = NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
+    k += ADVOCACY_STEPS
+    return detractor, NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
 
 
 def survey_probability(survey_size: int, base: int) -> float:

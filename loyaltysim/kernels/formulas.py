@@ -21,8 +21,9 @@ logit_weight = njit(cache=True, inline="always")(_f.logit_weight)
 logit_pick = njit(cache=True, inline="always")(_calling(_f.logit_pick, logit_weight=logit_weight))
 normal_cdf = njit(cache=True, inline="always")(_f.normal_cdf)
 advocacy_expected = njit(cache=True, inline="always")(_f.advocacy_expected)
-advocacy_class = njit(cache=True, inline="always")(_calling(_f.advocacy_class,
-                                                            normal_cdf=normal_cdf))
+advocacy_boundaries = njit(cache=True, inline="always")(_f.advocacy_boundaries)
+advocacy_class = njit(cache=True, inline="always")(_calling(
+    _f.advocacy_class, advocacy_boundaries=advocacy_boundaries))
 willing_to_resolve = njit(cache=True, inline="always")(_f.willing_to_resolve)
 encounter_values = njit(cache=True, inline="always")(_f.encounter_values)
 failure_probability = njit(cache=True, inline="always")(_f.failure_probability)
