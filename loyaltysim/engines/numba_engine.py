@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 #: Survey candidates kept per chunk of customers (see :func:`loyaltysim.kernels.experience.survey`).
-SURVEY_CANDIDATES = 32
+SURVEY_CANDIDATES = 128
 
 #: Key groups passed to the experience kernel as its fixed key vector, in the order of ``kx.K_*``.
 FIXED_KEYS = ("server", "failure", "cost", "complain", "supervisor", "ladder", "patience")

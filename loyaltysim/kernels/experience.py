@@ -416,30 +416,24 @@ def pack_stories(story_firm: np.ndarray, told: np.ndarray) -> None:
             told[i >> 3] |= np.uint8(1 << (i & 7))
 
 
-@njit(cache=True, inline="always")
-def _ask(c, i, base_now, score, p_survey, key_survey, tallies):
-    """Customer ``i`` of chunk ``c`` answers the survey with probability ``p_survey[base]``."""
-    f = np.int64(base_now[i])
-    if f < 0 or f >= len(p_survey) or score[i] < 0:
-        return
-    if uniform(key_survey[f], i) < p_survey[f]:
-        tallies[c, f, T_SURVEYED] += 1.0
-        if score[i] == PROMOTER:
-            tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0
-        elif score[i] == DETRACTOR:
-            tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
-
-
 @njit(cache=True)
 def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates,
                   scan_all):
     """Customers of chunk ``c`` (see :func:`survey`)."""
-    if scan_all or n_candidates[c] > candidates.shape[1]:
-        for i in range(c * CHUNK, min(len(base_now), (c + 1) * CHUNK)):
-            _ask(c, i, base_now, score, p_survey, key_survey, tallies)
-    else:
-        for k in range(n_candidates[c]):
-            _ask(c, np.int64(candidates[c, k]), base_now, score, p_survey, key_survey, tallies)
+    listed = not scan_all and n_candidates[c] <= candidates.shape[1]
+    first = c * CHUNK
+    n_asked = n_candidates[c] if listed else min(len(base_now), first + CHUNK) - first
+    for k in range(n_asked):
+        i = np.int64(candidates[c, k]) if listed else first + k
+        f = np.int64(base_now[i])
+        if f < 0 or f >= len(p_survey) or score[i] < 0:
+            continue
+        if uniform(key_survey[f], i) < p_survey[f]:
+            tallies[c, f, T_SURVEYED] += 1.0
+            if score[i] == PROMOTER:
+                tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0
+            elif score[i] == DETRACTOR:
+                tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
 
 
 @njit(cache=True, parallel=True)
