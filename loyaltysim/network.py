@@ -33,7 +33,8 @@ class SocialNetwork:
 
     # int64, length n + 1. Every customer has the same number of ties, so this is just
     # ``arange(0, n * ties + 1, ties)``: 8 bytes per customer (80 MB at ten million) kept for the
-    # general CSR interface; kernels may use ``i * ties`` instead.
+    # general CSR interface; the numba kernels use ``i * ties`` (the engine checks the network is
+    # regular) and could do without it.
     indptr: np.ndarray
     indices: np.ndarray  # int32 customer ids
 
