@@ -349,6 +349,22 @@ def test_switching_twins_from_week_to_week_does_not_change_the_run():
                                       getattr(serial.state, name), err_msg=name)
 
 
+def test_numba_engine_refuses_a_network_whose_customers_have_different_numbers_of_ties():
+    """The kernels read customer i's ties at indices[i * ties:]: a network built elsewhere with
+    uneven ties must be refused, not misread."""
+    from loyaltysim.engines.numba_engine import NumbaEngine
+    from loyaltysim.network import SocialNetwork
+
+    model = LoyaltyModel("pharmacy_vs_brand", engine="reference",
+                         overrides={"market.customers": 50})
+    NumbaEngine(model)  # the generator's network is regular
+    indptr = model.network.indptr.copy()
+    indptr[1:] -= 1  # customer 0 loses a tie, everybody else keeps theirs
+    model.network = SocialNetwork(indptr, model.network.indices[1:])
+    with pytest.raises(ValueError, match="same number of ties"):
+        NumbaEngine(model)
+
+
 def test_survey_from_candidates_asks_the_customers_a_whole_scan_asks(monkeypatch):
     """The survey checks only the customers live_week listed under last week's guessed rate;
     a run that always scans the whole base (guess 0) gets the same answers every week."""

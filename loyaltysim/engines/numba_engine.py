@@ -76,8 +76,9 @@ class NumbaEngine:
             "complaint_propensity", "patience")}
         self._no_base = np.zeros(0, dtype=np.int8)
         nf = model.n_firms
-        self.degree = int(np.diff(model.network.indptr).max()) if model.n_customers else 0
-        if not np.array_equal(model.network.indptr, np.arange(n + 1) * self.degree):
+        ties_of = np.diff(model.network.indptr)
+        self.degree = int(ties_of.max()) if model.n_customers else 0
+        if not (ties_of == self.degree).all():
             raise ValueError("the numba engine needs every customer to have the same number of "
                              "ties (as loyaltysim.network.build_network makes them)")
         self.layout = KeyLayout({

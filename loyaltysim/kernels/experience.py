@@ -274,9 +274,8 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
     high_patronage = np.empty(window + 1, dtype=np.bool_)
     for held in range(window + 1):
         high_patronage[held] = held / window >= params[PATRONAGE_THRESHOLD]
-    # Tallies of the state after the week: a second, short loop over the chunk (still in cache).
-    # The loop above is one long chain of dependent steps per customer, too long for the CPU to
-    # overlap two customers; this one is short enough, so splitting it off is faster.
+    # Tallies of the state after the week, and the survey candidates: a last, short loop over the
+    # chunk (still in cache), split off for the same reason as the loops above.
     found = 0
     for i in range(first, last):
         base = np.int64(last_firm[i]) if last_purchase_week[i] >= week - base_window + 1 else -1
