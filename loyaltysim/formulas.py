@@ -15,7 +15,7 @@ import numpy as np
 from loyaltysim.state import ESCALATED, ON_SPOT, PASSIVE, SILENT, UNRESOLVED
 
 #: The standard normal CDF tabulated from ``CDF_FROM`` in steps of 1 / ``CDF_STEPS_PER_UNIT``
-#: (-8 to 8, 1,025 points, exact ``math.erfc`` values) for :func:`normal_cdf`.
+#: (-8 to 8, 1,025 points, exact ``math.erfc`` values) for :func:`advocacy_boundaries`.
 CDF_FROM, CDF_STEPS_PER_UNIT, CDF_LAST = -8.0, 64.0, 1024
 NORMAL_CDF = np.array([0.5 * math.erfc(-(CDF_FROM + k / CDF_STEPS_PER_UNIT) / math.sqrt(2.0))
                        for k in range(CDF_LAST + 1)])
@@ -79,20 +79,6 @@ def logit_pick(utilities, m: int, u: float) -> int:
     return m - 1
 
 
-def normal_cdf(x: float) -> float:
-    """The standard normal CDF at ``x`` by linear interpolation in :data:`NORMAL_CDF` (absolute
-    error under 1e-5; 0 below -8, 1 above 8): a few flops and one table read instead of ``erfc``,
-    and the same bits in both engines (:func:`loyaltysim.measure.normal_cdf_array` is its NumPy
-    twin)."""
-    pos = (x - CDF_FROM) * CDF_STEPS_PER_UNIT
-    if pos <= 0.0:
-        return 0.0
-    if pos >= CDF_LAST:
-        return 1.0
-    k = int(pos)
-    return NORMAL_CDF[k] + (pos - k) * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
-
-
 def advocacy_expected(attachment: float, satisfaction: float) -> float:
     """The expected answer 0-10 to "would you recommend us?": 5 + 5 x (0.6 attachment + 0.4
     satisfaction). Attachment weighs most (Dick & Basu; East et al.): an indifferent, merely
@@ -102,7 +88,9 @@ def advocacy_expected(attachment: float, satisfaction: float) -> float:
 
 def advocacy_boundaries(expected: float) -> tuple[float, float]:
     """(CDF(6.5 - expected), CDF(8.5 - expected)): the chance that the answer round(expected + z)
-    is 0-6, and that it is 0-8, z standard normal (:func:`normal_cdf`'s table and interpolation).
+    is 0-6, and that it is 0-8, z standard normal, by linear interpolation in
+    :data:`NORMAL_CDF` (absolute error under 1e-5; the same bits in both engines,
+    :func:`loyaltysim.measure.advocacy_boundaries_array` is its NumPy twin).
 
     The two points are exactly 2 apart, so both are read at one table position and one
     interpolation fraction, ``ADVOCACY_STEPS`` entries apart. ``expected`` lies in 5-10, so the

@@ -59,14 +59,6 @@ COUNTS: tuple[str, ...] = (
 C = {name: k for k, name in enumerate(COUNTS)}
 
 
-def normal_cdf_array(x: np.ndarray) -> np.ndarray:
-    """:func:`loyaltysim.formulas.normal_cdf` for an array, bit for bit (same operations)."""
-    pos = (x - CDF_FROM) * CDF_STEPS_PER_UNIT
-    k = np.clip(pos, 0.0, CDF_LAST - 1).astype(np.int64)
-    inside = NORMAL_CDF[k] + (pos - k) * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
-    return np.where(pos <= 0.0, 0.0, np.where(pos >= CDF_LAST, 1.0, inside))
-
-
 def advocacy_classes(attachment: np.ndarray, satisfaction: np.ndarray,
                      u: np.ndarray) -> np.ndarray:
     """:func:`loyaltysim.formulas.advocacy_class` of every customer (int8 DETRACTOR, PASSIVE or

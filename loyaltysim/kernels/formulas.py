@@ -19,7 +19,6 @@ def _calling(func, **compiled):
 
 logit_weight = njit(cache=True, inline="always")(_f.logit_weight)
 logit_pick = njit(cache=True, inline="always")(_calling(_f.logit_pick, logit_weight=logit_weight))
-normal_cdf = njit(cache=True, inline="always")(_f.normal_cdf)
 advocacy_expected = njit(cache=True, inline="always")(_f.advocacy_expected)
 advocacy_boundaries = njit(cache=True, inline="always")(_f.advocacy_boundaries)
 advocacy_class = njit(cache=True, inline="always")(_calling(
