@@ -70,6 +70,47 @@ def test_kernel_draws_are_the_reference_draws_bit_for_bit(seed, stream, tick, su
 
 
 @njit
+def _draws_below(key, ids, p):
+    out = np.empty((2, len(ids)), dtype=np.bool_)
+    threshold = krng.uniform_threshold(p)
+    for k in range(len(ids)):
+        out[0, k] = krng.uniform(key, ids[k]) < p
+        out[1, k] = krng.uniform_below(key, ids[k], threshold)
+    return out
+
+
+def _uniform_of_bits(x: int) -> float:
+    """``krng.uniform`` of a draw whose top 53 bits are ``x`` (same float operations)."""
+    return (float(x) + 0.5) * 2.0**-53
+
+
+# Probabilities anywhere, and exactly at values uniform can return (the prefix's edge).
+probabilities = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.floats(0.0, 1.0),
+    st.integers(0, 2**53 - 1).map(_uniform_of_bits),
+    st.integers(2**52 - 4, 2**53 - 1).map(_uniform_of_bits))
+
+
+@settings(max_examples=300, deadline=None)  # the first example compiles _draws_below
+@given(p=probabilities, seed=st.integers(0, 2**62),
+       ids=st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=40))
+@example(p=0.0, seed=1, ids=[0]).via("never drawn")
+@example(p=1.0, seed=1, ids=[0]).via("the top draw is 1.0")
+@example(p=0.15, seed=1, ids=[0]).via("word of mouth")
+def test_integer_thresholds_give_the_float_test_exactly(p, seed, ids):
+    """``uniform_below(key, i, uniform_threshold(p))`` is ``uniform(key, i) < p``: the threshold is
+    the end of the prefix of 53-bit draws below ``p`` (the draw just under it is below ``p``, the
+    one at it is not), and real draws agree."""
+    end = int(krng.uniform_threshold(p))
+    assert 0 <= end <= 2**53
+    assert end == 0 or _uniform_of_bits(end - 1) < p
+    assert end == 2**53 or not _uniform_of_bits(end) < p
+    key = np.uint64(rng.stream_key(seed, 3, 7, 0))
+    as_float, as_integer = _draws_below(key, np.array(ids, dtype=np.int64), p)
+    np.testing.assert_array_equal(as_integer, as_float)
+
+
+@njit
 def _kernel_advocacy(attachment, satisfaction, u):
     out = np.empty(len(u), dtype=np.int8)
     for i in range(len(u)):

@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from loyaltysim.kernels import CHUNK
 from loyaltysim.kernels.formulas import logit_pick
-from loyaltysim.kernels.rng import uniform
+from loyaltysim.kernels.rng import uniform, uniform_below, uniform_threshold
 
 #: Columns of the per-firm parameter matrix of :func:`choose`.
 OPEN, FIRM_X, FIRM_Y, PRICE_PREMIUM, DEALS, HOURS_CLOSED, SELECTION = range(7)
@@ -36,10 +36,13 @@ def _choose_chunk(c, convenience, segment, need_by_segment,
     first, last = c * CHUNK, min(n, (c + 1) * CHUNK)
     shoppers = np.empty(last - first, dtype=np.int64)
     m_shop = 0
+    need = np.empty(len(need_by_segment), dtype=np.uint64)  # as integer thresholds
+    for k in range(len(need_by_segment)):
+        need[k] = uniform_threshold(need_by_segment[k])
     for i in range(first, last):
         choice[i] = -1
         shoppers[m_shop] = i
-        m_shop += uniform(key_need, i) < need_by_segment[segment[i]]
+        m_shop += uniform_below(key_need, i, need[segment[i]])
     # The utilities of every shopper's options, then the picks: two loops with short bodies, so
     # the CPU works on several shoppers at once (one loop doing both held about one).
     options = np.empty((m_shop, n_firms + 1), dtype=np.int64)

@@ -28,7 +28,7 @@ from loyaltysim.kernels.formulas import (
     problem_size_sting,
     willing_to_resolve,
 )
-from loyaltysim.kernels.rng import normal, uniform
+from loyaltysim.kernels.rng import normal, uniform, uniform_below, uniform_threshold
 from loyaltysim.measure import C
 from loyaltysim.state import DETRACTOR, ESCALATED, OK, ON_SPOT, PROMOTER, SILENT, UNRESOLVED
 
@@ -152,6 +152,15 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
         buyers[n_buyers] = i
         n_buyers += choice[i] >= 0
     change = np.zeros(last - first)
+    # The probabilities tested by many draws below, as integer thresholds (uniform_threshold).
+    reach_promoter = uniform_threshold(params[TELL_PROMOTER])
+    reach_detractor = uniform_threshold(params[DETRACTOR_REACH])
+    advert_reach = np.empty(n_firms, dtype=np.uint64)
+    survey_reach = np.empty(n_firms, dtype=np.uint64)
+    for g in range(n_firms):
+        open_firm = firm[g, OPEN] != 0.0
+        advert_reach[g] = uniform_threshold(firm[g, ADVERTISING] if open_firm else 0.0)
+        survey_reach[g] = uniform_threshold(survey_guess[g])
     for b in range(n_buyers):
         i = buyers[b]
         f = np.int64(choice[i])
@@ -255,8 +264,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             if h < 0:
                 continue
             promoter = story_sign_prev[j] > 0
-            reach = params[TELL_PROMOTER] if promoter else params[DETRACTOR_REACH]
-            if uniform(key_wom[t], i) >= reach:
+            if not uniform_below(key_wom[t], i, reach_promoter if promoter else reach_detractor):
                 continue
             aware[i, h] = True
             a = before[h]
@@ -264,9 +272,8 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                          else -params[STORY_EFFECT] * a)
         # Advertising reaches customers who do not know an open firm yet.
         for g in range(n_firms):
-            if (firm[g, OPEN] != 0.0 and not aware[i, g]
-                    and uniform(key_advert[g], i) < firm[g, ADVERTISING]):
-                aware[i, g] = True
+            if not aware[i, g] and uniform_below(key_advert[g], i, advert_reach[g]):
+                aware[i, g] = True  # (a closed firm's reach is 0)
         for g in range(n_firms):
             attachment[i, g] = min(max(after[g], 0.0), 1.0)
     # High patronage for each possible count of the base firm among the last purchases: the
@@ -314,8 +321,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             # Survey candidates: the customers :func:`survey` would ask if the survey rate were
             # ``survey_guess`` (an upper bound on it, from last week's base): it then checks only
             # them against the real rate, instead of drawing for the whole base again.
-            guess = survey_guess[base]
-            if guess > 0.0 and uniform(key_survey[base], i) < guess:
+            if uniform_below(key_survey[base], i, survey_reach[base]):  # never for a 0 guess
                 if found < candidates.shape[1]:
                     candidates[c, found] = i
                 found += 1
@@ -422,12 +428,15 @@ def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates,
     listed = not scan_all and n_candidates[c] <= candidates.shape[1]
     first = c * CHUNK
     n_asked = n_candidates[c] if listed else min(len(base_now), first + CHUNK) - first
+    reach = np.empty(len(p_survey), dtype=np.uint64)
+    for f in range(len(p_survey)):
+        reach[f] = uniform_threshold(p_survey[f])
     for k in range(n_asked):
         i = np.int64(candidates[c, k]) if listed else first + k
         f = np.int64(base_now[i])
         if f < 0 or f >= len(p_survey) or score[i] < 0:
             continue
-        if uniform(key_survey[f], i) < p_survey[f]:
+        if uniform_below(key_survey[f], i, reach[f]):
             tallies[c, f, T_SURVEYED] += 1.0
             if score[i] == PROMOTER:
                 tallies[c, f, T_SURVEYED_PROMOTERS] += 1.0

