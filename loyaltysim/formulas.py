@@ -70,13 +70,16 @@ def logit_pick(utilities, m: int, u: float) -> int:
     for k in range(m):
         utilities[k] = logit_weight(utilities[k] - top)
         total += utilities[k]
+    # The first k whose cumulative weight exceeds u x total (m - 1 if none): as the cumulative
+    # weights never decrease, that is how many of the first m - 1 stay at or under it - counted
+    # without a branch on u, which a CPU cannot predict.
     threshold = u * total
     cumulative = 0.0
-    for k in range(m):
+    pick = 0
+    for k in range(m - 1):
         cumulative += utilities[k]
-        if threshold < cumulative:
-            return k
-    return m - 1
+        pick += cumulative <= threshold
+    return pick
 
 
 def advocacy_expected(attachment: float, satisfaction: float) -> float:
