@@ -62,6 +62,10 @@ def logit_pick(utilities, m: int, u: float) -> int:
     Common random numbers still hold: a customer's draw is the same in every scenario.
     The first ``m`` entries of ``utilities`` (a list or array) are overwritten with the
     unnormalised weights exp(V - max V).
+
+    An option of utility -inf (not all of them) gets weight 0 and is never the pick, except as
+    the fallback ``m - 1``: so the pick among options kept in fixed places, the impossible ones
+    at -inf, capped at the last possible place, is the pick among the possible ones alone.
     """
     top = utilities[0]
     for k in range(1, m):

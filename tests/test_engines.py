@@ -178,6 +178,24 @@ def test_logit_pick_is_the_inverse_cdf_pick_with_exact_exp(utilities, u):
     assert kf.logit_pick(np.array(utilities), len(utilities), u) == expected
 
 
+@settings(deadline=None)
+@given(options=st.lists(st.tuples(st.floats(-80.0, 80.0), st.booleans()), min_size=1,
+                        max_size=8).filter(lambda o: any(possible for _, possible in o)),
+       u=st.one_of(st.floats(2.0**-54, 1.0 - 2.0**-54), st.just(1.0)))
+@example(options=[(0.0, True), (1.0, False)], u=1.0).via("fallback onto an impossible place")
+def test_a_pick_in_fixed_places_with_impossible_options_at_minus_inf_is_the_pick_among_the_rest(
+        options, u):
+    """The choice kernel keeps every option in its place, -inf when the shopper cannot take it,
+    and caps the pick at the last possible place: the same option, bit for bit, as the reference's
+    pick among the possible options alone (u = 1.0 forces the fallback)."""
+    places = [v if possible else -math.inf for v, possible in options]
+    possible = [k for k, (_, ok) in enumerate(options) if ok]
+    among = [options[k][0] for k in possible]
+    expected = possible[formulas.logit_pick(among, len(among), u)]
+    assert min(formulas.logit_pick(list(places), len(places), u), possible[-1]) == expected
+    assert min(kf.logit_pick(np.array(places), len(places), u), possible[-1]) == expected
+
+
 def test_advocacy_classes_follow_the_rounded_normal_answer_law():
     """Class frequencies from the one-uniform draw match round(expected + N(0, 1)) (exact normal
     probabilities) within sampling error, across the range of expected answers."""

@@ -44,36 +44,38 @@ def _choose_chunk(c, convenience, segment, need_by_segment,
         shoppers[m_shop] = i
         m_shop += uniform_below(key_need, i, need[segment[i]])
     # The utilities of every shopper's options, then the picks: two loops with short bodies, so
-    # the CPU works on several shoppers at once (one loop doing both held about one).
-    options = np.empty((m_shop, n_firms + 1), dtype=np.int64)
+    # the CPU works on several shoppers at once (one loop doing both held about one). Each option
+    # keeps its own column (firms, then the outside option), -inf when the shopper cannot take
+    # it: logit_pick gives it weight 0, so the pick among the columns, capped at the shopper's
+    # last possible option, is the pick among the possible options in order (tested). No list of
+    # options to build and look up: the choice costs a fifth less.
     utilities = np.empty((m_shop, n_firms + 1))
-    n_options = np.empty(m_shop, dtype=np.int64)
+    last_option = np.empty(m_shop, dtype=np.int64)
     for s in range(m_shop):
         i = shoppers[s]
         last = last_firm[i]
         habit = np.float64(habit_w[i])
         w_emotion = np.float64(emotion_w[i])
-        m = 0
+        final = -1
         for f in range(n_firms):
-            if firm[f, OPEN] == 0.0 or not aware[i, f]:
-                continue
             u = convenience[i, f]
             u += w_emotion * np.float64(attachment[i, f])
             u += habit * (1.0 if last == f else 0.0)
-            options[s, m] = f
-            utilities[s, m] = u
-            m += 1
+            possible = firm[f, OPEN] != 0.0 and aware[i, f]
+            utilities[s, f] = u if possible else -np.inf
+            final = f if possible else final
         if outside_option:
-            options[s, m] = n_firms
-            utilities[s, m] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
-            m += 1
-        n_options[s] = m
+            utilities[s, n_firms] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
+            final = n_firms
+        else:
+            utilities[s, n_firms] = -np.inf
+        last_option[s] = final
     for s in range(m_shop):
-        m = n_options[s]
-        if m == 0:
-            continue
+        final = last_option[s]
+        if final < 0:
+            continue  # nothing open that the shopper knows, and no outside option
         i = shoppers[s]
-        best = options[s, logit_pick(utilities[s], m, uniform(key_choice, i))]
+        best = min(logit_pick(utilities[s], n_firms + 1, uniform(key_choice, i)), final)
         choice[i] = best
         counts[c, best] += 1
 
