@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 FIRM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -351,6 +352,14 @@ class Event(StrictModel):
                                    "'firms.supermarket.open' = true.")
 
 
+def _error_at(loc: tuple, value: Any, message: str) -> ValidationError:
+    """A validation error at ``loc`` (relative to the model or field being validated) for a check
+    that spans several keys, so that a scenario error names the key at fault - and the file that
+    set it, when scenarios extend one another - rather than the whole table or the whole file."""
+    return ValidationError.from_exception_data("Scenario", [InitErrorDetails(
+        type=PydanticCustomError("value_error", message), loc=loc, input=value)])
+
+
 class Scenario(StrictModel):
     """A complete loyaltysim scenario: market, customers, network, behaviour, firms, events."""
 
@@ -371,8 +380,8 @@ class Scenario(StrictModel):
     def _firm_ids(cls, firms: dict[str, Firm]) -> dict[str, Firm]:
         for key in firms:
             if not FIRM_ID.match(key):
-                raise ValueError(f"firm key {key!r} must be lowercase letters, digits and '_', "
-                                 "starting with a letter")
+                raise _error_at((key,), key, f"firm key {key!r} must be lowercase letters, "
+                                "digits and '_', starting with a letter")
         return firms
 
     @model_validator(mode="after")
@@ -380,8 +389,10 @@ class Scenario(StrictModel):
         size = self.market.town_km
         for key, firm in self.firms.items():
             if firm.x_km > size or firm.y_km > size:
-                raise ValueError(f"firm {key!r} at ({firm.x_km:g}, {firm.y_km:g}) km lies outside "
-                                 f"the {size:g} km town (market.town_km)")
+                axis = "x_km" if firm.x_km > size else "y_km"
+                raise _error_at(("firms", key, axis), getattr(firm, axis),
+                                f"firm {key!r} at ({firm.x_km:g}, {firm.y_km:g}) km lies outside "
+                                f"the {size:g} km town (market.town_km)")
         if self.focus and self.focus not in self.firms:
             raise ValueError(f"focus = {self.focus!r} is not a firm; firms are "
                              f"{', '.join(self.firms)}")

@@ -423,13 +423,15 @@ def test_firm_outside_the_town(tmp_path):
         assert fragment in msg, msg
 
 
-@pytest.mark.xfail(strict=True, reason="schema.Scenario._firms_in_town is a model validator, so "
-                   "pydantic reports it at loc () and key_path is '' instead of firms.shop.x_km")
-def test_firm_outside_the_town_names_the_key(tmp_path):
+def test_firm_outside_the_town_names_the_key_and_the_file_that_set_it(tmp_path):
     path = write(tmp_path, "out.toml", "[firms.shop]\nx_km = 5.0\ny_km = 1.0\n")
     err = load_error(path)
-    assert err.key_path in ("firms.shop.x_km", "firms.shop")
+    assert err.key_path == "firms.shop.x_km"
     assert "firms.shop.x_km" in str(err)
+    write(tmp_path, "base.toml", "[firms.shop]\nx_km = 1.0\ny_km = 1.0\n")
+    child = write(tmp_path, "moved.toml", 'extends = "base"\n[firms.shop]\ny_km = 4.5\n')
+    check_message(load_error(child), file=child, key_path="firms.shop.y_km",
+                  contains=("(1, 4.5) km", "outside the 4 km town"))
 
 
 def test_focus_must_be_a_firm(tmp_path):
@@ -450,7 +452,7 @@ def test_no_firms(tmp_path):
 
 def test_bad_firm_key(tmp_path):
     path = write(tmp_path, "id.toml", "[firms.Shop]\n")
-    check_message(load_error(path), file=path, key_path="firms",
+    check_message(load_error(path), file=path, key_path="firms.Shop",
                   contains=("firm key 'Shop'", "lowercase letters"))
 
 
@@ -604,17 +606,11 @@ def test_reference_defaults_and_ranges_match_the_schema():
                      r"to 1 \| Trust in employees", paramdoc.render(), re.M)
 
 
-# --- known schema bugs (strict xfail: they start failing when fixed; then drop the marker) -----
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="schema: the firm-key check is a "
-                   "field validator on the whole firms table, so the error is blamed on the file "
-                   "that first set [firms] (a parent), not the file that added the bad key")
 def test_bad_firm_key_in_a_child_names_the_child(tmp_path):
     write(tmp_path, "parent.toml", SHOP)
     child = write(tmp_path, "child.toml", 'extends = "parent"\n[firms.Shop2]\n')
-    err = load_error(child)
-    assert err.file == str(child)
-    assert str(err).startswith(str(child))
+    check_message(load_error(child), file=child, key_path="firms.Shop2",
+                  contains=("firm key 'Shop2'",))
 
 
 def test_override_one_segment_key_keeps_the_others():
