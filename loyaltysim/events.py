@@ -3,13 +3,15 @@
 An event's ``set`` holds dotted keys, exactly as ``--set`` overrides. Applying one re-validates the
 whole scenario, then brings the running model in line: a firm that opens is introduced to a share of
 customers, staffing changes hire (untrained) or let people go, moved stores get new distances.
-The population itself (``market`` and ``customers``) is drawn once and is not changed by events.
+The population, its network and the history windows are drawn or sized once, so events may not set
+them (:mod:`loyaltysim.startup_keys`); a segment's purchase rate and basket may change.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from loyaltysim.population import segment_table
 from loyaltysim.scenario import apply_override
 from loyaltysim.schema import Scenario
 
@@ -41,4 +43,6 @@ def _adopt(model: LoyaltyModel, spec: Scenario) -> None:
             model._introduce(firm.index, tick=model.week)
         if new.process.base_failure_rate != old.process.base_failure_rate:
             firm.failure_rate = new.process.base_failure_rate
+    model.segment_need = segment_table(spec.customers, "purchases_per_week")
+    model.segment_basket = segment_table(spec.customers, "basket_dollars")
     model._update_distances()

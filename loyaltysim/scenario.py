@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from loyaltysim.schema import Scenario
 from loyaltysim.shipped import find_toml
+from loyaltysim.startup_keys import reason_fixed_at_start
 
 __all__ = [
     "Scenario",
@@ -339,6 +340,11 @@ def _check_events(scenario: Scenario, data: dict[str, Any], origin: dict[tuple, 
         for key, value in event.set.items():
             file = _origin_of(origin, ("events", i), label)
             where = f"{file}: events[{i}].set"
+            reason = reason_fixed_at_start(key)
+            if reason is not None:
+                raise ScenarioError(f"{where}: {key} cannot change during a run: {reason}; set it "
+                                    "in the scenario itself (or with --set) instead.",
+                                    file=file, key_path=f"events.{i}.set.{key}")
             try:
                 apply_override(trial, key, value, label=where)
             except ScenarioError as exc:

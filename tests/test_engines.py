@@ -283,6 +283,29 @@ def test_engines_agree_when_an_event_moves_a_firm_and_changes_its_prices():
         "market.customers": 400})[1].engine.convenience[:, brand])
 
 
+def test_an_event_that_changes_a_segments_basket_and_purchase_rate_takes_effect():
+    """Segment purchase rates and baskets are read every week (events may set them): both engines
+    agree, the weeks before the event are the run without it, and after it purchases and
+    revenue per purchase rise."""
+    spec = load_scenario("corner_pharmacy", {"market.customers": 400})
+    change = Event(week=10, label="boom", set={
+        "customers.segments.regular.basket_dollars": 60.0,
+        "customers.segments.regular.purchases_per_week": 0.9})
+    boom = spec.model_copy(update={"events": [change]})
+    ref, fast = run_both(boom, 30, {})
+    assert_same_run(ref, fast)
+    plain = run_both(spec.model_copy(update={"events": []}), 30, {})[1].firm_weekly()
+    table = fast.firm_weekly()
+    focus = table["firm"] == "pharmacy"
+    before, after = table[focus & (table["week"] < 10)], table[focus & (table["week"] >= 12)]
+    pd.testing.assert_frame_equal(before, plain[(plain["firm"] == "pharmacy")
+                                                 & (plain["week"] < 10)])
+    calm = plain[(plain["firm"] == "pharmacy") & (plain["week"] >= 12)]
+    assert after["purchases"].sum() > 1.2 * calm["purchases"].sum()
+    assert (after["revenue"].sum() / after["purchases"].sum()
+            > 1.2 * calm["revenue"].sum() / calm["purchases"].sum())
+
+
 @pytest.mark.parametrize("name", ["pharmacy_vs_brand", "fear_culture"])
 def test_engines_give_the_same_per_customer_week_record(name):
     """``week_visits`` (firm, spend, failure outcome, problem cost per customer) is the same in

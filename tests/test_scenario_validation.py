@@ -312,6 +312,31 @@ def test_event_error_in_a_parent_names_the_parent(tmp_path):
                   contains=("events[1].set",))
 
 
+@pytest.mark.parametrize(("key", "value", "why"), [
+    ("market.customers", "500", "the population is drawn once"),
+    ("market.town_km", "3.0", "homes and the social network"),
+    ("market.base_window_weeks", "4", "past customer bases"),
+    ("network.ties_per_customer", "4", "social network is built once"),
+    ("customers.habit.mean", "1.0", "segments and traits are drawn once"),
+    ("customers.segments.heavy.share", "0.2", "segments and traits are drawn once"),
+])
+def test_an_event_may_not_set_what_is_drawn_when_the_model_is_built(tmp_path, key, value, why):
+    """Such a change would be silently ignored by the running model: refused, with the reason."""
+    path = write(tmp_path, "ev.toml", SHOP + f'[[events]]\nweek = 3\nset = {{ "{key}" = {value} }}\n')
+    check_message(load_error(path), file=path, key_path=f"events.0.set.{key}",
+                  contains=("events[0].set", f"{key} cannot change during a run", why,
+                            "set it in the scenario itself"))
+
+
+def test_an_event_may_set_what_the_model_reads_every_week(tmp_path):
+    keys = {"customers.spend_lift": "0.2", "customers.segments.heavy.basket_dollars": "40",
+            "customers.segments.regular.purchases_per_week": "0.3", "market.survey_size": "50",
+            "network.tell_promoter": "0.3", "behaviour.attachment_gain": "0.2"}
+    sets = ", ".join(f'"{k}" = {v}' for k, v in keys.items())
+    path = write(tmp_path, "ev.toml", SHOP + f"[[events]]\nweek = 3\nset = {{ {sets} }}\n")
+    assert set(load_scenario(path).events[0].set) == set(keys)
+
+
 # --- bad files ---------------------------------------------------------------------------------
 
 def test_toml_syntax_error(tmp_path):
