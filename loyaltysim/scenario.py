@@ -198,18 +198,39 @@ def schema_at(parts: Iterable[Any]) -> tuple[Any, Any]:
     return annotation, info
 
 
-def apply_override(data: dict[str, Any], key: str, value: Any, label: str | None = None) -> None:
-    """Set the dotted ``key`` in raw scenario ``data`` to ``value`` (before validation).
+def apply_override(data: dict[str, Any], key: str, value: Any,
+                   label: str | None = None) -> tuple[Any, ...]:
+    """Set the dotted ``key`` in raw scenario ``data`` to ``value`` (before validation); return
+    where it went, as a path into ``data``.
 
     Keys must name existing schema fields and, for firms, an existing firm: an override never
-    creates a firm by accident (``firms.pharmcy.open`` is an error with a suggestion).
+    creates a firm by accident (``firms.pharmcy.open`` is an error with a suggestion). A list
+    entry is named by its position (``events.0.week``); in an event's ``set`` the rest of the key
+    is the dotted key it sets (``events.0.set.firms.supermarket.open``).
     """
     label = label or f"override {key}"
     parts = key.split(".")
-    node = data
+    node: Any = data
     for depth, part in enumerate(parts):
         annotation, _ = schema_at(parts[: depth + 1])
         parent_annotation, _ = schema_at(parts[:depth])
+        if typing.get_origin(parent_annotation) is list:  # an entry by position: events.0.week
+            where = ".".join(parts[:depth])
+            if not (part.isdigit() and int(part) < len(node)):
+                entries = "1 entry (0)" if len(node) == 1 else f"{len(node)} entries (0 to {len(node) - 1})"
+                raise ScenarioError(
+                    f"{label}: {where} has {entries}, so {'.'.join(parts[: depth + 1])!r} names "
+                    "none; an override can change an entry's keys, not add one.",
+                    file=label, key_path=key)
+            if depth == len(parts) - 1:
+                node[int(part)] = value
+                return _data_path(parts)
+            node = node[int(part)]
+            continue
+        if parent_annotation is not None and _free_table(parent_annotation):
+            rest = ".".join(parts[depth:])  # an event's set: the rest is one dotted key
+            node[rest] = value
+            return (*_data_path(parts[:depth]), rest)
         is_dict_key = typing.get_origin(parent_annotation) is dict
         if annotation is None or (is_dict_key and part not in node):
             options = list(node) if is_dict_key else _schema_children(parent_annotation)
@@ -222,10 +243,31 @@ def apply_override(data: dict[str, Any], key: str, value: Any, label: str | None
                 file=label, key_path=key)
         if depth == len(parts) - 1:
             node[part] = value
+            return _data_path(parts)
+        if typing.get_origin(annotation) is list:
+            if not isinstance(node.get(part), list):
+                raise ScenarioError(
+                    f"{label}: {'.'.join(parts[: depth + 1])} has no entries; an override can "
+                    "change an entry's keys, not add one (add it in the scenario file).",
+                    file=label, key_path=key)
+            node = node[part]
         else:
             if not isinstance(node.get(part), dict):
                 node[part] = {}
             node = node[part]
+
+
+def _data_path(parts: list[str]) -> tuple[Any, ...]:
+    """A key's parts as a path into scenario data and pydantic locations: list positions as ints."""
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def _free_table(annotation: Any) -> bool:
+    """A table of free keys and plain values (an event's ``set``), not of schema tables."""
+    if typing.get_origin(annotation) is not dict:
+        return False
+    values = typing.get_args(annotation)[-1]
+    return not (isinstance(values, type) and issubclass(values, BaseModel))
 
 
 def describe_allowed(loc: tuple) -> str:
@@ -338,7 +380,7 @@ def _check_events(scenario: Scenario, data: dict[str, Any], origin: dict[tuple, 
     for i, event in enumerate(scenario.events):
         trial = copy.deepcopy(data)
         for key, value in event.set.items():
-            file = _origin_of(origin, ("events", i), label)
+            file = _origin_of(origin, ("events", i, "set", key), label)
             where = f"{file}: events[{i}].set"
             reason = reason_fixed_at_start(key)
             if reason is not None:
@@ -388,8 +430,7 @@ def load_scenario(source: str | os.PathLike[str] | Scenario,
         data = _load_raw(path, origin)
         data.setdefault("name", path.stem)
     for key, value in _normalise_overrides(overrides):
-        apply_override(data, key, value)
-        origin[tuple(key.split("."))] = f"override {key}"
+        origin[apply_override(data, key, value)] = f"override {key}"
     return _validate(data, origin, label)
 
 

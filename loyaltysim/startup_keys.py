@@ -34,6 +34,8 @@ def reason_fixed_at_start(key: str) -> str | None:
     """
     if key in FIXED_KEYS:
         return FIXED_KEYS[key]
+    if key.split(".")[0] == "events":
+        return "the timeline is fixed when the model is built; an event cannot move another"
     parts = key.split(".")
     if parts[0] == "customers" and parts[-1] not in WEEKLY_CUSTOMER_KEYS:
         return "customers' segments and traits are drawn once, when the model is built"

@@ -337,6 +337,43 @@ def test_an_event_may_set_what_the_model_reads_every_week(tmp_path):
     assert set(load_scenario(path).events[0].set) == set(keys)
 
 
+def test_an_override_changes_an_event_by_its_position(tmp_path):
+    """``events.N.key`` and ``events.N.set.<dotted key>`` overrides (what a sweep over the week a
+    rival opens needs); the rest of the timeline is kept."""
+    path = write(tmp_path, "ev.toml", EVENTS)
+    s = load_scenario(path, {"events.1.week": 30, "events.1.set.firms.shop.culture.trust": 0.2,
+                             "events.0.label": "closed"})
+    assert [(e.week, e.label, e.set) for e in s.events] == [
+        (3, "closed", {"firms.shop.open": False}), (30, "", {"firms.shop.culture.trust": 0.2})]
+    added = load_scenario(path, ["events.1.set.firms.shop.staffing.capacity=90"]).events[1].set
+    assert added == {"firms.shop.culture.trust": 0.9, "firms.shop.staffing.capacity": 90}
+
+
+def test_an_event_override_that_names_no_entry_or_a_bad_key_says_so(tmp_path):
+    path = write(tmp_path, "ev.toml", EVENTS)
+    check_message(load_error(path, ["events.2.week=5"]), file="override events.2.week",
+                  key_path="events.2.week",
+                  contains=("events has 2 entries (0 to 1)", "'events.2' names none"))
+    check_message(load_error(path, ["events.0.weak=5"]), file="override events.0.weak",
+                  key_path="events.0.weak", contains=("(did you mean 'week'?)",))
+    check_message(load_error(path, ["events.0.week=-1"]), file="override events.0.week",
+                  key_path="events.0.week", contains=("from 0 to 5200",))
+    check_message(load_error(path, ["events.0.set.firms.shop.culture.trsut=1"]),
+                  file="override events.0.set.firms.shop.culture.trsut",
+                  key_path="events.0.set.firms.shop.culture.trsut",
+                  contains=("events[0].set", "(did you mean 'trust'?)"))
+    bare = write(tmp_path, "bare.toml", SHOP)
+    check_message(load_error(bare, ["events.0.week=5"]), file="override events.0.week",
+                  key_path="events.0.week", contains=("events has no entries",))
+
+
+def test_an_event_cannot_move_the_timeline(tmp_path):
+    path = write(tmp_path, "ev.toml", EVENTS.replace('"firms.shop.open" = false',
+                                                     '"events.1.week" = 2'))
+    check_message(load_error(path), file=path, key_path="events.0.set.events.1.week",
+                  contains=("cannot change during a run", "the timeline is fixed"))
+
+
 # --- bad files ---------------------------------------------------------------------------------
 
 def test_toml_syntax_error(tmp_path):

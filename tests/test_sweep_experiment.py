@@ -96,6 +96,20 @@ def test_invalid_experiments_explain_what_is_allowed(tmp_path, change, expected)
     assert expected in error_of(tmp_path, GRID.replace(old, new))
 
 
+def test_a_sweep_can_vary_when_an_event_happens(tmp_path):
+    """``events.0.week`` is a parameter like any other: whole-number weeks, checked against the
+    event's range, and each run's rival opens in its own week."""
+    body = ('name = "opening_week"\nscenario = "pharmacy_vs_brand"\n' + SMALL_SET
+            + '[parameters."events.0.week"]\nvalues = [4, 12]\n')
+    loaded = load_text(tmp_path, body)
+    points = make_design(loaded.experiment).points
+    assert [p["events.0.week"] for p in points] == [4, 12]
+    for point in points:
+        result = simulate(loaded.base, overrides=point, seed=3)
+        assert [week for week, _ in result.events] == [point["events.0.week"]]
+    assert "from 0 to 5200" in error_of(tmp_path, body.replace("[4, 12]", "[4, 9000]"))
+
+
 def test_sobol_needs_a_power_of_two(tmp_path):
     body = 'scenario = "corner_pharmacy"\n' + SMALL_SET + """
 [design]
