@@ -23,7 +23,7 @@ from schema_leaves import NUMERIC
 
 from loyaltysim import formulas, rng
 from loyaltysim.agents import Customer, Employee
-from loyaltysim.engines import twins
+from loyaltysim.engines import numba_engine, twins
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import formulas as kf
 from loyaltysim.kernels import rng as krng
@@ -274,13 +274,32 @@ def test_engines_agree_when_an_event_moves_a_firm_and_changes_its_prices():
     assert share[25:].mean() > share[:19].mean()  # cheaper and nearer: the brand gains
     engine = fast.engine
     fresh = np.full_like(engine.convenience, np.nan)
-    pop, t = fast.population, engine.traits
-    kc.fill_convenience(pop["x"], pop["y"], t["distance_weight"], t["price_weight"],
-                        t["deal_weight"], t["hours_weight"], t["selection_weight"],
-                        engine._choice_firms(), np.arange(fast.n_firms), fresh, parallel=False)
+    kc.fill_convenience(engine.places, engine._choice_firms(), np.arange(fast.n_firms), fresh,
+                        parallel=False)
     np.testing.assert_array_equal(engine.convenience, fresh)
     assert not np.array_equal(fresh[:, brand], run_both("pharmacy_vs_brand", 1, {
         "market.customers": 400})[1].engine.convenience[:, brand])
+
+
+def test_a_town_of_many_firms_works_out_convenience_each_week_with_the_same_results(
+        monkeypatch):
+    """Above ``KEEP_CONVENIENCE_UP_TO`` firms the engine keeps no (n, F) convenience array and the
+    choice kernel works each shopper's out: the same run, bit for bit, including after an event
+    that moves a firm (the kept array would need a refill there)."""
+    spec = load_scenario("pharmacy_vs_brand", {"market.customers": 600})
+    move = Event(week=8, label="brand moves", set={"firms.brand.x_km": 1.0,
+                                                    "firms.brand.price_index": 0.9})
+    spec = spec.model_copy(update={"events": [*spec.events, move]})
+    kept = LoyaltyModel(spec, engine="numba")
+    kept.run(16)
+    monkeypatch.setattr(numba_engine, "KEEP_CONVENIENCE_UP_TO", kept.n_firms - 1)
+    worked_out = LoyaltyModel(spec, engine="numba")
+    worked_out.run(16)
+    assert kept.engine.convenience.shape == (600, kept.n_firms)
+    assert worked_out.engine.convenience.size == 0
+    pd.testing.assert_frame_equal(kept.firm_weekly(), worked_out.firm_weekly(), check_exact=True)
+    for name in CustomerState.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(kept.state, name), getattr(worked_out.state, name))
 
 
 def test_an_event_that_changes_a_segments_basket_and_purchase_rate_takes_effect():

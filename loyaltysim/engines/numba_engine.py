@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 #: Survey candidates kept per chunk of customers (see :func:`loyaltysim.kernels.experience.survey`).
 SURVEY_CANDIDATES = 128
 
+#: Towns with at most this many firms keep each customer's convenience utility of each firm between
+#: weeks (8 bytes per customer and firm: 24 with three firms, 64 with eight); towns with more work it
+#: out every week in the choice kernel instead (same numbers, a slower choice, no such array).
+KEEP_CONVENIENCE_UP_TO = 8
+
 #: Key groups passed to the experience kernel as its fixed key vector, in the order of ``kx.K_*``.
 FIXED_KEYS = ("server", "failure", "cost", "complain", "supervisor", "ladder", "patience")
 
@@ -62,8 +67,10 @@ class NumbaEngine:
         kx.pack_stories(model.state.story_firm, self.told)
         self.choice_counts = np.zeros((n_chunks, model.n_firms + 1), dtype=np.int64)
         self.tallies = np.zeros((n_chunks, model.n_firms, len(COUNTS)))
-        # Each customer's convenience utility of each firm, and the firm rows it was made from.
-        self.convenience = np.zeros((n, model.n_firms))
+        # Each customer's convenience utility of each firm (none kept in towns of many firms: the
+        # choice kernel works it out), and the firm rows it was made from.
+        kept = model.n_firms <= KEEP_CONVENIENCE_UP_TO
+        self.convenience = np.zeros((n if kept else 0, model.n_firms))
         self._convenience_of: np.ndarray | None = None
         # Upper bounds on next week's survey rates (0: no candidates, survey scans every chunk).
         self.survey_guess = np.zeros(model.n_firms)
@@ -74,6 +81,8 @@ class NumbaEngine:
             "distance_weight", "price_weight", "deal_weight", "hours_weight",
             "selection_weight", "emotion_weight", "habit", "expectation",
             "complaint_propensity", "patience")}
+        self.places = (pop["x"], pop["y"], *(self.traits[name] for name in (
+            "distance_weight", "price_weight", "deal_weight", "hours_weight", "selection_weight")))
         self._no_base = np.zeros(0, dtype=np.int8)
         nf = model.n_firms
         ties_of = np.diff(model.network.indptr)
@@ -119,16 +128,15 @@ class NumbaEngine:
     def _refresh_convenience(self, firms: np.ndarray) -> None:
         """Refill the convenience column of every firm whose position, prices, deals, hours or
         selection changed since it was computed (all of them the first week)."""
+        if not len(self.convenience):
+            return  # not kept: the choice kernel works it out
         rows = firms[:, kc.FIRM_X:]
         if self._convenience_of is None:
             changed = np.arange(len(firms))
         else:
             changed = np.flatnonzero((rows != self._convenience_of).any(axis=1))
         if changed.size:
-            pop, t = self.model.population, self.traits
-            kc.fill_convenience(pop["x"], pop["y"], t["distance_weight"], t["price_weight"],
-                                t["deal_weight"], t["hours_weight"], t["selection_weight"],
-                                firms, changed.astype(np.int64), self.convenience,
+            kc.fill_convenience(self.places, firms, changed.astype(np.int64), self.convenience,
                                 parallel=self.parallel)
             self._convenience_of = rows.copy()
 
@@ -201,7 +209,7 @@ class NumbaEngine:
         keys = self._keys(seed, week)
         firms = self._choice_firms()
         self._refresh_convenience(firms)
-        kc.choose(self.convenience, pop["segment"], m.segment_need,
+        kc.choose(self.convenience, self.places, pop["segment"], m.segment_need,
                   t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,
                   firms, market.outside_option, market.outside_utility,
                   keys["need"][0], keys["choice"][0], self.choice,

@@ -22,13 +22,14 @@ N_CHOICE_PARAMS = 7
 
 
 @njit(cache=True)
-def _choose_chunk(c, convenience, segment, need_by_segment,
+def _choose_chunk(c, convenience, places, segment, need_by_segment,
                      emotion_w, habit_w, attachment, aware, last_firm, firm,
                      outside_option, outside_utility, key_need, key_choice, choice, counts,
-                     firm_dims):
+                     firm_dims, kept_dims):
     """Customers of chunk ``c`` (see :func:`choose`)."""
     n = len(segment)
-    n_firms = len(firm_dims)  # a compile-time constant (see choose)
+    n_firms = len(firm_dims)  # compile-time constants (see choose)
+    kept = len(kept_dims) > 0  # convenience kept, else worked out here from ``places``
     for k in range(n_firms + 1):
         counts[c, k] = 0
     # Who shops this week, as a list (a short loop without an unpredictable branch), then the
@@ -58,7 +59,7 @@ def _choose_chunk(c, convenience, segment, need_by_segment,
         w_emotion = np.float64(emotion_w[i])
         final = -1
         for f in range(n_firms):
-            u = convenience[i, f]
+            u = convenience[i, f] if kept else convenience_of(places, i, firm, f)
             u += w_emotion * np.float64(attachment[i, f])
             u += habit * (1.0 if last == f else 0.0)
             possible = firm[f, OPEN] != 0.0 and aware[i, f]
@@ -81,85 +82,89 @@ def _choose_chunk(c, convenience, segment, need_by_segment,
 
 
 @njit(cache=True, parallel=True)
-def _choose_parallel(convenience, segment, need_by_segment,
+def _choose_parallel(convenience, places, segment, need_by_segment,
                      emotion_w, habit_w, attachment, aware, last_firm, firm,
                      outside_option, outside_utility, key_need, key_choice, choice, counts,
-                     firm_dims):
+                     firm_dims, kept_dims):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
-        _choose_chunk(c, convenience, segment, need_by_segment,
+        _choose_chunk(c, convenience, places, segment, need_by_segment,
                          emotion_w, habit_w, attachment, aware, last_firm, firm,
                          outside_option, outside_utility, key_need, key_choice, choice, counts,
-                         firm_dims)
+                         firm_dims, kept_dims)
 
 
 @njit(cache=True)
-def _choose_serial(convenience, segment, need_by_segment,
+def _choose_serial(convenience, places, segment, need_by_segment,
                    emotion_w, habit_w, attachment, aware, last_firm, firm,
                    outside_option, outside_utility, key_need, key_choice, choice, counts,
-                   firm_dims):
+                   firm_dims, kept_dims):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
-        _choose_chunk(c, convenience, segment, need_by_segment,
+        _choose_chunk(c, convenience, places, segment, need_by_segment,
                          emotion_w, habit_w, attachment, aware, last_firm, firm,
                          outside_option, outside_utility, key_need, key_choice, choice, counts,
-                         firm_dims)
+                         firm_dims, kept_dims)
 
 
 def choose(*args, parallel: bool = True) -> None:
     """Fill ``choice`` (int8: firm index, F outside, -1 none) and per-chunk purchase counts.
 
-    ``convenience`` is (n, F) float64 from :func:`fill_convenience`. ``firm`` is
+    ``convenience`` is (n, F) float64 from :func:`fill_convenience`, or (0, F) to work each
+    shopper's out from ``places`` (see :func:`convenience_of`) instead. ``firm`` is
     (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium (price index - 1),
     deals, share of the day closed, selection. ``counts`` is (chunks, F + 1) int64, zeroed here.
-    Compiled once per number of firms (a compile-time constant, as in
-    :func:`loyaltysim.kernels.experience.live_week`).
+    Compiled once per number of firms and per whether ``convenience`` is kept (compile-time
+    constants, as in :func:`loyaltysim.kernels.experience.live_week`).
     """
-    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * args[8].shape[0])
+    kept = (0,) * (args[0].shape[0] > 0)  # a compile-time flag, like the number of firms
+    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * args[9].shape[0], kept)
+
+
+@njit(cache=True, inline="always")
+def convenience_of(places, i, firm, f):
+    """Customer ``i``'s convenience utility of firm ``f``: - distance weight x distance (km) -
+    price weight x 10 x price premium + deal weight x deals - hours weight x share of the day
+    closed + selection weight x selection, operation for operation as
+    :meth:`loyaltysim.agents.Customer.choose`. ``places`` is the tuple (x, y, distance, price,
+    deal, hours and selection weights) of per-customer arrays."""
+    x, y, distance_w, price_w, deal_w, hours_w, selection_w = places
+    dx = np.float64(x[i]) - firm[f, FIRM_X]
+    dy = np.float64(y[i]) - firm[f, FIRM_Y]
+    distance = math.sqrt(dx * dx + dy * dy)
+    return (-np.float64(distance_w[i]) * distance
+            - np.float64(price_w[i]) * 10.0 * firm[f, PRICE_PREMIUM]
+            + np.float64(deal_w[i]) * firm[f, DEALS] - np.float64(hours_w[i]) * firm[f, HOURS_CLOSED]
+            + np.float64(selection_w[i]) * firm[f, SELECTION])
 
 
 @njit(cache=True)
-def _convenience_chunk(c, x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
-                       columns, out):
-    for i in range(c * CHUNK, min(len(x), (c + 1) * CHUNK)):
-        xi, yi = np.float64(x[i]), np.float64(y[i])
-        w_distance, w_price = np.float64(distance_w[i]), np.float64(price_w[i]) * 10.0
-        w_deal, w_hours = np.float64(deal_w[i]), np.float64(hours_w[i])
-        w_selection = np.float64(selection_w[i])
+def _convenience_chunk(c, places, firm, columns, out):
+    for i in range(c * CHUNK, min(len(out), (c + 1) * CHUNK)):
         for f in columns:
-            dx = xi - firm[f, FIRM_X]
-            dy = yi - firm[f, FIRM_Y]
-            distance = math.sqrt(dx * dx + dy * dy)
-            out[i, f] = (-w_distance * distance - w_price * firm[f, PRICE_PREMIUM]
-                         + w_deal * firm[f, DEALS] - w_hours * firm[f, HOURS_CLOSED]
-                         + w_selection * firm[f, SELECTION])
+            out[i, f] = convenience_of(places, i, firm, f)
 
 
 @njit(cache=True, parallel=True)
-def _convenience_parallel(x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
-                          columns, out):
-    for c in prange((len(x) + CHUNK - 1) // CHUNK):
-        _convenience_chunk(c, x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
-                           columns, out)
+def _convenience_parallel(places, firm, columns, out):
+    for c in prange((len(out) + CHUNK - 1) // CHUNK):
+        _convenience_chunk(c, places, firm, columns, out)
 
 
 @njit(cache=True)
-def _convenience_serial(x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
-                        columns, out):
-    for c in range((len(x) + CHUNK - 1) // CHUNK):
-        _convenience_chunk(c, x, y, distance_w, price_w, deal_w, hours_w, selection_w, firm,
-                           columns, out)
+def _convenience_serial(places, firm, columns, out):
+    for c in range((len(out) + CHUNK - 1) // CHUNK):
+        _convenience_chunk(c, places, firm, columns, out)
 
 
 def fill_convenience(*args, parallel: bool = True) -> None:
-    """The convenience part of each customer's utility of each firm in ``columns`` (int64 firm
-    indices), written to ``out`` (n, F) float64: - distance weight x distance (km) - price weight
-    x 10 x price premium + deal weight x deals - hours weight x share of the day closed +
-    selection weight x selection, operation for operation as
-    :meth:`loyaltysim.agents.Customer.choose`.
+    """``fill_convenience(places, firm, columns, out)``: the convenience utility
+    (:func:`convenience_of`) of each customer for each firm in ``columns`` (int64 firm indices),
+    written to ``out`` (n, F) float64.
 
     It changes only when a firm moves or changes prices, deals, hours or selection, so the engine
-    keeps it between weeks (8 bytes per customer and firm) and refills a firm's column when its
-    row of ``firm`` changes: the weekly choice then costs a sixth less.
+    keeps it between weeks (8 bytes per customer and firm, in towns of up to
+    ``loyaltysim.engines.numba_engine.KEEP_CONVENIENCE_UP_TO`` firms) and refills a firm's column
+    when its row of ``firm`` changes: the weekly choice then costs a sixth less.
     """
     (_convenience_parallel if parallel else _convenience_serial)(*args)
