@@ -1,0 +1,42 @@
+"""Golden outputs: every shipped scenario on both engines and every validation finding at --quick
+size give, value for value, the numbers recorded in ``tests/golden/data`` (see
+``tests/golden/record.py``, which also re-records them when a change is meant to move numbers)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from loyaltysim.scenario import shipped_scenarios
+from loyaltysim.validation.registry import FINDINGS
+from tests.golden.record import (
+    RUNS,
+    _stringify_columns,
+    finding_paths,
+    finding_tables,
+    scenario_path,
+    scenario_table,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("engine", list(RUNS))
+@pytest.mark.parametrize("name", list(shipped_scenarios()))
+def test_scenario_matches_golden(name: str, engine: str) -> None:
+    expected = pd.read_parquet(scenario_path(name, engine))
+    pd.testing.assert_frame_equal(scenario_table(name, engine), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("key", list(FINDINGS))
+def test_finding_matches_golden(key: str) -> None:
+    table_path, json_path = finding_paths(key)
+    table, simulated = finding_tables(key)
+    assert simulated == json.loads(json_path.read_text())
+    if table is None:
+        assert not table_path.exists()
+    else:
+        pd.testing.assert_frame_equal(_stringify_columns(table), pd.read_parquet(table_path),
+                                      check_exact=True)
