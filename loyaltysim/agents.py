@@ -20,28 +20,40 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from loyaltysim.formulas import (
-    attachment_change,
-    encounter_values,
-    engagement_target,
-    failure_probability,
-    logit_pick,
-    next_engagement,
-    next_skill,
+from loyaltysim.codes import ESCALATED, NO_PURCHASE, OK, ON_SPOT, SILENT, UNRESOLVED
+from loyaltysim.mechanisms import managers
+from loyaltysim.mechanisms.attachment import attachment_change, decay_rate
+from loyaltysim.mechanisms.choice import logit_pick
+from loyaltysim.mechanisms.complaints import (
+    LADDER,
+    SIZE_DOLLARS,
+    SIZE_PENALTY,
+    complaint_probability,
     outcome_value,
     problem_size_sting,
-    quit_probability,
     willing_to_resolve,
 )
+from loyaltysim.mechanisms.employees import (
+    engagement_target,
+    next_engagement,
+    next_skill,
+    quit_probability,
+    staff_draw_id,
+)
+from loyaltysim.mechanisms.encounter import (
+    DELIGHT,
+    encounter_values,
+    failure_probability,
+    next_satisfaction,
+)
+from loyaltysim.mechanisms.word_of_mouth import DETRACTOR_REACH, STORY_EFFECT, TELL_PROMOTER, story_change
 from loyaltysim.rng import Stream
-from loyaltysim.state import ESCALATED, NO_PURCHASE, OK, ON_SPOT, SILENT, UNRESOLVED
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
     from loyaltysim.state import FirmState, StaffArrays
 
-#: Roles in the complaint ladder, bottom to top [C].
-LADDER = ("frontline", "supervisor", "manager")
+__all__ = ["LADDER", "Customer", "Employee", "Manager", "staff_draw_id"]
 
 
 class Customer(mesa.Agent):
@@ -155,46 +167,42 @@ class Customer(mesa.Agent):
         """Encounter, failure, complaint and recovery; updates satisfaction and returns the change
         of attachment to ``f`` (whose value last week was ``attached``)."""
         m, i = self.model, self.row
-        pop, draws, firm = m.population, m.customer_draws, m.firms[f]
-        beh = m.spec.behaviour
+        pop, draws, firm, k = m.population, m.customer_draws, m.firms[f], m.k
         # Encounter: served by a frontline employee of the firm [A].
         slot = min(int(draws.uniform(Stream.SERVER)[i] * len(firm.frontline)),
                    len(firm.frontline) - 1)
         server = firm.frontline[slot]
         m.scratch.server[i] = slot
         emotional, quality = encounter_values(server.engagement, server.skill,
-                                              firm.params.culture.empathy, firm.overload)
+                                              firm.params.culture.empathy, firm.overload,
+                                              k.encounter)
         m.scratch.spend[i] = (m.segment_basket[pop["segment"][i]] * firm.params.price_index
                               * (1.0 + m.spec.customers.spend_lift * attached))
         # Failure: process failure rate, raised by overload and low skill [B][E].
         outcome = OK
-        p_fail = failure_probability(firm.failure_rate, firm.overload, server.skill,
-                                     beh.overload_failure)
+        p_fail = failure_probability(firm.failure_rate, firm.overload, server.skill, k.encounter)
         if draws.uniform(Stream.FAILURE)[i] < p_fail:
             m.scratch.failure[i] = True
             outcome = self._complain_or_leave(f, firm, server, attached)
         m.scratch.outcome[i] = outcome
         handoffs = int(m.scratch.handoffs[i])
-        fixes = (beh.recovery_bonus, beh.handoff_penalty, beh.unresolved_value,
-                 beh.silent_failure_value)
-        emotional = outcome_value(emotional, outcome, handoffs, *fixes)
-        quality = outcome_value(quality, outcome, handoffs, *fixes)
-        if outcome != OK and beh.problem_size_penalty > 0.0:
-            sting = problem_size_sting(float(m.scratch.problem_cost[i]), beh.problem_size_penalty,
-                                       beh.problem_size_dollars)
+        emotional = outcome_value(emotional, outcome, handoffs, k.complaints)
+        quality = outcome_value(quality, outcome, handoffs, k.complaints)
+        if outcome != OK and k.complaints[SIZE_PENALTY] > 0.0:
+            sting = problem_size_sting(float(m.scratch.problem_cost[i]),
+                                       k.complaints[SIZE_PENALTY], k.complaints[SIZE_DOLLARS])
             emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
-        m.scratch.delighted[i] = emotional >= beh.delight_threshold
+        delight = k.encounter[DELIGHT]
+        m.scratch.delighted[i] = emotional >= delight
         # Stories for next week's word of mouth [E].
-        if emotional >= beh.delight_threshold:
+        if emotional >= delight:
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, 1
         elif outcome in (UNRESOLVED, SILENT):
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, -1
-        target = min(max(0.5 + quality - float(pop["expectation"][i]), 0.0), 1.0)
-        s = float(m.state.satisfaction[i, f])
-        m.next_state.satisfaction[i, f] = s + beh.satisfaction_rate * (target - s)
+        m.next_state.satisfaction[i, f] = next_satisfaction(
+            float(m.state.satisfaction[i, f]), quality, float(pop["expectation"][i]), k.encounter)
         # Attachment moves toward the visit's emotional value; losses weigh more [A].
-        return attachment_change(attached, emotional, beh.attachment_gain, beh.negativity_bias,
-                                 beh.forgiveness)
+        return attachment_change(attached, emotional, k.attachment)
 
     def _complain_or_leave(self, f: int, firm: FirmState, server, attached: float) -> int:
         """After a failure: complain (the attached still care) or drift away silently [B].
@@ -208,7 +216,8 @@ class Customer(mesa.Agent):
         proc, culture = firm.params.process, firm.params.culture
         cost = proc.cost_median * math.exp(proc.cost_sigma * float(draws.normal(Stream.COST)[i]))
         m.scratch.problem_cost[i] = cost
-        p_complain = float(pop["complaint_propensity"][i]) * (0.25 + 0.75 * attached)
+        p_complain = complaint_probability(float(pop["complaint_propensity"][i]), attached,
+                                           m.k.complaints)
         if draws.uniform(Stream.COMPLAIN)[i] >= p_complain:
             return SILENT
         limits = culture.empowerment
@@ -229,7 +238,7 @@ class Customer(mesa.Agent):
                     break  # gave up after being passed on
             m.scratch.reached[i] = level if level < len(ladder) - 1 else 2
             willing = draws.uniform(Stream.LADDER, level)[i] < willing_to_resolve(
-                culture.trust, engagement)
+                culture.trust, engagement, m.k.complaints)
             if cost <= limit and willing:
                 m.scratch.handoffs[i] = handoffs
                 m.scratch.refund[i] = cost
@@ -242,8 +251,7 @@ class Customer(mesa.Agent):
         decay = self.model.spec.behaviour.attachment_decay
         for f, firm in enumerate(self.model.firms):
             if f != visited:
-                rate = decay * (1.0 - firm.params.culture.relationship_building)
-                after[f] -= rate * before[f]
+                after[f] -= decay_rate(decay, firm.params.culture.relationship_building) * before[f]
 
     def _listen(self, after: np.ndarray, before: np.ndarray) -> None:
         """Word of mouth as a pull: hear last week's stories of this customer's ties [E].
@@ -252,20 +260,17 @@ class Customer(mesa.Agent):
         or down (detractor); detractors' stories reach further, amplified by social media.
         """
         m, i = self.model, self.row
-        net, draws, prev = m.network, m.customer_draws, m.state
-        wom = m.spec.network
-        for k, j in enumerate(net.ties(i)):
+        net, draws, prev, wom = m.network, m.customer_draws, m.state, m.k.word_of_mouth
+        for t, j in enumerate(net.ties(i)):
             f = int(prev.story_firm[j])
             if f < 0:
                 continue
             promoter = prev.story_sign[j] > 0
-            reach = wom.tell_promoter if promoter else min(1.0, wom.tell_detractor
-                                                           * wom.social_media)
-            if draws.uniform(Stream.WOM, k)[i] >= reach:
+            reach = wom[TELL_PROMOTER] if promoter else wom[DETRACTOR_REACH]
+            if draws.uniform(Stream.WOM, t)[i] >= reach:
                 continue
             m.next_state.aware[i, f] = True
-            a = before[f]
-            after[f] += wom.story_effect * (1.0 - a) if promoter else -wom.story_effect * a
+            after[f] += story_change(before[f], promoter, wom[STORY_EFFECT])
 
     def _notice_ads(self) -> None:
         """Unaware customers may hear of an open firm through its advertising."""
@@ -317,27 +322,27 @@ class Employee(mesa.Agent):
     @property
     def draw_id(self) -> int:
         """Stable id for counter-based draws: (firm, role, slot), unchanged by replacements."""
-        return staff_draw_id(self.firm, self.role == "supervisor", self.slot)
+        return staff_draw_id(self.firm, int(self.role == "supervisor"), self.slot)
 
     def step(self) -> None:
-        """Engagement moves toward what the culture supports (``formulas.engagement_target``);
-        training builds skill; low engagement makes people quit [A][C][D][E]. Meaning is the
-        share of this employee's own customers delighted last week (the firm's share for
-        supervisors and for frontline staff who served nobody)."""
+        """Engagement moves toward what the culture supports
+        (:func:`loyaltysim.mechanisms.employees.engagement_target`); training builds skill; low
+        engagement makes people quit [A][C][D][E]. Meaning is the share of this employee's own
+        customers delighted last week (the firm's share for supervisors and for frontline staff
+        who served nobody)."""
         m = self.model
         firm = m.firms[self.firm]
-        culture, beh = firm.params.culture, m.spec.behaviour
+        culture, k = firm.params.culture, m.k.employees
         limit = getattr(culture.empowerment, self.role)
         meaning = firm.delight_share
         if self.role == "frontline" and firm.encounters_by_slot[self.slot] > 0:
             meaning = firm.delights_by_slot[self.slot] / firm.encounters_by_slot[self.slot]
         target = engagement_target(firm.recognition_given, culture.trust, culture.transparency,
-                                   limit, culture.leadership_commitment, meaning, firm.overload)
-        engagement = next_engagement(self.engagement, target, beh.engagement_rate)
-        skill = next_skill(self.skill, beh.skill_rate, culture.training)
+                                   limit, culture.leadership_commitment, meaning, firm.overload, k)
+        engagement = next_engagement(self.engagement, target, k)
+        skill = next_skill(self.skill, culture.training, k)
         self._next = (engagement, skill)
-        p_quit = quit_probability(self.engagement, beh.quit_threshold, beh.base_turnover,
-                                  beh.quit_rate)
+        p_quit = quit_probability(self.engagement, k)
         u = m.employee_draw(Stream.QUIT, self.draw_id)
         self._staff.quitting[self._row] = u < p_quit
 
@@ -348,11 +353,6 @@ class Employee(mesa.Agent):
             staff.engagement[row], staff.skill[row] = self._next
             staff.tenure[row] += 1
             self._next = None
-
-
-def staff_draw_id(firm: int, supervisor: bool, slot: int) -> int:
-    """Id of a post in the counter-based draws: (firm, role, slot) packed in one integer."""
-    return (firm << 24) | (int(supervisor) << 23) | slot
 
 
 class Manager(mesa.Agent):
@@ -372,17 +372,13 @@ class Manager(mesa.Agent):
         the process failure rate behind the complaints and frontline feedback heard."""
         m = self.model
         firm = m.firms[self.firm]
-        culture, beh, proc = firm.params.culture, m.spec.behaviour, firm.params.process
-        firm.backlog -= firm.backlog * beh.backlog_clear_share * culture.listening
+        culture, proc, k = firm.params.culture, firm.params.process, m.k.managers
+        firm.backlog = managers.backlog_after_week(firm.backlog, culture.listening, k)
         if m.week % m.spec.market.manager_review_weeks:
             return
-        firm.recognition_given = culture.recognition * (0.5 + 0.5 * self.commitment)
-        heard = culture.listening * (firm.review_complaints
-                                     + culture.transparency * firm.review_silent)
-        evidence = 100.0 * heard / max(1, firm.review_visits)  # heard problems per 100 visits
-        fix = beh.fix_efficacy * culture.listening * self.commitment * evidence / (evidence + 1.0)
-        rate = firm.failure_rate
-        rate += -fix * (rate - proc.failure_floor) + beh.failure_drift * (
-            proc.base_failure_rate - rate) * (1.0 - self.commitment)
-        firm.failure_rate = min(1.0, max(proc.failure_floor, rate))
+        firm.recognition_given = managers.recognition_given(culture.recognition, self.commitment, k)
+        firm.failure_rate = managers.reviewed_failure_rate(
+            firm.failure_rate, proc.failure_floor, proc.base_failure_rate, culture.listening,
+            culture.transparency, self.commitment, firm.review_complaints, firm.review_silent,
+            firm.review_visits, k)
         firm.review_visits = firm.review_complaints = firm.review_silent = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from loyaltysim.mechanisms.coefficients import Coefficients
 from loyaltysim.population import segment_table
 from loyaltysim.scenario import apply_override
 from loyaltysim.schema import Scenario
@@ -34,15 +35,16 @@ def apply_events(model: LoyaltyModel, week: int) -> list[str]:
 def _adopt(model: LoyaltyModel, spec: Scenario) -> None:
     """Switch the running model to ``spec``, introducing firms that just opened."""
     model.spec = spec
+    model.k = Coefficients.of(spec)
     for firm in model.firms:
         old, new = firm.params, spec.firms[firm.key]
         firm.params = new
         if new.staffing != old.staffing:
-            model._staff(firm)
+            model.staff_firm(firm)
         if new.open and not old.open:
-            model._introduce(firm.index, tick=model.week)
+            model.introduce_firm(firm.index, tick=model.week)
         if new.process.base_failure_rate != old.process.base_failure_rate:
             firm.failure_rate = new.process.base_failure_rate
     model.segment_need = segment_table(spec.customers, "purchases_per_week")
     model.segment_basket = segment_table(spec.customers, "basket_dollars")
-    model._update_distances()
+    model.refresh_firms()

@@ -13,79 +13,36 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from loyaltysim.formulas import (
-    ADVOCACY_STEPS,
-    CDF_FROM,
-    CDF_LAST,
-    CDF_STEPS_PER_UNIT,
-    NORMAL_CDF,
-)
-from loyaltysim.rng import Stream
-from loyaltysim.state import (
+from loyaltysim.codes import (
     DETRACTOR,
     ESCALATED,
     NO_PURCHASE,
     ON_SPOT,
-    PASSIVE,
     PROMOTER,
     SILENT,
     UNRESOLVED,
-    CustomerState,
 )
+from loyaltysim.mechanisms import advocacy, employees
+from loyaltysim.mechanisms.advocacy import advocacy_classes, survey_probability
+from loyaltysim.parameters import pack
+from loyaltysim.rng import Stream
+from loyaltysim.tallies import COUNTS, C
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
     from loyaltysim.rng import TickDraws
-    from loyaltysim.state import TickScratch
+    from loyaltysim.state import CustomerState, TickScratch
 
-#: Per-firm tallies of one week, in column order of the (F, len(COUNTS)) tally array.
-COUNTS: tuple[str, ...] = (
-    "purchases",            # purchases at the firm this week
-    "came_from",            # purchase occasions of customers whose previous purchase was there
-    "came_back",            # ... of which made there again
-    "delighted",            # visits whose emotional value reached the delight threshold
-    "failures", "complaints", "silent", "on_spot", "escalated", "unresolved",
-    "handoffs",             # hand-offs up the chain
-    "reached_supervisor",   # complaints whose highest level was a supervisor
-    "reached_manager",      # ... the manager
-    "revenue", "refunds",   # dollars
-    "base",                 # customer base (see metrics.py)
-    "true_loyal", "spurious_loyal", "latent_loyal", "no_loyal",
-    "attachment_sum", "satisfaction_sum",  # over the customer base
-    "promoters", "detractors",            # in the whole customer base
-    "base_then", "base_kept",  # base of one window ago; of which still in the base
-    "surveyed", "surveyed_promoters", "surveyed_detractors",
-)
-C = {name: k for k, name in enumerate(COUNTS)}
-
-
-def advocacy_classes(attachment: np.ndarray, satisfaction: np.ndarray,
-                     u: np.ndarray) -> np.ndarray:
-    """:func:`loyaltysim.formulas.advocacy_class` of every customer (int8 DETRACTOR, PASSIVE or
-    PROMOTER), from float64 attachment and satisfaction toward one firm and one uniform draw each:
-    the class of the answer to "would you recommend us?", bit for bit as the numba engine."""
-    expected = 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction)
-    up_to_six, up_to_eight = advocacy_boundaries_array(expected)
-    classes = np.full(len(u), PASSIVE, dtype=np.int8)
-    classes[u > up_to_eight] = PROMOTER
-    classes[u <= up_to_six] = DETRACTOR
-    return classes
-
-
-def advocacy_boundaries_array(expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`loyaltysim.formulas.advocacy_boundaries` for an array, bit for bit."""
-    pos = np.clip((6.5 - expected - CDF_FROM) * CDF_STEPS_PER_UNIT, 0.0,
-                  CDF_LAST - ADVOCACY_STEPS - 1.0)
-    k = pos.astype(np.int64)
-    frac = pos - k
-    detractor = NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
-    k += ADVOCACY_STEPS
-    return detractor, NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
-
-
-def survey_probability(survey_size: int, base: int) -> float:
-    """Chance that a member of a customer base of ``base`` is surveyed this week."""
-    return min(1.0, survey_size / base) if base else 0.0
+__all__ = [
+    "COUNTS",
+    "BaseRing",
+    "C",
+    "base_firms",
+    "count_customers",
+    "firm_rows",
+    "nps",
+    "survey_probability",
+]
 
 
 def nps(promoters: float, detractors: float, n: float) -> tuple[float, float, int]:
@@ -116,6 +73,7 @@ def count_customers(model: LoyaltyModel, state: CustomerState, previous: Custome
     base-firm array of one base window ago (None in the first window).
     """
     market = model.spec.market
+    k_advocacy = pack(model.spec.behaviour, advocacy.AdvocacyCoefficients)
     counts = np.zeros((model.n_firms, len(COUNTS)))
     choice = scratch.choice
     occasions = choice >= 0
@@ -132,7 +90,7 @@ def count_customers(model: LoyaltyModel, state: CustomerState, previous: Custome
         high_p = patronage >= market.patronage_threshold
         answer = advocacy_classes(state.attachment[:, f].astype(np.float64),
                                   state.satisfaction[:, f].astype(np.float64),
-                                  draws.uniform(Stream.ADVOCACY, f))
+                                  draws.uniform(Stream.ADVOCACY, f), k_advocacy)
         surveyed = in_base & (draws.uniform(Stream.SURVEY, f)
                               < survey_probability(market.survey_size, n_base))
         outcome = scratch.outcome[at_f]
@@ -173,6 +131,7 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
               has_old_base: bool) -> list[dict[str, Any]]:
     """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`."""
     lag = model.spec.market.base_window_weeks
+    k_employees = pack(model.spec.behaviour, employees.EmployeeCoefficients)
     rows = []
     for firm in model.firms:
         c = dict(zip(COUNTS, counts[firm.index].tolist(), strict=True))
@@ -236,8 +195,7 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
             "skill_mean": float(staff.skill.sum()) / headcount,
             "quits": firm.quits,
             "turnover": firm.quits / headcount,
-            "enps": 100.0 * (np.count_nonzero(engagement >= 0.85) / headcount
-                             - np.count_nonzero(engagement < 0.65) / headcount),
+            "enps": employees.enps(engagement, k_employees),
             "revenue": revenue,
             "refunds": refunds,
             "wages": wages,

@@ -27,12 +27,15 @@ from loyaltysim.agents import Customer, Employee, Manager
 from loyaltysim.engines import WeekTallies, make_engine
 from loyaltysim.events import apply_events
 from loyaltysim.measure import BaseRing, C, firm_rows
+from loyaltysim.mechanisms import employees, managers
+from loyaltysim.mechanisms.choice import convenience_utility
+from loyaltysim.mechanisms.coefficients import Coefficients
 from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
 from loyaltysim.network import build_network
 from loyaltysim.population import make_population, segment_table
 from loyaltysim.rng import Stream, TickDraws
 from loyaltysim.scenario import Scenario, load_scenario
-from loyaltysim.staff import hire_skill, resize_staff, staff_counts
+from loyaltysim.staff import resize_staff, staff_counts
 from loyaltysim.state import FRONTLINE, CustomerState, FirmState, TickScratch, WeekVisits
 
 #: Default scenario when a model is created without one (so ``mesa.batch_run`` can build it).
@@ -95,6 +98,7 @@ class LoyaltyModel(mesa.Model):
         self.segment_need = segment_table(spec.customers, "purchases_per_week")
         self.segment_basket = segment_table(spec.customers, "basket_dollars")
         beh = spec.behaviour
+        self.k = Coefficients.of(spec)  # the mechanisms' coefficients, repacked every week
         self.state = CustomerState.initial(self.n_customers, self.n_firms,
                                            market.patronage_window, beh.initial_attachment,
                                            beh.initial_satisfaction)
@@ -110,14 +114,14 @@ class LoyaltyModel(mesa.Model):
             params = spec.firms[key]
             firm = FirmState(index=f, key=key, params=params,
                              failure_rate=params.process.base_failure_rate)
-            firm.recognition_given = params.culture.recognition * (
-                0.5 + 0.5 * params.culture.leadership_commitment)
+            firm.recognition_given = managers.recognition_given(
+                params.culture.recognition, params.culture.leadership_commitment, self.k.managers)
             firm.manager = Manager(self, f)
             self.firms.append(firm)
-            self._staff(firm)
+            self.staff_firm(firm)
             if params.open:
-                self._introduce(f, tick=0)
-        self._update_distances()
+                self.introduce_firm(f, tick=0)
+        self.refresh_firms()
         self.engine = make_engine(market.engine, self)
         if self.n_customers <= CUSTOMER_AGENTS_UP_TO:
             self.materialize_customers()
@@ -128,17 +132,20 @@ class LoyaltyModel(mesa.Model):
             tables={"firm_weekly": list(FIRM_WEEKLY_COLUMNS)})
         self.running = True
 
-    # -- set-up helpers ----------------------------------------------------------------------
-    def _staff(self, firm: FirmState) -> None:
+    # -- set-up and events (public: :mod:`loyaltysim.events` and the UI call them) -------------
+    def staff_firm(self, firm: FirmState) -> None:
         """Hire or let go employees so head counts match the firm's staffing parameters.
 
-        Staff present at the start are experienced (skill 0.5); later hires start at the hiring
-        level. Surplus posts are cut from the highest slots; their agents are removed.
+        Staff present at the start are experienced (``behaviour.initial_skill``); later hires
+        start at the hiring level. Surplus posts are cut from the highest slots; their agents are
+        removed.
         """
-        beh = self.spec.behaviour
+        k = self.k.employees
         frontline, supervisors = staff_counts(firm.params, self.n_customers)
-        skill = 0.5 if self.week == 0 else hire_skill(firm.params, beh)
-        firm.staff = resize_staff(firm.staff, frontline, supervisors, beh.hire_engagement, skill)
+        skill = (k[employees.INITIAL_SKILL] if self.week == 0
+                 else employees.hire_skill(firm.params.culture.training, k))
+        firm.staff = resize_staff(firm.staff, frontline, supervisors,
+                                  k[employees.HIRE_ENGAGEMENT], skill)
         for role, team, target in (("frontline", firm.frontline, frontline),
                                    ("supervisor", firm.supervisors, supervisors)):
             while len(team) > target:
@@ -155,7 +162,7 @@ class LoyaltyModel(mesa.Model):
                 Customer(self, row)
             self._customers_materialized = True
 
-    def _introduce(self, f: int, tick: int) -> None:
+    def introduce_firm(self, f: int, tick: int) -> None:
         """A firm opens: a share ``known_share`` of customers learn of it at once."""
         known = self.firms[f].params.known_share
         u = rng.uniform(self.seed, Stream.AWARE_OPEN, tick, self.customer_ids, f)
@@ -164,7 +171,7 @@ class LoyaltyModel(mesa.Model):
         self.state.attachment[newly & (self.state.visits[:, f] == 0), f] = (
             self.spec.behaviour.initial_attachment)
 
-    def _update_distances(self) -> None:
+    def refresh_firms(self) -> None:
         """Refresh what depends on firm positions and opening (after set-up and events)."""
         self._distance = None
         self.open_firms = [fs.index for fs in self.firms if fs.params.open]
@@ -187,11 +194,11 @@ class LoyaltyModel(mesa.Model):
         """Utility of firm ``f`` for customer ``i`` from convenience, price, deals and selection
         (no emotion, habit or noise): what retains customers who are not attached [A]."""
         pop, p = self.population, self.firms[f].params
-        return (-float(pop["distance_weight"][i]) * float(self.distance[i, f])
-                - float(pop["price_weight"][i]) * 10.0 * (p.price_index - 1.0)
-                + float(pop["deal_weight"][i]) * p.deals
-                - float(pop["hours_weight"][i]) * (1.0 - p.hours_per_day / 24.0)
-                + float(pop["selection_weight"][i]) * p.selection)
+        return convenience_utility(
+            float(self.distance[i, f]), float(pop["distance_weight"][i]),
+            float(pop["price_weight"][i]), p.price_index - 1.0, float(pop["deal_weight"][i]),
+            p.deals, float(pop["hours_weight"][i]), 1.0 - p.hours_per_day / 24.0,
+            float(pop["selection_weight"][i]), p.selection, self.k.choice)
 
     def employee_draw(self, stream: int, draw_id: int) -> float:
         """One counter-based uniform draw for an employee this week."""
@@ -203,6 +210,7 @@ class LoyaltyModel(mesa.Model):
         self.week += 1
         week = self.week
         apply_events(self, week)
+        self.k = Coefficients.of(self.spec)
         tallies = self.engine.customers_week()
         self._absorb(tallies)
         self.engine.staff_week()
@@ -250,7 +258,7 @@ class LoyaltyModel(mesa.Model):
 
     def _replace_quitters(self) -> None:
         """Employees who quit are replaced, in the same post, by an untrained hire [E]."""
-        beh = self.spec.behaviour
+        k = self.k.employees
         for firm in self.firms:
             staff = firm.staff
             if not staff.quitting.any():  # most weeks in a small town
@@ -258,8 +266,8 @@ class LoyaltyModel(mesa.Model):
                 continue
             quitters = np.flatnonzero(staff.quitting)
             firm.quits = len(quitters)
-            staff.engagement[quitters] = beh.hire_engagement
-            staff.skill[quitters] = hire_skill(firm.params, beh)
+            staff.engagement[quitters] = k[employees.HIRE_ENGAGEMENT]
+            staff.skill[quitters] = employees.hire_skill(firm.params.culture.training, k)
             staff.tenure[quitters] = 0
             staff.quitting[quitters] = False
             for row in quitters:

@@ -15,63 +15,35 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.fields import FieldInfo
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from loyaltysim.mechanisms.advocacy import AdvocacyCoefficients
+from loyaltysim.mechanisms.attachment import AttachmentCoefficients
+from loyaltysim.mechanisms.choice import ChoiceCoefficients
+from loyaltysim.mechanisms.complaints import ComplaintCoefficients
+from loyaltysim.mechanisms.employees import EmployeeCoefficients
+from loyaltysim.mechanisms.encounter import EncounterCoefficients
+from loyaltysim.mechanisms.managers import ManagerCoefficients
+from loyaltysim.mechanisms.word_of_mouth import Network
+from loyaltysim.parameters import (
+    Distribution,
+    StrictModel,
+    dist,
+    field_range,
+    field_source,
+    field_unit,
+    param,
+    share,
+)
+
+__all__ = [
+    "Behaviour", "Culture", "Customers", "Distribution", "Empowerment", "Event", "Firm", "Market",
+    "Network", "Process", "Scenario", "Segment", "Segments", "Staffing", "StrictModel", "dist",
+    "field_range", "field_source", "field_unit", "param", "share",
+]
+
 FIRM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def param(default: Any, unit: str, description: str, **constraints: Any) -> Any:
-    """Declare a scenario parameter with its unit, default, range and one-line meaning.
-
-    The unit is stored in the JSON schema (``json_schema_extra["unit"]``) so that the CLI, the
-    error messages and the UI can show it next to the value.
-    """
-    return Field(default, description=description, json_schema_extra={"unit": unit}, **constraints)
-
-
-class StrictModel(BaseModel):
-    """Base for every schema section: unknown keys are errors, assignments are validated.
-
-    A table given in part keeps the field's own defaults for the keys it leaves out: setting only
-    ``customers.habit.mean`` keeps the default spread of habit, not the bare class default.
-    """
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_from_field_defaults(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        filled = dict(data)
-        for name, info in cls.model_fields.items():
-            given = filled.get(name)
-            if isinstance(given, dict):
-                default = info.get_default(call_default_factory=True)
-                if isinstance(default, BaseModel):
-                    filled[name] = {**default.model_dump(), **given}
-        return filled
-
-
-class Distribution(StrictModel):
-    """A per-customer trait drawn once at creation: normal(mean, sd), clipped to the trait's range."""
-
-    mean: float = param(1.0, "trait unit", "Population mean of the trait.", ge=-100, le=100)
-    sd: float = param(0.0, "trait unit", "Population standard deviation (0 = everyone alike).",
-                      ge=0, le=100)
-
-
-def dist(mean: float, sd: float, unit: str, description: str, low: float = 0.0,
-         high: float | None = None) -> Any:
-    """Declare a per-customer trait: its default distribution, unit, meaning and clip range.
-
-    Draws are clipped to ``[low, high]`` (``high=None``: no upper bound) so that a wide spread
-    cannot produce negative weights or probabilities above 1.
-    """
-    return Field(default_factory=lambda: Distribution(mean=mean, sd=sd), description=description,
-                 json_schema_extra={"unit": unit, "clip": [low, high]})
 
 
 class Market(StrictModel):
@@ -165,87 +137,12 @@ class Customers(StrictModel):
                               "basket x (1 + spend_lift x attachment) [A][E].", ge=0, le=5)
 
 
-class Network(StrictModel):
-    """Social ties and word of mouth [E]."""
-
-    ties_per_customer: int = param(6, "ties", "People whose stories a customer hears.",
-                                   ge=0, le=64)
-    far_tie_share: float = param(0.1, "share 0-1", "Share of ties to random people anywhere in "
-                                 "town rather than neighbours (small world).", ge=0, le=1)
-    tell_promoter: float = param(0.15, "probability per tie per week", "Chance a delighted "
-                                 "customer's story reaches a given tie.", ge=0, le=1)
-    tell_detractor: float = param(0.3, "probability per tie per week", "Chance an angry "
-                                  "customer's story reaches a given tie (bad news travels "
-                                  "further).", ge=0, le=1)
-    social_media: float = param(1.0, "multiplier", "Amplifies the reach of detractors' stories "
-                                "[E].", ge=1, le=10)
-    story_effect: float = param(0.04, "attachment per story", "Change in a listener's "
-                                "attachment to the firm from one heard story.", ge=0, le=1)
-
-
-class Behaviour(StrictModel):
-    """Coefficients of the model's mechanisms, shared by all firms."""
-
-    initial_attachment: float = param(0.2, "attachment 0-1", "Attachment of every customer to "
-                                      "every firm at the start (or when a firm opens).",
-                                      ge=0, le=1)
-    initial_satisfaction: float = param(0.5, "satisfaction 0-1", "Satisfaction with every firm "
-                                        "at the start.", ge=0, le=1)
-    delight_threshold: float = param(0.8, "experience 0-1", "Emotional value at or above which "
-                                     "a visit delights (gives employees meaning, makes stories).",
-                                     ge=0, le=1)
-    attachment_gain: float = param(0.06, "share per visit", "Share of the gap to the visit's "
-                                   "emotional value closed when the visit is better than the "
-                                   "current attachment.", ge=0, le=1)
-    negativity_bias: float = param(2.0, "multiplier", "Bad experiences move attachment this many "
-                                   "times more than good ones.", ge=1, le=10)
-    forgiveness: float = param(0.5, "share 0-1", "How much existing attachment shields it from a "
-                               "bad experience: loss x (1 - forgiveness x attachment) [A].",
-                               ge=0, le=1)
-    attachment_decay: float = param(0.01, "share per week", "Decay of attachment to a firm not "
-                                    "visited this week, before relationship-building slows it "
-                                    "[B].", ge=0, le=1)
-    satisfaction_rate: float = param(0.2, "share per visit", "Weight of the latest visit in the "
-                                     "satisfaction moving average.", ge=0, le=1)
-    recovery_bonus: float = param(0.3, "experience 0-1", "Emotional lift of a problem fixed on "
-                                  "the spot (service recovery paradox).", ge=0, le=1)
-    handoff_penalty: float = param(0.15, "experience 0-1", "Emotional cost of each hand-off up "
-                                   "the chain: customers hate repeating their story [C].",
-                                   ge=0, le=1)
-    silent_failure_value: float = param(0.1, "experience 0-1", "Emotional value of a failure "
-                                        "the customer did not complain about [B].", ge=0, le=1)
-    unresolved_value: float = param(0.0, "experience 0-1", "Emotional value of a complaint "
-                                    "that was not resolved.", ge=0, le=1)
-    problem_size_penalty: float = param(0.0, "experience 0-1", "Bigger problems hurt more: a "
-                                        "failure's emotional value and quality drop by this x "
-                                        "cost / (cost + problem_size_dollars), whatever its "
-                                        "handling (0 = size does not matter).", ge=0, le=1)
-    problem_size_dollars: float = param(100.0, "dollars", "Problem cost at which the size "
-                                        "penalty is half of problem_size_penalty.",
-                                        ge=0.01, le=1_000_000)
-    engagement_rate: float = param(0.15, "share per week", "Speed at which employee engagement "
-                                   "moves toward what the culture supports.", ge=0, le=1)
-    skill_rate: float = param(0.05, "share per week", "Share of the skill gap closed per week "
-                              "at full training.", ge=0, le=1)
-    hire_engagement: float = param(0.6, "engagement 0-1", "Engagement of a new hire.", ge=0, le=1)
-    hire_skill: float = param(0.15, "skill 0-1", "Skill of an untrained new hire.", ge=0, le=1)
-    quit_threshold: float = param(0.35, "engagement 0-1", "Below this engagement employees "
-                                  "start to quit.", ge=0, le=1)
-    quit_rate: float = param(0.15, "probability per week", "Weekly quit chance at zero "
-                             "engagement (falls linearly to 0 at the threshold).", ge=0, le=1)
-    base_turnover: float = param(0.004, "probability per week", "Quits for reasons unrelated "
-                                 "to work.", ge=0, le=1)
-    overload_failure: float = param(1.5, "multiplier per unit overload", "Extra failure rate per "
-                                    "unit of overload above capacity [E].", ge=0, le=20)
-    fix_efficacy: float = param(0.3, "share per review", "Share of the gap to the failure floor "
-                                "closed per review by a fully listening, committed manager who "
-                                "heard complaints [B][C].", ge=0, le=1)
-    failure_drift: float = param(0.05, "share per review", "Share of the gap back to the base "
-                                 "failure rate that reopens per review when nobody fixes causes.",
-                                 ge=0, le=1)
-    backlog_clear_share: float = param(0.05, "share per week", "Share of the unresolved-complaint "
-                                       "backlog cleared per week at full listening [D].",
-                                       ge=0, le=1)
+class Behaviour(ManagerCoefficients, EmployeeCoefficients, AdvocacyCoefficients,
+                AttachmentCoefficients, ComplaintCoefficients, EncounterCoefficients,
+                ChoiceCoefficients):
+    """Coefficients of the model's mechanisms, shared by all firms (scenario section
+    ``behaviour``): the union of the coefficient classes each mechanism module declares
+    (:mod:`loyaltysim.mechanisms`), so every coefficient is documented once, beside its formula."""
 
 
 class Empowerment(StrictModel):
@@ -254,11 +151,6 @@ class Empowerment(StrictModel):
     frontline: float = param(100.0, "dollars", "Frontline employees' limit.", ge=0, le=1_000_000)
     supervisor: float = param(250.0, "dollars", "Supervisors' limit.", ge=0, le=1_000_000)
     manager: float = param(500.0, "dollars", "The store manager's limit.", ge=0, le=1_000_000)
-
-
-def share(default: float, description: str) -> Any:
-    """A culture lever on a 0-1 scale."""
-    return param(default, "share 0-1", description, ge=0, le=1)
 
 
 class Culture(StrictModel):
@@ -411,20 +303,3 @@ class Scenario(StrictModel):
         are keyed by firm index, so listing the same firms in another order gives the same run.
         """
         return sorted(self.firms)
-
-
-def field_range(info: FieldInfo) -> tuple[float | None, float | None]:
-    """The (``ge``, ``le``) bounds of a schema field, None where the schema sets none."""
-    low = high = None
-    for meta in info.metadata:
-        if getattr(meta, "ge", None) is not None:
-            low = meta.ge
-        if getattr(meta, "le", None) is not None:
-            high = meta.le
-    return low, high
-
-
-def field_unit(info: FieldInfo) -> str:
-    """The unit a schema field stores in its ``json_schema_extra`` ('' if none)."""
-    extra = info.json_schema_extra
-    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""

@@ -8,14 +8,21 @@ stepping the customers). The engine-equivalence tests hold the two to the same n
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from loyaltysim import rng
+from loyaltysim.codes import FRONTLINE, SUPERVISOR
 from loyaltysim.kernels.rng import uniform_ids
 from loyaltysim.kernels.staff import step_posts
+from loyaltysim.mechanisms.employees import staff_draw_id
 from loyaltysim.rng import Stream
-from loyaltysim.schema import Behaviour, Firm
-from loyaltysim.state import FRONTLINE, SUPERVISOR, FirmState, StaffArrays
+from loyaltysim.state import StaffArrays
+
+if TYPE_CHECKING:
+    from loyaltysim.schema import Firm
+    from loyaltysim.state import FirmState
 
 
 def staff_counts(firm: Firm, customers: int) -> tuple[int, int]:
@@ -23,11 +30,6 @@ def staff_counts(firm: Firm, customers: int) -> tuple[int, int]:
     frontline = max(1, round(firm.staffing.frontline_per_1000 * customers / 1000.0))
     supervisors = round(firm.staffing.supervisors_per_frontline * frontline)
     return frontline, supervisors
-
-
-def hire_skill(firm: Firm, beh: Behaviour) -> float:
-    """Skill 0-1 of a new hire: the hiring level, plus what the training programme adds."""
-    return min(1.0, beh.hire_skill + 0.3 * firm.culture.training)
 
 
 def resize_staff(old: StaffArrays, frontline: int, supervisors: int, engagement: float,
@@ -47,15 +49,17 @@ def resize_staff(old: StaffArrays, frontline: int, supervisors: int, engagement:
 
 
 def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:
-    """Ids of a firm's posts in the counter-based draws (see ``agents.staff_draw_id``)."""
-    return ((firm << 24) | (staff.role.astype(np.int64) << 23) | staff.slot).astype(np.int64)
+    """Ids of a firm's posts in the counter-based draws
+    (:func:`loyaltysim.mechanisms.employees.staff_draw_id`)."""
+    return staff_draw_id(firm, staff.role.astype(np.int64), staff.slot).astype(np.int64)
 
 
-def step_staff(firm: FirmState, beh: Behaviour, seed: int, week: int,
+def step_staff(firm: FirmState, k: tuple[float, ...], seed: int, week: int,
                quit_key: int | None = None) -> None:
     """One week for every post of ``firm``: engagement toward its target, skill from training,
     and the decision to quit (``staff.quitting``) - ``Employee.step`` and ``Employee.advance``
-    for all posts at once (:func:`loyaltysim.kernels.staff.step_posts`). ``quit_key`` is
+    for all posts at once (:func:`loyaltysim.kernels.staff.step_posts`); ``k`` is the packed
+    :class:`~loyaltysim.mechanisms.employees.EmployeeCoefficients`. ``quit_key`` is
     ``rng.stream_key(seed, Stream.QUIT, week)`` when the caller has it already (the same for every
     firm of the week)."""
     staff, culture = firm.staff, firm.params.culture
@@ -69,5 +73,4 @@ def step_staff(firm: FirmState, beh: Behaviour, seed: int, week: int,
                culture.empowerment.supervisor, firm.recognition_given, culture.trust,
                culture.transparency, culture.leadership_commitment, culture.training,
                firm.delight_share, firm.encounters_by_slot, firm.delights_by_slot,
-               firm.overload, beh.engagement_rate, beh.skill_rate, beh.quit_threshold,
-               beh.base_turnover, beh.quit_rate)
+               firm.overload, k)

@@ -17,28 +17,30 @@ Dtypes are the narrowest that keep results right (bytes per customer matter at t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from loyaltysim.schema import Firm
+from loyaltysim.codes import (  # noqa: F401  (re-exported: the codes' old home)
+    DETRACTOR,
+    ESCALATED,
+    FRONTLINE,
+    NEVER,
+    NO_PURCHASE,
+    OK,
+    ON_SPOT,
+    PASSIVE,
+    PROMOTER,
+    SILENT,
+    SUPERVISOR,
+    UNRESOLVED,
+)
 
-#: ``last_firm``/``choice`` code: no purchase (yet / this week).
-NO_PURCHASE = -1
-
-#: ``last_purchase_week`` of "never purchased" (int16).
-NEVER = -32768
-
-#: Outcome codes of one visit (``TickScratch.outcome``).
-OK, ON_SPOT, ESCALATED, UNRESOLVED, SILENT = 0, 1, 2, 3, 4
-
-#: Classes of the answer to "would you recommend us?" (0-6, 7-8, 9-10; NPS).
-DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
+if TYPE_CHECKING:
+    from loyaltysim.schema import Firm
 
 #: dtype of the emotional state arrays (see the module docstring).
 FEELING = np.float32
-
-#: Staff roles (``StaffArrays.role``).
-FRONTLINE, SUPERVISOR = 0, 1
 
 
 @dataclass

@@ -21,10 +21,12 @@ from loyaltysim.kernels import CHUNK
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import experience as kx
 from loyaltysim.kernels import rng as krng
-from loyaltysim.measure import COUNTS, survey_probability
+from loyaltysim.mechanisms.advocacy import survey_probability
+from loyaltysim.mechanisms.attachment import decay_rate
 from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
 from loyaltysim.state import WeekVisits
+from loyaltysim.tallies import COUNTS
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
@@ -72,6 +74,7 @@ class NumbaEngine:
         kept = model.n_firms <= KEEP_CONVENIENCE_UP_TO
         self.convenience = np.zeros((n if kept else 0, model.n_firms))
         self._convenience_of: np.ndarray | None = None
+        self._convenience_k: tuple[float, ...] = ()  # the choice coefficients it was made with
         # Upper bounds on next week's survey rates (0: no candidates, survey scans every chunk).
         self.survey_guess = np.zeros(model.n_firms)
         self.candidates = np.zeros((n_chunks, SURVEY_CANDIDATES), dtype=np.int32)
@@ -127,18 +130,20 @@ class NumbaEngine:
 
     def _refresh_convenience(self, firms: np.ndarray) -> None:
         """Refill the convenience column of every firm whose position, prices, deals, hours or
-        selection changed since it was computed (all of them the first week)."""
+        selection changed since it was computed (all of them the first week, or when the choice
+        coefficients changed)."""
         if not len(self.convenience):
             return  # not kept: the choice kernel works it out
         rows = firms[:, kc.FIRM_X:]
-        if self._convenience_of is None:
+        if self._convenience_of is None or self._convenience_k != self.model.k.choice:
             changed = np.arange(len(firms))
         else:
             changed = np.flatnonzero((rows != self._convenience_of).any(axis=1))
         if changed.size:
             kc.fill_convenience(self.places, firms, changed.astype(np.int64), self.convenience,
-                                parallel=self.parallel)
+                                self.model.k.choice, parallel=self.parallel)
             self._convenience_of = rows.copy()
+            self._convenience_k = self.model.k.choice
 
     def _experience_firms(self) -> np.ndarray:
         m = self.model
@@ -155,33 +160,15 @@ class NumbaEngine:
             row[kx.LIMIT_SUPERVISOR] = culture.empowerment.supervisor
             row[kx.LIMIT_MANAGER] = culture.empowerment.manager
             row[kx.COMMITMENT] = culture.leadership_commitment
-            row[kx.DECAY] = decay * (1.0 - culture.relationship_building)
+            row[kx.DECAY] = decay_rate(decay, culture.relationship_building)
             row[kx.ADVERTISING], row[kx.OPEN] = p.advertising, float(p.open)
         return table
 
-    def _params(self) -> np.ndarray:
+    def _market(self) -> tuple[float, float, float]:
+        """The ``kx.SPEND_LIFT``, ``kx.ATTACHMENT_THRESHOLD``, ``kx.PATRONAGE_THRESHOLD`` tuple."""
         spec = self.model.spec
-        beh, wom, market = spec.behaviour, spec.network, spec.market
-        params = np.zeros(kx.N_PARAMS)
-        params[kx.DELIGHT] = beh.delight_threshold
-        params[kx.RECOVERY_BONUS] = beh.recovery_bonus
-        params[kx.HANDOFF_PENALTY] = beh.handoff_penalty
-        params[kx.UNRESOLVED_VALUE] = beh.unresolved_value
-        params[kx.SILENT_VALUE] = beh.silent_failure_value
-        params[kx.GAIN] = beh.attachment_gain
-        params[kx.NEGATIVITY] = beh.negativity_bias
-        params[kx.FORGIVENESS] = beh.forgiveness
-        params[kx.SATISFACTION_RATE] = beh.satisfaction_rate
-        params[kx.OVERLOAD_FAILURE] = beh.overload_failure
-        params[kx.SPEND_LIFT] = spec.customers.spend_lift
-        params[kx.TELL_PROMOTER] = wom.tell_promoter
-        params[kx.DETRACTOR_REACH] = min(1.0, wom.tell_detractor * wom.social_media)
-        params[kx.STORY_EFFECT] = wom.story_effect
-        params[kx.ATTACHMENT_THRESHOLD] = market.attachment_threshold
-        params[kx.PATRONAGE_THRESHOLD] = market.patronage_threshold
-        params[kx.SIZE_PENALTY] = beh.problem_size_penalty
-        params[kx.SIZE_DOLLARS] = beh.problem_size_dollars
-        return params
+        return (spec.customers.spend_lift, spec.market.attachment_threshold,
+                spec.market.patronage_threshold)
 
     def _staff_tables(self):
         m = self.model
@@ -202,7 +189,7 @@ class NumbaEngine:
         """Choice kernel, visit reduction, experience kernel, survey kernel, slot reduction."""
         m = self.model
         seed, week, nf = m.seed, m.week, m.n_firms
-        st, t, pop = m.state, self.traits, m.population
+        st, t, pop, k = m.state, self.traits, m.population, m.k
         self.parallel = self.twins.pick()
         started = time.perf_counter()
         market = m.spec.market
@@ -213,7 +200,7 @@ class NumbaEngine:
                   t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,
                   firms, market.outside_option, market.outside_utility,
                   keys["need"][0], keys["choice"][0], self.choice,
-                  self.choice_counts, parallel=self.parallel)
+                  self.choice_counts, m.k.choice, parallel=self.parallel)
         per_firm = self.choice_counts.sum(axis=0)
         m.set_visits(per_firm)
         ring = m.base_ring
@@ -229,7 +216,8 @@ class NumbaEngine:
             t["patience"], st.attachment, st.satisfaction, st.aware, st.visits, st.last_firm,
             st.last_purchase_week, st.tenure, st.history, st.story_firm, st.story_sign, self.told,
             self.story_firm, self.story_sign, self.choice, m.network.indices,
-            self._experience_firms(), self._params(), n_front, front_eng, front_skill, n_sup,
+            self._experience_firms(), k.encounter, k.complaints, k.attachment, k.word_of_mouth,
+            k.advocacy, self._market(), n_front, front_eng, front_skill, n_sup,
             sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
             keys["advocacy"], market.base_window_weeks, ring.now(week),
             base_then if base_then is not None else self._no_base, base_then is not None,
@@ -266,7 +254,7 @@ class NumbaEngine:
         m = self.model
         quit_key = int(self._keys(m.seed, m.week)["quit"][0])
         for firm in m.firms:
-            step_staff(firm, m.spec.behaviour, m.seed, m.week, quit_key)
+            step_staff(firm, m.k.employees, m.seed, m.week, quit_key)
 
     def commit(self) -> None:
         """Swap the story buffers: this week's stories are told next week."""

@@ -19,6 +19,15 @@ in chunk order, so results do not depend on the twin or the number of threads
 #: order, so this - not the thread count - fixes the order of floating-point additions.
 CHUNK = 1024
 
+import inspect  # noqa: E402
+
 from loyaltysim.kernels.cache import drop_stale_kernels  # noqa: E402
 
 drop_stale_kernels()  # before any kernel module loads its compiled code (see kernels.cache)
+
+
+def without_dims(kernel) -> inspect.Signature:
+    """The signature of a compiled twin without its trailing compile-time-constant tuples
+    (parameters named ``*_dims``): what its Python wrapper binds its arguments to, by name."""
+    params = inspect.signature(kernel.py_func).parameters.values()
+    return inspect.Signature([p for p in params if not p.name.endswith("_dims")])

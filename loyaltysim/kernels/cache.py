@@ -2,8 +2,8 @@
 
 numba re-compiles a cached function when the file that defines it changes, but not when a function
 it inlines, or a constant it reads, lives in another file and that file changes: the kernels inline
-the model's formulas (:mod:`loyaltysim.formulas`) and compile in the tally columns
-(:mod:`loyaltysim.measure`) and state codes (:mod:`loyaltysim.state`). Edit a formula and the
+the mechanisms' formulas (:mod:`loyaltysim.mechanisms`) and compile in the tally columns
+(:mod:`loyaltysim.tallies`) and state codes (:mod:`loyaltysim.codes`). Edit a formula and the
 kernels would go on running the old one from the cache - the engines would disagree, or worse, a
 stale compiled call could crash. So on import the kernels hash those sources and, when the hash
 differs from the one recorded beside the cache, delete the cached kernels (they are compiled again
@@ -20,7 +20,7 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 #: Sources whose text ends up inside compiled kernels (besides each kernel's own file).
-SOURCES = ("formulas.py", "measure.py", "state.py", "kernels/*.py")
+SOURCES = ("codes.py", "tallies.py", "mechanisms/*.py", "kernels/*.py")
 
 #: File beside the cached kernels that records the hash of :data:`SOURCES` they were built from.
 STAMP = "loyaltysim-kernel-sources.sha256"
@@ -39,7 +39,7 @@ def sources_digest() -> str:
 def cache_folders() -> list[Path]:
     """Where numba keeps the cached kernels: ``__pycache__`` beside each source folder, or the same
     folders under ``NUMBA_CACHE_DIR`` when that is set (numba's layout)."""
-    folders = [_PACKAGE, _PACKAGE / "kernels"]
+    folders = [_PACKAGE, _PACKAGE / "kernels", _PACKAGE / "mechanisms"]
     root = os.environ.get("NUMBA_CACHE_DIR")
     if root:
         return [Path(root) / folder.relative_to(folder.anchor) for folder in folders]

@@ -12,8 +12,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from loyaltysim.kernels import CHUNK
-from loyaltysim.kernels.formulas import logit_pick
+from loyaltysim.kernels import CHUNK, without_dims
+from loyaltysim.kernels.formulas import convenience_utility, logit_pick
 from loyaltysim.kernels.rng import uniform, uniform_below, uniform_threshold
 
 #: Columns of the per-firm parameter matrix of :func:`choose`.
@@ -24,7 +24,7 @@ N_CHOICE_PARAMS = 7
 @njit(cache=True)
 def _choose_chunk(c, convenience, places, segment, need_by_segment,
                      emotion_w, habit_w, attachment, aware, last_firm, firm,
-                     outside_option, outside_utility, key_need, key_choice, choice, counts,
+                     outside_option, outside_utility, key_need, key_choice, choice, counts, k,
                      firm_dims, kept_dims):
     """Customers of chunk ``c`` (see :func:`choose`)."""
     n = len(segment)
@@ -59,7 +59,7 @@ def _choose_chunk(c, convenience, places, segment, need_by_segment,
         w_emotion = np.float64(emotion_w[i])
         final = -1
         for f in range(n_firms):
-            u = convenience[i, f] if kept else convenience_of(places, i, firm, f)
+            u = convenience[i, f] if kept else convenience_of(places, i, firm, f, k)
             u += w_emotion * np.float64(attachment[i, f])
             u += habit * (1.0 if last == f else 0.0)
             possible = firm[f, OPEN] != 0.0 and aware[i, f]
@@ -84,27 +84,30 @@ def _choose_chunk(c, convenience, places, segment, need_by_segment,
 @njit(cache=True, parallel=True)
 def _choose_parallel(convenience, places, segment, need_by_segment,
                      emotion_w, habit_w, attachment, aware, last_firm, firm,
-                     outside_option, outside_utility, key_need, key_choice, choice, counts,
+                     outside_option, outside_utility, key_need, key_choice, choice, counts, k,
                      firm_dims, kept_dims):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         _choose_chunk(c, convenience, places, segment, need_by_segment,
                          emotion_w, habit_w, attachment, aware, last_firm, firm,
-                         outside_option, outside_utility, key_need, key_choice, choice, counts,
+                         outside_option, outside_utility, key_need, key_choice, choice, counts, k,
                          firm_dims, kept_dims)
 
 
 @njit(cache=True)
 def _choose_serial(convenience, places, segment, need_by_segment,
                    emotion_w, habit_w, attachment, aware, last_firm, firm,
-                   outside_option, outside_utility, key_need, key_choice, choice, counts,
+                   outside_option, outside_utility, key_need, key_choice, choice, counts, k,
                    firm_dims, kept_dims):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
         _choose_chunk(c, convenience, places, segment, need_by_segment,
                          emotion_w, habit_w, attachment, aware, last_firm, firm,
-                         outside_option, outside_utility, key_need, key_choice, choice, counts,
+                         outside_option, outside_utility, key_need, key_choice, choice, counts, k,
                          firm_dims, kept_dims)
+
+
+_CHOOSE_ARGS = without_dims(_choose_serial)
 
 
 def choose(*args, parallel: bool = True) -> None:
@@ -117,48 +120,47 @@ def choose(*args, parallel: bool = True) -> None:
     Compiled once per number of firms and per whether ``convenience`` is kept (compile-time
     constants, as in :func:`loyaltysim.kernels.experience.live_week`).
     """
-    kept = (0,) * (args[0].shape[0] > 0)  # a compile-time flag, like the number of firms
-    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * args[9].shape[0], kept)
+    given = _CHOOSE_ARGS.bind(*args).arguments  # by name: a new argument shifts nothing
+    kept = (0,) * (given["convenience"].shape[0] > 0)  # a compile-time flag, like the firms
+    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * given["firm"].shape[0], kept)
 
 
 @njit(cache=True, inline="always")
-def convenience_of(places, i, firm, f):
-    """Customer ``i``'s convenience utility of firm ``f``: - distance weight x distance (km) -
-    price weight x 10 x price premium + deal weight x deals - hours weight x share of the day
-    closed + selection weight x selection, operation for operation as
-    :meth:`loyaltysim.agents.Customer.choose`. ``places`` is the tuple (x, y, distance, price,
-    deal, hours and selection weights) of per-customer arrays."""
+def convenience_of(places, i, firm, f, k):
+    """Customer ``i``'s convenience utility of firm ``f``
+    (:func:`loyaltysim.mechanisms.choice.convenience_utility`, as the reference engine computes
+    it). ``places`` is the tuple (x, y, distance, price, deal, hours and selection weights) of
+    per-customer arrays; ``k`` the packed choice coefficients."""
     x, y, distance_w, price_w, deal_w, hours_w, selection_w = places
     dx = np.float64(x[i]) - firm[f, FIRM_X]
     dy = np.float64(y[i]) - firm[f, FIRM_Y]
-    distance = math.sqrt(dx * dx + dy * dy)
-    return (-np.float64(distance_w[i]) * distance
-            - np.float64(price_w[i]) * 10.0 * firm[f, PRICE_PREMIUM]
-            + np.float64(deal_w[i]) * firm[f, DEALS] - np.float64(hours_w[i]) * firm[f, HOURS_CLOSED]
-            + np.float64(selection_w[i]) * firm[f, SELECTION])
+    return convenience_utility(
+        math.sqrt(dx * dx + dy * dy), np.float64(distance_w[i]), np.float64(price_w[i]),
+        firm[f, PRICE_PREMIUM], np.float64(deal_w[i]), firm[f, DEALS], np.float64(hours_w[i]),
+        firm[f, HOURS_CLOSED], np.float64(selection_w[i]), firm[f, SELECTION], k)
 
 
 @njit(cache=True)
-def _convenience_chunk(c, places, firm, columns, out):
+def _convenience_chunk(c, places, firm, columns, out, k):
     for i in range(c * CHUNK, min(len(out), (c + 1) * CHUNK)):
         for f in columns:
-            out[i, f] = convenience_of(places, i, firm, f)
+            out[i, f] = convenience_of(places, i, firm, f, k)
 
 
 @njit(cache=True, parallel=True)
-def _convenience_parallel(places, firm, columns, out):
+def _convenience_parallel(places, firm, columns, out, k):
     for c in prange((len(out) + CHUNK - 1) // CHUNK):
-        _convenience_chunk(c, places, firm, columns, out)
+        _convenience_chunk(c, places, firm, columns, out, k)
 
 
 @njit(cache=True)
-def _convenience_serial(places, firm, columns, out):
+def _convenience_serial(places, firm, columns, out, k):
     for c in range((len(out) + CHUNK - 1) // CHUNK):
-        _convenience_chunk(c, places, firm, columns, out)
+        _convenience_chunk(c, places, firm, columns, out, k)
 
 
 def fill_convenience(*args, parallel: bool = True) -> None:
-    """``fill_convenience(places, firm, columns, out)``: the convenience utility
+    """``fill_convenience(places, firm, columns, out, k)``: the convenience utility
     (:func:`convenience_of`) of each customer for each firm in ``columns`` (int64 firm indices),
     written to ``out`` (n, F) float64.
 

@@ -17,20 +17,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from loyaltysim.kernels import CHUNK
+from loyaltysim.codes import DETRACTOR, ESCALATED, OK, ON_SPOT, PROMOTER, SILENT, UNRESOLVED
+from loyaltysim.kernels import CHUNK, without_dims
 from loyaltysim.kernels.formulas import (
     advocacy_class,
     advocacy_expected,
     attachment_change,
+    complaint_probability,
     encounter_values,
     failure_probability,
+    next_satisfaction,
     outcome_value,
     problem_size_sting,
+    story_change,
     willing_to_resolve,
 )
 from loyaltysim.kernels.rng import normal, uniform, uniform_below, uniform_threshold
-from loyaltysim.measure import C
-from loyaltysim.state import DETRACTOR, ESCALATED, OK, ON_SPOT, PROMOTER, SILENT, UNRESOLVED
+from loyaltysim.mechanisms.complaints import SIZE_DOLLARS, SIZE_PENALTY
+from loyaltysim.mechanisms.encounter import DELIGHT
+from loyaltysim.mechanisms.word_of_mouth import DETRACTOR_REACH, STORY_EFFECT, TELL_PROMOTER
+from loyaltysim.tallies import C
 
 # Columns of the tally array (module-level ints: numba compiles them in as constants).
 T_ATTACHMENT_SUM = C["attachment_sum"]
@@ -68,11 +74,9 @@ T_UNRESOLVED = C["unresolved"]
  LIMIT_SUPERVISOR, LIMIT_MANAGER, COMMITMENT, DECAY, ADVERTISING, OPEN) = range(14)
 N_FIRM_PARAMS = 14
 
-# Entries of the behaviour/market parameter vector.
-(DELIGHT, RECOVERY_BONUS, HANDOFF_PENALTY, UNRESOLVED_VALUE, SILENT_VALUE, GAIN, NEGATIVITY,
- FORGIVENESS, SATISFACTION_RATE, OVERLOAD_FAILURE, SPEND_LIFT, TELL_PROMOTER, DETRACTOR_REACH,
- STORY_EFFECT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD, SIZE_PENALTY, SIZE_DOLLARS) = range(18)
-N_PARAMS = 18
+# Entries of the ``market`` tuple (the mechanisms' coefficients come as their own packed tuples,
+# see loyaltysim.mechanisms.coefficients).
+SPEND_LIFT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD = range(3)
 
 # Entries of the fixed stream-key vector (multi-sub streams: first sub's position).
 (K_SERVER, K_FAILURE, K_COST_A, K_COST_B, K_COMPLAIN, K_SUPERVISOR, K_LADDER, K_PATIENCE) = (
@@ -82,11 +86,11 @@ N_KEYS = 12  # LADDER and PATIENCE take subs 0..2
 
 @njit(cache=True, inline="always")
 def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_draw, firm,
-                       propensity, patience, n_sup, sup_engagement, keys):
+                       propensity, patience, n_sup, sup_engagement, keys, k_cpl):
     """Outcome after a failure: (outcome code, hand-offs, highest level reached, refund $,
     cost of the problem $)."""
     cost = firm[f, COST_MEDIAN] * np.exp(firm[f, COST_SIGMA] * cost_draw)
-    p_complain = propensity * (0.25 + 0.75 * attached)
+    p_complain = complaint_probability(propensity, attached, k_cpl)
     if complain_draw >= p_complain:
         return SILENT, 0, 0, 0.0, cost
     levels = 2
@@ -110,7 +114,7 @@ def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_dr
                 break
         reached = level if level < levels - 1 else 2
         willing = uniform(keys[K_LADDER + level], i) < willing_to_resolve(firm[f, TRUST],
-                                                                          engagement)
+                                                                          engagement, k_cpl)
         if cost <= limit and willing:
             return (ON_SPOT if level == 0 else ESCALATED), handoffs, reached, cost, cost
     return UNRESOLVED, handoffs, reached, 0.0, cost
@@ -120,7 +124,8 @@ def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_dr
 def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
                    attachment, satisfaction, aware, visits, last_firm, last_purchase_week, tenure,
                    history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
-                   story_sign_next, choice, indices, firm, params, n_front,
+                   story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att, k_wom, k_adv,
+                   market, n_front,
                    front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom, key_advert,
                    key_advocacy, base_window, base_now, base_then, has_base_then, key_survey,
                    survey_guess, candidates, n_candidates,
@@ -157,8 +162,8 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
         n_buyers += choice[i] >= 0
     change = np.zeros(last - first)
     # The probabilities tested by many draws below, as integer thresholds (uniform_threshold).
-    reach_promoter = uniform_threshold(params[TELL_PROMOTER])
-    reach_detractor = uniform_threshold(params[DETRACTOR_REACH])
+    reach_promoter = uniform_threshold(k_wom[TELL_PROMOTER])
+    reach_detractor = uniform_threshold(k_wom[DETRACTOR_REACH])
     advert_reach = np.empty(n_firms, dtype=np.uint64)
     survey_reach = np.empty(n_firms, dtype=np.uint64)
     for g in range(n_firms):
@@ -189,23 +194,22 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             engagement = front_engagement[f, slot]
             skill = front_skill[f, slot]
             emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
-                                                  firm[f, OVERLOAD])
+                                                  firm[f, OVERLOAD], k_enc)
             attached = np.float64(attachment[i, f])
             spend = (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
-                     * (1.0 + params[SPEND_LIFT] * attached))
+                     * (1.0 + market[SPEND_LIFT] * attached))
             tally[f, T_REVENUE] += spend
             spend_out[i] = spend
             # Failure, complaint, recovery.
             outcome, handoffs, reached, refund, problem_cost = OK, 0, 0, 0.0, 0.0
-            p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill,
-                                         params[OVERLOAD_FAILURE])
+            p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill, k_enc)
             if uniform(keys[K_FAILURE], i) < p_fail:
                 counts[f, T_FAILURES] += 1
                 outcome, handoffs, reached, refund, problem_cost = _complain_or_leave(
                     i, f, attached, engagement,
                     normal(keys[K_COST_A], keys[K_COST_B], i),
                     uniform(keys[K_COMPLAIN], i), firm, np.float64(propensity[i]),
-                    np.float64(patience_w[i]), n_sup[f], sup_engagement, keys)
+                    np.float64(patience_w[i]), n_sup[f], sup_engagement, keys, k_cpl)
                 outcome_out[i] = outcome
                 cost_out[i] = problem_cost
                 if outcome == SILENT:
@@ -224,17 +228,12 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                     else:
                         counts[f, T_UNRESOLVED] += 1
                 tally[f, T_REFUNDS] += refund
-            emotional = outcome_value(emotional, outcome, handoffs, params[RECOVERY_BONUS],
-                                      params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
-                                      params[SILENT_VALUE])
-            quality = outcome_value(quality, outcome, handoffs, params[RECOVERY_BONUS],
-                                    params[HANDOFF_PENALTY], params[UNRESOLVED_VALUE],
-                                    params[SILENT_VALUE])
-            if outcome != OK and params[SIZE_PENALTY] > 0.0:
-                sting = problem_size_sting(problem_cost, params[SIZE_PENALTY],
-                                           params[SIZE_DOLLARS])
+            emotional = outcome_value(emotional, outcome, handoffs, k_cpl)
+            quality = outcome_value(quality, outcome, handoffs, k_cpl)
+            if outcome != OK and k_cpl[SIZE_PENALTY] > 0.0:
+                sting = problem_size_sting(problem_cost, k_cpl[SIZE_PENALTY], k_cpl[SIZE_DOLLARS])
                 emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
-            if emotional >= params[DELIGHT]:
+            if emotional >= k_enc[DELIGHT]:
                 delights[f, slot] += 1
                 counts[f, T_DELIGHTED] += 1
                 story_firm_next[i] = f
@@ -244,11 +243,9 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                 story_firm_next[i] = f
                 story_sign_next[i] = -1
                 told_next[i >> 3] |= np.uint8(1 << (i & 7))
-            target = min(max(0.5 + quality - np.float64(expectation[i]), 0.0), 1.0)
-            s = np.float64(satisfaction[i, f])
-            satisfaction[i, f] = s + params[SATISFACTION_RATE] * (target - s)
-            change[i - first] = attachment_change(attached, emotional, params[GAIN],
-                                                  params[NEGATIVITY], params[FORGIVENESS])
+            satisfaction[i, f] = next_satisfaction(np.float64(satisfaction[i, f]), quality,
+                                                   np.float64(expectation[i]), k_enc)
+            change[i - first] = attachment_change(attached, emotional, k_att)
     before = np.empty(n_firms)
     after = np.empty(n_firms)
     for i in range(first, last):
@@ -271,9 +268,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             if not uniform_below(key_wom[t], i, reach_promoter if promoter else reach_detractor):
                 continue
             aware[i, h] = True
-            a = before[h]
-            after[h] += (params[STORY_EFFECT] * (1.0 - a) if promoter
-                         else -params[STORY_EFFECT] * a)
+            after[h] += story_change(before[h], promoter, k_wom[STORY_EFFECT])
         # Advertising reaches customers who do not know an open firm yet.
         for g in range(n_firms):
             if not aware[i, g] and uniform_below(key_advert[g], i, advert_reach[g]):
@@ -284,7 +279,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
     # same comparison as the reference (share = count / window), without a division per customer.
     high_patronage = np.empty(window + 1, dtype=np.bool_)
     for held in range(window + 1):
-        high_patronage[held] = held / window >= params[PATRONAGE_THRESHOLD]
+        high_patronage[held] = held / window >= market[PATRONAGE_THRESHOLD]
     # Tallies of the state after the week, and the survey candidates: a last, short loop over the
     # chunk (still in cache), split off for the same reason as the loops above.
     found = 0
@@ -307,7 +302,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                 if history[i, w] == base:
                     held += 1
             high_p = high_patronage[held]
-            high_a = a >= params[ATTACHMENT_THRESHOLD]
+            high_a = a >= market[ATTACHMENT_THRESHOLD]
             if high_a and high_p:
                 counts[base, T_TRUE_LOYAL] += 1
             elif high_p:
@@ -318,7 +313,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
                 counts[base, T_NO_LOYAL] += 1
             tally[base, T_ATTACHMENT_SUM] += a
             tally[base, T_SATISFACTION_SUM] += s
-            answer = advocacy_class(advocacy_expected(a, s), uniform(key_advocacy[base], i))
+            answer = advocacy_class(advocacy_expected(a, s, k_adv), uniform(key_advocacy[base], i))
             score[i] = answer
             counts[base, T_PROMOTERS] += answer == PROMOTER  # no branch (see
             counts[base, T_DETRACTORS] += answer == DETRACTOR  # advocacy_class)
@@ -339,7 +334,8 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
 def _live_week_parallel(week, segment, basket_by_segment, expectation, propensity, patience_w,
                         attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
                         tenure, history, story_firm_prev, story_sign_prev, told_prev,
-                        story_firm_next, story_sign_next, choice, indices, firm, params,
+                        story_firm_next, story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att,
+                        k_wom, k_adv, market,
                         n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
                         key_wom, key_advert, key_advocacy, base_window, base_now,
                         base_then, has_base_then, key_survey, survey_guess, candidates,
@@ -353,7 +349,8 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
             _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
                         attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
                         tenure, history, story_firm_prev, story_sign_prev, told_prev,
-                        story_firm_next, story_sign_next, choice, indices, firm, params,
+                        story_firm_next, story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att,
+                        k_wom, k_adv, market,
                         n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
                         key_wom, key_advert, key_advocacy, base_window, base_now, base_then,
                         has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
@@ -366,7 +363,8 @@ def _live_week_parallel(week, segment, basket_by_segment, expectation, propensit
 def _live_week_serial(week, segment, basket_by_segment, expectation, propensity, patience_w,
                       attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
                       tenure, history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
-                      story_sign_next, choice, indices, firm, params, n_front,
+                      story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att, k_wom, k_adv, market,
+                      n_front,
                       front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                       key_advert, key_advocacy, base_window, base_now, base_then,
                       has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
@@ -378,13 +376,17 @@ def _live_week_serial(week, segment, basket_by_segment, expectation, propensity,
         _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
                        attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
                        tenure, history, story_firm_prev, story_sign_prev, told_prev,
-                       story_firm_next, story_sign_next, choice, indices, firm, params,
+                       story_firm_next, story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att,
+                        k_wom, k_adv, market,
                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
                        key_advert, key_advocacy, base_window, base_now, base_then,
                        has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
                        outcome_out, spend_out, cost_out, tallies,
                        told_next, slot_encounters[0], slot_delights[0], firm_dims, window_dims,
                        tie_dims)
+
+
+_LIVE_WEEK_ARGS = without_dims(_live_week_serial)
 
 
 def live_week(*args, parallel: bool = True) -> None:
@@ -410,8 +412,9 @@ def live_week(*args, parallel: bool = True) -> None:
     lengths, which numba types by their length, so all three are compile-time constants and the
     loops over firms, purchase history and ties are unrolled (a fifth less time a week).
     """
-    history, indices, firm = args[13], args[20], args[21]
-    n = len(args[1])
+    given = _LIVE_WEEK_ARGS.bind(*args).arguments  # by name: a new argument shifts nothing
+    history, indices, firm = given["history"], given["indices"], given["firm"]
+    n = len(given["segment"])
     ties = len(indices) // n if n else 0
     (_live_week_parallel if parallel else _live_week_serial)(
         *args, (0,) * firm.shape[0], (0,) * history.shape[1], (0,) * ties)

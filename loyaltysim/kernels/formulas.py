@@ -1,5 +1,6 @@
-"""The formulas of :mod:`loyaltysim.formulas`, compiled by numba: same source, so the engines
-cannot drift apart. Compiled lazily on first call and cached on disk."""
+"""The mechanisms' formulas (:mod:`loyaltysim.mechanisms`), compiled by numba: same source, so the
+engines cannot drift apart. Compiled lazily on first call and cached on disk; the per-customer ones
+are inlined into the kernels' fused loops."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import types
 
 from numba import njit
 
-from loyaltysim import formulas as _f
+from loyaltysim.mechanisms import (
+    advocacy,
+    attachment,
+    choice,
+    complaints,
+    employees,
+    encounter,
+    word_of_mouth,
+)
 
 
 def _calling(func, **compiled):
@@ -17,19 +26,26 @@ def _calling(func, **compiled):
                               func.__defaults__, func.__closure__)
 
 
-logit_weight = njit(cache=True, inline="always")(_f.logit_weight)
-logit_pick = njit(cache=True, inline="always")(_calling(_f.logit_pick, logit_weight=logit_weight))
-advocacy_expected = njit(cache=True, inline="always")(_f.advocacy_expected)
-advocacy_boundaries = njit(cache=True, inline="always")(_f.advocacy_boundaries)
-advocacy_class = njit(cache=True, inline="always")(_calling(
-    _f.advocacy_class, advocacy_boundaries=advocacy_boundaries))
-willing_to_resolve = njit(cache=True, inline="always")(_f.willing_to_resolve)
-encounter_values = njit(cache=True, inline="always")(_f.encounter_values)
-failure_probability = njit(cache=True, inline="always")(_f.failure_probability)
-outcome_value = njit(cache=True, inline="always")(_f.outcome_value)
-problem_size_sting = njit(cache=True, inline="always")(_f.problem_size_sting)
-attachment_change = njit(cache=True, inline="always")(_f.attachment_change)
-engagement_target = njit(cache=True)(_f.engagement_target)
-next_engagement = njit(cache=True)(_f.next_engagement)
-next_skill = njit(cache=True)(_f.next_skill)
-quit_probability = njit(cache=True)(_f.quit_probability)
+def _inline(func):
+    return njit(cache=True, inline="always")(func)
+
+
+logit_weight = _inline(choice.logit_weight)
+logit_pick = _inline(_calling(choice.logit_pick, logit_weight=logit_weight))
+convenience_utility = _inline(choice.convenience_utility)
+advocacy_expected = _inline(advocacy.advocacy_expected)
+advocacy_boundaries = _inline(advocacy.advocacy_boundaries)
+advocacy_class = _inline(_calling(advocacy.advocacy_class, advocacy_boundaries=advocacy_boundaries))
+complaint_probability = _inline(complaints.complaint_probability)
+willing_to_resolve = _inline(complaints.willing_to_resolve)
+outcome_value = _inline(complaints.outcome_value)
+problem_size_sting = _inline(complaints.problem_size_sting)
+encounter_values = _inline(encounter.encounter_values)
+failure_probability = _inline(encounter.failure_probability)
+next_satisfaction = _inline(encounter.next_satisfaction)
+attachment_change = _inline(attachment.attachment_change)
+story_change = _inline(word_of_mouth.story_change)
+engagement_target = njit(cache=True)(employees.engagement_target)
+next_engagement = njit(cache=True)(employees.next_engagement)
+next_skill = njit(cache=True)(employees.next_skill)
+quit_probability = njit(cache=True)(employees.quit_probability)

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from loyaltysim import rng
-from loyaltysim.measure import advocacy_classes, base_firms
+from loyaltysim.measure import base_firms
+from loyaltysim.mechanisms.advocacy import advocacy_classes, advocacy_expected
+from loyaltysim.mechanisms.choice import convenience_utility
 from loyaltysim.rng import Stream
 from loyaltysim.scenario import Scenario
 
@@ -71,11 +73,10 @@ def convenience_utilities(model: LoyaltyModel) -> np.ndarray:
     for firm in model.firms:
         p = firm.params
         distance = np.hypot(x - p.x_km, y - p.y_km)
-        u = (-pop["distance_weight"] * distance
-             - pop["price_weight"] * 10.0 * (p.price_index - 1.0)
-             + pop["deal_weight"] * p.deals
-             - pop["hours_weight"] * (1.0 - p.hours_per_day / 24.0)
-             + pop["selection_weight"] * p.selection)
+        u = convenience_utility(distance, pop["distance_weight"], pop["price_weight"],
+                                p.price_index - 1.0, pop["deal_weight"], p.deals,
+                                pop["hours_weight"], 1.0 - p.hours_per_day / 24.0,
+                                pop["selection_weight"], p.selection, model.k.choice)
         out[:, firm.index] = u if p.open else -np.inf
     return out
 
@@ -99,7 +100,7 @@ def convenience_advantage(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
 def advocacy_answers(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
     """Each customer's 0-10 answer to "would you recommend <firm>?" this week, from the very draw
     the model used for its promoter/detractor counts: round(expected + z) with z = the inverse
-    normal CDF of the customer's advocacy uniform (:func:`loyaltysim.formulas.advocacy_class`),
+    normal CDF of the customer's advocacy uniform (:func:`loyaltysim.mechanisms.advocacy.advocacy_class`),
     kept inside the class the model counted (the model's CDF is a fine table, so at a class
     boundary the two could otherwise disagree by one point once in ~10^5 answers)."""
     from scipy.special import ndtri
@@ -113,9 +114,9 @@ def advocacy_answers(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
                               int(f))
     attachment = model.state.attachment[rows, firm].astype(np.float64)
     satisfaction = model.state.satisfaction[rows, firm].astype(np.float64)
-    expected = 5.0 + 5.0 * (0.6 * attachment + 0.4 * satisfaction)
+    expected = advocacy_expected(attachment, satisfaction, model.k.advocacy)
     answers = np.clip(np.rint(expected + ndtri(u)), 0.0, 10.0)
-    classes = advocacy_classes(attachment, satisfaction, u)
+    classes = advocacy_classes(attachment, satisfaction, u, model.k.advocacy)
     low = np.array([0.0, 7.0, 9.0])[classes]
     high = np.array([6.0, 8.0, 10.0])[classes]
     return np.clip(answers, low, high)

@@ -220,7 +220,7 @@ bootstrap intervals; the table also gives the standardized coefficients of attac
 patronage and convenience fitted together. Per firm: {firms}.
 
 **How the model builds advocacy - the tautology.** The recommendation answer is computed as
-5 + 5 x (0.6 attachment + 0.4 satisfaction) + noise (`loyaltysim.formulas.advocacy_class`):
+5 + 5 x (0.6 attachment + 0.4 satisfaction) + noise (`loyaltysim.mechanisms.advocacy.advocacy_class`):
 patronage does not enter it. That recommendation follows attachment is therefore an input of the
 model, not a finding; satisfaction, its other ingredient, explains R^2 = {rec_s:.2f} of it. What
 the first comparison does show is that patronage carries little of that information: attachment
