@@ -131,7 +131,7 @@ class Customer(mesa.Agent):
             pick = logit_pick(utilities, len(utilities), float(draws.uniform(Stream.CHOICE)[i]))
             m.scratch.choice[i] = options[pick]
 
-    # -- phase 2: experience, complaint, attachment, word of mouth -----------------------------
+    # -- phases 2-5: encounter, complaint, attachment, word of mouth ---------------------------
     def step(self) -> None:
         """Live through this week: the visit (if any), then stories heard and ads seen.
 

@@ -1,4 +1,4 @@
-"""Scenario timelines: at the start of a week, events change parameters (DESIGN.md section 3.8).
+"""Scenario timelines: at the start of a week, events change parameters (docs/design.md section 3.0).
 
 An event's ``set`` holds dotted keys, exactly as ``--set`` overrides. Applying one re-validates the
 whole scenario, then brings the running model in line: a firm that opens is introduced to a share of

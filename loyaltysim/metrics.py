@@ -3,7 +3,7 @@
 Every per-firm, per-week metric the model reports is listed in :data:`FIRM_METRICS` with its unit and
 definition; the DataFrames, plots, reports and README all take names and meanings from here.
 
-Definitions that survive different purchase rates (DESIGN.md section 4):
+Definitions that survive different purchase rates (docs/design.md section 4):
 
 * A firm's **customer base** in week t: customers whose most recent purchase, made within the last
   ``market.base_window_weeks`` weeks, was at that firm. Each customer is in at most one base.

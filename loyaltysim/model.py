@@ -1,15 +1,25 @@
 """LoyaltyModel: the Mesa model that wires scenario, population, network, firms and agents.
 
-One ``step()`` is one week, in the phases of DESIGN.md section 3:
+One ``step()`` is one week, in the phases of docs/design.md section 3 (the same numbers in the
+README, the mechanisms and the kernels):
 
 0. events scheduled for this week change parameters (:mod:`loyaltysim.events`);
-1. choice - every customer picks a firm (or none) from last week's state;
-2. the store totals of that choice (visits, overload) are reduced;
-3. experience - every customer is served, may suffer a failure, complain and be recovered, updates
-   attachment and satisfaction, and hears last week's stories;
-4. employees update engagement and skill, some quit and are replaced by untrained hires;
-5. managers work the backlog and, every review period, recognise staff and fix processes;
-6. the new state is committed and the week's metrics are collected.
+1. choice - every customer picks a firm (or none) from last week's state
+   (:mod:`loyaltysim.mechanisms.choice`); the store totals of that choice (visits, overload)
+   are reduced;
+2. encounter - every buyer is served (:mod:`~loyaltysim.mechanisms.encounter`);
+3. complaint and recovery after a failure (:mod:`~loyaltysim.mechanisms.complaints`);
+4. attachment and satisfaction move (:mod:`~loyaltysim.mechanisms.attachment`);
+5. word of mouth - everyone hears last week's stories (:mod:`~loyaltysim.mechanisms.word_of_mouth`);
+6. employees update engagement and skill, some quit and are replaced
+   (:mod:`~loyaltysim.mechanisms.employees`);
+7. managers work the backlog and, every review period, recognise staff and fix processes
+   (:mod:`~loyaltysim.mechanisms.managers`);
+8. measure - the new state is committed and the week's metrics are collected
+   (:mod:`~loyaltysim.mechanisms.advocacy` adds the NPS answers).
+
+Phases 2-5 are one fused loop per customer in the numba engine and ``Customer.step`` in the
+reference engine.
 """
 
 from __future__ import annotations
@@ -303,3 +313,10 @@ class LoyaltyModel(mesa.Model):
             "visits": st.visits.reshape(-1),
             "last_firm": np.repeat(st.last_firm, nf),
         })
+
+
+def warm_up(scenario: str = "pharmacy_vs_brand") -> None:
+    """Run a tiny town for two weeks with the default engine, so its kernels are compiled (first
+    run on a machine, tens of seconds) or loaded from numba's disk cache (later runs) before an
+    interactive user waits for the first week."""
+    LoyaltyModel(scenario, overrides={"market.customers": 60}).run(2)

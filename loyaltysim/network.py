@@ -4,7 +4,7 @@ Each customer hears from ``ties_per_customer`` people. Most ties go to neighbour
 ordered along a Morton (Z-order) curve of their home positions, and a near tie is a customer a short,
 random number of places away along that order (so, usually, a few hundred metres away). A share
 ``far_tie_share`` of ties go to anyone in town (Watts-Strogatz style shortcuts). Ties are directed
-"hears from" links: word of mouth is a pull (DESIGN.md section 3.5). Every draw is counter-based, so
+"hears from" links: word of mouth is a pull (docs/design.md section 3.5). Every draw is counter-based, so
 the same seed builds the same network.
 
 :func:`build_network` runs the numba kernels of :mod:`loyaltysim.kernels.network` (O(n), seconds and

@@ -2,7 +2,7 @@
 
 The schema is the only list of parameters; this module walks its pydantic models and writes one
 table row per leaf value: key path (``firms.<id>.culture.trust``), unit, default, allowed range and
-meaning. Regenerate the committed reference with::
+meaning and source. Regenerate the committed reference with::
 
     python -m loyaltysim.paramdoc > docs/parameters.md
 
@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from loyaltysim.schema import Distribution, Scenario, field_range, field_unit
+from loyaltysim.schema import Distribution, Scenario, field_range, field_source, field_unit
 
 __all__ = ["Row", "leaf_rows", "main", "render"]
 
@@ -127,8 +127,10 @@ def _field_rows(key: str, info: FieldInfo, value: Any, section: str) -> list[Row
         head = Row(key, field_unit(info), _toml_value(value), "list of tables",
                    _sentence(info.description or ""), section)
         return [head, *_walk(item, f"{key}[].", item(), section)]
-    return [Row(key, field_unit(info), _toml_value(value), _allowed(annotation, info),
-                _sentence(info.description or ""), section)]
+    source = field_source(info)
+    meaning = _sentence(info.description or "") + (f" Source: {source}." if source else "")
+    return [Row(key, field_unit(info), _toml_value(value), _allowed(annotation, info), meaning,
+                section)]
 
 
 def _distribution_rows(key: str, info: FieldInfo, value: Distribution, section: str) -> list[Row]:

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 if TYPE_CHECKING:
-    from loyaltysim.report import RunLike
+    from loyaltysim.runs import RunLike
 
 __all__ = [
     "NPS_SMOOTHING_WEEKS",
@@ -274,7 +274,7 @@ def run_figures(run: RunLike) -> Figures:
 
 def _focus_frames(runs: Sequence[RunLike]) -> dict[str, pd.DataFrame]:
     """Each run's focus firm rows, keyed by a unique display title."""
-    from loyaltysim.report import run_title
+    from loyaltysim.runs import run_title
 
     frames: dict[str, pd.DataFrame] = {}
     for run in runs:

@@ -22,12 +22,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
-from loyaltysim.schema import Scenario
+from loyaltysim.runs import RunLike, run_title
 
 __all__ = [
     "EVENT_WINDOW",
@@ -51,14 +51,6 @@ LAST_WEEKS = 13
 EVENT_WINDOW = 13
 #: Weeks after an event over which the share of the customer base kept is measured.
 KEPT_HORIZON = 26
-
-
-class RunLike(Protocol):
-    """What the summaries need from a run (``loyaltysim.simulate.SimulationResult`` fits)."""
-
-    scenario: Scenario
-    firm_weekly: pd.DataFrame
-    events: list[tuple[int, str]]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,13 +167,6 @@ class ComparisonRow:
         if self.metric is None:
             return [format_value("retention_base", v) for v in self.values]
         return [format_value(self.metric, v) for v in self.values]
-
-
-def run_title(run: RunLike) -> str:
-    """Display title of a run in comparisons: "scenario (focus firm label)"."""
-    sc = run.scenario
-    focus = sc.focus_firm
-    return f"{sc.name} ({sc.firms[focus].label or focus})"
 
 
 def comparison_rows(runs: Sequence[RunLike]) -> list[ComparisonRow]:

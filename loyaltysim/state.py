@@ -1,6 +1,6 @@
 """State owned by the model: customers and staff as struct-of-arrays, firms as small records.
 
-Customer state lives in NumPy arrays with one row per customer (DESIGN.md section 5); ``Customer``
+Customer state lives in NumPy arrays with one row per customer (docs/design.md section 2); ``Customer``
 agents are views onto a row, never copies. Both engines share these arrays and their dtypes.
 
 Dtypes are the narrowest that keep results right (bytes per customer matter at ten million):
@@ -17,7 +17,7 @@ Dtypes are the narrowest that keep results right (bytes per customer matter at t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -86,6 +86,16 @@ class CustomerState:
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
         return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def arrays(self) -> CustomerArrays:
+        """The same arrays as one named tuple, as the numba kernels take them (one argument)."""
+        return CustomerArrays(*(getattr(self, name) for name in CustomerArrays._fields))
+
+
+#: Every array of :class:`CustomerState`, by name, as one argument of the numba kernels: a field
+#: added to the dataclass reaches the kernels with no other change.
+CustomerArrays = NamedTuple(  # type: ignore[misc]  # fields from the dataclass, one table
+    "CustomerArrays", [(f.name, np.ndarray) for f in fields(CustomerState)])
 
 
 @dataclass

@@ -21,13 +21,15 @@ from hypothesis import strategies as st
 from numba import njit
 from schema_leaves import NUMERIC
 
-from loyaltysim import formulas, rng
+from loyaltysim import rng
 from loyaltysim.agents import Customer, Employee
 from loyaltysim.engines import numba_engine, twins
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import formulas as kf
 from loyaltysim.kernels import rng as krng
-from loyaltysim.measure import advocacy_boundaries_array, advocacy_classes
+from loyaltysim.mechanisms import advocacy, choice
+from loyaltysim.mechanisms.advocacy import advocacy_boundaries_array, advocacy_classes
+from loyaltysim.parameters import pack
 from loyaltysim.model import CUSTOMER_AGENTS_UP_TO, LoyaltyModel
 from loyaltysim.scenario import load_scenario, shipped_scenarios
 from loyaltysim.schema import Event
@@ -110,11 +112,15 @@ def test_integer_thresholds_give_the_float_test_exactly(p, seed, ids):
     np.testing.assert_array_equal(as_integer, as_float)
 
 
+#: The default advocacy coefficients, packed as both engines read them.
+K_ADVOCACY = pack(advocacy.AdvocacyCoefficients(), advocacy.AdvocacyCoefficients)
+
+
 @njit
-def _kernel_advocacy(attachment, satisfaction, u):
+def _kernel_advocacy(attachment, satisfaction, u, k):
     out = np.empty(len(u), dtype=np.int8)
     for i in range(len(u)):
-        out[i] = kf.advocacy_class(kf.advocacy_expected(attachment[i], satisfaction[i]), u[i])
+        out[i] = kf.advocacy_class(kf.advocacy_expected(attachment[i], satisfaction[i], k), u[i])
     return out
 
 
@@ -131,16 +137,17 @@ def test_kernel_advocacy_classes_are_the_reference_classes_bit_for_bit(rows):
                                    for col in list(zip(*rows, strict=True))[:3])
     for i, (a, s, _, boundary, ulps) in enumerate(rows):
         if boundary is not None:
-            at = formulas.advocacy_boundaries(formulas.advocacy_expected(a, s))[boundary == 8.5]
+            at = advocacy.advocacy_boundaries(
+                advocacy.advocacy_expected(a, s, K_ADVOCACY))[boundary == 8.5]
             u[i] = min(max(at + ulps * np.spacing(at), 1e-300), 1.0 - 2**-53)
-    np.testing.assert_array_equal(_kernel_advocacy(attachment, satisfaction, u),
-                                  advocacy_classes(attachment, satisfaction, u))
+    np.testing.assert_array_equal(_kernel_advocacy(attachment, satisfaction, u, K_ADVOCACY),
+                                  advocacy_classes(attachment, satisfaction, u, K_ADVOCACY))
 
 
 @settings(deadline=None)  # the first example may compile kf.advocacy_boundaries
 @given(expected=st.floats(5.0, 10.0))
 def test_advocacy_boundaries_are_the_normal_cdf_at_both_class_edges(expected):
-    both = formulas.advocacy_boundaries(expected)
+    both = advocacy.advocacy_boundaries(expected)
     for at, edge in zip(both, (6.5, 8.5), strict=True):
         assert abs(at - 0.5 * math.erfc(-(edge - expected) / math.sqrt(2.0))) < 1e-5
     assert kf.advocacy_boundaries(expected) == both
@@ -149,17 +156,17 @@ def test_advocacy_boundaries_are_the_normal_cdf_at_both_class_edges(expected):
 
 
 @settings(deadline=None)  # the first example may compile kf.logit_weight
-@given(x=st.floats(formulas.EXP_FLOOR, 0.0))
+@given(x=st.floats(choice.EXP_FLOOR, 0.0))
 def test_logit_weight_is_exp_to_near_machine_precision_in_both_engines(x):
-    assert abs(formulas.logit_weight(x) / math.exp(x) - 1.0) < 3e-12
-    assert kf.logit_weight(x) == formulas.logit_weight(x)
+    assert abs(choice.logit_weight(x) / math.exp(x) - 1.0) < 3e-12
+    assert kf.logit_weight(x) == choice.logit_weight(x)
 
 
-@given(x=st.floats(-1e300, formulas.EXP_FLOOR, exclude_max=True))
+@given(x=st.floats(-1e300, choice.EXP_FLOOR, exclude_max=True))
 def test_logit_weight_is_zero_below_its_floor_where_no_pick_can_change(x):
-    assert formulas.logit_weight(x) == 0.0
+    assert choice.logit_weight(x) == 0.0
     # The floor's weight is below the smallest draw's share of the smallest possible total (1).
-    assert math.exp(formulas.EXP_FLOOR) * 64 < 2.0**-54
+    assert math.exp(choice.EXP_FLOOR) * 64 < 2.0**-54
 
 
 @settings(deadline=None)
@@ -174,7 +181,7 @@ def test_logit_pick_is_the_inverse_cdf_pick_with_exact_exp(utilities, u):
     if np.any(np.abs(bounds - u) < 1e-10):
         return
     expected = min(int(np.searchsorted(bounds, u, side="right")), len(utilities) - 1)
-    assert formulas.logit_pick(list(utilities), len(utilities), u) == expected
+    assert choice.logit_pick(list(utilities), len(utilities), u) == expected
     assert kf.logit_pick(np.array(utilities), len(utilities), u) == expected
 
 
@@ -191,8 +198,8 @@ def test_a_pick_in_fixed_places_with_impossible_options_at_minus_inf_is_the_pick
     places = [v if possible else -math.inf for v, possible in options]
     possible = [k for k, (_, ok) in enumerate(options) if ok]
     among = [options[k][0] for k in possible]
-    expected = possible[formulas.logit_pick(among, len(among), u)]
-    assert min(formulas.logit_pick(list(places), len(places), u), possible[-1]) == expected
+    expected = possible[choice.logit_pick(among, len(among), u)]
+    assert min(choice.logit_pick(list(places), len(places), u), possible[-1]) == expected
     assert min(kf.logit_pick(np.array(places), len(places), u), possible[-1]) == expected
 
 
@@ -202,7 +209,7 @@ def test_advocacy_classes_follow_the_rounded_normal_answer_law():
     u = rng.uniform(3, 23, 0, np.arange(200_000))
     for expected in (5.0, 6.4, 7.5, 8.6, 10.0):
         a = np.full(len(u), (expected - 5.0) / 5.0)  # attachment = satisfaction -> expected
-        classes = advocacy_classes(a, a, u)
+        classes = advocacy_classes(a, a, u, K_ADVOCACY)
         cdf = [0.5 * math.erfc(-(b - expected) / math.sqrt(2.0)) for b in (6.5, 8.5)]
         law = [cdf[0], cdf[1] - cdf[0], 1.0 - cdf[1]]
         for k in range(3):

@@ -1,4 +1,4 @@
-"""The cases the model must tell apart (DESIGN.md section 1, issue 3), checked on real runs.
+"""The cases the model must tell apart (docs/design.md section 1), checked on real runs.
 
 Each test runs the reference engine on a shipped scenario at 1,000 customers and checks that the
 outcome follows from the mechanism - and, where a parameter drives it, that moving the parameter

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engines import assert_same_run, run_both
 
-from loyaltysim.formulas import problem_size_sting
+from loyaltysim.mechanisms.complaints import problem_size_sting
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import load_scenario
 from loyaltysim.state import OK, SILENT

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from loyaltysim import rng
-from loyaltysim.engines import WeekTallies
+from loyaltysim.engines.base import WeekTallies
 from loyaltysim.engines.twins import TwinChooser
 from loyaltysim.kernels import CHUNK
 from loyaltysim.kernels import choice as kc
@@ -212,18 +212,20 @@ class NumbaEngine:
         slot_encounters = np.zeros(slot_shape, dtype=np.int32)  # a week's visits fit in int32
         slot_delights = np.zeros(slot_shape, dtype=np.int32)
         kx.live_week(
-            week, pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"],
-            t["patience"], st.attachment, st.satisfaction, st.aware, st.visits, st.last_firm,
-            st.last_purchase_week, st.tenure, st.history, st.story_firm, st.story_sign, self.told,
-            self.story_firm, self.story_sign, self.choice, m.network.indices,
-            self._experience_firms(), k.encounter, k.complaints, k.attachment, k.word_of_mouth,
-            k.advocacy, self._market(), n_front, front_eng, front_skill, n_sup,
-            sup_eng, np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
-            keys["advocacy"], market.base_window_weeks, ring.now(week),
-            base_then if base_then is not None else self._no_base, base_then is not None,
-            keys["survey"], self.survey_guess, self.candidates, self.n_candidates, self.score,
-            self.outcome, self.spend, self.problem_cost, self.tallies,
-            self.told_next, slot_encounters, slot_delights, parallel=self.parallel)
+            week, self.choice, m.network.indices,
+            kx.People(pop["segment"], m.segment_basket, t["expectation"],
+                      t["complaint_propensity"], t["patience"]), st.arrays(),
+            kx.Firms(self._experience_firms(), n_front, front_eng, front_skill, n_sup, sup_eng),
+            kx.Coefficients(k.encounter, k.complaints, k.attachment, k.word_of_mouth, k.advocacy,
+                            self._market()),
+            kx.Keys(np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
+                    keys["advocacy"], keys["survey"]),
+            kx.Base(market.base_window_weeks, ring.now(week),
+                    base_then if base_then is not None else self._no_base, base_then is not None),
+            kx.Survey(self.survey_guess, self.candidates, self.n_candidates),
+            kx.Buffers(self.told, self.told_next, self.story_firm, self.story_sign, self.score,
+                       self.outcome, self.spend, self.problem_cost, self.tallies),
+            slot_encounters, slot_delights, parallel=self.parallel)
         base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
         p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
         kx.survey(ring.now(week), self.score, p_survey, keys["survey"], self.tallies,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from loyaltysim.agents import Customer, Employee
-from loyaltysim.engines import WeekTallies
+from loyaltysim.engines.base import WeekTallies
 from loyaltysim.measure import base_firms, count_customers
 from loyaltysim.rng import TickDraws
 from loyaltysim.state import TickScratch, WeekVisits

@@ -14,11 +14,13 @@ not depend on the number of threads.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 from loyaltysim.codes import DETRACTOR, ESCALATED, OK, ON_SPOT, PROMOTER, SILENT, UNRESOLVED
-from loyaltysim.kernels import CHUNK, without_dims
+from loyaltysim.kernels import CHUNK
 from loyaltysim.kernels.formulas import (
     advocacy_class,
     advocacy_expected,
@@ -36,6 +38,7 @@ from loyaltysim.kernels.rng import normal, uniform, uniform_below, uniform_thres
 from loyaltysim.mechanisms.complaints import SIZE_DOLLARS, SIZE_PENALTY
 from loyaltysim.mechanisms.encounter import DELIGHT
 from loyaltysim.mechanisms.word_of_mouth import DETRACTOR_REACH, STORY_EFFECT, TELL_PROMOTER
+from loyaltysim.state import CustomerArrays
 from loyaltysim.tallies import C
 
 # Columns of the tally array (module-level ints: numba compiles them in as constants).
@@ -68,6 +71,81 @@ T_SURVEYED_DETRACTORS = C["surveyed_detractors"]
 T_SURVEYED_PROMOTERS = C["surveyed_promoters"]
 T_TRUE_LOYAL = C["true_loyal"]
 T_UNRESOLVED = C["unresolved"]
+
+class People(NamedTuple):
+    """Per-customer traits the week reads (drawn once), and the segments' tables."""
+
+    segment: np.ndarray  # (n,) int8
+    basket_by_segment: np.ndarray  # dollars per purchase at price index 1
+    expectation: np.ndarray
+    propensity: np.ndarray  # complaint propensity
+    patience: np.ndarray
+
+
+class Firms(NamedTuple):
+    """The firms this week: the parameter matrix (columns below) and the staff who serve."""
+
+    table: np.ndarray  # (F, N_FIRM_PARAMS) float64
+    n_front: np.ndarray  # (F,) frontline posts
+    front_engagement: np.ndarray  # (F, max posts)
+    front_skill: np.ndarray
+    n_sup: np.ndarray  # (F,) supervisor posts
+    sup_engagement: np.ndarray
+
+
+class Coefficients(NamedTuple):
+    """The mechanisms' packed coefficient tuples (loyaltysim.mechanisms.coefficients) and the
+    market's (SPEND_LIFT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD)."""
+
+    encounter: tuple
+    complaints: tuple
+    attachment: tuple
+    word_of_mouth: tuple
+    advocacy: tuple
+    market: tuple
+
+
+class Keys(NamedTuple):
+    """The week's stream keys: ``fixed`` in the order of ``K_*``, then one per tie, firm."""
+
+    fixed: np.ndarray
+    wom: np.ndarray
+    advert: np.ndarray
+    advocacy: np.ndarray
+    survey: np.ndarray
+
+
+class Base(NamedTuple):
+    """The customer-base window: its length, this week's base firms (written) and those of one
+    window ago (``has_then`` False in the first window)."""
+
+    window: int
+    now: np.ndarray
+    then: np.ndarray
+    has_then: bool
+
+
+class Survey(NamedTuple):
+    """Survey candidates (see :func:`survey`)."""
+
+    guess: np.ndarray
+    candidates: np.ndarray
+    n_candidates: np.ndarray
+
+
+class Buffers(NamedTuple):
+    """The engine's per-customer buffers: last week's story bits (read) and what the week writes."""
+
+    told: np.ndarray
+    told_next: np.ndarray
+    story_firm: np.ndarray  # next week's stories
+    story_sign: np.ndarray
+    score: np.ndarray
+    outcome: np.ndarray
+    spend: np.ndarray
+    cost: np.ndarray
+    tallies: np.ndarray
+
 
 # Columns of the per-firm parameter matrix.
 (EMPATHY, OVERLOAD, FAILURE_RATE, PRICE_INDEX, COST_MEDIAN, COST_SIGMA, TRUST, LIMIT_FRONTLINE,
@@ -121,17 +199,22 @@ def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_dr
 
 
 @njit(cache=True)
-def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
-                   attachment, satisfaction, aware, visits, last_firm, last_purchase_week, tenure,
-                   history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
-                   story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att, k_wom, k_adv,
-                   market, n_front,
-                   front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom, key_advert,
-                   key_advocacy, base_window, base_now, base_then, has_base_then, key_survey,
-                   survey_guess, candidates, n_candidates,
-                   score, outcome_out, spend_out, cost_out, tallies, told_next,
-                   slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
+def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
+                slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
+    segment, basket_by_segment, expectation, propensity, patience_w = people
+    attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
+    last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
+    history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
+    firm, n_front, front_engagement, front_skill, n_sup, sup_engagement = firms
+    k_enc, k_cpl, k_att, k_wom, k_adv, market = k
+    key_fixed, key_wom, key_advert, key_advocacy, key_survey = keys
+    base_window, base_now, base_then, has_base_then = base
+    survey_guess, candidates, n_candidates = survey
+    told_prev, told_next, story_firm_next, story_sign_next = out.told, out.told_next, \
+        out.story_firm, out.story_sign
+    score, outcome_out, spend_out, cost_out, tallies = out.score, out.outcome, out.spend, \
+        out.cost, out.tallies
     n = len(segment)
     n_firms = len(firm_dims)  # compile-time constants (see live_week)
     window = len(window_dims)
@@ -189,7 +272,7 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             counts[f, T_PURCHASES] += 1
             # Encounter.
             nf = n_front[f]
-            slot = min(int(uniform(keys[K_SERVER], i) * nf), nf - 1)
+            slot = min(int(uniform(key_fixed[K_SERVER], i) * nf), nf - 1)
             encounters[f, slot] += 1
             engagement = front_engagement[f, slot]
             skill = front_skill[f, slot]
@@ -203,13 +286,13 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
             # Failure, complaint, recovery.
             outcome, handoffs, reached, refund, problem_cost = OK, 0, 0, 0.0, 0.0
             p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill, k_enc)
-            if uniform(keys[K_FAILURE], i) < p_fail:
+            if uniform(key_fixed[K_FAILURE], i) < p_fail:
                 counts[f, T_FAILURES] += 1
                 outcome, handoffs, reached, refund, problem_cost = _complain_or_leave(
                     i, f, attached, engagement,
-                    normal(keys[K_COST_A], keys[K_COST_B], i),
-                    uniform(keys[K_COMPLAIN], i), firm, np.float64(propensity[i]),
-                    np.float64(patience_w[i]), n_sup[f], sup_engagement, keys, k_cpl)
+                    normal(key_fixed[K_COST_A], key_fixed[K_COST_B], i),
+                    uniform(key_fixed[K_COMPLAIN], i), firm, np.float64(propensity[i]),
+                    np.float64(patience_w[i]), n_sup[f], sup_engagement, key_fixed, k_cpl)
                 outcome_out[i] = outcome
                 cost_out[i] = problem_cost
                 if outcome == SILENT:
@@ -331,80 +414,50 @@ def _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, pa
 
 
 @njit(cache=True, parallel=True)
-def _live_week_parallel(week, segment, basket_by_segment, expectation, propensity, patience_w,
-                        attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
-                        tenure, history, story_firm_prev, story_sign_prev, told_prev,
-                        story_firm_next, story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att,
-                        k_wom, k_adv, market,
-                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
-                        key_wom, key_advert, key_advocacy, base_window, base_now,
-                        base_then, has_base_then, key_survey, survey_guess, candidates,
-                        n_candidates, score, outcome_out, spend_out, cost_out,
-                        tallies, told_next, slot_encounters, slot_delights, firm_dims, window_dims,
-                        tie_dims):
-    n_chunks = (len(segment) + CHUNK - 1) // CHUNK
+def _live_week_parallel(week, choice, indices, people, st, firms, k, keys, base, survey, out,
+                        slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
+    n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
-            _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
-                        attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
-                        tenure, history, story_firm_prev, story_sign_prev, told_prev,
-                        story_firm_next, story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att,
-                        k_wom, k_adv, market,
-                        n_front, front_engagement, front_skill, n_sup, sup_engagement, keys,
-                        key_wom, key_advert, key_advocacy, base_window, base_now, base_then,
-                        has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
-                        outcome_out, spend_out, cost_out, tallies,
-                        told_next, slot_encounters[stripe], slot_delights[stripe], firm_dims,
-                        window_dims, tie_dims)
+            _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
+                        slot_encounters[stripe], slot_delights[stripe], firm_dims, window_dims,
+                        tie_dims)
 
 
 @njit(cache=True)
-def _live_week_serial(week, segment, basket_by_segment, expectation, propensity, patience_w,
-                      attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
-                      tenure, history, story_firm_prev, story_sign_prev, told_prev, story_firm_next,
-                      story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att, k_wom, k_adv, market,
-                      n_front,
-                      front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
-                      key_advert, key_advocacy, base_window, base_now, base_then,
-                      has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
-                      outcome_out, spend_out, cost_out, tallies,
-                      told_next, slot_encounters, slot_delights, firm_dims, window_dims,
-                      tie_dims):
-    n_chunks = (len(segment) + CHUNK - 1) // CHUNK
-    for c in range(n_chunks):
-        _live_chunk(c, week, segment, basket_by_segment, expectation, propensity, patience_w,
-                       attachment, satisfaction, aware, visits, last_firm, last_purchase_week,
-                       tenure, history, story_firm_prev, story_sign_prev, told_prev,
-                       story_firm_next, story_sign_next, choice, indices, firm, k_enc, k_cpl, k_att,
-                        k_wom, k_adv, market,
-                       n_front, front_engagement, front_skill, n_sup, sup_engagement, keys, key_wom,
-                       key_advert, key_advocacy, base_window, base_now, base_then,
-                       has_base_then, key_survey, survey_guess, candidates, n_candidates, score,
-                       outcome_out, spend_out, cost_out, tallies,
-                       told_next, slot_encounters[0], slot_delights[0], firm_dims, window_dims,
-                       tie_dims)
+def _live_week_serial(week, choice, indices, people, st, firms, k, keys, base, survey, out,
+                      slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
+    for c in range((len(choice) + CHUNK - 1) // CHUNK):
+        _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
+                    slot_encounters[0], slot_delights[0], firm_dims, window_dims, tie_dims)
 
 
-_LIVE_WEEK_ARGS = without_dims(_live_week_serial)
-
-
-def live_week(*args, parallel: bool = True) -> None:
+def live_week(week: int, choice: np.ndarray, indices: np.ndarray, people: People,
+              st: CustomerArrays, firms: Firms, k: Coefficients, keys: Keys, base: Base,
+              survey: Survey, out: Buffers, slot_encounters: np.ndarray,
+              slot_delights: np.ndarray, parallel: bool = True) -> None:
     """Advance every customer through the week and tally it (see the module docstring).
 
-    ``told_prev`` holds one bit per customer (:func:`pack_stories` of ``story_firm_prev``); the
-    bits of this week's stories are written to ``told_next``. Adds each visit to
+    Arguments come in named groups (:class:`People`, the model's
+    :class:`~loyaltysim.state.CustomerArrays`, :class:`Firms`, :class:`Coefficients`,
+    :class:`Keys`, :class:`Base`, :class:`Survey`, :class:`Buffers`): numba takes a named tuple of
+    arrays as one argument, so a new array or coefficient is a field, not a new position.
+
+    ``out.told`` holds one bit per customer (:func:`pack_stories` of ``st.story_firm``); the
+    bits of this week's stories are written to ``out.told_next``. Adds each visit to
     ``slot_encounters[stripe, firm, frontline slot]`` and each delighted one to ``slot_delights``
     (int32, zeroed by the caller). The parallel twin runs one stripe (a run of whole chunks) per
     layer of these arrays, each on one thread, so no two threads add to the same counter; the
     serial twin uses layer 0. Integer counts: their sum over stripes is exact, so neither the
-    number of stripes nor of threads changes anything. Writes ``score`` (advocacy class toward
-    the customer's base firm, -1 none), ``base_now`` (base firm, -1 none), ``outcome_out`` (visit
-    outcome code, OK when no failure or no visit), ``spend_out`` and ``cost_out`` (dollars spent at
-    a firm and cost of the problem after a failure, 0 otherwise; float32) per customer, and
-    ``tallies`` (chunks, F, len(COUNTS)) float64, zeroed here. Lists, per chunk, the base
-    customers whose survey number (stream ``key_survey[base]``) is under ``survey_guess[base]`` in
-    ``candidates`` (chunks, K) int32 and their count in ``n_candidates`` (see :func:`survey`).
+    number of stripes nor of threads changes anything. Writes ``out.score`` (advocacy class toward
+    the customer's base firm, -1 none), ``base.now`` (base firm, -1 none), ``out.outcome`` (visit
+    outcome code, OK when no failure or no visit), ``out.spend`` and ``out.cost`` (dollars spent
+    at a firm and cost of the problem after a failure, 0 otherwise; float32) per customer, and
+    ``out.tallies`` (chunks, F, len(COUNTS)) float64, zeroed here. Lists, per chunk, the base
+    customers whose survey number (stream ``keys.survey[base]``) is under ``survey.guess[base]``
+    in ``survey.candidates`` (chunks, K) int32 and their count in ``survey.n_candidates`` (see
+    :func:`survey`).
 
     Every customer has the same number of ties (:func:`loyaltysim.network.build_network`): the
     ties of customer ``i`` are ``indices[i * ties:(i + 1) * ties]``. The twins are compiled once
@@ -412,12 +465,11 @@ def live_week(*args, parallel: bool = True) -> None:
     lengths, which numba types by their length, so all three are compile-time constants and the
     loops over firms, purchase history and ties are unrolled (a fifth less time a week).
     """
-    given = _LIVE_WEEK_ARGS.bind(*args).arguments  # by name: a new argument shifts nothing
-    history, indices, firm = given["history"], given["indices"], given["firm"]
-    n = len(given["segment"])
+    n = len(choice)
     ties = len(indices) // n if n else 0
     (_live_week_parallel if parallel else _live_week_serial)(
-        *args, (0,) * firm.shape[0], (0,) * history.shape[1], (0,) * ties)
+        week, choice, indices, people, st, firms, k, keys, base, survey, out, slot_encounters,
+        slot_delights, (0,) * firms.table.shape[0], (0,) * st.history.shape[1], (0,) * ties)
 
 
 @njit(cache=True)

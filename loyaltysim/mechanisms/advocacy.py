@@ -31,9 +31,9 @@ class AdvocacyCoefficients(StrictModel):
                                   source="model convention", ge=0, le=10)
     advocacy_attachment: float = param(0.6, "share 0-1", "Weight of attachment in the expected "
                                        "answer (the rest: advocacy_satisfaction).",
-                                       source="Dick & Basu 1994; East et al. 2007", ge=0, le=1)
+                                       source="Dick & Basu 1994; East et al. 2005", ge=0, le=1)
     advocacy_satisfaction: float = param(0.4, "share 0-1", "Weight of satisfaction in the "
-                                         "expected answer.", source="East et al. 2007",
+                                         "expected answer.", source="East et al. 2005",
                                          ge=0, le=1)
 
 

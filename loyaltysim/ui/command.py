@@ -75,7 +75,7 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
     url = f"http://{args.host}:{args.port}/"
     print("loyaltysim ui: preparing the simulation engine (compiled on the first run on this "
           "machine, then loaded from the cache)...", file=sys.stderr, flush=True)
-    from loyaltysim.engines import warm_up
+    from loyaltysim.model import warm_up
 
     warm_up()
     print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr,
