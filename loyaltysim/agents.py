@@ -228,6 +228,7 @@ class Customer(mesa.Agent):
         ladder = [(limits.frontline, server.engagement)]
         if sup_slot >= 0:
             ladder.append((limits.supervisor, firm.supervisors[sup_slot].engagement))
+        assert firm.manager is not None  # every firm has one from the start
         ladder.append((limits.manager, firm.manager.commitment))
         patience = float(pop["patience"][i])
         handoffs = 0

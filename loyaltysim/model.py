@@ -121,15 +121,16 @@ class LoyaltyModel(mesa.Model):
         self._distance: np.ndarray | None = None
         self.firms: list[FirmState] = []
         for f, key in enumerate(self.firm_keys):
-            params = spec.firms[key]
-            firm = FirmState(index=f, key=key, params=params,
-                             failure_rate=params.process.base_failure_rate)
+            firm_params = spec.firms[key]
+            firm = FirmState(index=f, key=key, params=firm_params,
+                             failure_rate=firm_params.process.base_failure_rate)
             firm.recognition_given = managers.recognition_given(
-                params.culture.recognition, params.culture.leadership_commitment, self.k.managers)
+                firm_params.culture.recognition, firm_params.culture.leadership_commitment,
+                self.k.managers)
             firm.manager = Manager(self, f)
             self.firms.append(firm)
             self.staff_firm(firm)
-            if params.open:
+            if firm_params.open:
                 self.introduce_firm(f, tick=0)
         self.refresh_firms()
         self.engine = make_engine(market.engine, self)

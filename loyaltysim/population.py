@@ -24,8 +24,12 @@ TRAITS: tuple[str, ...] = tuple(
 
 def trait_clip(name: str) -> tuple[float, float]:
     """The (low, high) range a trait's draws are clipped to, from the schema."""
-    low, high = Customers.model_fields[name].json_schema_extra["clip"]
-    return float(low), float("inf") if high is None else float(high)
+    extra = Customers.model_fields[name].json_schema_extra
+    clip = extra.get("clip") if isinstance(extra, dict) else None
+    if not isinstance(clip, list) or len(clip) != 2:
+        raise TypeError(f"trait {name} declares no [low, high] clip range (see parameters.dist)")
+    low, high = clip
+    return float(low), float("inf") if high is None else float(high)  # type: ignore[arg-type]
 
 
 def make_population(market: Market, customers: Customers, seed: int) -> dict[str, np.ndarray]:

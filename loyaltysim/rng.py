@@ -137,8 +137,8 @@ def stream_keys(seed: int, stream, tick: int, subs) -> np.ndarray:
     streams = np.asarray(stream, dtype=np.uint64)
     subs = np.asarray(subs, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        k = np.uint64(seed_key(seed))
-        k = _mix_array(k + (streams + np.uint64(1)) * np.uint64(GOLDEN))
+        seeded = np.uint64(seed_key(seed))
+        k = _mix_array(seeded + (streams + np.uint64(1)) * np.uint64(GOLDEN))
         k = _mix_array(k + np.uint64(tick_term(tick)))
         return _mix_array(k + (subs + np.uint64(1)) * np.uint64(GOLDEN))
 
@@ -148,7 +148,9 @@ class KeyLayout:
     in one vectorised call (:meth:`keys`)."""
 
     def __init__(self, groups: dict[str, tuple[int, list[int]]]):
-        streams, subs, self.slices = [], [], {}
+        streams: list[int] = []
+        subs: list[int] = []
+        self.slices: dict[str, slice] = {}
         for name, (stream, group_subs) in groups.items():
             self.slices[name] = slice(len(subs), len(subs) + len(group_subs))
             streams += [int(stream)] * len(group_subs)

@@ -37,6 +37,7 @@ from loyaltysim.codes import (  # noqa: F401  (re-exported: the codes' old home)
 )
 
 if TYPE_CHECKING:
+    from loyaltysim.agents import Manager
     from loyaltysim.schema import Firm
 
 #: dtype of the emotional state arrays (see the module docstring).
@@ -89,13 +90,27 @@ class CustomerState:
 
     def arrays(self) -> CustomerArrays:
         """The same arrays as one named tuple, as the numba kernels take them (one argument)."""
-        return CustomerArrays(*(getattr(self, name) for name in CustomerArrays._fields))
+        return CustomerArrays(*(getattr(self, f.name) for f in fields(self)))
 
 
-#: Every array of :class:`CustomerState`, by name, as one argument of the numba kernels: a field
-#: added to the dataclass reaches the kernels with no other change.
-CustomerArrays = NamedTuple(  # type: ignore[misc]  # fields from the dataclass, one table
-    "CustomerArrays", [(f.name, np.ndarray) for f in fields(CustomerState)])
+class CustomerArrays(NamedTuple):
+    """Every array of :class:`CustomerState`, in its order, as one argument of the numba kernels
+    (checked below: a state array added to the dataclass but not here fails at import)."""
+
+    attachment: np.ndarray
+    satisfaction: np.ndarray
+    aware: np.ndarray
+    visits: np.ndarray
+    last_firm: np.ndarray
+    last_purchase_week: np.ndarray
+    tenure: np.ndarray
+    history: np.ndarray
+    story_firm: np.ndarray
+    story_sign: np.ndarray
+
+
+if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
+    raise TypeError("CustomerArrays must list CustomerState's fields, in order")
 
 
 @dataclass
@@ -201,7 +216,7 @@ class FirmState:
     staff: StaffArrays = field(default_factory=lambda: StaffArrays.build(0, 0))
     frontline: list = field(default_factory=list)  # Employee agents (views), slot order
     supervisors: list = field(default_factory=list)
-    manager: object | None = None
+    manager: Manager | None = None
     # Reductions of the current tick, read by employees and managers.
     visits: int = 0
     overload: float = 0.0

@@ -54,7 +54,8 @@ class TwinChooser:
         for twin in (False, True):
             if self.seconds[twin] is None:
                 return twin  # load it, then time it
-        faster = self.seconds[True] < self.seconds[False]
+        parallel, serial = self.seconds[True], self.seconds[False]
+        faster = parallel is not None and serial is not None and parallel < serial
         self.checking = self.since_check >= RECHECK_WEEKS
         return (not faster) if self.checking else faster
 

@@ -8,6 +8,7 @@ open firm (and the outside option, when the market has one) a utility; ``logit_p
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numba import njit, prange
@@ -122,7 +123,8 @@ def choose(*args, parallel: bool = True) -> None:
     """
     given = _CHOOSE_ARGS.bind(*args).arguments  # by name: a new argument shifts nothing
     kept = (0,) * (given["convenience"].shape[0] > 0)  # a compile-time flag, like the firms
-    (_choose_parallel if parallel else _choose_serial)(*args, (0,) * given["firm"].shape[0], kept)
+    twin: Callable[..., None] = _choose_parallel if parallel else _choose_serial
+    twin(*args, (0,) * given["firm"].shape[0], kept)
 
 
 @njit(cache=True, inline="always")

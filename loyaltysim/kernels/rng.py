@@ -54,14 +54,16 @@ def uniform_threshold(p: float) -> np.uint64:
     for bit (tested)."""
     if not p > 0.0:
         return np.uint64(0)
-    x = max(np.int64(min(p, 1.0) * 2.0**53) - 4, 0)  # a few below the end: still inside
+    x = np.int64(min(p, 1.0) * 2.0**53) - 4  # a few below the end: still inside
+    if x < 0:
+        x = np.int64(0)
     while x < 2**53 and (np.float64(x) + 0.5) * _TO_UNIT < p:
         x += 1
     return np.uint64(x)
 
 
 @njit(cache=True, inline="always")
-def uniform_below(key: np.uint64, i: int, threshold: np.uint64) -> bool:
+def uniform_below(key: np.uint64, i: int, threshold: np.uint64) -> np.bool_:
     """``uniform(key, i) < p`` for ``threshold = uniform_threshold(p)``, without the float."""
     return (bits(key, i) >> _S11) < threshold
 
