@@ -19,7 +19,7 @@ PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv demo ui validate test lint clean
+.PHONY: help venv demo ui validate test test-fast lint clean
 
 help:
 	@echo "loyaltysim make targets:"
@@ -28,9 +28,12 @@ help:
 	@echo "  make ui      set up .venv, then start the browser UI at http://127.0.0.1:8765/"
 	@echo "  make validate  set up .venv, then reproduce the published findings at full size"
 	@echo "               and write docs/validation.md (VALIDATE_FLAGS=--quick for a fast pass)"
-	@echo "  make test    set up .venv, then run ruff and the test suite (pytest -n $(PYTEST_WORKERS));"
+	@echo "  make test    set up .venv, then run ruff (lint + format check), mypy and the whole test"
+	@echo "               suite (pytest -n $(PYTEST_WORKERS)); CI runs exactly this;"
 	@echo "               installs Debian's chromium for the browser test if missing (as root)"
-	@echo "  make lint    set up .venv, then run ruff check ."
+	@echo "  make test-fast  the fast tier for editing (under 2 minutes): ruff, mypy and pytest"
+	@echo "               without the tests marked slow (golden outputs, long runs, the browser)"
+	@echo "  make lint    set up .venv, then run ruff check, ruff format --check and mypy"
 	@echo "  make venv    create .venv with Python >= 3.12 and pip install -e '.[dev]'"
 	@echo "               (reinstalls only when pyproject.toml changed)"
 	@echo "  make clean   remove .venv, $(REPORT_DIR)/, build artifacts and tool caches"
@@ -90,6 +93,17 @@ validate: venv
 
 lint: venv
 	"$(VENV_BIN)/ruff" check .
+	"$(VENV_BIN)/ruff" format --check .
+	"$(VENV_BIN)/mypy"
+
+test-fast: venv
+	@lint_rc=0; \
+	"$(VENV_BIN)/ruff" check . || lint_rc=$$?; \
+	"$(VENV_BIN)/ruff" format --check . || lint_rc=$$?; \
+	"$(VENV_BIN)/mypy" || lint_rc=$$?; \
+	test_rc=0; \
+	"$(VENV_PY)" -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" --ignore=tests/browser || test_rc=$$?; \
+	[ $$lint_rc -eq 0 ] && [ $$test_rc -eq 0 ]
 
 # Runs ruff and pytest even if ruff fails, and fails if either failed. The browser test needs
 # Debian's Chromium: scripts/install-chromium.sh installs it when missing (as root), or explains
@@ -98,13 +112,17 @@ test: venv
 	@lint_rc=0; \
 	echo "==> ruff check ."; \
 	"$(VENV_BIN)/ruff" check . || lint_rc=$$?; \
+	echo "==> ruff format --check ."; \
+	"$(VENV_BIN)/ruff" format --check . || lint_rc=$$?; \
+	echo "==> mypy (the core, see pyproject.toml)"; \
+	"$(VENV_BIN)/mypy" || lint_rc=$$?; \
 	echo "==> Chromium for the browser test"; \
 	browser_rc=0; \
 	bash scripts/install-chromium.sh || browser_rc=$$?; \
 	echo "==> pytest -q -n $(PYTEST_WORKERS)"; \
 	test_rc=0; \
 	"$(VENV_PY)" -m pytest -q -n $(PYTEST_WORKERS) || test_rc=$$?; \
-	if [ $$lint_rc -ne 0 ]; then echo "error: ruff check failed (exit $$lint_rc), see above" >&2; fi; \
+	if [ $$lint_rc -ne 0 ]; then echo "error: ruff check, ruff format --check or mypy failed, see above" >&2; fi; \
 	if [ $$browser_rc -ne 0 ]; then echo "error: Chromium for the browser test is missing, see above" >&2; fi; \
 	if [ $$test_rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; \
 	elif [ $$test_rc -ne 0 ]; then echo "error: pytest failed (exit $$test_rc), see above" >&2; fi; \
