@@ -167,8 +167,8 @@ class NumbaEngine:
     def _market(self) -> tuple[float, float, float]:
         """The ``kx.SPEND_LIFT``, ``kx.ATTACHMENT_THRESHOLD``, ``kx.PATRONAGE_THRESHOLD`` tuple."""
         spec = self.model.spec
-        return (spec.customers.spend_lift, spec.market.attachment_threshold,
-                spec.market.patronage_threshold)
+        return (float(spec.customers.spend_lift), float(spec.market.attachment_threshold),
+                float(spec.market.patronage_threshold))
 
     def _staff_tables(self):
         m = self.model

@@ -39,8 +39,9 @@ TELL_PROMOTER, DETRACTOR_REACH, STORY_EFFECT = range(3)
 def coefficients(network: Network) -> tuple[float, float, float]:
     """What a listener's side of word of mouth reads: (promoter reach, detractor reach =
     tell_detractor x social_media capped at 1, story effect)."""
-    return (network.tell_promoter, detractor_reach(network.tell_detractor, network.social_media),
-            network.story_effect)
+    return (float(network.tell_promoter),
+            float(detractor_reach(network.tell_detractor, network.social_media)),
+            float(network.story_effect))
 
 
 def detractor_reach(tell_detractor: float, social_media: float) -> float:
