@@ -24,7 +24,7 @@ class ChoiceCoefficients(StrictModel):
     price_scale: float = param(10.0, "utility per unit price premium per unit price_weight",
                                "Converts a price premium (price index - 1) into utility: with the "
                                "default 10, price_weight is the utility lost per 10 % dearer [A].",
-                               source="[A]; price_weight's unit", ge=0, le=100)
+                               source="[A]", ge=0, le=100)
 
 
 (PRICE_SCALE,) = field_indices(ChoiceCoefficients, "price_scale")
