@@ -131,6 +131,7 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
               has_old_base: bool) -> list[dict[str, Any]]:
     """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`."""
     lag = model.spec.market.base_window_weeks
+    horizon = float(model.spec.market.clv_horizon_weeks)
     k_employees = pack(model.spec.behaviour, employees.EmployeeCoefficients)
     rows = []
     for firm in model.firms:
@@ -153,7 +154,7 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
         backlog_cost = firm.backlog * proc.backlog_cost
         margin = revenue * firm.params.gross_margin
         retention_base = _ratio(c["base_kept"], c["base_then"]) if has_old_base else float("nan")
-        lifetime = (min(520.0, lag / max(1.0 - retention_base, 1e-9))
+        lifetime = (min(horizon, lag / max(1.0 - retention_base, 1e-9))
                     if retention_base == retention_base else float("nan"))
         score, score_se, score_n = nps(c["surveyed_promoters"], c["surveyed_detractors"],
                                        c["surveyed"])

@@ -91,7 +91,8 @@ FIRM_METRICS: dict[str, Metric] = {
     "profit": Metric("dollars per week", "Revenue x gross margin - refunds - wages - training - "
                      "handling - backlog cost."),
     "clv": Metric("dollars", "Customer lifetime value: weekly gross margin per base customer x "
-                  "expected lifetime in weeks, 13 / (1 - retention_base), capped at 520."),
+                  "expected lifetime in weeks, 13 / (1 - retention_base), capped at "
+                  "market.clv_horizon_weeks (520)."),
 }
 
 #: Index columns of the tidy per-firm weekly table.

@@ -77,6 +77,9 @@ class Market(StrictModel):
                              "random from its customer base.", ge=0, le=1_000_000)
     manager_review_weeks: int = param(4, "weeks", "Managers recognise staff and fix processes "
                                       "every this many weeks.", ge=1, le=52)
+    clv_horizon_weeks: int = param(520, "weeks", "Longest expected customer lifetime the clv "
+                                   "metric counts (its base-retention lifetime is capped here).",
+                                   source="model convention", ge=1, le=5200)
 
 
 class Segment(StrictModel):
