@@ -1,6 +1,7 @@
 """The ``loyaltysim sweep`` and ``loyaltysim analyze`` commands (registered by loyaltysim.cli).
 
-Exit codes: 0 every run finished (or analysis written); 1 some runs failed every attempt (listed);
+Exit codes: 0 every run finished (or analysis written); 1 some runs failed every attempt (listed),
+or analyze left out damaged run files (named; rerun the sweep to redo them);
 2 a bad experiment, argument or results folder (the message names file, key and what is allowed);
 130 interrupted (finished runs are kept: rerun the same command to resume).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +141,13 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
               f"{sum(counts.values()) if counts else '?'} runs are finished in {out}. Rerun the "
               "same command to finish the rest.", file=sys.stderr)
         return 130
+    if report.manifest_rebuilt:
+        print(f"loyaltysim: {out / 'manifest.json'}: {report.manifest_rebuilt}.", file=sys.stderr)
+    if report.damaged:
+        print(f"loyaltysim: {len(report.damaged)} damaged run file(s) set aside in "
+              f"{out / 'damaged'} and redone:", file=sys.stderr)
+        for run_id, reason in sorted(report.damaged.items())[:20]:
+            print(f"  {run_id}: {reason}", file=sys.stderr)
     console.print(Text(
         f"{loaded.name}: {report.total} runs; {report.done} done ({report.already_done} from "
         f"earlier sweeps), {len(report.failed)} failed; {report.executor or 'nothing to run'}; "
@@ -159,11 +168,23 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace, console: Console) -> int:
-    """``loyaltysim analyze``: write summary tables, sensitivity indices and plots."""
+    """``loyaltysim analyze``: write summary tables, sensitivity indices and plots; exit 1 when
+    damaged run files were left out (the analysis is written without them)."""
     from loyaltysim.sweep.analysis import analyze
+    from loyaltysim.sweep.results import DamagedResultsWarning, SweepResultsWarning
 
-    written = analyze(args.directory, args.out, confidence=args.confidence,
-                      plots=not args.no_plots)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SweepResultsWarning)
+        written = analyze(args.directory, args.out, confidence=args.confidence,
+                          plots=not args.no_plots)
+    damaged = False
+    for record in caught:
+        if issubclass(record.category, SweepResultsWarning):
+            damaged |= issubclass(record.category, DamagedResultsWarning)
+            print(f"loyaltysim: warning: {args.directory}: {record.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename,
+                                   record.lineno)
     for path in written:
         console.print(Text(f"wrote {path}", style="dim"))
-    return 0
+    return 1 if damaged else 0
