@@ -2,10 +2,11 @@
 
 A Parquet file is ``PAR1``, the column chunks (pages), the footer (schema, offsets, key-value
 metadata), the footer's length and ``PAR1``. The footer's ``loyaltysim.sweep.sha256`` is the SHA-256
-of every byte before the footer, so a damaged page is caught even when Parquet would decode it
-into other numbers (a flipped byte in a plain-encoded float is still a float). The footer itself
-is checked by parsing it: a damaged footer does not parse, or no longer holds the checksum or the
-run's metadata. Files are read once into memory, verified, and decoded from those same bytes.
+of the whole file as it would be with that value replaced by 64 zeros: the file is written with the
+zeros in place, hashed, and the zeros overwritten by the hash (same length, so nothing moves).
+Every byte is covered - pages, schema, offsets, statistics, the run's metadata - so a damaged page
+is caught even when Parquet would decode it into other numbers. Files are read once into memory,
+verified, and decoded from those same bytes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = ["CHECKSUM_KEY", "META_KEY", "DamagedRunFile", "VerifiedRunFile", "enc
 
 META_KEY = b"loyaltysim.sweep"
 CHECKSUM_KEY = b"loyaltysim.sweep.sha256"
+_PLACEHOLDER = b"0" * 64  # as long as a SHA-256 in hex
 _MAGIC = b"PAR1"
 _TAIL = 8  # footer length (4 bytes, little-endian) + magic
 
@@ -49,33 +51,40 @@ class VerifiedRunFile:
     table: pa.Table
 
 
-def _data_end(data: bytes) -> int:
-    """Offset where the footer starts (= length of the checksummed part); ValueError if the file
-    cannot be Parquet (too short, no magic, impossible footer length)."""
+def _footer_start(data: bytes) -> int:
+    """Offset where the footer starts; ValueError if the file cannot be Parquet (too short, no
+    magic, impossible footer length)."""
     if len(data) < len(_MAGIC) + _TAIL or data[:4] != _MAGIC or data[-4:] != _MAGIC:
         raise ValueError
     (footer,) = struct.unpack("<I", data[-_TAIL:-4])
-    end = len(data) - _TAIL - footer
-    if end < len(_MAGIC):
+    start = len(data) - _TAIL - footer
+    if start < len(_MAGIC):
         raise ValueError
-    return end
+    return start
+
+
+def _checksum(data: bytes, at: int) -> str:
+    """SHA-256 of ``data`` with the 64 bytes at ``at`` (where the checksum goes) as zeros."""
+    digest = hashlib.sha256(data[:at])
+    digest.update(_PLACEHOLDER)
+    digest.update(data[at + len(_PLACEHOLDER):])
+    return digest.hexdigest()
 
 
 def encode_run_file(table: pa.Table, meta: dict[str, Any]) -> bytes:
-    """The bytes of a run file: ``table`` with ``meta`` (JSON) and the data checksum in its footer.
-    """
+    """The bytes of a run file: ``table`` with ``meta`` (JSON) and the file's checksum in its
+    footer."""
     table = table.replace_schema_metadata({META_KEY: json.dumps(meta)})
     sink = io.BytesIO()
-    writer = pq.ParquetWriter(sink, table.schema)
-    writer.write_table(table)
-    # Every page is in the sink once the row group is written; only the footer comes at close.
-    body = sink.getvalue()
-    writer.add_key_value_metadata({CHECKSUM_KEY: hashlib.sha256(body).hexdigest()})
-    writer.close()
+    with pq.ParquetWriter(sink, table.schema) as writer:
+        writer.write_table(table)
+        writer.add_key_value_metadata({CHECKSUM_KEY: _PLACEHOLDER.decode()})
     data = sink.getvalue()
-    if _data_end(data) != len(body) or data[:len(body)] != body:  # pyarrow changed how it writes
-        raise RuntimeError("Parquet writer wrote data after the row group; cannot checksum it")
-    return data
+    start = _footer_start(data)
+    at = data.find(_PLACEHOLDER, start)
+    if at < 0 or data.find(_PLACEHOLDER, at + 1) >= 0:  # must be found, and only once
+        raise RuntimeError("cannot place the checksum in the Parquet footer")
+    return data[:at] + _checksum(data, at).encode() + data[at + len(_PLACEHOLDER):]
 
 
 def read_run_file(path: str | os.PathLike[str]) -> VerifiedRunFile:
@@ -87,17 +96,18 @@ def read_run_file(path: str | os.PathLike[str]) -> VerifiedRunFile:
     if not data:
         raise DamagedRunFile(path, "empty file (0 bytes)")
     try:
-        end = _data_end(data)
+        start = _footer_start(data)
         footer = pq.read_metadata(pa.BufferReader(data)).metadata or {}
     except (ValueError, OSError, pa.ArrowException):  # pyarrow: thrift errors are OSErrors
         raise DamagedRunFile(path, f"not a complete Parquet file ({len(data)} bytes; truncated "
                                    "or overwritten)") from None
-    expected = footer.get(CHECKSUM_KEY)
-    if expected is None:
+    stored = footer.get(CHECKSUM_KEY)
+    if stored is None:
         raise DamagedRunFile(path, "no checksum in its metadata (written by another program or "
                                    "an older loyaltysim)")
-    if hashlib.sha256(data[:end]).hexdigest().encode() != expected:
-        raise DamagedRunFile(path, "checksum mismatch: its data changed after it was written")
+    at = data.rfind(stored, start) if len(stored) == len(_PLACEHOLDER) else -1
+    if at < 0 or _checksum(data, at).encode() != stored:
+        raise DamagedRunFile(path, "checksum mismatch: its bytes changed after it was written")
     try:
         meta = json.loads(footer[META_KEY])
         table = pq.read_table(pa.BufferReader(data))
