@@ -39,7 +39,8 @@ DIR/runs/<run>.parquet (atomically), with DIR/manifest.json recording the experi
 package version and every run's parameters, seed and status. Rerunning the same command on the
 same DIR resumes: finished runs are skipped, missing or partial ones are redone. A changed
 experiment is refused unless --force. A run that fails is retried --retries times, then recorded
-in DIR/failures/ and listed; the exit code is then 1.
+in DIR/failures/ and listed; the exit code is then 1. Every run file carries a checksum;
+a damaged one (truncated, junk, changed bytes) is moved to DIR/damaged/ and redone on resume.
 Shipped experiments are in experiments/ (see the README's "Researchers" section).
 """
 
@@ -52,6 +53,9 @@ writes to DIR/analysis (or --out): summary.csv and summary.md (mean over replica
 t confidence interval per point, firm, window and metric), sensitivity.csv (Sobol or Morris
 designs: SALib indices), failures.csv (if runs failed) and PNG plots: heatmap_*.png (2-D grids),
 response_*.png (response curves / main effects), indices_*.png (Sobol/Morris index bars).
+Only run files whose checksum matches are used: damaged ones are named on stderr and in
+summary.md, and the exit code is then 1; partial results (failed or unfinished runs) are warned
+about.
 """
 
 
