@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -207,6 +208,49 @@ def test_a_manifest_with_a_wrong_type_is_refused_by_the_cli(copy):
     _no_traceback(proc)
     assert proc.returncode == 2
     assert "manifest.json" in proc.stderr and "design.keys" in proc.stderr
+
+
+def _key_paths(value, prefix=()) -> list[tuple]:
+    """Every key path in a JSON value (the first two items of each list stand for all)."""
+    paths = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            paths += _key_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value[:2]):
+            paths += _key_paths(item, (*prefix, index))
+    return paths
+
+
+REPLACEMENTS = st.one_of(st.none(), st.booleans(), st.integers(-3, 30), st.floats(allow_nan=False),
+                         st.text(max_size=5), st.just([]), st.just({}), st.just([1, "x"]))
+
+
+def test_any_altered_manifest_key_is_analysed_or_refused_naming_the_file(copy):
+    original = json.loads((copy / "manifest.json").read_text())
+    paths = _key_paths(original)
+
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(path=st.sampled_from(paths), delete=st.booleans(), value=REPLACEMENTS)
+    def check(path: tuple, delete: bool, value) -> None:
+        manifest = json.loads(json.dumps(original))
+        target = manifest
+        for part in path[:-1]:
+            target = target[part]
+        if delete and isinstance(target, dict):
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+        (copy / "manifest.json").write_text(json.dumps(manifest))
+        try:
+            analyze(copy, plots=False)
+        except ExperimentError as exc:
+            assert str(copy / "manifest.json") in str(exc) and len(str(exc)) < 2048
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PartialResultsWarning)
+        check()
 
 
 @pytest.mark.parametrize("content", ["truncated", "empty", "list"])

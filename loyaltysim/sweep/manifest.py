@@ -24,6 +24,7 @@ class _Part(BaseModel):
 
 
 class _Problem(_Part):
+    num_vars: int
     names: list[str]
     bounds: list[list[float]]
 
@@ -36,11 +37,25 @@ class _Design(_Part):
     problem: _Problem | None = None
     second_order: bool | None = None
     levels: int | None = None
+    seed: int | None = None
 
     @model_validator(mode="after")
-    def _sampled_needs_problem(self) -> _Design:
-        if self.kind in ("sobol", "morris") and self.problem is None:
-            raise ValueError(f"a {self.kind} design needs its 'problem' (names and bounds)")
+    def _consistent(self) -> _Design:
+        if len(self.matrix) != len(self.points):
+            raise ValueError(f"'matrix' has {len(self.matrix)} rows for {len(self.points)} points")
+        for number, point in enumerate(self.points):
+            if set(point) != set(self.keys):
+                raise ValueError(f"point {number} sets {sorted(point)}, not the design's keys "
+                                 f"{self.keys}")
+        if self.kind in ("sobol", "morris"):
+            problem = self.problem
+            if problem is None:
+                raise ValueError(f"a {self.kind} design needs its 'problem' (names and bounds)")
+            if not (problem.names == self.keys and problem.num_vars == len(self.keys)
+                    == len(problem.bounds)):
+                raise ValueError("'problem' does not describe the design's keys")
+            if any(len(row) != len(self.keys) for row in self.matrix):
+                raise ValueError("a row of 'matrix' does not have one value per key")
         if self.kind == "sobol" and self.second_order is None:
             raise ValueError("a sobol design needs 'second_order'")
         if self.kind == "morris" and self.levels is None:
@@ -50,6 +65,7 @@ class _Design(_Part):
 
 class _ExperimentPart(_Part):
     name: str
+    description: str | None = None
     replications: int
     seed: int
 
@@ -80,6 +96,15 @@ class _Manifest(_Part):
     counts: _Counts
     runs: list[_Run]
 
+    @model_validator(mode="after")
+    def _runs_in_design(self) -> _Manifest:
+        points = len(self.design.points)
+        for number, run in enumerate(self.runs):
+            if not 0 <= run.point < points:
+                raise ValueError(f"runs.{number} is of point {run.point}; the design has "
+                                 f"{points} points")
+        return self
+
 
 def _where(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
@@ -93,7 +118,8 @@ def check_manifest(manifest: dict[str, Any], path: Path) -> dict[str, Any]:
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
-        problems = "; ".join(f"{_where(e['loc'])}: {e['msg'].lower()}" for e in errors[:3])
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg'][:1].lower()}{e['msg'][1:]}"
+                             for e in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise ExperimentError(
             f"{path}: incomplete or altered manifest: {problems}{more}. Rerun the "

@@ -255,7 +255,9 @@ class ResultStore:
         if self.failures_dir.is_dir():
             for path in sorted(self.failures_dir.glob("*.json")):
                 with contextlib.suppress(OSError, ValueError):
-                    found[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+                    record = json.loads(path.read_text(encoding="utf-8"))
+                    if isinstance(record, dict):  # a damaged record is no failure to list
+                        found[path.stem] = record
         return found
 
     def prune_failures(self, keep: Iterable[str]) -> None:
