@@ -304,3 +304,11 @@ def test_a_second_sweep_on_a_locked_folder_is_refused_naming_the_holder(tmp_path
         second.__enter__()
     with ResultStore(tmp_path / "out").lock():  # released: free again
         pass
+
+
+def test_damaged_failure_records_do_not_break_the_analysis(copy):
+    (copy / "failures").mkdir()
+    (copy / "failures" / "p00000-r000.json").write_text("[1, 2]")
+    (copy / "failures" / "p00000-r001.json").write_text('{"run_id": "p00000-r001", "err')
+    written = analyze(copy, plots=False)
+    assert copy / "analysis" / "failures.csv" not in written
