@@ -138,9 +138,13 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
                            cluster=args.cluster, retries=args.retries, force=args.force,
                            progress=not args.quiet)
     except KeyboardInterrupt:
+        from loyaltysim.sweep.experiment import ExperimentError
         from loyaltysim.sweep.results import load_manifest
 
-        counts = load_manifest(out).get("counts", {})
+        try:
+            counts = load_manifest(out)["counts"]
+        except ExperimentError:  # interrupted before the manifest was first written
+            counts = {}
         print(f"loyaltysim: interrupted; {counts.get('done', '?')} of "
               f"{sum(counts.values()) if counts else '?'} runs are finished in {out}. Rerun the "
               "same command to finish the rest.", file=sys.stderr)
