@@ -74,3 +74,16 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in ("point", "replication", "firm", "window", "week", "metric")
             if c in frame.columns]
     return frame.sort_values(keys).reset_index(drop=True)
+
+
+def tagged_processes(tag: str) -> dict[int, bytes]:
+    """Live processes whose environment holds ``tag`` (pid -> command line), from /proc. A tag
+    set in a sweep's environment finds its workers even after they were re-parented to init."""
+    found = {}
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if tag.encode() in environ.read_bytes():
+                found[int(environ.parent.name)] = (environ.parent / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile, or not ours
+            continue
+    return found

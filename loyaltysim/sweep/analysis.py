@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltysim.report import md_table
-from loyaltysim.sweep.results import failures_frame, load_manifest, load_results
+from loyaltysim.sweep.results import SweepResultsWarning, failures_frame, load_manifest, read_results
 
 __all__ = ["analyze", "sensitivity", "summarise"]
 
@@ -125,7 +126,7 @@ def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> lis
 
 def _markdown(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFrame,
               skipped: list[str], failures: pd.DataFrame, keys: list[str],
-              confidence: float) -> str:
+              confidence: float, problems: Sequence[SweepResultsWarning] = ()) -> str:
     exp = manifest["experiment"]
     counts = manifest["counts"]
     lines = [f"# Sweep {exp['name']}", ""]
@@ -138,6 +139,8 @@ def _markdown(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFram
               f"{counts['done']} done, {counts['failed']} failed, {counts['pending']} pending. "
               f"Cells: mean over replications ± half-width of the {confidence:.0%} t confidence "
               "interval (n/a with fewer than two replications).", ""]
+    for problem in problems:
+        lines += [f"**Warning**: {problem}", ""]
     for (firm, window), frame in summary.groupby(["firm", "window"], sort=False):
         metrics = list(dict.fromkeys(frame["metric"]))
         lines += [f"## {firm}, window `{window}`", ""]
@@ -182,14 +185,19 @@ def analyze(directory: str | os.PathLike[str], out: str | os.PathLike[str] | Non
             confidence: float = 0.95, plots: bool = True) -> list[Path]:
     """Write the analysis of a sweep folder (see the module docstring); return the files written.
 
-    ``out`` defaults to ``DIRECTORY/analysis``.
+    ``out`` defaults to ``DIRECTORY/analysis``. Damaged run files are left out, never used;
+    they and partial results are reported at the top of ``summary.md`` and as warnings
+    (:class:`~loyaltysim.sweep.results.SweepResultsWarning`).
     """
     from loyaltysim.sweep import plots as sweep_plots
 
     directory = Path(directory)
     manifest = load_manifest(directory)
     keys = list(manifest["design"]["keys"])
-    results = load_results(directory)
+    found = read_results(directory)
+    results, problems = found.frame, found.warnings()
+    for problem in problems:
+        warnings.warn(problem, stacklevel=2)
     target = Path(out) if out is not None else directory / "analysis"
     target.mkdir(parents=True, exist_ok=True)
     summary = summarise(results, keys, confidence)
@@ -197,8 +205,8 @@ def analyze(directory: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     failures = failures_frame(directory)
     written = [target / "summary.csv", target / "summary.md"]
     summary.to_csv(written[0], index=False)
-    written[1].write_text(_markdown(manifest, summary, sens, skipped, failures, keys, confidence),
-                          encoding="utf-8")
+    written[1].write_text(_markdown(manifest, summary, sens, skipped, failures, keys, confidence,
+                                    problems), encoding="utf-8")
     if not sens.empty:
         sens.to_csv(target / "sensitivity.csv", index=False)
         written.append(target / "sensitivity.csv")

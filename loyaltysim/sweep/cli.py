@@ -1,6 +1,7 @@
 """The ``loyaltysim sweep`` and ``loyaltysim analyze`` commands (registered by loyaltysim.cli).
 
-Exit codes: 0 every run finished (or analysis written); 1 some runs failed every attempt (listed);
+Exit codes: 0 every run finished (or analysis written); 1 some runs failed every attempt (listed),
+or analyze left out damaged run files (named; rerun the sweep to redo them);
 2 a bad experiment, argument or results folder (the message names file, key and what is allowed);
 130 interrupted (finished runs are kept: rerun the same command to resume).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,8 @@ DIR/runs/<run>.parquet (atomically), with DIR/manifest.json recording the experi
 package version and every run's parameters, seed and status. Rerunning the same command on the
 same DIR resumes: finished runs are skipped, missing or partial ones are redone. A changed
 experiment is refused unless --force. A run that fails is retried --retries times, then recorded
-in DIR/failures/ and listed; the exit code is then 1.
+in DIR/failures/ and listed; the exit code is then 1. Every run file carries a checksum;
+a damaged one (truncated, junk, changed bytes) is moved to DIR/damaged/ and redone on resume.
 Shipped experiments are in experiments/ (see the README's "Researchers" section).
 """
 
@@ -50,6 +53,9 @@ writes to DIR/analysis (or --out): summary.csv and summary.md (mean over replica
 t confidence interval per point, firm, window and metric), sensitivity.csv (Sobol or Morris
 designs: SALib indices), failures.csv (if runs failed) and PNG plots: heatmap_*.png (2-D grids),
 response_*.png (response curves / main effects), indices_*.png (Sobol/Morris index bars).
+Only run files whose checksum matches are used: damaged ones are named on stderr and in
+summary.md, and the exit code is then 1; partial results (failed or unfinished runs) are warned
+about.
 """
 
 
@@ -132,13 +138,24 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
                            cluster=args.cluster, retries=args.retries, force=args.force,
                            progress=not args.quiet)
     except KeyboardInterrupt:
+        from loyaltysim.sweep.experiment import ExperimentError
         from loyaltysim.sweep.results import load_manifest
 
-        counts = load_manifest(out).get("counts", {})
+        try:
+            counts = load_manifest(out)["counts"]
+        except ExperimentError:  # interrupted before the manifest was first written
+            counts = {}
         print(f"loyaltysim: interrupted; {counts.get('done', '?')} of "
               f"{sum(counts.values()) if counts else '?'} runs are finished in {out}. Rerun the "
               "same command to finish the rest.", file=sys.stderr)
         return 130
+    if report.manifest_rebuilt:
+        print(f"loyaltysim: {out / 'manifest.json'}: {report.manifest_rebuilt}.", file=sys.stderr)
+    if report.damaged:
+        print(f"loyaltysim: {len(report.damaged)} damaged run file(s) set aside in "
+              f"{out / 'damaged'} and redone:", file=sys.stderr)
+        for run_id, reason in sorted(report.damaged.items())[:20]:
+            print(f"  {run_id}: {reason}", file=sys.stderr)
     console.print(Text(
         f"{loaded.name}: {report.total} runs; {report.done} done ({report.already_done} from "
         f"earlier sweeps), {len(report.failed)} failed; {report.executor or 'nothing to run'}; "
@@ -159,11 +176,23 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace, console: Console) -> int:
-    """``loyaltysim analyze``: write summary tables, sensitivity indices and plots."""
+    """``loyaltysim analyze``: write summary tables, sensitivity indices and plots; exit 1 when
+    damaged run files were left out (the analysis is written without them)."""
     from loyaltysim.sweep.analysis import analyze
+    from loyaltysim.sweep.results import DamagedResultsWarning, SweepResultsWarning
 
-    written = analyze(args.directory, args.out, confidence=args.confidence,
-                      plots=not args.no_plots)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SweepResultsWarning)
+        written = analyze(args.directory, args.out, confidence=args.confidence,
+                          plots=not args.no_plots)
+    damaged = False
+    for record in caught:
+        if issubclass(record.category, SweepResultsWarning):
+            damaged |= issubclass(record.category, DamagedResultsWarning)
+            print(f"loyaltysim: warning: {args.directory}: {record.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename,
+                                   record.lineno)
     for path in written:
         console.print(Text(f"wrote {path}", style="dim"))
-    return 0
+    return 1 if damaged else 0

@@ -79,7 +79,7 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     # "spawn": workers start clean (no forked threads or locks from the sweep process), read
     # NUMBA_NUM_THREADS before numba is imported, and behave the same on every platform.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=init_worker)
+                               initializer=init_worker, initargs=(os.getpid(),))
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ from loyaltysim.sweep.design import Design, make_design, salib_problem
 from loyaltysim.sweep.executors import Executor, open_executor
 from loyaltysim.sweep.experiment import ExperimentError, LoadedExperiment
 from loyaltysim.sweep.progress import SweepProgress
-from loyaltysim.sweep.store import ResultStore, now
+from loyaltysim.sweep.store import DamagedManifest, ResultStore, now
 from loyaltysim.sweep.worker import RunTask
 
 __all__ = ["SweepReport", "build_tasks", "param_types", "run_sweep"]
@@ -49,6 +49,8 @@ class SweepReport:
     executor: str = ""
     wall_seconds: float = 0.0
     sim_seconds: float = 0.0  # summed over the runs finished by this sweep
+    damaged: dict[str, str] = field(default_factory=dict)  # run id -> why its file was redone
+    manifest_rebuilt: str = ""  # why the manifest was rebuilt from the run files ("": it was not)
 
     @property
     def done(self) -> int:
@@ -117,10 +119,17 @@ def _design_record(loaded: LoadedExperiment, design: Design) -> dict[str, Any]:
     return record
 
 
-def _check_identity(store: ResultStore, loaded: LoadedExperiment, force: bool) -> None:
-    old = store.read_manifest()
+def _check_identity(store: ResultStore, loaded: LoadedExperiment, tasks: list[RunTask],
+                    force: bool) -> str:
+    """Refuse a folder holding another experiment's results (unless ``force``). Returns why the
+    manifest must be rebuilt ("" if it need not be): a damaged manifest is set aside when every
+    verified run file in the folder is a run of this experiment (their input hashes say so)."""
+    try:
+        old = store.read_manifest()
+    except DamagedManifest as exc:
+        return _rebuild_damaged_manifest(store, loaded, tasks, exc, force)
     if old is None:
-        return
+        return ""
     previous = old.get("identity", {})
     current = loaded.identity()
     changed = [name for name in ("experiment_sha256", "scenario_sha256", "cli_set")
@@ -135,6 +144,24 @@ def _check_identity(store: ResultStore, loaded: LoadedExperiment, force: bool) -
             f"{old.get('experiment', {}).get('file', '?')}). Refusing to mix results. Rerun with "
             "--force to keep the runs whose inputs are unchanged and redo the rest, or choose "
             "another --out.", file=str(store.root), key_path="manifest.identity")
+    return ""
+
+
+def _rebuild_damaged_manifest(store: ResultStore, loaded: LoadedExperiment, tasks: list[RunTask],
+                              damage: DamagedManifest, force: bool) -> str:
+    expected = {t.run_hash for t in tasks}
+    files = store.verified_run_files()
+    foreign = sorted(run for run, meta in files.items() if meta.get("run_hash") not in expected)
+    if foreign and not force:
+        raise ExperimentError(
+            f"{damage} The manifest cannot tell which experiment this folder holds, and "
+            f"{len(foreign)} of its {len(files)} intact run files (e.g. {foreign[0]}) are not "
+            f"runs of {loaded.name}. Refusing to delete them. Rerun with --force to keep this "
+            "experiment's runs and delete the others, or choose another --out.",
+            file=damage.file, key_path="manifest")
+    aside = store.set_manifest_aside()
+    return (f"{damage.reason}; rebuilt from the {len(files) - len(foreign)} intact run files "
+            f"(old copy: {aside.name})")
 
 
 def _manifest(loaded: LoadedExperiment, design: Design, tasks: list[RunTask],
@@ -268,13 +295,13 @@ def run_sweep(loaded: LoadedExperiment, out: str | Path, *, workers: int | None 
     store = ResultStore(Path(out))
     start = time.monotonic()
     with store.lock():
-        _check_identity(store, loaded, force)
+        rebuilt = _check_identity(store, loaded, tasks, force)
         old = store.read_manifest() or {}
         created = old.get("created") if not force else None
         sweep = _Sweep(loaded, store, design, tasks, retries, created or now())
         store.clean_temporary()
         expected = {t.run_id: t.run_hash for t in tasks}
-        finished = store.finished(expected)
+        finished, damaged = store.finished(expected)
         store.prune_failures(expected)
         for run, meta in finished.items():
             sweep.status[run] = {"status": "done", "attempts": meta.get("attempt", 1),
@@ -284,7 +311,8 @@ def run_sweep(loaded: LoadedExperiment, out: str | Path, *, workers: int | None 
         store.write_text("experiment.toml", text)
         store.write_text("scenario.toml", scenario_to_toml(loaded.base))
         todo = [t for t in tasks if t.run_id not in finished]
-        report = SweepReport(Path(out), len(tasks), len(finished), 0)
+        report = SweepReport(Path(out), len(tasks), len(finished), 0, damaged=damaged,
+                             manifest_rebuilt=rebuilt)
         sweep.save_manifest(force=True)
         try:
             if todo:

@@ -7,19 +7,20 @@ Layout of ``--out DIR``::
     DIR/experiment.toml        the experiment file as run;  DIR/scenario.toml: the resolved base
     DIR/runs/p00012-r003.parquet   one file per finished run (point 12, replication 3)
     DIR/failures/p00007-r000.json  runs that failed every attempt: error and traceback
+    DIR/damaged/p00003-r001.parquet   run files found damaged on resume (set aside, run redone)
 
 A run file appears only complete: it is written to a hidden temporary file, flushed to disk and
 renamed over its final name (``os.replace``), so a sweep killed at any moment leaves either the
-whole file or none. The file's Parquet metadata holds the run's input hash; on resume a file counts
-as finished only if it reads back and its hash matches the run the experiment now asks for.
-A lock (``DIR/.lock``, released by the kernel if the process dies) keeps two sweeps out of one
-folder.
+whole file or none. The file's Parquet metadata holds the run's input hash and a checksum of its
+data; on resume a file counts as finished only if its checksum matches and its input hash matches
+the run the experiment now asks for. A damaged file is moved to ``DIR/damaged/`` and redone.
+A lock (``DIR/.lock``, released by the kernel if the process dies; its holder's pid in
+``DIR/.lock.owner``) keeps two sweeps out of one folder.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import traceback
@@ -29,15 +30,23 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 
 from loyaltysim.sweep.experiment import ExperimentError
+from loyaltysim.sweep.runfile import META_KEY, DamagedRunFile, encode_run_file, read_run_file
 from loyaltysim.sweep.worker import RunResult, RunTask
 
-__all__ = ["META_KEY", "ResultStore", "atomic_write_bytes", "run_file_name"]
+__all__ = ["META_KEY", "DamagedManifest", "ResultStore", "atomic_write_bytes", "run_file_name"]
 
-META_KEY = b"loyaltysim.sweep"
 MANIFEST_FORMAT = 1
+
+
+class DamagedManifest(ExperimentError):  # noqa: N818 - reads as what the folder holds
+    """The manifest exists but cannot be used; ``reason`` says why."""
+
+    def __init__(self, path: Path, reason: str):
+        self.reason = reason
+        super().__init__(f"{path}: damaged manifest, {reason}.", file=str(path))
 
 
 def run_file_name(run_id: str) -> str:
@@ -75,36 +84,59 @@ class ResultStore:
     # -- locking and identity ----------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the folder's lock for the duration of a sweep; refuse if another sweep holds it."""
+        """Hold the folder's lock for the duration of a sweep; refuse if another sweep holds it.
+
+        An OS file lock (``flock`` on POSIX, ``msvcrt`` on Windows, through ``filelock``), so the
+        kernel releases it when the holder dies, however it dies. The holder's pid is kept in a
+        file of its own because a locked file cannot be read on Windows.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        handle = open(self.root / ".lock", "a+")  # noqa: SIM115 - held for the whole block
+        owner = self.root / ".lock.owner"
+        lock = FileLock(self.root / ".lock", timeout=0)
         try:
+            lock.acquire()
+        except Timeout:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "unknown"
-                raise ExperimentError(f"{self.root}: another sweep is writing to this folder "
-                                      f"(process {holder}); wait for it or choose another --out.",
-                                      file=str(self.root)) from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(os.getpid()))
-            handle.flush()
+                holder = owner.read_text(encoding="utf-8").strip() or "unknown"
+            except OSError:
+                holder = "unknown"
+            raise ExperimentError(f"{self.root}: another sweep is writing to this folder "
+                                  f"(process {holder}); wait for it or choose another --out.",
+                                  file=str(self.root)) from None
+        try:
+            atomic_write_bytes(owner, str(os.getpid()).encode())
             yield
         finally:
-            handle.close()
+            lock.release()
 
     def read_manifest(self) -> dict[str, Any] | None:
-        """The manifest, or None if there is none yet."""
+        """The manifest, or None if there is none yet; :class:`DamagedManifest` if it is not
+        a JSON object (truncated, empty, overwritten)."""
         if not self.manifest_path.is_file():
             return None
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ExperimentError(f"{self.manifest_path}: unreadable manifest ({exc}); move the "
-                                  "folder aside or use another --out.",
-                                  file=str(self.manifest_path)) from None
+            raise DamagedManifest(self.manifest_path, f"not readable as JSON ({exc})") from None
+        if not isinstance(manifest, dict):
+            raise DamagedManifest(self.manifest_path, f"holds a JSON {type(manifest).__name__}, "
+                                  "not the manifest's table")
+        return manifest
+
+    def set_manifest_aside(self) -> Path:
+        """Rename a damaged manifest to ``manifest.json.damaged`` (kept for inspection)."""
+        target = self.manifest_path.with_name("manifest.json.damaged")
+        os.replace(self.manifest_path, target)
+        return target
+
+    def verified_run_files(self) -> dict[str, dict[str, Any]]:
+        """Metadata of the run files in ``DIR/runs`` whose checksums match (id -> metadata);
+        read-only, unlike :meth:`finished`."""
+        found = {}
+        for path in sorted(self.runs_dir.glob("*.parquet")):
+            with contextlib.suppress(DamagedRunFile, OSError):
+                found[path.name.removesuffix(".parquet")] = read_run_file(path).meta
+        return found
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Replace the manifest atomically."""
@@ -131,35 +163,45 @@ class ResultStore:
                     removed += 1
         return removed
 
-    def run_metadata(self, run_id: str) -> dict[str, Any] | None:
-        """The metadata of a finished run's file, or None if missing, unreadable or truncated."""
-        path = self.run_path(run_id)
-        try:
-            meta = pq.read_metadata(path).metadata or {}
-            return json.loads(meta[META_KEY])
-        except (OSError, KeyError, ValueError, pa.ArrowException):
-            return None
+    def finished(self, expected: Mapping[str, str]
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """Runs whose files verify against their checksum and whose input hash equals
+        ``expected[id]``: ``(id -> metadata, damaged id -> reason)``.
 
-    def finished(self, expected: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-        """Runs (id -> metadata) whose files are complete and whose input hash equals
-        ``expected[id]``. Files of runs that are not expected, or whose inputs changed, are
-        deleted so that they cannot be mistaken for results of this experiment."""
+        Damaged files (truncated, junk, data changed since written) are moved to ``DIR/damaged/``,
+        where they can be inspected, so that the run is redone; files of runs that are not
+        expected, or whose inputs changed, are deleted so that they cannot be mistaken for
+        results of this experiment."""
         done: dict[str, dict[str, Any]] = {}
+        damaged: dict[str, str] = {}
         if not self.runs_dir.is_dir():
-            return done
-        for path in self.runs_dir.glob("*.parquet"):
+            return done, damaged
+        for path in sorted(self.runs_dir.glob("*.parquet")):
             run_id = path.name.removesuffix(".parquet")
-            meta = self.run_metadata(run_id)
-            if meta is not None and expected.get(run_id) == meta.get("run_hash"):
+            try:
+                meta = read_run_file(path).meta
+            except DamagedRunFile as exc:
+                damaged[run_id] = exc.reason
+                self.set_aside(path)
+                continue
+            if expected.get(run_id) == meta.get("run_hash"):
                 done[run_id] = meta
             else:
                 path.unlink(missing_ok=True)
-        return done
+        return done, damaged
+
+    def set_aside(self, path: Path) -> Path:
+        """Move a damaged run file to ``DIR/damaged/`` (replacing an older copy of it)."""
+        target = self.root / "damaged" / path.name
+        target.parent.mkdir(exist_ok=True)
+        os.replace(path, target)
+        return target
 
     def write_run(self, task: RunTask, result: RunResult, param_types: Mapping[str, str],
                   version: str) -> Path:
         """Write a finished run atomically: its outputs with point, replication, seed and
-        parameter columns, and its inputs' hash in the file metadata."""
+        parameter columns, its inputs' hash in the file metadata and the checksum of its data
+        (:mod:`loyaltysim.sweep.runfile`)."""
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         table = result.table
         n = len(table)
@@ -182,11 +224,8 @@ class ResultStore:
                 "replication": task.replication, "seed": task.seed, "params": task.params,
                 "attempt": task.attempt, "sim_seconds": result.sim_seconds,
                 "worker": result.worker, "package_version": version, "written": now()}
-        arrow = pa.table(columns).replace_schema_metadata({META_KEY: json.dumps(meta)})
         final = self.run_path(task.run_id)
-        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        pq.write_table(arrow, tmp)
-        _fsync_and_replace(tmp, final)
+        atomic_write_bytes(final, encode_run_file(pa.table(columns), meta))
         self.clear_failure(task.run_id)
         return final
 
@@ -216,7 +255,9 @@ class ResultStore:
         if self.failures_dir.is_dir():
             for path in sorted(self.failures_dir.glob("*.json")):
                 with contextlib.suppress(OSError, ValueError):
-                    found[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+                    record = json.loads(path.read_text(encoding="utf-8"))
+                    if isinstance(record, dict):  # a damaged record is no failure to list
+                        found[path.stem] = record
         return found
 
     def prune_failures(self, keep: Iterable[str]) -> None:

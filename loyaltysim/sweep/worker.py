@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["RunResult", "RunTask", "execute_run", "init_worker", "limit_numba_threads"]
+__all__ = ["RunResult", "RunTask", "execute_run", "exit_with_parent", "init_worker",
+           "limit_numba_threads"]
 
 
 @dataclass(frozen=True)
@@ -64,21 +65,52 @@ def limit_numba_threads() -> None:
         numba.set_num_threads(1)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
 def _exit_when_orphaned(parent: int, interval: float) -> None:
     while os.getppid() == parent:
         time.sleep(interval)
     os._exit(1)
 
 
-def init_worker(watch_interval: float = 1.0) -> None:
+def _kill_me_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process the moment its parent dies; False where unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def exit_with_parent(parent: int, watch_interval: float = 1.0) -> None:
+    """Make this process exit when the process ``parent`` (the sweep) dies, however it dies.
+
+    The parent's pid is passed in, not read here: a worker still starting when the sweep is
+    SIGKILLed is already an orphan when this runs, and would otherwise watch its new parent (init)
+    forever. On Linux the kernel kills the worker with its parent (``PR_SET_PDEATHSIG``); a thread
+    polling the parent pid covers other systems and exits within ``watch_interval``.
+    """
+    _kill_me_with_parent()
+    if os.getppid() != parent:  # the sweep died before the death signal was armed
+        os._exit(1)
+    threading.Thread(target=_exit_when_orphaned, args=(parent, watch_interval),
+                     name="loyaltysim-orphan-watch", daemon=True).start()
+
+
+def init_worker(parent: int | None = None, watch_interval: float = 1.0) -> None:
     """Initialiser of local pool workers: leave Ctrl-C to the sweep (which stops the pool), cap
-    numba threads before anything imports numba, and exit if the sweep process dies (a sweep
-    killed with SIGKILL must not leave workers behind; its unfinished runs are redone on resume).
+    numba threads before anything imports numba, and exit if the sweep process ``parent`` dies (a
+    sweep killed with SIGKILL, even while its workers start, must not leave workers behind; its
+    unfinished runs are redone on resume). ``parent`` defaults to the current parent process.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_numba_threads()
-    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(), watch_interval),
-                     name="loyaltysim-orphan-watch", daemon=True).start()
+    exit_with_parent(os.getppid() if parent is None else parent, watch_interval)
 
 
 def execute_run(task: RunTask) -> RunResult:
