@@ -282,7 +282,7 @@ def test_engines_agree_when_an_event_moves_a_firm_and_changes_its_prices():
     engine = fast.engine
     fresh = np.full_like(engine.convenience, np.nan)
     kc.fill_convenience(engine.places, engine._choice_firms(), np.arange(fast.n_firms), fresh,
-                        parallel=False)
+                        fast.k.choice, parallel=False)
     np.testing.assert_array_equal(engine.convenience, fresh)
     assert not np.array_equal(fresh[:, brand], run_both("pharmacy_vs_brand", 1, {
         "market.customers": 400})[1].engine.convenience[:, brand])

@@ -23,10 +23,28 @@ N_CHOICE_PARAMS = 7
 
 
 @njit(cache=True)
-def _choose_chunk(c, convenience, places, segment, need_by_segment,
-                     emotion_w, habit_w, attachment, aware, last_firm, firm,
-                     outside_option, outside_utility, key_need, key_choice, choice, counts, k,
-                     firm_dims, kept_dims):
+def _choose_chunk(
+    c,
+    convenience,
+    places,
+    segment,
+    need_by_segment,
+    emotion_w,
+    habit_w,
+    attachment,
+    aware,
+    last_firm,
+    firm,
+    outside_option,
+    outside_utility,
+    key_need,
+    key_choice,
+    choice,
+    counts,
+    k_choice,
+    firm_dims,
+    kept_dims,
+):
     """Customers of chunk ``c`` (see :func:`choose`)."""
     n = len(segment)
     n_firms = len(firm_dims)  # compile-time constants (see choose)
@@ -60,7 +78,7 @@ def _choose_chunk(c, convenience, places, segment, need_by_segment,
         w_emotion = np.float64(emotion_w[i])
         final = -1
         for f in range(n_firms):
-            u = convenience[i, f] if kept else convenience_of(places, i, firm, f, k)
+            u = convenience[i, f] if kept else convenience_of(places, i, firm, f, k_choice)
             u += w_emotion * np.float64(attachment[i, f])
             u += habit * (1.0 if last == f else 0.0)
             possible = firm[f, OPEN] != 0.0 and aware[i, f]
@@ -83,29 +101,99 @@ def _choose_chunk(c, convenience, places, segment, need_by_segment,
 
 
 @njit(cache=True, parallel=True)
-def _choose_parallel(convenience, places, segment, need_by_segment,
-                     emotion_w, habit_w, attachment, aware, last_firm, firm,
-                     outside_option, outside_utility, key_need, key_choice, choice, counts, k,
-                     firm_dims, kept_dims):
+def _choose_parallel(
+    convenience,
+    places,
+    segment,
+    need_by_segment,
+    emotion_w,
+    habit_w,
+    attachment,
+    aware,
+    last_firm,
+    firm,
+    outside_option,
+    outside_utility,
+    key_need,
+    key_choice,
+    choice,
+    counts,
+    k_choice,
+    firm_dims,
+    kept_dims,
+):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
-        _choose_chunk(c, convenience, places, segment, need_by_segment,
-                         emotion_w, habit_w, attachment, aware, last_firm, firm,
-                         outside_option, outside_utility, key_need, key_choice, choice, counts, k,
-                         firm_dims, kept_dims)
+        _choose_chunk(
+            c,
+            convenience,
+            places,
+            segment,
+            need_by_segment,
+            emotion_w,
+            habit_w,
+            attachment,
+            aware,
+            last_firm,
+            firm,
+            outside_option,
+            outside_utility,
+            key_need,
+            key_choice,
+            choice,
+            counts,
+            k_choice,
+            firm_dims,
+            kept_dims,
+        )
 
 
 @njit(cache=True)
-def _choose_serial(convenience, places, segment, need_by_segment,
-                   emotion_w, habit_w, attachment, aware, last_firm, firm,
-                   outside_option, outside_utility, key_need, key_choice, choice, counts, k,
-                   firm_dims, kept_dims):
+def _choose_serial(
+    convenience,
+    places,
+    segment,
+    need_by_segment,
+    emotion_w,
+    habit_w,
+    attachment,
+    aware,
+    last_firm,
+    firm,
+    outside_option,
+    outside_utility,
+    key_need,
+    key_choice,
+    choice,
+    counts,
+    k_choice,
+    firm_dims,
+    kept_dims,
+):
     n_chunks = (len(segment) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
-        _choose_chunk(c, convenience, places, segment, need_by_segment,
-                         emotion_w, habit_w, attachment, aware, last_firm, firm,
-                         outside_option, outside_utility, key_need, key_choice, choice, counts, k,
-                         firm_dims, kept_dims)
+        _choose_chunk(
+            c,
+            convenience,
+            places,
+            segment,
+            need_by_segment,
+            emotion_w,
+            habit_w,
+            attachment,
+            aware,
+            last_firm,
+            firm,
+            outside_option,
+            outside_utility,
+            key_need,
+            key_choice,
+            choice,
+            counts,
+            k_choice,
+            firm_dims,
+            kept_dims,
+        )
 
 
 _CHOOSE_ARGS = without_dims(_choose_serial)
@@ -137,9 +225,18 @@ def convenience_of(places, i, firm, f, k):
     dx = np.float64(x[i]) - firm[f, FIRM_X]
     dy = np.float64(y[i]) - firm[f, FIRM_Y]
     return convenience_utility(
-        math.sqrt(dx * dx + dy * dy), np.float64(distance_w[i]), np.float64(price_w[i]),
-        firm[f, PRICE_PREMIUM], np.float64(deal_w[i]), firm[f, DEALS], np.float64(hours_w[i]),
-        firm[f, HOURS_CLOSED], np.float64(selection_w[i]), firm[f, SELECTION], k)
+        math.sqrt(dx * dx + dy * dy),
+        np.float64(distance_w[i]),
+        np.float64(price_w[i]),
+        firm[f, PRICE_PREMIUM],
+        np.float64(deal_w[i]),
+        firm[f, DEALS],
+        np.float64(hours_w[i]),
+        firm[f, HOURS_CLOSED],
+        np.float64(selection_w[i]),
+        firm[f, SELECTION],
+        k,
+    )
 
 
 @njit(cache=True)

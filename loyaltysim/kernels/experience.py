@@ -413,12 +413,16 @@ def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, surv
             tally[g, k] += counts[g, k]
 
 
+# The twins take the coefficient tuples one by one: numba's parallel loops cannot take a tuple
+# of tuples as an argument (arrays and flat tuples are fine); the chunk gets them grouped again.
 @njit(cache=True, parallel=True)
-def _live_week_parallel(week, choice, indices, people, st, firms, k, keys, base, survey, out,
-                        slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
+def _live_week_parallel(week, choice, indices, people, st, firms, k_enc, k_cpl, k_att, k_wom,
+                        k_adv, market, keys, base, survey, out, slot_encounters, slot_delights,
+                        firm_dims, window_dims, tie_dims):
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
+        k = Coefficients(k_enc, k_cpl, k_att, k_wom, k_adv, market)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
                         slot_encounters[stripe], slot_delights[stripe], firm_dims, window_dims,
@@ -426,8 +430,10 @@ def _live_week_parallel(week, choice, indices, people, st, firms, k, keys, base,
 
 
 @njit(cache=True)
-def _live_week_serial(week, choice, indices, people, st, firms, k, keys, base, survey, out,
-                      slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
+def _live_week_serial(week, choice, indices, people, st, firms, k_enc, k_cpl, k_att, k_wom,
+                      k_adv, market, keys, base, survey, out, slot_encounters, slot_delights,
+                      firm_dims, window_dims, tie_dims):
+    k = Coefficients(k_enc, k_cpl, k_att, k_wom, k_adv, market)
     for c in range((len(choice) + CHUNK - 1) // CHUNK):
         _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
                     slot_encounters[0], slot_delights[0], firm_dims, window_dims, tie_dims)
@@ -468,7 +474,7 @@ def live_week(week: int, choice: np.ndarray, indices: np.ndarray, people: People
     n = len(choice)
     ties = len(indices) // n if n else 0
     (_live_week_parallel if parallel else _live_week_serial)(
-        week, choice, indices, people, st, firms, k, keys, base, survey, out, slot_encounters,
+        week, choice, indices, people, st, firms, *k, keys, base, survey, out, slot_encounters,
         slot_delights, (0,) * firms.table.shape[0], (0,) * st.history.shape[1], (0,) * ties)
 
 
