@@ -16,22 +16,28 @@ from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 import os
 import tomllib
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from loyaltysim.limits import MESSAGE_CHARS, VALUE_CHARS, ScenarioLimits
 from loyaltysim.schema import Scenario
 from loyaltysim.shipped import find_toml
 from loyaltysim.startup_keys import reason_fixed_at_start
 
 __all__ = [
+    "TRUSTED",
+    "UNTRUSTED",
+    "Access",
     "Scenario",
     "ScenarioError",
     "apply_override",
@@ -52,12 +58,66 @@ class ScenarioError(ValueError):
     def __init__(self, message: str, file: str | None = None, key_path: str | None = None):
         self.file = file
         self.key_path = key_path
-        super().__init__(message.translate(_LINE_BREAKS))
+        text = message.translate(_LINE_BREAKS)
+        if len(text) > MESSAGE_CHARS:  # a person reads it: never a dump of the input
+            text = text[: MESSAGE_CHARS - 60] + f"... ({len(text) - MESSAGE_CHARS + 60:,} more characters)."
+        super().__init__(text)
 
 
 # Characters str.splitlines() breaks at; a key or value read from a file may contain them, and the
 # message must stay one paragraph, so they are shown escaped.
 _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to a readable length: a message shows what was given, not all of it."""
+    text = repr(value)
+    return text if len(text) <= VALUE_CHARS else f"{text[:VALUE_CHARS]}... ({len(text):,} characters)"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Which files a scenario may extend, and what its error messages may show.
+
+    ``allowed_dirs=None`` (the default, the command line): the operator's own files, any path.
+    Otherwise (an upload, or any scenario read on behalf of someone else) ``extends`` may name
+    only shipped scenarios and files inside ``allowed_dirs``, messages name those files by their
+    name inside that folder (never a server path), and values are echoed only from the scenario
+    the person sent and from shipped files.
+    """
+
+    allowed_dirs: tuple[Path, ...] | None = None
+
+    @property
+    def trusted(self) -> bool:
+        return self.allowed_dirs is None
+
+    def roots(self) -> list[Path]:
+        """Folders an untrusted scenario may extend from: the shipped ones first."""
+        return [scenarios_dir().resolve(), *(Path(d).resolve() for d in self.allowed_dirs or ())]
+
+    def label(self, path: Path) -> str:
+        """How messages name ``path``: the path itself, or for untrusted loading its name inside
+        the allowed folder it lies in."""
+        if self.trusted:
+            return str(path)
+        resolved = path.resolve()
+        shipped, *allowed = self.roots()
+        if resolved.parent == shipped:
+            return resolved.name
+        for root in allowed:  # "<folder>/<file>": never mistaken for a shipped file
+            if resolved.is_relative_to(root):
+                return f"{root.name}/{resolved.relative_to(root).as_posix()}"
+        return path.name
+
+    def shows_values_of(self, label: str, own: str) -> bool:
+        """Whether a message may echo a value that ``label`` set (``own``: the sent scenario)."""
+        if self.trusted or label == own or label.startswith("override "):
+            return True
+        return "/" not in label and (scenarios_dir() / label).is_file()
+
+
+TRUSTED = Access()
 
 
 def scenarios_dir() -> Path:
@@ -77,37 +137,138 @@ def shipped_scenarios() -> dict[str, Path]:
 
 
 def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
-             referrer: str | None = None) -> Path:
+             referrer: str | None = None, access: Access = TRUSTED,
+             limits: ScenarioLimits | None = None) -> Path:
     """Turn a scenario name or path into an existing file path."""
+    limits = limits or ScenarioLimits.from_env()
     text = os.fspath(source)
+    where = f"{referrer}: extends = {_short(text)}" if referrer else f"scenario {_short(text)}"
+    key_path = "extends" if referrer else None
+    if len(text) > limits.extends_chars:
+        raise ScenarioError(f"{where}: a name or path of {len(text):,} characters is too long "
+                            f"(at most {limits.extends_chars}).", file=referrer, key_path=key_path)
+    if not access.trusted:
+        return _resolve_untrusted(text, relative_to, where, referrer, access)
     found = find_toml(text, scenarios_dir(), [relative_to] if relative_to is not None else [])
     if found.path is not None:
         return found.path
-    where = f"{referrer}: extends = {text!r}" if referrer else f"scenario {text!r}"
     raise ScenarioError(
         f"{where}: no such scenario file or shipped scenario" + found.did_you_mean()
         + f". Shipped scenarios: {', '.join(found.names)}; or give a path to a .toml file.",
+        file=referrer, key_path=key_path)
+
+
+def _resolve_untrusted(text: str, relative_to: Path | None, where: str, referrer: str | None,
+                       access: Access) -> Path:
+    """A file an untrusted scenario may extend: a shipped scenario, or a file inside an allowed
+    folder, named relative to it. The refusal is the same whether or not a file exists there,
+    so that it tells nothing about the server's files."""
+    roots = access.roots()
+    bases = [relative_to.resolve()] if relative_to is not None else []
+    name = Path(text)
+    if text and not name.is_absolute() and ".." not in name.parts and "\\" not in text \
+            and "\x00" not in text:
+        for base in [*bases, *roots]:
+            for candidate in (base / text, base / f"{text}.toml"):
+                try:
+                    resolved = candidate.resolve()
+                    inside = any(resolved.is_relative_to(root) for root in roots)
+                    if inside and resolved.suffix == ".toml" and resolved.is_file():
+                        return resolved
+                except (OSError, ValueError):
+                    continue
+    names = sorted(shipped_scenarios())
+    close = difflib.get_close_matches(name.stem, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    folders = " or a file in the folders the server's operator allowed" if access.allowed_dirs \
+        else ""
+    raise ScenarioError(
+        f"{where}: not allowed{hint}: a scenario sent to this server may extend only shipped "
+        f"scenarios ({', '.join(names)}){folders}, by name.",
         file=referrer, key_path="extends" if referrer else None)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, label: str, limits: ScenarioLimits,
+               referrer: str | None = None) -> dict[str, Any]:
+    """Read and parse one file, refusing it as soon as it is longer than the limit."""
+    by = f" (extended by {referrer})" if referrer else ""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(limits.file_bytes + 1)
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc.strerror}).", file=str(path)) \
+        raise ScenarioError(f"{label}: cannot read the file{by} ({exc.strerror}).", file=label) \
             from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file; scenario files are TOML text.",
-                            file=str(path)) from None
-    return _parse_toml(text, str(path))
-
-
-def _parse_toml(text: str, label: str) -> dict[str, Any]:
+    if len(raw) > limits.file_bytes:
+        raise ScenarioError(f"{label}: the file{by} is larger than {limits.file_bytes:,} bytes, "
+                            "the limit for a scenario file (LOYALTYSIM_MAX_SCENARIO_BYTES).",
+                            file=label)
     try:
-        return tomllib.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{label}: not a UTF-8 text file{by}; scenario files are TOML text.",
+                            file=label) from None
+    return _parse_toml(text, label, limits, by)
+
+
+def _parse_toml(text: str, label: str, limits: ScenarioLimits | None = None,
+                by: str = "") -> dict[str, Any]:
+    limits = limits or ScenarioLimits.from_env()
+    if len(text) > limits.file_bytes:
+        raise ScenarioError(f"{label}: {len(text):,} characters is larger than "
+                            f"{limits.file_bytes:,} bytes, the limit for a scenario file.",
+                            file=label)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{label}: not valid TOML: {exc}. Check quotes, brackets and "
+        raise ScenarioError(f"{label}: not valid TOML{by}: {exc}. Check quotes, brackets and "
                             "'key = value' syntax at that line.", file=label) from None
+    except RecursionError:
+        raise ScenarioError(f"{label}: arrays or tables{by} are nested too deeply (scenario files "
+                            f"nest at most {limits.depth} levels).", file=label) from None
+    _check_shape(data, label, limits)
+    return data
+
+
+def _check_shape(data: dict[str, Any], file: str, limits: ScenarioLimits,
+                 origin: dict[tuple, str] | None = None) -> None:
+    """Nesting depth, list lengths and text lengths, checked without recursion and before the
+    costly steps, so that no file can exhaust the stack, the time or the message. ``origin``
+    (merged data): blame the file or override that set the key, ``file`` otherwise."""
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        where = ".".join(str(p) for p in path)
+        label = file if origin is None else _origin_of(origin, path, file)
+        if len(path) > limits.depth:
+            raise ScenarioError(f"{label}: {_short(where)} is nested {len(path)} levels deep; "
+                                f"scenario files nest at most {limits.depth} levels.",
+                                file=label, key_path=where)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if len(key) > limits.label_chars:
+                    raise ScenarioError(f"{label}: a key of {len(key):,} characters "
+                                        f"({_short(key)}) is too long; keys have at most "
+                                        f"{limits.label_chars}.", file=label,
+                                        key_path=".".join(str(p) for p in (*path, key)))
+                stack.append((value, (*path, key)))
+        elif isinstance(node, list):
+            most = limits.events if path == ("events",) else limits.list_length
+            if len(node) > most:
+                knob = " (LOYALTYSIM_MAX_EVENTS)" if path == ("events",) else ""
+                raise ScenarioError(f"{label}: {where} has {len(node):,} entries; at most "
+                                    f"{most:,} are allowed{knob}.", file=label, key_path=where)
+            stack.extend((value, (*path, i)) for i, value in enumerate(node))
+        elif isinstance(node, str):
+            most = limits.description_chars if path == ("description",) else (
+                limits.label_chars if path and path[-1] in _ONE_LINE_TEXT else
+                limits.description_chars)
+            if len(node) > most:
+                raise ScenarioError(f"{label}: {where} has {len(node):,} characters; at most "
+                                    f"{most:,} are allowed.", file=label, key_path=where)
+
+
+#: Keys of one-line text (names, labels), kept short for folder names, plots and tables.
+_ONE_LINE_TEXT = frozenset({"name", "label", "focus"})
 
 
 def _deep_merge(base: dict[str, Any], child: Mapping[str, Any], origin: dict[tuple, str],
@@ -119,41 +280,75 @@ def _deep_merge(base: dict[str, Any], child: Mapping[str, Any], origin: dict[tup
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
             _deep_merge(base[key], value, origin, label, path)
         else:
+            if label is not None and isinstance(base.get(key), dict | list):
+                _forget(origin, path)  # a replaced table or list: its parent's keys are gone
             base[key] = copy.deepcopy(value)
             if label is not None:
                 _mark(origin, path, value, label)
 
 
+def _forget(origin: dict[tuple, str], path: tuple) -> None:
+    """Drop what ``origin`` recorded at and below ``path``."""
+    for below in [loc for loc in origin if loc[: len(path)] == path]:
+        del origin[below]
+
+
 def _mark(origin: dict[tuple, str], path: tuple, value: Any, label: str) -> None:
-    origin[path] = label
-    if isinstance(value, Mapping):
-        for key, sub in value.items():
-            _mark(origin, (*path, key), sub, label)
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            _mark(origin, (*path, i), sub, label)
+    stack = [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        origin[where] = label
+        if isinstance(node, Mapping):
+            stack.extend(((*where, key), sub) for key, sub in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*where, i), sub) for i, sub in enumerate(node))
 
 
-def _load_raw(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = ()) -> dict:
-    """Read ``path`` and everything it extends, merged, parents first."""
-    resolved = path.resolve()
-    if resolved in chain:
-        loop = " -> ".join(str(p.name) for p in (*chain, resolved))
-        raise ScenarioError(f"{path}: extends forms a cycle ({loop}); a scenario cannot inherit "
-                            "from itself.", file=str(path), key_path="extends")
-    data = _read_toml(path)
+def _extends_of(data: dict[str, Any], label: str, limits: ScenarioLimits) -> list[str]:
     parents = data.pop("extends", [])
     if isinstance(parents, str):
         parents = [parents]
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise ScenarioError(f"{path}: extends = {parents!r} is not allowed: give a scenario name "
-                            "or path, or a list of them.", file=str(path), key_path="extends")
+        raise ScenarioError(f"{label}: extends = {_short(parents)} is not allowed: give a "
+                            "scenario name or path, or a list of them.", file=label,
+                            key_path="extends")
+    if len(parents) > limits.extends:
+        raise ScenarioError(f"{label}: extends names {len(parents):,} scenarios; at most "
+                            f"{limits.extends} are allowed.", file=label, key_path="extends")
+    return parents
+
+
+def _merge_parents(data: dict[str, Any], label: str, here: Path | None, origin: dict[tuple, str],
+                   chain: tuple[Path, ...], access: Access, limits: ScenarioLimits) -> dict:
+    """``data`` (read from ``label``) merged over everything it extends, parents first."""
+    parents = _extends_of(data, label, limits)
     merged: dict[str, Any] = {}
     for parent in parents:
-        parent_path = _resolve(parent, relative_to=path.parent, referrer=str(path))
-        _deep_merge(merged, _load_raw(parent_path, origin, (*chain, resolved)), origin, None)
-    _deep_merge(merged, data, origin, str(path))
+        parent_path = _resolve(parent, relative_to=here, referrer=label, access=access,
+                               limits=limits)
+        _deep_merge(merged, _load_raw(parent_path, origin, chain, access, limits, label),
+                    origin, None)
+    _deep_merge(merged, data, origin, label)
     return merged
+
+
+def _load_raw(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = (),
+              access: Access = TRUSTED, limits: ScenarioLimits | None = None,
+              referrer: str | None = None) -> dict:
+    """Read ``path`` and everything it extends, merged, parents first."""
+    limits = limits or ScenarioLimits.from_env()
+    label = access.label(path)
+    resolved = path.resolve()
+    if resolved in chain:
+        loop = " -> ".join(str(p.name) for p in (*chain, resolved))
+        raise ScenarioError(f"{label}: extends forms a cycle ({loop}); a scenario cannot inherit "
+                            "from itself.", file=label, key_path="extends")
+    if len(chain) >= limits.extends:
+        raise ScenarioError(f"{label}: extends goes more than {limits.extends} files deep "
+                            f"(through {chain[-1].name}); flatten the chain.", file=label,
+                            key_path="extends")
+    data = _read_toml(path, label, limits, referrer)
+    return _merge_parents(data, label, path.parent, origin, (*chain, resolved), access, limits)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -167,8 +362,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = (part.strip() for part in text.split("=", 1))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw
+    annotation, _ = schema_at(key.split("."))
+    if annotation is str and not isinstance(value, str):
+        value = raw  # text keys take the text as written: --set name=2024 is the name "2024"
     return key, value
 
 
@@ -214,8 +412,21 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
     for depth, part in enumerate(parts):
         annotation, _ = schema_at(parts[: depth + 1])
         parent_annotation, _ = schema_at(parts[:depth])
+        if depth == len(parts) - 1 and _is_table(annotation):
+            example = _schema_children(annotation)[:1] or ["<name>"]
+            raise ScenarioError(
+                f"{label}: {_short(key)} is a table; an override sets one value at a time "
+                f"(e.g. {key}.{example[0]}=...), it does not replace a whole table.",
+                file=label, key_path=key)
+        if annotation is not None and not isinstance(node, dict | list):
+            where = ".".join(parts[:depth])
+            raise ScenarioError(f"{label}: cannot set {_short(key)}: {where} is "
+                                f"{_short(node)}, not a table.", file=label, key_path=key)
         if typing.get_origin(parent_annotation) is list:  # an entry by position: events.0.week
             where = ".".join(parts[:depth])
+            if not isinstance(node, list):
+                raise ScenarioError(f"{label}: cannot set {_short(key)}: {where} is "
+                                    f"{_short(node)}, not a list.", file=label, key_path=key)
             if not (part.isdigit() and int(part) < len(node)):
                 entries = "1 entry (0)" if len(node) == 1 else f"{len(node)} entries (0 to {len(node) - 1})"
                 raise ScenarioError(
@@ -252,9 +463,15 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
                     file=label, key_path=key)
             node = node[part]
         else:
-            if not isinstance(node.get(part), dict):
+            if part not in node:
                 node[part] = {}
             node = node[part]
+
+
+def _is_table(annotation: Any) -> bool:
+    """A schema table (a section such as ``market``, or named entries such as ``firms``)."""
+    return (isinstance(annotation, type) and issubclass(annotation, BaseModel)) \
+        or typing.get_origin(annotation) is dict
 
 
 def _data_path(parts: list[str]) -> tuple[Any, ...]:
@@ -326,7 +543,8 @@ def _origin_of(origin: dict[tuple, str], loc: tuple, default: str) -> str:
     return default
 
 
-def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: str) -> str:
+def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: str,
+                  shows_values: Callable[[str], bool] = lambda _file: True) -> str:
     loc = tuple(err["loc"])
     path = ".".join(str(p) for p in loc)
     file = _origin_of(origin, loc, default_file)
@@ -335,16 +553,19 @@ def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: s
         options = _schema_children(parent) if isinstance(parent, type) else []
         hint = difflib.get_close_matches(str(loc[-1]), options, n=1)
         where = ".".join(str(p) for p in loc[:-1]) or "the top level"
-        return (f"{file}: unknown key {path!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        return (f"{file}: unknown key {_short(path)}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 + f"; allowed at {where}: {', '.join(options)}.")
     if err["type"] == "missing":
         return f"{file}: {path or 'scenario'} is required: {describe_allowed(loc)}."
+    allowed = describe_allowed(loc)
+    if not shows_values(file):  # a file the sender did not send: say where, never what
+        return f"{file}: {path or 'the scenario'} is not allowed: {allowed or 'see the schema'}."
     if not loc or err["type"] in ("value_error", "assertion_error"):
         msg = err["msg"].removeprefix("Value error, ")
         return f"{file}: {path + ': ' if path else ''}{msg}."
-    allowed = describe_allowed(loc)
     value = err.get("input")
-    return f"{file}: {path} = {value!r} is not allowed: {allowed or err['msg']}."
+    return f"{file}: {path} = {_short(value)} is not allowed: {allowed or err['msg']}."
 
 
 def _merge_union_errors(errors: list[Any]) -> list[Any]:
@@ -360,96 +581,154 @@ def _merge_union_errors(errors: list[Any]) -> list[Any]:
     return list(merged.values())
 
 
-def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str) -> Scenario:
+#: Problems spelled out in one message; the rest are counted (fix these, then run again).
+_ERRORS_SHOWN = 5
+
+
+def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
+              access: Access = TRUSTED, limits: ScenarioLimits | None = None) -> Scenario:
+    limits = limits or ScenarioLimits.from_env()
+    _check_shape(data, label, limits, origin)
+
+    def shows_values(file: str) -> bool:
+        return access.shows_values_of(file, label)
+
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         errors = _merge_union_errors(exc.errors(include_url=False))
         first = errors[0]
         file = _origin_of(origin, tuple(first["loc"]), label)
-        text = " ".join(_format_error(e, origin, label) for e in errors)
-        raise ScenarioError(text, file=file,
+        parts = [_format_error(e, origin, label, shows_values) for e in errors[:_ERRORS_SHOWN]]
+        if len(errors) > _ERRORS_SHOWN:
+            parts.append(f"(and {len(errors) - _ERRORS_SHOWN:,} more problems.)")
+        raise ScenarioError(" ".join(parts), file=file,
                             key_path=".".join(str(p) for p in first["loc"])) from None
-    _check_events(scenario, data, origin, label)
+    _check_events(scenario, origin, label, shows_values)
     return scenario
 
 
-def _check_events(scenario: Scenario, data: dict[str, Any], origin: dict[tuple, str],
-                  label: str) -> None:
-    """Each event's ``set`` keys must be valid overrides with valid values."""
-    for i, event in enumerate(scenario.events):
-        trial = copy.deepcopy(data)
-        for key, value in event.set.items():
-            file = _origin_of(origin, ("events", i, "set", key), label)
-            where = f"{file}: events[{i}].set"
-            reason = reason_fixed_at_start(key)
-            if reason is not None:
-                raise ScenarioError(f"{where}: {key} cannot change during a run: {reason}; set it "
-                                    "in the scenario itself (or with --set) instead.",
-                                    file=file, key_path=f"events.{i}.set.{key}")
-            try:
-                apply_override(trial, key, value, label=where)
-            except ScenarioError as exc:
-                raise ScenarioError(str(exc), file=file, key_path=f"events.{i}.set.{key}") \
-                    from None
-            try:
-                Scenario.model_validate(trial)
-            except ValidationError as exc:
-                err = exc.errors(include_url=False)[0]
-                loc = tuple(err["loc"])
-                raise ScenarioError(
-                    f"{where}: {key} = {value!r} is not allowed: "
-                    f"{describe_allowed(loc) or err['msg']}.",
-                    file=file,
-                    key_path=f"events.{i}.set.{key}") from None
+def _open_path(trial: dict[str, Any], parts: list[str]) -> None:
+    """Replace the validated sections along ``parts`` in ``trial`` by editable copies (dicts)."""
+    node: Any = trial
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return
+        child = node[part]
+        if isinstance(child, BaseModel):
+            child = child.model_dump()
+        elif isinstance(child, dict):
+            child = dict(child)
+        else:
+            return
+        node[part] = child
+        node = child
+
+
+def _check_events(scenario: Scenario, origin: dict[tuple, str], label: str,
+                  shows_values: Callable[[str], bool]) -> None:
+    """Each event's ``set`` keys must be valid overrides with valid values, and the scenario must
+    stay valid as the events apply, week by week, as the model applies them.
+
+    Linear in the number of events: each week's changes are checked on a copy of only the
+    sections they touch (the rest stay validated models), not on a copy of the whole scenario.
+    """
+    state = scenario.model_copy(update={"events": []})
+    order = sorted(range(len(scenario.events)), key=lambda i: scenario.events[i].week)
+    for _week, indices in itertools.groupby(order, key=lambda i: scenario.events[i].week):
+        trial = {name: getattr(state, name) for name in Scenario.model_fields}
+        changes = []
+        for i in indices:
+            for key, value in scenario.events[i].set.items():
+                file = _origin_of(origin, ("events", i, "set", key), label)
+                where = f"{file}: events[{i}].set"
+                key_path = f"events.{i}.set.{key}"
+                reason = reason_fixed_at_start(key)
+                if reason is not None:
+                    raise ScenarioError(f"{where}: {key} cannot change during a run: {reason}; "
+                                        "set it in the scenario itself (or with --set) instead.",
+                                        file=file, key_path=key_path)
+                _open_path(trial, key.split("."))
+                try:
+                    target = apply_override(trial, key, value, label=where)
+                except ScenarioError as exc:
+                    raise ScenarioError(str(exc), file=file, key_path=key_path) from None
+                changes.append((target, key, value, file, where, key_path))
+        try:
+            state = Scenario.model_validate(trial)
+        except ValidationError as exc:
+            err = _merge_union_errors(exc.errors(include_url=False))[0]
+            loc = tuple(err["loc"])
+            # blame the change at that key, else the week's last change (a check across keys)
+            target, key, value, file, where, key_path = next(
+                (c for c in changes if loc[: len(c[0])] == c[0]), changes[-1])
+            reason = describe_allowed(loc) or err["msg"]
+            if err["type"] in ("value_error", "assertion_error"):
+                reason = err["msg"].removeprefix("Value error, ")
+            shown = f" = {_short(value)}" if shows_values(file) else ""
+            raise ScenarioError(f"{where}: {key}{shown} is not allowed: {reason}.", file=file,
+                                key_path=key_path) from None
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar (from a sweep design, say) as the Python value it holds."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
 
 
 def _normalise_overrides(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[tuple]:
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):
-        return [(k.replace("__", "."), v) for k, v in overrides.items()]
+        return [(k.replace("__", "."), _plain(v)) for k, v in overrides.items()]
     return [parse_override(text) for text in overrides]
 
 
+def _apply_overrides(data: dict[str, Any], origin: dict[tuple, str],
+                     overrides: Mapping[str, Any] | Iterable[str] | None) -> None:
+    """Apply overrides to ``data``; each one, and everything below it, is blamed on itself."""
+    for key, value in _normalise_overrides(overrides):
+        where = apply_override(data, key, value)
+        _forget(origin, where)
+        _mark(origin, where, value, f"override {key}")
+
+
 def load_scenario(source: str | os.PathLike[str] | Scenario,
-                  overrides: Mapping[str, Any] | Iterable[str] | None = None) -> Scenario:
+                  overrides: Mapping[str, Any] | Iterable[str] | None = None, *,
+                  access: Access = TRUSTED) -> Scenario:
     """Load a scenario by shipped name or file path, apply overrides and validate it.
 
     ``overrides`` is a mapping of dotted keys (``"firms.pharmacy.culture.trust": 0.8``; ``__`` may
     stand for ``.`` so keys can be Python identifiers) or an iterable of ``"KEY=VALUE"`` strings.
-    A :class:`Scenario` passed in is copied and overridden. Raises :class:`ScenarioError`.
+    A :class:`Scenario` passed in is copied and overridden. ``access`` limits what a scenario read
+    on behalf of someone else may extend (see :class:`Access`). Raises :class:`ScenarioError`.
     """
     origin: dict[tuple, str] = {}
+    limits = ScenarioLimits.from_env()
     if isinstance(source, Scenario):
         label = source.name or "scenario"
         data = source.model_dump(mode="json")
     else:
-        path = _resolve(source)
-        label = str(path)
-        data = _load_raw(path, origin)
+        path = _resolve(source, access=access, limits=limits)
+        label = access.label(path)
+        data = _load_raw(path, origin, access=access, limits=limits)
         data.setdefault("name", path.stem)
-    for key, value in _normalise_overrides(overrides):
-        origin[apply_override(data, key, value)] = f"override {key}"
-    return _validate(data, origin, label)
+    _apply_overrides(data, origin, overrides)
+    return _validate(data, origin, label, access, limits)
 
 
-def scenario_from_toml(text: str, label: str = "<uploaded scenario>") -> Scenario:
-    """Validate scenario TOML text (an upload, say); ``extends`` resolves to shipped scenarios."""
+#: How an upload is read: only shipped scenarios may be extended, no server path is shown.
+UNTRUSTED = Access(allowed_dirs=())
+
+
+def scenario_from_toml(text: str, label: str = "<uploaded scenario>",
+                       access: Access = UNTRUSTED) -> Scenario:
+    """Validate scenario TOML text (an upload, say). ``extends`` may name shipped scenarios and,
+    with an ``access`` that allows folders, files in them; nothing else (see :class:`Access`)."""
     origin: dict[tuple, str] = {}
-    data = _parse_toml(text, label)
-    parents = data.pop("extends", [])
-    if isinstance(parents, str):
-        parents = [parents]
-    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise ScenarioError(f"{label}: extends = {parents!r} is not allowed: give a scenario name "
-                            "or a list of them.", file=label, key_path="extends")
-    merged: dict[str, Any] = {}
-    for parent in parents:
-        parent_path = _resolve(parent, referrer=label)
-        _deep_merge(merged, _load_raw(parent_path, origin), origin, None)
-    _deep_merge(merged, data, origin, label)
-    return _validate(merged, origin, label)
+    limits = ScenarioLimits.from_env()
+    data = _parse_toml(text, label, limits)
+    merged = _merge_parents(data, label, None, origin, (), access, limits)
+    return _validate(merged, origin, label, access, limits)
 
 
 def scenario_to_toml(scenario: Scenario) -> str:

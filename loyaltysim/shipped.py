@@ -26,10 +26,18 @@ def find_toml(text: str, folder: Path, before: Iterable[Path] = ()) -> Lookup:
     a path, then in ``folder`` (the shipped files); the first existing file wins."""
     candidates = [c for d in before for c in (d / text, d / f"{text}.toml")]
     candidates += [Path(text), folder / text, folder / f"{text}.toml"]
-    found = next((c for c in candidates if c.is_file()), None)
+    found = next((c for c in candidates if _is_file(c)), None)
     names = sorted(p.stem for p in folder.glob("*.toml"))
     hint = None
     if found is None:
         close = difflib.get_close_matches(Path(text).stem, names, n=1)
         hint = close[0] if close else None
     return Lookup(found, names, hint)
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the file system cannot look up (too long, say)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False

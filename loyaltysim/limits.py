@@ -1,0 +1,62 @@
+"""Limits on what a scenario file may hold, so that a small or hostile file cannot cost minutes.
+
+A scenario is a few kilobytes of TOML: a dozen tables, a handful of firms and events. These
+limits are far above any real scenario and far below what ties up a server. Each is checked
+while reading (file size) or before the expensive step (validation), and each breach is a
+:class:`~loyaltysim.scenario.ScenarioError` naming the file, the key path and the limit.
+
+The file size and the number of events can be raised through environment variables
+(``LOYALTYSIM_MAX_SCENARIO_BYTES``, ``LOYALTYSIM_MAX_EVENTS``); docs/security.md lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={text!r} must be a whole number") from None
+    if value < 1:
+        raise ValueError(f"environment variable {name}={value} must be at least 1")
+    return value
+
+
+@dataclass(frozen=True)
+class ScenarioLimits:
+    """The limits applied while loading one scenario (see the module docstring)."""
+
+    #: Bytes of one scenario file, checked while reading (the UI's upload limit too).
+    file_bytes: int = 1_000_000
+    #: Nesting of tables and arrays; the schema's deepest key has 5 levels.
+    depth: int = 12
+    #: Entries of any one array (other than ``events``).
+    list_length: int = 1_000
+    #: Entries of ``events``.
+    events: int = 2_000
+    #: Names in one ``extends``, and files in one ``extends`` chain.
+    extends: int = 16
+    #: Characters of one ``extends`` name or path.
+    extends_chars: int = 255
+    #: Characters of a name, firm key, label or other one-line text.
+    label_chars: int = 200
+    #: Characters of a description.
+    description_chars: int = 5_000
+
+    @classmethod
+    def from_env(cls) -> ScenarioLimits:
+        """The defaults, with the file size and event count from the environment if set."""
+        return cls(file_bytes=_env_int("LOYALTYSIM_MAX_SCENARIO_BYTES", cls.file_bytes),
+                   events=_env_int("LOYALTYSIM_MAX_EVENTS", cls.events))
+
+
+#: Longest error message: one paragraph a person reads, not a dump of the input.
+MESSAGE_CHARS = 2_000
+#: Longest rendering of a bad value inside an error message.
+VALUE_CHARS = 60
