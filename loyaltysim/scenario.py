@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import itertools
 import os
 import tomllib
@@ -380,6 +381,15 @@ def schema_at(parts: Iterable[Any]) -> tuple[Any, Any]:
     """Follow a dotted key path (as parts) through the scenario schema; return (annotation,
     FieldInfo) at its end - what the key holds and its declared range, unit and meaning. Used by
     the sweep and validation loaders to check keys against the schema."""
+    parts = tuple(parts)
+    try:
+        return _schema_at(parts)
+    except TypeError:  # an unhashable part: look it up without the cache
+        return _schema_at.__wrapped__(parts)
+
+
+@functools.lru_cache(maxsize=4096)  # every event key is looked up part by part
+def _schema_at(parts: tuple[Any, ...]) -> tuple[Any, Any]:
     annotation: Any = Scenario
     info = None
     for part in parts:
