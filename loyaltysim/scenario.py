@@ -72,7 +72,10 @@ _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u
 
 def _short(value: Any) -> str:
     """``repr(value)``, cut to a readable length: a message shows what was given, not all of it."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long for Python to print
+        return f"a number of {len(str(value.bit_length()))}+ digits"
     return text if len(text) <= VALUE_CHARS else f"{text[:VALUE_CHARS]}... ({len(text):,} characters)"
 
 
@@ -121,6 +124,14 @@ class Access:
 TRUSTED = Access()
 
 
+def _limits() -> ScenarioLimits:
+    """The loading limits now (environment variables may raise them)."""
+    try:
+        return ScenarioLimits.from_env()
+    except ValueError as exc:
+        raise ScenarioError(f"{exc}; see docs/security.md.") from None
+
+
 def scenarios_dir() -> Path:
     """The folder of shipped scenarios: ``$LOYALTYSIM_SCENARIOS``, the repository's
     ``scenarios/`` beside the package, or the copy installed inside the package."""
@@ -141,7 +152,7 @@ def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
              referrer: str | None = None, access: Access = TRUSTED,
              limits: ScenarioLimits | None = None) -> Path:
     """Turn a scenario name or path into an existing file path."""
-    limits = limits or ScenarioLimits.from_env()
+    limits = limits or _limits()
     text = os.fspath(source)
     where = f"{referrer}: extends = {_short(text)}" if referrer else f"scenario {_short(text)}"
     key_path = "extends" if referrer else None
@@ -213,7 +224,7 @@ def _read_toml(path: Path, label: str, limits: ScenarioLimits,
 
 def _parse_toml(text: str, label: str, limits: ScenarioLimits | None = None,
                 by: str = "") -> dict[str, Any]:
-    limits = limits or ScenarioLimits.from_env()
+    limits = limits or _limits()
     if len(text) > limits.file_bytes:
         raise ScenarioError(f"{label}: {len(text):,} characters is larger than "
                             f"{limits.file_bytes:,} bytes, the limit for a scenario file.",
@@ -226,6 +237,9 @@ def _parse_toml(text: str, label: str, limits: ScenarioLimits | None = None,
     except RecursionError:
         raise ScenarioError(f"{label}: arrays or tables{by} are nested too deeply (scenario files "
                             f"nest at most {limits.depth} levels).", file=label) from None
+    except ValueError:  # Python's own limit on integer length (4,300 digits)
+        raise ScenarioError(f"{label}: a number{by} has too many digits to be a scenario value.",
+                            file=label) from None
     _check_shape(data, label, limits)
     return data
 
@@ -235,39 +249,44 @@ def _check_shape(data: dict[str, Any], file: str, limits: ScenarioLimits,
     """Nesting depth, list lengths and text lengths, checked without recursion and before the
     costly steps, so that no file can exhaust the stack, the time or the message. ``origin``
     (merged data): blame the file or override that set the key, ``file`` otherwise."""
+
+    def refuse(path: tuple, problem: str) -> ScenarioError:
+        where = ".".join(str(p) for p in path)
+        label = file if origin is None else _origin_of(origin, path, file)
+        return ScenarioError(f"{label}: {_short(where) if len(where) > 80 else where}{problem}",
+                             file=label, key_path=where)
+
     stack: list[tuple[Any, tuple]] = [(data, ())]
     while stack:
         node, path = stack.pop()
-        where = ".".join(str(p) for p in path)
-        label = file if origin is None else _origin_of(origin, path, file)
         if len(path) > limits.depth:
-            raise ScenarioError(f"{label}: {_short(where)} is nested {len(path)} levels deep; "
-                                f"scenario files nest at most {limits.depth} levels.",
-                                file=label, key_path=where)
-        if isinstance(node, dict):
+            raise refuse(path, f" is nested {len(path)} levels deep; scenario files nest at most "
+                               f"{limits.depth} levels.")
+        if type(node) is dict:
             for key, value in node.items():
                 if len(key) > limits.label_chars:
-                    raise ScenarioError(f"{label}: a key of {len(key):,} characters "
-                                        f"({_short(key)}) is too long; keys have at most "
-                                        f"{limits.label_chars}.", file=label,
-                                        key_path=".".join(str(p) for p in (*path, key)))
-                stack.append((value, (*path, key)))
-        elif isinstance(node, list):
+                    raise refuse((*path, key), f": a key of {len(key):,} characters is too long; "
+                                               f"keys have at most {limits.label_chars}.")
+                if type(value) in _CONTAINERS:
+                    stack.append((value, (*path, key)))
+        elif type(node) is list:
             most = limits.events if path == ("events",) else limits.list_length
             if len(node) > most:
                 knob = " (LOYALTYSIM_MAX_EVENTS)" if path == ("events",) else ""
-                raise ScenarioError(f"{label}: {where} has {len(node):,} entries; at most "
-                                    f"{most:,} are allowed{knob}.", file=label, key_path=where)
-            stack.extend((value, (*path, i)) for i, value in enumerate(node))
-        elif isinstance(node, str):
-            most = limits.description_chars if path == ("description",) else (
-                limits.label_chars if path and path[-1] in _ONE_LINE_TEXT else
-                limits.description_chars)
+                raise refuse(path, f" has {len(node):,} entries; at most {most:,} are "
+                                   f"allowed{knob}.")
+            stack.extend((value, (*path, i)) for i, value in enumerate(node)
+                         if type(value) in _CONTAINERS)
+        else:
+            most = limits.label_chars if path and path[-1] in _ONE_LINE_TEXT else \
+                limits.description_chars
             if len(node) > most:
-                raise ScenarioError(f"{label}: {where} has {len(node):,} characters; at most "
-                                    f"{most:,} are allowed.", file=label, key_path=where)
+                raise refuse(path, f" has {len(node):,} characters; at most {most:,} are "
+                                   "allowed.")
 
 
+#: What :func:`_check_shape` looks into: tables, arrays and text.
+_CONTAINERS = frozenset({dict, list, str})
 #: Keys of one-line text (names, labels), kept short for folder names, plots and tables.
 _ONE_LINE_TEXT = frozenset({"name", "label", "focus"})
 
@@ -337,7 +356,7 @@ def _load_raw(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = ()
               access: Access = TRUSTED, limits: ScenarioLimits | None = None,
               referrer: str | None = None) -> dict:
     """Read ``path`` and everything it extends, merged, parents first."""
-    limits = limits or ScenarioLimits.from_env()
+    limits = limits or _limits()
     label = access.label(path)
     resolved = path.resolve()
     if resolved in chain:
@@ -363,7 +382,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = (part.strip() for part in text.split("=", 1))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not a TOML value (or absurdly long): the text
         value = raw
     annotation, _ = schema_at(key.split("."))
     if annotation is str and not isinstance(value, str):
@@ -597,7 +616,7 @@ _ERRORS_SHOWN = 5
 
 def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
               access: Access = TRUSTED, limits: ScenarioLimits | None = None) -> Scenario:
-    limits = limits or ScenarioLimits.from_env()
+    limits = limits or _limits()
     _check_shape(data, label, limits, origin)
 
     def shows_values(file: str) -> bool:
@@ -713,7 +732,7 @@ def load_scenario(source: str | os.PathLike[str] | Scenario,
     on behalf of someone else may extend (see :class:`Access`). Raises :class:`ScenarioError`.
     """
     origin: dict[tuple, str] = {}
-    limits = ScenarioLimits.from_env()
+    limits = _limits()
     if isinstance(source, Scenario):
         label = source.name or "scenario"
         data = source.model_dump(mode="json")
@@ -735,7 +754,7 @@ def scenario_from_toml(text: str, label: str = "<uploaded scenario>",
     """Validate scenario TOML text (an upload, say). ``extends`` may name shipped scenarios and,
     with an ``access`` that allows folders, files in them; nothing else (see :class:`Access`)."""
     origin: dict[tuple, str] = {}
-    limits = ScenarioLimits.from_env()
+    limits = _limits()
     data = _parse_toml(text, label, limits)
     merged = _merge_parents(data, label, None, origin, (), access, limits)
     return _validate(merged, origin, label, access, limits)
