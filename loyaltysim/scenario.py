@@ -617,24 +617,58 @@ _ERRORS_SHOWN = 5
 def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
               access: Access = TRUSTED, limits: ScenarioLimits | None = None) -> Scenario:
     limits = limits or _limits()
-    _check_shape(data, label, limits, origin)
 
     def shows_values(file: str) -> bool:
         return access.shows_values_of(file, label)
 
     try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        errors = _merge_union_errors(exc.errors(include_url=False))
-        first = errors[0]
-        file = _origin_of(origin, tuple(first["loc"]), label)
-        parts = [_format_error(e, origin, label, shows_values) for e in errors[:_ERRORS_SHOWN]]
-        if len(errors) > _ERRORS_SHOWN:
-            parts.append(f"(and {len(errors) - _ERRORS_SHOWN:,} more problems.)")
-        raise ScenarioError(" ".join(parts), file=file,
-                            key_path=".".join(str(p) for p in first["loc"])) from None
-    _check_events(scenario, origin, label, shows_values)
+        _check_shape(data, label, limits, origin)
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as exc:
+            errors = _merge_union_errors(exc.errors(include_url=False))
+            first = errors[0]
+            file = _origin_of(origin, tuple(first["loc"]), label)
+            parts = [_format_error(e, origin, label, shows_values)
+                     for e in errors[:_ERRORS_SHOWN]]
+            if len(errors) > _ERRORS_SHOWN:
+                parts.append(f"(and {len(errors) - _ERRORS_SHOWN:,} more problems.)")
+            raise ScenarioError(" ".join(parts), file=file,
+                                key_path=".".join(str(p) for p in first["loc"])) from None
+        _check_events(scenario, origin, label, shows_values)
+    except ScenarioError as exc:
+        if access.trusted:
+            raise
+        raise _redacted(exc, _hidden_text(data, origin, shows_values)) from None
     return scenario
+
+
+def _hidden_text(data: dict[str, Any], origin: dict[tuple, str],
+                 shows_values: Callable[[str], bool]) -> set[str]:
+    """Text values set by files whose values a message may not show (untrusted loading)."""
+    hidden = set()
+    for path, file in origin.items():
+        if shows_values(file):
+            continue
+        node: Any = data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
+                break
+        if isinstance(node, str) and len(node) >= 3:
+            hidden.add(node)
+    return hidden
+
+
+def _redacted(exc: ScenarioError, hidden: set[str]) -> ScenarioError:
+    """``exc`` with every hidden text value cut out of its message (a check across several keys
+    quotes values: ``focus = '...' is not a firm``)."""
+    text = str(exc)
+    for value in sorted(hidden, key=len, reverse=True):
+        text = text.replace(value, "(hidden)")
+    return ScenarioError(text, file=exc.file, key_path=exc.key_path)
 
 
 def _open_path(trial: dict[str, Any], parts: list[str]) -> None:
