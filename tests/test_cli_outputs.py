@@ -38,7 +38,7 @@ def moved_events(name: str) -> list[str]:
 def test_rerunning_the_written_scenario_reproduces_the_run(name, tmp_path, capsys):
     """The probe: ``run corner_pharmacy ... --set events.0.week=5 --out A`` then ``run
     A/scenario.toml --out B`` - the supermarket was open in weeks 5-12 in A but 1-12 in B."""
-    sets = [*moved_events(name), "firms.{}.culture.trust=0.7".format(load_scenario(name).focus_firm)]
+    sets = [*moved_events(name), f"firms.{load_scenario(name).focus_firm}.culture.trust=0.7"]
     args = [a for s in sets for a in ("--set", s)]
     assert run(name, "--weeks", WEEKS, "--customers", CUSTOMERS, "--seed", 5, *args,
                "--out", tmp_path / "A") == 0
