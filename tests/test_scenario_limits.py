@@ -185,3 +185,25 @@ def test_limits_from_the_environment_must_be_whole_numbers(monkeypatch):
     monkeypatch.delenv("LOYALTYSIM_MAX_EVENTS")
     assert ScenarioLimits.from_env() == ScenarioLimits()
     assert os.environ.get("LOYALTYSIM_MAX_SCENARIO_BYTES") is None
+
+
+def test_docs_security_lists_the_limits_in_force():
+    """docs/security.md's table states the defaults of ScenarioLimits and the upload limit."""
+    from loyaltysim.ui.uploads import MAX_UPLOAD_BYTES
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text()
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in doc.splitlines() if line.startswith("| ") and "---" not in line}
+    assert rows["Size of one scenario file (checked while reading: a larger file is never read "
+                "whole)"] == f"{LIMITS.file_bytes:,} bytes"
+    assert rows["Entries of `events`"] == f"{LIMITS.events:,}"
+    assert rows["Entries of any other list"] == f"{LIMITS.list_length:,}"
+    assert rows["Nesting of tables and arrays"].startswith(f"{LIMITS.depth} levels")
+    assert rows["Names in one `extends`; files in one `extends` chain"] == \
+        f"{LIMITS.extends}; {LIMITS.extends}"
+    assert rows["Characters of one `extends` name or path"] == f"{LIMITS.extends_chars}"
+    assert rows["Characters of `name`, `focus`, a label or a key"] == f"{LIMITS.label_chars}"
+    assert rows["Characters of any other text (`description`)"] == \
+        f"{LIMITS.description_chars:,}"
+    assert rows["Length of an error message"].startswith(f"{MESSAGE_CHARS:,} characters")
+    assert rows["Size of an upload in the browser UI"].startswith(f"{MAX_UPLOAD_BYTES:,} bytes")
