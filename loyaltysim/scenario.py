@@ -6,7 +6,10 @@ A scenario file is TOML data, never executed. Loading goes:
 2. read it and, recursively, the files it ``extends`` (a name or list of names), deep-merging tables
    (a child's value replaces its parent's; lists such as ``events`` are replaced whole);
 3. apply dotted overrides (``firms.pharmacy.culture.trust=0.8``) from the CLI or Python;
-4. validate against :mod:`loyaltysim.schema`.
+4. validate against :mod:`loyaltysim.schema`, strictly: a string is not a number, ``true`` is not
+   1.0, ``"off"`` is not false (a whole number is still a number). Strict here, at loading, not in
+   the schema's shared base class, whose other users (sweep and validation experiment files) read
+   TOML arrays into tuples.
 
 Every failure raises :class:`ScenarioError`, one paragraph naming the file, the key path, the bad
 value and what is allowed.
@@ -624,7 +627,7 @@ def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
     try:
         _check_shape(data, label, limits, origin)
         try:
-            scenario = Scenario.model_validate(data)
+            scenario = Scenario.model_validate(data, strict=True)  # "10" is not 10
         except ValidationError as exc:
             errors = _merge_union_errors(exc.errors(include_url=False))
             first = errors[0]
@@ -718,7 +721,7 @@ def _check_events(scenario: Scenario, origin: dict[tuple, str], label: str,
                     raise ScenarioError(str(exc), file=file, key_path=key_path) from None
                 changes.append((target, key, value, file, where, key_path))
         try:
-            state = Scenario.model_validate(trial)
+            state = Scenario.model_validate(trial, strict=True)
         except ValidationError as exc:
             err = _merge_union_errors(exc.errors(include_url=False))[0]
             loc = tuple(err["loc"])

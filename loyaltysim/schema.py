@@ -38,7 +38,7 @@ class StrictModel(BaseModel):
     ``customers.habit.mean`` keeps the default spread of habit, not the bare class default.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     @model_validator(mode="before")
     @classmethod
