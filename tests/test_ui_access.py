@@ -106,3 +106,61 @@ def test_the_gate_fits_solaras_app():
     app = Starlette()
     app.add_middleware(TokenGate, token=TOKEN)
     assert any(m.cls is TokenGate for m in app.user_middleware)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_real_server_requires_the_token_and_stops_quietly_on_ctrl_c(tmp_path):
+    """``loyaltysim ui --host 0.0.0.0``: the gate sits in front of Solara's page, the printed
+    address opens it, and Ctrl+C ends the server without a traceback."""
+    import http.client
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "loyaltysim", "ui", "--host", "0.0.0.0",
+                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        def get(path: str, cookie: str | None = None) -> http.client.HTTPResponse:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            return conn.getresponse()
+
+        deadline = time.monotonic() + 240
+        while True:
+            assert proc.poll() is None, err_path.read_text()
+            try:
+                first = get("/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, err_path.read_text()
+                time.sleep(1)
+        printed = err_path.read_text()
+        assert "WARNING: --host 0.0.0.0" in printed
+        token = re.search(r"\?token=([\w-]+)", printed).group(1)
+        assert first.status == 403
+        opened = get(f"/?token={token}")
+        assert opened.status == 303 and opened.getheader("location") == "/"
+        cookie = opened.getheader("set-cookie").split(";")[0]
+        page = get("/", cookie)
+        assert page.status == 200 and b"solara" in page.read().lower()
+        assert get("/", "loyaltysim_token=wrong").status == 403
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in err_path.read_text()

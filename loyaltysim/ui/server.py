@@ -43,7 +43,9 @@ def serve(config: UIConfig, host: str = "127.0.0.1", port: int = 8765,
     from solara.__main__ import run as solara_run
 
     if token:
-        # uvicorn imports this same module object ("solara.server.starlette:app") in-process
+        # uvicorn imports this same module object ("solara.server.starlette:app") in-process;
+        # Solara registers the page when that import sees SOLARA_APP, so it must be set first
+        os.environ["SOLARA_APP"] = APP_MODULE
         from solara.server.starlette import app
 
         from loyaltysim.ui.access import TokenGate
@@ -58,9 +60,11 @@ def serve(config: UIConfig, host: str = "127.0.0.1", port: int = 8765,
     args = [APP_MODULE, "--host", host, "--port", str(port), "--production",
             "--no-check-version", "--log-level-uvicorn", "warning",
             "--open" if open_browser else "--no-open"]
+    from click.exceptions import Abort
+
     try:
         solara_run.main(args=args, standalone_mode=False)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Abort):  # click turns Ctrl+C into Abort outside standalone mode
         print("loyaltysim ui: stopped.", file=sys.stderr)
         return 130
     return 0
