@@ -78,7 +78,7 @@ def _short(value: Any) -> str:
     try:
         text = repr(value)
     except ValueError:  # an integer too long for Python to print
-        return f"a number of {len(str(value.bit_length()))}+ digits"
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
     return text if len(text) <= VALUE_CHARS else f"{text[:VALUE_CHARS]}... ({len(text):,} characters)"
 
 
