@@ -12,7 +12,9 @@ The file size and the number of events can be raised through environment variabl
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 def _env_int(name: str, default: int) -> int:
@@ -62,3 +64,51 @@ class ScenarioLimits:
 MESSAGE_CHARS = 2_000
 #: Longest rendering of a bad value inside an error message.
 VALUE_CHARS = 60
+
+
+def check_shape(data: dict[str, Any], file: str, limits: ScenarioLimits,
+                blame: Callable[[tuple], str] | None = None) -> None:
+    """Nesting depth, list lengths and text lengths, checked without recursion and before the
+    costly steps, so that no file can exhaust the stack, the time or the message. ``blame``
+    (merged data): the file or override that set a key path; ``file`` otherwise."""
+    from loyaltysim.scenario_errors import ScenarioError, shown
+
+    def refuse(path: tuple, problem: str) -> ScenarioError:
+        where = ".".join(str(p) for p in path)
+        label = file if blame is None else blame(path)
+        return ScenarioError(f"{label}: {shown(where) if len(where) > 80 else where}{problem}",
+                             file=label, key_path=where)
+
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > limits.depth:
+            raise refuse(path, f" is nested {len(path)} levels deep; scenario files nest at most "
+                               f"{limits.depth} levels.")
+        if type(node) is dict:
+            for key, value in node.items():
+                if len(key) > limits.label_chars:
+                    raise refuse((*path, key), f": a key of {len(key):,} characters is too long; "
+                                               f"keys have at most {limits.label_chars}.")
+                if type(value) in _CONTAINERS:
+                    stack.append((value, (*path, key)))
+        elif type(node) is list:
+            most = limits.events if path == ("events",) else limits.list_length
+            if len(node) > most:
+                knob = " (LOYALTYSIM_MAX_EVENTS)" if path == ("events",) else ""
+                raise refuse(path, f" has {len(node):,} entries; at most {most:,} are "
+                                   f"allowed{knob}.")
+            stack.extend((value, (*path, i)) for i, value in enumerate(node)
+                         if type(value) in _CONTAINERS)
+        else:
+            most = limits.label_chars if path and path[-1] in _ONE_LINE_TEXT else \
+                limits.description_chars
+            if len(node) > most:
+                raise refuse(path, f" has {len(node):,} characters; at most {most:,} are "
+                                   "allowed.")
+
+
+#: What :func:`_check_shape` looks into: tables, arrays and text.
+_CONTAINERS = frozenset({dict, list, str})
+#: Keys of one-line text (names, labels), kept short for folder names, plots and tables.
+_ONE_LINE_TEXT = frozenset({"name", "label", "focus"})

@@ -26,16 +26,18 @@ import tomllib
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from loyaltysim.limits import MESSAGE_CHARS, VALUE_CHARS, ScenarioLimits
+from loyaltysim.limits import ScenarioLimits, check_shape
+from loyaltysim.scenario_access import TRUSTED, UNTRUSTED, Access, resolve_untrusted
+from loyaltysim.scenario_errors import ScenarioError
+from loyaltysim.scenario_errors import shown as _short
 from loyaltysim.schema import Scenario
-from loyaltysim.shipped import find_toml
+from loyaltysim.shipped import find_toml, scenarios_dir, shipped_scenarios
 from loyaltysim.startup_keys import reason_fixed_at_start
 
 __all__ = [
@@ -56,99 +58,12 @@ __all__ = [
 ]
 
 
-class ScenarioError(ValueError):
-    """A scenario could not be loaded; the message names the file, key path and what is allowed."""
-
-    def __init__(self, message: str, file: str | None = None, key_path: str | None = None):
-        self.file = file
-        self.key_path = key_path
-        text = message.translate(_LINE_BREAKS)
-        if len(text) > MESSAGE_CHARS:  # a person reads it: never a dump of the input
-            text = text[: MESSAGE_CHARS - 60] + f"... ({len(text) - MESSAGE_CHARS + 60:,} more characters)."
-        super().__init__(text)
-
-
-# Characters str.splitlines() breaks at; a key or value read from a file may contain them, and the
-# message must stay one paragraph, so they are shown escaped.
-_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
-
-
-def _short(value: Any) -> str:
-    """``repr(value)``, cut to a readable length: a message shows what was given, not all of it."""
-    try:
-        text = repr(value)
-    except ValueError:  # an integer too long for Python to print
-        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
-    return text if len(text) <= VALUE_CHARS else f"{text[:VALUE_CHARS]}... ({len(text):,} characters)"
-
-
-@dataclass(frozen=True)
-class Access:
-    """Which files a scenario may extend, and what its error messages may show.
-
-    ``allowed_dirs=None`` (the default, the command line): the operator's own files, any path.
-    Otherwise (an upload, or any scenario read on behalf of someone else) ``extends`` may name
-    only shipped scenarios and files inside ``allowed_dirs``, messages name those files by their
-    name inside that folder (never a server path), and values are echoed only from the scenario
-    the person sent and from shipped files.
-    """
-
-    allowed_dirs: tuple[Path, ...] | None = None
-
-    @property
-    def trusted(self) -> bool:
-        return self.allowed_dirs is None
-
-    def roots(self) -> list[Path]:
-        """Folders an untrusted scenario may extend from: the shipped ones first."""
-        return [scenarios_dir().resolve(), *(Path(d).resolve() for d in self.allowed_dirs or ())]
-
-    def label(self, path: Path) -> str:
-        """How messages name ``path``: the path itself, or for untrusted loading its name inside
-        the allowed folder it lies in."""
-        if self.trusted:
-            return str(path)
-        resolved = path.resolve()
-        shipped, *allowed = self.roots()
-        if resolved.parent == shipped:
-            return resolved.name
-        for root in allowed:  # "<folder>/<file>": never mistaken for a shipped file
-            if resolved.is_relative_to(root):
-                return f"{root.name}/{resolved.relative_to(root).as_posix()}"
-        return path.name
-
-    def shows_values_of(self, label: str, own: str) -> bool:
-        """Whether a message may echo a value that ``label`` set (``own``: the sent scenario)."""
-        if self.trusted or label == own or label.startswith("override "):
-            return True
-        return "/" not in label and (scenarios_dir() / label).is_file()
-
-
-TRUSTED = Access()
-
-
 def _limits() -> ScenarioLimits:
     """The loading limits now (environment variables may raise them)."""
     try:
         return ScenarioLimits.from_env()
     except ValueError as exc:
         raise ScenarioError(f"{exc}; see docs/security.md.") from None
-
-
-def scenarios_dir() -> Path:
-    """The folder of shipped scenarios: ``$LOYALTYSIM_SCENARIOS``, the repository's
-    ``scenarios/`` beside the package, or the copy installed inside the package."""
-    env = os.environ.get("LOYALTYSIM_SCENARIOS")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    repo = here.parent / "scenarios"
-    return repo if repo.is_dir() else here / "_scenarios"
-
-
-def shipped_scenarios() -> dict[str, Path]:
-    """Shipped scenario names (file stems, leading '_' = abstract bases excluded) -> paths."""
-    return {p.stem: p for p in sorted(scenarios_dir().glob("*.toml")) if not p.stem.startswith("_")}
 
 
 def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
@@ -163,7 +78,7 @@ def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
         raise ScenarioError(f"{where}: a name or path of {len(text):,} characters is too long "
                             f"(at most {limits.extends_chars}).", file=referrer, key_path=key_path)
     if not access.trusted:
-        return _resolve_untrusted(text, relative_to, where, referrer, access)
+        return resolve_untrusted(text, relative_to, where, referrer, access)
     found = find_toml(text, scenarios_dir(), [relative_to] if relative_to is not None else [])
     if found.path is not None:
         return found.path
@@ -171,36 +86,6 @@ def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
         f"{where}: no such scenario file or shipped scenario" + found.did_you_mean()
         + f". Shipped scenarios: {', '.join(found.names)}; or give a path to a .toml file.",
         file=referrer, key_path=key_path)
-
-
-def _resolve_untrusted(text: str, relative_to: Path | None, where: str, referrer: str | None,
-                       access: Access) -> Path:
-    """A file an untrusted scenario may extend: a shipped scenario, or a file inside an allowed
-    folder, named relative to it. The refusal is the same whether or not a file exists there,
-    so that it tells nothing about the server's files."""
-    roots = access.roots()
-    bases = [relative_to.resolve()] if relative_to is not None else []
-    name = Path(text)
-    if text and not name.is_absolute() and ".." not in name.parts and "\\" not in text \
-            and "\x00" not in text:
-        for base in [*bases, *roots]:
-            for candidate in (base / text, base / f"{text}.toml"):
-                try:
-                    resolved = candidate.resolve()
-                    inside = any(resolved.is_relative_to(root) for root in roots)
-                    if inside and resolved.suffix == ".toml" and resolved.is_file():
-                        return resolved
-                except (OSError, ValueError):
-                    continue
-    names = sorted(shipped_scenarios())
-    close = difflib.get_close_matches(name.stem, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    folders = " or a file in the folders the server's operator allowed" if access.allowed_dirs \
-        else ""
-    raise ScenarioError(
-        f"{where}: not allowed{hint}: a scenario sent to this server may extend only shipped "
-        f"scenarios ({', '.join(names)}){folders}, by name.",
-        file=referrer, key_path="extends" if referrer else None)
 
 
 def _read_toml(path: Path, label: str, limits: ScenarioLimits,
@@ -243,55 +128,8 @@ def _parse_toml(text: str, label: str, limits: ScenarioLimits | None = None,
     except ValueError:  # Python's own limit on integer length (4,300 digits)
         raise ScenarioError(f"{label}: a number{by} has too many digits to be a scenario value.",
                             file=label) from None
-    _check_shape(data, label, limits)
+    check_shape(data, label, limits)
     return data
-
-
-def _check_shape(data: dict[str, Any], file: str, limits: ScenarioLimits,
-                 origin: dict[tuple, str] | None = None) -> None:
-    """Nesting depth, list lengths and text lengths, checked without recursion and before the
-    costly steps, so that no file can exhaust the stack, the time or the message. ``origin``
-    (merged data): blame the file or override that set the key, ``file`` otherwise."""
-
-    def refuse(path: tuple, problem: str) -> ScenarioError:
-        where = ".".join(str(p) for p in path)
-        label = file if origin is None else _origin_of(origin, path, file)
-        return ScenarioError(f"{label}: {_short(where) if len(where) > 80 else where}{problem}",
-                             file=label, key_path=where)
-
-    stack: list[tuple[Any, tuple]] = [(data, ())]
-    while stack:
-        node, path = stack.pop()
-        if len(path) > limits.depth:
-            raise refuse(path, f" is nested {len(path)} levels deep; scenario files nest at most "
-                               f"{limits.depth} levels.")
-        if type(node) is dict:
-            for key, value in node.items():
-                if len(key) > limits.label_chars:
-                    raise refuse((*path, key), f": a key of {len(key):,} characters is too long; "
-                                               f"keys have at most {limits.label_chars}.")
-                if type(value) in _CONTAINERS:
-                    stack.append((value, (*path, key)))
-        elif type(node) is list:
-            most = limits.events if path == ("events",) else limits.list_length
-            if len(node) > most:
-                knob = " (LOYALTYSIM_MAX_EVENTS)" if path == ("events",) else ""
-                raise refuse(path, f" has {len(node):,} entries; at most {most:,} are "
-                                   f"allowed{knob}.")
-            stack.extend((value, (*path, i)) for i, value in enumerate(node)
-                         if type(value) in _CONTAINERS)
-        else:
-            most = limits.label_chars if path and path[-1] in _ONE_LINE_TEXT else \
-                limits.description_chars
-            if len(node) > most:
-                raise refuse(path, f" has {len(node):,} characters; at most {most:,} are "
-                                   "allowed.")
-
-
-#: What :func:`_check_shape` looks into: tables, arrays and text.
-_CONTAINERS = frozenset({dict, list, str})
-#: Keys of one-line text (names, labels), kept short for folder names, plots and tables.
-_ONE_LINE_TEXT = frozenset({"name", "label", "focus"})
 
 
 def _deep_merge(base: dict[str, Any], child: Mapping[str, Any], origin: dict[tuple, str],
@@ -625,7 +463,7 @@ def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
         return access.shows_values_of(file, label)
 
     try:
-        _check_shape(data, label, limits, origin)
+        check_shape(data, label, limits, lambda path: _origin_of(origin, path, label))
         try:
             scenario = Scenario.model_validate(data, strict=True)  # "10" is not 10
         except ValidationError as exc:
@@ -780,10 +618,6 @@ def load_scenario(source: str | os.PathLike[str] | Scenario,
         data.setdefault("name", path.stem)
     _apply_overrides(data, origin, overrides)
     return _validate(data, origin, label, access, limits)
-
-
-#: How an upload is read: only shipped scenarios may be extended, no server path is shown.
-UNTRUSTED = Access(allowed_dirs=())
 
 
 def scenario_from_toml(text: str, label: str = "<uploaded scenario>",

@@ -1,8 +1,10 @@
-"""Finding a TOML file by shipped name or by path (scenarios, sweep and validation experiments)."""
+"""The shipped scenarios, and finding a TOML file by shipped name or by path (scenarios, sweep
+and validation experiments)."""
 
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,3 +43,19 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except (OSError, ValueError):
         return False
+
+
+def scenarios_dir() -> Path:
+    """The folder of shipped scenarios: ``$LOYALTYSIM_SCENARIOS``, the repository's
+    ``scenarios/`` beside the package, or the copy installed inside the package."""
+    env = os.environ.get("LOYALTYSIM_SCENARIOS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent  # the package
+    repo = here.parent / "scenarios"
+    return repo if repo.is_dir() else here / "_scenarios"
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Shipped scenario names (file stems, leading '_' = abstract bases excluded) -> paths."""
+    return {p.stem: p for p in sorted(scenarios_dir().glob("*.toml")) if not p.stem.startswith("_")}

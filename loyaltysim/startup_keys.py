@@ -2,10 +2,11 @@
 
 The length of the run, the population (how many customers, their homes, segments and traits),
 the social network, the engine, the seed and the length of each customer's purchase history are
-drawn or sized when :class:`~loyaltysim.model.LoyaltyModel` starts. An event that set one of them would be silently
-ignored, so scenario loading refuses it (:func:`loyaltysim.scenario.load_scenario`) and says why.
-Everything else - firms, culture, staffing, behaviour, word of mouth, thresholds, the outside
-option, a segment's purchase rate and basket - is read every week and may change at any week.
+drawn or sized when :class:`~loyaltysim.model.LoyaltyModel` starts. An event that set one of them
+would be silently ignored, so scenario loading refuses it
+(:func:`loyaltysim.scenario.load_scenario`) and says why. Everything else - firms, culture,
+staffing, behaviour, word of mouth, thresholds, the outside option, a segment's purchase rate and
+basket - is read every week and may change at any week.
 """
 
 from __future__ import annotations
