@@ -6,10 +6,13 @@ tested in test_cli.py)."""
 from __future__ import annotations
 
 import errno
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loyaltysim import cli, plots
 from loyaltysim.scenario import load_scenario, shipped_scenarios
@@ -109,3 +112,18 @@ def test_an_output_folder_that_cannot_be_made_fails_before_the_run(tmp_path, mon
     monkeypatch.setattr(cli, "_simulate", lambda *a, **k: ran.append(1))
     assert run("corner_pharmacy", "--out", blocker / "sub") == 1
     assert not ran and str(blocker / "sub") in capsys.readouterr().err
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(st.characters(exclude_categories=("Cs",)), max_size=120)
+       | st.sampled_from(["..", ".", "/", "../..", "~", "-", "\x00", "a/../../b", "C:\\x"]))
+def test_any_name_gives_one_folder_inside_runs(name):
+    """Property: whatever the name, its folder is one plain path component inside runs/."""
+    folder = cli.folder_name(name)
+    assert 0 < len(folder) <= cli.FOLDER_CHARS
+    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", folder), folder
+    assert folder not in (".", "..")
+    out = cli._default_out(name)
+    assert out.parent == cli.RUNS_ROOT and out.resolve().parent == cli.RUNS_ROOT.resolve()
+    several = cli._default_out(name, name)
+    assert several.parent == cli.RUNS_ROOT and len(several.name) <= cli.FOLDER_CHARS

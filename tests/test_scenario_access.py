@@ -5,9 +5,11 @@ server file exists and never echo values of files the person did not send."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loyaltysim.scenario import (
     Access,
@@ -174,3 +176,29 @@ def test_upload_file_names_are_made_printable_and_short():
     assert upload_label("a\x00b\nc.toml") == "a_b_c.toml"
     assert len(upload_label("x" * 10_000 + ".toml")) <= 80
     assert upload_label("") == "uploaded.toml"
+
+
+SHIPPED_FILES = {p.stem for p in scenarios_dir().glob("*.toml")}
+
+
+@settings(max_examples=200, deadline=None)
+@given(target=st.sampled_from(["/etc/passwd", "../scenarios/_town", "./corner_pharmacy",
+                               "corner_pharmacy.toml", "_town", "/", ".", "..", "~/x", "a\x00b",
+                               str(scenarios_dir() / "corner_pharmacy.toml")])
+       | st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+       | st.sampled_from(sorted(SHIPPED_FILES)))
+def test_an_upload_extends_a_shipped_file_or_nothing(target):
+    """Property: ``extends`` in an upload reaches a shipped scenario by its name, or is refused
+    with a message that names no server path."""
+    import tomli_w
+
+    text = tomli_w.dumps({"extends": target})
+    try:
+        scenario = read_upload("up.toml", text.encode())
+    except ScenarioError as err:
+        msg = str(err).replace(repr(target)[1:-1], "")  # the sender's own words may be quoted
+        assert str(scenarios_dir().resolve()) not in msg and str(Path.cwd()) not in msg, msg
+        assert err.file in ("up.toml", *(f"{n}.toml" for n in SHIPPED_FILES))
+    else:
+        assert str(PurePosixPath(target)).removesuffix(".toml") in SHIPPED_FILES, target
+        assert scenario.firms
