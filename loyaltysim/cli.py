@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -66,7 +67,8 @@ examples:
   loyaltysim run corner_pharmacy --transactions runs/tx.parquet   (also every purchase)
 
 writes to DIR: firm_weekly.csv and firm_weekly.parquet (one row per firm per week, columns
-week, firm and every metric), scenario.toml (the resolved scenario: re-run it to reproduce),
+week, firm and every metric), scenario.toml (the scenario as run - overrides applied, events
+as given - so 'loyaltysim run DIR/scenario.toml' reproduces the run exactly),
 dick_basu.png, dashboard.png, complaints.png, summary.csv; prints a summary per firm.
 """
 
@@ -305,6 +307,53 @@ def comparison_table(runs: Sequence[RunLike]) -> Table:
 # Files
 
 
+#: Default output root of ``run`` and ``compare``.
+RUNS_ROOT = Path("runs")
+#: Longest output folder name made from scenario names.
+FOLDER_CHARS = 80
+
+
+def folder_name(name: str) -> str:
+    """A scenario name as one safe folder name: letters, digits, '.', '-' and '_' kept, runs of
+    anything else (path separators, NUL, spaces) as one '_', no leading '.' or '-', at most
+    :data:`FOLDER_CHARS` characters; 'scenario' when nothing is left (``""``, ``"."``, ``".."``).
+    A name can therefore never lead out of the output root."""
+    cleaned = re.sub(r"[^\w.-]+", "_", name, flags=re.ASCII).lstrip(".-")[:FOLDER_CHARS]
+    return cleaned.rstrip(".") or "scenario"
+
+
+def _default_out(*names: str) -> Path:
+    """``runs/<name>`` (``runs/compare_<a>_vs_<b>...`` for several), checked to stay in runs/."""
+    if len(names) == 1:
+        folder = folder_name(names[0])
+    else:
+        folder = folder_name("compare_" + "_vs_".join(folder_name(n) for n in names))
+    out = RUNS_ROOT / folder
+    root = RUNS_ROOT.resolve()
+    if out.resolve().parent != root:  # folder_name makes this impossible; keep it impossible
+        raise ScenarioError(f"output folder {out} would lie outside {RUNS_ROOT}/.")
+    return out
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Name the output folder in a write error that names no file (a full disk, say)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, f"cannot write the results ({exc.strerror or exc})",
+                          str(out)) from None
+        raise
+
+
+def _prepare_out(out: Path) -> Path:
+    """Create the output folder before anything runs, so that a bad one fails in a second."""
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _write_tables(run: RunLike, out: Path) -> list[Path]:
     """Write the run's tidy table (CSV, Parquet) and resolved scenario (TOML) to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -380,18 +429,19 @@ def _simulate(scenario: Scenario, progress: ProgressCallback, on_week=None) -> R
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """``loyaltysim run``: simulate, write tables/plots/scenario, print per-firm summaries."""
     scenario = _load(args.scenario, args, args.seed)
+    out = _prepare_out(args.out or _default_out(scenario.name))
     recorder = TransactionRecorder() if args.transactions else None
     with _progress(not args.quiet) as task:
         result = _simulate(scenario, task(scenario.name, scenario.market.weeks),
                            on_week=None if recorder is None else recorder.record)
-    out = args.out or Path("runs") / result.scenario.name
-    written = _write_tables(result, out)
-    if recorder is not None:
-        written.append(write_transactions(recorder.frame(), args.transactions))
-    written.append(_write_run_summary(result, out))
     from loyaltysim import plots
 
-    written += plots.save_figures(plots.run_figures(result), out)
+    with _writing(out):
+        written = _write_tables(result, out)
+        if recorder is not None:
+            written.append(write_transactions(recorder.frame(), args.transactions))
+        written.append(_write_run_summary(result, out))
+        written += plots.save_figures(plots.run_figures(result), out)
     for firm in _firms_focus_first(result.scenario):
         console.print(firm_summary_table(result, firm))
     _report_written(console, written, args.quiet)
@@ -402,9 +452,10 @@ def _unique_dirs(runs: Sequence[RunLike]) -> list[str]:
     """Folder names for compared runs: scenario names, suffixed -2, -3... when repeated."""
     names: list[str] = []
     for run in runs:
-        name, n = run.scenario.name or "scenario", 2
+        base = folder_name(run.scenario.name)
+        name, n = base, 2
         while name in names:
-            name, n = f"{run.scenario.name}-{n}", n + 1
+            name, n = f"{base}-{n}", n + 1
         names.append(name)
     return names
 
@@ -417,23 +468,25 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     first = _load(args.scenarios[0], args, args.seed)
     seed = first.market.seed  # common random numbers: every scenario runs with this seed
     scenarios = [first, *(_load(source, args, seed) for source in args.scenarios[1:])]
+    out = _prepare_out(args.out or _default_out(*(s.name for s in scenarios)))
     runs = []
     with _progress(not args.quiet) as task:
         for scenario in scenarios:
             runs.append(_simulate(scenario, task(scenario.name, scenario.market.weeks)))
-    out = args.out or Path("runs") / ("compare_" + "_vs_".join(s.name for s in scenarios))
     written: list[Path] = []
-    for run, folder in zip(runs, _unique_dirs(runs), strict=True):
-        written += _write_tables(run, out / folder)
     from loyaltysim import plots
 
-    images = plots.render_png(plots.comparison_figures(runs))
-    written += plots.save_figures(images, out)
-    written.append(_write_comparison_csv(runs, out))
+    with _writing(out):
+        for run, folder in zip(runs, _unique_dirs(runs), strict=True):
+            written += _write_tables(run, out / folder)
+        images = plots.render_png(plots.comparison_figures(runs))
+        written += plots.save_figures(images, out)
+        written.append(_write_comparison_csv(runs, out))
     if args.report is not None:
         from loyaltysim.report import write_report
 
-        written += write_report(runs, args.report, images=images)
+        with _writing(args.report):
+            written += write_report(runs, args.report, images=images)
     console.print(comparison_table(runs))
     for sentence in reading(runs):
         console.print(Text(f"• {sentence}"))

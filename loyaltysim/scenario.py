@@ -6,7 +6,10 @@ A scenario file is TOML data, never executed. Loading goes:
 2. read it and, recursively, the files it ``extends`` (a name or list of names), deep-merging tables
    (a child's value replaces its parent's; lists such as ``events`` are replaced whole);
 3. apply dotted overrides (``firms.pharmacy.culture.trust=0.8``) from the CLI or Python;
-4. validate against :mod:`loyaltysim.schema`.
+4. validate against :mod:`loyaltysim.schema`, strictly: a string is not a number, ``true`` is not
+   1.0, ``"off"`` is not false (a whole number is still a number). Strict here, at loading, not in
+   the schema's shared base class, whose other users (sweep and validation experiment files) read
+   TOML arrays into tuples.
 
 Every failure raises :class:`ScenarioError`, one paragraph naming the file, the key path, the bad
 value and what is allowed.
@@ -16,22 +19,31 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
+import itertools
 import os
 import tomllib
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from loyaltysim.limits import ScenarioLimits, check_shape
+from loyaltysim.scenario_access import TRUSTED, UNTRUSTED, Access, resolve_untrusted
+from loyaltysim.scenario_errors import ScenarioError
+from loyaltysim.scenario_errors import shown as _short
 from loyaltysim.schema import Scenario
-from loyaltysim.shipped import find_toml
+from loyaltysim.shipped import find_toml, scenarios_dir, shipped_scenarios
 from loyaltysim.startup_keys import reason_fixed_at_start
 
 __all__ = [
+    "TRUSTED",
+    "UNTRUSTED",
+    "Access",
     "Scenario",
     "ScenarioError",
     "apply_override",
@@ -46,68 +58,78 @@ __all__ = [
 ]
 
 
-class ScenarioError(ValueError):
-    """A scenario could not be loaded; the message names the file, key path and what is allowed."""
-
-    def __init__(self, message: str, file: str | None = None, key_path: str | None = None):
-        self.file = file
-        self.key_path = key_path
-        super().__init__(message.translate(_LINE_BREAKS))
-
-
-# Characters str.splitlines() breaks at; a key or value read from a file may contain them, and the
-# message must stay one paragraph, so they are shown escaped.
-_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
-
-
-def scenarios_dir() -> Path:
-    """The folder of shipped scenarios: ``$LOYALTYSIM_SCENARIOS``, the repository's
-    ``scenarios/`` beside the package, or the copy installed inside the package."""
-    env = os.environ.get("LOYALTYSIM_SCENARIOS")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    repo = here.parent / "scenarios"
-    return repo if repo.is_dir() else here / "_scenarios"
-
-
-def shipped_scenarios() -> dict[str, Path]:
-    """Shipped scenario names (file stems, leading '_' = abstract bases excluded) -> paths."""
-    return {p.stem: p for p in sorted(scenarios_dir().glob("*.toml")) if not p.stem.startswith("_")}
+def _limits() -> ScenarioLimits:
+    """The loading limits now (environment variables may raise them)."""
+    try:
+        return ScenarioLimits.from_env()
+    except ValueError as exc:
+        raise ScenarioError(f"{exc}; see docs/security.md.") from None
 
 
 def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
-             referrer: str | None = None) -> Path:
+             referrer: str | None = None, access: Access = TRUSTED,
+             limits: ScenarioLimits | None = None) -> Path:
     """Turn a scenario name or path into an existing file path."""
+    limits = limits or _limits()
     text = os.fspath(source)
+    where = f"{referrer}: extends = {_short(text)}" if referrer else f"scenario {_short(text)}"
+    key_path = "extends" if referrer else None
+    if len(text) > limits.extends_chars:
+        raise ScenarioError(f"{where}: a name or path of {len(text):,} characters is too long "
+                            f"(at most {limits.extends_chars}).", file=referrer, key_path=key_path)
+    if not access.trusted:
+        return resolve_untrusted(text, relative_to, where, referrer, access)
     found = find_toml(text, scenarios_dir(), [relative_to] if relative_to is not None else [])
     if found.path is not None:
         return found.path
-    where = f"{referrer}: extends = {text!r}" if referrer else f"scenario {text!r}"
     raise ScenarioError(
         f"{where}: no such scenario file or shipped scenario" + found.did_you_mean()
         + f". Shipped scenarios: {', '.join(found.names)}; or give a path to a .toml file.",
-        file=referrer, key_path="extends" if referrer else None)
+        file=referrer, key_path=key_path)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, label: str, limits: ScenarioLimits,
+               referrer: str | None = None) -> dict[str, Any]:
+    """Read and parse one file, refusing it as soon as it is longer than the limit."""
+    by = f" (extended by {referrer})" if referrer else ""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(limits.file_bytes + 1)
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc.strerror}).", file=str(path)) \
+        raise ScenarioError(f"{label}: cannot read the file{by} ({exc.strerror}).", file=label) \
             from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file; scenario files are TOML text.",
-                            file=str(path)) from None
-    return _parse_toml(text, str(path))
-
-
-def _parse_toml(text: str, label: str) -> dict[str, Any]:
+    if len(raw) > limits.file_bytes:
+        raise ScenarioError(f"{label}: the file{by} is larger than {limits.file_bytes:,} bytes, "
+                            "the limit for a scenario file (LOYALTYSIM_MAX_SCENARIO_BYTES).",
+                            file=label)
     try:
-        return tomllib.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{label}: not a UTF-8 text file{by}; scenario files are TOML text.",
+                            file=label) from None
+    return _parse_toml(text, label, limits, by)
+
+
+def _parse_toml(text: str, label: str, limits: ScenarioLimits | None = None,
+                by: str = "") -> dict[str, Any]:
+    limits = limits or _limits()
+    if len(text) > limits.file_bytes:
+        raise ScenarioError(f"{label}: {len(text):,} characters is larger than "
+                            f"{limits.file_bytes:,} bytes, the limit for a scenario file.",
+                            file=label)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{label}: not valid TOML: {exc}. Check quotes, brackets and "
+        raise ScenarioError(f"{label}: not valid TOML{by}: {exc}. Check quotes, brackets and "
                             "'key = value' syntax at that line.", file=label) from None
+    except RecursionError:
+        raise ScenarioError(f"{label}: arrays or tables{by} are nested too deeply (scenario files "
+                            f"nest at most {limits.depth} levels).", file=label) from None
+    except ValueError:  # Python's own limit on integer length (4,300 digits)
+        raise ScenarioError(f"{label}: a number{by} has too many digits to be a scenario value.",
+                            file=label) from None
+    check_shape(data, label, limits)
+    return data
 
 
 def _deep_merge(base: dict[str, Any], child: Mapping[str, Any], origin: dict[tuple, str],
@@ -119,41 +141,75 @@ def _deep_merge(base: dict[str, Any], child: Mapping[str, Any], origin: dict[tup
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
             _deep_merge(base[key], value, origin, label, path)
         else:
+            if label is not None and isinstance(base.get(key), dict | list):
+                _forget(origin, path)  # a replaced table or list: its parent's keys are gone
             base[key] = copy.deepcopy(value)
             if label is not None:
                 _mark(origin, path, value, label)
 
 
+def _forget(origin: dict[tuple, str], path: tuple) -> None:
+    """Drop what ``origin`` recorded at and below ``path``."""
+    for below in [loc for loc in origin if loc[: len(path)] == path]:
+        del origin[below]
+
+
 def _mark(origin: dict[tuple, str], path: tuple, value: Any, label: str) -> None:
-    origin[path] = label
-    if isinstance(value, Mapping):
-        for key, sub in value.items():
-            _mark(origin, (*path, key), sub, label)
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            _mark(origin, (*path, i), sub, label)
+    stack = [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        origin[where] = label
+        if isinstance(node, Mapping):
+            stack.extend(((*where, key), sub) for key, sub in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*where, i), sub) for i, sub in enumerate(node))
 
 
-def _load_raw(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = ()) -> dict:
-    """Read ``path`` and everything it extends, merged, parents first."""
-    resolved = path.resolve()
-    if resolved in chain:
-        loop = " -> ".join(str(p.name) for p in (*chain, resolved))
-        raise ScenarioError(f"{path}: extends forms a cycle ({loop}); a scenario cannot inherit "
-                            "from itself.", file=str(path), key_path="extends")
-    data = _read_toml(path)
+def _extends_of(data: dict[str, Any], label: str, limits: ScenarioLimits) -> list[str]:
     parents = data.pop("extends", [])
     if isinstance(parents, str):
         parents = [parents]
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise ScenarioError(f"{path}: extends = {parents!r} is not allowed: give a scenario name "
-                            "or path, or a list of them.", file=str(path), key_path="extends")
+        raise ScenarioError(f"{label}: extends = {_short(parents)} is not allowed: give a "
+                            "scenario name or path, or a list of them.", file=label,
+                            key_path="extends")
+    if len(parents) > limits.extends:
+        raise ScenarioError(f"{label}: extends names {len(parents):,} scenarios; at most "
+                            f"{limits.extends} are allowed.", file=label, key_path="extends")
+    return parents
+
+
+def _merge_parents(data: dict[str, Any], label: str, here: Path | None, origin: dict[tuple, str],
+                   chain: tuple[Path, ...], access: Access, limits: ScenarioLimits) -> dict:
+    """``data`` (read from ``label``) merged over everything it extends, parents first."""
+    parents = _extends_of(data, label, limits)
     merged: dict[str, Any] = {}
     for parent in parents:
-        parent_path = _resolve(parent, relative_to=path.parent, referrer=str(path))
-        _deep_merge(merged, _load_raw(parent_path, origin, (*chain, resolved)), origin, None)
-    _deep_merge(merged, data, origin, str(path))
+        parent_path = _resolve(parent, relative_to=here, referrer=label, access=access,
+                               limits=limits)
+        _deep_merge(merged, _load_raw(parent_path, origin, chain, access, limits, label),
+                    origin, None)
+    _deep_merge(merged, data, origin, label)
     return merged
+
+
+def _load_raw(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = (),
+              access: Access = TRUSTED, limits: ScenarioLimits | None = None,
+              referrer: str | None = None) -> dict:
+    """Read ``path`` and everything it extends, merged, parents first."""
+    limits = limits or _limits()
+    label = access.label(path)
+    resolved = path.resolve()
+    if resolved in chain:
+        loop = " -> ".join(str(p.name) for p in (*chain, resolved))
+        raise ScenarioError(f"{label}: extends forms a cycle ({loop}); a scenario cannot inherit "
+                            "from itself.", file=label, key_path="extends")
+    if len(chain) >= limits.extends:
+        raise ScenarioError(f"{label}: extends goes more than {limits.extends} files deep "
+                            f"(through {chain[-1].name}); flatten the chain.", file=label,
+                            key_path="extends")
+    data = _read_toml(path, label, limits, referrer)
+    return _merge_parents(data, label, path.parent, origin, (*chain, resolved), access, limits)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -167,8 +223,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = (part.strip() for part in text.split("=", 1))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not a TOML value (or absurdly long): the text
         value = raw
+    annotation, _ = schema_at(key.split("."))
+    if annotation is str and not isinstance(value, str):
+        value = raw  # text keys take the text as written: --set name=2024 is the name "2024"
     return key, value
 
 
@@ -182,6 +241,15 @@ def schema_at(parts: Iterable[Any]) -> tuple[Any, Any]:
     """Follow a dotted key path (as parts) through the scenario schema; return (annotation,
     FieldInfo) at its end - what the key holds and its declared range, unit and meaning. Used by
     the sweep and validation loaders to check keys against the schema."""
+    parts = tuple(parts)
+    try:
+        return _schema_at(parts)
+    except TypeError:  # an unhashable part: look it up without the cache
+        return _schema_at.__wrapped__(parts)
+
+
+@functools.lru_cache(maxsize=4096)  # every event key is looked up part by part
+def _schema_at(parts: tuple[Any, ...]) -> tuple[Any, Any]:
     annotation: Any = Scenario
     info = None
     for part in parts:
@@ -214,8 +282,21 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
     for depth, part in enumerate(parts):
         annotation, _ = schema_at(parts[: depth + 1])
         parent_annotation, _ = schema_at(parts[:depth])
+        if depth == len(parts) - 1 and _is_table(annotation):
+            example = _schema_children(annotation)[:1] or ["<name>"]
+            raise ScenarioError(
+                f"{label}: {_short(key)} is a table; an override sets one value at a time "
+                f"(e.g. {key}.{example[0]}=...), it does not replace a whole table.",
+                file=label, key_path=key)
+        if annotation is not None and not isinstance(node, dict | list):
+            where = ".".join(parts[:depth])
+            raise ScenarioError(f"{label}: cannot set {_short(key)}: {where} is "
+                                f"{_short(node)}, not a table.", file=label, key_path=key)
         if typing.get_origin(parent_annotation) is list:  # an entry by position: events.0.week
             where = ".".join(parts[:depth])
+            if not isinstance(node, list):
+                raise ScenarioError(f"{label}: cannot set {_short(key)}: {where} is "
+                                    f"{_short(node)}, not a list.", file=label, key_path=key)
             if not (part.isdigit() and int(part) < len(node)):
                 entries = "1 entry (0)" if len(node) == 1 else f"{len(node)} entries (0 to {len(node) - 1})"
                 raise ScenarioError(
@@ -252,9 +333,15 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
                     file=label, key_path=key)
             node = node[part]
         else:
-            if not isinstance(node.get(part), dict):
+            if part not in node:
                 node[part] = {}
             node = node[part]
+
+
+def _is_table(annotation: Any) -> bool:
+    """A schema table (a section such as ``market``, or named entries such as ``firms``)."""
+    return (isinstance(annotation, type) and issubclass(annotation, BaseModel)) \
+        or typing.get_origin(annotation) is dict
 
 
 def _data_path(parts: list[str]) -> tuple[Any, ...]:
@@ -326,7 +413,8 @@ def _origin_of(origin: dict[tuple, str], loc: tuple, default: str) -> str:
     return default
 
 
-def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: str) -> str:
+def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: str,
+                  shows_values: Callable[[str], bool] = lambda _file: True) -> str:
     loc = tuple(err["loc"])
     path = ".".join(str(p) for p in loc)
     file = _origin_of(origin, loc, default_file)
@@ -335,16 +423,19 @@ def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: s
         options = _schema_children(parent) if isinstance(parent, type) else []
         hint = difflib.get_close_matches(str(loc[-1]), options, n=1)
         where = ".".join(str(p) for p in loc[:-1]) or "the top level"
-        return (f"{file}: unknown key {path!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        return (f"{file}: unknown key {_short(path)}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 + f"; allowed at {where}: {', '.join(options)}.")
     if err["type"] == "missing":
         return f"{file}: {path or 'scenario'} is required: {describe_allowed(loc)}."
+    allowed = describe_allowed(loc)
+    if not shows_values(file):  # a file the sender did not send: say where, never what
+        return f"{file}: {path or 'the scenario'} is not allowed: {allowed or 'see the schema'}."
     if not loc or err["type"] in ("value_error", "assertion_error"):
         msg = err["msg"].removeprefix("Value error, ")
         return f"{file}: {path + ': ' if path else ''}{msg}."
-    allowed = describe_allowed(loc)
     value = err.get("input")
-    return f"{file}: {path} = {value!r} is not allowed: {allowed or err['msg']}."
+    return f"{file}: {path} = {_short(value)} is not allowed: {allowed or err['msg']}."
 
 
 def _merge_union_errors(errors: list[Any]) -> list[Any]:
@@ -360,96 +451,184 @@ def _merge_union_errors(errors: list[Any]) -> list[Any]:
     return list(merged.values())
 
 
-def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str) -> Scenario:
+#: Problems spelled out in one message; the rest are counted (fix these, then run again).
+_ERRORS_SHOWN = 5
+
+
+def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
+              access: Access = TRUSTED, limits: ScenarioLimits | None = None) -> Scenario:
+    limits = limits or _limits()
+
+    def shows_values(file: str) -> bool:
+        return access.shows_values_of(file, label)
+
     try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        errors = _merge_union_errors(exc.errors(include_url=False))
-        first = errors[0]
-        file = _origin_of(origin, tuple(first["loc"]), label)
-        text = " ".join(_format_error(e, origin, label) for e in errors)
-        raise ScenarioError(text, file=file,
-                            key_path=".".join(str(p) for p in first["loc"])) from None
-    _check_events(scenario, data, origin, label)
+        check_shape(data, label, limits, lambda path: _origin_of(origin, path, label))
+        try:
+            scenario = Scenario.model_validate(data, strict=True)  # "10" is not 10
+        except ValidationError as exc:
+            errors = _merge_union_errors(exc.errors(include_url=False))
+            first = errors[0]
+            file = _origin_of(origin, tuple(first["loc"]), label)
+            parts = [_format_error(e, origin, label, shows_values)
+                     for e in errors[:_ERRORS_SHOWN]]
+            if len(errors) > _ERRORS_SHOWN:
+                parts.append(f"(and {len(errors) - _ERRORS_SHOWN:,} more problems.)")
+            raise ScenarioError(" ".join(parts), file=file,
+                                key_path=".".join(str(p) for p in first["loc"])) from None
+        _check_events(scenario, origin, label, shows_values)
+    except ScenarioError as exc:
+        if access.trusted:
+            raise
+        raise _redacted(exc, _hidden_text(data, origin, shows_values)) from None
     return scenario
 
 
-def _check_events(scenario: Scenario, data: dict[str, Any], origin: dict[tuple, str],
-                  label: str) -> None:
-    """Each event's ``set`` keys must be valid overrides with valid values."""
-    for i, event in enumerate(scenario.events):
-        trial = copy.deepcopy(data)
-        for key, value in event.set.items():
-            file = _origin_of(origin, ("events", i, "set", key), label)
-            where = f"{file}: events[{i}].set"
-            reason = reason_fixed_at_start(key)
-            if reason is not None:
-                raise ScenarioError(f"{where}: {key} cannot change during a run: {reason}; set it "
-                                    "in the scenario itself (or with --set) instead.",
-                                    file=file, key_path=f"events.{i}.set.{key}")
+def _hidden_text(data: dict[str, Any], origin: dict[tuple, str],
+                 shows_values: Callable[[str], bool]) -> set[str]:
+    """Text values set by files whose values a message may not show (untrusted loading)."""
+    hidden = set()
+    for path, file in origin.items():
+        if shows_values(file):
+            continue
+        node: Any = data
+        for part in path:
             try:
-                apply_override(trial, key, value, label=where)
-            except ScenarioError as exc:
-                raise ScenarioError(str(exc), file=file, key_path=f"events.{i}.set.{key}") \
-                    from None
-            try:
-                Scenario.model_validate(trial)
-            except ValidationError as exc:
-                err = exc.errors(include_url=False)[0]
-                loc = tuple(err["loc"])
-                raise ScenarioError(
-                    f"{where}: {key} = {value!r} is not allowed: "
-                    f"{describe_allowed(loc) or err['msg']}.",
-                    file=file,
-                    key_path=f"events.{i}.set.{key}") from None
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
+                break
+        if isinstance(node, str) and len(node) >= 3:
+            hidden.add(node)
+    return hidden
+
+
+def _redacted(exc: ScenarioError, hidden: set[str]) -> ScenarioError:
+    """``exc`` with every hidden text value cut out of its message (a check across several keys
+    quotes values: ``focus = '...' is not a firm``)."""
+    text = str(exc)
+    for value in sorted(hidden, key=len, reverse=True):
+        text = text.replace(value, "(hidden)")
+    return ScenarioError(text, file=exc.file, key_path=exc.key_path)
+
+
+def _open_path(trial: dict[str, Any], parts: list[str]) -> None:
+    """Replace the validated sections along ``parts`` in ``trial`` by editable copies (dicts)."""
+    node: Any = trial
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return
+        child = node[part]
+        if isinstance(child, BaseModel):
+            child = child.model_dump()
+        elif isinstance(child, dict):
+            child = dict(child)
+        else:
+            return
+        node[part] = child
+        node = child
+
+
+def _check_events(scenario: Scenario, origin: dict[tuple, str], label: str,
+                  shows_values: Callable[[str], bool]) -> None:
+    """Each event's ``set`` keys must be valid overrides with valid values, and the scenario must
+    stay valid as the events apply, week by week, as the model applies them.
+
+    Linear in the number of events: each week's changes are checked on a copy of only the
+    sections they touch (the rest stay validated models), not on a copy of the whole scenario.
+    """
+    state = scenario.model_copy(update={"events": []})
+    order = sorted(range(len(scenario.events)), key=lambda i: scenario.events[i].week)
+    for _week, indices in itertools.groupby(order, key=lambda i: scenario.events[i].week):
+        trial = {name: getattr(state, name) for name in Scenario.model_fields}
+        changes = []
+        for i in indices:
+            for key, value in scenario.events[i].set.items():
+                file = _origin_of(origin, ("events", i, "set", key), label)
+                where = f"{file}: events[{i}].set"
+                key_path = f"events.{i}.set.{key}"
+                reason = reason_fixed_at_start(key)
+                if reason is not None:
+                    raise ScenarioError(f"{where}: {key} cannot change during a run: {reason}; "
+                                        "set it in the scenario itself (or with --set) instead.",
+                                        file=file, key_path=key_path)
+                _open_path(trial, key.split("."))
+                try:
+                    target = apply_override(trial, key, value, label=where)
+                except ScenarioError as exc:
+                    raise ScenarioError(str(exc), file=file, key_path=key_path) from None
+                changes.append((target, key, value, file, where, key_path))
+        try:
+            state = Scenario.model_validate(trial, strict=True)
+        except ValidationError as exc:
+            err = _merge_union_errors(exc.errors(include_url=False))[0]
+            loc = tuple(err["loc"])
+            # blame the change at that key, else the week's last change (a check across keys)
+            target, key, value, file, where, key_path = next(
+                (c for c in changes if loc[: len(c[0])] == c[0]), changes[-1])
+            reason = describe_allowed(loc) or err["msg"]
+            if err["type"] in ("value_error", "assertion_error"):
+                reason = err["msg"].removeprefix("Value error, ")
+            shown = f" = {_short(value)}" if shows_values(file) else ""
+            raise ScenarioError(f"{where}: {key}{shown} is not allowed: {reason}.", file=file,
+                                key_path=key_path) from None
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar (from a sweep design, say) as the Python value it holds."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
 
 
 def _normalise_overrides(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[tuple]:
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):
-        return [(k.replace("__", "."), v) for k, v in overrides.items()]
+        return [(k.replace("__", "."), _plain(v)) for k, v in overrides.items()]
     return [parse_override(text) for text in overrides]
 
 
+def _apply_overrides(data: dict[str, Any], origin: dict[tuple, str],
+                     overrides: Mapping[str, Any] | Iterable[str] | None) -> None:
+    """Apply overrides to ``data``; each one, and everything below it, is blamed on itself."""
+    for key, value in _normalise_overrides(overrides):
+        where = apply_override(data, key, value)
+        _forget(origin, where)
+        _mark(origin, where, value, f"override {key}")
+
+
 def load_scenario(source: str | os.PathLike[str] | Scenario,
-                  overrides: Mapping[str, Any] | Iterable[str] | None = None) -> Scenario:
+                  overrides: Mapping[str, Any] | Iterable[str] | None = None, *,
+                  access: Access = TRUSTED) -> Scenario:
     """Load a scenario by shipped name or file path, apply overrides and validate it.
 
     ``overrides`` is a mapping of dotted keys (``"firms.pharmacy.culture.trust": 0.8``; ``__`` may
     stand for ``.`` so keys can be Python identifiers) or an iterable of ``"KEY=VALUE"`` strings.
-    A :class:`Scenario` passed in is copied and overridden. Raises :class:`ScenarioError`.
+    A :class:`Scenario` passed in is copied and overridden. ``access`` limits what a scenario read
+    on behalf of someone else may extend (see :class:`Access`). Raises :class:`ScenarioError`.
     """
     origin: dict[tuple, str] = {}
+    limits = _limits()
     if isinstance(source, Scenario):
         label = source.name or "scenario"
         data = source.model_dump(mode="json")
     else:
-        path = _resolve(source)
-        label = str(path)
-        data = _load_raw(path, origin)
+        path = _resolve(source, access=access, limits=limits)
+        label = access.label(path)
+        data = _load_raw(path, origin, access=access, limits=limits)
         data.setdefault("name", path.stem)
-    for key, value in _normalise_overrides(overrides):
-        origin[apply_override(data, key, value)] = f"override {key}"
-    return _validate(data, origin, label)
+    _apply_overrides(data, origin, overrides)
+    return _validate(data, origin, label, access, limits)
 
 
-def scenario_from_toml(text: str, label: str = "<uploaded scenario>") -> Scenario:
-    """Validate scenario TOML text (an upload, say); ``extends`` resolves to shipped scenarios."""
+def scenario_from_toml(text: str, label: str = "<uploaded scenario>",
+                       access: Access = UNTRUSTED) -> Scenario:
+    """Validate scenario TOML text (an upload, say). ``extends`` may name shipped scenarios and,
+    with an ``access`` that allows folders, files in them; nothing else (see :class:`Access`)."""
     origin: dict[tuple, str] = {}
-    data = _parse_toml(text, label)
-    parents = data.pop("extends", [])
-    if isinstance(parents, str):
-        parents = [parents]
-    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise ScenarioError(f"{label}: extends = {parents!r} is not allowed: give a scenario name "
-                            "or a list of them.", file=label, key_path="extends")
-    merged: dict[str, Any] = {}
-    for parent in parents:
-        parent_path = _resolve(parent, referrer=label)
-        _deep_merge(merged, _load_raw(parent_path, origin), origin, None)
-    _deep_merge(merged, data, origin, label)
-    return _validate(merged, origin, label)
+    limits = _limits()
+    data = _parse_toml(text, label, limits)
+    merged = _merge_parents(data, label, None, origin, (), access, limits)
+    return _validate(merged, origin, label, access, limits)
 
 
 def scenario_to_toml(scenario: Scenario) -> str:

@@ -241,7 +241,8 @@ Scalar = bool | int | float | str
 class Event(StrictModel):
     """A timeline entry: at the start of ``week``, set parameters (dotted keys) to new values."""
 
-    week: int = param(0, "week", "Week at whose start the change happens.", ge=0, le=5200)
+    week: int = param(1, "week", "Week at whose start the change happens (the first week is "
+                      "1; an event never fires before it).", ge=1, le=5200)
     label: str = param("", "text", "What happens, for plots and reports.")
     set: dict[str, Scalar] = param({}, "key = value", "Parameters to change, as dotted keys: "
                                    "'firms.supermarket.open' = true.")

@@ -17,7 +17,10 @@ from loyaltysim.scenario import Scenario, load_scenario
 class SimulationResult:
     """What one run produced."""
 
-    scenario: Scenario  # the validated scenario actually run (overrides applied)
+    # the validated scenario as given (overrides applied, events not yet applied): written out
+    # and run again, it reproduces this run exactly (the model's ``spec`` after the run is the
+    # state after the events, which would start the next run with them already in force)
+    scenario: Scenario
     firm_weekly: pd.DataFrame  # tidy: week, firm, every FIRM_METRICS column
     events: list[tuple[int, str]]  # (week, label) of events that fired
 
@@ -51,5 +54,5 @@ def simulate(scenario: str | os.PathLike[str] | Scenario, *,
                 progress(done, total)
 
         model.run(progress=week_done)
-    return SimulationResult(scenario=model.spec, firm_weekly=model.firm_weekly(),
+    return SimulationResult(scenario=spec, firm_weekly=model.firm_weekly(),
                             events=list(model.fired_events))

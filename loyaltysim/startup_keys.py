@@ -1,17 +1,19 @@
 """Parameters an event cannot change: they are used once, when the model is built.
 
-The population (how many customers, their homes, segments and traits), the social network, the
-engine, the seed and the length of each customer's purchase history are drawn or sized when
-:class:`~loyaltysim.model.LoyaltyModel` starts. An event that set one of them would be silently
-ignored, so scenario loading refuses it (:func:`loyaltysim.scenario.load_scenario`) and says why.
-Everything else - firms, culture, staffing, behaviour, word of mouth, thresholds, the outside
-option, a segment's purchase rate and basket - is read every week and may change at any week.
+The length of the run, the population (how many customers, their homes, segments and traits),
+the social network, the engine, the seed and the length of each customer's purchase history are
+drawn or sized when :class:`~loyaltysim.model.LoyaltyModel` starts. An event that set one of them
+would be silently ignored, so scenario loading refuses it
+(:func:`loyaltysim.scenario.load_scenario`) and says why. Everything else - firms, culture,
+staffing, behaviour, word of mouth, thresholds, the outside option, a segment's purchase rate and
+basket - is read every week and may change at any week.
 """
 
 from __future__ import annotations
 
 #: Exact keys fixed at the start, with the reason given in the error.
 FIXED_KEYS: dict[str, str] = {
+    "market.weeks": "the length of the run is fixed when it starts",
     "market.customers": "the population is drawn once, when the model is built",
     "market.seed": "every random stream is keyed by the seed chosen when the model is built",
     "market.engine": "the engine is chosen when the model is built",

@@ -1,6 +1,8 @@
-"""Property tests: whatever is done to a valid scenario file, loading it gives either a valid
-Scenario or a ScenarioError whose message is one paragraph naming the file, never another
-exception; and in-range overrides of any numeric parameter survive the TOML round trip."""
+"""Property tests: whatever is done to a valid scenario file or to ``--set`` arguments, loading
+gives either a valid Scenario or a ScenarioError whose message is one paragraph of at most 2 KB
+naming the file and the key path, within 5 seconds, never another exception (issue 21); an upload
+never names a server path; and in-range overrides of any numeric parameter survive the TOML
+round trip."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import datetime as dt
 import math
 import os
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schema_leaves import ALL_NUMERIC, FACTORY_DEFAULTED, NUMERIC
 
+from loyaltysim import cli
+from loyaltysim.limits import MESSAGE_CHARS
 from loyaltysim.scenario import (
     ScenarioError,
     load_scenario,
@@ -26,6 +31,7 @@ from loyaltysim.scenario import (
     scenarios_dir,
 )
 from loyaltysim.schema import Scenario
+from loyaltysim.ui.uploads import read_upload
 
 FILES = {p.name: p.read_text(encoding="utf-8") for p in sorted(scenarios_dir().glob("*.toml"))}
 SHIPPED_PATHS = {str(p) for p in scenarios_dir().glob("*.toml")}
@@ -74,6 +80,8 @@ toml_values = st.one_of(
     st.lists(st.dictionaries(names, st.booleans(), min_size=1, max_size=2), min_size=1,
              max_size=2),
 )
+# values of the wrong type that lax parsing used to coerce (issue 21, finding 7)
+coercible = st.sampled_from(["1_0", "10", "0.5", "true", "off", "yes", "1e3", " 7 ", ""])
 out_of_range = st.sampled_from([-1, -0.001, 1.0001, 2, 101, 5201, 1e9, -1e9, 2**62 + 1, 1e308,
                                 math.inf, -math.inf, math.nan])
 
@@ -100,7 +108,8 @@ def mutated_files(draw):
     text = FILES[name]
     data = tomllib.loads(text)
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["delete", "typo", "retype", "range", "table", "value"]))
+        kind = draw(st.sampled_from(["delete", "typo", "retype", "range", "table", "value",
+                                     "coerce", "flatten"]))
         paths = [p for p in _paths(data) if not isinstance(p[-1], int)]
         if kind == "table" or not paths:
             where = _get(data, draw(st.sampled_from(_tables(data))))
@@ -118,6 +127,10 @@ def mutated_files(draw):
             parent[key] = draw(toml_values.filter(lambda v, old=old: type(v) is not type(old)))
         elif kind == "range":
             parent[key] = draw(out_of_range)
+        elif kind == "coerce":
+            parent[key] = draw(coercible | st.booleans())
+        elif kind == "flatten":  # a whole table (or event) replaced by a scalar
+            parent[key] = draw(st.integers(-1, 1) | st.booleans())
         else:
             parent[key] = draw(toml_values)
     return name, tomli_w.dumps(data)
@@ -146,22 +159,48 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+#: Most seconds one case may take (the issue's probes took minutes).
+CASE_SECONDS = 5.0
+# Errors about the file as a whole (its syntax, encoding or size) have no key path.
+WHOLE_FILE = ("not valid TOML", "not a UTF-8 text file", "larger than", "nested too deeply",
+              "too many digits")
+
+
+def _check_message(err: ScenarioError) -> str:
+    """One paragraph of at most 2 KB that starts with the file and names the key path."""
+    msg = str(err)
+    assert msg and len(msg.splitlines()) == 1 and "\n" not in msg and "\r" not in msg, msg
+    assert len(msg.encode()) <= MESSAGE_CHARS * 4 and len(msg) <= MESSAGE_CHARS, len(msg)
+    assert "Traceback" not in msg
+    assert err.file, msg
+    assert msg.startswith(err.file), (err.file, msg)
+    if err.key_path is None:
+        assert any(kind in msg for kind in WHOLE_FILE), msg
+    else:
+        first = err.key_path.split(".")[0]
+        shown = (first.translate(_ESCAPED)[:50], repr(first)[1:-1][:50])  # as written or quoted
+        assert any(form in msg for form in shown), (err.key_path, msg)
+    return msg
+
+
+_ESCAPED = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def _check_outcome(path_or_label: str, load) -> Scenario | None:
     """Call ``load``; it may succeed or raise ScenarioError explained in one paragraph."""
+    start = time.perf_counter()
     try:
         scenario = load()
     except ScenarioError as err:
-        msg = str(err)
-        assert msg and len(msg.splitlines()) == 1 and "\n" not in msg and "\r" not in msg, msg
-        assert "Traceback" not in msg
-        assert err.file, msg
-        assert msg.startswith(err.file), (err.file, msg)
+        assert time.perf_counter() - start < CASE_SECONDS
+        msg = _check_message(err)
         # errors are in the damaged file: every other file it extends is a valid shipped one
         # (known exception: a bad firm key is blamed on whichever file first set [firms], see
         # test_bad_firm_key_in_a_child_names_the_child)
         if not (err.key_path == "firms" and "firm key" in msg and err.file in SHIPPED_PATHS):
             assert err.file == path_or_label, (err.file, msg)
         return None
+    assert time.perf_counter() - start < CASE_SECONDS
     assert isinstance(scenario, Scenario)
     return scenario
 
@@ -184,6 +223,10 @@ def _load_file_and_upload(case: tuple[str, str], folder: Path) -> None:
     if scenario is not None:
         _check_round_trip(scenario, folder)
     _check_outcome("upload.toml", lambda: scenario_from_toml(text, label="upload.toml"))
+    try:  # as the browser UI reads it: no server path in any message
+        read_upload("upload.toml", text.encode())
+    except ScenarioError as err:
+        assert str(scenarios_dir().resolve()) not in str(err) and str(folder) not in str(err)
 
 
 @SETTINGS
@@ -277,3 +320,69 @@ def test_numeric_overrides_round_trip(case, as_strings, folder):
        as_strings=st.booleans())
 def test_numeric_overrides_of_traits_and_segments_round_trip(case, as_strings, folder):
     _check_overrides(*case, as_strings, folder)
+
+
+# --- --set arguments, through the command line ------------------------------------------------
+
+SHIPPED_NAMES = sorted(n[:-5] for n in FILES if not n.startswith("_"))
+REAL_KEYS = sorted({leaf[0] for leaf in ALL_NUMERIC} | {
+    "name", "description", "focus", "market", "firms", "events", "market.engine",
+    "market.outside_option", "firms.<id>.open", "firms.<id>.label", "firms.<id>.culture",
+    "events.0", "events.0.week", "events.0.label", "events.0.set",
+    "events.0.set.firms.<id>.open", "events.0.set.market.weeks", "events.1.week", "events.9.week",
+    "customers.habit", "extends"})
+set_values = st.one_of(
+    st.sampled_from(["true", "false", "1_0", '"10"', "10", "0", "-1", "0.5", "1e999", "nan",
+                     "inf", "[1, 2]", "[]", "{}", "{weeks = 10}", '"x"', "off", "", "=", "'",
+                     "[[[[", "9" * 5000, '"' + "y" * 3000 + '"', "x" * 300, "\x00", "2024-01-01",
+                     "[" * 600 + "]" * 600]),
+    st.integers(-10**6, 10**6).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+)
+
+
+@st.composite
+def set_arguments(draw):
+    """(scenario name, ``--set`` arguments): real keys, typos and tables, with odd values."""
+    name = draw(st.sampled_from(SHIPPED_NAMES))
+    firms = list(load_scenario(name).firms)
+    sets = []
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(REAL_KEYS)).replace("<id>", draw(st.sampled_from(firms)))
+        if draw(st.integers(0, 4)) == 0:
+            key = _typo(draw, key)
+        sets.append(f"{key}={draw(set_values)}")
+    return name, sets
+
+
+@settings(max_examples=int(os.environ.get("LOYALTYSIM_FUZZ_EXAMPLES", "120")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(case=set_arguments())
+def test_set_arguments_run_or_explain(case):
+    """``loyaltysim scenarios show NAME --set ...``: exit 0, or exit 2 with one paragraph that
+    names the override or file and the key; never a traceback (main lets other exceptions out)."""
+    name, sets = case
+    start = time.perf_counter()
+    try:
+        loaded = load_scenario(name, sets)
+    except ScenarioError as err:
+        assert time.perf_counter() - start < CASE_SECONDS
+        msg = _check_message(err)
+        assert msg.startswith(("override ", "--set ", str(scenarios_dir()))), msg
+        loaded = None
+    else:
+        assert time.perf_counter() - start < CASE_SECONDS
+    args = ["scenarios", "show", name, *(a for s in sets for a in ("--set", s))]
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(args)
+    assert code == (0 if loaded is not None else 2), err.getvalue()
+    if loaded is not None:
+        assert load_scenario(loaded) == loaded
+    else:
+        assert err.getvalue().startswith("loyaltysim: error: ")
+        assert len(err.getvalue()) <= MESSAGE_CHARS + 40

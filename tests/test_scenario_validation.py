@@ -357,7 +357,7 @@ def test_an_event_override_that_names_no_entry_or_a_bad_key_says_so(tmp_path):
     check_message(load_error(path, ["events.0.weak=5"]), file="override events.0.weak",
                   key_path="events.0.weak", contains=("(did you mean 'week'?)",))
     check_message(load_error(path, ["events.0.week=-1"]), file="override events.0.week",
-                  key_path="events.0.week", contains=("from 0 to 5200",))
+                  key_path="events.0.week", contains=("from 1 to 5200",))
     check_message(load_error(path, ["events.0.set.firms.shop.culture.trsut=1"]),
                   file="override events.0.set.firms.shop.culture.trsut",
                   key_path="events.0.set.firms.shop.culture.trsut",

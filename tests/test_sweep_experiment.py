@@ -107,7 +107,7 @@ def test_a_sweep_can_vary_when_an_event_happens(tmp_path):
     for point in points:
         result = simulate(loaded.base, overrides=point, seed=3)
         assert [week for week, _ in result.events] == [point["events.0.week"]]
-    assert "from 0 to 5200" in error_of(tmp_path, body.replace("[4, 12]", "[4, 9000]"))
+    assert "from 1 to 5200" in error_of(tmp_path, body.replace("[4, 12]", "[4, 9000]"))
 
 
 def test_sobol_needs_a_power_of_two(tmp_path):

@@ -6,12 +6,15 @@ Importing this module is cheap: Solara and the app are imported only when the co
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from loyaltysim.argtypes import whole_number
 from loyaltysim.scenario import load_scenario
+from loyaltysim.ui.access import PARAM, is_loopback, new_token
 from loyaltysim.ui.config import DEFAULT_SCENARIOS, UIConfig
+from loyaltysim.ui.uploads import EXTENDS_ENV
 
 UI_EPILOG = """\
 examples:
@@ -19,7 +22,9 @@ examples:
       the corner pharmacy and the loyal brand side by side at http://127.0.0.1:8765/
   loyaltysim ui corner_pharmacy loyal_brand fear_culture --customers 5000
   loyaltysim ui my_town.toml --port 9000 --seed 7
-  loyaltysim ui --host 0.0.0.0      (let other machines connect: a classroom)
+  loyaltysim ui --host 0.0.0.0      (let other machines connect: a classroom; the printed
+                                    address carries a token that the page then requires)
+  loyaltysim ui --allow-extends ~/town_bases   (uploads may extend the files in that folder)
 
 Every column runs with the same seed (common random numbers). In the page: play, pause, step
 and reset the weeks; move a control to re-run that column from week 0; fire the shock (a
@@ -45,7 +50,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                              f"(default: {' '.join(DEFAULT_SCENARIOS)})")
     parser.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1, this machine only)")
+                        help="address to listen on (default: 127.0.0.1, this machine only); any "
+                             "other address prints a warning and requires a token")
+    parser.add_argument("--token", metavar="TEXT",
+                        help="the token the page requires (default: a random one when --host is "
+                             "not this machine, none otherwise)")
+    parser.add_argument("--no-token", action="store_true",
+                        help="serve beyond this machine without a token (anyone who can reach "
+                             "the port can use the page)")
+    parser.add_argument("--allow-extends", action="append", default=[], metavar="DIR",
+                        type=Path, help="a folder whose scenario files uploads may extend "
+                                        "(repeatable; default: shipped scenarios only)")
     parser.add_argument("--customers", type=_customers, metavar="N",
                         help="customers per column (default: each scenario's market.customers)")
     parser.add_argument("--seed", type=_seed, metavar="N",
@@ -66,13 +81,20 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
         load_scenario(source, overrides)  # a bad file or value stops here, with the CLI's message
         path = Path(source)
         resolved.append(str(path.resolve()) if path.is_file() else source)
+    for folder in args.allow_extends:
+        if not folder.is_dir():
+            print(f"loyaltysim: error: --allow-extends {folder}: not a folder.", file=sys.stderr)
+            return 2
+    if args.allow_extends:
+        os.environ[EXTENDS_ENV] = os.pathsep.join(str(f.resolve()) for f in args.allow_extends)
     from loyaltysim.ui.server import port_free, serve
 
     if not port_free(args.host, args.port):
         print(f"loyaltysim: error: port {args.port} on {args.host} is in use (another loyaltysim "
               "ui?); choose another with --port N.", file=sys.stderr)
         return 1
-    url = f"http://{args.host}:{args.port}/"
+    token = access_token(args)
+    url = f"http://{args.host}:{args.port}/" + (f"?{PARAM}={token}" if token else "")
     print("loyaltysim ui: preparing the simulation engine (compiled on the first run on this "
           "machine, then loaded from the cache)...", file=sys.stderr, flush=True)
     from loyaltysim.model import warm_up
@@ -81,4 +103,18 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
     print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr,
           flush=True)
     return serve(UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed),
-                 host=args.host, port=args.port, open_browser=args.open)
+                 host=args.host, port=args.port, open_browser=args.open, token=token)
+
+
+def access_token(args: argparse.Namespace) -> str | None:
+    """The token the page will require (None: none), after warning about a non-local ``--host``."""
+    if is_loopback(args.host):
+        return args.token
+    token = None if args.no_token else (args.token or new_token())
+    print(f"loyaltysim ui: WARNING: --host {args.host} serves the page to every machine that can "
+          f"reach port {args.port}: they can run simulations on this computer and upload "
+          "scenarios. " + ("Anyone can: --no-token was given." if token is None else
+                           "They need the token in the address below; give it only to your "
+                           "audience.") + " The connection is not encrypted (docs/security.md).",
+          file=sys.stderr, flush=True)
+    return token

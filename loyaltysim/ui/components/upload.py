@@ -10,6 +10,8 @@ import solara
 from ipyvuetify.extra import FileInput
 from solara.alias import rv
 
+from loyaltysim.ui.uploads import MAX_UPLOAD_BYTES, read_at_most
+
 
 @solara.component
 def ScenarioUpload(on_file: Callable[[str, bytes], None],
@@ -18,7 +20,8 @@ def ScenarioUpload(on_file: Callable[[str, bytes], None],
 
     The widget is created once and kept (not re-created by renders), so the file it announces is
     always read from the widget that holds it; the bytes come from the browser in a background
-    thread, as in Solara's own ``FileDrop``.
+    thread, as in Solara's own ``FileDrop``, and only up to one byte past the upload limit (the
+    widget fetches a file from the browser chunk by chunk, as read).
     """
     widget = solara.use_memo(lambda: FileInput(multiple=False, accept=".toml,text/plain",
                                                show_progress=False,
@@ -34,8 +37,9 @@ def ScenarioUpload(on_file: Callable[[str, bytes], None],
             files = widget.get_files()
 
             def read() -> None:
-                try:
-                    handler.current(files[0]["name"], files[0]["file_obj"].read())
+                try:  # at most one byte past the limit crosses the network: enough to refuse
+                    data = read_at_most(files[0]["file_obj"], MAX_UPLOAD_BYTES + 1)
+                    handler.current(files[0]["name"], data)
                     set_problem(None)
                 except Exception as exc:  # the browser went away mid-read, say
                     set_problem(f"Could not read the file: {exc}")
