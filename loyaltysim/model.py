@@ -89,7 +89,7 @@ class LoyaltyModel(mesa.Model):
                  **params: Any):
         args = resolve_model_args(spec, scenario, rng, engine, overrides, params, DEFAULT_SCENARIO)
         spec, seed = args.spec, args.seed
-        super().__init__(rng=seed, scenario=args.mesa_scenario)
+        super().__init__(**args.mesa_init)
         self.spec = spec
         self.seed = seed
         self.week = 0

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from loyaltysim.scenario import Scenario, load_scenario
@@ -62,6 +63,14 @@ class ModelArgs:
     seed: int  # the seed of every random stream
     mesa_scenario: MesaScenario | None  # what to hand to mesa.Model (None: Mesa makes its own)
 
+    @property
+    def mesa_init(self) -> dict[str, Any]:
+        """Keyword arguments for ``mesa.Model.__init__``: the seed, or the Mesa Scenario that
+        carries it (Mesa 4 refuses both at once)."""
+        if self.mesa_scenario is None:
+            return {"rng": self.seed}
+        return {"scenario": self.mesa_scenario}
+
 
 def fresh_seed() -> int:
     """A new seed from the operating system's entropy, in ``market.seed``'s range."""
@@ -83,9 +92,19 @@ def _seed_from(value: Any, where: str) -> int:
     return seed
 
 
+def _mesa_seed(mesa_scenario: MesaScenario) -> int | None:
+    """The seed a Mesa Scenario carries: its ``rng`` (Mesa 3: the seed given, or None), or one
+    integer drawn from it when it is a NumPy Generator (Mesa 4 turns every rng into one)."""
+    given = mesa_scenario.rng
+    if isinstance(given, np.random.Generator):
+        return int(given.integers(0, MAX_SEED, endpoint=True))
+    return None if given is None else _seed_from(given, "scenario.rng")
+
+
 def _mesa_entries(mesa_scenario: MesaScenario) -> dict[str, Any]:
     """The parameters a Mesa Scenario carries (everything but its rng)."""
-    return {key: value for key, value in mesa_scenario.__dict__.items() if key != "rng"}
+    return {key: value for key, value in mesa_scenario.__dict__.items()
+            if key not in ("rng", "model")}
 
 
 def resolve_model_args(spec: ScenarioSource | None, scenario: Any, rng: Any, engine: str | None,
@@ -118,18 +137,16 @@ def resolve_model_args(spec: ScenarioSource | None, scenario: Any, rng: Any, eng
         extra["market.engine"] = engine
     loaded = load_scenario(default if spec is None else spec, extra)
 
-    if rng is SCENARIO_SEED:
-        if mesa_scenario is not None:  # Mesa's Scenario carries the seed (None: a fresh one)
-            given = mesa_scenario.rng
-            seed = fresh_seed() if given is None else _seed_from(given, "scenario.rng")
-        else:
-            seed = loaded.market.seed
+    given = None if mesa_scenario is None else _mesa_seed(mesa_scenario)
+    if rng is SCENARIO_SEED and mesa_scenario is None:
+        seed = loaded.market.seed
+    elif rng is SCENARIO_SEED:  # Mesa's Scenario carries the seed (None: a fresh one)
+        seed = fresh_seed() if given is None else given
     elif rng is None:
         seed = fresh_seed()
     else:
         seed = _seed_from(rng, "rng")
-        given = None if mesa_scenario is None else mesa_scenario.rng
-        if given is not None and _seed_from(given, "scenario.rng") != seed:
+        if given is not None and given != seed:
             raise ValueError(f"LoyaltyModel: rng={rng} and scenario.rng={given} disagree; give "
                              "the seed once")
     if mesa_scenario is not None:  # record the seed actually used, as Mesa does
