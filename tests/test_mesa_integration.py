@@ -160,3 +160,38 @@ def test_replicate_keeps_every_firm_and_each_replication_has_its_seed():
 def test_replicate_refuses_unknown_firms():
     with pytest.raises(ValueError, match="unknown firm 'pharmacyy'"):
         run_outputs("corner_pharmacy", SMALL, firms=["pharmacyy"])
+
+
+def test_readme_mesa_examples_run_and_mean_what_they_say():
+    """The README's Mesa section: its code runs (at a small size) and the seeds are as described."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- BEGIN mesa (issue 20) -->", 1)[1].split(
+        "<!-- END mesa (issue 20) -->", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    small = ', market__customers=60)'
+    models_code = blocks[0].replace('"corner_pharmacy")', '"corner_pharmacy"' + small)
+    models_code = models_code.replace('rng=7)', 'rng=7' + small).replace('rng=None)', 'rng=None' + small)
+    lines = [line.split("#")[0].strip() for line in models_code.splitlines()]
+    namespace: dict = {}
+    exec("\n".join(line for line in lines if line and not line.startswith("LoyaltyModel(")),
+         namespace)
+    built = [eval(line, namespace) for line in lines if line.startswith("LoyaltyModel(")]
+    assert [m.seed for m in built[:2]] == [load_scenario("corner_pharmacy").market.seed, 7]
+    assert built[3].seed == 7 and built[3].spec.name == "loyal_brand"
+    assert built[3].n_customers == 500
+    replicate_code = blocks[1].replace('{"firms.pharmacy.culture.trust": 0.8}',
+                                       '{"firms.pharmacy.culture.trust": 0.8, "market.customers": 80, '
+                                       '"market.weeks": 30}')
+    replicate_code = replicate_code.replace('run_outputs("corner_pharmacy", seed=5',
+                                            'run_outputs("corner_pharmacy", {"market.customers": 80, '
+                                            '"market.weeks": 130}, seed=5')
+    exec(replicate_code, namespace)
+    df, kept = namespace["df"], namespace["kept"]
+    assert sorted(df["seed"].unique()) == [s + r for s in [load_scenario("pharmacy_vs_brand")
+                                                           .market.seed] for r in range(3)]
+    assert set(df["firm"]) == set(load_scenario("pharmacy_vs_brand").firm_ids)
+    assert set(kept.loc[kept["window"] == "derived", "metric"]) == {"kept"}
