@@ -32,6 +32,7 @@ help:
 	@echo "               installs Debian's chromium for the browser test if missing (as root)"
 	@echo "  make lint    set up .venv, then run ruff check ."
 	@echo "  make venv    create .venv with Python >= 3.12 and pip install -e '.[dev]'"
+	@echo "               (every extra: ui, cluster, clv, ema; plus test, notebook and docs tools)"
 	@echo "               (reinstalls only when pyproject.toml changed)"
 	@echo "  make clean   remove .venv, $(REPORT_DIR)/, build artifacts and tool caches"
 	@echo "  make help    show this message"
@@ -62,7 +63,7 @@ $(STAMP): pyproject.toml
 		if [ -e "$(VENV)" ]; then echo "==> $(VENV) is missing, broken or older than Python 3.12; recreating it"; fi; \
 		$(create_venv); \
 	fi
-	@echo "==> Installing loyaltysim with dev tools into $(VENV): pip install -e '.[dev]'"
+	@echo "==> Installing loyaltysim with every extra and dev tools into $(VENV): pip install -e '.[dev]'"
 	"$(VENV_PY)" -m pip install -e '.[dev]'
 	@touch "$(STAMP)"
 
