@@ -35,6 +35,7 @@ help:
 	@echo "               without the tests marked slow (golden outputs, long runs, the browser)"
 	@echo "  make lint    set up .venv, then run ruff check, ruff format --check and mypy"
 	@echo "  make venv    create .venv with Python >= 3.12 and pip install -e '.[dev]'"
+	@echo "               (every extra: ui, cluster, clv, ema; plus test, notebook and docs tools)"
 	@echo "               (reinstalls only when pyproject.toml changed)"
 	@echo "  make clean   remove .venv, $(REPORT_DIR)/, build artifacts and tool caches"
 	@echo "  make help    show this message"
@@ -65,7 +66,7 @@ $(STAMP): pyproject.toml
 		if [ -e "$(VENV)" ]; then echo "==> $(VENV) is missing, broken or older than Python 3.12; recreating it"; fi; \
 		$(create_venv); \
 	fi
-	@echo "==> Installing loyaltysim with dev tools into $(VENV): pip install -e '.[dev]'"
+	@echo "==> Installing loyaltysim with every extra and dev tools into $(VENV): pip install -e '.[dev]'"
 	"$(VENV_PY)" -m pip install -e '.[dev]'
 	@touch "$(STAMP)"
 

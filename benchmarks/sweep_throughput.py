@@ -11,6 +11,9 @@ One experiment of ``--runs`` runs (points of firms.<focus>.culture.trust x 4 see
 * ``mesa.batch_run`` on the same points and seeds (``number_processes`` = workers; it keeps
   results in memory and writes nothing).
 
+A way whose library is missing is skipped and says so: ``mesa.batch_run`` is gone in Mesa 4, and
+Dask comes with ``pip install 'loyaltysim[cluster]'``.
+
 For each: wall time, runs per minute, and the overhead per run: worker-seconds not spent
 simulating, ``(wall x workers - summed simulation time) / runs`` (process start-up, transfer,
 writing results, idle tail). A second probe runs the same number of near-empty runs (10
@@ -23,11 +26,13 @@ quote only what this script prints (benchmarks/RESULTS.md).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import platform
 import tempfile
 import time
 from pathlib import Path
 
+import mesa
 import numpy as np
 
 from loyaltysim.model import LoyaltyModel
@@ -40,6 +45,10 @@ DASK = "loyaltysim sweep, Dask LocalCluster"
 BATCH = "mesa.batch_run (multiprocessing)"
 PROBE_LOCAL = "dispatch probe: local pool, empty runs"
 PROBE_DASK = "dispatch probe: Dask LocalCluster, empty runs"
+
+#: Whether each optional way can run here (see the module docstring).
+HAS_BATCH_RUN = hasattr(mesa, "batch_run")
+HAS_DASK = importlib.util.find_spec("distributed") is not None
 
 
 def _experiment(folder: Path, scenario: str, focus: str, points: int, reps: int, customers: int,
@@ -76,11 +85,9 @@ def _sweep(path: Path, out: Path, workers: int, cluster: str | None) -> tuple[fl
 
 def _batch_run(scenario: str, focus: str, values: list[float], seeds: list[int], customers: int,
                weeks: int, workers: int) -> tuple[float, list[dict]]:
-    import mesa
-
     start = time.perf_counter()
     rows = mesa.batch_run(
-        LoyaltyModel, parameters={"scenario": scenario, "market__customers": customers,
+        LoyaltyModel, parameters={"spec": scenario, "market__customers": customers,
                                   "market__weeks": weeks,
                                   f"firms__{focus}__culture__trust": values},
         rng=seeds, max_steps=weeks, number_processes=workers, display_progress=False,
@@ -88,11 +95,12 @@ def _batch_run(scenario: str, focus: str, values: list[float], seeds: list[int],
     return time.perf_counter() - start, rows
 
 
-def _agree(sweep_dir: Path, dask_dir: Path, rows: list[dict], focus: str) -> bool:
+def _agree(sweep_dir: Path, dask_dir: Path | None, rows: list[dict], focus: str) -> bool:
     a = load_results(sweep_dir).sort_values(["point", "replication", "metric"])
-    b = load_results(dask_dir).sort_values(["point", "replication", "metric"])
-    if not np.array_equal(a["value"].to_numpy(), b["value"].to_numpy(), equal_nan=True):
-        return False
+    if dask_dir is not None:
+        b = load_results(dask_dir).sort_values(["point", "replication", "metric"])
+        if not np.array_equal(a["value"].to_numpy(), b["value"].to_numpy(), equal_nan=True):
+            return False
     final = a[(a["metric"] == "loyalty_rate") & (a["firm"] == focus)]
     key = f"firms.{focus}.culture.trust"
     lookup = {(round(r[key], 12), r["seed"]): r["value"] for _, r in final.iterrows()}
@@ -145,15 +153,20 @@ def main() -> None:
             rows[:] = found
             keep(BATCH, wall, None)
 
-        methods = [lambda r: keep(LOCAL, *_sweep(real, folder / f"local{r}", args.workers, None)),
-                   lambda r: keep(DASK, *_sweep(real, folder / f"dask{r}", args.workers, "local")),
-                   batch]
+        methods = [lambda r: keep(LOCAL, *_sweep(real, folder / f"local{r}", args.workers, None))]
+        if HAS_DASK:
+            methods.append(lambda r: keep(DASK, *_sweep(real, folder / f"dask{r}", args.workers,
+                                                        "local")))
+        if HAS_BATCH_RUN:
+            methods.append(batch)
         for repeat in range(args.repeat):  # rotate the order: contention hits each method alike
-            for method in methods[repeat % 3:] + methods[:repeat % 3]:
+            turn = repeat % len(methods)
+            for method in methods[turn:] + methods[:turn]:
                 method(repeat)
-        agree = _agree(folder / "local0", folder / "dask0", rows, focus)
+        agree = _agree(folder / "local0", folder / "dask0" if HAS_DASK else None, rows, focus)
         keep(PROBE_LOCAL, *_sweep(empty, folder / "probe_local", args.workers, None))
-        keep(PROBE_DASK, *_sweep(empty, folder / "probe_dask", args.workers, "local"))
+        if HAS_DASK:
+            keep(PROBE_DASK, *_sweep(empty, folder / "probe_dask", args.workers, "local"))
     runs, w = args.runs, args.workers
     local_wall, local_sim = best[LOCAL]
     mean_sim = local_sim / runs
@@ -163,7 +176,7 @@ def main() -> None:
             f"{(wall * w - sim) / runs:.3f}"
 
     rows_out = [(name, best[name][0], best[name][1], overhead(*best[name]))
-                for name in (LOCAL, DASK, BATCH, PROBE_LOCAL, PROBE_DASK)]
+                for name in (LOCAL, DASK, BATCH, PROBE_LOCAL, PROBE_DASK) if name in best]
     print(f"machine: {platform.processor() or platform.machine()}, python "
           f"{platform.python_version()}, workers {w}, engine {engine}")
     print(f"experiment: {args.scenario}, {points} points x {reps} seeds = {runs} runs, "
@@ -175,8 +188,16 @@ def main() -> None:
     for name, wall, sim, over in rows_out:
         per_run = "n/a" if sim is None else f"{sim / runs:.3f}"
         print(f"| {name} | {runs} | {wall:.1f} | {60 * runs / wall:,.1f} | {per_run} | {over} |")
-    print(f"results identical across local pool, Dask and mesa.batch_run: "
-          f"{'yes' if agree else 'NO'}")
+    if not HAS_DASK:
+        print("skipped: Dask LocalCluster (pip install 'loyaltysim[cluster]')")
+    if not HAS_BATCH_RUN:
+        print(f"skipped: mesa.batch_run (not in Mesa {mesa.__version__}; loyaltysim.replicate "
+              "and loyaltysim sweep replace it)")
+    compared = ["local pool", *(["Dask"] if HAS_DASK else []),
+                *(["mesa.batch_run"] if HAS_BATCH_RUN else [])]
+    names = compared[0] if len(compared) == 1 else \
+        f"{', '.join(compared[:-1])} and {compared[-1]}"
+    print(f"results identical across {names}: {'yes' if agree else 'NO'}")
     print(f"sweep overhead vs simulation (local pool): "
           f"{100 * (local_wall * w - local_sim) / local_sim:.1f}% of simulation time")
 

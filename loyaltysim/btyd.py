@@ -9,15 +9,16 @@ maximum likelihood with scipy, and forecasts (eq. 7 and 10).
 
 Why not the ``lifetimes`` fitter: ``lifetimes`` (0.11.3, 2020) is in maintenance mode, imports
 autograd, and warns at import that pandas 4 will break it; its data set loader needs
-``pkg_resources``. The likelihood is a dozen lines; ``lifetimes`` supplies the CDNOW data files
-(read straight from its installed files, without importing it) and, in the tests, an independent
-fit to check this one against.
+``pkg_resources``. The likelihood is a dozen lines. The CDNOW data (Fader & Hardie's sample, 58 kB
+gzipped) ships with loyaltysim in ``loyaltysim/data/cdnow/``; ``lifetimes`` is only a test
+dependency, an independent fit to check this one against. For fitting customer-lifetime-value
+models to a ``loyaltysim run --transactions`` export, PyMC-Marketing is the maintained library
+(``pip install 'loyaltysim[clv]'``; the README's recipe, fitted per firm).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,30 +192,31 @@ def holdout_counts(transactions: pd.DataFrame, calibration_end: dt.date, end: dt
     return held.groupby(customer_col, observed=True).size()
 
 
-def lifetimes_data_file(name: str) -> Path:
-    """Path of a data file shipped in the installed ``lifetimes`` package (``datasets/<name>``),
-    found through the package metadata without importing ``lifetimes``."""
-    try:
-        dist = importlib.metadata.distribution("lifetimes")
-    except importlib.metadata.PackageNotFoundError:
-        raise FileNotFoundError("the 'lifetimes' package, which ships the CDNOW data, is not "
-                                "installed: pip install lifetimes") from None
-    path = Path(str(dist.locate_file(f"lifetimes/datasets/{name}")))
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: not in the installed lifetimes package")
-    return path
+#: The CDNOW sample's files, shipped gzipped in ``loyaltysim/data/cdnow/`` (see its README.md);
+#: byte-identical to the copies distributed with ``lifetimes`` 0.11.3 (SHA-256 of the unzipped file).
+CDNOW_FILES = {
+    "CDNOW_sample.txt": "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a",
+    "cdnow_customers_summary.csv": "09d92ca80daaabe8be0f997d4c539f9c9606106baa5b199081fe01cbce5fa9f6",
+}
+
+
+def cdnow_data_file(name: str) -> Path:
+    """Path of a shipped CDNOW file (gzipped): ``name`` is one of :data:`CDNOW_FILES`."""
+    if name not in CDNOW_FILES:
+        raise FileNotFoundError(f"no CDNOW file {name!r}; shipped: {', '.join(CDNOW_FILES)}")
+    return Path(__file__).resolve().parent / "data" / "cdnow" / f"{name}.gz"
 
 
 def cdnow_summary() -> pd.DataFrame:
-    """The CDNOW sample's calibration summary as shipped with ``lifetimes`` (2,357 customers who
+    """The CDNOW sample's calibration summary (2,357 customers who
     first bought in Q1 1997; frequency, recency, T in weeks to 30 Sept 1997)."""
-    return pd.read_csv(lifetimes_data_file("cdnow_customers_summary.csv"), index_col=0)
+    return pd.read_csv(cdnow_data_file("cdnow_customers_summary.csv"), index_col=0)
 
 
 def cdnow_transactions() -> pd.DataFrame:
-    """The CDNOW sample's 78 weeks of transactions (``CDNOW_sample.txt`` from ``lifetimes``):
+    """The CDNOW sample's 78 weeks of transactions (``CDNOW_sample.txt``):
     customer_id, date, cds, amount (dollars)."""
-    frame = pd.read_csv(lifetimes_data_file("CDNOW_sample.txt"), sep=r"\s+", header=None,
+    frame = pd.read_csv(cdnow_data_file("CDNOW_sample.txt"), sep=r"\s+", header=None,
                         names=["master_id", "customer_id", "date", "cds", "amount"])
     frame["date"] = pd.to_datetime(frame["date"].astype(str), format="%Y%m%d")
     return frame[["customer_id", "date", "cds", "amount"]]

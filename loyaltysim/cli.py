@@ -27,6 +27,7 @@ from rich.text import Text
 from loyaltysim import __version__
 from loyaltysim.argtypes import whole_number
 from loyaltysim.engines import ENGINES
+from loyaltysim.extras import missing_extra_message
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
 from loyaltysim.report import (
     EVENT_WINDOW,
@@ -549,6 +550,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("loyaltysim: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:  # an optional extra (UI, Dask, CLV) that is not installed
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        print(f"loyaltysim: error: {message}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"loyaltysim: error: {exc}", file=sys.stderr)
         return 1

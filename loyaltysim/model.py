@@ -31,6 +31,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from loyaltysim import rng
 from loyaltysim.agents import Customer, Employee, Manager
@@ -41,10 +42,11 @@ from loyaltysim.mechanisms import employees, managers
 from loyaltysim.mechanisms.choice import convenience_utility
 from loyaltysim.mechanisms.coefficients import Coefficients
 from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
+from loyaltysim.model_args import SCENARIO_SEED, ScenarioSeed, resolve_model_args
 from loyaltysim.network import build_network
 from loyaltysim.population import make_population, segment_table
 from loyaltysim.rng import Stream, TickDraws
-from loyaltysim.scenario import Scenario, load_scenario
+from loyaltysim.scenario import Scenario
 from loyaltysim.staff import resize_staff, staff_counts
 from loyaltysim.state import FRONTLINE, CustomerState, FirmState, TickScratch, WeekVisits
 
@@ -68,14 +70,22 @@ class LoyaltyModel(mesa.Model):
     """Customers, employees and managers of competing stores under culture parameters.
 
     Args:
-        scenario: a shipped scenario name, a path to a TOML file, or a :class:`Scenario`.
-        rng: seed of every random stream (an int); defaults to the scenario's ``market.seed``.
+        spec: a shipped scenario name, a path to a TOML file, or a :class:`Scenario`
+            (default :data:`DEFAULT_SCENARIO`). Named ``spec`` because ``scenario`` is Mesa's.
+        rng: the seed of every random stream. Left out: the scenario's ``market.seed``, so a
+            scenario file reproduces its numbers; ``None``: a fresh seed, as in Mesa (so
+            ``mesa.batch_run(..., iterations=3)`` gives three different runs); an int: that
+            seed. The seed used is ``model.seed``.
         engine: 'numba' (compiled, the default) or 'reference' (per-agent Python); defaults to
             the scenario's ``market.engine``. Both give the same numbers.
         overrides: dotted-key overrides, e.g. ``{"firms.pharmacy.culture.trust": 0.8}``.
+        scenario: the old name of ``spec`` (still accepted), or Mesa's own
+            :class:`mesa.experimental.scenarios.Scenario` - what Mesa's SolaraViz passes on
+            Reset: its ``rng`` seeds the run (when ``rng`` is left out), a ``spec``/``engine``
+            entry picks the scenario/engine and its other entries are overrides.
         **params: more overrides as keyword arguments, with ``__`` for ``.``
-            (``firms__pharmacy__culture__trust=0.8``), so Mesa tools such as ``batch_run`` can
-            drive the model.
+            (``firms__pharmacy__culture__trust=0.8``), so Mesa tools such as SolaraViz's model
+            parameters can drive the model.
 
     ``model.spec`` is the validated loyaltysim scenario (``model.scenario`` is Mesa's own).
     The DataCollector holds the tidy per-firm table (``firm_weekly()``) and, as model reporters,
@@ -85,15 +95,14 @@ class LoyaltyModel(mesa.Model):
     Staff are arrays per firm (``firm.staff``) with ``Employee`` agents as views onto posts.
     """
 
-    def __init__(self, scenario: str | os.PathLike[str] | Scenario = DEFAULT_SCENARIO, *,
-                 rng: int | None = None, engine: str | None = None,
-                 overrides: Mapping[str, Any] | None = None, **params: Any):
-        extra = {**(overrides or {}), **params}
-        if engine is not None:
-            extra["market.engine"] = engine
-        spec = load_scenario(scenario, extra)
-        seed = spec.market.seed if rng is None else int(rng)
-        super().__init__(rng=seed)
+    def __init__(self, spec: str | os.PathLike[str] | Scenario | None = None, *,
+                 rng: int | ScenarioSeed | None = SCENARIO_SEED, engine: str | None = None,
+                 overrides: Mapping[str, Any] | None = None,
+                 scenario: str | os.PathLike[str] | Scenario | MesaScenario | None = None,
+                 **params: Any):
+        args = resolve_model_args(spec, scenario, rng, engine, overrides, params, DEFAULT_SCENARIO)
+        spec, seed = args.spec, args.seed
+        super().__init__(**args.mesa_init)
         self.spec = spec
         self.seed = seed
         self.week = 0

@@ -220,7 +220,8 @@ def test_advocacy_classes_follow_the_rounded_normal_answer_law():
 def run_both(scenario, weeks: int, overrides: dict, seed: int | None = None):
     models = {}
     for engine in ("reference", "numba"):
-        model = LoyaltyModel(scenario, rng=seed, engine=engine, overrides=overrides)
+        seeded = {} if seed is None else {"rng": seed}  # no rng: the scenario's seed (None: fresh)
+        model = LoyaltyModel(scenario, engine=engine, overrides=overrides, **seeded)
         model.run(weeks)
         models[engine] = model
     return models["reference"], models["numba"]

@@ -16,7 +16,8 @@ SMALL = {"market.customers": 250}
 
 
 def run_model(weeks: int = 30, seed: int | None = None, cls=LoyaltyModel, **overrides):
-    model = cls("pharmacy_vs_brand", rng=seed, overrides={**SMALL, **overrides})
+    seeded = {} if seed is None else {"rng": seed}  # no rng: the scenario's seed (None: fresh)
+    model = cls("pharmacy_vs_brand", overrides={**SMALL, **overrides}, **seeded)
     model.run(weeks)
     return model
 

@@ -181,25 +181,3 @@ def test_cli_rejects_bad_suffix_before_running(tmp_path):
     assert proc.returncode == 2
     assert ".csv or .parquet" in proc.stderr
     assert not (tmp_path / "run").exists()
-
-
-def test_readme_example_runs_on_an_export(tmp_path, numba_run):
-    """The README's Python example (lifetimes' summary) works on a real export."""
-    import re
-    import warnings
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- BEGIN transactions-export -->", 1)[1].split(
-        "<!-- END transactions-export -->", 1)[0]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    path = write_transactions(numba_run[1], tmp_path / "tx.parquet")
-    code = code.replace('"runs/tx.parquet"', repr(str(path)))
-    namespace: dict = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(compile(code, "README.md", "exec"), namespace)
-    summary = namespace["summary"]
-    assert len(summary) == numba_run[1]["customer_id"].nunique()
-    per_customer = numba_run[1].groupby("customer_id").size()
-    np.testing.assert_array_equal(summary["frequency"].to_numpy(),
-                                  (per_customer - 1).reindex(summary.index).to_numpy())
