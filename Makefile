@@ -103,7 +103,7 @@ test-fast: venv
 	"$(VENV_BIN)/ruff" format --check . || lint_rc=$$?; \
 	"$(VENV_BIN)/mypy" || lint_rc=$$?; \
 	test_rc=0; \
-	"$(VENV_PY)" -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" --ignore=tests/browser || test_rc=$$?; \
+	"$(VENV_PY)" -m pytest -q -n $(PYTEST_WORKERS) -m "not slow and not install" --ignore=tests/browser || test_rc=$$?; \
 	[ $$lint_rc -eq 0 ] && [ $$test_rc -eq 0 ]
 
 # Runs ruff and pytest even if ruff fails, and fails if either failed. The browser test needs

@@ -16,6 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from loyaltysim.scenario_errors import (  # noqa: F401  (message lengths: re-exported)
+    MESSAGE_CHARS,
+    VALUE_CHARS,
+    ScenarioError,
+    shown,
+)
+
 
 def _env_int(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
@@ -40,10 +47,10 @@ class ScenarioLimits:
     depth: int = 12
     #: Entries of any one array (other than ``events``).
     list_length: int = 1_000
-    #: Entries of ``events``. Validating them is linear (20,000 in a few seconds), but a run
-    #: still re-validates the whole scenario, timeline included, for every event that fires
-    #: (loyaltysim/events.py): 2,000 firing events cost a run 90 s, 200 about 1 s.
-    events: int = 200
+    #: Entries of ``events``. Validating them is linear (20,000 in a few seconds), and a run
+    #: re-validates the scenario without its timeline when an event fires (loyaltysim/events.py),
+    #: so 2,000 firing events cost a run a few seconds.
+    events: int = 2_000
     #: Names in one ``extends``, and files in one ``extends`` chain.
     extends: int = 16
     #: Characters of one ``extends`` name or path.
@@ -60,19 +67,11 @@ class ScenarioLimits:
                    events=_env_int("LOYALTYSIM_MAX_EVENTS", cls.events))
 
 
-#: Longest error message: one paragraph a person reads, not a dump of the input.
-MESSAGE_CHARS = 2_000
-#: Longest rendering of a bad value inside an error message.
-VALUE_CHARS = 60
-
-
 def check_shape(data: dict[str, Any], file: str, limits: ScenarioLimits,
                 blame: Callable[[tuple], str] | None = None) -> None:
     """Nesting depth, list lengths and text lengths, checked without recursion and before the
     costly steps, so that no file can exhaust the stack, the time or the message. ``blame``
     (merged data): the file or override that set a key path; ``file`` otherwise."""
-    from loyaltysim.scenario_errors import ScenarioError, shown
-
     def refuse(path: tuple, problem: str) -> ScenarioError:
         where = ".".join(str(p) for p in path)
         label = file if blame is None else blame(path)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyaltysim.limits import MESSAGE_CHARS, VALUE_CHARS
+#: Longest error message: one paragraph a person reads, not a dump of the input.
+MESSAGE_CHARS = 2_000
+#: Longest rendering of a bad value inside an error message.
+VALUE_CHARS = 60
 
 __all__ = ["ScenarioError", "shown"]
 
