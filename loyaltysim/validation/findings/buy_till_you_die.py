@@ -4,7 +4,8 @@ The model's purchases are exported as transactions (:mod:`loyaltysim.transaction
 cohort whose first purchase at the focus store falls in the first weeks (as CDNOW's cohort first
 bought in Q1 1997), summarised as (frequency, recency, T) over a 39-week calibration period and
 fitted with BG/NBD (:mod:`loyaltysim.btyd`). The same fitter is first run on the CDNOW summary
-shipped with ``lifetimes`` to check it reproduces the published parameters.
+shipped with loyaltysim (``loyaltysim/data/cdnow``, the sample ``lifetimes`` distributes) to
+check it reproduces the published parameters.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from loyaltysim.validation.result import Comparison, FindingResult, percent
 TITLE = "Buy-till-you-die: BG/NBD against CDNOW"
 SOURCE = ("Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). \"Counting your customers\" the easy "
           "way: an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284 "
-          "(CDNOW sample of 2,357 customers; data as shipped with the `lifetimes` package).")
+          "(CDNOW sample of 2,357 customers; data shipped in loyaltysim/data/cdnow, as `lifetimes` "
+          "distributes it).")
 CLAIM = ("A cohort of 2,357 first-time CDNOW buyers (Q1 1997), observed for 39 calibration weeks, "
          "buys repeatedly but rarely and gradually falls silent: BG/NBD fits r = 0.243, alpha = "
          "4.414 (purchase rate while active gamma-distributed, mean r/alpha = 0.055 a week), "
