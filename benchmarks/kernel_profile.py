@@ -42,9 +42,15 @@ def worker(customers: int, weeks: int) -> dict:
 
     from loyaltysim.model import LoyaltyModel
 
-    model = LoyaltyModel(SCENARIO, engine="numba", overrides={
-        "market.customers": customers, "market.weeks": weeks + WARMUP_WEEKS,
-        "firms.supermarket.open": True})
+    model = LoyaltyModel(
+        SCENARIO,
+        engine="numba",
+        overrides={
+            "market.customers": customers,
+            "market.weeks": weeks + WARMUP_WEEKS,
+            "firms.supermarket.open": True,
+        },
+    )
     model.run(WARMUP_WEEKS)
     seconds = {name: 0.0 for _, name in KERNELS}
 
@@ -55,6 +61,7 @@ def worker(customers: int, weeks: int) -> dict:
                 return call(*args, **kwargs)
             finally:
                 seconds[name] += time.perf_counter() - start
+
         return wrapper
 
     for module_name, name in KERNELS:
@@ -63,8 +70,13 @@ def worker(customers: int, weeks: int) -> dict:
     start = time.perf_counter()
     model.run(weeks)
     total = time.perf_counter() - start
-    return {"customers": customers, "weeks": weeks, "threads": numba.get_num_threads(),
-            "total_s": total, "kernels_s": seconds}
+    return {
+        "customers": customers,
+        "weeks": weeks,
+        "threads": numba.get_num_threads(),
+        "total_s": total,
+        "kernels_s": seconds,
+    }
 
 
 def main() -> None:
@@ -82,13 +94,27 @@ def main() -> None:
         env = dict(os.environ)
         if threads:
             env["NUMBA_NUM_THREADS"] = threads
-        out = subprocess.run([sys.executable, __file__, "--worker", "--customers",
-                              str(args.customers), "--weeks", str(args.weeks)], env=env,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                "--customers",
+                str(args.customers),
+                "--weeks",
+                str(args.weeks),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
     n = args.customers
-    print(f"scenario: {SCENARIO} (all firms open), {n:,} customers, {args.weeks} timed weeks "
-          f"after {WARMUP_WEEKS} warm-up weeks\n")
+    print(
+        f"scenario: {SCENARIO} (all firms open), {n:,} customers, {args.weeks} timed weeks "
+        f"after {WARMUP_WEEKS} warm-up weeks\n"
+    )
     header = " | ".join(f"{r['threads']} thread(s): ms/week | ns/customer" for r in runs)
     print(f"| part of the week | {header} |")
     print("|---|" + "---|---|" * len(runs))

@@ -39,8 +39,10 @@ import tracemalloc
 
 TOWN_KM = 4.0
 SEED = 1
-HEADER = ("| engine | customers | ties | cold s | cold peak RSS +MiB | warm s | order s | peak RSS +MiB "
-          "| peak RSS B/cust | numpy peak MiB | numpy peak B/cust | result B/cust |")
+HEADER = (
+    "| engine | customers | ties | cold s | cold peak RSS +MiB | warm s | order s | peak RSS +MiB "
+    "| peak RSS B/cust | numpy peak MiB | numpy peak B/cust | result B/cust |"
+)
 
 
 def _status_kib(field: str) -> int:
@@ -72,8 +74,8 @@ def _positions(n: int):
     x, y = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)  # as make_population
     for lo in range(0, n, 1 << 20):
         ids = np.arange(lo, min(n, lo + (1 << 20)), dtype=np.int64)
-        x[lo:lo + len(ids)] = rng.uniform(SEED, Stream.POSITION, SETUP_TICK, ids, 0) * TOWN_KM
-        y[lo:lo + len(ids)] = rng.uniform(SEED, Stream.POSITION, SETUP_TICK, ids, 1) * TOWN_KM
+        x[lo : lo + len(ids)] = rng.uniform(SEED, Stream.POSITION, SETUP_TICK, ids, 0) * TOWN_KM
+        y[lo : lo + len(ids)] = rng.uniform(SEED, Stream.POSITION, SETUP_TICK, ids, 1) * TOWN_KM
     return x, y
 
 
@@ -107,9 +109,18 @@ def worker(engine: str, n: int, ties: int, far_share: float, repeat: int) -> dic
     build()
     numpy_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return {"engine": engine, "customers": n, "ties": ties, "cold": cold, "cold_peak": cold_peak,
-            "warm": warm, "order": order, "peak": peak, "numpy_peak": numpy_peak,
-            "result_bytes": result_bytes}
+    return {
+        "engine": engine,
+        "customers": n,
+        "ties": ties,
+        "cold": cold,
+        "cold_peak": cold_peak,
+        "warm": warm,
+        "order": order,
+        "peak": peak,
+        "numpy_peak": numpy_peak,
+        "result_bytes": result_bytes,
+    }
 
 
 def _count(text: str) -> int:
@@ -122,14 +133,22 @@ def _count(text: str) -> int:
 def main() -> None:
     """Measure each requested size in a fresh subprocess and print one table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=_count, nargs="+", default=[1_000_000, 10_000_000],
-                        help="town sizes, e.g. 1e6 1e7")
+    parser.add_argument(
+        "--customers",
+        type=_count,
+        nargs="+",
+        default=[1_000_000, 10_000_000],
+        help="town sizes, e.g. 1e6 1e7",
+    )
     parser.add_argument("--ties", type=int, default=6)
     parser.add_argument("--far-share", type=float, default=0.1)
     parser.add_argument("--repeat", type=int, default=3, help="warm builds per size (best time shown)")
     parser.add_argument("--reference", action="store_true", help="also time the NumPy reference")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="compile the kernels afresh (empty NUMBA_CACHE_DIR) so 'cold' includes JIT")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile the kernels afresh (empty NUMBA_CACHE_DIR) so 'cold' includes JIT",
+    )
     parser.add_argument("--worker", choices=["numba", "reference"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -147,24 +166,44 @@ def main() -> None:
                     shutil.rmtree(cache)
                     os.mkdir(cache)
                 out = subprocess.run(
-                    [sys.executable, __file__, "--worker", engine, "--customers", str(n), "--ties",
-                     str(args.ties), "--far-share", str(args.far_share), "--repeat", str(args.repeat)],
-                    capture_output=True, text=True, check=True, env=env).stdout
+                    [
+                        sys.executable,
+                        __file__,
+                        "--worker",
+                        engine,
+                        "--customers",
+                        str(n),
+                        "--ties",
+                        str(args.ties),
+                        "--far-share",
+                        str(args.far_share),
+                        "--repeat",
+                        str(args.repeat),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                ).stdout
                 rows.append(json.loads(out.splitlines()[-1]))
     import numba
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python "
-          f"{platform.python_version()}, numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} "
-          f"threads), far share {args.far_share}, numba cache {'empty' if args.no_cache else 'as found'}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} "
+        f"threads), far share {args.far_share}, numba cache {'empty' if args.no_cache else 'as found'}"
+    )
     print(HEADER)
     print("|" + "---|" * HEADER.count(" | ") + "---|")
     mib = 2.0**20
     for r in rows:
         n = r["customers"]
-        print(f"| {r['engine']} | {n} | {r['ties']} | {r['cold']:.3g} | {r['cold_peak'] / mib:.1f} "
-              f"| {r['warm']:.3g} | {r['order']:.3g} "
-              f"| {r['peak'] / mib:.1f} | {r['peak'] / n:.1f} | {r['numpy_peak'] / mib:.1f} "
-              f"| {r['numpy_peak'] / n:.1f} | {r['result_bytes'] / n:.1f} |")
+        print(
+            f"| {r['engine']} | {n} | {r['ties']} | {r['cold']:.3g} | {r['cold_peak'] / mib:.1f} "
+            f"| {r['warm']:.3g} | {r['order']:.3g} "
+            f"| {r['peak'] / mib:.1f} | {r['peak'] / n:.1f} | {r['numpy_peak'] / mib:.1f} "
+            f"| {r['numpy_peak'] / n:.1f} | {r['result_bytes'] / n:.1f} |"
+        )
 
 
 if __name__ == "__main__":

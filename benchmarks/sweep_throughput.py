@@ -51,10 +51,12 @@ HAS_BATCH_RUN = hasattr(mesa, "batch_run")
 HAS_DASK = importlib.util.find_spec("distributed") is not None
 
 
-def _experiment(folder: Path, scenario: str, focus: str, points: int, reps: int, customers: int,
-                weeks: int) -> Path:
+def _experiment(
+    folder: Path, scenario: str, focus: str, points: int, reps: int, customers: int, weeks: int
+) -> Path:
     path = folder / f"bench_{customers}_{weeks}.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 name = "sweep_benchmark"
 scenario = "{scenario}"
 replications = {reps}
@@ -69,29 +71,39 @@ steps = {points}
 [outputs]
 metrics = ["loyalty_rate", "customer_base"]
 final_weeks = 1
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
 def _sweep(path: Path, out: Path, workers: int, cluster: str | None) -> tuple[float, float]:
     start = time.perf_counter()
-    report = run_sweep(load_experiment(path), out, workers=workers, cluster=cluster,
-                       progress=False)
+    report = run_sweep(load_experiment(path), out, workers=workers, cluster=cluster, progress=False)
     wall = time.perf_counter() - start
     if not report.complete:
         raise SystemExit(f"sweep incomplete: {report.failed}")
     return wall, report.sim_seconds
 
 
-def _batch_run(scenario: str, focus: str, values: list[float], seeds: list[int], customers: int,
-               weeks: int, workers: int) -> tuple[float, list[dict]]:
+def _batch_run(
+    scenario: str, focus: str, values: list[float], seeds: list[int], customers: int, weeks: int, workers: int
+) -> tuple[float, list[dict]]:
     start = time.perf_counter()
     rows = mesa.batch_run(
-        LoyaltyModel, parameters={"spec": scenario, "market__customers": customers,
-                                  "market__weeks": weeks,
-                                  f"firms__{focus}__culture__trust": values},
-        rng=seeds, max_steps=weeks, number_processes=workers, display_progress=False,
-        data_collection_period=-1)
+        LoyaltyModel,
+        parameters={
+            "spec": scenario,
+            "market__customers": customers,
+            "market__weeks": weeks,
+            f"firms__{focus}__culture__trust": values,
+        },
+        rng=seeds,
+        max_steps=weeks,
+        number_processes=workers,
+        display_progress=False,
+        data_collection_period=-1,
+    )
     return time.perf_counter() - start, rows
 
 
@@ -119,16 +131,19 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=104)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--scenario", default="corner_pharmacy")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run each method this many times (rotating order), keep the fastest")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each method this many times (rotating order), keep the fastest",
+    )
     args = parser.parse_args()
     reps = 4 if args.runs % 4 == 0 and args.runs >= 8 else 1
     points = args.runs // reps
     if points < 2:
         raise SystemExit("--runs must give at least two points")
     focus = load_scenario(args.scenario).focus_firm
-    spec = load_scenario(args.scenario, {"market.customers": args.customers,
-                                         "market.weeks": args.weeks})
+    spec = load_scenario(args.scenario, {"market.customers": args.customers, "market.weeks": args.weeks})
     engine = spec.market.engine
     best: dict[str, tuple[float, float | None]] = {}
 
@@ -148,15 +163,15 @@ def main() -> None:
         rows: list[dict] = []
 
         def batch(_: int) -> None:
-            wall, found = _batch_run(args.scenario, focus, values, seeds, args.customers,
-                                     args.weeks, args.workers)
+            wall, found = _batch_run(
+                args.scenario, focus, values, seeds, args.customers, args.weeks, args.workers
+            )
             rows[:] = found
             keep(BATCH, wall, None)
 
         methods = [lambda r: keep(LOCAL, *_sweep(real, folder / f"local{r}", args.workers, None))]
         if HAS_DASK:
-            methods.append(lambda r: keep(DASK, *_sweep(real, folder / f"dask{r}", args.workers,
-                                                        "local")))
+            methods.append(lambda r: keep(DASK, *_sweep(real, folder / f"dask{r}", args.workers, "local")))
         if HAS_BATCH_RUN:
             methods.append(batch)
         for repeat in range(args.repeat):  # rotate the order: contention hits each method alike
@@ -172,18 +187,23 @@ def main() -> None:
     mean_sim = local_sim / runs
 
     def overhead(wall: float, sim: float | None) -> str:
-        return "n/a (simulation time not measurable)" if sim is None else \
-            f"{(wall * w - sim) / runs:.3f}"
+        return "n/a (simulation time not measurable)" if sim is None else f"{(wall * w - sim) / runs:.3f}"
 
-    rows_out = [(name, best[name][0], best[name][1], overhead(*best[name]))
-                for name in (LOCAL, DASK, BATCH, PROBE_LOCAL, PROBE_DASK) if name in best]
-    print(f"machine: {platform.processor() or platform.machine()}, python "
-          f"{platform.python_version()}, workers {w}, engine {engine}")
-    print(f"experiment: {args.scenario}, {points} points x {reps} seeds = {runs} runs, "
-          f"{args.customers} customers, {args.weeks} weeks; mean simulation time per run "
-          f"{mean_sim:.2f} s (in the local pool's workers)")
-    print("| method | runs | wall s | runs/min | sim s/run | overhead s/run (worker-s not "
-          "simulating) |")
+    rows_out = [
+        (name, best[name][0], best[name][1], overhead(*best[name]))
+        for name in (LOCAL, DASK, BATCH, PROBE_LOCAL, PROBE_DASK)
+        if name in best
+    ]
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python "
+        f"{platform.python_version()}, workers {w}, engine {engine}"
+    )
+    print(
+        f"experiment: {args.scenario}, {points} points x {reps} seeds = {runs} runs, "
+        f"{args.customers} customers, {args.weeks} weeks; mean simulation time per run "
+        f"{mean_sim:.2f} s (in the local pool's workers)"
+    )
+    print("| method | runs | wall s | runs/min | sim s/run | overhead s/run (worker-s not simulating) |")
     print("|---|---|---|---|---|---|")
     for name, wall, sim, over in rows_out:
         per_run = "n/a" if sim is None else f"{sim / runs:.3f}"
@@ -191,15 +211,17 @@ def main() -> None:
     if not HAS_DASK:
         print("skipped: Dask LocalCluster (pip install 'loyaltysim[cluster]')")
     if not HAS_BATCH_RUN:
-        print(f"skipped: mesa.batch_run (not in Mesa {mesa.__version__}; loyaltysim.replicate "
-              "and loyaltysim sweep replace it)")
-    compared = ["local pool", *(["Dask"] if HAS_DASK else []),
-                *(["mesa.batch_run"] if HAS_BATCH_RUN else [])]
-    names = compared[0] if len(compared) == 1 else \
-        f"{', '.join(compared[:-1])} and {compared[-1]}"
+        print(
+            f"skipped: mesa.batch_run (not in Mesa {mesa.__version__}; loyaltysim.replicate "
+            "and loyaltysim sweep replace it)"
+        )
+    compared = ["local pool", *(["Dask"] if HAS_DASK else []), *(["mesa.batch_run"] if HAS_BATCH_RUN else [])]
+    names = compared[0] if len(compared) == 1 else f"{', '.join(compared[:-1])} and {compared[-1]}"
     print(f"results identical across {names}: {'yes' if agree else 'NO'}")
-    print(f"sweep overhead vs simulation (local pool): "
-          f"{100 * (local_wall * w - local_sim) / local_sim:.1f}% of simulation time")
+    print(
+        f"sweep overhead vs simulation (local pool): "
+        f"{100 * (local_wall * w - local_sim) / local_sim:.1f}% of simulation time"
+    )
 
 
 if __name__ == "__main__":

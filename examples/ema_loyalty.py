@@ -32,8 +32,10 @@ UNCERTAINTIES: dict[str, tuple[str, float, float]] = {
 OUTPUTS: dict[str, Any] = {
     "metrics": ["customer_base", "loyalty_rate"],
     "final_weeks": 13,
-    "derived": [{"name": "kept_share", "kind": "kept_share", "weeks": 26},
-                {"name": "customers_lost", "kind": "customers_lost", "weeks": 26}],
+    "derived": [
+        {"name": "kept_share", "kind": "kept_share", "weeks": 26},
+        {"name": "customers_lost", "kind": "customers_lost", "weeks": 26},
+    ],
 }
 
 #: EMA outcome names: the derived outputs and the final-window loyalty rate.
@@ -47,21 +49,21 @@ def overrides_for(**levels: float) -> dict[str, Any]:
 
 def loyalty(seed: int, **levels: float) -> dict[str, float]:
     """One run of the pharmacy at ``levels`` with ``seed``: the outcomes EMA records."""
-    table = run_outputs(SCENARIO, overrides_for(**levels), seed=seed, firms="focus",
-                        outputs=OUTPUTS)
+    table = run_outputs(SCENARIO, overrides_for(**levels), seed=seed, firms="focus", outputs=OUTPUTS)
     derived = table[table["window"] == "derived"].set_index("metric")["value"]
     final = table[table["window"] == "final"].set_index("metric")["value"]
-    return {"kept_share": float(derived["kept_share"]),
-            "customers_lost": float(derived["customers_lost"]),
-            "loyalty_rate": float(final["loyalty_rate"])}
+    return {
+        "kept_share": float(derived["kept_share"]),
+        "customers_lost": float(derived["customers_lost"]),
+        "loyalty_rate": float(final["loyalty_rate"]),
+    }
 
 
 def make_model(replications: int = 2, seed: int = 1) -> ReplicatorModel:
     """The EMA model: :data:`UNCERTAINTIES` in, :data:`OUTCOMES` out (one value per replication,
     replication r with seed ``seed + r``)."""
     model = ReplicatorModel("loyaltysim", function=loyalty)
-    model.uncertainties = [RealParameter(name, low, high)
-                           for name, (_, low, high) in UNCERTAINTIES.items()]
+    model.uncertainties = [RealParameter(name, low, high) for name, (_, low, high) in UNCERTAINTIES.items()]
     model.replications = [{"seed": seed + r} for r in range(replications)]
     model.outcomes = [ArrayOutcome(name) for name in OUTCOMES]
     return model

@@ -169,15 +169,17 @@ class Customer(mesa.Agent):
         m, i = self.model, self.row
         pop, draws, firm, k = m.population, m.customer_draws, m.firms[f], m.k
         # Encounter: served by a frontline employee of the firm [A].
-        slot = min(int(draws.uniform(Stream.SERVER)[i] * len(firm.frontline)),
-                   len(firm.frontline) - 1)
+        slot = min(int(draws.uniform(Stream.SERVER)[i] * len(firm.frontline)), len(firm.frontline) - 1)
         server = firm.frontline[slot]
         m.scratch.server[i] = slot
-        emotional, quality = encounter_values(server.engagement, server.skill,
-                                              firm.params.culture.empathy, firm.overload,
-                                              k.encounter)
-        m.scratch.spend[i] = (m.segment_basket[pop["segment"][i]] * firm.params.price_index
-                              * (1.0 + m.spec.customers.spend_lift * attached))
+        emotional, quality = encounter_values(
+            server.engagement, server.skill, firm.params.culture.empathy, firm.overload, k.encounter
+        )
+        m.scratch.spend[i] = (
+            m.segment_basket[pop["segment"][i]]
+            * firm.params.price_index
+            * (1.0 + m.spec.customers.spend_lift * attached)
+        )
         # Failure: process failure rate, raised by overload and low skill [B][E].
         outcome = OK
         p_fail = failure_probability(firm.failure_rate, firm.overload, server.skill, k.encounter)
@@ -189,8 +191,9 @@ class Customer(mesa.Agent):
         emotional = outcome_value(emotional, outcome, handoffs, k.complaints)
         quality = outcome_value(quality, outcome, handoffs, k.complaints)
         if outcome != OK and k.complaints[SIZE_PENALTY] > 0.0:
-            sting = problem_size_sting(float(m.scratch.problem_cost[i]),
-                                       k.complaints[SIZE_PENALTY], k.complaints[SIZE_DOLLARS])
+            sting = problem_size_sting(
+                float(m.scratch.problem_cost[i]), k.complaints[SIZE_PENALTY], k.complaints[SIZE_DOLLARS]
+            )
             emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
         delight = k.encounter[DELIGHT]
         m.scratch.delighted[i] = emotional >= delight
@@ -200,7 +203,8 @@ class Customer(mesa.Agent):
         elif outcome in (UNRESOLVED, SILENT):
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, -1
         m.next_state.satisfaction[i, f] = next_satisfaction(
-            float(m.state.satisfaction[i, f]), quality, float(pop["expectation"][i]), k.encounter)
+            float(m.state.satisfaction[i, f]), quality, float(pop["expectation"][i]), k.encounter
+        )
         # Attachment moves toward the visit's emotional value; losses weigh more [A].
         return attachment_change(attached, emotional, k.attachment)
 
@@ -216,15 +220,15 @@ class Customer(mesa.Agent):
         proc, culture = firm.params.process, firm.params.culture
         cost = proc.cost_median * math.exp(proc.cost_sigma * float(draws.normal(Stream.COST)[i]))
         m.scratch.problem_cost[i] = cost
-        p_complain = complaint_probability(float(pop["complaint_propensity"][i]), attached,
-                                           m.k.complaints)
+        p_complain = complaint_probability(float(pop["complaint_propensity"][i]), attached, m.k.complaints)
         if draws.uniform(Stream.COMPLAIN)[i] >= p_complain:
             return SILENT
         limits = culture.empowerment
         sup_slot = -1
         if firm.supervisors:
-            sup_slot = min(int(draws.uniform(Stream.SUPERVISOR)[i] * len(firm.supervisors)),
-                           len(firm.supervisors) - 1)
+            sup_slot = min(
+                int(draws.uniform(Stream.SUPERVISOR)[i] * len(firm.supervisors)), len(firm.supervisors) - 1
+            )
         ladder = [(limits.frontline, server.engagement)]
         if sup_slot >= 0:
             ladder.append((limits.supervisor, firm.supervisors[sup_slot].engagement))
@@ -239,7 +243,8 @@ class Customer(mesa.Agent):
                     break  # gave up after being passed on
             m.scratch.reached[i] = level if level < len(ladder) - 1 else 2
             willing = draws.uniform(Stream.LADDER, level)[i] < willing_to_resolve(
-                culture.trust, engagement, m.k.complaints)
+                culture.trust, engagement, m.k.complaints
+            )
             if cost <= limit and willing:
                 m.scratch.handoffs[i] = handoffs
                 m.scratch.refund[i] = cost
@@ -277,8 +282,9 @@ class Customer(mesa.Agent):
         """Unaware customers may hear of an open firm through its advertising."""
         m, i = self.model, self.row
         for f in m.open_firms:
-            if not m.state.aware[i, f] and (m.customer_draws.uniform(Stream.AWARE_ADVERT, f)[i]
-                                            < m.firms[f].params.advertising):
+            if not m.state.aware[i, f] and (
+                m.customer_draws.uniform(Stream.AWARE_ADVERT, f)[i] < m.firms[f].params.advertising
+            ):
                 m.next_state.aware[i, f] = True
 
 
@@ -338,8 +344,16 @@ class Employee(mesa.Agent):
         meaning = firm.delight_share
         if self.role == "frontline" and firm.encounters_by_slot[self.slot] > 0:
             meaning = firm.delights_by_slot[self.slot] / firm.encounters_by_slot[self.slot]
-        target = engagement_target(firm.recognition_given, culture.trust, culture.transparency,
-                                   limit, culture.leadership_commitment, meaning, firm.overload, k)
+        target = engagement_target(
+            firm.recognition_given,
+            culture.trust,
+            culture.transparency,
+            limit,
+            culture.leadership_commitment,
+            meaning,
+            firm.overload,
+            k,
+        )
         engagement = next_engagement(self.engagement, target, k)
         skill = next_skill(self.skill, culture.training, k)
         self._next = (engagement, skill)
@@ -379,7 +393,15 @@ class Manager(mesa.Agent):
             return
         firm.recognition_given = managers.recognition_given(culture.recognition, self.commitment, k)
         firm.failure_rate = managers.reviewed_failure_rate(
-            firm.failure_rate, proc.failure_floor, proc.base_failure_rate, culture.listening,
-            culture.transparency, self.commitment, firm.review_complaints, firm.review_silent,
-            firm.review_visits, k)
+            firm.failure_rate,
+            proc.failure_floor,
+            proc.base_failure_rate,
+            culture.listening,
+            culture.transparency,
+            self.commitment,
+            firm.review_complaints,
+            firm.review_silent,
+            firm.review_visits,
+            k,
+        )
         firm.review_visits = firm.review_complaints = firm.review_silent = 0

@@ -75,42 +75,49 @@ class BGNBDFit:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         t = np.asarray(t, dtype=float)
         z = t / (alpha + t)
-        return (a + b - 1) / (a - 1) * (
-            1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, z))
+        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, z))
 
-    def conditional_expected(self, t: float, frequency: np.ndarray, recency: np.ndarray,
-                             age: np.ndarray) -> np.ndarray:
+    def conditional_expected(
+        self, t: float, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray
+    ) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` weeks of customers with the
         given summary (eq. 10) - the forecast of a holdout period."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         x, tx, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, age))
         z = t / (alpha + big_t + t)
-        first = (a + b + x - 1) / (a - 1) * (
-            1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
-            * special.hyp2f1(r + x, b + x, a + b + x - 1, z))
-        alive_odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-12)
-                              * ((alpha + big_t) / (alpha + tx)) ** (r + x), 0.0)
+        first = (
+            (a + b + x - 1)
+            / (a - 1)
+            * (
+                1
+                - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
+                * special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+            )
+        )
+        alive_odds = np.where(
+            x > 0, a / np.maximum(b + x - 1, 1e-12) * ((alpha + big_t) / (alpha + tx)) ** (r + x), 0.0
+        )
         return first / (1 + alive_odds)
 
 
-def log_likelihood(params: np.ndarray, frequency: np.ndarray, recency: np.ndarray,
-                   age: np.ndarray) -> np.ndarray:
+def log_likelihood(
+    params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray
+) -> np.ndarray:
     """Per-customer BG/NBD log-likelihood (FHL 2005, eq. 6) of (r, alpha, a, b)."""
     r, alpha, a, b = params
     x = frequency
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = (special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b)
-          - special.gammaln(a + b + x))
+    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
     a3 = -(r + x) * np.log(alpha + age)
     repeat = x > 0
     a4 = np.full_like(a3, -np.inf)
-    a4[repeat] = (np.log(a) - np.log(b + x[repeat] - 1)
-                  - (r + x[repeat]) * np.log(alpha + recency[repeat]))
+    a4[repeat] = np.log(a) - np.log(b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + recency[repeat])
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
-def fit_bgnbd(frequency: np.ndarray | pd.Series, recency: np.ndarray | pd.Series,
-              age: np.ndarray | pd.Series) -> BGNBDFit:
+def fit_bgnbd(
+    frequency: np.ndarray | pd.Series, recency: np.ndarray | pd.Series, age: np.ndarray | pd.Series
+) -> BGNBDFit:
     """Fit BG/NBD by maximum likelihood to customers' (frequency, recency, T) in weeks.
 
     Optimises the log-parameters with L-BFGS-B from several starts, keeps the best; standard
@@ -122,17 +129,20 @@ def fit_bgnbd(frequency: np.ndarray | pd.Series, recency: np.ndarray | pd.Series
     if len(x) == 0:
         raise ValueError("BG/NBD needs at least one customer")
     if np.any(x < 0) or np.any(tx < 0) or np.any(tx > big_t + 1e-9) or np.any((x == 0) & (tx > 0)):
-        raise ValueError("BG/NBD summary must have 0 <= recency <= T, frequency >= 0, and "
-                         "recency 0 when frequency is 0")
+        raise ValueError(
+            "BG/NBD summary must have 0 <= recency <= T, frequency >= 0, and recency 0 when frequency is 0"
+        )
 
     def objective(theta: np.ndarray) -> float:
         return -float(log_likelihood(np.exp(theta), x, tx, big_t).sum())
 
     best = None
-    for start in ([0.0, 0.0, 0.0, 0.0], [np.log(0.5), np.log(5.0), 0.0, np.log(3.0)],
-                  [0.0, np.log(20.0), np.log(0.2), np.log(10.0)]):
-        res = optimize.minimize(objective, np.array(start), method="L-BFGS-B",
-                                bounds=[(-12.0, 12.0)] * 4)
+    for start in (
+        [0.0, 0.0, 0.0, 0.0],
+        [np.log(0.5), np.log(5.0), 0.0, np.log(3.0)],
+        [0.0, np.log(20.0), np.log(0.2), np.log(10.0)],
+    ):
+        res = optimize.minimize(objective, np.array(start), method="L-BFGS-B", bounds=[(-12.0, 12.0)] * 4)
         if best is None or res.fun < best.fun:
             best = res
     values = np.exp(best.x)
@@ -142,8 +152,12 @@ def fit_bgnbd(frequency: np.ndarray | pd.Series, recency: np.ndarray | pd.Series
         se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     except np.linalg.LinAlgError:
         se = np.full(4, np.nan)
-    return BGNBDFit(*(float(v) for v in values), se=dict(zip(PARAMS, map(float, se), strict=True)),
-                    log_likelihood=-float(best.fun), n=len(x))
+    return BGNBDFit(
+        *(float(v) for v in values),
+        se=dict(zip(PARAMS, map(float, se), strict=True)),
+        log_likelihood=-float(best.fun),
+        n=len(x),
+    )
 
 
 def _hessian(func, point: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
@@ -163,8 +177,12 @@ def _hessian(func, point: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
     return out
 
 
-def summarise(transactions: pd.DataFrame, calibration_end: dt.date,
-              customer_col: str = "customer_id", date_col: str = "date") -> pd.DataFrame:
+def summarise(
+    transactions: pd.DataFrame,
+    calibration_end: dt.date,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+) -> pd.DataFrame:
     """The (frequency, recency, T) summary of each customer over a calibration period, in weeks.
 
     As in CDNOW: purchases on one day count once; frequency = repeat purchase days after the
@@ -178,17 +196,27 @@ def summarise(transactions: pd.DataFrame, calibration_end: dt.date,
     grouped = days.groupby(customer_col, observed=True)[date_col]
     first, last, count = grouped.min(), grouped.max(), grouped.size()
     week = pd.Timedelta(days=7)
-    return pd.DataFrame({"frequency": (count - 1).astype(np.int64),
-                         "recency": (last - first) / week,
-                         "T": (end - first) / week})
+    return pd.DataFrame(
+        {
+            "frequency": (count - 1).astype(np.int64),
+            "recency": (last - first) / week,
+            "T": (end - first) / week,
+        }
+    )
 
 
-def holdout_counts(transactions: pd.DataFrame, calibration_end: dt.date, end: dt.date,
-                   customer_col: str = "customer_id", date_col: str = "date") -> pd.Series:
+def holdout_counts(
+    transactions: pd.DataFrame,
+    calibration_end: dt.date,
+    end: dt.date,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+) -> pd.Series:
     """Purchase days per customer after ``calibration_end`` up to ``end`` (inclusive)."""
     dates = transactions[date_col]
-    held = transactions.loc[(dates > pd.Timestamp(calibration_end)) & (dates <= pd.Timestamp(end)),
-                            [customer_col, date_col]].drop_duplicates()
+    held = transactions.loc[
+        (dates > pd.Timestamp(calibration_end)) & (dates <= pd.Timestamp(end)), [customer_col, date_col]
+    ].drop_duplicates()
     return held.groupby(customer_col, observed=True).size()
 
 
@@ -216,7 +244,11 @@ def cdnow_summary() -> pd.DataFrame:
 def cdnow_transactions() -> pd.DataFrame:
     """The CDNOW sample's 78 weeks of transactions (``CDNOW_sample.txt``):
     customer_id, date, cds, amount (dollars)."""
-    frame = pd.read_csv(cdnow_data_file("CDNOW_sample.txt"), sep=r"\s+", header=None,
-                        names=["master_id", "customer_id", "date", "cds", "amount"])
+    frame = pd.read_csv(
+        cdnow_data_file("CDNOW_sample.txt"),
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "cds", "amount"],
+    )
     frame["date"] = pd.to_datetime(frame["date"].astype(str), format="%Y%m%d")
     return frame[["customer_id", "date", "cds", "amount"]]

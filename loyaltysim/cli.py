@@ -127,89 +127,142 @@ _seed = whole_number(0)
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``compare``."""
-    parser.add_argument("--weeks", type=_count, metavar="N",
-                        help="length of the run in weeks (default: the scenario's market.weeks)")
-    parser.add_argument("--customers", type=_count, metavar="N",
-                        help="customers in town (default: the scenario's market.customers)")
-    parser.add_argument("--seed", type=_seed, metavar="N",
-                        help="random seed (default: the scenario's market.seed)")
-    parser.add_argument("--engine", choices=ENGINES,
-                        help="simulation engine (default: the scenario's market.engine, 'numba'); "
-                             "both give the same numbers, 'reference' is per-agent Python")
+    parser.add_argument(
+        "--weeks",
+        type=_count,
+        metavar="N",
+        help="length of the run in weeks (default: the scenario's market.weeks)",
+    )
+    parser.add_argument(
+        "--customers",
+        type=_count,
+        metavar="N",
+        help="customers in town (default: the scenario's market.customers)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, metavar="N", help="random seed (default: the scenario's market.seed)"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="simulation engine (default: the scenario's market.engine, 'numba'); "
+        "both give the same numbers, 'reference' is per-agent Python",
+    )
     _add_set_option(parser)
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="no progress bar and no list of written files")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no list of written files"
+    )
 
 
 def _add_set_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set",
-                        help="override a scenario value by its dotted key, e.g. "
-                             "firms.pharmacy.culture.trust=0.8 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="set",
+        help="override a scenario value by its dotted key, e.g. "
+        "firms.pharmacy.culture.trust=0.8 (repeatable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``loyaltysim`` command."""
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
-        prog="loyaltysim", formatter_class=formatter,
+        prog="loyaltysim",
+        formatter_class=formatter,
         description="Agent-based simulator of customer loyalty: retention is not loyalty.",
         epilog="examples:\n  loyaltysim scenarios list\n  loyaltysim run corner_pharmacy\n"
-               "  loyaltysim compare corner_pharmacy loyal_brand --report reports/cmp\n\n"
-               "Run 'loyaltysim COMMAND --help' for the options of each command.")
+        "  loyaltysim compare corner_pharmacy loyal_brand --report reports/cmp\n\n"
+        "Run 'loyaltysim COMMAND --help' for the options of each command.",
+    )
     parser.add_argument("--version", action="version", version=f"loyaltysim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = sub.add_parser("run", help="simulate one scenario; write tables, plots and a summary",
-                         description="Simulate one scenario, write its weekly per-firm table "
-                                     "(CSV and Parquet), the resolved scenario and plots, and "
-                                     "print a summary table per firm.",
-                         epilog=RUN_EPILOG, formatter_class=formatter)
-    run.add_argument("scenario", metavar="SCENARIO",
-                     help="shipped scenario name (see 'loyaltysim scenarios list') or a .toml path")
+    run = sub.add_parser(
+        "run",
+        help="simulate one scenario; write tables, plots and a summary",
+        description="Simulate one scenario, write its weekly per-firm table "
+        "(CSV and Parquet), the resolved scenario and plots, and "
+        "print a summary table per firm.",
+        epilog=RUN_EPILOG,
+        formatter_class=formatter,
+    )
+    run.add_argument(
+        "scenario",
+        metavar="SCENARIO",
+        help="shipped scenario name (see 'loyaltysim scenarios list') or a .toml path",
+    )
     _add_run_options(run)
-    run.add_argument("--out", type=Path, metavar="DIR",
-                     help="output folder (default: runs/<scenario name>)")
-    run.add_argument("--transactions", type=transactions_path, metavar="FILE",
-                     help="also write every purchase at a firm to FILE (.csv or .parquet): "
-                          "customer_id, firm, week, date, amount - the input of "
-                          "customer-lifetime-value tools (see loyaltysim/transactions.py)")
+    run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: runs/<scenario name>)")
+    run.add_argument(
+        "--transactions",
+        type=transactions_path,
+        metavar="FILE",
+        help="also write every purchase at a firm to FILE (.csv or .parquet): "
+        "customer_id, firm, week, date, amount - the input of "
+        "customer-lifetime-value tools (see loyaltysim/transactions.py)",
+    )
     run.set_defaults(func=cmd_run)
 
-    compare = sub.add_parser("compare", help="run scenarios with the same seed; compare their "
-                             "focus firms", description="Run two or more scenarios with common "
-                             "random numbers and compare each one's focus firm: overlaid plots, "
-                             "a side-by-side summary and, with --report, an HTML/Markdown report.",
-                             epilog=COMPARE_EPILOG, formatter_class=formatter)
-    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                         help="two or more shipped scenario names or .toml paths")
+    compare = sub.add_parser(
+        "compare",
+        help="run scenarios with the same seed; compare their focus firms",
+        description="Run two or more scenarios with common "
+        "random numbers and compare each one's focus firm: overlaid plots, "
+        "a side-by-side summary and, with --report, an HTML/Markdown report.",
+        epilog=COMPARE_EPILOG,
+        formatter_class=formatter,
+    )
+    compare.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more shipped scenario names or .toml paths"
+    )
     _add_run_options(compare)
-    compare.add_argument("--out", type=Path, metavar="DIR",
-                         help="output folder (default: runs/compare_<first>_vs_<second>...)")
-    compare.add_argument("--report", type=Path, metavar="DIR",
-                         help="also write DIR/report.html (self-contained) and DIR/report.md")
+    compare.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: runs/compare_<first>_vs_<second>...)"
+    )
+    compare.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write DIR/report.html (self-contained) and DIR/report.md",
+    )
     compare.set_defaults(func=cmd_compare)
 
-    scen = sub.add_parser("scenarios", help="list, show or validate scenario files",
-                          description="Inspect shipped and user scenario files.",
-                          epilog=SCENARIOS_EPILOG, formatter_class=formatter)
+    scen = sub.add_parser(
+        "scenarios",
+        help="list, show or validate scenario files",
+        description="Inspect shipped and user scenario files.",
+        epilog=SCENARIOS_EPILOG,
+        formatter_class=formatter,
+    )
     scen_sub = scen.add_subparsers(dest="action", metavar="ACTION", required=True)
-    lst = scen_sub.add_parser("list", help="shipped scenarios with their descriptions",
-                              description="List the shipped scenarios: name, focus firm and "
-                                          "description.", epilog=LIST_EPILOG,
-                              formatter_class=formatter)
+    lst = scen_sub.add_parser(
+        "list",
+        help="shipped scenarios with their descriptions",
+        description="List the shipped scenarios: name, focus firm and description.",
+        epilog=LIST_EPILOG,
+        formatter_class=formatter,
+    )
     lst.set_defaults(func=cmd_scenarios_list)
-    show = scen_sub.add_parser("show", help="print a scenario fully resolved, as TOML",
-                               description="Print a scenario with inheritance, overrides and "
-                                           "defaults resolved, as TOML.",
-                               epilog=SHOW_EPILOG, formatter_class=formatter)
-    show.add_argument("scenario", metavar="NAME_OR_FILE",
-                      help="shipped scenario name or .toml path")
+    show = scen_sub.add_parser(
+        "show",
+        help="print a scenario fully resolved, as TOML",
+        description="Print a scenario with inheritance, overrides and defaults resolved, as TOML.",
+        epilog=SHOW_EPILOG,
+        formatter_class=formatter,
+    )
+    show.add_argument("scenario", metavar="NAME_OR_FILE", help="shipped scenario name or .toml path")
     _add_set_option(show)
     show.set_defaults(func=cmd_scenarios_show)
-    validate = scen_sub.add_parser("validate",
-                                   help="check scenario files; exit 1 if any is invalid",
-                                   description="Validate scenario files against the schema.",
-                                   epilog=VALIDATE_EPILOG, formatter_class=formatter)
+    validate = scen_sub.add_parser(
+        "validate",
+        help="check scenario files; exit 1 if any is invalid",
+        description="Validate scenario files against the schema.",
+        epilog=VALIDATE_EPILOG,
+        formatter_class=formatter,
+    )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files (or names)")
     validate.set_defaults(func=cmd_scenarios_validate)
     register_sweep_commands(sub)
@@ -234,7 +287,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], ProgressCallback]]
     """Yield ``task(description, total) -> progress(done, total)``; a rich bar on stderr if
     ``enabled`` and stderr is a terminal, silent otherwise."""
     if not (enabled and sys.stderr.isatty()):
-        yield lambda _description, _total: (lambda _done, _total: None)
+        yield lambda _description, _total: lambda _done, _total: None
         return
     from rich.progress import (
         BarColumn,
@@ -245,8 +298,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], ProgressCallback]]
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("weeks"), TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("weeks"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
 
         def task(description: str, total: int) -> ProgressCallback:
@@ -274,33 +333,37 @@ def firm_summary_table(run: RunLike, firm: str) -> Table:
     table.add_column(f"last {LAST_WEEKS} wk", justify="right")
     if summary.event is not None:
         week, label = summary.event
-        table.caption = Text(f"first event, week {week}: {label}; before = weeks "
-                             f"{max(1, week - EVENT_WINDOW)}-{week - 1}, after = weeks "
-                             f"{week}-{week + EVENT_WINDOW - 1}")
+        table.caption = Text(
+            f"first event, week {week}: {label}; before = weeks "
+            f"{max(1, week - EVENT_WINDOW)}-{week - 1}, after = weeks "
+            f"{week}-{week + EVENT_WINDOW - 1}"
+        )
         table.caption_justify = "left"
         table.add_column(f"{EVENT_WINDOW} wk before", justify="right")
         table.add_column(f"{EVENT_WINDOW} wk after", justify="right")
     for metric in HEADLINE_METRICS:
-        cells = [Text(metric), Text(FIRM_METRICS[metric].unit),
-                 _metric_cell(metric, summary.last[metric])]
+        cells = [Text(metric), Text(FIRM_METRICS[metric].unit), _metric_cell(metric, summary.last[metric])]
         if summary.before is not None and summary.after is not None:
-            cells += [_metric_cell(metric, summary.before[metric]),
-                      _metric_cell(metric, summary.after[metric])]
+            cells += [
+                _metric_cell(metric, summary.before[metric]),
+                _metric_cell(metric, summary.after[metric]),
+            ]
         table.add_row(*cells)
     return table
 
 
 def comparison_table(runs: Sequence[RunLike]) -> Table:
     """Rich table comparing each run's focus firm side by side."""
-    table = Table(title=Text(f"Focus firms compared (means over the last {LAST_WEEKS} weeks "
-                             "unless stated)"), title_justify="left")
+    table = Table(
+        title=Text(f"Focus firms compared (means over the last {LAST_WEEKS} weeks unless stated)"),
+        title_justify="left",
+    )
     table.add_column("metric")
     table.add_column("unit", style="dim")
     for run in runs:
         table.add_column(Text(run_title(run)), justify="right")
     for row in comparison_rows(runs):
-        table.add_row(Text(row.label), Text(row.unit),
-                      *(Text(v, justify="right") for v in row.formatted()))
+        table.add_row(Text(row.label), Text(row.unit), *(Text(v, justify="right") for v in row.formatted()))
     return table
 
 
@@ -343,8 +406,7 @@ def _writing(out: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         if exc.filename is None:
-            raise OSError(exc.errno, f"cannot write the results ({exc.strerror or exc})",
-                          str(out)) from None
+            raise OSError(exc.errno, f"cannot write the results ({exc.strerror or exc})", str(out)) from None
         raise
 
 
@@ -379,11 +441,17 @@ def _write_run_summary(run: RunLike, out: Path) -> Path:
     for firm in _firms_focus_first(run.scenario):
         s = summarise_firm(run, firm)
         for metric in HEADLINE_METRICS:
-            rows.append({"firm": firm, "metric": metric, "unit": FIRM_METRICS[metric].unit,
-                         f"last_{LAST_WEEKS}_weeks": s.last[metric],
-                         "before_first_event": s.before[metric] if s.before else math.nan,
-                         "after_first_event": s.after[metric] if s.after else math.nan,
-                         "first_event_week": s.event[0] if s.event else None})
+            rows.append(
+                {
+                    "firm": firm,
+                    "metric": metric,
+                    "unit": FIRM_METRICS[metric].unit,
+                    f"last_{LAST_WEEKS}_weeks": s.last[metric],
+                    "before_first_event": s.before[metric] if s.before else math.nan,
+                    "after_first_event": s.after[metric] if s.after else math.nan,
+                    "first_event_week": s.event[0] if s.event else None,
+                }
+            )
     path = out / "summary.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
@@ -393,9 +461,12 @@ def _write_comparison_csv(runs: Sequence[RunLike], out: Path) -> Path:
     import pandas as pd
 
     titles = [run_title(run) for run in runs]
-    frame = pd.DataFrame([{"metric": row.label, "unit": row.unit,
-                           **dict(zip(titles, row.values, strict=True))}
-                          for row in comparison_rows(runs)])
+    frame = pd.DataFrame(
+        [
+            {"metric": row.label, "unit": row.unit, **dict(zip(titles, row.values, strict=True))}
+            for row in comparison_rows(runs)
+        ]
+    )
     path = out / "comparison.csv"
     frame.to_csv(path, index=False)
     return path
@@ -415,8 +486,7 @@ def _report_written(console: Console, paths: Sequence[Path], quiet: bool) -> Non
 def _load(source: str, args: argparse.Namespace, seed: int | None = None) -> Scenario:
     """Load a scenario with ``--set`` overrides, then ``--weeks``/``--customers``/``--engine``
     and ``seed`` (validated together, before anything runs)."""
-    market = {"weeks": args.weeks, "customers": args.customers, "seed": seed,
-              "engine": args.engine}
+    market = {"weeks": args.weeks, "customers": args.customers, "seed": seed, "engine": args.engine}
     extra = [f"market.{key}={value}" for key, value in market.items() if value is not None]
     return load_scenario(source, [*args.set, *extra])
 
@@ -433,8 +503,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     out = _prepare_out(args.out or _default_out(scenario.name))
     recorder = TransactionRecorder() if args.transactions else None
     with _progress(not args.quiet) as task:
-        result = _simulate(scenario, task(scenario.name, scenario.market.weeks),
-                           on_week=None if recorder is None else recorder.record)
+        result = _simulate(
+            scenario,
+            task(scenario.name, scenario.market.weeks),
+            on_week=None if recorder is None else recorder.record,
+        )
     from loyaltysim import plots
 
     with _writing(out):
@@ -464,8 +537,9 @@ def _unique_dirs(runs: Sequence[RunLike]) -> list[str]:
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     """``loyaltysim compare``: run every scenario with the same seed; compare focus firms."""
     if len(args.scenarios) < 2:
-        raise ScenarioError("compare needs at least two scenarios, e.g. "
-                            "'loyaltysim compare corner_pharmacy loyal_brand'.")
+        raise ScenarioError(
+            "compare needs at least two scenarios, e.g. 'loyaltysim compare corner_pharmacy loyal_brand'."
+        )
     first = _load(args.scenarios[0], args, args.seed)
     seed = first.market.seed  # common random numbers: every scenario runs with this seed
     scenarios = [first, *(_load(source, args, seed) for source in args.scenarios[1:])]

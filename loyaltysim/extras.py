@@ -55,9 +55,11 @@ def missing_extra_message(error: ModuleNotFoundError) -> str | None:
     extra = extra_for_module(error.name)
     if extra is None:
         return None
-    return (f"{PURPOSE[extra]} need(s) the optional package '{error.name.split('.', 1)[0]}', "
-            f"which is not installed: pip install 'loyaltysim[{extra}]' "
-            f"(or 'loyaltysim[all]' for every extra)")
+    return (
+        f"{PURPOSE[extra]} need(s) the optional package '{error.name.split('.', 1)[0]}', "
+        f"which is not installed: pip install 'loyaltysim[{extra}]' "
+        f"(or 'loyaltysim[all]' for every extra)"
+    )
 
 
 def require(extra: str) -> None:

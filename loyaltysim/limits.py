@@ -63,48 +63,54 @@ class ScenarioLimits:
     @classmethod
     def from_env(cls) -> ScenarioLimits:
         """The defaults, with the file size and event count from the environment if set."""
-        return cls(file_bytes=_env_int("LOYALTYSIM_MAX_SCENARIO_BYTES", cls.file_bytes),
-                   events=_env_int("LOYALTYSIM_MAX_EVENTS", cls.events))
+        return cls(
+            file_bytes=_env_int("LOYALTYSIM_MAX_SCENARIO_BYTES", cls.file_bytes),
+            events=_env_int("LOYALTYSIM_MAX_EVENTS", cls.events),
+        )
 
 
-def check_shape(data: dict[str, Any], file: str, limits: ScenarioLimits,
-                blame: Callable[[tuple], str] | None = None) -> None:
+def check_shape(
+    data: dict[str, Any], file: str, limits: ScenarioLimits, blame: Callable[[tuple], str] | None = None
+) -> None:
     """Nesting depth, list lengths and text lengths, checked without recursion and before the
     costly steps, so that no file can exhaust the stack, the time or the message. ``blame``
     (merged data): the file or override that set a key path; ``file`` otherwise."""
+
     def refuse(path: tuple, problem: str) -> ScenarioError:
         where = ".".join(str(p) for p in path)
         label = file if blame is None else blame(path)
-        return ScenarioError(f"{label}: {shown(where) if len(where) > 80 else where}{problem}",
-                             file=label, key_path=where)
+        return ScenarioError(
+            f"{label}: {shown(where) if len(where) > 80 else where}{problem}", file=label, key_path=where
+        )
 
     stack: list[tuple[Any, tuple]] = [(data, ())]
     while stack:
         node, path = stack.pop()
         if len(path) > limits.depth:
-            raise refuse(path, f" is nested {len(path)} levels deep; scenario files nest at most "
-                               f"{limits.depth} levels.")
+            raise refuse(
+                path,
+                f" is nested {len(path)} levels deep; scenario files nest at most {limits.depth} levels.",
+            )
         if type(node) is dict:
             for key, value in node.items():
                 if len(key) > limits.label_chars:
-                    raise refuse((*path, key), f": a key of {len(key):,} characters is too long; "
-                                               f"keys have at most {limits.label_chars}.")
+                    raise refuse(
+                        (*path, key),
+                        f": a key of {len(key):,} characters is too long; "
+                        f"keys have at most {limits.label_chars}.",
+                    )
                 if type(value) in _CONTAINERS:
                     stack.append((value, (*path, key)))
         elif type(node) is list:
             most = limits.events if path == ("events",) else limits.list_length
             if len(node) > most:
                 knob = " (LOYALTYSIM_MAX_EVENTS)" if path == ("events",) else ""
-                raise refuse(path, f" has {len(node):,} entries; at most {most:,} are "
-                                   f"allowed{knob}.")
-            stack.extend((value, (*path, i)) for i, value in enumerate(node)
-                         if type(value) in _CONTAINERS)
+                raise refuse(path, f" has {len(node):,} entries; at most {most:,} are allowed{knob}.")
+            stack.extend((value, (*path, i)) for i, value in enumerate(node) if type(value) in _CONTAINERS)
         else:
-            most = limits.label_chars if path and path[-1] in _ONE_LINE_TEXT else \
-                limits.description_chars
+            most = limits.label_chars if path and path[-1] in _ONE_LINE_TEXT else limits.description_chars
             if len(node) > most:
-                raise refuse(path, f" has {len(node):,} characters; at most {most:,} are "
-                                   "allowed.")
+                raise refuse(path, f" has {len(node):,} characters; at most {most:,} are allowed.")
 
 
 #: What :func:`_check_shape` looks into: tables, arrays and text.

@@ -64,9 +64,15 @@ def base_firms(state: CustomerState, week: int, window: int) -> np.ndarray:
     return np.where(recent, state.last_firm, NO_PURCHASE).astype(np.int8)
 
 
-def count_customers(model: LoyaltyModel, state: CustomerState, previous: CustomerState,
-                    scratch: TickScratch, draws: TickDraws, old_base: np.ndarray | None,
-                    base_firm: np.ndarray) -> np.ndarray:
+def count_customers(
+    model: LoyaltyModel,
+    state: CustomerState,
+    previous: CustomerState,
+    scratch: TickScratch,
+    draws: TickDraws,
+    old_base: np.ndarray | None,
+    base_firm: np.ndarray,
+) -> np.ndarray:
     """The week's per-firm tallies (rows: firms, columns: :data:`COUNTS`), with NumPy.
 
     ``state`` is the state after this week, ``previous`` the one before; ``old_base`` is the
@@ -88,23 +94,35 @@ def count_customers(model: LoyaltyModel, state: CustomerState, previous: Custome
         # In float64, as the numba engine: NumPy would round a Python-float threshold to float32.
         high_a = state.attachment[:, f].astype(np.float64) >= market.attachment_threshold
         high_p = patronage >= market.patronage_threshold
-        answer = advocacy_classes(state.attachment[:, f].astype(np.float64),
-                                  state.satisfaction[:, f].astype(np.float64),
-                                  draws.uniform(Stream.ADVOCACY, f), k_advocacy)
-        surveyed = in_base & (draws.uniform(Stream.SURVEY, f)
-                              < survey_probability(market.survey_size, n_base))
+        answer = advocacy_classes(
+            state.attachment[:, f].astype(np.float64),
+            state.satisfaction[:, f].astype(np.float64),
+            draws.uniform(Stream.ADVOCACY, f),
+            k_advocacy,
+        )
+        surveyed = in_base & (
+            draws.uniform(Stream.SURVEY, f) < survey_probability(market.survey_size, n_base)
+        )
         outcome = scratch.outcome[at_f]
         complained = (outcome >= ON_SPOT) & (outcome <= UNRESOLVED)
         reached = scratch.reached[at_f][complained]
         values = {
-            "purchases": at_f.sum(), "came_from": came_from_f.sum(),
-            "came_back": (came_from_f & at_f).sum(), "delighted": scratch.delighted[at_f].sum(),
-            "failures": scratch.failure[at_f].sum(), "complaints": complained.sum(),
-            "silent": (outcome == SILENT).sum(), "on_spot": (outcome == ON_SPOT).sum(),
-            "escalated": (outcome == ESCALATED).sum(), "unresolved": (outcome == UNRESOLVED).sum(),
-            "handoffs": scratch.handoffs[at_f].sum(), "reached_supervisor": (reached == 1).sum(),
-            "reached_manager": (reached == 2).sum(), "revenue": scratch.spend[at_f].sum(),
-            "refunds": scratch.refund[at_f].sum(), "base": n_base,
+            "purchases": at_f.sum(),
+            "came_from": came_from_f.sum(),
+            "came_back": (came_from_f & at_f).sum(),
+            "delighted": scratch.delighted[at_f].sum(),
+            "failures": scratch.failure[at_f].sum(),
+            "complaints": complained.sum(),
+            "silent": (outcome == SILENT).sum(),
+            "on_spot": (outcome == ON_SPOT).sum(),
+            "escalated": (outcome == ESCALATED).sum(),
+            "unresolved": (outcome == UNRESOLVED).sum(),
+            "handoffs": scratch.handoffs[at_f].sum(),
+            "reached_supervisor": (reached == 1).sum(),
+            "reached_manager": (reached == 2).sum(),
+            "revenue": scratch.spend[at_f].sum(),
+            "refunds": scratch.refund[at_f].sum(),
+            "base": n_base,
             "true_loyal": (in_base & high_a & high_p).sum(),
             "spurious_loyal": (in_base & ~high_a & high_p).sum(),
             "latent_loyal": (in_base & high_a & ~high_p).sum(),
@@ -115,7 +133,8 @@ def count_customers(model: LoyaltyModel, state: CustomerState, previous: Custome
             "detractors": (in_base & (answer == DETRACTOR)).sum(),
             "base_then": 0 if old_base is None else (old_base == f).sum(),
             "base_kept": 0 if old_base is None else ((old_base == f) & in_base).sum(),
-            "surveyed": surveyed.sum(), "surveyed_promoters": (surveyed & (answer == PROMOTER)).sum(),
+            "surveyed": surveyed.sum(),
+            "surveyed_promoters": (surveyed & (answer == PROMOTER)).sum(),
             "surveyed_detractors": (surveyed & (answer == DETRACTOR)).sum(),
         }
         for name, value in values.items():
@@ -127,8 +146,9 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
-              has_old_base: bool) -> list[dict[str, Any]]:
+def firm_rows(
+    model: LoyaltyModel, counts: np.ndarray, total_purchases: int, has_old_base: bool
+) -> list[dict[str, Any]]:
     """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`."""
     lag = model.spec.market.base_window_weeks
     horizon = float(model.spec.market.clv_horizon_weeks)
@@ -142,10 +162,11 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
         staff = firm.staff
         headcount = len(staff)
         has_supervisors = staff.n_supervisors > 0
-        handling = (complaints * proc.handling_frontline
-                    + int(c["reached_supervisor"] + has_supervisors * c["reached_manager"])
-                    * proc.handling_supervisor
-                    + int(c["reached_manager"]) * proc.handling_manager)
+        handling = (
+            complaints * proc.handling_frontline
+            + int(c["reached_supervisor"] + has_supervisors * c["reached_manager"]) * proc.handling_supervisor
+            + int(c["reached_manager"]) * proc.handling_manager
+        )
         engagement = staff.engagement
         revenue, refunds = c["revenue"], c["refunds"]
         trading = firm.params.open  # a closed store has not hired or trained anyone yet
@@ -154,58 +175,62 @@ def firm_rows(model: LoyaltyModel, counts: np.ndarray, total_purchases: int,
         backlog_cost = firm.backlog * proc.backlog_cost
         margin = revenue * firm.params.gross_margin
         retention_base = _ratio(c["base_kept"], c["base_then"]) if has_old_base else float("nan")
-        lifetime = (min(horizon, lag / max(1.0 - retention_base, 1e-9))
-                    if retention_base == retention_base else float("nan"))
-        score, score_se, score_n = nps(c["surveyed_promoters"], c["surveyed_detractors"],
-                                       c["surveyed"])
+        lifetime = (
+            min(horizon, lag / max(1.0 - retention_base, 1e-9))
+            if retention_base == retention_base
+            else float("nan")
+        )
+        score, score_se, score_n = nps(c["surveyed_promoters"], c["surveyed_detractors"], c["surveyed"])
         on_spot, escalated = int(c["on_spot"]), int(c["escalated"])
-        rows.append({
-            "week": model.week,
-            "firm": firm.key,
-            "open": bool(firm.params.open),
-            "customer_base": n_base,
-            "purchases": int(c["purchases"]),
-            "market_share": _ratio(c["purchases"], total_purchases),
-            "retention_purchase": _ratio(c["came_back"], c["came_from"]),
-            "retention_base": retention_base,
-            "loyalty_rate": _ratio(c["true_loyal"] + c["latent_loyal"], n_base),
-            "true_loyal": int(c["true_loyal"]),
-            "spurious_loyal": int(c["spurious_loyal"]),
-            "latent_loyal": int(c["latent_loyal"]),
-            "no_loyal": int(c["no_loyal"]),
-            "attachment_mean": _ratio(c["attachment_sum"], n_base),
-            "satisfaction_mean": _ratio(c["satisfaction_sum"], n_base),
-            "nps": score,
-            "nps_se": score_se,
-            "nps_n": score_n,
-            "promoters": int(c["promoters"]),
-            "detractors": int(c["detractors"]),
-            "failures": int(c["failures"]),
-            "complaints": complaints,
-            "silent_failures": int(c["silent"]),
-            "resolved_on_spot": on_spot,
-            "resolved_escalated": escalated,
-            "unresolved": int(c["unresolved"]),
-            "escalations": int(c["handoffs"]),
-            "recovery_rate": _ratio(on_spot + escalated, complaints),
-            "backlog": firm.backlog,
-            "overload": firm.overload,
-            "failure_rate": firm.failure_rate,
-            "staff": headcount,
-            "engagement_mean": float(engagement.sum()) / headcount,
-            "skill_mean": float(staff.skill.sum()) / headcount,
-            "quits": firm.quits,
-            "turnover": firm.quits / headcount,
-            "enps": employees.enps(engagement, k_employees),
-            "revenue": revenue,
-            "refunds": refunds,
-            "wages": wages,
-            "training_spend": training,
-            "handling_cost": handling,
-            "backlog_cost": backlog_cost,
-            "profit": margin - refunds - wages - training - handling - backlog_cost,
-            "clv": _ratio(margin, n_base) * lifetime if n_base else float("nan"),
-        })
+        rows.append(
+            {
+                "week": model.week,
+                "firm": firm.key,
+                "open": bool(firm.params.open),
+                "customer_base": n_base,
+                "purchases": int(c["purchases"]),
+                "market_share": _ratio(c["purchases"], total_purchases),
+                "retention_purchase": _ratio(c["came_back"], c["came_from"]),
+                "retention_base": retention_base,
+                "loyalty_rate": _ratio(c["true_loyal"] + c["latent_loyal"], n_base),
+                "true_loyal": int(c["true_loyal"]),
+                "spurious_loyal": int(c["spurious_loyal"]),
+                "latent_loyal": int(c["latent_loyal"]),
+                "no_loyal": int(c["no_loyal"]),
+                "attachment_mean": _ratio(c["attachment_sum"], n_base),
+                "satisfaction_mean": _ratio(c["satisfaction_sum"], n_base),
+                "nps": score,
+                "nps_se": score_se,
+                "nps_n": score_n,
+                "promoters": int(c["promoters"]),
+                "detractors": int(c["detractors"]),
+                "failures": int(c["failures"]),
+                "complaints": complaints,
+                "silent_failures": int(c["silent"]),
+                "resolved_on_spot": on_spot,
+                "resolved_escalated": escalated,
+                "unresolved": int(c["unresolved"]),
+                "escalations": int(c["handoffs"]),
+                "recovery_rate": _ratio(on_spot + escalated, complaints),
+                "backlog": firm.backlog,
+                "overload": firm.overload,
+                "failure_rate": firm.failure_rate,
+                "staff": headcount,
+                "engagement_mean": float(engagement.sum()) / headcount,
+                "skill_mean": float(staff.skill.sum()) / headcount,
+                "quits": firm.quits,
+                "turnover": firm.quits / headcount,
+                "enps": employees.enps(engagement, k_employees),
+                "revenue": revenue,
+                "refunds": refunds,
+                "wages": wages,
+                "training_spend": training,
+                "handling_cost": handling,
+                "backlog_cost": backlog_cost,
+                "profit": margin - refunds - wages - training - handling - backlog_cost,
+                "clv": _ratio(margin, n_base) * lifetime if n_base else float("nan"),
+            }
+        )
     return rows
 
 

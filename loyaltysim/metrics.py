@@ -28,71 +28,100 @@ class Metric:
 
 FIRM_METRICS: dict[str, Metric] = {
     "open": Metric("yes/no", "Whether the firm traded this week."),
-    "customer_base": Metric("customers", "Customers whose most recent purchase (within the base "
-                            "window) was at the firm."),
+    "customer_base": Metric(
+        "customers", "Customers whose most recent purchase (within the base window) was at the firm."
+    ),
     "purchases": Metric("purchases per week", "Purchases made at the firm this week."),
-    "market_share": Metric("share 0-1", "The firm's purchases / all purchases this week "
-                           "(outside-town purchases included in the total)."),
-    "retention_purchase": Metric("share 0-1", "Of this week's purchase occasions by customers "
-                                 "whose previous purchase was at the firm, the share made at the "
-                                 "firm again (per-occasion retention)."),
-    "retention_base": Metric("share 0-1", "Share of the firm's customer base of one base window "
-                             "ago (13 weeks by default) still in its base now."),
+    "market_share": Metric(
+        "share 0-1",
+        "The firm's purchases / all purchases this week (outside-town purchases included in the total).",
+    ),
+    "retention_purchase": Metric(
+        "share 0-1",
+        "Of this week's purchase occasions by customers "
+        "whose previous purchase was at the firm, the share made at the "
+        "firm again (per-occasion retention).",
+    ),
+    "retention_base": Metric(
+        "share 0-1",
+        "Share of the firm's customer base of one base window "
+        "ago (13 weeks by default) still in its base now.",
+    ),
     "loyalty_rate": Metric("share 0-1", "Share of the customer base with high attachment."),
     "true_loyal": Metric("customers", "Dick & Basu true loyalty: high attachment, high patronage."),
-    "spurious_loyal": Metric("customers", "Spurious loyalty (merely retained): low attachment, "
-                             "high patronage - the corner pharmacy."),
+    "spurious_loyal": Metric(
+        "customers",
+        "Spurious loyalty (merely retained): low attachment, high patronage - the corner pharmacy.",
+    ),
     "latent_loyal": Metric("customers", "Latent loyalty: high attachment, low patronage."),
     "no_loyal": Metric("customers", "No loyalty: low attachment, low patronage."),
-    "attachment_mean": Metric("attachment 0-1", "Mean emotional attachment to the firm across its "
-                              "customer base."),
-    "satisfaction_mean": Metric("satisfaction 0-1", "Mean satisfaction with the firm across its "
-                                "customer base."),
-    "nps": Metric("points -100..100", "Net Promoter Score from this week's survey sample of the "
-                  "customer base: % promoters (9-10) - % detractors (0-6)."),
+    "attachment_mean": Metric(
+        "attachment 0-1", "Mean emotional attachment to the firm across its customer base."
+    ),
+    "satisfaction_mean": Metric(
+        "satisfaction 0-1", "Mean satisfaction with the firm across its customer base."
+    ),
+    "nps": Metric(
+        "points -100..100",
+        "Net Promoter Score from this week's survey sample of the "
+        "customer base: % promoters (9-10) - % detractors (0-6).",
+    ),
     "nps_se": Metric("points", "Standard error of the sampled NPS."),
     "nps_n": Metric("respondents", "Survey sample size this week."),
-    "promoters": Metric("customers", "Promoters (would recommend 9-10) in the whole customer base "
-                        "(not surveyed: the model's truth)."),
+    "promoters": Metric(
+        "customers",
+        "Promoters (would recommend 9-10) in the whole customer base (not surveyed: the model's truth).",
+    ),
     "detractors": Metric("customers", "Detractors (0-6) in the whole customer base."),
-    "failures": Metric("failures per week", "Service failures (delay, out of stock, defect, "
-                       "wrong order) this week."),
+    "failures": Metric(
+        "failures per week", "Service failures (delay, out of stock, defect, wrong order) this week."
+    ),
     "complaints": Metric("complaints per week", "Failures the customer complained about."),
-    "silent_failures": Metric("failures per week", "Failures the customer did not complain "
-                              "about: the silent dissatisfied who drift away."),
-    "resolved_on_spot": Metric("complaints per week", "Complaints fixed by the frontline employee "
-                               "within its empowerment limit."),
-    "resolved_escalated": Metric("complaints per week", "Complaints fixed by a supervisor or the "
-                                 "manager after hand-offs."),
-    "unresolved": Metric("complaints per week", "Complaints nobody fixed (limit too low, "
-                         "distrust, or the customer gave up)."),
-    "escalations": Metric("hand-offs per week", "Hand-offs up the chain (frontline -> supervisor "
-                          "-> manager)."),
+    "silent_failures": Metric(
+        "failures per week",
+        "Failures the customer did not complain about: the silent dissatisfied who drift away.",
+    ),
+    "resolved_on_spot": Metric(
+        "complaints per week", "Complaints fixed by the frontline employee within its empowerment limit."
+    ),
+    "resolved_escalated": Metric(
+        "complaints per week", "Complaints fixed by a supervisor or the manager after hand-offs."
+    ),
+    "unresolved": Metric(
+        "complaints per week", "Complaints nobody fixed (limit too low, distrust, or the customer gave up)."
+    ),
+    "escalations": Metric(
+        "hand-offs per week", "Hand-offs up the chain (frontline -> supervisor -> manager)."
+    ),
     "recovery_rate": Metric("share 0-1", "Resolved complaints / complaints this week."),
     "backlog": Metric("complaints", "Unresolved complaints still open, carried week to week."),
-    "overload": Metric("ratio", "Visits / (frontline staff x capacity); above 1 the store is "
-                       "overloaded."),
-    "failure_rate": Metric("probability per visit", "The process failure rate (before overload "
-                           "and skill)."),
+    "overload": Metric("ratio", "Visits / (frontline staff x capacity); above 1 the store is overloaded."),
+    "failure_rate": Metric("probability per visit", "The process failure rate (before overload and skill)."),
     "staff": Metric("employees", "Frontline employees and supervisors."),
     "engagement_mean": Metric("engagement 0-1", "Mean employee engagement."),
     "skill_mean": Metric("skill 0-1", "Mean employee skill."),
-    "quits": Metric("employees per week", "Employees who quit this week (replaced by untrained "
-                    "hires)."),
+    "quits": Metric("employees per week", "Employees who quit this week (replaced by untrained hires)."),
     "turnover": Metric("share per week", "Quits / staff."),
-    "enps": Metric("points -100..100", "Employee NPS: % with engagement >= 0.85 - % with "
-                   "engagement < 0.65 (engagement x 10 read as a 0-10 answer)."),
+    "enps": Metric(
+        "points -100..100",
+        "Employee NPS: % with engagement >= 0.85 - % with "
+        "engagement < 0.65 (engagement x 10 read as a 0-10 answer).",
+    ),
     "revenue": Metric("dollars per week", "Sales: baskets x price index x spend lift."),
     "refunds": Metric("dollars per week", "Cost of fixing resolved problems."),
     "wages": Metric("dollars per week", "Staff wages."),
     "training_spend": Metric("dollars per week", "Training programme cost."),
     "handling_cost": Metric("dollars per week", "Staff time spent on complaints."),
     "backlog_cost": Metric("dollars per week", "Cost of carrying the complaint backlog."),
-    "profit": Metric("dollars per week", "Revenue x gross margin - refunds - wages - training - "
-                     "handling - backlog cost."),
-    "clv": Metric("dollars", "Customer lifetime value: weekly gross margin per base customer x "
-                  "expected lifetime in weeks, 13 / (1 - retention_base), capped at "
-                  "market.clv_horizon_weeks (520)."),
+    "profit": Metric(
+        "dollars per week", "Revenue x gross margin - refunds - wages - training - handling - backlog cost."
+    ),
+    "clv": Metric(
+        "dollars",
+        "Customer lifetime value: weekly gross margin per base customer x "
+        "expected lifetime in weeks, 13 / (1 - retention_base), capped at "
+        "market.clv_horizon_weeks (520).",
+    ),
 }
 
 #: Index columns of the tidy per-firm weekly table.
@@ -103,7 +132,16 @@ FIRM_WEEKLY_COLUMNS: tuple[str, ...] = (*INDEX_COLUMNS, *FIRM_METRICS)
 
 #: Headline metrics shown in summaries and compared across scenarios.
 HEADLINE_METRICS: tuple[str, ...] = (
-    "customer_base", "market_share", "retention_purchase", "retention_base", "loyalty_rate",
-    "true_loyal", "spurious_loyal", "nps", "recovery_rate", "engagement_mean", "turnover",
+    "customer_base",
+    "market_share",
+    "retention_purchase",
+    "retention_base",
+    "loyalty_rate",
+    "true_loyal",
+    "spurious_loyal",
+    "nps",
+    "recovery_rate",
+    "engagement_mean",
+    "turnover",
     "profit",
 )

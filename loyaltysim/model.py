@@ -95,11 +95,16 @@ class LoyaltyModel(mesa.Model):
     Staff are arrays per firm (``firm.staff``) with ``Employee`` agents as views onto posts.
     """
 
-    def __init__(self, spec: str | os.PathLike[str] | Scenario | None = None, *,
-                 rng: int | ScenarioSeed | None = SCENARIO_SEED, engine: str | None = None,
-                 overrides: Mapping[str, Any] | None = None,
-                 scenario: str | os.PathLike[str] | Scenario | MesaScenario | None = None,
-                 **params: Any):
+    def __init__(
+        self,
+        spec: str | os.PathLike[str] | Scenario | None = None,
+        *,
+        rng: int | ScenarioSeed | None = SCENARIO_SEED,
+        engine: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        scenario: str | os.PathLike[str] | Scenario | MesaScenario | None = None,
+        **params: Any,
+    ):
         args = resolve_model_args(spec, scenario, rng, engine, overrides, params, DEFAULT_SCENARIO)
         spec, seed = args.spec, args.seed
         super().__init__(**args.mesa_init)
@@ -111,16 +116,25 @@ class LoyaltyModel(mesa.Model):
         self.n_firms = len(spec.firms)
         self.firm_keys = spec.firm_ids
         self.population = make_population(market, spec.customers, seed)
-        self.network = build_network(self.population["x"], self.population["y"], market.town_km,
-                                     spec.network.ties_per_customer, spec.network.far_tie_share,
-                                     seed)
+        self.network = build_network(
+            self.population["x"],
+            self.population["y"],
+            market.town_km,
+            spec.network.ties_per_customer,
+            spec.network.far_tie_share,
+            seed,
+        )
         self.segment_need = segment_table(spec.customers, "purchases_per_week")
         self.segment_basket = segment_table(spec.customers, "basket_dollars")
         beh = spec.behaviour
         self.k = Coefficients.of(spec)  # the mechanisms' coefficients, repacked every week
-        self.state = CustomerState.initial(self.n_customers, self.n_firms,
-                                           market.patronage_window, beh.initial_attachment,
-                                           beh.initial_satisfaction)
+        self.state = CustomerState.initial(
+            self.n_customers,
+            self.n_firms,
+            market.patronage_window,
+            beh.initial_attachment,
+            beh.initial_satisfaction,
+        )
         self.next_state = self.state
         self.scratch = TickScratch.empty(0)
         self.customer_ids = np.arange(self.n_customers, dtype=np.int64)
@@ -131,11 +145,12 @@ class LoyaltyModel(mesa.Model):
         self.firms: list[FirmState] = []
         for f, key in enumerate(self.firm_keys):
             firm_params = spec.firms[key]
-            firm = FirmState(index=f, key=key, params=firm_params,
-                             failure_rate=firm_params.process.base_failure_rate)
+            firm = FirmState(
+                index=f, key=key, params=firm_params, failure_rate=firm_params.process.base_failure_rate
+            )
             firm.recognition_given = managers.recognition_given(
-                firm_params.culture.recognition, firm_params.culture.leadership_commitment,
-                self.k.managers)
+                firm_params.culture.recognition, firm_params.culture.leadership_commitment, self.k.managers
+            )
             firm.manager = Manager(self, f)
             self.firms.append(firm)
             self.staff_firm(firm)
@@ -149,7 +164,8 @@ class LoyaltyModel(mesa.Model):
         self.focus_metrics: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={f"focus_{name}": _focus_reporter(name) for name in HEADLINE_METRICS},
-            tables={"firm_weekly": list(FIRM_WEEKLY_COLUMNS)})
+            tables={"firm_weekly": list(FIRM_WEEKLY_COLUMNS)},
+        )
         self.running = True
 
     # -- set-up and events (public: :mod:`loyaltysim.events` and the UI call them) -------------
@@ -162,12 +178,16 @@ class LoyaltyModel(mesa.Model):
         """
         k = self.k.employees
         frontline, supervisors = staff_counts(firm.params, self.n_customers)
-        skill = (k[employees.INITIAL_SKILL] if self.week == 0
-                 else employees.hire_skill(firm.params.culture.training, k))
-        firm.staff = resize_staff(firm.staff, frontline, supervisors,
-                                  k[employees.HIRE_ENGAGEMENT], skill)
-        for role, team, target in (("frontline", firm.frontline, frontline),
-                                   ("supervisor", firm.supervisors, supervisors)):
+        skill = (
+            k[employees.INITIAL_SKILL]
+            if self.week == 0
+            else employees.hire_skill(firm.params.culture.training, k)
+        )
+        firm.staff = resize_staff(firm.staff, frontline, supervisors, k[employees.HIRE_ENGAGEMENT], skill)
+        for role, team, target in (
+            ("frontline", firm.frontline, frontline),
+            ("supervisor", firm.supervisors, supervisors),
+        ):
             while len(team) > target:
                 team.pop().remove()
             while len(team) < target:
@@ -189,7 +209,8 @@ class LoyaltyModel(mesa.Model):
         newly = u < known
         self.state.aware[:, f] |= newly
         self.state.attachment[newly & (self.state.visits[:, f] == 0), f] = (
-            self.spec.behaviour.initial_attachment)
+            self.spec.behaviour.initial_attachment
+        )
 
     def refresh_firms(self) -> None:
         """Refresh what depends on firm positions and opening (after set-up and events)."""
@@ -215,10 +236,18 @@ class LoyaltyModel(mesa.Model):
         (no emotion, habit or noise): what retains customers who are not attached [A]."""
         pop, p = self.population, self.firms[f].params
         return convenience_utility(
-            float(self.distance[i, f]), float(pop["distance_weight"][i]),
-            float(pop["price_weight"][i]), p.price_index - 1.0, float(pop["deal_weight"][i]),
-            p.deals, float(pop["hours_weight"][i]), 1.0 - p.hours_per_day / 24.0,
-            float(pop["selection_weight"][i]), p.selection, self.k.choice)
+            float(self.distance[i, f]),
+            float(pop["distance_weight"][i]),
+            float(pop["price_weight"][i]),
+            p.price_index - 1.0,
+            float(pop["deal_weight"][i]),
+            p.deals,
+            float(pop["hours_weight"][i]),
+            1.0 - p.hours_per_day / 24.0,
+            float(pop["selection_weight"][i]),
+            p.selection,
+            self.k.choice,
+        )
 
     def employee_draw(self, stream: int, draw_id: int) -> float:
         """One counter-based uniform draw for an employee this week."""
@@ -238,8 +267,7 @@ class LoyaltyModel(mesa.Model):
         self.agents_by_type[Manager].do("step")
         self.engine.commit()
         self.next_state = self.state
-        for record in firm_rows(self, tallies.counts, tallies.total_purchases,
-                                tallies.has_base_then):
+        for record in firm_rows(self, tallies.counts, tallies.total_purchases, tallies.has_base_then):
             self.datacollector.add_table_row("firm_weekly", record)
             if record["firm"] == self.spec.focus_firm:
                 self.focus_metrics = record
@@ -294,8 +322,9 @@ class LoyaltyModel(mesa.Model):
                 role, slot = int(staff.role[row]), int(staff.slot[row])
                 team = firm.frontline if role == FRONTLINE else firm.supervisors
                 team[slot].remove()
-                team[slot] = Employee(self, firm.index,
-                                      "frontline" if role == FRONTLINE else "supervisor", slot)
+                team[slot] = Employee(
+                    self, firm.index, "frontline" if role == FRONTLINE else "supervisor", slot
+                )
 
     # -- results -----------------------------------------------------------------------------
     def run(self, weeks: int | None = None, progress=None) -> None:
@@ -314,15 +343,17 @@ class LoyaltyModel(mesa.Model):
     def customers_frame(self) -> pd.DataFrame:
         """Per-customer final state: one row per customer and firm (for tests and exports)."""
         st, n, nf = self.state, self.n_customers, self.n_firms
-        return pd.DataFrame({
-            "customer": np.repeat(np.arange(n), nf),
-            "firm": np.tile(self.firm_keys, n),
-            "attachment": st.attachment.reshape(-1),
-            "satisfaction": st.satisfaction.reshape(-1),
-            "aware": st.aware.reshape(-1),
-            "visits": st.visits.reshape(-1),
-            "last_firm": np.repeat(st.last_firm, nf),
-        })
+        return pd.DataFrame(
+            {
+                "customer": np.repeat(np.arange(n), nf),
+                "firm": np.tile(self.firm_keys, n),
+                "attachment": st.attachment.reshape(-1),
+                "satisfaction": st.satisfaction.reshape(-1),
+                "aware": st.aware.reshape(-1),
+                "visits": st.visits.reshape(-1),
+                "last_firm": np.repeat(st.last_firm, nf),
+            }
+        )
 
 
 def warm_up(scenario: str = "pharmacy_vs_brand") -> None:

@@ -84,9 +84,11 @@ def _seed_from(value: Any, where: str) -> int:
             raise TypeError
         seed = operator.index(value)
     except TypeError:
-        raise TypeError(f"LoyaltyModel: {where}={value!r} is not allowed: give an integer seed "
-                        "0..2**62, None for a fresh seed, or leave it out for the scenario's "
-                        "market.seed") from None
+        raise TypeError(
+            f"LoyaltyModel: {where}={value!r} is not allowed: give an integer seed "
+            "0..2**62, None for a fresh seed, or leave it out for the scenario's "
+            "market.seed"
+        ) from None
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"LoyaltyModel: {where}={seed} is out of range: a seed is 0..2**62")
     return seed
@@ -103,13 +105,18 @@ def _mesa_seed(mesa_scenario: MesaScenario) -> int | None:
 
 def _mesa_entries(mesa_scenario: MesaScenario) -> dict[str, Any]:
     """The parameters a Mesa Scenario carries (everything but its rng)."""
-    return {key: value for key, value in mesa_scenario.__dict__.items()
-            if key not in ("rng", "model")}
+    return {key: value for key, value in mesa_scenario.__dict__.items() if key not in ("rng", "model")}
 
 
-def resolve_model_args(spec: ScenarioSource | None, scenario: Any, rng: Any, engine: str | None,
-                       overrides: Mapping[str, Any] | None, params: Mapping[str, Any],
-                       default: str) -> ModelArgs:
+def resolve_model_args(
+    spec: ScenarioSource | None,
+    scenario: Any,
+    rng: Any,
+    engine: str | None,
+    overrides: Mapping[str, Any] | None,
+    params: Mapping[str, Any],
+    default: str,
+) -> ModelArgs:
     """Turn ``LoyaltyModel(spec, *, rng, engine, overrides, scenario, **params)`` into a scenario,
     a seed and the Mesa Scenario to record. Raises ``TypeError``/``ValueError`` for arguments that
     contradict each other, :class:`loyaltysim.ScenarioError` for a bad scenario or override."""
@@ -118,8 +125,9 @@ def resolve_model_args(spec: ScenarioSource | None, scenario: Any, rng: Any, eng
         mesa_scenario = scenario
     elif scenario is not None:
         if spec is not None:
-            raise TypeError("LoyaltyModel: give the scenario once, as spec (the first argument) or "
-                            "as scenario=, not both")
+            raise TypeError(
+                "LoyaltyModel: give the scenario once, as spec (the first argument) or as scenario=, not both"
+            )
         spec = scenario
     extra: dict[str, Any] = {}
     if mesa_scenario is not None:
@@ -147,8 +155,7 @@ def resolve_model_args(spec: ScenarioSource | None, scenario: Any, rng: Any, eng
     else:
         seed = _seed_from(rng, "rng")
         if given is not None and given != seed:
-            raise ValueError(f"LoyaltyModel: rng={rng} and scenario.rng={given} disagree; give "
-                             "the seed once")
+            raise ValueError(f"LoyaltyModel: rng={rng} and scenario.rng={given} disagree; give the seed once")
     if mesa_scenario is not None:  # record the seed actually used, as Mesa does
         mesa_scenario = type(mesa_scenario)(rng=seed, **_mesa_entries(mesa_scenario))
     return ModelArgs(spec=loaded, seed=seed, mesa_scenario=mesa_scenario)

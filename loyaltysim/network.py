@@ -65,8 +65,9 @@ def _spread_bits(v: np.ndarray) -> np.ndarray:
     return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
 
 
-def build_network_reference(x: np.ndarray, y: np.ndarray, town_km: float, ties: int, far_share: float,
-                            seed: int) -> SocialNetwork:
+def build_network_reference(
+    x: np.ndarray, y: np.ndarray, town_km: float, ties: int, far_share: float, seed: int
+) -> SocialNetwork:
     """The readable NumPy definition of :func:`build_network` (same arguments, same network).
 
     Kept as the oracle for the numba kernels; it allocates several (n, ties) int64 temporaries, so
@@ -84,15 +85,20 @@ def build_network_reference(x: np.ndarray, y: np.ndarray, town_km: float, ties: 
     for k in range(ties):
         far = rng.uniform(seed, Stream.NETWORK_FAR, SETUP_TICK, ids, k) < far_share
         # Far tie: anyone but oneself (offset 1..n-1 around the circle of ids).
-        far_pick = (ids + 1 + (rng.bits(seed, Stream.NETWORK_FAR, SETUP_TICK, ids, 100 + k)
-                               % np.uint64(n - 1)).astype(np.int64)) % n
+        far_pick = (
+            ids
+            + 1
+            + (rng.bits(seed, Stream.NETWORK_FAR, SETUP_TICK, ids, 100 + k) % np.uint64(n - 1)).astype(
+                np.int64
+            )
+        ) % n
         # Near tie: a neighbour 1..window places away along the curve, either side.
-        step = 1 + (rng.bits(seed, Stream.NETWORK_OFFSET, SETUP_TICK, ids, k)
-                    % np.uint64(window)).astype(np.int64)
+        step = 1 + (rng.bits(seed, Stream.NETWORK_OFFSET, SETUP_TICK, ids, k) % np.uint64(window)).astype(
+            np.int64
+        )
         side = np.where(rng.uniform(seed, Stream.NETWORK_NEAR, SETUP_TICK, ids, k) < 0.5, -1, 1)
         target_rank = rank + side * step
-        target_rank = np.where((target_rank < 0) | (target_rank >= n), rank - side * step,
-                               target_rank)
+        target_rank = np.where((target_rank < 0) | (target_rank >= n), rank - side * step, target_rank)
         target_rank = np.clip(target_rank, 0, n - 1)
         near_pick = order[target_rank]
         near_pick = np.where(near_pick == ids, order[(rank + 1) % n], near_pick)
@@ -105,8 +111,9 @@ def _empty(n: int) -> SocialNetwork:
     return SocialNetwork(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
 
 
-def build_network(x: np.ndarray, y: np.ndarray, town_km: float, ties: int, far_share: float,
-                  seed: int) -> SocialNetwork:
+def build_network(
+    x: np.ndarray, y: np.ndarray, town_km: float, ties: int, far_share: float, seed: int
+) -> SocialNetwork:
     """Build the spatial small-world network for customers at (x, y) km in a town ``town_km`` wide.
 
     Every customer gets exactly ``ties`` ties (none when the town has one customer); a tie never
@@ -132,8 +139,16 @@ def build_network(x: np.ndarray, y: np.ndarray, town_km: float, ties: int, far_s
         return rng.stream_keys(seed, stream, SETUP_TICK, range(first_sub, first_sub + ties))
 
     indices = np.empty(n * ties, dtype=np.int32)
-    kernels.fill_ties(order, ties, max(1, min(2 * ties, n - 1)), float(far_share),
-                      keys(Stream.NETWORK_FAR, 0), keys(Stream.NETWORK_FAR, 100),
-                      keys(Stream.NETWORK_OFFSET, 0), keys(Stream.NETWORK_NEAR, 0), indices)
+    kernels.fill_ties(
+        order,
+        ties,
+        max(1, min(2 * ties, n - 1)),
+        float(far_share),
+        keys(Stream.NETWORK_FAR, 0),
+        keys(Stream.NETWORK_FAR, 100),
+        keys(Stream.NETWORK_OFFSET, 0),
+        keys(Stream.NETWORK_NEAR, 0),
+        indices,
+    )
     del order
     return SocialNetwork(np.arange(0, n * ties + 1, ties, dtype=np.int64), indices)

@@ -97,8 +97,7 @@ def _sentence(text: str) -> str:
     return text if not text or text.endswith(".") else text + "."
 
 
-def _walk(model: type[BaseModel], prefix: str, default: BaseModel | None,
-          section: str) -> list[Row]:
+def _walk(model: type[BaseModel], prefix: str, default: BaseModel | None, section: str) -> list[Row]:
     """Rows for every field of ``model``; ``default`` is the model's default instance, if any
     (section defaults such as the segments' shares come from it, not from the field types)."""
     rows: list[Row] = []
@@ -115,8 +114,7 @@ def _walk(model: type[BaseModel], prefix: str, default: BaseModel | None,
 
 def _field_rows(key: str, info: FieldInfo, value: Any, section: str) -> list[Row]:
     annotation = info.annotation
-    item = typing.get_args(annotation)[-1] if typing.get_origin(annotation) in (dict, list) \
-        else None
+    item = typing.get_args(annotation)[-1] if typing.get_origin(annotation) in (dict, list) else None
     if annotation is Distribution:
         return _distribution_rows(key, info, value, section)
     if _is_model(annotation):
@@ -124,30 +122,44 @@ def _field_rows(key: str, info: FieldInfo, value: Any, section: str) -> list[Row
     if typing.get_origin(annotation) is dict and _is_model(item):
         return _walk(item, f"{key}.<id>.", item(), section)
     if typing.get_origin(annotation) is list and _is_model(item):
-        head = Row(key, field_unit(info), _toml_value(value), "list of tables",
-                   _sentence(info.description or ""), section)
+        head = Row(
+            key,
+            field_unit(info),
+            _toml_value(value),
+            "list of tables",
+            _sentence(info.description or ""),
+            section,
+        )
         return [head, *_walk(item, f"{key}[].", item(), section)]
     source = field_source(info)
     meaning = _sentence(info.description or "") + (f" Source: {source}." if source else "")
-    return [Row(key, field_unit(info), _toml_value(value), _allowed(annotation, info), meaning,
-                section)]
+    return [Row(key, field_unit(info), _toml_value(value), _allowed(annotation, info), meaning, section)]
 
 
 def _distribution_rows(key: str, info: FieldInfo, value: Distribution, section: str) -> list[Row]:
     """A per-customer trait: document its mean and sd with the trait's own unit and meaning."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     low, high = extra.get("clip", [0.0, None])
-    clip = (f"draws clipped to at least {_number(low)}" if high is None
-            else f"draws clipped to {_number(low)}-{_number(high)}")
+    clip = (
+        f"draws clipped to at least {_number(low)}"
+        if high is None
+        else f"draws clipped to {_number(low)}-{_number(high)}"
+    )
     meaning = _sentence(info.description or "")
     rows = []
     for part in ("mean", "sd"):
         sub = Distribution.model_fields[part]
-        what = ("Population mean" if part == "mean"
-                else "Population standard deviation (0 = everyone alike)")
-        rows.append(Row(f"{key}.{part}", field_unit(info), _toml_value(getattr(value, part)),
-                        f"{_allowed(sub.annotation, sub)}; {clip}",
-                        f"{meaning} {what} of this per-customer trait.", section))
+        what = "Population mean" if part == "mean" else "Population standard deviation (0 = everyone alike)"
+        rows.append(
+            Row(
+                f"{key}.{part}",
+                field_unit(info),
+                _toml_value(getattr(value, part)),
+                f"{_allowed(sub.annotation, sub)}; {clip}",
+                f"{meaning} {what} of this per-customer trait.",
+                section,
+            )
+        )
     return rows
 
 
@@ -161,9 +173,15 @@ def leaf_rows() -> list[Row]:
     return rows
 
 
-_SECTION_TITLES = {"": "Scenario", "market": "market", "customers": "customers",
-                   "network": "network", "behaviour": "behaviour", "firms": "firms.<id>",
-                   "events": "events"}
+_SECTION_TITLES = {
+    "": "Scenario",
+    "market": "market",
+    "customers": "customers",
+    "network": "network",
+    "behaviour": "behaviour",
+    "firms": "firms.<id>",
+    "events": "events",
+}
 
 
 def _tables(model: type[BaseModel], prefix: str) -> list[tuple[str, str]]:
@@ -227,11 +245,12 @@ def render() -> str:
             nested = _tables(item, f"{title}.")
             out += [f"- `[{key}]`: {doc}" for key, doc in nested]
             out += [""] if nested else []
+        out += ["| Key | Unit | Default | Allowed | Description |", "| --- | --- | --- | --- | --- |"]
         out += [
-                "| Key | Unit | Default | Allowed | Description |",
-                "| --- | --- | --- | --- | --- |"]
-        out += [f"| `{r.key}` | {_escape(r.unit)} | `{_escape(r.default)}` | "
-                f"{_escape(r.allowed)} | {_escape(r.description)} |" for r in section_rows]
+            f"| `{r.key}` | {_escape(r.unit)} | `{_escape(r.default)}` | "
+            f"{_escape(r.allowed)} | {_escape(r.description)} |"
+            for r in section_rows
+        ]
         out.append("")
     missing = {r.section for r in rows} - set(_SECTION_TITLES)
     if missing:  # a new top-level section in the schema must get a title here

@@ -18,8 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
 
-def param(default: Any, unit: str, description: str, *, source: str = "",
-          **constraints: Any) -> Any:
+def param(default: Any, unit: str, description: str, *, source: str = "", **constraints: Any) -> Any:
     """Declare a scenario parameter with its unit, default, range, one-line meaning and source.
 
     The unit and the source are stored in the JSON schema (``json_schema_extra``) so that the CLI,
@@ -64,19 +63,22 @@ class Distribution(StrictModel):
     """A per-customer trait drawn once at creation: normal(mean, sd), clipped to the trait's range."""
 
     mean: float = param(1.0, "trait unit", "Population mean of the trait.", ge=-100, le=100)
-    sd: float = param(0.0, "trait unit", "Population standard deviation (0 = everyone alike).",
-                      ge=0, le=100)
+    sd: float = param(0.0, "trait unit", "Population standard deviation (0 = everyone alike).", ge=0, le=100)
 
 
-def dist(mean: float, sd: float, unit: str, description: str, low: float = 0.0,
-         high: float | None = None) -> Any:
+def dist(
+    mean: float, sd: float, unit: str, description: str, low: float = 0.0, high: float | None = None
+) -> Any:
     """Declare a per-customer trait: its default distribution, unit, meaning and clip range.
 
     Draws are clipped to ``[low, high]`` (``high=None``: no upper bound) so that a wide spread
     cannot produce negative weights or probabilities above 1.
     """
-    return Field(default_factory=lambda: Distribution(mean=mean, sd=sd), description=description,
-                 json_schema_extra={"unit": unit, "clip": [low, high]})
+    return Field(
+        default_factory=lambda: Distribution(mean=mean, sd=sd),
+        description=description,
+        json_schema_extra={"unit": unit, "clip": [low, high]},
+    )
 
 
 def field_range(info: FieldInfo) -> tuple[float | None, float | None]:

@@ -65,8 +65,9 @@ COMPLAINT_OUTCOMES = (
 # Helpers
 
 
-def _new_figure(rows: int, cols: int, width: float = 12.0,
-                row_height: float = 3.2) -> tuple[Figure, np.ndarray]:
+def _new_figure(
+    rows: int, cols: int, width: float = 12.0, row_height: float = 3.2
+) -> tuple[Figure, np.ndarray]:
     """A constrained-layout figure on an Agg canvas and its axes as a 2-D array."""
     fig = Figure(figsize=(width, row_height * rows + 0.6), layout="constrained")
     FigureCanvasAgg(fig)
@@ -111,9 +112,18 @@ def mark_events(axes: Iterable[Axes], events: Events, label_axes: Iterable[Axes]
         for week, label in merged:
             ax.axvline(week, color="0.35", linestyle=":", linewidth=1.0, zorder=0)
             if id(ax) in label_set and label:
-                ax.text(week, 0.98, f" {label}", transform=ax.get_xaxis_transform(),
-                        rotation=90, va="top", ha="right", fontsize=7, color="0.3",
-                        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+                ax.text(
+                    week,
+                    0.98,
+                    f" {label}",
+                    transform=ax.get_xaxis_transform(),
+                    rotation=90,
+                    va="top",
+                    ha="right",
+                    fontsize=7,
+                    color="0.3",
+                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+                )
 
 
 def _finish(fig: Figure, axes: np.ndarray, title: str, events: Events) -> Figure:
@@ -132,12 +142,12 @@ def _percent(ax: Axes) -> None:
 
 
 def _dollars(ax: Axes) -> None:
-    ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}${abs(v):,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}${abs(v):,.0f}"))
 
 
-def smoothed_nps(nps: pd.Series, se: pd.Series,
-                 weeks: int = NPS_SMOOTHING_WEEKS) -> tuple[pd.Series, pd.Series]:
+def smoothed_nps(
+    nps: pd.Series, se: pd.Series, weeks: int = NPS_SMOOTHING_WEEKS
+) -> tuple[pd.Series, pd.Series]:
     """Rolling mean of the weekly surveyed NPS (points) and its standard error (points).
 
     Weekly surveys are independent samples, so the SE of a k-week mean is sqrt(sum SE^2) / k.
@@ -159,8 +169,12 @@ def _plot_nps(ax: Axes, nps: pd.Series, se: pd.Series, color: str, label: str) -
 # One run
 
 
-def _stacked_panels(firm_weekly: pd.DataFrame, labels: Mapping[str, str] | None,
-                    stack: Sequence[tuple[str, str, str]], ylabel: str) -> tuple[Figure, np.ndarray]:
+def _stacked_panels(
+    firm_weekly: pd.DataFrame,
+    labels: Mapping[str, str] | None,
+    stack: Sequence[tuple[str, str, str]],
+    ylabel: str,
+) -> tuple[Figure, np.ndarray]:
     """One panel per firm (two columns), each a stacked area of the ``(metric, label, colour)``
     series in ``stack``; unused panels are hidden."""
     labels = labels or {}
@@ -169,17 +183,23 @@ def _stacked_panels(firm_weekly: pd.DataFrame, labels: Mapping[str, str] | None,
     fig, axes = _new_figure(-(-len(firms) // cols), cols)
     for ax, firm in zip(axes.flat, firms, strict=False):
         parts = [_series(firm_weekly, firm, key).fillna(0.0) for key, _, _ in stack]
-        ax.stackplot(parts[0].index, *parts, labels=[label for _, label, _ in stack],
-                     colors=[color for _, _, color in stack], alpha=0.9)
+        ax.stackplot(
+            parts[0].index,
+            *parts,
+            labels=[label for _, label, _ in stack],
+            colors=[color for _, _, color in stack],
+            alpha=0.9,
+        )
         ax.set_title(labels.get(firm, firm))
         ax.set_ylabel(ylabel)
-    for ax in axes.flat[len(firms):]:
+    for ax in axes.flat[len(firms) :]:
         ax.set_visible(False)
     return fig, axes
 
 
-def dick_basu_figure(firm_weekly: pd.DataFrame, events: Events = (),
-                     labels: Mapping[str, str] | None = None) -> Figure:
+def dick_basu_figure(
+    firm_weekly: pd.DataFrame, events: Events = (), labels: Mapping[str, str] | None = None
+) -> Figure:
     """Dick & Basu loyalty cells of each firm's customer base over time (stacked, customers).
 
     Why: retention hides composition. A stable customer base can be mostly spuriously loyal
@@ -191,8 +211,9 @@ def dick_basu_figure(firm_weekly: pd.DataFrame, events: Events = (),
     return _finish(fig, axes, "Customer base by Dick & Basu loyalty cell", events)
 
 
-def dashboard_figure(firm_weekly: pd.DataFrame, events: Events = (),
-                     labels: Mapping[str, str] | None = None) -> Figure:
+def dashboard_figure(
+    firm_weekly: pd.DataFrame, events: Events = (), labels: Mapping[str, str] | None = None
+) -> Figure:
     """Six panels, one line per firm: retention, market share, NPS, engagement, turnover, profit.
 
     Units: retention per purchase occasion (solid) and of the customer base over a quarter (dashed)
@@ -210,8 +231,7 @@ def dashboard_figure(firm_weekly: pd.DataFrame, events: Events = (),
         ret.plot(*_xy(firm_weekly, firm, "retention_purchase"), color=c, label=name)
         ret.plot(*_xy(firm_weekly, firm, "retention_base"), color=c, linestyle="--")
         share.plot(*_xy(firm_weekly, firm, "market_share"), color=c, label=name)
-        _plot_nps(nps, _series(firm_weekly, firm, "nps"), _series(firm_weekly, firm, "nps_se"),
-                  c, name)
+        _plot_nps(nps, _series(firm_weekly, firm, "nps"), _series(firm_weekly, firm, "nps_se"), c, name)
         engage.plot(*_xy(firm_weekly, firm, "engagement_mean"), color=c, label=name)
         turn.plot(*_xy(firm_weekly, firm, "turnover"), color=c, label=name)
         profit.plot(*_xy(firm_weekly, firm, "profit"), color=c, label=name)
@@ -226,8 +246,9 @@ def dashboard_figure(firm_weekly: pd.DataFrame, events: Events = (),
         _percent(ax)
     _dollars(profit)
     profit.axhline(0, color="0.5", linewidth=0.8)
-    fig.legend(*ret.get_legend_handles_labels(), loc="outside lower center",
-               ncols=min(6, len(firms)), fontsize=8)
+    fig.legend(
+        *ret.get_legend_handles_labels(), loc="outside lower center", ncols=min(6, len(firms)), fontsize=8
+    )
     return _finish(fig, axes, "Firm dashboard", events)
 
 
@@ -236,8 +257,9 @@ def _xy(firm_weekly: pd.DataFrame, firm: str, metric: str) -> tuple[np.ndarray, 
     return series.index.to_numpy(), series.to_numpy()
 
 
-def complaints_figure(firm_weekly: pd.DataFrame, events: Events = (),
-                      labels: Mapping[str, str] | None = None) -> Figure:
+def complaints_figure(
+    firm_weekly: pd.DataFrame, events: Events = (), labels: Mapping[str, str] | None = None
+) -> Figure:
     """Complaints per week by outcome (stacked): resolved on the spot, after escalation, unresolved.
 
     Why: empowered frontline staff fix problems on the spot; in low-empowerment cultures complaints
@@ -246,8 +268,13 @@ def complaints_figure(firm_weekly: pd.DataFrame, events: Events = (),
     """
     fig, axes = _stacked_panels(firm_weekly, labels, COMPLAINT_OUTCOMES, "per week")
     for ax, firm in zip(axes.flat, _firms(firm_weekly, labels or {}), strict=False):
-        ax.plot(*_xy(firm_weekly, firm, "silent_failures"), color="0.2", linestyle="--",
-                linewidth=1.0, label="silent failures (no complaint)")
+        ax.plot(
+            *_xy(firm_weekly, firm, "silent_failures"),
+            color="0.2",
+            linestyle="--",
+            linewidth=1.0,
+            label="silent failures (no complaint)",
+        )
     axes.flat[0].legend(loc="upper left", fontsize=7)
     return _finish(fig, axes, "Complaints by outcome", events)
 
@@ -260,10 +287,14 @@ def run_figures(run: RunLike) -> Figures:
     labels = {key: firms[key].label or key for key in [focus, *(k for k in firms if k != focus)]}
     name = run.scenario.name
     return {
-        "dick_basu": (f"{name}: customer base by Dick & Basu loyalty cell",
-                      dick_basu_figure(df, events, labels)),
-        "dashboard": (f"{name}: retention, market share, NPS, engagement, turnover, profit",
-                      dashboard_figure(df, events, labels)),
+        "dick_basu": (
+            f"{name}: customer base by Dick & Basu loyalty cell",
+            dick_basu_figure(df, events, labels),
+        ),
+        "dashboard": (
+            f"{name}: retention, market share, NPS, engagement, turnover, profit",
+            dashboard_figure(df, events, labels),
+        ),
         "complaints": (f"{name}: complaints by outcome", complaints_figure(df, events, labels)),
     }
 
@@ -304,20 +335,24 @@ def comparison_loyalty_figure(frames: Mapping[str, pd.DataFrame], events: Events
     loyal, base = axes[0]
     for title, frame in frames.items():
         _line(loyal, frame, "true_loyal", color=colors[title], label=f"{title}: truly loyal")
-        _line(loyal, frame, "spurious_loyal", color=colors[title], linestyle="--",
-              label=f"{title}: spuriously loyal")
+        _line(
+            loyal,
+            frame,
+            "spurious_loyal",
+            color=colors[title],
+            linestyle="--",
+            label=f"{title}: spuriously loyal",
+        )
         _line(base, frame, "customer_base", color=colors[title], label=title)
     loyal.set_title("Truly loyal (solid) vs merely retained (dashed)")
     loyal.set_ylabel("customers")
     base.set_title("Customer base")
     base.set_ylabel("customers")
-    fig.legend(*loyal.get_legend_handles_labels(), loc="outside lower center", ncols=2,
-               fontsize=8)
+    fig.legend(*loyal.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
     return _finish(fig, axes, "Loyalty is not retention: focus firm of each scenario", events)
 
 
-def comparison_dashboard_figure(frames: Mapping[str, pd.DataFrame],
-                                events: Events = ()) -> Figure:
+def comparison_dashboard_figure(frames: Mapping[str, pd.DataFrame], events: Events = ()) -> Figure:
     """Four panels comparing the scenarios' focus firms: retention, NPS, engagement, profit.
 
     Units: customer-base retention over a quarter (share); surveyed NPS in points
@@ -331,8 +366,13 @@ def comparison_dashboard_figure(frames: Mapping[str, pd.DataFrame],
         c = colors[title]
         _line(ret, frame, "retention_base", color=c, label=title)
         weeks = frame["week"].to_numpy()
-        _plot_nps(nps, pd.Series(frame["nps"].to_numpy(dtype=float), index=weeks),
-                  pd.Series(frame["nps_se"].to_numpy(dtype=float), index=weeks), c, title)
+        _plot_nps(
+            nps,
+            pd.Series(frame["nps"].to_numpy(dtype=float), index=weeks),
+            pd.Series(frame["nps_se"].to_numpy(dtype=float), index=weeks),
+            c,
+            title,
+        )
         _line(engage, frame, "engagement_mean", color=c, label=title)
         _line(profit, frame, "profit", color=c, label=title)
     ret.set_title("Retention of the customer base (per quarter)")
@@ -343,8 +383,9 @@ def comparison_dashboard_figure(frames: Mapping[str, pd.DataFrame],
     profit.set_title("Profit (dollars per week)")
     _dollars(profit)
     profit.axhline(0, color="0.5", linewidth=0.8)
-    fig.legend(*ret.get_legend_handles_labels(), loc="outside lower center",
-               ncols=min(4, len(frames)), fontsize=8)
+    fig.legend(
+        *ret.get_legend_handles_labels(), loc="outside lower center", ncols=min(4, len(frames)), fontsize=8
+    )
     return _finish(fig, axes, "Focus firm of each scenario", events)
 
 
@@ -356,11 +397,14 @@ def comparison_figures(runs: Sequence[RunLike]) -> Figures:
     frames = _focus_frames(runs)
     events = [event for run in runs for event in run.events]
     return {
-        "compare_loyalty": ("Truly loyal vs merely retained customers, and the customer base, "
-                            "of each scenario's focus firm",
-                            comparison_loyalty_figure(frames, events)),
-        "compare_dashboard": ("Retention, NPS (± 1 SE), employee engagement and profit of each "
-                              "scenario's focus firm", comparison_dashboard_figure(frames, events)),
+        "compare_loyalty": (
+            "Truly loyal vs merely retained customers, and the customer base, of each scenario's focus firm",
+            comparison_loyalty_figure(frames, events),
+        ),
+        "compare_dashboard": (
+            "Retention, NPS (± 1 SE), employee engagement and profit of each scenario's focus firm",
+            comparison_dashboard_figure(frames, events),
+        ),
     }
 
 
@@ -380,8 +424,9 @@ def render_png(figures: Figures, dpi: int = 110) -> dict[str, tuple[str, bytes]]
     return {name: (caption, figure_png(fig, dpi)) for name, (caption, fig) in figures.items()}
 
 
-def save_figures(figures: Figures | Mapping[str, tuple[str, bytes]],
-                 out_dir: str | Path, dpi: int = 110) -> list[Path]:
+def save_figures(
+    figures: Figures | Mapping[str, tuple[str, bytes]], out_dir: str | Path, dpi: int = 110
+) -> list[Path]:
     """Write each figure (or already-rendered PNG bytes) to ``out_dir/<stem>.png``; return paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

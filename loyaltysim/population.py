@@ -50,8 +50,7 @@ def make_population(market: Market, customers: Customers, seed: int) -> dict[str
     # Customers are numbered along a Z-order curve of their homes: neighbours have nearby ids,
     # so the word-of-mouth pass reads ties' stories from nearby memory (cache-friendly).
     order = morton_order(x, y, market.town_km)
-    pop: dict[str, np.ndarray] = {"x": x[order].astype(np.float32),
-                                  "y": y[order].astype(np.float32)}
+    pop: dict[str, np.ndarray] = {"x": x[order].astype(np.float32), "y": y[order].astype(np.float32)}
     segments = [getattr(customers.segments, s) for s in SEGMENTS]
     cut = np.cumsum([s.share for s in segments])
     u = rng.uniform(seed, Stream.SEGMENT, SETUP_TICK, ids)
@@ -67,5 +66,4 @@ def make_population(market: Market, customers: Customers, seed: int) -> dict[str
 
 def segment_table(customers: Customers, attribute: str) -> np.ndarray:
     """One ``Segment`` attribute per segment code (float64), e.g. ``purchases_per_week``."""
-    return np.array([getattr(getattr(customers.segments, s), attribute) for s in SEGMENTS],
-                    dtype=np.float64)
+    return np.array([getattr(getattr(customers.segments, s), attribute) for s in SEGMENTS], dtype=np.float64)

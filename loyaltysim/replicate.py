@@ -42,14 +42,18 @@ def firms_of(spec: Scenario, firms: str | Sequence[str]) -> list[str]:
         elif name in spec.firms:
             keys.append(name)
         else:
-            raise ValueError(f"unknown firm {name!r}; allowed: 'all', 'focus' or "
-                             f"{', '.join(spec.firm_ids)}")
+            raise ValueError(f"unknown firm {name!r}; allowed: 'all', 'focus' or {', '.join(spec.firm_ids)}")
     return list(dict.fromkeys(keys))
 
 
-def run_outputs(scenario: ScenarioSource, overrides: Mapping[str, Any] | None = None, *,
-                seed: int | None = None, firms: str | Sequence[str] = "all",
-                outputs: Outputs | Mapping[str, Any] | None = None) -> pd.DataFrame:
+def run_outputs(
+    scenario: ScenarioSource,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    seed: int | None = None,
+    firms: str | Sequence[str] = "all",
+    outputs: Outputs | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
     """Run ``scenario`` once (``seed``: default its ``market.seed``) and return its outputs.
 
     ``outputs`` is an experiment's ``[outputs]`` table (:class:`loyaltysim.sweep.experiment.
@@ -64,14 +68,19 @@ def run_outputs(scenario: ScenarioSource, overrides: Mapping[str, Any] | None = 
     else:
         spec_out = Outputs.model_validate(dict(outputs))
     result = simulate(scenario, overrides=overrides, seed=seed)
-    return compute_outputs(result.firm_weekly, result.events, firms_of(result.scenario, firms),
-                           spec_out)
+    return compute_outputs(result.firm_weekly, result.events, firms_of(result.scenario, firms), spec_out)
 
 
-def replicate(scenario: ScenarioSource, overrides: Mapping[str, Any] | None = None, *,
-              replications: int = 3, seed: int | None = None,
-              seeds: Sequence[int] | None = None, firms: str | Sequence[str] = "all",
-              outputs: Outputs | Mapping[str, Any] | None = None) -> pd.DataFrame:
+def replicate(
+    scenario: ScenarioSource,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    replications: int = 3,
+    seed: int | None = None,
+    seeds: Sequence[int] | None = None,
+    firms: str | Sequence[str] = "all",
+    outputs: Outputs | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
     """Run one point ``replications`` times with seeds ``seed``, ``seed + 1``, ... (``seed``
     defaults to the scenario's ``market.seed``, as in a sweep), or with the given ``seeds``.
 

@@ -82,8 +82,7 @@ def _firm_frame(firm_weekly: pd.DataFrame, firm: str) -> pd.DataFrame:
     return firm_weekly[firm_weekly["firm"] == firm].sort_values("week")
 
 
-def window_mean(firm_weekly: pd.DataFrame, firm: str, metric: str, first: int,
-                last: int) -> float:
+def window_mean(firm_weekly: pd.DataFrame, firm: str, metric: str, first: int, last: int) -> float:
     """Mean of ``metric`` for ``firm`` over weeks ``first..last`` inclusive (NaN if no data)."""
     frame = _firm_frame(firm_weekly, firm)
     values = frame.loc[(frame["week"] >= first) & (frame["week"] <= last), metric]
@@ -99,8 +98,9 @@ def first_event(events: Iterable[tuple[int, str]], weeks: int) -> tuple[int, str
     return fired[0] if fired else None
 
 
-def kept_share(firm_weekly: pd.DataFrame, firm: str, event_week: int,
-               horizon: int = KEPT_HORIZON) -> tuple[float, int, float, float]:
+def kept_share(
+    firm_weekly: pd.DataFrame, firm: str, event_week: int, horizon: int = KEPT_HORIZON
+) -> tuple[float, int, float, float]:
     """Share of ``firm``'s customer base kept after the event of week ``event_week``.
 
     Returns ``(kept, weeks, before, after)``: ``before`` is the mean customer base (customers) over
@@ -110,10 +110,10 @@ def kept_share(firm_weekly: pd.DataFrame, firm: str, event_week: int,
     """
     last_week = int(firm_weekly["week"].max())
     weeks = max(1, min(horizon, last_week - event_week + 1))
-    before = window_mean(firm_weekly, firm, "customer_base", max(1, event_week - EVENT_WINDOW),
-                         event_week - 1)
-    after = window_mean(firm_weekly, firm, "customer_base", event_week + weeks - 1,
-                        event_week + weeks - 1)
+    before = window_mean(
+        firm_weekly, firm, "customer_base", max(1, event_week - EVENT_WINDOW), event_week - 1
+    )
+    after = window_mean(firm_weekly, firm, "customer_base", event_week + weeks - 1, event_week + weeks - 1)
     kept = after / before if before and not math.isnan(before) else math.nan
     return kept, weeks, before, after
 
@@ -135,8 +135,7 @@ class FirmSummary:
     after: dict[str, float] | None = None
 
 
-def summarise_firm(run: RunLike, firm: str,
-                   metrics: Sequence[str] = HEADLINE_METRICS) -> FirmSummary:
+def summarise_firm(run: RunLike, firm: str, metrics: Sequence[str] = HEADLINE_METRICS) -> FirmSummary:
     """Summarise ``firm`` in ``run``: headline metrics at the end and around the first event."""
     df = run.firm_weekly
     last_week = int(df["week"].max())
@@ -146,8 +145,7 @@ def summarise_firm(run: RunLike, firm: str,
     before = after = None
     if event is not None:
         week = event[0]
-        before = {m: window_mean(df, firm, m, max(1, week - EVENT_WINDOW), week - 1)
-                  for m in metrics}
+        before = {m: window_mean(df, firm, m, max(1, week - EVENT_WINDOW), week - 1) for m in metrics}
         after = {m: window_mean(df, firm, m, week, week + EVENT_WINDOW - 1) for m in metrics}
     label = run.scenario.firms[firm].label or firm
     return FirmSummary(firm, label, last, event, before, after)
@@ -176,8 +174,10 @@ def comparison_rows(runs: Sequence[RunLike]) -> list[ComparisonRow]:
     before the first event and the share of it kept after (NaN where a run had no event).
     """
     summaries = [summarise_firm(run, run.scenario.focus_firm) for run in runs]
-    rows = [ComparisonRow(f"{m} (last {LAST_WEEKS} wk)", FIRM_METRICS[m].unit, m,
-                          [s.last[m] for s in summaries]) for m in HEADLINE_METRICS]
+    rows = [
+        ComparisonRow(f"{m} (last {LAST_WEEKS} wk)", FIRM_METRICS[m].unit, m, [s.last[m] for s in summaries])
+        for m in HEADLINE_METRICS
+    ]
     kept = []
     before = []
     for run in runs:
@@ -189,10 +189,14 @@ def comparison_rows(runs: Sequence[RunLike]) -> list[ComparisonRow]:
         share, _, base_before, _ = kept_share(run.firm_weekly, run.scenario.focus_firm, event[0])
         kept.append(share)
         before.append(base_before)
-    rows.append(ComparisonRow(f"customer_base ({EVENT_WINDOW} wk before first event)",
-                              "customers", "customer_base", before))
-    rows.append(ComparisonRow(f"customer base kept {KEPT_HORIZON} wk after first event",
-                              "share 0-1", None, kept))
+    rows.append(
+        ComparisonRow(
+            f"customer_base ({EVENT_WINDOW} wk before first event)", "customers", "customer_base", before
+        )
+    )
+    rows.append(
+        ComparisonRow(f"customer base kept {KEPT_HORIZON} wk after first event", "share 0-1", None, kept)
+    )
     return rows
 
 
@@ -216,15 +220,18 @@ def _event_sentences(runs: Sequence[RunLike]) -> list[str]:
     for (week, label), members in groups.items():
         parts = []
         for run in members:
-            share, weeks, before, after = kept_share(run.firm_weekly, run.scenario.focus_firm,
-                                                     week)
-            parts.append(f"{_who(run)} kept {format_value('retention_base', share)} of its "
-                         f"customer base ({before:,.0f} → {after:,.0f} customers) in the {weeks} "
-                         "weeks after it")
+            share, weeks, before, after = kept_share(run.firm_weekly, run.scenario.focus_firm, week)
+            parts.append(
+                f"{_who(run)} kept {format_value('retention_base', share)} of its "
+                f"customer base ({before:,.0f} → {after:,.0f} customers) in the {weeks} "
+                "weeks after it"
+            )
         sentences.append(f"First event, “{label}” (week {week}): " + "; ".join(parts) + ".")
     if not groups:
-        sentences.append("No timed event fired within the runs, so there is no before/after "
-                         "comparison; the figures below show the steady state.")
+        sentences.append(
+            "No timed event fired within the runs, so there is no before/after "
+            "comparison; the figures below show the steady state."
+        )
     return sentences
 
 
@@ -232,17 +239,20 @@ def _composition_sentence(runs: Sequence[RunLike]) -> str:
     """Retention vs loyalty at the end of each run: retained share and truly loyal share."""
     parts = []
     for run in runs:
-        s = summarise_firm(run, run.scenario.focus_firm,
-                           ("retention_base", "true_loyal", "spurious_loyal", "customer_base"))
+        s = summarise_firm(
+            run, run.scenario.focus_firm, ("retention_base", "true_loyal", "spurious_loyal", "customer_base")
+        )
         base = s.last["customer_base"]
         true = s.last["true_loyal"] / base if base else math.nan
         spurious = s.last["spurious_loyal"] / base if base else math.nan
         retained = format_value("retention_base", s.last["retention_base"])
         true_text = format_value("retention_base", true)
         spurious_text = format_value("retention_base", spurious)
-        parts.append(f"{_who(run)} retained {retained} of its base quarter on quarter; "
-                     f"{true_text} of the base was truly loyal and {spurious_text} merely "
-                     "retained (spuriously loyal)")
+        parts.append(
+            f"{_who(run)} retained {retained} of its base quarter on quarter; "
+            f"{true_text} of the base was truly loyal and {spurious_text} merely "
+            "retained (spuriously loyal)"
+        )
     return f"Over the last {LAST_WEEKS} weeks: " + "; ".join(parts) + "."
 
 
@@ -250,19 +260,22 @@ def _ranking_sentence(runs: Sequence[RunLike], metric: str, noun: str) -> str | 
     """Which run ranks highest and lowest on ``metric`` over the last weeks."""
     if len(runs) < 2:
         return None
-    values = [(summarise_firm(run, run.scenario.focus_firm, (metric,)).last[metric], run)
-              for run in runs]
+    values = [(summarise_firm(run, run.scenario.focus_firm, (metric,)).last[metric], run) for run in runs]
     values = [(v, run) for v, run in values if not math.isnan(v)]
     if len(values) < 2:
         return None
     values.sort(key=lambda item: item[0], reverse=True)
     (hi, hi_run), (lo, lo_run) = values[0], values[-1]
     if format_value(metric, hi) == format_value(metric, lo):
-        return (f"{noun.capitalize()} was the same in every scenario: {format_value(metric, hi)} "
-                f"(mean over the last {LAST_WEEKS} weeks).")
-    return (f"Highest {noun}: {_who(hi_run)} at {format_value(metric, hi)}; lowest: "
-            f"{_who(lo_run)} at {format_value(metric, lo)} (means over the last {LAST_WEEKS} "
-            "weeks).")
+        return (
+            f"{noun.capitalize()} was the same in every scenario: {format_value(metric, hi)} "
+            f"(mean over the last {LAST_WEEKS} weeks)."
+        )
+    return (
+        f"Highest {noun}: {_who(hi_run)} at {format_value(metric, hi)}; lowest: "
+        f"{_who(lo_run)} at {format_value(metric, lo)} (means over the last {LAST_WEEKS} "
+        "weeks)."
+    )
 
 
 def _nps_noise_sentence(runs: Sequence[RunLike]) -> str | None:
@@ -281,18 +294,23 @@ def _nps_noise_sentence(runs: Sequence[RunLike]) -> str | None:
     (a, se_a, run_a), (b, se_b, run_b) = stats[0], stats[1]
     gap, se = a - b, math.hypot(se_a, se_b)
     verdict = "more than" if gap > 2 * se else "within"
-    return (f"The NPS gap between {_who(run_a)} and {_who(run_b)} is {gap:.1f} points, "
-            f"{verdict} twice its sampling error ({2 * se:.1f} points): the surveyed NPS "
-            + ("does" if gap > 2 * se else "does not") + " separate them.")
+    return (
+        f"The NPS gap between {_who(run_a)} and {_who(run_b)} is {gap:.1f} points, "
+        f"{verdict} twice its sampling error ({2 * se:.1f} points): the surveyed NPS "
+        + ("does" if gap > 2 * se else "does not")
+        + " separate them."
+    )
 
 
 def reading(runs: Sequence[RunLike]) -> list[str]:
     """A short plain-language reading of the comparison, every number computed from the runs."""
     sentences = _event_sentences(runs)
     sentences.append(_composition_sentence(runs))
-    for sentence in (_ranking_sentence(runs, "loyalty_rate", "loyalty rate"),
-                     _ranking_sentence(runs, "profit", "weekly profit"),
-                     _nps_noise_sentence(runs)):
+    for sentence in (
+        _ranking_sentence(runs, "loyalty_rate", "loyalty rate"),
+        _ranking_sentence(runs, "profit", "weekly profit"),
+        _nps_noise_sentence(runs),
+    ):
         if sentence:
             sentences.append(sentence)
     return sentences
@@ -313,16 +331,17 @@ def _settings(runs: Sequence[RunLike]) -> str:
     seeds = sorted({m.seed for m in markets})
     weeks = sorted({m.weeks for m in markets})
     customers = sorted({m.customers for m in markets})
-    return (f"seed {', '.join(map(str, seeds))} (common random numbers), "
-            f"{', '.join(map(str, weeks))} weeks, {', '.join(f'{c:,}' for c in customers)} "
-            "customers")
+    return (
+        f"seed {', '.join(map(str, seeds))} (common random numbers), "
+        f"{', '.join(map(str, weeks))} weeks, {', '.join(f'{c:,}' for c in customers)} "
+        "customers"
+    )
 
 
 def _html_table(header: Sequence[str], rows: Iterable[Sequence[Any]], cls: str = "") -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -333,8 +352,7 @@ def md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     def cell(value: Any) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -372,15 +390,20 @@ def _content(runs: Sequence[RunLike]) -> _Content:
     return _Content(
         title="loyaltysim comparison: " + " vs ".join(names),
         settings=_settings(runs),
-        scenarios=[(run.scenario.name, run.scenario.focus_firm,
-                    run.scenario.firms[run.scenario.focus_firm].label or run.scenario.focus_firm,
-                    run.scenario.description) for run in runs],
+        scenarios=[
+            (
+                run.scenario.name,
+                run.scenario.focus_firm,
+                run.scenario.firms[run.scenario.focus_firm].label or run.scenario.focus_firm,
+                run.scenario.description,
+            )
+            for run in runs
+        ],
         summary_header=["metric", "unit", *(run_title(run) for run in runs)],
         summary_rows=[[row.label, row.unit, *row.formatted()] for row in rows],
         timeline=event_timeline(runs),
         reading=reading(runs),
-        definitions=[(m, FIRM_METRICS[m].unit, FIRM_METRICS[m].definition)
-                     for m in HEADLINE_METRICS],
+        definitions=[(m, FIRM_METRICS[m].unit, FIRM_METRICS[m].definition) for m in HEADLINE_METRICS],
     )
 
 
@@ -391,53 +414,71 @@ def _render_html(content: _Content, images: Mapping[str, tuple[str, bytes]]) -> 
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{esc(content.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{esc(content.title)}</h1>",
-        f"<p>Settings: {esc(content.settings)}. Generated "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>",
+        f"<p>Settings: {esc(content.settings)}. Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>",
         "<h2>Reading</h2>",
         '<ul class="reading">' + "".join(f"<li>{esc(s)}</li>" for s in content.reading) + "</ul>",
         "<h2>Scenarios</h2>",
         _html_table(["scenario", "focus firm", "label", "description"], content.scenarios),
         "<h2>Summary</h2>",
-        f"<p>Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless stated."
-        "</p>",
+        f"<p>Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless stated.</p>",
         _html_table(content.summary_header, content.summary_rows, cls="summary"),
         "<h2>Event timeline</h2>",
         _html_table(["week", "scenario", "event"], content.timeline)
-        if content.timeline else "<p>No events fired.</p>",
+        if content.timeline
+        else "<p>No events fired.</p>",
         "<h2>Figures</h2>",
     ]
     for name, (caption, png) in images.items():
         data = base64.b64encode(png).decode("ascii")
-        parts.append(f'<figure id="{esc(name)}"><img alt="{esc(caption)}" '
-                     f'src="data:image/png;base64,{data}"><figcaption>{esc(caption)}'
-                     "</figcaption></figure>")
-    parts += ["<h2>Metric definitions</h2>",
-              _html_table(["metric", "unit", "definition"], content.definitions),
-              "</body></html>"]
+        parts.append(
+            f'<figure id="{esc(name)}"><img alt="{esc(caption)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{esc(caption)}'
+            "</figcaption></figure>"
+        )
+    parts += [
+        "<h2>Metric definitions</h2>",
+        _html_table(["metric", "unit", "definition"], content.definitions),
+        "</body></html>",
+    ]
     return "\n".join(parts) + "\n"
 
 
 def _render_markdown(content: _Content, images: Mapping[str, tuple[str, str]]) -> str:
     parts = [f"# {content.title}", "", f"Settings: {content.settings}.", "", "## Reading", ""]
     parts += [f"- {s}" for s in content.reading]
-    parts += ["", "## Scenarios", "",
-              md_table(["scenario", "focus firm", "label", "description"], content.scenarios),
-              "", "## Summary", "",
-              f"Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless "
-              "stated.", "", md_table(content.summary_header, content.summary_rows), "",
-              "## Event timeline", ""]
-    parts.append(md_table(["week", "scenario", "event"], content.timeline)
-                 if content.timeline else "No events fired.")
+    parts += [
+        "",
+        "## Scenarios",
+        "",
+        md_table(["scenario", "focus firm", "label", "description"], content.scenarios),
+        "",
+        "## Summary",
+        "",
+        f"Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless stated.",
+        "",
+        md_table(content.summary_header, content.summary_rows),
+        "",
+        "## Event timeline",
+        "",
+    ]
+    parts.append(
+        md_table(["week", "scenario", "event"], content.timeline) if content.timeline else "No events fired."
+    )
     parts += ["", "## Figures", ""]
     for caption, filename in images.values():
         parts += [f"![{caption}]({filename})", "", f"*{caption}*", ""]
-    parts += ["## Metric definitions", "",
-              md_table(["metric", "unit", "definition"], content.definitions), ""]
+    parts += [
+        "## Metric definitions",
+        "",
+        md_table(["metric", "unit", "definition"], content.definitions),
+        "",
+    ]
     return "\n".join(parts)
 
 
-def write_report(runs: Sequence[RunLike], out_dir: str | Path,
-                 images: Mapping[str, tuple[str, bytes]] | None = None) -> tuple[Path, Path]:
+def write_report(
+    runs: Sequence[RunLike], out_dir: str | Path, images: Mapping[str, tuple[str, bytes]] | None = None
+) -> tuple[Path, Path]:
     """Write ``report.html`` (self-contained: PNGs embedded as base64) and ``report.md``
     (referencing PNG files written next to it) comparing the focus firms of ``runs``.
 

@@ -66,74 +66,99 @@ def _limits() -> ScenarioLimits:
         raise ScenarioError(f"{exc}; see docs/security.md.") from None
 
 
-def _resolve(source: str | os.PathLike[str], relative_to: Path | None = None,
-             referrer: str | None = None, access: Access = TRUSTED,
-             limits: ScenarioLimits | None = None) -> Path:
+def _resolve(
+    source: str | os.PathLike[str],
+    relative_to: Path | None = None,
+    referrer: str | None = None,
+    access: Access = TRUSTED,
+    limits: ScenarioLimits | None = None,
+) -> Path:
     """Turn a scenario name or path into an existing file path."""
     limits = limits or _limits()
     text = os.fspath(source)
     where = f"{referrer}: extends = {_short(text)}" if referrer else f"scenario {_short(text)}"
     key_path = "extends" if referrer else None
     if len(text) > limits.extends_chars:
-        raise ScenarioError(f"{where}: a name or path of {len(text):,} characters is too long "
-                            f"(at most {limits.extends_chars}).", file=referrer, key_path=key_path)
+        raise ScenarioError(
+            f"{where}: a name or path of {len(text):,} characters is too long "
+            f"(at most {limits.extends_chars}).",
+            file=referrer,
+            key_path=key_path,
+        )
     if not access.trusted:
         return resolve_untrusted(text, relative_to, where, referrer, access)
     found = find_toml(text, scenarios_dir(), [relative_to] if relative_to is not None else [])
     if found.path is not None:
         return found.path
     raise ScenarioError(
-        f"{where}: no such scenario file or shipped scenario" + found.did_you_mean()
+        f"{where}: no such scenario file or shipped scenario"
+        + found.did_you_mean()
         + f". Shipped scenarios: {', '.join(found.names)}; or give a path to a .toml file.",
-        file=referrer, key_path=key_path)
+        file=referrer,
+        key_path=key_path,
+    )
 
 
-def _read_toml(path: Path, label: str, limits: ScenarioLimits,
-               referrer: str | None = None) -> dict[str, Any]:
+def _read_toml(path: Path, label: str, limits: ScenarioLimits, referrer: str | None = None) -> dict[str, Any]:
     """Read and parse one file, refusing it as soon as it is longer than the limit."""
     by = f" (extended by {referrer})" if referrer else ""
     try:
         with path.open("rb") as handle:
             raw = handle.read(limits.file_bytes + 1)
     except OSError as exc:
-        raise ScenarioError(f"{label}: cannot read the file{by} ({exc.strerror}).", file=label) \
-            from None
+        raise ScenarioError(f"{label}: cannot read the file{by} ({exc.strerror}).", file=label) from None
     if len(raw) > limits.file_bytes:
-        raise ScenarioError(f"{label}: the file{by} is larger than {limits.file_bytes:,} bytes, "
-                            "the limit for a scenario file (LOYALTYSIM_MAX_SCENARIO_BYTES).",
-                            file=label)
+        raise ScenarioError(
+            f"{label}: the file{by} is larger than {limits.file_bytes:,} bytes, "
+            "the limit for a scenario file (LOYALTYSIM_MAX_SCENARIO_BYTES).",
+            file=label,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError(f"{label}: not a UTF-8 text file{by}; scenario files are TOML text.",
-                            file=label) from None
+        raise ScenarioError(
+            f"{label}: not a UTF-8 text file{by}; scenario files are TOML text.", file=label
+        ) from None
     return _parse_toml(text, label, limits, by)
 
 
-def _parse_toml(text: str, label: str, limits: ScenarioLimits | None = None,
-                by: str = "") -> dict[str, Any]:
+def _parse_toml(text: str, label: str, limits: ScenarioLimits | None = None, by: str = "") -> dict[str, Any]:
     limits = limits or _limits()
     if len(text) > limits.file_bytes:
-        raise ScenarioError(f"{label}: {len(text):,} characters is larger than "
-                            f"{limits.file_bytes:,} bytes, the limit for a scenario file.",
-                            file=label)
+        raise ScenarioError(
+            f"{label}: {len(text):,} characters is larger than "
+            f"{limits.file_bytes:,} bytes, the limit for a scenario file.",
+            file=label,
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{label}: not valid TOML{by}: {exc}. Check quotes, brackets and "
-                            "'key = value' syntax at that line.", file=label) from None
+        raise ScenarioError(
+            f"{label}: not valid TOML{by}: {exc}. Check quotes, brackets and "
+            "'key = value' syntax at that line.",
+            file=label,
+        ) from None
     except RecursionError:
-        raise ScenarioError(f"{label}: arrays or tables{by} are nested too deeply (scenario files "
-                            f"nest at most {limits.depth} levels).", file=label) from None
+        raise ScenarioError(
+            f"{label}: arrays or tables{by} are nested too deeply (scenario files "
+            f"nest at most {limits.depth} levels).",
+            file=label,
+        ) from None
     except ValueError:  # Python's own limit on integer length (4,300 digits)
-        raise ScenarioError(f"{label}: a number{by} has too many digits to be a scenario value.",
-                            file=label) from None
+        raise ScenarioError(
+            f"{label}: a number{by} has too many digits to be a scenario value.", file=label
+        ) from None
     check_shape(data, label, limits)
     return data
 
 
-def _deep_merge(base: dict[str, Any], child: Mapping[str, Any], origin: dict[tuple, str],
-                label: str | None, prefix: tuple = ()) -> None:
+def _deep_merge(
+    base: dict[str, Any],
+    child: Mapping[str, Any],
+    origin: dict[tuple, str],
+    label: str | None,
+    prefix: tuple = (),
+) -> None:
     """Merge ``child`` into ``base`` in place, recording which file set each key (``label``
     None: ``child`` is a parent's merged data, whose keys the parent's own loading recorded)."""
     for key, value in child.items():
@@ -170,44 +195,66 @@ def _extends_of(data: dict[str, Any], label: str, limits: ScenarioLimits) -> lis
     if isinstance(parents, str):
         parents = [parents]
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise ScenarioError(f"{label}: extends = {_short(parents)} is not allowed: give a "
-                            "scenario name or path, or a list of them.", file=label,
-                            key_path="extends")
+        raise ScenarioError(
+            f"{label}: extends = {_short(parents)} is not allowed: give a "
+            "scenario name or path, or a list of them.",
+            file=label,
+            key_path="extends",
+        )
     if len(parents) > limits.extends:
-        raise ScenarioError(f"{label}: extends names {len(parents):,} scenarios; at most "
-                            f"{limits.extends} are allowed.", file=label, key_path="extends")
+        raise ScenarioError(
+            f"{label}: extends names {len(parents):,} scenarios; at most {limits.extends} are allowed.",
+            file=label,
+            key_path="extends",
+        )
     return parents
 
 
-def _merge_parents(data: dict[str, Any], label: str, here: Path | None, origin: dict[tuple, str],
-                   chain: tuple[Path, ...], access: Access, limits: ScenarioLimits) -> dict:
+def _merge_parents(
+    data: dict[str, Any],
+    label: str,
+    here: Path | None,
+    origin: dict[tuple, str],
+    chain: tuple[Path, ...],
+    access: Access,
+    limits: ScenarioLimits,
+) -> dict:
     """``data`` (read from ``label``) merged over everything it extends, parents first."""
     parents = _extends_of(data, label, limits)
     merged: dict[str, Any] = {}
     for parent in parents:
-        parent_path = _resolve(parent, relative_to=here, referrer=label, access=access,
-                               limits=limits)
-        _deep_merge(merged, _load_raw(parent_path, origin, chain, access, limits, label),
-                    origin, None)
+        parent_path = _resolve(parent, relative_to=here, referrer=label, access=access, limits=limits)
+        _deep_merge(merged, _load_raw(parent_path, origin, chain, access, limits, label), origin, None)
     _deep_merge(merged, data, origin, label)
     return merged
 
 
-def _load_raw(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = (),
-              access: Access = TRUSTED, limits: ScenarioLimits | None = None,
-              referrer: str | None = None) -> dict:
+def _load_raw(
+    path: Path,
+    origin: dict[tuple, str],
+    chain: tuple[Path, ...] = (),
+    access: Access = TRUSTED,
+    limits: ScenarioLimits | None = None,
+    referrer: str | None = None,
+) -> dict:
     """Read ``path`` and everything it extends, merged, parents first."""
     limits = limits or _limits()
     label = access.label(path)
     resolved = path.resolve()
     if resolved in chain:
         loop = " -> ".join(str(p.name) for p in (*chain, resolved))
-        raise ScenarioError(f"{label}: extends forms a cycle ({loop}); a scenario cannot inherit "
-                            "from itself.", file=label, key_path="extends")
+        raise ScenarioError(
+            f"{label}: extends forms a cycle ({loop}); a scenario cannot inherit from itself.",
+            file=label,
+            key_path="extends",
+        )
     if len(chain) >= limits.extends:
-        raise ScenarioError(f"{label}: extends goes more than {limits.extends} files deep "
-                            f"(through {chain[-1].name}); flatten the chain.", file=label,
-                            key_path="extends")
+        raise ScenarioError(
+            f"{label}: extends goes more than {limits.extends} files deep "
+            f"(through {chain[-1].name}); flatten the chain.",
+            file=label,
+            key_path="extends",
+        )
     data = _read_toml(path, label, limits, referrer)
     return _merge_parents(data, label, path.parent, origin, (*chain, resolved), access, limits)
 
@@ -218,8 +265,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     Bare words that are not TOML values are taken as strings, so ``--set name=demo`` works.
     """
     if "=" not in text:
-        raise ScenarioError(f"--set {text!r}: expected KEY=VALUE, e.g. "
-                            "firms.pharmacy.culture.trust=0.8.", key_path=text)
+        raise ScenarioError(
+            f"--set {text!r}: expected KEY=VALUE, e.g. firms.pharmacy.culture.trust=0.8.", key_path=text
+        )
     key, raw = (part.strip() for part in text.split("=", 1))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
@@ -266,8 +314,7 @@ def _schema_at(parts: tuple[Any, ...]) -> tuple[Any, Any]:
     return annotation, info
 
 
-def apply_override(data: dict[str, Any], key: str, value: Any,
-                   label: str | None = None) -> tuple[Any, ...]:
+def apply_override(data: dict[str, Any], key: str, value: Any, label: str | None = None) -> tuple[Any, ...]:
     """Set the dotted ``key`` in raw scenario ``data`` to ``value`` (before validation); return
     where it went, as a path into ``data``.
 
@@ -287,22 +334,32 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
             raise ScenarioError(
                 f"{label}: {_short(key)} is a table; an override sets one value at a time "
                 f"(e.g. {key}.{example[0]}=...), it does not replace a whole table.",
-                file=label, key_path=key)
+                file=label,
+                key_path=key,
+            )
         if annotation is not None and not isinstance(node, dict | list):
             where = ".".join(parts[:depth])
-            raise ScenarioError(f"{label}: cannot set {_short(key)}: {where} is "
-                                f"{_short(node)}, not a table.", file=label, key_path=key)
+            raise ScenarioError(
+                f"{label}: cannot set {_short(key)}: {where} is {_short(node)}, not a table.",
+                file=label,
+                key_path=key,
+            )
         if typing.get_origin(parent_annotation) is list:  # an entry by position: events.0.week
             where = ".".join(parts[:depth])
             if not isinstance(node, list):
-                raise ScenarioError(f"{label}: cannot set {_short(key)}: {where} is "
-                                    f"{_short(node)}, not a list.", file=label, key_path=key)
+                raise ScenarioError(
+                    f"{label}: cannot set {_short(key)}: {where} is {_short(node)}, not a list.",
+                    file=label,
+                    key_path=key,
+                )
             if not (part.isdigit() and int(part) < len(node)):
                 entries = "1 entry (0)" if len(node) == 1 else f"{len(node)} entries (0 to {len(node) - 1})"
                 raise ScenarioError(
                     f"{label}: {where} has {entries}, so {'.'.join(parts[: depth + 1])!r} names "
                     "none; an override can change an entry's keys, not add one.",
-                    file=label, key_path=key)
+                    file=label,
+                    key_path=key,
+                )
             if depth == len(parts) - 1:
                 node[int(part)] = value
                 return _data_path(parts)
@@ -321,7 +378,9 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
                 f"{label}: unknown key {'.'.join(parts[: depth + 1])!r}"
                 + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 + f". Allowed at {where}: {', '.join(options) or 'nothing'}.",
-                file=label, key_path=key)
+                file=label,
+                key_path=key,
+            )
         if depth == len(parts) - 1:
             node[part] = value
             return _data_path(parts)
@@ -330,7 +389,9 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
                 raise ScenarioError(
                     f"{label}: {'.'.join(parts[: depth + 1])} has no entries; an override can "
                     "change an entry's keys, not add one (add it in the scenario file).",
-                    file=label, key_path=key)
+                    file=label,
+                    key_path=key,
+                )
             node = node[part]
         else:
             if part not in node:
@@ -340,8 +401,9 @@ def apply_override(data: dict[str, Any], key: str, value: Any,
 
 def _is_table(annotation: Any) -> bool:
     """A schema table (a section such as ``market``, or named entries such as ``firms``)."""
-    return (isinstance(annotation, type) and issubclass(annotation, BaseModel)) \
-        or typing.get_origin(annotation) is dict
+    return (isinstance(annotation, type) and issubclass(annotation, BaseModel)) or typing.get_origin(
+        annotation
+    ) is dict
 
 
 def _data_path(parts: list[str]) -> tuple[Any, ...]:
@@ -367,8 +429,7 @@ def describe_allowed(loc: tuple) -> str:
     for meta in info.metadata:
         lo = getattr(meta, "ge", lo) if getattr(meta, "ge", None) is not None else lo
         hi = getattr(meta, "le", hi) if getattr(meta, "le", None) is not None else hi
-    kind = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
-        annotation)
+    kind = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(annotation)
     if typing.get_origin(annotation) is typing.Literal:
         kind = "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -391,8 +452,7 @@ def describe_allowed(loc: tuple) -> str:
         bits.append(f"from {_num(lo)} to {_num(hi)}")
     elif lo is not None:
         bits.append(f"at least {_num(lo)}")
-    unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra,
-                                                                      dict) else None
+    unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
     text = "must be " + " ".join(bits) if bits else ""
     if unit:
         text += f" ({unit})"
@@ -413,8 +473,12 @@ def _origin_of(origin: dict[tuple, str], loc: tuple, default: str) -> str:
     return default
 
 
-def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: str,
-                  shows_values: Callable[[str], bool] = lambda _file: True) -> str:
+def _format_error(
+    err: dict[str, Any],
+    origin: dict[tuple, str],
+    default_file: str,
+    shows_values: Callable[[str], bool] = lambda _file: True,
+) -> str:
     loc = tuple(err["loc"])
     path = ".".join(str(p) for p in loc)
     file = _origin_of(origin, loc, default_file)
@@ -423,9 +487,11 @@ def _format_error(err: dict[str, Any], origin: dict[tuple, str], default_file: s
         options = _schema_children(parent) if isinstance(parent, type) else []
         hint = difflib.get_close_matches(str(loc[-1]), options, n=1)
         where = ".".join(str(p) for p in loc[:-1]) or "the top level"
-        return (f"{file}: unknown key {_short(path)}"
-                + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                + f"; allowed at {where}: {', '.join(options)}.")
+        return (
+            f"{file}: unknown key {_short(path)}"
+            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            + f"; allowed at {where}: {', '.join(options)}."
+        )
     if err["type"] == "missing":
         return f"{file}: {path or 'scenario'} is required: {describe_allowed(loc)}."
     allowed = describe_allowed(loc)
@@ -455,8 +521,13 @@ def _merge_union_errors(errors: list[Any]) -> list[Any]:
 _ERRORS_SHOWN = 5
 
 
-def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
-              access: Access = TRUSTED, limits: ScenarioLimits | None = None) -> Scenario:
+def _validate(
+    data: dict[str, Any],
+    origin: dict[tuple, str],
+    label: str,
+    access: Access = TRUSTED,
+    limits: ScenarioLimits | None = None,
+) -> Scenario:
     limits = limits or _limits()
 
     def shows_values(file: str) -> bool:
@@ -470,12 +541,12 @@ def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
             errors = _merge_union_errors(exc.errors(include_url=False))
             first = errors[0]
             file = _origin_of(origin, tuple(first["loc"]), label)
-            parts = [_format_error(e, origin, label, shows_values)
-                     for e in errors[:_ERRORS_SHOWN]]
+            parts = [_format_error(e, origin, label, shows_values) for e in errors[:_ERRORS_SHOWN]]
             if len(errors) > _ERRORS_SHOWN:
                 parts.append(f"(and {len(errors) - _ERRORS_SHOWN:,} more problems.)")
-            raise ScenarioError(" ".join(parts), file=file,
-                                key_path=".".join(str(p) for p in first["loc"])) from None
+            raise ScenarioError(
+                " ".join(parts), file=file, key_path=".".join(str(p) for p in first["loc"])
+            ) from None
         _check_events(scenario, origin, label, shows_values)
     except ScenarioError as exc:
         if access.trusted:
@@ -484,8 +555,9 @@ def _validate(data: dict[str, Any], origin: dict[tuple, str], label: str,
     return scenario
 
 
-def _hidden_text(data: dict[str, Any], origin: dict[tuple, str],
-                 shows_values: Callable[[str], bool]) -> set[str]:
+def _hidden_text(
+    data: dict[str, Any], origin: dict[tuple, str], shows_values: Callable[[str], bool]
+) -> set[str]:
     """Text values set by files whose values a message may not show (untrusted loading)."""
     hidden = set()
     for path, file in origin.items():
@@ -529,8 +601,9 @@ def _open_path(trial: dict[str, Any], parts: list[str]) -> None:
         node = child
 
 
-def _check_events(scenario: Scenario, origin: dict[tuple, str], label: str,
-                  shows_values: Callable[[str], bool]) -> None:
+def _check_events(
+    scenario: Scenario, origin: dict[tuple, str], label: str, shows_values: Callable[[str], bool]
+) -> None:
     """Each event's ``set`` keys must be valid overrides with valid values, and the scenario must
     stay valid as the events apply, week by week, as the model applies them.
 
@@ -549,9 +622,12 @@ def _check_events(scenario: Scenario, origin: dict[tuple, str], label: str,
                 key_path = f"events.{i}.set.{key}"
                 reason = reason_fixed_at_start(key)
                 if reason is not None:
-                    raise ScenarioError(f"{where}: {key} cannot change during a run: {reason}; "
-                                        "set it in the scenario itself (or with --set) instead.",
-                                        file=file, key_path=key_path)
+                    raise ScenarioError(
+                        f"{where}: {key} cannot change during a run: {reason}; "
+                        "set it in the scenario itself (or with --set) instead.",
+                        file=file,
+                        key_path=key_path,
+                    )
                 _open_path(trial, key.split("."))
                 try:
                     target = apply_override(trial, key, value, label=where)
@@ -565,13 +641,15 @@ def _check_events(scenario: Scenario, origin: dict[tuple, str], label: str,
             loc = tuple(err["loc"])
             # blame the change at that key, else the week's last change (a check across keys)
             target, key, value, file, where, key_path = next(
-                (c for c in changes if loc[: len(c[0])] == c[0]), changes[-1])
+                (c for c in changes if loc[: len(c[0])] == c[0]), changes[-1]
+            )
             reason = describe_allowed(loc) or err["msg"]
             if err["type"] in ("value_error", "assertion_error"):
                 reason = err["msg"].removeprefix("Value error, ")
             shown = f" = {_short(value)}" if shows_values(file) else ""
-            raise ScenarioError(f"{where}: {key}{shown} is not allowed: {reason}.", file=file,
-                                key_path=key_path) from None
+            raise ScenarioError(
+                f"{where}: {key}{shown} is not allowed: {reason}.", file=file, key_path=key_path
+            ) from None
 
 
 def _plain(value: Any) -> Any:
@@ -587,8 +665,9 @@ def _normalise_overrides(overrides: Mapping[str, Any] | Iterable[str] | None) ->
     return [parse_override(text) for text in overrides]
 
 
-def _apply_overrides(data: dict[str, Any], origin: dict[tuple, str],
-                     overrides: Mapping[str, Any] | Iterable[str] | None) -> None:
+def _apply_overrides(
+    data: dict[str, Any], origin: dict[tuple, str], overrides: Mapping[str, Any] | Iterable[str] | None
+) -> None:
     """Apply overrides to ``data``; each one, and everything below it, is blamed on itself."""
     for key, value in _normalise_overrides(overrides):
         where = apply_override(data, key, value)
@@ -596,9 +675,12 @@ def _apply_overrides(data: dict[str, Any], origin: dict[tuple, str],
         _mark(origin, where, value, f"override {key}")
 
 
-def load_scenario(source: str | os.PathLike[str] | Scenario,
-                  overrides: Mapping[str, Any] | Iterable[str] | None = None, *,
-                  access: Access = TRUSTED) -> Scenario:
+def load_scenario(
+    source: str | os.PathLike[str] | Scenario,
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+    *,
+    access: Access = TRUSTED,
+) -> Scenario:
     """Load a scenario by shipped name or file path, apply overrides and validate it.
 
     ``overrides`` is a mapping of dotted keys (``"firms.pharmacy.culture.trust": 0.8``; ``__`` may
@@ -620,8 +702,7 @@ def load_scenario(source: str | os.PathLike[str] | Scenario,
     return _validate(data, origin, label, access, limits)
 
 
-def scenario_from_toml(text: str, label: str = "<uploaded scenario>",
-                       access: Access = UNTRUSTED) -> Scenario:
+def scenario_from_toml(text: str, label: str = "<uploaded scenario>", access: Access = UNTRUSTED) -> Scenario:
     """Validate scenario TOML text (an upload, say). ``extends`` may name shipped scenarios and,
     with an ``access`` that allows folders, files in them; nothing else (see :class:`Access`)."""
     origin: dict[tuple, str] = {}

@@ -61,16 +61,16 @@ TRUSTED = Access()
 UNTRUSTED = Access(allowed_dirs=())
 
 
-def resolve_untrusted(text: str, relative_to: Path | None, where: str, referrer: str | None,
-                       access: Access) -> Path:
+def resolve_untrusted(
+    text: str, relative_to: Path | None, where: str, referrer: str | None, access: Access
+) -> Path:
     """A file an untrusted scenario may extend: a shipped scenario, or a file inside an allowed
     folder, named relative to it. The refusal is the same whether or not a file exists there,
     so that it tells nothing about the server's files."""
     roots = access.roots()
     bases = [relative_to.resolve()] if relative_to is not None else []
     name = Path(text)
-    if text and not name.is_absolute() and ".." not in name.parts and "\\" not in text \
-            and "\x00" not in text:
+    if text and not name.is_absolute() and ".." not in name.parts and "\\" not in text and "\x00" not in text:
         for base in [*bases, *roots]:
             for candidate in (base / text, base / f"{text}.toml"):
                 try:
@@ -83,9 +83,10 @@ def resolve_untrusted(text: str, relative_to: Path | None, where: str, referrer:
     names = sorted(shipped_scenarios())
     close = difflib.get_close_matches(name.stem, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    folders = " or a file in the folders the server's operator allowed" if access.allowed_dirs \
-        else ""
+    folders = " or a file in the folders the server's operator allowed" if access.allowed_dirs else ""
     raise ScenarioError(
         f"{where}: not allowed{hint}: a scenario sent to this server may extend only shipped "
         f"scenarios ({', '.join(names)}){folders}, by name.",
-        file=referrer, key_path="extends" if referrer else None)
+        file=referrer,
+        key_path="extends" if referrer else None,
+    )

@@ -25,11 +25,17 @@ class SimulationResult:
     events: list[tuple[int, str]]  # (week, label) of events that fired
 
 
-def simulate(scenario: str | os.PathLike[str] | Scenario, *,
-             overrides: Mapping[str, Any] | None = None, weeks: int | None = None,
-             customers: int | None = None, seed: int | None = None, engine: str | None = None,
-             progress: Callable[[int, int], None] | None = None,
-             on_week: Callable[[LoyaltyModel], None] | None = None) -> SimulationResult:
+def simulate(
+    scenario: str | os.PathLike[str] | Scenario,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    weeks: int | None = None,
+    customers: int | None = None,
+    seed: int | None = None,
+    engine: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_week: Callable[[LoyaltyModel], None] | None = None,
+) -> SimulationResult:
     """Load ``scenario`` (name, path or Scenario), apply overrides, run it to the end.
 
     ``weeks``, ``customers``, ``seed`` and ``engine`` ('numba' or 'reference') are shortcuts for
@@ -39,8 +45,7 @@ def simulate(scenario: str | os.PathLike[str] | Scenario, *,
     reads the week's per-customer record).
     """
     extra = dict(overrides or {})
-    for key, value in (("weeks", weeks), ("customers", customers), ("seed", seed),
-                       ("engine", engine)):
+    for key, value in (("weeks", weeks), ("customers", customers), ("seed", seed), ("engine", engine)):
         if value is not None:
             extra[f"market.{key}"] = value
     spec = load_scenario(scenario, extra)
@@ -48,11 +53,11 @@ def simulate(scenario: str | os.PathLike[str] | Scenario, *,
     if on_week is None:
         model.run(progress=progress)
     else:
+
         def week_done(done: int, total: int) -> None:
             on_week(model)
             if progress is not None:
                 progress(done, total)
 
         model.run(progress=week_done)
-    return SimulationResult(scenario=spec, firm_weekly=model.firm_weekly(),
-                            events=list(model.fired_events))
+    return SimulationResult(scenario=spec, firm_weekly=model.firm_weekly(), events=list(model.fired_events))

@@ -32,8 +32,9 @@ def staff_counts(firm: Firm, customers: int) -> tuple[int, int]:
     return frontline, supervisors
 
 
-def resize_staff(old: StaffArrays, frontline: int, supervisors: int, engagement: float,
-                 skill: float) -> StaffArrays:
+def resize_staff(
+    old: StaffArrays, frontline: int, supervisors: int, engagement: float, skill: float
+) -> StaffArrays:
     """Posts for a new staffing plan: existing posts keep their holders (lowest slots first),
     extra posts are filled by hires with ``engagement`` and ``skill``; surplus posts (highest
     slots) are cut."""
@@ -54,8 +55,9 @@ def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:
     return staff_draw_id(firm, staff.role.astype(np.int64), staff.slot).astype(np.int64)
 
 
-def step_staff(firm: FirmState, k: tuple[float, ...], seed: int, week: int,
-               quit_key: int | None = None) -> None:
+def step_staff(
+    firm: FirmState, k: tuple[float, ...], seed: int, week: int, quit_key: int | None = None
+) -> None:
     """One week for every post of ``firm``: engagement toward its target, skill from training,
     and the decision to quit (``staff.quitting``) - ``Employee.step`` and ``Employee.advance``
     for all posts at once (:func:`loyaltysim.kernels.staff.step_posts`); ``k`` is the packed
@@ -68,9 +70,24 @@ def step_staff(firm: FirmState, k: tuple[float, ...], seed: int, week: int,
     if quit_key is None:
         quit_key = rng.stream_key(seed, Stream.QUIT, week)
     draws = uniform_ids(np.uint64(quit_key), staff_draw_ids(firm.index, staff))  # = rng.uniform
-    step_posts(staff.role, staff.slot, staff.engagement, staff.skill, staff.tenure,
-               staff.quitting, draws, culture.empowerment.frontline,
-               culture.empowerment.supervisor, firm.recognition_given, culture.trust,
-               culture.transparency, culture.leadership_commitment, culture.training,
-               firm.delight_share, firm.encounters_by_slot, firm.delights_by_slot,
-               firm.overload, k)
+    step_posts(
+        staff.role,
+        staff.slot,
+        staff.engagement,
+        staff.skill,
+        staff.tenure,
+        staff.quitting,
+        draws,
+        culture.empowerment.frontline,
+        culture.empowerment.supervisor,
+        firm.recognition_given,
+        culture.trust,
+        culture.transparency,
+        culture.leadership_commitment,
+        culture.training,
+        firm.delight_share,
+        firm.encounters_by_slot,
+        firm.delights_by_slot,
+        firm.overload,
+        k,
+    )

@@ -63,8 +63,9 @@ class CustomerState:
     story_sign: np.ndarray  # (n,) int8, +1 promoter story, -1 detractor story
 
     @classmethod
-    def initial(cls, n: int, n_firms: int, window: int, attachment: float,
-                satisfaction: float) -> CustomerState:
+    def initial(
+        cls, n: int, n_firms: int, window: int, attachment: float, satisfaction: float
+    ) -> CustomerState:
         """State at week 0: nobody has bought anything yet."""
         return cls(
             attachment=np.full((n, n_firms), attachment, dtype=FEELING),
@@ -183,10 +184,11 @@ class StaffArrays:
         k = frontline + supervisors
         return cls(
             n_frontline=frontline,
-            role=np.repeat(np.array([FRONTLINE, SUPERVISOR], dtype=np.int8),
-                           [frontline, supervisors]),
+            role=np.repeat(np.array([FRONTLINE, SUPERVISOR], dtype=np.int8), [frontline, supervisors]),
             slot=np.concatenate([np.arange(frontline), np.arange(supervisors)]).astype(np.int32),
-            engagement=np.zeros(k), skill=np.zeros(k), tenure=np.zeros(k, dtype=np.int32),
+            engagement=np.zeros(k),
+            skill=np.zeros(k),
+            tenure=np.zeros(k, dtype=np.int32),
             quitting=np.zeros(k, dtype=bool),
         )
 

@@ -71,23 +71,28 @@ class TransactionRecorder:
 
     def frame(self) -> pd.DataFrame:
         """The transactions recorded so far, sorted by week then customer (see the module doc)."""
+
         def cat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(chunks) if chunks else np.empty(0, dtype=dtype)
 
         week = cat(self._week, np.int32)
         firm = pd.Categorical.from_codes(cat(self._firm, np.int8), categories=self.firm_keys)
         start = np.datetime64(self.start_date, "D")
-        return pd.DataFrame({
-            "customer_id": cat(self._customer, np.int32),
-            "firm": firm,
-            "week": week,
-            "date": (start + 7 * (week.astype(np.int64) - 1)).astype("datetime64[s]"),
-            "amount": cat(self._amount, np.float32),
-        }, columns=list(TRANSACTION_COLUMNS))
+        return pd.DataFrame(
+            {
+                "customer_id": cat(self._customer, np.int32),
+                "firm": firm,
+                "week": week,
+                "date": (start + 7 * (week.astype(np.int64) - 1)).astype("datetime64[s]"),
+                "amount": cat(self._amount, np.float32),
+            },
+            columns=list(TRANSACTION_COLUMNS),
+        )
 
 
-def collect_transactions(model: LoyaltyModel, weeks: int | None = None,
-                         start_date: dt.date = START_DATE) -> pd.DataFrame:
+def collect_transactions(
+    model: LoyaltyModel, weeks: int | None = None, start_date: dt.date = START_DATE
+) -> pd.DataFrame:
     """Step ``model`` for ``weeks`` more weeks (default: to the scenario's end) and return every
     purchase at a firm in those weeks as a transaction table (see the module doc)."""
     recorder = TransactionRecorder(start_date)
@@ -105,8 +110,8 @@ def transactions_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in SUFFIXES:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: the transactions file must end in {' or '.join(SUFFIXES)} "
-            "(CSV or Parquet)")
+            f"{text!r}: the transactions file must end in {' or '.join(SUFFIXES)} (CSV or Parquet)"
+        )
     return path
 
 
@@ -116,8 +121,10 @@ def write_transactions(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Pat
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(f"{path}: transactions can be written as {' or '.join(SUFFIXES)}, "
-                         f"not {suffix or 'a file without suffix'!r}")
+        raise ValueError(
+            f"{path}: transactions can be written as {' or '.join(SUFFIXES)}, "
+            f"not {suffix or 'a file without suffix'!r}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         frame.to_csv(path, index=False, date_format="%Y-%m-%d", float_format="%.2f")

@@ -23,14 +23,17 @@ def _numeric_leaves(model: type[BaseModel], prefix: str = ""):
             yield f"{prefix}{name}", annotation, lo, hi
 
 
-ALL_NUMERIC = [leaf for leaf in _numeric_leaves(Scenario)
-               # cross-field rules: shares add up to 1; firms lie inside the town
-               if not leaf[0].endswith((".share", "x_km", "y_km", "town_km"))]
+ALL_NUMERIC = [
+    leaf
+    for leaf in _numeric_leaves(Scenario)
+    # cross-field rules: shares add up to 1; firms lie inside the town
+    if not leaf[0].endswith((".share", "x_km", "y_km", "town_km"))
+]
 # Tables whose defaults come from the enclosing field (a segment's share, a trait's sd), not from
 # their own class: overriding one key of them must keep the others (tested separately below).
-FACTORY_DEFAULTED = tuple(f"customers.{name}." for name, info in
-                          Scenario.model_fields["customers"].annotation.model_fields.items()
-                          if info.default_factory is not None)
+FACTORY_DEFAULTED = tuple(
+    f"customers.{name}."
+    for name, info in Scenario.model_fields["customers"].annotation.model_fields.items()
+    if info.default_factory is not None
+)
 NUMERIC = [leaf for leaf in ALL_NUMERIC if not leaf[0].startswith(FACTORY_DEFAULTED)]
-
-

@@ -15,12 +15,15 @@ SMALL_SET = """
 """
 
 # 6 points x 2 replications = 12 runs; the opening moved to week 15 so derived outputs exist.
-GRID = """
+GRID = (
+    """
 name = "tiny_grid"
 scenario = "early_opening.toml"
 replications = 2
 seed = 5
-""" + SMALL_SET + """
+"""
+    + SMALL_SET
+    + """
 [parameters."firms.pharmacy.culture.trust"]
 values = [0.1, 0.5, 0.9]
 [parameters."firms.pharmacy.culture.empowerment.frontline"]
@@ -38,6 +41,7 @@ name = "lost"
 kind = "customers_lost"
 weeks = 10
 """
+)
 
 EARLY_OPENING = """
 extends = "pharmacy_vs_brand"
@@ -59,20 +63,23 @@ def write_experiment(folder: Path, body: str = GRID, name: str = "tiny_grid.toml
 
 def cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run ``python -m loyaltysim ARGS`` to completion and capture its output."""
-    return subprocess.run([sys.executable, "-m", "loyaltysim", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "loyaltysim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def run_files(out: Path) -> dict[str, tuple[int, int]]:
     """Finished run files: name -> (inode, mtime in ns); a rewritten file changes both."""
-    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in sorted((out / "runs").glob("*.parquet"))}
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sorted((out / "runs").glob("*.parquet"))}
 
 
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """A results table in a fixed row order, for order-independent comparison."""
-    keys = [c for c in ("point", "replication", "firm", "window", "week", "metric")
-            if c in frame.columns]
+    keys = [c for c in ("point", "replication", "firm", "window", "week", "metric") if c in frame.columns]
     return frame.sort_values(keys).reset_index(drop=True)
 
 

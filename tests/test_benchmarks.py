@@ -11,9 +11,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_engine_benchmark_prints_both_engines_with_a_ratio_and_memory():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "engines.py"), "--sizes", "300", "--weeks", "3",
-         "--reference-up-to", "300", "--staff-at", "2000"], capture_output=True, text=True, check=True,
-        timeout=900).stdout
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "engines.py"),
+            "--sizes",
+            "300",
+            "--weeks",
+            "3",
+            "--reference-up-to",
+            "300",
+            "--staff-at",
+            "2000",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    ).stdout
     rows = {}
     for line in out.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
@@ -35,8 +49,19 @@ def test_engine_benchmark_prints_both_engines_with_a_ratio_and_memory():
 
 def test_kernel_profile_prints_every_part_of_the_week_and_they_add_up():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "kernel_profile.py"), "--customers", "300",
-         "--weeks", "3"], capture_output=True, text=True, check=True, timeout=900).stdout
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "kernel_profile.py"),
+            "--customers",
+            "300",
+            "--weeks",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    ).stdout
     rows = {}
     for line in out.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

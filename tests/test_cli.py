@@ -35,8 +35,14 @@ set = {{ "firms.supermarket.open" = true }}
 
 def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m loyaltysim ARGS`` and capture its output (stdout/stderr are not TTYs)."""
-    return subprocess.run([sys.executable, "-m", "loyaltysim", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "loyaltysim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -62,8 +68,20 @@ def dollars(value: float) -> str:
 @pytest.fixture(scope="module")
 def run_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path_factory.mktemp("run") / "pharmacy"
-    proc = cli("run", "corner_pharmacy", "--weeks", WEEKS, "--customers", CUSTOMERS, "--seed", 3,
-               "--set", "firms.pharmacy.price_index=0.95", "--out", out)
+    proc = cli(
+        "run",
+        "corner_pharmacy",
+        "--weeks",
+        WEEKS,
+        "--customers",
+        CUSTOMERS,
+        "--seed",
+        3,
+        "--set",
+        "firms.pharmacy.price_index=0.95",
+        "--out",
+        out,
+    )
     return proc, out
 
 
@@ -103,8 +121,9 @@ def test_run_from_written_scenario_reproduces_the_table(run_out, tmp_path):
     _, out = run_out
     proc = cli("run", out / "scenario.toml", "--out", tmp_path / "again", "--quiet")
     assert proc.returncode == 0, proc.stderr
-    pd.testing.assert_frame_equal(read_csv(tmp_path / "again" / "firm_weekly.csv"),
-                                  read_csv(out / "firm_weekly.csv"))
+    pd.testing.assert_frame_equal(
+        read_csv(tmp_path / "again" / "firm_weekly.csv"), read_csv(out / "firm_weekly.csv")
+    )
 
 
 def test_run_writes_png_plots(run_out):
@@ -118,7 +137,7 @@ def test_run_writes_png_plots(run_out):
 def test_run_summary_prints_last_quarter_means_from_the_csv(run_out):
     proc, out = run_out
     rows = focus_rows(read_csv(out / "firm_weekly.csv"), "pharmacy")
-    last = rows.loc[WEEKS - 12:WEEKS]
+    last = rows.loc[WEEKS - 12 : WEEKS]
     assert len(last) == 13
     assert "Corner pharmacy (pharmacy)" in proc.stdout
     assert f"{last['customer_base'].mean():,.1f}" in proc.stdout
@@ -139,34 +158,52 @@ def test_run_without_tty_prints_no_progress_bar(run_out):
 def compare_out(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("compare")
     (base / "early_pharmacy.toml").write_text(
-        'extends = "corner_pharmacy"\nname = "early_pharmacy"\n' + EARLY_EVENT)
+        'extends = "corner_pharmacy"\nname = "early_pharmacy"\n' + EARLY_EVENT
+    )
     # A different seed in the second file: compare must still run it with the first one's seed.
     (base / "early_brand.toml").write_text(
-        'extends = "loyal_brand"\nname = "early_brand"\n[market]\nseed = 7\n' + EARLY_EVENT)
+        'extends = "loyal_brand"\nname = "early_brand"\n[market]\nseed = 7\n' + EARLY_EVENT
+    )
     out, report = base / "out", base / "report"
-    proc = cli("compare", base / "early_pharmacy.toml", base / "early_brand.toml",
-               "--weeks", WEEKS, "--customers", CUSTOMERS, "--out", out, "--report", report)
+    proc = cli(
+        "compare",
+        base / "early_pharmacy.toml",
+        base / "early_brand.toml",
+        "--weeks",
+        WEEKS,
+        "--customers",
+        CUSTOMERS,
+        "--out",
+        out,
+        "--report",
+        report,
+    )
     return proc, out, report
 
 
 def test_compare_runs_every_scenario_with_the_first_scenarios_seed(compare_out):
     proc, out, _ = compare_out
     assert proc.returncode == 0, proc.stderr
-    seeds = {name: load_scenario(out / name / "scenario.toml").market.seed
-             for name in ("early_pharmacy", "early_brand")}
+    seeds = {
+        name: load_scenario(out / name / "scenario.toml").market.seed
+        for name in ("early_pharmacy", "early_brand")
+    }
     assert seeds == {"early_pharmacy": 1, "early_brand": 1}
 
 
 def test_compare_writes_each_scenarios_table(compare_out):
     _, out, _ = compare_out
-    for name, firms in (("early_pharmacy", {"pharmacy", "supermarket"}),
-                        ("early_brand", {"brand", "supermarket"})):
+    for name, firms in (
+        ("early_pharmacy", {"pharmacy", "supermarket"}),
+        ("early_brand", {"brand", "supermarket"}),
+    ):
         df = read_csv(out / name / "firm_weekly.csv")
         assert tuple(df.columns) == FIRM_WEEKLY_COLUMNS
         assert set(df["firm"]) == firms
         assert len(df) == len(firms) * WEEKS
-        pd.testing.assert_frame_equal(pd.read_parquet(out / name / "firm_weekly.parquet"), df,
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(out / name / "firm_weekly.parquet"), df, check_dtype=False
+        )
     for name in ("compare_loyalty", "compare_dashboard"):
         assert (out / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
 
@@ -174,7 +211,7 @@ def test_compare_writes_each_scenarios_table(compare_out):
 def kept_from_csv(df: pd.DataFrame, firm: str) -> float:
     """Customer base in week e+25 / mean base over weeks e-13..e-1 (e = event week)."""
     rows = focus_rows(df, firm)
-    before = rows.loc[EVENT_WEEK - 13:EVENT_WEEK - 1, "customer_base"].mean()
+    before = rows.loc[EVENT_WEEK - 13 : EVENT_WEEK - 1, "customer_base"].mean()
     return rows.loc[EVENT_WEEK + 25, "customer_base"] / before
 
 
@@ -187,7 +224,7 @@ def test_compare_report_html_is_self_contained_with_numbers_from_the_csv(compare
     assert not re.search(r'src="(?!data:)', html), "report.html links an external file"
     for name, firm in (("early_pharmacy", "pharmacy"), ("early_brand", "brand")):
         df = read_csv(out / name / "firm_weekly.csv")
-        last = focus_rows(df, firm).loc[WEEKS - 12:WEEKS]
+        last = focus_rows(df, firm).loc[WEEKS - 12 : WEEKS]
         assert dollars(last["profit"].mean()) in html
         assert pct(last["loyalty_rate"].mean()) in html
         kept = kept_from_csv(df, firm)
@@ -259,8 +296,7 @@ def test_scenarios_validate_reports_ok_and_broken_files(tmp_path):
 
 
 def test_bad_set_key_exits_2_with_did_you_mean():
-    proc = cli("run", "corner_pharmacy", "--weeks", 2, "--customers", 20,
-               "--set", "firms.pharmcy.open=true")
+    proc = cli("run", "corner_pharmacy", "--weeks", 2, "--customers", 20, "--set", "firms.pharmcy.open=true")
     assert proc.returncode == 2
     assert "did you mean 'pharmacy'" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -274,16 +310,21 @@ def test_unknown_scenario_exits_2_naming_the_shipped_ones():
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize(("args", "must_mention"), [
-    ((), ["run", "compare", "scenarios"]),
-    (("run",), ["--weeks", "--customers", "--seed", "--set", "--out", "--quiet", "examples"]),
-    (("compare",), ["--weeks", "--customers", "--seed", "--set", "--out", "--report",
-                    "same seed", "examples"]),
-    (("scenarios",), ["list", "show", "validate", "examples"]),
-    (("scenarios", "list"), ["examples"]),
-    (("scenarios", "show"), ["--set", "NAME_OR_FILE", "examples"]),
-    (("scenarios", "validate"), ["FILE", "examples"]),
-])
+@pytest.mark.parametrize(
+    ("args", "must_mention"),
+    [
+        ((), ["run", "compare", "scenarios"]),
+        (("run",), ["--weeks", "--customers", "--seed", "--set", "--out", "--quiet", "examples"]),
+        (
+            ("compare",),
+            ["--weeks", "--customers", "--seed", "--set", "--out", "--report", "same seed", "examples"],
+        ),
+        (("scenarios",), ["list", "show", "validate", "examples"]),
+        (("scenarios", "list"), ["examples"]),
+        (("scenarios", "show"), ["--set", "NAME_OR_FILE", "examples"]),
+        (("scenarios", "validate"), ["FILE", "examples"]),
+    ],
+)
 def test_help_of_every_command(args, must_mention):
     proc = cli(*args, "--help")
     assert proc.returncode == 0, proc.stderr

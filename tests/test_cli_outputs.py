@@ -43,8 +43,10 @@ def test_rerunning_the_written_scenario_reproduces_the_run(name, tmp_path, capsy
     A/scenario.toml --out B`` - the supermarket was open in weeks 5-12 in A but 1-12 in B."""
     sets = [*moved_events(name), f"firms.{load_scenario(name).focus_firm}.culture.trust=0.7"]
     args = [a for s in sets for a in ("--set", s)]
-    assert run(name, "--weeks", WEEKS, "--customers", CUSTOMERS, "--seed", 5, *args,
-               "--out", tmp_path / "A") == 0
+    assert (
+        run(name, "--weeks", WEEKS, "--customers", CUSTOMERS, "--seed", 5, *args, "--out", tmp_path / "A")
+        == 0
+    )
     assert run(tmp_path / "A" / "scenario.toml", "--out", tmp_path / "B") == 0
     a = pd.read_parquet(tmp_path / "A" / "firm_weekly.parquet")
     b = pd.read_parquet(tmp_path / "B" / "firm_weekly.parquet")
@@ -52,25 +54,54 @@ def test_rerunning_the_written_scenario_reproduces_the_run(name, tmp_path, capsy
     written = load_scenario(tmp_path / "A" / "scenario.toml")
     assert [e.week for e in written.events] == [3 * (i + 1) for i in range(len(written.events))]
     # the events are in the file as given: a firm that an event opens is still closed at the start
-    assert written == load_scenario(name, [*sets, f"market.weeks={WEEKS}",
-                                           f"market.customers={CUSTOMERS}", "market.seed=5"])
+    assert written == load_scenario(
+        name, [*sets, f"market.weeks={WEEKS}", f"market.customers={CUSTOMERS}", "market.seed=5"]
+    )
 
 
 def test_compare_writes_scenarios_that_reproduce_each_run(tmp_path):
     out = tmp_path / "cmp"
-    assert cli.main(["compare", "corner_pharmacy", "turnaround", "--weeks", str(WEEKS),
-                     "--customers", str(CUSTOMERS), "--set", "events.0.week=4", "--quiet",
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "compare",
+                "corner_pharmacy",
+                "turnaround",
+                "--weeks",
+                str(WEEKS),
+                "--customers",
+                str(CUSTOMERS),
+                "--set",
+                "events.0.week=4",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     for name in ("corner_pharmacy", "turnaround"):
         assert run(out / name / "scenario.toml", "--out", tmp_path / name) == 0
-        pd.testing.assert_frame_equal(pd.read_parquet(out / name / "firm_weekly.parquet"),
-                                      pd.read_parquet(tmp_path / name / "firm_weekly.parquet"))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(out / name / "firm_weekly.parquet"),
+            pd.read_parquet(tmp_path / name / "firm_weekly.parquet"),
+        )
 
 
-@pytest.mark.parametrize(("name", "folder"), [
-    ("../../../ESCAPED", "_.._.._ESCAPED"), ("<tmp>/absolute", None),
-    (".", "scenario"), ("..", "scenario"), ("", "scenario"), ("a\x00b", "a_b"),
-    ("-rf", "rf"), ("x" * 190, "x" * cli.FOLDER_CHARS), ("my town", "my_town")])
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("../../../ESCAPED", "_.._.._ESCAPED"),
+        ("<tmp>/absolute", None),
+        (".", "scenario"),
+        ("..", "scenario"),
+        ("", "scenario"),
+        ("a\x00b", "a_b"),
+        ("-rf", "rf"),
+        ("x" * 190, "x" * cli.FOLDER_CHARS),
+        ("my town", "my_town"),
+    ],
+)
 def test_a_scenario_name_cannot_lead_out_of_runs(name, folder, tmp_path, monkeypatch):
     """The probe: ``name = "../../../ESCAPED"`` wrote outside runs/, an absolute name wrote
     there, "." and ".." wrote into runs/ or its parent, a NUL gave a traceback after the run."""
@@ -87,14 +118,30 @@ def test_a_scenario_name_cannot_lead_out_of_runs(name, folder, tmp_path, monkeyp
 
 def test_compare_folder_names_are_sanitised_too(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["compare", "corner_pharmacy", "loyal_brand", "--weeks", "3", "--customers",
-                     "50", "--set", "name=../up", "--quiet"]) == 0
+    assert (
+        cli.main(
+            [
+                "compare",
+                "corner_pharmacy",
+                "loyal_brand",
+                "--weeks",
+                "3",
+                "--customers",
+                "50",
+                "--set",
+                "name=../up",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     folders = {p.parent.relative_to(tmp_path) for p in tmp_path.rglob("firm_weekly.csv")}
     assert folders == {Path("runs/compare__up_vs__up/_up"), Path("runs/compare__up_vs__up/_up-2")}
 
 
 def test_a_full_disk_is_reported_with_the_folder(tmp_path, monkeypatch, capsys):
     """Was: "[Errno 28] No space left on device" with no path."""
+
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -115,8 +162,10 @@ def test_an_output_folder_that_cannot_be_made_fails_before_the_run(tmp_path, mon
 
 
 @settings(max_examples=300, deadline=None)
-@given(name=st.text(st.characters(exclude_categories=("Cs",)), max_size=120)
-       | st.sampled_from(["..", ".", "/", "../..", "~", "-", "\x00", "a/../../b", "C:\\x"]))
+@given(
+    name=st.text(st.characters(exclude_categories=("Cs",)), max_size=120)
+    | st.sampled_from(["..", ".", "/", "../..", "~", "-", "\x00", "a/../../b", "C:\\x"])
+)
 def test_any_name_gives_one_folder_inside_runs(name):
     """Property: whatever the name, its folder is one plain path component inside runs/."""
     folder = cli.folder_name(name)

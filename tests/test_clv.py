@@ -20,14 +20,16 @@ from loyaltysim.transactions import TransactionRecorder, write_transactions
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_PYMC_MARKETING = importlib.util.find_spec("pymc_marketing") is not None
-needs_clv = pytest.mark.skipif(not HAS_PYMC_MARKETING,
-                               reason="pymc-marketing is not installed: pip install 'loyaltysim[clv]'")
+needs_clv = pytest.mark.skipif(
+    not HAS_PYMC_MARKETING, reason="pymc-marketing is not installed: pip install 'loyaltysim[clv]'"
+)
 
 
 def readme_recipe() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("<!-- BEGIN transactions-export -->", 1)[1].split(
-        "<!-- END transactions-export -->", 1)[0]
+        "<!-- END transactions-export -->", 1
+    )[0]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
@@ -86,8 +88,9 @@ def test_readme_recipe_fits_every_firm_and_agrees_with_btyd(export):
         bgnbd, spend = fits[firm]
         summary = bgnbd.fit_summary()
         r, alpha = float(summary["r"]), float(summary["alpha"])
-        rfm = namespace["clv"].utils.rfm_summary(frame[frame["firm"] == firm], "customer_id",
-                                                 "date", "amount", time_unit="W")
+        rfm = namespace["clv"].utils.rfm_summary(
+            frame[frame["firm"] == firm], "customer_id", "date", "amount", time_unit="W"
+        )
         mle = btyd.fit_bgnbd(rfm["frequency"], rfm["recency"], rfm["T"]).params
         # The purchase rate while alive (r / alpha per week) is what the data pin down; the
         # dropout parameters a, b are weakly identified and pulled by PyMC-Marketing's priors.

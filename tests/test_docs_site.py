@@ -23,9 +23,24 @@ SOURCES = ("README.md", "mkdocs.yml", "tools", "docs", "benchmarks", "examples")
 
 def build(root: Path, site: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f",
-                           str(root / "mkdocs.yml"), "-d", str(site)], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(root / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture
@@ -73,8 +88,9 @@ def test_api_reference_comes_from_the_docstrings(site):
 
 
 def test_a_new_docs_page_is_picked_up_without_editing_the_config(copy, tmp_path):
-    (copy / "docs" / "design.md").write_text("# Design\n\nSee [the parameters](parameters.md).\n",
-                                             encoding="utf-8")
+    (copy / "docs" / "design.md").write_text(
+        "# Design\n\nSee [the parameters](parameters.md).\n", encoding="utf-8"
+    )
     proc = build(copy, tmp_path / "site")
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "site" / "design" / "index.html").read_text(encoding="utf-8")
@@ -82,11 +98,14 @@ def test_a_new_docs_page_is_picked_up_without_editing_the_config(copy, tmp_path)
     assert 'href="design/"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("text", "complaint"), [
-    ("[gone](nowhere.md)", "nowhere.md"),
-    ("[gone](../benchmarks/NOWHERE.md)", "NOWHERE.md"),
-    ("[no such heading](parameters.md#no-such-heading)", "no-such-heading"),
-])
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("[gone](nowhere.md)", "nowhere.md"),
+        ("[gone](../benchmarks/NOWHERE.md)", "NOWHERE.md"),
+        ("[no such heading](parameters.md#no-such-heading)", "no-such-heading"),
+    ],
+)
 def test_a_broken_link_fails_the_build(copy, tmp_path, text, complaint):
     (copy / "docs" / "broken.md").write_text(f"# Broken\n\n{text}\n", encoding="utf-8")
     proc = build(copy, tmp_path / "site")

@@ -29,8 +29,8 @@ from loyaltysim.kernels import formulas as kf
 from loyaltysim.kernels import rng as krng
 from loyaltysim.mechanisms import advocacy, choice
 from loyaltysim.mechanisms.advocacy import advocacy_boundaries_array, advocacy_classes
-from loyaltysim.parameters import pack
 from loyaltysim.model import CUSTOMER_AGENTS_UP_TO, LoyaltyModel
+from loyaltysim.parameters import pack
 from loyaltysim.scenario import load_scenario, shipped_scenarios
 from loyaltysim.schema import Event
 from loyaltysim.state import OK, CustomerState
@@ -48,20 +48,32 @@ def _kernel_draws(key_a, key_b, ids):
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**62), tick=st.integers(-1, 5200),
-       pairs=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 200)), min_size=1, max_size=20))
+@given(
+    seed=st.integers(0, 2**62),
+    tick=st.integers(-1, 5200),
+    pairs=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 200)), min_size=1, max_size=20),
+)
 def test_vectorised_stream_keys_equal_the_scalar_ones(seed, tick, pairs):
     streams, subs = zip(*pairs, strict=True)
     keys = rng.stream_keys(seed, list(streams), tick, list(subs))
     assert [int(k) for k in keys] == [rng.stream_key(seed, s, tick, b) for s, b in pairs]
-    compiled = krng.stream_keys(np.uint64(rng.seed_key(seed)), np.array(streams, dtype=np.uint64),
-                                np.uint64(rng.tick_term(tick)), np.array(subs, dtype=np.uint64))
+    compiled = krng.stream_keys(
+        np.uint64(rng.seed_key(seed)),
+        np.array(streams, dtype=np.uint64),
+        np.uint64(rng.tick_term(tick)),
+        np.array(subs, dtype=np.uint64),
+    )
     np.testing.assert_array_equal(compiled, keys)
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**62), stream=st.integers(0, 40), tick=st.integers(-1, 5200),
-       sub=st.integers(0, 64), ids=st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=40))
+@given(
+    seed=st.integers(0, 2**62),
+    stream=st.integers(0, 40),
+    tick=st.integers(-1, 5200),
+    sub=st.integers(0, 64),
+    ids=st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=40),
+)
 def test_kernel_draws_are_the_reference_draws_bit_for_bit(seed, stream, tick, sub, ids):
     ids = np.array(ids, dtype=np.int64)
     key_a, key_b = (np.uint64(rng.stream_key(seed, stream, tick, s)) for s in (2 * sub, 2 * sub + 1))
@@ -88,14 +100,19 @@ def _uniform_of_bits(x: int) -> float:
 
 # Probabilities anywhere, and exactly at values uniform can return (the prefix's edge).
 probabilities = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True), st.floats(0.0, 1.0),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(0.0, 1.0),
     st.integers(0, 2**53 - 1).map(_uniform_of_bits),
-    st.integers(2**52 - 4, 2**53 - 1).map(_uniform_of_bits))
+    st.integers(2**52 - 4, 2**53 - 1).map(_uniform_of_bits),
+)
 
 
 @settings(max_examples=300, deadline=None)  # the first example compiles _draws_below
-@given(p=probabilities, seed=st.integers(0, 2**62),
-       ids=st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=40))
+@given(
+    p=probabilities,
+    seed=st.integers(0, 2**62),
+    ids=st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=40),
+)
 @example(p=0.0, seed=1, ids=[0]).via("never drawn")
 @example(p=1.0, seed=1, ids=[0]).via("the top draw is 1.0")
 @example(p=0.15, seed=1, ids=[0]).via("word of mouth")
@@ -128,20 +145,28 @@ unit = st.floats(0.0, 1.0)
 
 
 @settings(deadline=None)  # the first example compiles _kernel_advocacy
-@given(rows=st.lists(st.tuples(unit, unit, st.floats(1e-12, 1.0 - 1e-12),
-                               st.sampled_from([None, 6.5, 8.5]), st.integers(-2, 2)),
-                     min_size=1, max_size=60))
+@given(
+    rows=st.lists(
+        st.tuples(
+            unit, unit, st.floats(1e-12, 1.0 - 1e-12), st.sampled_from([None, 6.5, 8.5]), st.integers(-2, 2)
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
 def test_kernel_advocacy_classes_are_the_reference_classes_bit_for_bit(rows):
     """Random draws, and draws within two ulps of either class boundary."""
-    attachment, satisfaction, u = (np.array(col, dtype=np.float64)
-                                   for col in list(zip(*rows, strict=True))[:3])
+    attachment, satisfaction, u = (
+        np.array(col, dtype=np.float64) for col in list(zip(*rows, strict=True))[:3]
+    )
     for i, (a, s, _, boundary, ulps) in enumerate(rows):
         if boundary is not None:
-            at = advocacy.advocacy_boundaries(
-                advocacy.advocacy_expected(a, s, K_ADVOCACY))[boundary == 8.5]
+            at = advocacy.advocacy_boundaries(advocacy.advocacy_expected(a, s, K_ADVOCACY))[boundary == 8.5]
             u[i] = min(max(at + ulps * np.spacing(at), 1e-300), 1.0 - 2**-53)
-    np.testing.assert_array_equal(_kernel_advocacy(attachment, satisfaction, u, K_ADVOCACY),
-                                  advocacy_classes(attachment, satisfaction, u, K_ADVOCACY))
+    np.testing.assert_array_equal(
+        _kernel_advocacy(attachment, satisfaction, u, K_ADVOCACY),
+        advocacy_classes(attachment, satisfaction, u, K_ADVOCACY),
+    )
 
 
 @settings(deadline=None)  # the first example may compile kf.advocacy_boundaries
@@ -170,8 +195,9 @@ def test_logit_weight_is_zero_below_its_floor_where_no_pick_can_change(x):
 
 
 @settings(deadline=None)
-@given(utilities=st.lists(st.floats(-80.0, 80.0), min_size=1, max_size=8),
-       u=st.floats(2.0**-54, 1.0 - 2.0**-54))
+@given(
+    utilities=st.lists(st.floats(-80.0, 80.0), min_size=1, max_size=8), u=st.floats(2.0**-54, 1.0 - 2.0**-54)
+)
 def test_logit_pick_is_the_inverse_cdf_pick_with_exact_exp(utilities, u):
     """The pick equals the one made with math.exp, except where u falls within 1e-10 (relative)
     of a boundary between two options' cumulative probabilities."""
@@ -186,12 +212,14 @@ def test_logit_pick_is_the_inverse_cdf_pick_with_exact_exp(utilities, u):
 
 
 @settings(deadline=None)
-@given(options=st.lists(st.tuples(st.floats(-80.0, 80.0), st.booleans()), min_size=1,
-                        max_size=8).filter(lambda o: any(possible for _, possible in o)),
-       u=st.one_of(st.floats(2.0**-54, 1.0 - 2.0**-54), st.just(1.0)))
+@given(
+    options=st.lists(st.tuples(st.floats(-80.0, 80.0), st.booleans()), min_size=1, max_size=8).filter(
+        lambda o: any(possible for _, possible in o)
+    ),
+    u=st.one_of(st.floats(2.0**-54, 1.0 - 2.0**-54), st.just(1.0)),
+)
 @example(options=[(0.0, True), (1.0, False)], u=1.0).via("fallback onto an impossible place")
-def test_a_pick_in_fixed_places_with_impossible_options_at_minus_inf_is_the_pick_among_the_rest(
-        options, u):
+def test_a_pick_in_fixed_places_with_impossible_options_at_minus_inf_is_the_pick_among_the_rest(options, u):
     """The choice kernel keeps every option in its place, -inf when the shopper cannot take it,
     and caps the pick at the last possible place: the same option, bit for bit, as the reference's
     pick among the possible options alone (u = 1.0 forces the fallback)."""
@@ -234,8 +262,9 @@ def assert_same_run(ref: LoyaltyModel, fast: LoyaltyModel) -> None:
     for column in a.columns:
         left, right = a[column].to_numpy(), b[column].to_numpy()
         if left.dtype.kind in "fc" or right.dtype.kind in "fc":
-            np.testing.assert_allclose(right.astype(float), left.astype(float), rtol=1e-9,
-                                       atol=1e-9, equal_nan=True, err_msg=column)
+            np.testing.assert_allclose(
+                right.astype(float), left.astype(float), rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=column
+            )
         else:
             np.testing.assert_array_equal(right, left, err_msg=column)
     for name in CustomerState.__dataclass_fields__:
@@ -247,11 +276,16 @@ def assert_same_run(ref: LoyaltyModel, fast: LoyaltyModel) -> None:
             np.testing.assert_array_equal(right, left, err_msg=name)
     for f_ref, f_fast in zip(ref.firms, fast.firms, strict=True):
         for name in ("engagement", "skill"):
-            np.testing.assert_allclose(getattr(f_fast.staff, name), getattr(f_ref.staff, name),
-                                       rtol=1e-12, err_msg=f"{f_ref.key} staff {name}")
+            np.testing.assert_allclose(
+                getattr(f_fast.staff, name),
+                getattr(f_ref.staff, name),
+                rtol=1e-12,
+                err_msg=f"{f_ref.key} staff {name}",
+            )
         np.testing.assert_array_equal(f_fast.staff.tenure, f_ref.staff.tenure)
         assert (f_fast.backlog, f_fast.failure_rate) == pytest.approx(
-            (f_ref.backlog, f_ref.failure_rate), rel=1e-12)
+            (f_ref.backlog, f_ref.failure_rate), rel=1e-12
+        )
     assert fast.fired_events == ref.fired_events
 
 
@@ -270,9 +304,16 @@ def test_engines_agree_when_an_event_moves_a_firm_and_changes_its_prices():
     """The numba engine keeps each customer's convenience utility between weeks; an event that
     moves the brand and cuts its prices, deals and hours must refresh it (as a fresh fill)."""
     spec = load_scenario("pharmacy_vs_brand", {"market.customers": 400})
-    change = Event(week=20, label="brand relaunch", set={
-        "firms.brand.x_km": 1.0, "firms.brand.price_index": 0.85, "firms.brand.deals": 0.7,
-        "firms.brand.hours_per_day": 20})
+    change = Event(
+        week=20,
+        label="brand relaunch",
+        set={
+            "firms.brand.x_km": 1.0,
+            "firms.brand.price_index": 0.85,
+            "firms.brand.deals": 0.7,
+            "firms.brand.hours_per_day": 20,
+        },
+    )
     spec = spec.model_copy(update={"events": [*spec.events, change]})
     ref, fast = run_both(spec, 40, {})
     assert_same_run(ref, fast)
@@ -282,21 +323,22 @@ def test_engines_agree_when_an_event_moves_a_firm_and_changes_its_prices():
     assert share[25:].mean() > share[:19].mean()  # cheaper and nearer: the brand gains
     engine = fast.engine
     fresh = np.full_like(engine.convenience, np.nan)
-    kc.fill_convenience(engine.places, engine._choice_firms(), np.arange(fast.n_firms), fresh,
-                        fast.k.choice, parallel=False)
+    kc.fill_convenience(
+        engine.places, engine._choice_firms(), np.arange(fast.n_firms), fresh, fast.k.choice, parallel=False
+    )
     np.testing.assert_array_equal(engine.convenience, fresh)
-    assert not np.array_equal(fresh[:, brand], run_both("pharmacy_vs_brand", 1, {
-        "market.customers": 400})[1].engine.convenience[:, brand])
+    assert not np.array_equal(
+        fresh[:, brand],
+        run_both("pharmacy_vs_brand", 1, {"market.customers": 400})[1].engine.convenience[:, brand],
+    )
 
 
-def test_a_town_of_many_firms_works_out_convenience_each_week_with_the_same_results(
-        monkeypatch):
+def test_a_town_of_many_firms_works_out_convenience_each_week_with_the_same_results(monkeypatch):
     """Above ``KEEP_CONVENIENCE_UP_TO`` firms the engine keeps no (n, F) convenience array and the
     choice kernel works each shopper's out: the same run, bit for bit, including after an event
     that moves a firm (the kept array would need a refill there)."""
     spec = load_scenario("pharmacy_vs_brand", {"market.customers": 600})
-    move = Event(week=8, label="brand moves", set={"firms.brand.x_km": 1.0,
-                                                    "firms.brand.price_index": 0.9})
+    move = Event(week=8, label="brand moves", set={"firms.brand.x_km": 1.0, "firms.brand.price_index": 0.9})
     spec = spec.model_copy(update={"events": [*spec.events, move]})
     kept = LoyaltyModel(spec, engine="numba")
     kept.run(16)
@@ -315,9 +357,14 @@ def test_an_event_that_changes_a_segments_basket_and_purchase_rate_takes_effect(
     agree, the weeks before the event are the run without it, and after it purchases and
     revenue per purchase rise."""
     spec = load_scenario("corner_pharmacy", {"market.customers": 400})
-    change = Event(week=10, label="boom", set={
-        "customers.segments.regular.basket_dollars": 60.0,
-        "customers.segments.regular.purchases_per_week": 0.9})
+    change = Event(
+        week=10,
+        label="boom",
+        set={
+            "customers.segments.regular.basket_dollars": 60.0,
+            "customers.segments.regular.purchases_per_week": 0.9,
+        },
+    )
     boom = spec.model_copy(update={"events": [change]})
     ref, fast = run_both(boom, 30, {})
     assert_same_run(ref, fast)
@@ -325,28 +372,30 @@ def test_an_event_that_changes_a_segments_basket_and_purchase_rate_takes_effect(
     table = fast.firm_weekly()
     focus = table["firm"] == "pharmacy"
     before, after = table[focus & (table["week"] < 10)], table[focus & (table["week"] >= 12)]
-    pd.testing.assert_frame_equal(before, plain[(plain["firm"] == "pharmacy")
-                                                 & (plain["week"] < 10)])
+    pd.testing.assert_frame_equal(before, plain[(plain["firm"] == "pharmacy") & (plain["week"] < 10)])
     calm = plain[(plain["firm"] == "pharmacy") & (plain["week"] >= 12)]
     assert after["purchases"].sum() > 1.2 * calm["purchases"].sum()
-    assert (after["revenue"].sum() / after["purchases"].sum()
-            > 1.2 * calm["revenue"].sum() / calm["purchases"].sum())
+    assert (
+        after["revenue"].sum() / after["purchases"].sum()
+        > 1.2 * calm["revenue"].sum() / calm["purchases"].sum()
+    )
 
 
 @pytest.mark.parametrize("name", ["pharmacy_vs_brand", "fear_culture"])
 def test_engines_give_the_same_per_customer_week_record(name):
     """``week_visits`` (firm, spend, failure outcome, problem cost per customer) is the same in
     both engines every week, and it agrees with the weekly tallies."""
-    models = [LoyaltyModel(name, rng=5, engine=e, overrides={"market.customers": 300})
-              for e in ("reference", "numba")]
+    models = [
+        LoyaltyModel(name, rng=5, engine=e, overrides={"market.customers": 300})
+        for e in ("reference", "numba")
+    ]
     seen = np.zeros(5, dtype=int)
     for _ in range(60):
         records = []
         for model in models:
             model.step()
             v = model.week_visits()
-            records.append({k: np.array(getattr(v, k)) for k in ("firm", "spend", "outcome",
-                                                                   "problem_cost")})
+            records.append({k: np.array(getattr(v, k)) for k in ("firm", "spend", "outcome", "problem_cost")})
         ref, fast = records
         for key in ref:
             assert ref[key].dtype == fast[key].dtype, key
@@ -358,24 +407,23 @@ def test_engines_give_the_same_per_customer_week_record(name):
             mine = ref["firm"] == firm.index
             assert mine.sum() == week.loc[firm.key, "purchases"]
             assert (mine & (ref["outcome"] != OK)).sum() == week.loc[firm.key, "failures"]
-            assert ref["spend"][mine].sum() == pytest.approx(week.loc[firm.key, "revenue"],
-                                                             rel=1e-6)
+            assert ref["spend"][mine].sum() == pytest.approx(week.loc[firm.key, "revenue"], rel=1e-6)
         failed = ref["outcome"] != OK
         assert (ref["problem_cost"][failed] > 0).all()
         assert (ref["problem_cost"][~failed] == 0).all()
     assert (seen[1:] > 0).all(), seen  # every failure outcome occurred
 
 
-ENGINE_LEAVES = [leaf for leaf in NUMERIC
-                 if leaf[0] not in ("market.weeks", "market.customers")]
+ENGINE_LEAVES = [leaf for leaf in NUMERIC if leaf[0] not in ("market.weeks", "market.customers")]
 
 
 @st.composite
 def overridden_scenarios(draw):
     name = draw(st.sampled_from(SCENARIOS))
     firms = list(load_scenario(name).firms)
-    chosen = draw(st.lists(st.sampled_from(ENGINE_LEAVES), min_size=1, max_size=8,
-                           unique_by=lambda leaf: leaf[0]))
+    chosen = draw(
+        st.lists(st.sampled_from(ENGINE_LEAVES), min_size=1, max_size=8, unique_by=lambda leaf: leaf[0])
+    )
     overrides = {"market.customers": draw(st.integers(20, 160))}
     for template, kind, lo, hi in chosen:
         key = template.replace("<id>", draw(st.sampled_from(firms)))
@@ -391,10 +439,19 @@ def overridden_scenarios(draw):
 @given(overridden_scenarios())
 # Found by this test: a threshold below float32's smallest number (the reference engine compared
 # float32 attachment with it in float32, where it is 0; the numba engine in float64).
-@example(("corner_pharmacy", {"market.customers": 20, "behaviour.forgiveness": 0.0,
-                              "behaviour.attachment_gain": 1.0,
-                              "market.attachment_threshold": 3.990295877576639e-306,
-                              "market.outside_option": False}, 0))
+@example(
+    (
+        "corner_pharmacy",
+        {
+            "market.customers": 20,
+            "behaviour.forgiveness": 0.0,
+            "behaviour.attachment_gain": 1.0,
+            "market.attachment_threshold": 3.990295877576639e-306,
+            "market.outside_option": False,
+        },
+        0,
+    )
+)
 def test_engines_agree_on_random_valid_scenarios(case):
     name, overrides, seed = case
     ref, fast = run_both(name, 26, overrides, seed=seed)
@@ -423,16 +480,26 @@ def test_numba_results_do_not_depend_on_the_thread_count():
     results = []
     for threads in (1, 2, 4):
         env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
-        out = subprocess.run([sys.executable, "-c", THREAD_SCRIPT], env=env, capture_output=True,
-                             text=True, check=True, timeout=600).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", THREAD_SCRIPT],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        ).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert [(r["threads"], r["parallel"]) for r in results] == [(1, False), (2, True), (4, True)]
     assert len({r["digest"] for r in results}) == 1
 
 
 def _run_with_twins(pick, weeks: int = 10) -> LoyaltyModel:
-    model = LoyaltyModel("pharmacy_vs_brand", rng=4, engine="numba",
-                         overrides={"market.customers": 5000, "firms.supermarket.open": True})
+    model = LoyaltyModel(
+        "pharmacy_vs_brand",
+        rng=4,
+        engine="numba",
+        overrides={"market.customers": 5000, "firms.supermarket.open": True},
+    )
     model.engine.twins.pick = pick
     model.run(weeks)
     return model
@@ -446,8 +513,9 @@ def test_switching_twins_from_week_to_week_does_not_change_the_run():
     serial = _run_with_twins(lambda: False)
     pd.testing.assert_frame_equal(alternating.firm_weekly(), serial.firm_weekly())
     for name in CustomerState.__dataclass_fields__:
-        np.testing.assert_array_equal(getattr(alternating.state, name),
-                                      getattr(serial.state, name), err_msg=name)
+        np.testing.assert_array_equal(
+            getattr(alternating.state, name), getattr(serial.state, name), err_msg=name
+        )
 
 
 def test_numba_engine_refuses_a_network_whose_customers_have_different_numbers_of_ties():
@@ -456,8 +524,7 @@ def test_numba_engine_refuses_a_network_whose_customers_have_different_numbers_o
     from loyaltysim.engines.numba_engine import NumbaEngine
     from loyaltysim.network import SocialNetwork
 
-    model = LoyaltyModel("pharmacy_vs_brand", engine="reference",
-                         overrides={"market.customers": 50})
+    model = LoyaltyModel("pharmacy_vs_brand", engine="reference", overrides={"market.customers": 50})
     NumbaEngine(model)  # the generator's network is regular
     indptr = model.network.indptr.copy()
     indptr[1:] -= 1  # customer 0 loses a tie, everybody else keeps theirs
@@ -483,8 +550,9 @@ def test_survey_from_candidates_asks_the_customers_a_whole_scan_asks(monkeypatch
     listed = LoyaltyModel("pharmacy_vs_brand", engine="numba", overrides=overrides)
     listed.run()
     assert sum(used) >= 8  # the candidate lists were used in most weeks, not the whole scan
-    monkeypatch.setattr(numba_engine.NumbaEngine, "_guess_survey",
-                        lambda self, p_survey: None)  # guess stays 0: every chunk scanned
+    monkeypatch.setattr(
+        numba_engine.NumbaEngine, "_guess_survey", lambda self, p_survey: None
+    )  # guess stays 0: every chunk scanned
     scanned = LoyaltyModel("pharmacy_vs_brand", engine="numba", overrides=overrides)
     scanned.run()
     assert listed.firm_weekly()["nps_n"].sum() > 100
@@ -506,10 +574,10 @@ def test_twin_chooser_keeps_the_faster_twin_and_rechecks_the_other(monkeypatch):
         chooser.record(twin, week_seconds[twin])
     # Load and time each twin first, then the faster one, with one re-check of the slower.
     assert picks[:4] == [False, False, True, True]
-    quiet = picks[4:twins.RECHECK_WEEKS + 10]
+    quiet = picks[4 : twins.RECHECK_WEEKS + 10]
     assert quiet.count(False) == 1 and quiet.count(True) == len(quiet) - 1
     # Once busy, the smoothed parallel time passes the serial one and serial takes over.
-    assert picks[-twins.RECHECK_WEEKS // 2:] == [False] * (twins.RECHECK_WEEKS // 2)
+    assert picks[-twins.RECHECK_WEEKS // 2 :] == [False] * (twins.RECHECK_WEEKS // 2)
     monkeypatch.setattr(twins.numba, "get_num_threads", lambda: 1)
     assert not chooser.pick()
 
@@ -518,8 +586,7 @@ def test_numba_engine_is_the_default_and_reference_is_selectable():
     assert LoyaltyModel("corner_pharmacy", overrides={"market.customers": 50}).engine.name == "numba"
     ref = LoyaltyModel("corner_pharmacy", engine="reference", overrides={"market.customers": 50})
     assert ref.engine.name == ref.spec.market.engine == "reference"
-    by_key = LoyaltyModel("corner_pharmacy", overrides={"market.customers": 50,
-                                                        "market.engine": "reference"})
+    by_key = LoyaltyModel("corner_pharmacy", overrides={"market.customers": 50, "market.engine": "reference"})
     assert by_key.engine.name == "reference"
 
 
@@ -534,8 +601,7 @@ def test_customer_agents_are_views_in_the_numba_engine():
     assert agent.last_firm == small.state.last_firm[agent.row]
     employees = list(small.agents_by_type[Employee])
     assert len(employees) == sum(len(f.staff) for f in small.firms)
-    assert {e.engagement for e in employees} == {
-        float(v) for f in small.firms for v in f.staff.engagement}
+    assert {e.engagement for e in employees} == {float(v) for f in small.firms for v in f.staff.engagement}
 
 
 def test_large_populations_create_customer_agents_only_on_demand():
@@ -565,16 +631,38 @@ def test_a_cli_run_with_either_engine_writes_the_same_table(tmp_path):
     tables = {}
     for engine in ("reference", "numba"):
         out = tmp_path / engine
-        subprocess.run([sys.executable, "-m", "loyaltysim", "run", "pharmacy_vs_brand", "--engine",
-                        engine, "--customers", "150", "--weeks", "20", "--quiet", "--out",
-                        str(out)], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "loyaltysim",
+                "run",
+                "pharmacy_vs_brand",
+                "--engine",
+                engine,
+                "--customers",
+                "150",
+                "--weeks",
+                "20",
+                "--quiet",
+                "--out",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         tables[engine] = pd.read_csv(out / "firm_weekly.csv")
     pd.testing.assert_frame_equal(tables["numba"], tables["reference"], rtol=1e-9)
 
 
 def test_cli_rejects_an_unknown_engine():
-    done = subprocess.run([sys.executable, "-m", "loyaltysim", "run", "corner_pharmacy",
-                           "--engine", "gpu"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "loyaltysim", "run", "corner_pharmacy", "--engine", "gpu"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "numba" in done.stderr and "reference" in done.stderr
 
@@ -592,8 +680,7 @@ def test_cached_kernels_are_dropped_when_a_source_they_compile_in_changes(tmp_pa
         files = []
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
-            for name in ("experience._live_chunk-120.py312.nbi",
-                         "experience._live_chunk-120.py312.1.nbc"):
+            for name in ("experience._live_chunk-120.py312.nbi", "experience._live_chunk-120.py312.1.nbc"):
                 (folder / name).write_bytes(b"compiled")
                 files.append(folder / name)
         return files

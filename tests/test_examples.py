@@ -33,8 +33,9 @@ def execute(name: str):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(EXAMPLES / name, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(EXAMPLES)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}
+    )
     client.execute()
     return nb
 
@@ -56,8 +57,9 @@ def test_notebooks_are_committed_without_outputs(name):
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(EXAMPLES / name, as_version=4)
     nbformat.validate(nb)
-    assert all(not _outputs(c) and c.get("execution_count") is None
-               for c in nb.cells if c.cell_type == "code")
+    assert all(
+        not _outputs(c) and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code"
+    )
 
 
 @pytest.mark.slow
@@ -117,21 +119,39 @@ def test_ema_example_outcomes_equal_the_sweeps_for_the_same_points(tmp_path, mon
     from loyaltysim.sweep import load_results
 
     (tmp_path / "ema_points.toml").write_text(EMA_EXPERIMENT, encoding="utf-8")
-    sweep = subprocess.run([sys.executable, "-m", "loyaltysim", "sweep", "ema_points.toml", "--out",
-                            "sweep", "--workers", "1", "--quiet"], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=900)
+    sweep = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loyaltysim",
+            "sweep",
+            "ema_points.toml",
+            "--out",
+            "sweep",
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert sweep.returncode == 0, sweep.stderr
     swept = load_results(tmp_path / "sweep")
 
     points = [(trust, limit) for trust in (0.2, 0.8) for limit in (0.0, 150.0)]
     model = ema_loyalty.make_model(replications=2, seed=1)
     experiments, outcomes = perform_experiments(
-        model, scenarios=[Sample(trust=t, frontline_limit=f, empathy=0.5) for t, f in points])
+        model, scenarios=[Sample(trust=t, frontline_limit=f, empathy=0.5) for t, f in points]
+    )
     assert outcomes["kept_share"].shape == (4, 2)
     for row, (trust, limit) in enumerate(points):
         assert experiments.loc[row, "trust"] == trust
-        at = swept[(swept["firms.pharmacy.culture.trust"] == trust)
-                   & (swept["firms.pharmacy.culture.empowerment.frontline"] == limit)]
+        at = swept[
+            (swept["firms.pharmacy.culture.trust"] == trust)
+            & (swept["firms.pharmacy.culture.empowerment.frontline"] == limit)
+        ]
         for rep, seed in enumerate((1, 2)):
             run = at[at["seed"] == seed]
             derived = run[run["window"] == "derived"].set_index("metric")["value"]

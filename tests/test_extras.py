@@ -13,11 +13,22 @@ from hypothesis import strategies as st
 from loyaltysim import extras
 
 
-@pytest.mark.parametrize(("module", "extra"), [
-    ("solara", "ui"), ("solara.lab", "ui"), ("ipyvuetify", "ui"), ("dask.distributed", "cluster"),
-    ("distributed", "cluster"), ("pymc_marketing.clv", "clv"), ("pytensor", "clv"),
-    ("ema_workbench", "ema"), ("numpy", None), ("loyaltysim.ui.server", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("module", "extra"),
+    [
+        ("solara", "ui"),
+        ("solara.lab", "ui"),
+        ("ipyvuetify", "ui"),
+        ("dask.distributed", "cluster"),
+        ("distributed", "cluster"),
+        ("pymc_marketing.clv", "clv"),
+        ("pytensor", "clv"),
+        ("ema_workbench", "ema"),
+        ("numpy", None),
+        ("loyaltysim.ui.server", None),
+        (None, None),
+    ],
+)
 def test_modules_map_to_their_extra(module, extra):
     assert extras.extra_for_module(module) == extra
 
@@ -35,8 +46,9 @@ def test_other_missing_modules_are_not_blamed_on_an_extra():
 
 def test_require_raises_with_the_install_command_when_a_module_is_absent(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "distributed" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a)
+    )
     with pytest.raises(extras.MissingExtraError, match=r"pip install 'loyaltysim\[cluster\]'"):
         extras.require("cluster")
     with pytest.raises(ValueError, match="unknown extra 'gui'"):
@@ -61,12 +73,19 @@ sys.exit(main({argv!r}))
 """
 
 
-@pytest.mark.parametrize(("blocked", "argv", "extra"), [
-    (["solara"], ["ui", "corner_pharmacy"], "ui"),
-])
+@pytest.mark.parametrize(
+    ("blocked", "argv", "extra"),
+    [
+        (["solara"], ["ui", "corner_pharmacy"], "ui"),
+    ],
+)
 def test_cli_turns_a_missing_extra_into_its_install_command(blocked, argv, extra):
-    proc = subprocess.run([sys.executable, "-c", BLOCK_AND_RUN.format(blocked=blocked, argv=argv)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", BLOCK_AND_RUN.format(blocked=blocked, argv=argv)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stderr
     assert f"pip install 'loyaltysim[{extra}]'" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -38,5 +38,6 @@ def test_finding_matches_golden(key: str) -> None:
     if table is None:
         assert not table_path.exists()
     else:
-        pd.testing.assert_frame_equal(_stringify_columns(table), pd.read_parquet(table_path),
-                                      check_exact=True)
+        pd.testing.assert_frame_equal(
+            _stringify_columns(table), pd.read_parquet(table_path), check_exact=True
+        )

@@ -20,8 +20,16 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.install
 
 #: Extras' modules that must be absent from a core install.
-EXTRA_MODULES = ("solara", "ipyvuetify", "altair", "dask", "distributed", "pymc_marketing",
-                 "lifetimes", "ema_workbench")
+EXTRA_MODULES = (
+    "solara",
+    "ipyvuetify",
+    "altair",
+    "dask",
+    "distributed",
+    "pymc_marketing",
+    "lifetimes",
+    "ema_workbench",
+)
 
 TINY_EXPERIMENT = """\
 name = "tiny"
@@ -40,8 +48,9 @@ final_weeks = 4
 
 
 def _run(args: list[str | Path], cwd: Path, env: dict[str, str], timeout: float = 600):
-    return subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +61,18 @@ def core_venv(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["NUMBA_CACHE_DIR"] = str(base / "numba-cache")
     wheels = base / "wheels"
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir",
-                  wheels, ROOT], cwd=base, env=env)
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", wheels, ROOT],
+        cwd=base,
+        env=env,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("loyaltysim-*.whl")
     venv.create(base / "venv", with_pip=True)
     bin_dir = base / "venv" / ("Scripts" if os.name == "nt" else "bin")
-    installed = _run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], cwd=base,
-                     env=env, timeout=900)
+    installed = _run(
+        [bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], cwd=base, env=env, timeout=900
+    )
     assert installed.returncode == 0, installed.stderr
     work = base / "work"
     work.mkdir()
@@ -68,10 +81,17 @@ def core_venv(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
 
 def test_core_install_has_no_extras(core_venv):
     bin_dir, work, env = core_venv
-    probe = _run([bin_dir / "python", "-c",
-                  "import importlib.util, loyaltysim; "
-                  f"print([m for m in {EXTRA_MODULES!r} if importlib.util.find_spec(m)]); "
-                  "print(loyaltysim.__file__)"], cwd=work, env=env)
+    probe = _run(
+        [
+            bin_dir / "python",
+            "-c",
+            "import importlib.util, loyaltysim; "
+            f"print([m for m in {EXTRA_MODULES!r} if importlib.util.find_spec(m)]); "
+            "print(loyaltysim.__file__)",
+        ],
+        cwd=work,
+        env=env,
+    )
     assert probe.returncode == 0, probe.stderr
     present, location = probe.stdout.splitlines()
     assert present == "[]"
@@ -80,8 +100,22 @@ def test_core_install_has_no_extras(core_venv):
 
 def test_core_install_runs_a_scenario_outside_the_repository(core_venv):
     bin_dir, work, env = core_venv
-    run = _run([bin_dir / "loyaltysim", "run", "corner_pharmacy", "--customers", "150", "--weeks",
-                "20", "--out", "run", "--quiet"], cwd=work, env=env)
+    run = _run(
+        [
+            bin_dir / "loyaltysim",
+            "run",
+            "corner_pharmacy",
+            "--customers",
+            "150",
+            "--weeks",
+            "20",
+            "--out",
+            "run",
+            "--quiet",
+        ],
+        cwd=work,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr
     weekly = (work / "run" / "firm_weekly.csv").read_text(encoding="utf-8").splitlines()
     assert weekly[0].startswith("week,firm") and len(weekly) > 20
@@ -90,31 +124,50 @@ def test_core_install_runs_a_scenario_outside_the_repository(core_venv):
 def test_core_install_runs_a_sweep_outside_the_repository(core_venv):
     bin_dir, work, env = core_venv
     (work / "tiny.toml").write_text(TINY_EXPERIMENT, encoding="utf-8")
-    sweep = _run([bin_dir / "loyaltysim", "sweep", "tiny.toml", "--out", "sweep", "--workers", "1",
-                  "--quiet"], cwd=work, env=env)
+    sweep = _run(
+        [bin_dir / "loyaltysim", "sweep", "tiny.toml", "--out", "sweep", "--workers", "1", "--quiet"],
+        cwd=work,
+        env=env,
+    )
     assert sweep.returncode == 0, sweep.stderr
     assert len(list((work / "sweep" / "runs").glob("*.parquet"))) == 2
-    check = _run([bin_dir / "python", "-c",
-                  "from loyaltysim.sweep import load_results; "
-                  "df = load_results('sweep'); print(sorted(set(df['firm'])))"],
-                 cwd=work, env=env)
+    check = _run(
+        [
+            bin_dir / "python",
+            "-c",
+            "from loyaltysim.sweep import load_results; "
+            "df = load_results('sweep'); print(sorted(set(df['firm'])))",
+        ],
+        cwd=work,
+        env=env,
+    )
     assert check.returncode == 0, check.stderr
     assert check.stdout.strip() == "['pharmacy', 'supermarket']"
 
 
 def test_core_install_ships_the_cdnow_data(core_venv):
     bin_dir, work, env = core_venv
-    check = _run([bin_dir / "python", "-c",
-                  "from loyaltysim import btyd; print(len(btyd.cdnow_summary()), "
-                  "btyd.cdnow_transactions()['customer_id'].nunique())"], cwd=work, env=env)
+    check = _run(
+        [
+            bin_dir / "python",
+            "-c",
+            "from loyaltysim import btyd; print(len(btyd.cdnow_summary()), "
+            "btyd.cdnow_transactions()['customer_id'].nunique())",
+        ],
+        cwd=work,
+        env=env,
+    )
     assert check.returncode == 0, check.stderr
     assert check.stdout.split() == ["2357", "2357"]
 
 
-@pytest.mark.parametrize(("command", "extra"), [
-    (["ui", "corner_pharmacy"], "ui"),
-    (["sweep", "tiny.toml", "--out", "sweep-dask", "--cluster", "local", "--quiet"], "cluster"),
-])
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        (["ui", "corner_pharmacy"], "ui"),
+        (["sweep", "tiny.toml", "--out", "sweep-dask", "--cluster", "local", "--quiet"], "cluster"),
+    ],
+)
 def test_commands_needing_an_extra_say_which_to_install(core_venv, command, extra):
     bin_dir, work, env = core_venv
     (work / "tiny.toml").write_text(TINY_EXPERIMENT, encoding="utf-8")

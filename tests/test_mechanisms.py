@@ -36,10 +36,14 @@ SECTIONS: dict[str, type[StrictModel]] = {
 #: A busy, badly run store with a rival: failures, complaints at every level, quits and hires,
 #: reviews, stories and a survey within a few months, so every coefficient has work to do.
 BASE = {
-    "market.customers": 600, "market.survey_size": 60, "market.manager_review_weeks": 2,
+    "market.customers": 600,
+    "market.survey_size": 60,
+    "market.manager_review_weeks": 2,
     "firms.supermarket.open": True,
-    "behaviour.problem_size_penalty": 0.3, "behaviour.quit_threshold": 0.6,
-    "behaviour.base_turnover": 0.05, "firms.discounter.process.base_failure_rate": 0.25,
+    "behaviour.problem_size_penalty": 0.3,
+    "behaviour.quit_threshold": 0.6,
+    "behaviour.base_turnover": 0.05,
+    "firms.discounter.process.base_failure_rate": 0.25,
     "firms.discounter.staffing.capacity": 60.0,
 }
 SCENARIO = "discount_chain"
@@ -64,16 +68,19 @@ def test_the_base_scenario_has_the_firm_it_tunes():
 @pytest.mark.parametrize("mechanism", list(SECTIONS))
 def test_engines_agree_when_every_coefficient_of_a_mechanism_moves(mechanism):
     section = SECTIONS[mechanism]
-    overrides = {**BASE, **{f"behaviour.{name}": moved(section, name)
-                            for name in section.model_fields}}
+    overrides = {**BASE, **{f"behaviour.{name}": moved(section, name) for name in section.model_fields}}
     ref, fast = run_both(SCENARIO, 20, overrides, seed=5)
     assert_same_run(ref, fast)
 
 
 #: A well-run store where staff are engaged and visits delight (meaning, eNPS promoters): with
 #: the badly run one above, every coefficient has a town where it acts.
-GOOD = {"market.customers": 600, "market.survey_size": 60, "market.manager_review_weeks": 2,
-        "behaviour.problem_size_penalty": 0.3}
+GOOD = {
+    "market.customers": 600,
+    "market.survey_size": 60,
+    "market.manager_review_weeks": 2,
+    "behaviour.problem_size_penalty": 0.3,
+}
 TOWNS = {"discount_chain": BASE, "loyal_brand": GOOD}
 
 
@@ -88,22 +95,21 @@ def baselines() -> dict[str, pd.DataFrame]:
     return {town: _run(town, {}) for town in TOWNS}
 
 
-
-
-@pytest.mark.parametrize("key", [f"{m}.{name}" for m, s in SECTIONS.items()
-                                 for name in s.model_fields])
+@pytest.mark.parametrize("key", [f"{m}.{name}" for m, s in SECTIONS.items() for name in s.model_fields])
 def test_every_coefficient_changes_the_run(key, baselines):
     mechanism, name = key.split(".")
     change = {f"behaviour.{name}": moved(SECTIONS[mechanism], name)}
     assert any(not _run(town, change).equals(baselines[town]) for town in TOWNS), (
-        f"behaviour.{name} changed nothing in either town")
+        f"behaviour.{name} changed nothing in either town"
+    )
 
 
 @pytest.mark.parametrize("mechanism", list(SECTIONS))
 def test_packing_follows_the_field_order(mechanism):
     section = SECTIONS[mechanism]
-    spec = load_scenario(SCENARIO, {f"behaviour.{name}": moved(section, name)
-                                    for name in section.model_fields})
+    spec = load_scenario(
+        SCENARIO, {f"behaviour.{name}": moved(section, name) for name in section.model_fields}
+    )
     packed = getattr(Coefficients.of(spec), mechanism)
     assert packed == tuple(moved(section, name) for name in section.model_fields)
     assert packed == pack(spec.behaviour, section)

@@ -30,8 +30,13 @@ def _weekly(model: LoyaltyModel) -> pd.DataFrame:
 
 def _controller(model: solara.Reactive, params: dict):
     """Mesa's own Step/Reset controller, wired as SolaraViz wires it (reactive settings)."""
-    return ModelController(model, model_parameters=params, play_interval=solara.reactive(100),
-                           render_interval=solara.reactive(1), use_threads=solara.reactive(False))
+    return ModelController(
+        model,
+        model_parameters=params,
+        play_interval=solara.reactive(100),
+        render_interval=solara.reactive(1),
+        use_threads=solara.reactive(False),
+    )
 
 
 def _button(rc, label: str):
@@ -39,8 +44,12 @@ def _button(rc, label: str):
 
 
 def test_solaraviz_controller_steps_resets_and_steps_again_with_overrides():
-    params = {"spec": "corner_pharmacy", "market__customers": 80,
-              "firms__pharmacy__culture__trust": 0.9, "rng": 11}
+    params = {
+        "spec": "corner_pharmacy",
+        "market__customers": 80,
+        "firms__pharmacy__culture__trust": 0.9,
+        "rng": 11,
+    }
     model = solara.reactive(LoyaltyModel(**params))
     _, rc = solara.render(_controller(model, params), handle_error=False)
     try:
@@ -81,13 +90,18 @@ def test_reset_without_a_seed_parameter_draws_a_fresh_seed_as_mesa_does():
 def test_batch_run_iterations_gives_different_replicates():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Mesa 3.5 deprecates iterations=
-        rows = mesa.batch_run(LoyaltyModel, parameters={"spec": "corner_pharmacy",
-                                                        "market__customers": 150},
-                              iterations=3, max_steps=20, number_processes=1,
-                              display_progress=False)
+        rows = mesa.batch_run(
+            LoyaltyModel,
+            parameters={"spec": "corner_pharmacy", "market__customers": 150},
+            iterations=3,
+            max_steps=20,
+            number_processes=1,
+            display_progress=False,
+        )
     assert len(rows) == 3
-    outcomes = {tuple(value for key, value in sorted(row.items()) if key.startswith("focus_"))
-                for row in rows}
+    outcomes = {
+        tuple(value for key, value in sorted(row.items()) if key.startswith("focus_")) for row in rows
+    }
     assert len(outcomes) == 3
 
 
@@ -110,8 +124,9 @@ def test_old_scenario_keyword_still_works_and_gives_the_same_run():
 
 
 def test_mesa_scenario_carries_seed_scenario_engine_and_overrides():
-    mesa_scenario = MesaScenario(rng=9, spec="loyal_brand", engine="reference",
-                                 market__customers=70, firms__brand__culture__trust=0.3)
+    mesa_scenario = MesaScenario(
+        rng=9, spec="loyal_brand", engine="reference", market__customers=70, firms__brand__culture__trust=0.3
+    )
     model = LoyaltyModel(scenario=mesa_scenario)
     assert (model.seed, model.spec.name, model.engine.name) == (9, "loyal_brand", "reference")
     assert model.n_customers == 70 and model.spec.firms["brand"].culture.trust == 0.3
@@ -145,12 +160,22 @@ def test_fresh_seeds_are_in_the_allowed_range():
 
 def test_replicate_keeps_every_firm_and_each_replication_has_its_seed():
     overrides = {"market.customers": 120, "market.weeks": 20}
-    df = replicate("pharmacy_vs_brand", overrides, replications=2, seed=5,
-                   outputs={"metrics": ["customer_base", "loyalty_rate"], "final_weeks": 4})
+    df = replicate(
+        "pharmacy_vs_brand",
+        overrides,
+        replications=2,
+        seed=5,
+        outputs={"metrics": ["customer_base", "loyalty_rate"], "final_weeks": 4},
+    )
     assert set(df["firm"]) == set(load_scenario("pharmacy_vs_brand").firm_ids)
     assert sorted(set(zip(df["replication"], df["seed"], strict=True))) == [(0, 5), (1, 6)]
-    one = run_outputs("pharmacy_vs_brand", overrides, seed=6, firms="all",
-                      outputs={"metrics": ["customer_base", "loyalty_rate"], "final_weeks": 4})
+    one = run_outputs(
+        "pharmacy_vs_brand",
+        overrides,
+        seed=6,
+        firms="all",
+        outputs={"metrics": ["customer_base", "loyalty_rate"], "final_weeks": 4},
+    )
     second = df[df["replication"] == 1].drop(columns=["replication", "seed"])
     pd.testing.assert_frame_equal(second.reset_index(drop=True), one)
     first = df[df["replication"] == 0].drop(columns=["replication", "seed"])
@@ -168,30 +193,31 @@ def test_readme_mesa_examples_run_and_mean_what_they_say():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- BEGIN mesa (issue 20) -->", 1)[1].split(
-        "<!-- END mesa (issue 20) -->", 1)[0]
+    section = readme.split("<!-- BEGIN mesa (issue 20) -->", 1)[1].split("<!-- END mesa (issue 20) -->", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(blocks) == 2
-    small = ', market__customers=60)'
+    small = ", market__customers=60)"
     models_code = blocks[0].replace('"corner_pharmacy")', '"corner_pharmacy"' + small)
-    models_code = models_code.replace('rng=7)', 'rng=7' + small).replace('rng=None)', 'rng=None' + small)
+    models_code = models_code.replace("rng=7)", "rng=7" + small).replace("rng=None)", "rng=None" + small)
     lines = [line.split("#")[0].strip() for line in models_code.splitlines()]
     namespace: dict = {}
-    exec("\n".join(line for line in lines if line and not line.startswith("LoyaltyModel(")),
-         namespace)
+    exec("\n".join(line for line in lines if line and not line.startswith("LoyaltyModel(")), namespace)
     built = [eval(line, namespace) for line in lines if line.startswith("LoyaltyModel(")]
     assert [m.seed for m in built[:2]] == [load_scenario("corner_pharmacy").market.seed, 7]
     assert built[3].seed == 7 and built[3].spec.name == "loyal_brand"
     assert built[3].n_customers == 500
-    replicate_code = blocks[1].replace('{"firms.pharmacy.culture.trust": 0.8}',
-                                       '{"firms.pharmacy.culture.trust": 0.8, "market.customers": 80, '
-                                       '"market.weeks": 30}')
-    replicate_code = replicate_code.replace('run_outputs("corner_pharmacy", seed=5',
-                                            'run_outputs("corner_pharmacy", {"market.customers": 80, '
-                                            '"market.weeks": 130}, seed=5')
+    replicate_code = blocks[1].replace(
+        '{"firms.pharmacy.culture.trust": 0.8}',
+        '{"firms.pharmacy.culture.trust": 0.8, "market.customers": 80, "market.weeks": 30}',
+    )
+    replicate_code = replicate_code.replace(
+        'run_outputs("corner_pharmacy", seed=5',
+        'run_outputs("corner_pharmacy", {"market.customers": 80, "market.weeks": 130}, seed=5',
+    )
     exec(replicate_code, namespace)
     df, kept = namespace["df"], namespace["kept"]
-    assert sorted(df["seed"].unique()) == [s + r for s in [load_scenario("pharmacy_vs_brand")
-                                                           .market.seed] for r in range(3)]
+    assert sorted(df["seed"].unique()) == [
+        s + r for s in [load_scenario("pharmacy_vs_brand").market.seed] for r in range(3)
+    ]
     assert set(df["firm"]) == set(load_scenario("pharmacy_vs_brand").firm_ids)
     assert set(kept.loc[kept["window"] == "derived", "metric"]) == {"kept"}

@@ -21,8 +21,9 @@ SHOCK = 104  # week the supermarket opens in the shipped town
 @functools.cache
 def run(name: str, weeks: int | None = None, **overrides) -> pd.DataFrame:
     """Firm-weekly table of one run, cached across tests (same inputs, same numbers)."""
-    result = simulate(name, customers=N, weeks=weeks,
-                      overrides={k.replace("__", "."): v for k, v in overrides.items()})
+    result = simulate(
+        name, customers=N, weeks=weeks, overrides={k.replace("__", "."): v for k, v in overrides.items()}
+    )
     return result.firm_weekly.set_index(["week", "firm"])
 
 
@@ -34,15 +35,15 @@ def value(df: pd.DataFrame, firm: str, metric: str, weeks: range | int) -> float
 
 def kept_after_shock(df: pd.DataFrame, firm: str) -> float:
     """Share of the firm's customer base kept 26 weeks after the supermarket opened."""
-    return value(df, firm, "customer_base", SHOCK + 26) / value(df, firm, "customer_base",
-                                                                  SHOCK - 1)
+    return value(df, firm, "customer_base", SHOCK + 26) / value(df, firm, "customer_base", SHOCK - 1)
 
 
 def test_pharmacy_retains_without_loyalty_and_brand_is_loved():
     df = run("pharmacy_vs_brand", weeks=140)
     before = range(SHOCK - 26, SHOCK)
     assert value(df, "pharmacy", "retention_purchase", before) >= value(
-        df, "brand", "retention_purchase", before)
+        df, "brand", "retention_purchase", before
+    )
     pharmacy_base = value(df, "pharmacy", "customer_base", SHOCK - 1)
     brand_base = value(df, "brand", "customer_base", SHOCK - 1)
     assert value(df, "pharmacy", "spurious_loyal", SHOCK - 1) > 0.5 * pharmacy_base
@@ -58,8 +59,7 @@ def test_supermarket_takes_the_pharmacys_customers_not_the_brands():
 def test_dick_basu_cells_add_up_to_the_customer_base():
     df = run("pharmacy_vs_brand", weeks=140)
     cells = df[["true_loyal", "spurious_loyal", "latent_loyal", "no_loyal"]].sum(axis=1)
-    pd.testing.assert_series_equal(cells, df["customer_base"], check_names=False,
-                                   check_dtype=False)
+    pd.testing.assert_series_equal(cells, df["customer_base"], check_names=False, check_dtype=False)
 
 
 def test_brand_culture_makes_the_pharmacy_keep_its_customers():
@@ -67,34 +67,42 @@ def test_brand_culture_makes_the_pharmacy_keep_its_customers():
     brand_culture = {
         "firms__pharmacy__culture__" + key: value
         for key, value in {
-            "trust": 0.9, "training": 0.9, "recognition": 0.85, "transparency": 0.8,
-            "empathy": 0.9, "listening": 0.85, "relationship_building": 0.7,
-            "leadership_commitment": 0.9, "empowerment__frontline": 100.0,
+            "trust": 0.9,
+            "training": 0.9,
+            "recognition": 0.85,
+            "transparency": 0.8,
+            "empathy": 0.9,
+            "listening": 0.85,
+            "relationship_building": 0.7,
+            "leadership_commitment": 0.9,
+            "empowerment__frontline": 100.0,
         }.items()
     }
     baseline = run("pharmacy_vs_brand", weeks=140)
     cultured = run("pharmacy_vs_brand", weeks=140, **brand_culture)
-    assert value(cultured, "pharmacy", "loyalty_rate", SHOCK - 1) > value(
-        baseline, "pharmacy", "loyalty_rate", SHOCK - 1) + 0.3
+    assert (
+        value(cultured, "pharmacy", "loyalty_rate", SHOCK - 1)
+        > value(baseline, "pharmacy", "loyalty_rate", SHOCK - 1) + 0.3
+    )
     assert kept_after_shock(cultured, "pharmacy") > kept_after_shock(baseline, "pharmacy") + 0.2
 
 
 def test_emotion_weight_is_what_keeps_the_brand():
     """Take away the pull of attachment in the choice and the brand loses like the pharmacy."""
     baseline = run("pharmacy_vs_brand", weeks=140)
-    no_emotion = run("pharmacy_vs_brand", weeks=140, customers__emotion_weight__mean=0.0,
-                     customers__emotion_weight__sd=0.0)
+    no_emotion = run(
+        "pharmacy_vs_brand", weeks=140, customers__emotion_weight__mean=0.0, customers__emotion_weight__sd=0.0
+    )
     assert kept_after_shock(no_emotion, "brand") < kept_after_shock(baseline, "brand") - 0.15
 
 
 def test_raising_the_frontline_limit_resolves_more_on_the_spot():
     weeks = range(20, SHOCK)
     low = run("corner_pharmacy", weeks=SHOCK - 1)
-    high = run("corner_pharmacy", weeks=SHOCK - 1,
-               firms__pharmacy__culture__empowerment__frontline=150.0)
+    high = run("corner_pharmacy", weeks=SHOCK - 1, firms__pharmacy__culture__empowerment__frontline=150.0)
 
     def per_complaint(df, metric):
-        return (value(df, "pharmacy", metric, weeks) / value(df, "pharmacy", "complaints", weeks))
+        return value(df, "pharmacy", metric, weeks) / value(df, "pharmacy", "complaints", weeks)
 
     assert per_complaint(high, "resolved_on_spot") > per_complaint(low, "resolved_on_spot") + 0.2
     assert per_complaint(high, "escalations") < per_complaint(low, "escalations") - 0.2
@@ -104,8 +112,7 @@ def test_fear_culture_fails_recovery_and_breeds_detractors():
     weeks = range(52, SHOCK)
     fear = run("fear_culture", weeks=SHOCK - 1)
     trust = run("loyal_brand", weeks=SHOCK - 1)
-    assert value(fear, "brand", "recovery_rate", weeks) < value(trust, "brand", "recovery_rate",
-                                                                weeks) - 0.2
+    assert value(fear, "brand", "recovery_rate", weeks) < value(trust, "brand", "recovery_rate", weeks) - 0.2
 
     def detractor_share(df):
         return value(df, "brand", "detractors", weeks) / value(df, "brand", "customer_base", weeks)
@@ -145,7 +152,8 @@ def test_discount_chain_is_overloaded_and_loses_to_the_supermarket(name):
     assert value(df, "discounter", "overload", range(52, SHOCK)) > 1.0
     brand = run("loyal_brand", weeks=140)
     assert value(df, "discounter", "failures", range(52, SHOCK)) / value(
-        df, "discounter", "purchases", range(52, SHOCK)) > value(
-        brand, "brand", "failures", range(52, SHOCK)) / value(
-        brand, "brand", "purchases", range(52, SHOCK))
+        df, "discounter", "purchases", range(52, SHOCK)
+    ) > value(brand, "brand", "failures", range(52, SHOCK)) / value(
+        brand, "brand", "purchases", range(52, SHOCK)
+    )
     assert kept_after_shock(df, "discounter") < 0.5

@@ -21,13 +21,39 @@ from loyaltysim.scenario import Scenario, load_scenario, shipped_scenarios
 SCENARIOS = sorted(shipped_scenarios())
 SLOW = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-SHARES = ["market_share", "retention_purchase", "retention_base", "loyalty_rate",
-          "recovery_rate", "turnover", "attachment_mean", "satisfaction_mean", "skill_mean",
-          "engagement_mean"]
-COUNTS = ["customer_base", "purchases", "true_loyal", "spurious_loyal", "latent_loyal",
-          "no_loyal", "promoters", "detractors", "failures", "complaints", "silent_failures",
-          "resolved_on_spot", "resolved_escalated", "unresolved", "escalations", "quits",
-          "nps_n", "staff", "backlog"]
+SHARES = [
+    "market_share",
+    "retention_purchase",
+    "retention_base",
+    "loyalty_rate",
+    "recovery_rate",
+    "turnover",
+    "attachment_mean",
+    "satisfaction_mean",
+    "skill_mean",
+    "engagement_mean",
+]
+COUNTS = [
+    "customer_base",
+    "purchases",
+    "true_loyal",
+    "spurious_loyal",
+    "latent_loyal",
+    "no_loyal",
+    "promoters",
+    "detractors",
+    "failures",
+    "complaints",
+    "silent_failures",
+    "resolved_on_spot",
+    "resolved_escalated",
+    "unresolved",
+    "escalations",
+    "quits",
+    "nps_n",
+    "staff",
+    "backlog",
+]
 
 
 def step_with_visits(model: LoyaltyModel, weeks: int) -> list[np.ndarray]:
@@ -40,14 +66,25 @@ def step_with_visits(model: LoyaltyModel, weeks: int) -> list[np.ndarray]:
 
 
 @SLOW
-@given(name=st.sampled_from(SCENARIOS), seed=st.integers(0, 2**32),
-       customers=st.integers(50, 400), trust=st.floats(0, 1), frontline=st.floats(0, 600))
+@given(
+    name=st.sampled_from(SCENARIOS),
+    seed=st.integers(0, 2**32),
+    customers=st.integers(50, 400),
+    trust=st.floats(0, 1),
+    frontline=st.floats(0, 600),
+)
 def test_shares_add_up_and_every_metric_stays_in_range(name, seed, customers, trust, frontline):
     spec = load_scenario(name)
     focus = spec.focus_firm
-    model = LoyaltyModel(name, rng=seed, overrides={
-        "market.customers": customers, f"firms.{focus}.culture.trust": trust,
-        f"firms.{focus}.culture.empowerment.frontline": frontline})
+    model = LoyaltyModel(
+        name,
+        rng=seed,
+        overrides={
+            "market.customers": customers,
+            f"firms.{focus}.culture.trust": trust,
+            f"firms.{focus}.culture.empowerment.frontline": frontline,
+        },
+    )
     weekly_firms = step_with_visits(model, 30)
     table = model.firm_weekly()
     assert set(FIRM_METRICS) <= set(table.columns)
@@ -68,8 +105,9 @@ def test_shares_add_up_and_every_metric_stays_in_range(name, seed, customers, tr
         # Complaint outcomes partition complaints; complaints and silence partition failures.
         outcomes = rows[["resolved_on_spot", "resolved_escalated", "unresolved"]].sum(axis=1)
         np.testing.assert_array_equal(outcomes.to_numpy(), rows["complaints"].to_numpy())
-        np.testing.assert_array_equal((rows["complaints"] + rows["silent_failures"]).to_numpy(),
-                                      rows["failures"].to_numpy())
+        np.testing.assert_array_equal(
+            (rows["complaints"] + rows["silent_failures"]).to_numpy(), rows["failures"].to_numpy()
+        )
     for column in SHARES:
         values = table[column].dropna()
         assert ((values >= 0) & (values <= 1 + 1e-12)).all(), column
@@ -86,8 +124,7 @@ def test_shares_add_up_and_every_metric_stays_in_range(name, seed, customers, tr
 
 
 @SLOW
-@given(name=st.sampled_from(SCENARIOS), seed=st.integers(0, 2**32),
-       extra=st.floats(0.5, 6.0))
+@given(name=st.sampled_from(SCENARIOS), seed=st.integers(0, 2**32), extra=st.floats(0.5, 6.0))
 def test_more_staffing_lowers_overload(name, seed, extra):
     focus = load_scenario(name).focus_firm
     key = f"firms.{focus}.staffing.frontline_per_1000"
@@ -110,10 +147,11 @@ def test_more_staffing_lowers_overload(name, seed, extra):
 def two_twin_stores(left_x: float, right_x: float) -> Scenario:
     """Two identical stores (same hours, prices, culture) on an east-west line of the town."""
     base = load_scenario("loyal_brand").model_dump(mode="json")
-    twin = {**base["firms"][base["focus"] or next(iter(base["firms"]))], "open": True,
-            "known_share": 1.0}
-    base["firms"] = {"east": {**twin, "label": "East", "x_km": right_x, "y_km": 2.0},
-                     "west": {**twin, "label": "West", "x_km": left_x, "y_km": 2.0}}
+    twin = {**base["firms"][base["focus"] or next(iter(base["firms"]))], "open": True, "known_share": 1.0}
+    base["firms"] = {
+        "east": {**twin, "label": "East", "x_km": right_x, "y_km": 2.0},
+        "west": {**twin, "label": "West", "x_km": left_x, "y_km": 2.0},
+    }
     base["focus"] = "west"
     base["events"] = []
     return Scenario.model_validate(base)
@@ -122,16 +160,15 @@ def two_twin_stores(left_x: float, right_x: float) -> Scenario:
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(left=st.floats(0.2, 1.6), right=st.floats(2.4, 3.8), seed=st.integers(0, 2**32))
 def test_customers_favour_the_nearer_of_two_identical_stores(left, right, seed):
-    model = LoyaltyModel(two_twin_stores(left, right), rng=seed,
-                         overrides={"market.customers": 2000})
+    model = LoyaltyModel(two_twin_stores(left, right), rng=seed, overrides={"market.customers": 2000})
     weekly_firms = step_with_visits(model, 12)
     x, y = model.population["x"].astype(float), model.population["y"].astype(float)
     west, east = model.firm_keys.index("west"), model.firm_keys.index("east")
     nearer_west = np.hypot(x - left, y - 2.0) < np.hypot(x - right, y - 2.0)
     chosen = np.concatenate(weekly_firms)
     lives_west = np.tile(nearer_west, len(weekly_firms))
-    at_west = (chosen == west)
-    at_east = (chosen == east)
+    at_west = chosen == west
+    at_east = chosen == east
     assert at_west[lives_west].sum() > 2 * at_east[lives_west].sum()
     assert at_east[~lives_west].sum() > 2 * at_west[~lives_west].sum()
 
@@ -143,8 +180,11 @@ def test_the_order_firms_are_listed_in_does_not_change_the_run(order, seed):
     runs = []
     for firms in (list(data["firms"]), order):
         reordered = {**data, "firms": {key: data["firms"][key] for key in firms}}
-        model = LoyaltyModel(Scenario.model_validate(reordered), rng=seed,
-                             overrides={"market.customers": 400, "market.weeks": 120})
+        model = LoyaltyModel(
+            Scenario.model_validate(reordered),
+            rng=seed,
+            overrides={"market.customers": 400, "market.weeks": 120},
+        )
         model.run(120)  # the supermarket opens at week 104
         runs.append(model)
     first, second = runs

@@ -46,10 +46,17 @@ far_shares = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1))
 
 
 @settings(max_examples=150, deadline=None)
-@given(n=st.integers(1, 3000), ties=st.integers(0, 12), far_share=far_shares, town=towns,
-       seed=st.integers(0, 2**62), layout=st.sampled_from(["spread", "piled"]),
-       dtype=st.sampled_from(["float64", "float32"]), where=st.integers(0, 2**32),
-       parallel=st.booleans())
+@given(
+    n=st.integers(1, 3000),
+    ties=st.integers(0, 12),
+    far_share=far_shares,
+    town=towns,
+    seed=st.integers(0, 2**62),
+    layout=st.sampled_from(["spread", "piled"]),
+    dtype=st.sampled_from(["float64", "float32"]),
+    where=st.integers(0, 2**32),
+    parallel=st.booleans(),
+)
 def test_numba_build_equals_reference(n, ties, far_share, town, seed, layout, dtype, where, parallel):
     x, y = homes(n, town, layout, dtype, where)
     with pytest.MonkeyPatch.context() as mp:  # small towns through the parallel kernels too
@@ -59,11 +66,18 @@ def test_numba_build_equals_reference(n, ties, far_share, town, seed, layout, dt
 
 
 @settings(max_examples=100, deadline=None)
-@given(n=st.integers(1, 2000), chunk=st.integers(1, 300), town=towns,
-       layout=st.sampled_from(["spread", "piled"]), dtype=st.sampled_from(["float64", "float32"]),
-       where=st.integers(0, 2**32), parallel=st.booleans())
-def test_radix_morton_order_equals_stable_argsort_for_any_chunking(n, chunk, town, layout, dtype, where,
-                                                                   parallel):
+@given(
+    n=st.integers(1, 2000),
+    chunk=st.integers(1, 300),
+    town=towns,
+    layout=st.sampled_from(["spread", "piled"]),
+    dtype=st.sampled_from(["float64", "float32"]),
+    where=st.integers(0, 2**32),
+    parallel=st.booleans(),
+)
+def test_radix_morton_order_equals_stable_argsort_for_any_chunking(
+    n, chunk, town, layout, dtype, where, parallel
+):
     x, y = homes(n, town, layout, dtype, where)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(kernels, "PARALLEL_FROM", 0 if parallel else 2**62)
@@ -114,8 +128,13 @@ def test_same_network_for_any_thread_count():
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 3000), ties=st.integers(0, 64), far_share=far_shares, seed=st.integers(0, 2**62),
-       where=st.integers(0, 2**32))
+@given(
+    n=st.integers(1, 3000),
+    ties=st.integers(0, 64),
+    far_share=far_shares,
+    seed=st.integers(0, 2**62),
+    where=st.integers(0, 2**32),
+)
 def test_every_customer_has_exactly_ties_others(n, ties, far_share, seed, where):
     x, y = homes(n, 4.0, "spread", "float64", where)
     net = build_network(x, y, 4.0, ties, far_share, seed)
@@ -146,8 +165,9 @@ RANDOM_PAIR = (2 + np.sqrt(2) + 5 * np.log(1 + np.sqrt(2))) / 15
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(2, 3000), ties=st.integers(1, 12), seed=st.integers(0, 2**62),
-       where=st.integers(0, 2**32))
+@given(
+    n=st.integers(2, 3000), ties=st.integers(1, 12), seed=st.integers(0, 2**62), where=st.integers(0, 2**32)
+)
 def test_without_far_ties_every_tie_lies_within_the_window_along_the_curve(n, ties, seed, where):
     x, y = homes(n, 4.0, "spread", "float64", where)
     net = build_network(x, y, 4.0, ties, 0.0, seed)
@@ -192,11 +212,14 @@ def test_same_seed_same_network_other_seed_other_network():
     assert not np.array_equal(a.indices, build_network(x, y, 4.0, 6, 0.1, 2).indices)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((np.array([0.0, np.nan]), np.zeros(2), 4.0, 6, 0.1, 1), "1 of 2 homes have a NaN"),
-    ((np.zeros(3), np.zeros(2), 4.0, 6, 0.1, 1), "3 x values but 2 y values"),
-    ((np.zeros(3), np.zeros(3), 4.0, -1, 0.1, 1), "must be 0 or more, got -1"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((np.array([0.0, np.nan]), np.zeros(2), 4.0, 6, 0.1, 1), "1 of 2 homes have a NaN"),
+        ((np.zeros(3), np.zeros(2), 4.0, 6, 0.1, 1), "3 x values but 2 y values"),
+        ((np.zeros(3), np.zeros(3), 4.0, -1, 0.1, 1), "must be 0 or more, got -1"),
+    ],
+)
 def test_bad_input_is_refused_clearly(args, message):
     with pytest.raises(ValueError, match=message):
         build_network(*args)
@@ -204,17 +227,37 @@ def test_bad_input_is_refused_clearly(args, message):
 
 def test_benchmark_script_prints_a_table():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "network_build.py"), "--customers", "500", "3e3",
-         "--ties", "4", "--repeat", "1", "--reference"],
-        capture_output=True, text=True, check=True, timeout=300).stdout
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "network_build.py"),
+            "--customers",
+            "500",
+            "3e3",
+            "--ties",
+            "4",
+            "--repeat",
+            "1",
+            "--reference",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("| engine"))
     names = [c.strip() for c in lines[header].strip("|").split("|")]
-    rows = [dict(zip(names, (c.strip() for c in line.strip("|").split("|")), strict=True))
-            for line in lines[header + 2:] if line.startswith("|")]
+    rows = [
+        dict(zip(names, (c.strip() for c in line.strip("|").split("|")), strict=True))
+        for line in lines[header + 2 :]
+        if line.startswith("|")
+    ]
     assert [(r["engine"], r["customers"], r["ties"]) for r in rows] == [
-        ("numba", "500", "4"), ("reference", "500", "4"), ("numba", "3000", "4"),
-        ("reference", "3000", "4")]
+        ("numba", "500", "4"),
+        ("reference", "500", "4"),
+        ("numba", "3000", "4"),
+        ("reference", "3000", "4"),
+    ]
     for r in rows:
         assert float(r["result B/cust"]) == 4 * 4 + 8  # int32 ties + int64 indptr
         assert float(r["cold s"]) > 0 and float(r["warm s"]) > 0

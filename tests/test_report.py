@@ -40,8 +40,12 @@ class FakeRun:
     events: list[tuple[int, str]] = field(default_factory=list)
 
 
-def weekly_table(firms: dict[str, float], weeks: int = WEEKS, event: int | None = EVENT,
-                 drop_to: dict[str, float] | None = None) -> pd.DataFrame:
+def weekly_table(
+    firms: dict[str, float],
+    weeks: int = WEEKS,
+    event: int | None = EVENT,
+    drop_to: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Every metric = 0.5, except: customer_base = base (times drop_to[firm] from ``event`` on),
     profit = 100 * week, nps = 10, nps_se = 5, true_loyal = base / 4, spurious_loyal = base / 2."""
     rows = []
@@ -49,8 +53,16 @@ def weekly_table(firms: dict[str, float], weeks: int = WEEKS, event: int | None 
         for week in range(1, weeks + 1):
             row = dict.fromkeys(FIRM_METRICS, 0.5)
             b = base * ((drop_to or {}).get(firm, 1.0) if event and week >= event else 1.0)
-            row.update(week=week, firm=firm, customer_base=b, profit=100.0 * week, nps=10.0,
-                       nps_se=5.0, true_loyal=b / 4, spurious_loyal=b / 2)
+            row.update(
+                week=week,
+                firm=firm,
+                customer_base=b,
+                profit=100.0 * week,
+                nps=10.0,
+                nps_se=5.0,
+                true_loyal=b / 4,
+                spurious_loyal=b / 2,
+            )
             rows.append(row)
     return pd.DataFrame(rows, columns=list(FIRM_WEEKLY_COLUMNS))
 
@@ -65,22 +77,27 @@ def brand() -> Scenario:
     return load_scenario("loyal_brand")
 
 
-@pytest.mark.parametrize(("metric", "value", "text"), [
-    ("retention_base", 0.8125, "81.2%"),
-    ("profit", -1234.4, "-$1,234"),
-    ("profit", 98765.6, "$98,766"),
-    ("customer_base", 1234.56, "1,234.6"),
-    ("engagement_mean", 0.51234, "0.512"),
-    ("nps", -12.345, "-12.3"),
-    ("nps", math.nan, "n/a"),
-])
+@pytest.mark.parametrize(
+    ("metric", "value", "text"),
+    [
+        ("retention_base", 0.8125, "81.2%"),
+        ("profit", -1234.4, "-$1,234"),
+        ("profit", 98765.6, "$98,766"),
+        ("customer_base", 1234.56, "1,234.6"),
+        ("engagement_mean", 0.51234, "0.512"),
+        ("nps", -12.345, "-12.3"),
+        ("nps", math.nan, "n/a"),
+    ],
+)
 def test_format_value_follows_the_metric_unit(metric, value, text):
     assert format_value(metric, value) == text
 
 
 def test_first_event_skips_setup_weeks_and_events_after_the_run():
-    assert first_event([(0, "setup"), (1, "also setup"), (90, "late"), (40, "b"), (30, "a")],
-                       weeks=80) == (30, "a")
+    assert first_event([(0, "setup"), (1, "also setup"), (90, "late"), (40, "b"), (30, "a")], weeks=80) == (
+        30,
+        "a",
+    )
     assert first_event([(0, "setup"), (100, "after the end")], weeks=80) is None
 
 
@@ -112,10 +129,16 @@ def test_summarise_firm_without_event_has_no_before_after(pharmacy):
 
 def two_runs(pharmacy: Scenario, brand: Scenario) -> list[FakeRun]:
     return [
-        FakeRun(pharmacy, weekly_table({"pharmacy": 1000.0, "supermarket": 5.0},
-                                       drop_to={"pharmacy": 0.25}), [(EVENT, "Rival opens")]),
-        FakeRun(brand, weekly_table({"brand": 800.0, "supermarket": 5.0},
-                                    drop_to={"brand": 0.9}), [(EVENT, "Rival opens")]),
+        FakeRun(
+            pharmacy,
+            weekly_table({"pharmacy": 1000.0, "supermarket": 5.0}, drop_to={"pharmacy": 0.25}),
+            [(EVENT, "Rival opens")],
+        ),
+        FakeRun(
+            brand,
+            weekly_table({"brand": 800.0, "supermarket": 5.0}, drop_to={"brand": 0.9}),
+            [(EVENT, "Rival opens")],
+        ),
     ]
 
 
@@ -153,8 +176,7 @@ def test_write_report_embeds_pngs_and_writes_markdown_beside_them(pharmacy, bran
 
 def test_report_escapes_html_in_scenario_text(pharmacy, brand, tmp_path):
     hostile = pharmacy.model_copy(update={"description": "<script>alert(1)</script> & co"})
-    runs = [FakeRun(hostile, two_runs(pharmacy, brand)[0].firm_weekly),
-            two_runs(pharmacy, brand)[1]]
+    runs = [FakeRun(hostile, two_runs(pharmacy, brand)[0].firm_weekly), two_runs(pharmacy, brand)[1]]
     html = write_report(runs, tmp_path, images={})[0].read_text()
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html

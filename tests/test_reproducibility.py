@@ -78,8 +78,13 @@ def test_customer_agents_are_views_onto_the_arrays():
 
 
 @settings(max_examples=50, deadline=None)
-@given(seed=st.integers(0, 2**40), stream=st.integers(0, 40), tick=st.integers(-1, 5000),
-       ids=st.lists(st.integers(0, 10**7), min_size=1, max_size=50), sub=st.integers(0, 64))
+@given(
+    seed=st.integers(0, 2**40),
+    stream=st.integers(0, 40),
+    tick=st.integers(-1, 5000),
+    ids=st.lists(st.integers(0, 10**7), min_size=1, max_size=50),
+    sub=st.integers(0, 64),
+)
 def test_draws_are_pure_functions_of_their_counters(seed, stream, tick, ids, sub):
     ids = np.array(ids)
     u = rng.uniform(seed, stream, tick, ids, sub)
@@ -107,10 +112,17 @@ def test_mesa_batch_run_drives_the_model_with_keyword_overrides():
 
     rows = mesa.batch_run(
         LoyaltyModel,
-        parameters={"scenario": "corner_pharmacy", "market__customers": 120,
-                    "firms__pharmacy__culture__empowerment__frontline": [0.0, 500.0]},
-        rng=[5], max_steps=30, number_processes=1, display_progress=False,
-        data_collection_period=-1)
+        parameters={
+            "scenario": "corner_pharmacy",
+            "market__customers": 120,
+            "firms__pharmacy__culture__empowerment__frontline": [0.0, 500.0],
+        },
+        rng=[5],
+        max_steps=30,
+        number_processes=1,
+        display_progress=False,
+        data_collection_period=-1,
+    )
     assert len(rows) == 2
     by_limit = {row["firms__pharmacy__culture__empowerment__frontline"]: row for row in rows}
     assert set(by_limit) == {0.0, 500.0}

@@ -70,8 +70,13 @@ def test_an_upload_cannot_extend_a_server_file_by_absolute_path(server_files, ki
 
 def test_an_upload_cannot_extend_by_relative_path(server_files, monkeypatch):
     monkeypatch.chdir(server_files["folder"])
-    for name in ("private_scenario", "private_scenario.toml", "./settings.toml",
-                 "../private/settings", "../scenarios/_town"):
+    for name in (
+        "private_scenario",
+        "private_scenario.toml",
+        "./settings.toml",
+        "../private/settings",
+        "../scenarios/_town",
+    ):
         err = upload_error(f'extends = "{name}"\n')
         assert_discreet(err, server_files["folder"])
         assert err.key_path == "extends"
@@ -102,10 +107,8 @@ def test_the_operator_may_allow_folders(server_files, monkeypatch):
     scenario = read_upload("mine.toml", b'extends = "private_scenario"\n[market]\nweeks = 30\n')
     assert scenario.firms["shop"].x_km == 1.0 and scenario.market.weeks == 30
     # but still nothing outside it, and nothing named by an absolute path
-    assert_discreet(upload_error(f'extends = "{server_files["scenario"]}"\n'),
-                    server_files["folder"])
-    assert_discreet(upload_error('extends = "../private/private_scenario"\n'),
-                    server_files["folder"])
+    assert_discreet(upload_error(f'extends = "{server_files["scenario"]}"\n'), server_files["folder"])
+    assert_discreet(upload_error('extends = "../private/private_scenario"\n'), server_files["folder"])
 
 
 def test_values_of_an_allowed_file_are_not_echoed(server_files, monkeypatch):
@@ -182,11 +185,25 @@ SHIPPED_FILES = {p.stem for p in scenarios_dir().glob("*.toml")}
 
 
 @settings(max_examples=200, deadline=None)
-@given(target=st.sampled_from(["/etc/passwd", "../scenarios/_town", "./corner_pharmacy",
-                               "corner_pharmacy.toml", "_town", "/", ".", "..", "~/x", "a\x00b",
-                               str(scenarios_dir() / "corner_pharmacy.toml")])
-       | st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-       | st.sampled_from(sorted(SHIPPED_FILES)))
+@given(
+    target=st.sampled_from(
+        [
+            "/etc/passwd",
+            "../scenarios/_town",
+            "./corner_pharmacy",
+            "corner_pharmacy.toml",
+            "_town",
+            "/",
+            ".",
+            "..",
+            "~/x",
+            "a\x00b",
+            str(scenarios_dir() / "corner_pharmacy.toml"),
+        ]
+    )
+    | st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+    | st.sampled_from(sorted(SHIPPED_FILES))
+)
 def test_an_upload_extends_a_shipped_file_or_nothing(target):
     """Property: ``extends`` in an upload reaches a shipped scenario by its name, or is refused
     with a message that names no server path."""

@@ -36,13 +36,15 @@ from loyaltysim.ui.uploads import read_upload
 FILES = {p.name: p.read_text(encoding="utf-8") for p in sorted(scenarios_dir().glob("*.toml"))}
 SHIPPED_PATHS = {str(p) for p in scenarios_dir().glob("*.toml")}
 # LOYALTYSIM_FUZZ_EXAMPLES=2000 for a longer hunt; the default keeps the file near 10 s.
-SETTINGS = settings(max_examples=int(os.environ.get("LOYALTYSIM_FUZZ_EXAMPLES", "120")),
-                    deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("LOYALTYSIM_FUZZ_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 # --- strategies --------------------------------------------------------------------------------
+
 
 def _paths(node, prefix=()):
     """Every key path in parsed TOML data (tables, values, and array-of-tables entries)."""
@@ -77,25 +79,25 @@ toml_values = st.one_of(
     st.datetimes(timezones=st.none() | st.just(dt.UTC)),
     st.lists(st.integers(-5, 5), max_size=3),
     st.dictionaries(names, st.integers(-5, 5), max_size=2),
-    st.lists(st.dictionaries(names, st.booleans(), min_size=1, max_size=2), min_size=1,
-             max_size=2),
+    st.lists(st.dictionaries(names, st.booleans(), min_size=1, max_size=2), min_size=1, max_size=2),
 )
 # values of the wrong type that lax parsing used to coerce (issue 21, finding 7)
 coercible = st.sampled_from(["1_0", "10", "0.5", "true", "off", "yes", "1e3", " 7 ", ""])
-out_of_range = st.sampled_from([-1, -0.001, 1.0001, 2, 101, 5201, 1e9, -1e9, 2**62 + 1, 1e308,
-                                math.inf, -math.inf, math.nan])
+out_of_range = st.sampled_from(
+    [-1, -0.001, 1.0001, 2, 101, 5201, 1e9, -1e9, 2**62 + 1, 1e308, math.inf, -math.inf, math.nan]
+)
 
 
 def _typo(draw, key: str) -> str:
     kind = draw(st.sampled_from(["drop", "double", "swap", "insert", "case"]))
     i = draw(st.integers(0, max(len(key) - 1, 0)))
     if kind == "drop" and len(key) > 1:
-        return key[:i] + key[i + 1:]
+        return key[:i] + key[i + 1 :]
     if kind == "double" and key:
         return key[:i] + key[i] + key[i:]
     if kind == "swap" and len(key) > 2:
         i = min(i, len(key) - 2)
-        return key[:i] + key[i + 1] + key[i] + key[i + 2:]
+        return key[:i] + key[i + 1] + key[i] + key[i + 2 :]
     if kind == "case":
         return key.upper()
     return key[:i] + draw(st.sampled_from("xzq_-.0 ")) + key[i:]
@@ -108,8 +110,9 @@ def mutated_files(draw):
     text = FILES[name]
     data = tomllib.loads(text)
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["delete", "typo", "retype", "range", "table", "value",
-                                     "coerce", "flatten"]))
+        kind = draw(
+            st.sampled_from(["delete", "typo", "retype", "range", "table", "value", "coerce", "flatten"])
+        )
         paths = [p for p in _paths(data) if not isinstance(p[-1], int)]
         if kind == "table" or not paths:
             where = _get(data, draw(st.sampled_from(_tables(data))))
@@ -143,10 +146,26 @@ def damaged_text(draw):
     text = FILES[name]
     if draw(st.booleans()):
         at = draw(st.integers(0, len(text)))
-        garbage = draw(st.text(st.characters(exclude_categories=("Cs",)), min_size=1,
-                               max_size=8)
-                       | st.sampled_from(['"', "[", "]]", "=", "\n[x", "{", "\u2028", "\r\n",
-                                          "\x00", "'''", "\\", "\ufeff", "extends = 'x'\n"]))
+        garbage = draw(
+            st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=8)
+            | st.sampled_from(
+                [
+                    '"',
+                    "[",
+                    "]]",
+                    "=",
+                    "\n[x",
+                    "{",
+                    "\u2028",
+                    "\r\n",
+                    "\x00",
+                    "'''",
+                    "\\",
+                    "\ufeff",
+                    "extends = 'x'\n",
+                ]
+            )
+        )
         return name, text[:at] + garbage + text[at:]
     return name, text[: draw(st.integers(0, len(text)))]
 
@@ -162,8 +181,13 @@ def _write(folder: Path, name: str, text: str) -> Path:
 #: Most seconds one case may take (the issue's probes took minutes).
 CASE_SECONDS = 5.0
 # Errors about the file as a whole (its syntax, encoding or size) have no key path.
-WHOLE_FILE = ("not valid TOML", "not a UTF-8 text file", "larger than", "nested too deeply",
-              "too many digits")
+WHOLE_FILE = (
+    "not valid TOML",
+    "not a UTF-8 text file",
+    "larger than",
+    "nested too deeply",
+    "too many digits",
+)
 
 
 def _check_message(err: ScenarioError) -> str:
@@ -241,10 +265,10 @@ def test_damaged_text_loads_or_explains(case, folder):
     _load_file_and_upload(case, folder)
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(sorted(FILES)), junk=st.binary(min_size=1, max_size=16),
-       at=st.integers(0, 10_000))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(sorted(FILES)), junk=st.binary(min_size=1, max_size=16), at=st.integers(0, 10_000)
+)
 def test_non_utf8_bytes_are_explained(name, junk, at, folder):
     raw = FILES[name].encode()
     at = min(at, len(raw))
@@ -258,8 +282,13 @@ def test_non_utf8_bytes_are_explained(name, junk, at, folder):
 
 def test_numeric_leaves_cover_the_schema():
     keys = {leaf[0] for leaf in ALL_NUMERIC}
-    assert {"market.weeks", "firms.<id>.culture.trust", "customers.habit.mean",
-            "firms.<id>.culture.empowerment.frontline", "events.week"} - keys == {"events.week"}
+    assert {
+        "market.weeks",
+        "firms.<id>.culture.trust",
+        "customers.habit.mean",
+        "firms.<id>.culture.empowerment.frontline",
+        "events.week",
+    } - keys == {"events.week"}
     assert len(NUMERIC) > 70
     assert "customers.segments." in FACTORY_DEFAULTED and "customers.habit." in FACTORY_DEFAULTED
 
@@ -268,8 +297,7 @@ def test_numeric_leaves_cover_the_schema():
 def numeric_overrides(draw, leaves=NUMERIC):
     name = draw(st.sampled_from(sorted(n[:-5] for n in FILES if not n.startswith("_"))))
     firms = list(load_scenario(name).firms)
-    chosen = draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=6,
-                           unique_by=lambda leaf: leaf[0]))
+    chosen = draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=6, unique_by=lambda leaf: leaf[0]))
     overrides = {}
     for template, kind, lo, hi in chosen:
         key = template.replace("<id>", draw(st.sampled_from(firms)))
@@ -289,8 +317,7 @@ def _leaves(data, prefix=""):
 
 
 def _check_overrides(name, overrides, as_strings, folder):
-    given_overrides = ([f"{k}={v!r}" for k, v in overrides.items()] if as_strings
-                       else dict(overrides))
+    given_overrides = [f"{k}={v!r}" for k, v in overrides.items()] if as_strings else dict(overrides)
     scenario = load_scenario(name, given_overrides)
     dumped = scenario.model_dump(mode="json")
     # the overridden values are set, and nothing else changed
@@ -313,11 +340,16 @@ def test_numeric_overrides_round_trip(case, as_strings, folder):
     _check_overrides(*case, as_strings, folder)
 
 
-@settings(max_examples=30, deadline=None, report_multiple_bugs=False,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(case=numeric_overrides([leaf for leaf in ALL_NUMERIC
-                               if leaf[0].startswith(FACTORY_DEFAULTED)]),
-       as_strings=st.booleans())
+@settings(
+    max_examples=30,
+    deadline=None,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    case=numeric_overrides([leaf for leaf in ALL_NUMERIC if leaf[0].startswith(FACTORY_DEFAULTED)]),
+    as_strings=st.booleans(),
+)
 def test_numeric_overrides_of_traits_and_segments_round_trip(case, as_strings, folder):
     _check_overrides(*case, as_strings, folder)
 
@@ -325,18 +357,65 @@ def test_numeric_overrides_of_traits_and_segments_round_trip(case, as_strings, f
 # --- --set arguments, through the command line ------------------------------------------------
 
 SHIPPED_NAMES = sorted(n[:-5] for n in FILES if not n.startswith("_"))
-REAL_KEYS = sorted({leaf[0] for leaf in ALL_NUMERIC} | {
-    "name", "description", "focus", "market", "firms", "events", "market.engine",
-    "market.outside_option", "firms.<id>.open", "firms.<id>.label", "firms.<id>.culture",
-    "events.0", "events.0.week", "events.0.label", "events.0.set",
-    "events.0.set.firms.<id>.open", "events.0.set.market.weeks", "events.1.week", "events.9.week",
-    "customers.habit", "extends"})
+REAL_KEYS = sorted(
+    {leaf[0] for leaf in ALL_NUMERIC}
+    | {
+        "name",
+        "description",
+        "focus",
+        "market",
+        "firms",
+        "events",
+        "market.engine",
+        "market.outside_option",
+        "firms.<id>.open",
+        "firms.<id>.label",
+        "firms.<id>.culture",
+        "events.0",
+        "events.0.week",
+        "events.0.label",
+        "events.0.set",
+        "events.0.set.firms.<id>.open",
+        "events.0.set.market.weeks",
+        "events.1.week",
+        "events.9.week",
+        "customers.habit",
+        "extends",
+    }
+)
 set_values = st.one_of(
-    st.sampled_from(["true", "false", "1_0", '"10"', "10", "0", "-1", "0.5", "1e999", "nan",
-                     "inf", "[1, 2]", "[]", "{}", "{weeks = 10}", '"x"', "off", "", "=", "'",
-                     "[[[[", "9" * 5000, '"' + "y" * 3000 + '"', "x" * 300, "\x00", "2024-01-01",
-                     "[" * 600 + "]" * 600]),
-    st.integers(-10**6, 10**6).map(str),
+    st.sampled_from(
+        [
+            "true",
+            "false",
+            "1_0",
+            '"10"',
+            "10",
+            "0",
+            "-1",
+            "0.5",
+            "1e999",
+            "nan",
+            "inf",
+            "[1, 2]",
+            "[]",
+            "{}",
+            "{weeks = 10}",
+            '"x"',
+            "off",
+            "",
+            "=",
+            "'",
+            "[[[[",
+            "9" * 5000,
+            '"' + "y" * 3000 + '"',
+            "x" * 300,
+            "\x00",
+            "2024-01-01",
+            "[" * 600 + "]" * 600,
+        ]
+    ),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
 )
@@ -356,8 +435,11 @@ def set_arguments(draw):
     return name, sets
 
 
-@settings(max_examples=int(os.environ.get("LOYALTYSIM_FUZZ_EXAMPLES", "120")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("LOYALTYSIM_FUZZ_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(case=set_arguments())
 def test_set_arguments_run_or_explain(case):
     """``loyaltysim scenarios show NAME --set ...``: exit 0, or exit 2 with one paragraph that

@@ -36,9 +36,11 @@ def refused(load, *, seconds: float = 2.0) -> ScenarioError:
 
 
 def events(n: int, weeks: int = 5200) -> str:
-    return "".join(f'[[events]]\nweek = {1 + i % weeks}\nlabel = "e{i}"\n'
-                   f'set = {{ "firms.pharmacy.culture.trust" = {i % 100 / 100} }}\n'
-                   for i in range(n))
+    return "".join(
+        f'[[events]]\nweek = {1 + i % weeks}\nlabel = "e{i}"\n'
+        f'set = {{ "firms.pharmacy.culture.trust" = {i % 100 / 100} }}\n'
+        for i in range(n)
+    )
 
 
 def test_20000_events_are_refused_at_once_by_the_documented_limit():
@@ -64,8 +66,9 @@ def test_a_run_with_the_most_events_allowed_stays_cheap():
     costs seconds (with the timeline re-validated too, 2,000 events cost a run 90 s)."""
     from loyaltysim.simulate import simulate
 
-    text = ('extends = "corner_pharmacy"\n[market]\nweeks = 100\ncustomers = 50\n'
-            + events(LIMITS.events, weeks=100))
+    text = 'extends = "corner_pharmacy"\n[market]\nweeks = 100\ncustomers = 50\n' + events(
+        LIMITS.events, weeks=100
+    )
     scenario = scenario_from_toml(text, label="many.toml")
     start = time.perf_counter()
     assert len(simulate(scenario).events) == LIMITS.events
@@ -156,9 +159,15 @@ def test_an_extended_file_that_is_not_toml_names_the_file_that_extends_it(tmp_pa
     assert err.file == str(tmp_path / "data.toml") and f"extended by {child}" in str(err)
 
 
-@pytest.mark.parametrize(("key", "where"), [
-    ("name", "name"), ("firms.shop.label", "firms.shop.label"),
-    ("events.0.label", "events.0.label"), ("description", "description")])
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [
+        ("name", "name"),
+        ("firms.shop.label", "firms.shop.label"),
+        ("events.0.label", "events.0.label"),
+        ("description", "description"),
+    ],
+)
 def test_over_long_text_is_refused(tmp_path, key, where):
     """Was: a 1,000,000-character firm label hung ``run`` in matplotlib."""
     most = LIMITS.description_chars if key == "description" else LIMITS.label_chars
@@ -206,18 +215,23 @@ def test_docs_security_lists_the_limits_in_force():
     from loyaltysim.ui.uploads import MAX_UPLOAD_BYTES
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text()
-    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
-            for line in doc.splitlines() if line.startswith("| ") and "---" not in line}
-    assert rows["Size of one scenario file (checked while reading: a larger file is never read "
-                "whole)"] == f"{LIMITS.file_bytes:,} bytes"
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].strip()
+        for line in doc.splitlines()
+        if line.startswith("| ") and "---" not in line
+    }
+    assert (
+        rows["Size of one scenario file (checked while reading: a larger file is never read whole)"]
+        == f"{LIMITS.file_bytes:,} bytes"
+    )
     assert rows["Entries of `events`"] == f"{LIMITS.events:,}"
     assert rows["Entries of any other list"] == f"{LIMITS.list_length:,}"
     assert rows["Nesting of tables and arrays"].startswith(f"{LIMITS.depth} levels")
-    assert rows["Names in one `extends`; files in one `extends` chain"] == \
-        f"{LIMITS.extends}; {LIMITS.extends}"
+    assert (
+        rows["Names in one `extends`; files in one `extends` chain"] == f"{LIMITS.extends}; {LIMITS.extends}"
+    )
     assert rows["Characters of one `extends` name or path"] == f"{LIMITS.extends_chars}"
     assert rows["Characters of `name`, `focus`, a label or a key"] == f"{LIMITS.label_chars}"
-    assert rows["Characters of any other text (`description`)"] == \
-        f"{LIMITS.description_chars:,}"
+    assert rows["Characters of any other text (`description`)"] == f"{LIMITS.description_chars:,}"
     assert rows["Length of an error message"].startswith(f"{MESSAGE_CHARS:,} characters")
     assert rows["Size of an upload in the browser UI"].startswith(f"{MAX_UPLOAD_BYTES:,} bytes")

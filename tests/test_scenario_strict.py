@@ -26,18 +26,21 @@ def error_of(source, overrides=None) -> ScenarioError:
     return info.value
 
 
-@pytest.mark.parametrize(("text", "key", "allowed"), [
-    ('[market]\nweeks = "1_0"\n', "market.weeks", "a whole number"),
-    ('[market]\nweeks = "10"\n', "market.weeks", "a whole number"),
-    ("[market]\nweeks = 10.0\n", "market.weeks", "a whole number"),
-    ("[market]\nweeks = true\n", "market.weeks", "a whole number"),
-    ("[firms.shop.culture]\ntrust = true\n", "firms.shop.culture.trust", "a number"),
-    ('[firms.shop.culture]\ntrust = "0.5"\n', "firms.shop.culture.trust", "a number"),
-    ('open = "off"\n', "firms.shop.open", "true or false"),
-    ("open = 0\n", "firms.shop.open", "true or false"),
-    ("label = 3\n", "firms.shop.label", "text"),
-    ('[market]\nengine = 1\n', "market.engine", "one of 'numba', 'reference'"),
-])
+@pytest.mark.parametrize(
+    ("text", "key", "allowed"),
+    [
+        ('[market]\nweeks = "1_0"\n', "market.weeks", "a whole number"),
+        ('[market]\nweeks = "10"\n', "market.weeks", "a whole number"),
+        ("[market]\nweeks = 10.0\n", "market.weeks", "a whole number"),
+        ("[market]\nweeks = true\n", "market.weeks", "a whole number"),
+        ("[firms.shop.culture]\ntrust = true\n", "firms.shop.culture.trust", "a number"),
+        ('[firms.shop.culture]\ntrust = "0.5"\n', "firms.shop.culture.trust", "a number"),
+        ('open = "off"\n', "firms.shop.open", "true or false"),
+        ("open = 0\n", "firms.shop.open", "true or false"),
+        ("label = 3\n", "firms.shop.label", "text"),
+        ("[market]\nengine = 1\n", "market.engine", "one of 'numba', 'reference'"),
+    ],
+)
 def test_values_of_the_wrong_type_are_errors_not_coerced(tmp_path, text, key, allowed):
     path = write(tmp_path, SHOP + text)
     err = error_of(path)
@@ -46,22 +49,24 @@ def test_values_of_the_wrong_type_are_errors_not_coerced(tmp_path, text, key, al
 
 
 def test_whole_numbers_are_still_accepted_for_numbers(tmp_path):
-    scenario = load_scenario(write(tmp_path, SHOP + "price_index = 2\n[firms.shop.culture]\n"
-                                   "trust = 1\n"))
+    scenario = load_scenario(write(tmp_path, SHOP + "price_index = 2\n[firms.shop.culture]\ntrust = 1\n"))
     assert scenario.firms["shop"].culture.trust == 1.0
     assert isinstance(scenario.firms["shop"].culture.trust, float)
     assert scenario.firms["shop"].price_index == 2.0
 
 
-@pytest.mark.parametrize(("override", "key"), [
-    ("market.customers=true", "market.customers"),
-    ('market.weeks="10"', "market.weeks"),
-    ("market.weeks=10.5", "market.weeks"),
-    ("firms.pharmacy.culture.trust=false", "firms.pharmacy.culture.trust"),
-    ("firms.pharmacy.culture.trust=high", "firms.pharmacy.culture.trust"),
-    ("firms.pharmacy.open=off", "firms.pharmacy.open"),
-    ("firms.pharmacy.open=1", "firms.pharmacy.open"),
-])
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("market.customers=true", "market.customers"),
+        ('market.weeks="10"', "market.weeks"),
+        ("market.weeks=10.5", "market.weeks"),
+        ("firms.pharmacy.culture.trust=false", "firms.pharmacy.culture.trust"),
+        ("firms.pharmacy.culture.trust=high", "firms.pharmacy.culture.trust"),
+        ("firms.pharmacy.open=off", "firms.pharmacy.open"),
+        ("firms.pharmacy.open=1", "firms.pharmacy.open"),
+    ],
+)
 def test_set_values_of_the_wrong_type_are_errors(override, key):
     err = error_of("corner_pharmacy", [override])
     assert err.file == f"override {key}" and err.key_path == key, str(err)
@@ -80,9 +85,18 @@ def test_set_parses_toml_values_to_the_right_python_types():
     assert s.market.customers == 300 and s.firms["pharmacy"].culture.trust == 1.0
 
 
-@pytest.mark.parametrize("override", ["market=1", "market={weeks = 10}", "firms.discounter=1",
-                                      "firms.discounter.culture=0.5", "customers.habit=1",
-                                      "firms={}", "events.0=1"])
+@pytest.mark.parametrize(
+    "override",
+    [
+        "market=1",
+        "market={weeks = 10}",
+        "firms.discounter=1",
+        "firms.discounter.culture=0.5",
+        "customers.habit=1",
+        "firms={}",
+        "events.0=1",
+    ],
+)
 def test_set_may_not_replace_a_whole_table(override):
     key = override.split("=")[0]
     err = error_of("turnaround", [override])
@@ -132,16 +146,26 @@ def test_event_values_are_strict_too(tmp_path):
 def test_events_are_checked_as_they_apply_week_by_week(tmp_path):
     """Each week's state must be valid, as the model re-validates it when the events fire: a firm
     moved out of town in week 5 is refused even though each change alone would be fine."""
-    text = SHOP + "[market]\ntown_km = 4.0\n" + (
-        '[[events]]\nweek = 5\nset = { "firms.shop.x_km" = 3.5 }\n'
-        '[[events]]\nweek = 9\nset = { "firms.shop.x_km" = 5.0 }\n')
+    text = (
+        SHOP
+        + "[market]\ntown_km = 4.0\n"
+        + (
+            '[[events]]\nweek = 5\nset = { "firms.shop.x_km" = 3.5 }\n'
+            '[[events]]\nweek = 9\nset = { "firms.shop.x_km" = 5.0 }\n'
+        )
+    )
     err = error_of(write(tmp_path, text))
     assert err.key_path == "events.1.set.firms.shop.x_km" and "outside" in str(err)
 
 
 @settings(max_examples=60, deadline=None)
-@given(value=st.one_of(st.booleans(), st.text(max_size=8), st.floats(allow_nan=False)
-                       .filter(lambda v: not float(v).is_integer())))
+@given(
+    value=st.one_of(
+        st.booleans(),
+        st.text(max_size=8),
+        st.floats(allow_nan=False).filter(lambda v: not float(v).is_integer()),
+    )
+)
 def test_no_non_integer_is_taken_as_a_whole_number(value):
     """Property: market.weeks accepts only whole numbers (TOML integers), whatever else comes."""
     text = 'extends = "corner_pharmacy"\n[market]\nweeks = ' + _toml(value) + "\n"

@@ -18,14 +18,14 @@ HEADINGS = {line.lstrip("#").strip() for line in SOURCES.splitlines() if line.st
 
 #: "Author Year", "Author & Author Year", "Author, Author & Author Year", "Author et al. Year".
 AUTHOR_YEAR = re.compile(
-    r"\b([A-Z][A-Za-z'\-]+(?:(?:, | & )[A-Z][A-Za-z'\-]+)*(?: et al\.)?) ((?:19|20)\d\d)\b")
+    r"\b([A-Z][A-Za-z'\-]+(?:(?:, | & )[A-Z][A-Za-z'\-]+)*(?: et al\.)?) ((?:19|20)\d\d)\b"
+)
 #: Words before a year that make a date, not a citation ("Sept 1997", the CDNOW data's span).
 MONTHS = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
 
 
 def cited_in(text: str) -> set[str]:
-    return {f"{m.group(1)} {m.group(2)}" for m in AUTHOR_YEAR.finditer(text)
-            if not MONTHS.match(m.group(1))}
+    return {f"{m.group(1)} {m.group(2)}" for m in AUTHOR_YEAR.finditer(text) if not MONTHS.match(m.group(1))}
 
 
 def _resolves(citation: str) -> bool:
@@ -34,17 +34,21 @@ def _resolves(citation: str) -> bool:
     if citation in SOURCES:
         return True
     first_author, year = citation.split()[0].rstrip(","), citation.split()[-1]
-    return any(h.startswith(citation) or (h.split()[0].rstrip(",") == first_author and year in h)
-               for h in HEADINGS)
+    return any(
+        h.startswith(citation) or (h.split()[0].rstrip(",") == first_author and year in h) for h in HEADINGS
+    )
 
 
-PACKAGE_CITATIONS = sorted({c for path in (ROOT / "loyaltysim").rglob("*.py")
-                            for c in cited_in(path.read_text(encoding="utf-8"))})
+PACKAGE_CITATIONS = sorted(
+    {c for path in (ROOT / "loyaltysim").rglob("*.py") for c in cited_in(path.read_text(encoding="utf-8"))}
+)
 
 
 def test_the_citation_finder_finds_citations():
     assert cited_in("as Maxham & Netemeyer 2002 find, and East et al. 2005") == {
-        "Maxham & Netemeyer 2002", "East et al. 2005"}
+        "Maxham & Netemeyer 2002",
+        "East et al. 2005",
+    }
     assert not _resolves("Nobody & Nowhere 1999")
 
 
@@ -53,8 +57,7 @@ def test_every_author_year_citation_in_the_code_is_in_sources(citation):
     assert _resolves(citation), f"{citation} is cited in loyaltysim/ but not in docs/sources.md"
 
 
-@pytest.mark.parametrize("row", [r for r in leaf_rows() if "Source:" in r.description],
-                         ids=lambda r: r.key)
+@pytest.mark.parametrize("row", [r for r in leaf_rows() if "Source:" in r.description], ids=lambda r: r.key)
 def test_every_parameter_source_resolves(row):
     source = row.description.rsplit("Source: ", 1)[1].rstrip(".")
     for letter in re.findall(r"\[([A-E])\]", source):
@@ -68,19 +71,25 @@ def test_every_parameter_source_resolves(row):
 
 
 def test_seed_letters_in_the_code_are_documented():
-    letters = {m for path in (ROOT / "loyaltysim").rglob("*.py")
-               for m in re.findall(r"\[([A-Z])\]", path.read_text(encoding="utf-8"))}
+    letters = {
+        m
+        for path in (ROOT / "loyaltysim").rglob("*.py")
+        for m in re.findall(r"\[([A-Z])\]", path.read_text(encoding="utf-8"))
+    }
     assert letters <= set("ABCDE"), letters
     for letter in letters:
         assert f'<a id="seed-{letter.lower()}"></a>' in SOURCES
 
 
 def test_design_citations_in_the_code_name_sections_that_exist():
-    cited = {m for path in (ROOT / "loyaltysim").rglob("*.py")
-             for m in re.findall(r"docs/design\.md section (\d+(?:\.\d+)?)",
-                                 path.read_text(encoding="utf-8"))}
+    cited = {
+        m
+        for path in (ROOT / "loyaltysim").rglob("*.py")
+        for m in re.findall(r"docs/design\.md section (\d+(?:\.\d+)?)", path.read_text(encoding="utf-8"))
+    }
     assert cited, "the code cites docs/design.md sections"
     headings = re.findall(r"^#+ (\d+(?:\.\d+)?)[. ]", DESIGN, flags=re.M)
     assert cited <= set(headings), cited - set(headings)
-    assert "DESIGN.md" not in "".join(p.read_text(encoding="utf-8")
-                                      for p in (ROOT / "loyaltysim").rglob("*.py"))
+    assert "DESIGN.md" not in "".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "loyaltysim").rglob("*.py")
+    )

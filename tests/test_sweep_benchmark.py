@@ -15,17 +15,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_sweep_benchmark_prints_throughput_rows_and_agreement():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "sweep_throughput.py"), "--runs", "2",
-         "--customers", "40", "--weeks", "3", "--workers", "2"],
-        capture_output=True, text=True, check=True, timeout=600).stdout
-    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
-            for line in out.splitlines() if line.startswith("| ") and "method" not in line}
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "sweep_throughput.py"),
+            "--runs",
+            "2",
+            "--customers",
+            "40",
+            "--weeks",
+            "3",
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    rows = {
+        line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
+        for line in out.splitlines()
+        if line.startswith("| ") and "method" not in line
+    }
     has_dask = importlib.util.find_spec("distributed") is not None
     has_batch_run = hasattr(mesa, "batch_run")
     expected = {"loyaltysim sweep, local pool", "dispatch probe: local pool, empty runs"}
     if has_dask:
-        expected |= {"loyaltysim sweep, Dask LocalCluster",
-                     "dispatch probe: Dask LocalCluster, empty runs"}
+        expected |= {"loyaltysim sweep, Dask LocalCluster", "dispatch probe: Dask LocalCluster, empty runs"}
     else:
         assert "skipped: Dask LocalCluster (pip install 'loyaltysim[cluster]')" in out
     if has_batch_run:

@@ -40,7 +40,8 @@ final_weeks = 5
 
 # 8 points x 2 replications, enough runs for a sweep to be interrupted half-way.
 LONGER = GRID.replace("values = [0, 250]", "values = [0, 50, 100, 250]").replace(
-    "values = [0.1, 0.5, 0.9]", "values = [0.1, 0.9]")
+    "values = [0.1, 0.5, 0.9]", "values = [0.1, 0.9]"
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +90,11 @@ def test_analyze_writes_tables_with_confidence_intervals_and_plots(failing_sweep
     results = load_results(out)
     final = results[(results["window"] == "final") & (results["metric"] == "customer_base")]
     for point, rows in final.groupby("point"):
-        row = summary[(summary["point"] == point) & (summary["window"] == "final")
-                      & (summary["metric"] == "customer_base")].iloc[0]
+        row = summary[
+            (summary["point"] == point)
+            & (summary["window"] == "final")
+            & (summary["metric"] == "customer_base")
+        ].iloc[0]
         values = rows["value"].to_numpy()
         mean, sd = values.mean(), values.std(ddof=1)
         assert row["n"] == 2 and row["mean"] == pytest.approx(mean)
@@ -105,13 +109,15 @@ def test_analyze_writes_tables_with_confidence_intervals_and_plots(failing_sweep
 
 
 def test_changed_experiment_is_refused_unless_forced(tmp_path):
-    exp = write_experiment(tmp_path, FAILING.replace("values = [4.0, 1.5]", "values = [4.0]"),
-                           "exp.toml")
+    exp = write_experiment(tmp_path, FAILING.replace("values = [4.0, 1.5]", "values = [4.0]"), "exp.toml")
     out = tmp_path / "out"
     assert cli("sweep", exp, "--out", out, "--workers", "2").returncode == 0
     first = run_files(out)
-    exp.write_text(FAILING.replace("values = [4.0, 1.5]", "values = [4.0]").replace(
-        "values = [0.2, 0.8]", "values = [0.2, 0.5]"))
+    exp.write_text(
+        FAILING.replace("values = [4.0, 1.5]", "values = [4.0]").replace(
+            "values = [0.2, 0.8]", "values = [0.2, 0.5]"
+        )
+    )
     refused = cli("sweep", exp, "--out", out)
     assert refused.returncode == 2
     assert "different experiment" in refused.stderr and "--force" in refused.stderr
@@ -121,14 +127,14 @@ def test_changed_experiment_is_refused_unless_forced(tmp_path):
     after = run_files(out)
     # trust 0.2 (point 0) is unchanged: its runs are kept as they were; trust 0.5 is new
     assert {k: v for k, v in after.items() if k.startswith("p00000")} == {
-        k: v for k, v in first.items() if k.startswith("p00000")}
+        k: v for k, v in first.items() if k.startswith("p00000")
+    }
     assert after["p00001-r000.parquet"] != first["p00001-r000.parquet"]
     assert set(load_results(out)["firms.pharmacy.culture.trust"]) == {0.2, 0.5}
 
 
 def test_bad_experiment_exits_2_naming_file_and_key(tmp_path):
-    exp = write_experiment(tmp_path, GRID.replace('"market.weeks" = 30', '"market.wekes" = 30'),
-                           "bad.toml")
+    exp = write_experiment(tmp_path, GRID.replace('"market.weeks" = 30', '"market.wekes" = 30'), "bad.toml")
     proc = cli("sweep", exp, "--out", tmp_path / "out")
     assert proc.returncode == 2
     assert "bad.toml" in proc.stderr and "market.wekes" in proc.stderr
@@ -144,15 +150,31 @@ def test_bad_experiment_exits_2_naming_file_and_key(tmp_path):
 # the background by a non-interactive shell (`cmd &`, as some CI runners start the tests) inherits
 # SIGINT *ignored*, and Python then keeps ignoring it - the sweep rightly honours that, so the
 # child restores the default handler before running the real CLI.
-_AS_FROM_A_TERMINAL = ("import runpy, signal, sys; signal.signal(signal.SIGINT, "
-                       "signal.default_int_handler); sys.argv[0] = 'loyaltysim'; "
-                       "runpy.run_module('loyaltysim', run_name='__main__')")
+_AS_FROM_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, "
+    "signal.default_int_handler); sys.argv[0] = 'loyaltysim'; "
+    "runpy.run_module('loyaltysim', run_name='__main__')"
+)
 
 
 def _start(exp: Path, out: Path, workers: int = 1) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _AS_FROM_A_TERMINAL, "sweep", str(exp),
-                             "--out", str(out), "--workers", str(workers), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _AS_FROM_A_TERMINAL,
+            "sweep",
+            str(exp),
+            "--out",
+            str(out),
+            "--workers",
+            str(workers),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_runs(proc: subprocess.Popen, out: Path, count: int, timeout: float = 300) -> None:
@@ -202,8 +224,7 @@ def test_killed_sweep_resumes_without_redoing_or_duplicating_runs(longer, tmp_pa
     for weekly in (False, True):
         resumed = load_results(out, weekly=weekly)
         assert not resumed.duplicated([c for c in resumed.columns if c != "value"]).any()
-        pd.testing.assert_frame_equal(canonical(resumed),
-                                      canonical(load_results(clean, weekly=weekly)))
+        pd.testing.assert_frame_equal(canonical(resumed), canonical(load_results(clean, weekly=weekly)))
 
 
 def _children(pid: int) -> list[int]:
@@ -225,8 +246,9 @@ def test_a_killed_worker_process_is_survived(longer, tmp_path):
     out = tmp_path / "out"
     proc = _start(exp, out, workers=1)
     _wait_for_runs(proc, out, 1)
-    workers = [c for c in _children(proc.pid)
-               if b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()]
+    workers = [
+        c for c in _children(proc.pid) if b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()
+    ]
     assert workers, "no worker process found"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)

@@ -55,7 +55,7 @@ def _flip_inside_a_data_page(path: Path) -> None:
     data = path.read_bytes()
     original = pq.read_table(pa.BufferReader(data)).column("value")
     for at in range(end - 8, start, -1):
-        damaged = data[:at] + bytes(b ^ 0x5A for b in data[at:at + 8]) + data[at + 8:]
+        damaged = data[:at] + bytes(b ^ 0x5A for b in data[at : at + 8]) + data[at + 8 :]
         try:
             values = pq.read_table(pa.BufferReader(damaged)).column("value")
         except (OSError, pa.ArrowException):
@@ -79,8 +79,7 @@ def _no_traceback(proc) -> None:
 def test_every_changed_byte_of_a_run_file_is_detected(swept):
     data = (swept[1] / "runs" / VICTIM).read_bytes()
 
-    @settings(max_examples=300, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(position=st.integers(0, len(data) - 1), mask=st.integers(1, 255))
     def check(position: int, mask: int) -> None:
         damaged = bytearray(data)
@@ -118,8 +117,7 @@ def test_flipped_bytes_in_a_data_page_are_reported_by_analysis_and_redone_on_res
     assert analysed.returncode == 1
     assert VICTIM in analysed.stderr and "checksum mismatch" in analysed.stderr
     assert "partial results: 11 of 12 runs" in analysed.stderr
-    assert "**Warning**: 1 damaged run file(s) left out" in (copy / "analysis" / "summary.md"
-                                                             ).read_text()
+    assert "**Warning**: 1 damaged run file(s) left out" in (copy / "analysis" / "summary.md").read_text()
 
     resumed = cli("sweep", exp, "--out", copy, "--workers", "1", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
@@ -128,10 +126,12 @@ def test_flipped_bytes_in_a_data_page_are_reported_by_analysis_and_redone_on_res
     after = run_files(copy)
     assert after[VICTIM] != before[VICTIM]
     assert {k: v for k, v in after.items() if k != VICTIM} == {
-        k: v for k, v in before.items() if k != VICTIM}  # nothing else redone
+        k: v for k, v in before.items() if k != VICTIM
+    }  # nothing else redone
     for weekly in (False, True):  # the redone run is bit-identical to the clean sweep's
-        pd.testing.assert_frame_equal(canonical(load_results(copy, weekly=weekly)),
-                                      canonical(load_results(clean, weekly=weekly)))
+        pd.testing.assert_frame_equal(
+            canonical(load_results(copy, weekly=weekly)), canonical(load_results(clean, weekly=weekly))
+        )
 
 
 @pytest.mark.parametrize("damage", ["truncated", "empty", "junk", "directory"])
@@ -142,8 +142,9 @@ def test_analyze_names_unusable_run_files_and_uses_the_others(copy, damage):
         path.unlink()
         path.mkdir()
     else:
-        path.write_bytes({"truncated": data[: len(data) // 2], "empty": b"",
-                          "junk": b"not parquet at all\n" * 40}[damage])
+        path.write_bytes(
+            {"truncated": data[: len(data) // 2], "empty": b"", "junk": b"not parquet at all\n" * 40}[damage]
+        )
     proc = cli("analyze", copy, "--no-plots")
     _no_traceback(proc)
     if damage == "directory":  # not a file: the run is missing, not damaged
@@ -152,8 +153,11 @@ def test_analyze_names_unusable_run_files_and_uses_the_others(copy, damage):
     else:
         assert proc.returncode == 1, proc.stderr
         assert f"{copy / 'runs' / VICTIM}: " in proc.stderr
-        assert {"truncated": "not a complete Parquet file", "empty": "empty file",
-                "junk": "not a complete Parquet file"}[damage] in proc.stderr
+        assert {
+            "truncated": "not a complete Parquet file",
+            "empty": "empty file",
+            "junk": "not a complete Parquet file",
+        }[damage] in proc.stderr
     summary = pd.read_csv(copy / "analysis" / "summary.csv")
     row = summary[(summary["point"] == 3) & (summary["window"] == "final")].iloc[0]
     assert row["n"] == 1  # point 3 rests on its one intact replication
@@ -183,9 +187,18 @@ def _drop(manifest: dict, path: tuple) -> None:
     del target[path[-1]]
 
 
-@pytest.mark.parametrize("path", [("design", "keys"), ("design",), ("runs", 4, "run_hash"),
-                                  ("counts", "done"), ("experiment", "name"),
-                                  ("scenario", "focus"), ("runs",)])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("design", "keys"),
+        ("design",),
+        ("runs", 4, "run_hash"),
+        ("counts", "done"),
+        ("experiment", "name"),
+        ("scenario", "focus"),
+        ("runs",),
+    ],
+)
 def test_a_manifest_missing_keys_is_named_with_the_key(copy, path):
     manifest = json.loads((copy / "manifest.json").read_text())
     _drop(manifest, path)
@@ -222,16 +235,23 @@ def _key_paths(value, prefix=()) -> list[tuple]:
     return paths
 
 
-REPLACEMENTS = st.one_of(st.none(), st.booleans(), st.integers(-3, 30), st.floats(allow_nan=False),
-                         st.text(max_size=5), st.just([]), st.just({}), st.just([1, "x"]))
+REPLACEMENTS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 30),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.just([]),
+    st.just({}),
+    st.just([1, "x"]),
+)
 
 
 def test_any_altered_manifest_key_is_analysed_or_refused_naming_the_file(copy):
     original = json.loads((copy / "manifest.json").read_text())
     paths = _key_paths(original)
 
-    @settings(max_examples=150, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(path=st.sampled_from(paths), delete=st.booleans(), value=REPLACEMENTS)
     def check(path: tuple, delete: bool, value) -> None:
         manifest = json.loads(json.dumps(original))
@@ -257,8 +277,9 @@ def test_any_altered_manifest_key_is_analysed_or_refused_naming_the_file(copy):
 def test_a_damaged_manifest_is_explained_then_rebuilt_by_the_sweep(swept, copy, content):
     exp, clean = swept
     text = (copy / "manifest.json").read_text()
-    (copy / "manifest.json").write_text({"truncated": text[: len(text) // 3], "empty": "",
-                                         "list": "[]"}[content])
+    (copy / "manifest.json").write_text(
+        {"truncated": text[: len(text) // 3], "empty": "", "list": "[]"}[content]
+    )
     before = run_files(copy)
     analysed = cli("analyze", copy)
     _no_traceback(analysed)
@@ -282,8 +303,11 @@ def test_a_damaged_manifest_in_a_folder_of_another_experiment_deletes_nothing(sw
     foreign = copy / "runs" / "p00099-r000.parquet"
     shutil.copyfile(copy / "runs" / "p00000-r000.parquet", foreign)
     data = read_run_file(foreign)
-    foreign.write_bytes(encode_run_file(data.table.replace_schema_metadata(None),
-                                        {**data.meta, "run_hash": "another experiment"}))
+    foreign.write_bytes(
+        encode_run_file(
+            data.table.replace_schema_metadata(None), {**data.meta, "run_hash": "another experiment"}
+        )
+    )
     before = run_files(copy)
     proc = cli("sweep", exp, "--out", copy, "--workers", "1")
     _no_traceback(proc)

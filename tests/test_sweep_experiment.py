@@ -78,18 +78,27 @@ def test_value_outside_the_scenario_range_is_refused_with_the_range(tmp_path):
     assert "1.5" in message and "from 0 to 1" in message
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (('[parameters."firms.pharmacy.culture.trust"]\nvalues = [0.1, 0.5, 0.9]',
-      '[parameters."firms.pharmacy.culture.trust"]\ndistribution = "uniform"\nlow = 0\nhigh = 1'),
-     "a grid design needs values or start/stop/steps"),
-    (("values = [0.1, 0.5, 0.9]", "start = 0.1\nstop = 0.9"), "a range in a grid design needs steps"),
-    (("values = [0.1, 0.5, 0.9]", "values = [0.1]\nstart = 0.1\nstop = 0.2\nsteps = 2"),
-     "give exactly one of"),
-    (('"recovery_rate"]', '"recovery_rat"]'), "did you mean 'recovery_rate'"),
-    (('name = "lost"', 'name = "early"'), "repeated: early"),
-    (("first = 1\nlast = 10", "first = 10\nlast = 1"), "last (1) is before first (10)"),
-    (("replications = 2", "replications = 0"), "replications = 0 is not allowed"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            (
+                '[parameters."firms.pharmacy.culture.trust"]\nvalues = [0.1, 0.5, 0.9]',
+                '[parameters."firms.pharmacy.culture.trust"]\ndistribution = "uniform"\nlow = 0\nhigh = 1',
+            ),
+            "a grid design needs values or start/stop/steps",
+        ),
+        (("values = [0.1, 0.5, 0.9]", "start = 0.1\nstop = 0.9"), "a range in a grid design needs steps"),
+        (
+            ("values = [0.1, 0.5, 0.9]", "values = [0.1]\nstart = 0.1\nstop = 0.2\nsteps = 2"),
+            "give exactly one of",
+        ),
+        (('"recovery_rate"]', '"recovery_rat"]'), "did you mean 'recovery_rate'"),
+        (('name = "lost"', 'name = "early"'), "repeated: early"),
+        (("first = 1\nlast = 10", "first = 10\nlast = 1"), "last (1) is before first (10)"),
+        (("replications = 2", "replications = 0"), "replications = 0 is not allowed"),
+    ],
+)
 def test_invalid_experiments_explain_what_is_allowed(tmp_path, change, expected):
     old, new = change
     assert old in GRID
@@ -99,8 +108,11 @@ def test_invalid_experiments_explain_what_is_allowed(tmp_path, change, expected)
 def test_a_sweep_can_vary_when_an_event_happens(tmp_path):
     """``events.0.week`` is a parameter like any other: whole-number weeks, checked against the
     event's range, and each run's rival opens in its own week."""
-    body = ('name = "opening_week"\nscenario = "pharmacy_vs_brand"\n' + SMALL_SET
-            + '[parameters."events.0.week"]\nvalues = [4, 12]\n')
+    body = (
+        'name = "opening_week"\nscenario = "pharmacy_vs_brand"\n'
+        + SMALL_SET
+        + '[parameters."events.0.week"]\nvalues = [4, 12]\n'
+    )
     loaded = load_text(tmp_path, body)
     points = make_design(loaded.experiment).points
     assert [p["events.0.week"] for p in points] == [4, 12]
@@ -111,13 +123,17 @@ def test_a_sweep_can_vary_when_an_event_happens(tmp_path):
 
 
 def test_sobol_needs_a_power_of_two(tmp_path):
-    body = 'scenario = "corner_pharmacy"\n' + SMALL_SET + """
+    body = (
+        'scenario = "corner_pharmacy"\n'
+        + SMALL_SET
+        + """
 [design]
 kind = "sobol"
 samples = 12
 [parameters]
 "firms.pharmacy.culture.trust" = { distribution = "uniform", low = 0, high = 1 }
 """
+    )
     message = error_of(tmp_path, body)
     assert "power of 2" in message and "try 8" in message
 
@@ -150,30 +166,51 @@ values_lists = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=4
 
 
 @settings(max_examples=40, deadline=None)
-@given(trust=values_lists, empathy=values_lists, frontline=st.lists(
-    st.integers(0, 1000), min_size=1, max_size=3, unique=True))
+@given(
+    trust=values_lists,
+    empathy=values_lists,
+    frontline=st.lists(st.integers(0, 1000), min_size=1, max_size=3, unique=True),
+)
 def test_grid_is_the_full_product_in_file_order(trust, empathy, frontline):
-    exp = Experiment.model_validate({"scenario": "corner_pharmacy", "parameters": {
-        "firms.pharmacy.culture.trust": {"values": trust},
-        "firms.pharmacy.culture.empathy": {"values": empathy},
-        "firms.pharmacy.culture.empowerment.frontline": {"values": frontline}}})
+    exp = Experiment.model_validate(
+        {
+            "scenario": "corner_pharmacy",
+            "parameters": {
+                "firms.pharmacy.culture.trust": {"values": trust},
+                "firms.pharmacy.culture.empathy": {"values": empathy},
+                "firms.pharmacy.culture.empowerment.frontline": {"values": frontline},
+            },
+        }
+    )
     design = make_design(exp)
-    expected = [dict(zip(exp.parameters, combo, strict=True))
-                for combo in itertools.product(trust, empathy, frontline)]
+    expected = [
+        dict(zip(exp.parameters, combo, strict=True))
+        for combo in itertools.product(trust, empathy, frontline)
+    ]
     assert design.points == expected
     assert design.matrix.shape == (len(expected), 3)
 
 
 @settings(max_examples=25, deadline=None)
-@given(kind=st.sampled_from(["lhs", "sobol", "morris"]), samples=st.sampled_from([2, 4, 8]),
-       seed=st.integers(0, 1000), low=st.floats(0, 0.4), width=st.floats(0.1, 0.6))
+@given(
+    kind=st.sampled_from(["lhs", "sobol", "morris"]),
+    samples=st.sampled_from([2, 4, 8]),
+    seed=st.integers(0, 1000),
+    low=st.floats(0, 0.4),
+    width=st.floats(0.1, 0.6),
+)
 def test_sampled_designs_are_deterministic_and_within_bounds(kind, samples, seed, low, width):
-    exp = Experiment.model_validate({"scenario": "corner_pharmacy", "design": {
-        "kind": kind, "samples": samples, "seed": seed}, "parameters": {
-        "firms.pharmacy.culture.trust": {"distribution": "uniform", "low": low,
-                                         "high": low + width},
-        "network.ties_per_customer": {"start": 2, "stop": 12},
-        "firms.pharmacy.culture.empathy": {"values": [0.2, 0.8]}}})
+    exp = Experiment.model_validate(
+        {
+            "scenario": "corner_pharmacy",
+            "design": {"kind": kind, "samples": samples, "seed": seed},
+            "parameters": {
+                "firms.pharmacy.culture.trust": {"distribution": "uniform", "low": low, "high": low + width},
+                "network.ties_per_customer": {"start": 2, "stop": 12},
+                "firms.pharmacy.culture.empathy": {"values": [0.2, 0.8]},
+            },
+        }
+    )
     first, again = make_design(exp), make_design(exp)
     assert first.points == again.points
     expected_rows = {"lhs": samples, "sobol": samples * (3 + 2), "morris": samples * (3 + 1)}
@@ -200,7 +237,8 @@ def test_outputs_are_window_means_and_event_losses_of_the_weekly_table(tmp_path)
         assert value[("final", metric, -1)] == pytest.approx(weekly.loc[26:30, metric].mean(), nan_ok=True)
         assert value[("early", metric, -1)] == pytest.approx(weekly.loc[1:10, metric].mean(), nan_ok=True)
         np.testing.assert_allclose(
-            [value[("weekly", metric, w)] for w in range(1, 31)], weekly.loc[1:30, metric])
+            [value[("weekly", metric, w)] for w in range(1, 31)], weekly.loc[1:30, metric]
+        )
     assert result.events[0][0] == 15
     before = weekly.loc[2:14, "customer_base"].mean()  # the 13 weeks before the opening
     after = weekly.loc[24, "customer_base"]  # 10 weeks after, counting week 15 as the first
@@ -210,8 +248,9 @@ def test_outputs_are_window_means_and_event_losses_of_the_weekly_table(tmp_path)
 
 def test_derived_output_is_missing_when_no_event_fires():
     result = simulate("corner_pharmacy", customers=80, weeks=12, seed=1)
-    outputs = Outputs.model_validate({"metrics": ["customer_base"], "derived": [
-        {"name": "lost", "kind": "customers_lost", "weeks": 5}]})
+    outputs = Outputs.model_validate(
+        {"metrics": ["customer_base"], "derived": [{"name": "lost", "kind": "customers_lost", "weeks": 5}]}
+    )
     table = compute_outputs(result.firm_weekly, result.events, ["pharmacy"], outputs)
     lost = table.loc[table["metric"] == "lost", "value"]
     assert len(lost) == 1 and math.isnan(lost.iloc[0])

@@ -56,8 +56,9 @@ def test_a_run_equals_simulating_its_point_directly(baseline, experiment):
     params = make_design(loaded.experiment).points[point]
     direct = simulate(loaded.base, overrides=params, seed=6).firm_weekly
     direct = direct[direct["firm"] == "pharmacy"].set_index("week")
-    stored = results[(results["point"] == point) & (results["replication"] == 1)
-                     & (results["window"] == "final")].set_index("metric")["value"]
+    stored = results[
+        (results["point"] == point) & (results["replication"] == 1) & (results["window"] == "final")
+    ].set_index("metric")["value"]
     for metric in ("loyalty_rate", "customer_base"):
         assert stored[metric] == pytest.approx(direct.loc[26:30, metric].mean())
 
@@ -69,16 +70,21 @@ def test_replications_and_points_differ(baseline):
     assert not by_run[(0, 0)].equals(by_run[(0, 1)])  # another seed, other luck
 
 
-@pytest.mark.parametrize("how", [{"workers": 1}, {"workers": 4}, {"workers": 2, "cluster": "local"}],
-                         ids=["1-worker", "4-workers", "dask-localcluster"])
+@pytest.mark.parametrize(
+    "how",
+    [{"workers": 1}, {"workers": 4}, {"workers": 2, "cluster": "local"}],
+    ids=["1-worker", "4-workers", "dask-localcluster"],
+)
 def test_results_do_not_depend_on_workers_or_dask(baseline, experiment, tmp_path, how):
     report = run_sweep(load_experiment(experiment), tmp_path / "out", progress=False, **how)
     assert report.complete and not report.failed
     if how.get("cluster"):
         assert "Dask LocalCluster" in report.executor
     for weekly in (False, True):
-        pd.testing.assert_frame_equal(canonical(load_results(tmp_path / "out", weekly=weekly)),
-                                      canonical(load_results(baseline, weekly=weekly)))
+        pd.testing.assert_frame_equal(
+            canonical(load_results(tmp_path / "out", weekly=weekly)),
+            canonical(load_results(baseline, weekly=weekly)),
+        )
 
 
 def test_mesa_batch_run_gives_the_sweeps_numbers(baseline, experiment):
@@ -86,20 +92,31 @@ def test_mesa_batch_run_gives_the_sweeps_numbers(baseline, experiment):
     reporters at the last week equal the sweep's weekly series at week 30."""
     rows = mesa.batch_run(
         LoyaltyModel,
-        parameters={"scenario": str(experiment.parent / "early_opening.toml"),
-                    "market__customers": 150, "market__weeks": 30,
-                    "firms__pharmacy__culture__trust": [0.1, 0.9],
-                    "firms__pharmacy__culture__empowerment__frontline": [0.0, 250.0]},
-        rng=[5, 6], max_steps=30, number_processes=1, display_progress=False,
-        data_collection_period=-1)
+        parameters={
+            "scenario": str(experiment.parent / "early_opening.toml"),
+            "market__customers": 150,
+            "market__weeks": 30,
+            "firms__pharmacy__culture__trust": [0.1, 0.9],
+            "firms__pharmacy__culture__empowerment__frontline": [0.0, 250.0],
+        },
+        rng=[5, 6],
+        max_steps=30,
+        number_processes=1,
+        display_progress=False,
+        data_collection_period=-1,
+    )
     assert len(rows) == 8
     weekly = load_results(baseline, weekly=True)
     last = weekly[(weekly["week"] == 30) & (weekly["firm"] == "pharmacy")]
     for row in rows:
-        match = last[(last["firms.pharmacy.culture.trust"] == row["firms__pharmacy__culture__trust"])
-                     & (last["firms.pharmacy.culture.empowerment.frontline"]
-                        == row["firms__pharmacy__culture__empowerment__frontline"])
-                     & (last["seed"] == row["rng"])].set_index("metric")["value"]
+        match = last[
+            (last["firms.pharmacy.culture.trust"] == row["firms__pharmacy__culture__trust"])
+            & (
+                last["firms.pharmacy.culture.empowerment.frontline"]
+                == row["firms__pharmacy__culture__empowerment__frontline"]
+            )
+            & (last["seed"] == row["rng"])
+        ].set_index("metric")["value"]
         assert row["Step"] == 30
         assert match["loyalty_rate"] == pytest.approx(row["focus_loyalty_rate"])
         assert match["customer_base"] == pytest.approx(row["focus_customer_base"])
@@ -110,8 +127,9 @@ def test_run_files_carry_their_inputs(baseline):
 
     manifest = load_manifest(baseline)
     run = manifest["runs"][5]
-    meta = json.loads(pq.read_metadata(baseline / "runs" / f"{run['run_id']}.parquet")
-                      .metadata[b"loyaltysim.sweep"])
+    meta = json.loads(
+        pq.read_metadata(baseline / "runs" / f"{run['run_id']}.parquet").metadata[b"loyaltysim.sweep"]
+    )
     assert meta["run_hash"] == run["run_hash"]
     assert meta["seed"] == run["seed"] and meta["params"] == run["params"]
     assert manifest["package_version"] and manifest["identity"]["experiment_sha256"]
@@ -120,10 +138,18 @@ def test_run_files_carry_their_inputs(baseline):
 def test_scheduler_address_submits_to_a_running_dask_cluster(baseline, experiment, tmp_path):
     from dask.distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=40) as cluster:
-        report = run_sweep(load_experiment(experiment), tmp_path / "out", progress=False,
-                           scheduler=cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},
+        silence_logs=40,
+    ) as cluster:
+        report = run_sweep(
+            load_experiment(experiment), tmp_path / "out", progress=False, scheduler=cluster.scheduler_address
+        )
     assert report.complete and cluster.scheduler_address in report.executor
-    pd.testing.assert_frame_equal(canonical(load_results(tmp_path / "out")),
-                                  canonical(load_results(baseline)))
+    pd.testing.assert_frame_equal(
+        canonical(load_results(tmp_path / "out")), canonical(load_results(baseline))
+    )

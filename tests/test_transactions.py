@@ -67,36 +67,46 @@ def test_totals_equal_weekly_table(numba_run):
     """Purchases and revenue per firm per week are exactly what the weekly table reports."""
     model, tx = numba_run
     weekly = model.firm_weekly().set_index(["week", "firm"])
-    got = tx.groupby(["week", "firm"], observed=False).agg(purchases=("amount", "size"),
-                                                             revenue=("amount", "sum"))
+    got = tx.groupby(["week", "firm"], observed=False).agg(
+        purchases=("amount", "size"), revenue=("amount", "sum")
+    )
     got = got.reindex(weekly.index, fill_value=0)
     np.testing.assert_array_equal(got["purchases"].to_numpy(), weekly["purchases"].to_numpy())
-    np.testing.assert_allclose(got["revenue"].to_numpy(float), weekly["revenue"].to_numpy(float),
-                               rtol=1e-5, atol=0.01)
+    np.testing.assert_allclose(
+        got["revenue"].to_numpy(float), weekly["revenue"].to_numpy(float), rtol=1e-5, atol=0.01
+    )
     assert weekly["purchases"].sum() == len(tx)
 
 
 def test_same_seed_same_table_on_both_engines(numba_run):
     _, tx = numba_run
     reference = collect_transactions(small("reference"))
-    pd.testing.assert_frame_equal(tx[["customer_id", "firm", "week", "date"]],
-                                  reference[["customer_id", "firm", "week", "date"]])
+    pd.testing.assert_frame_equal(
+        tx[["customer_id", "firm", "week", "date"]], reference[["customer_id", "firm", "week", "date"]]
+    )
     np.testing.assert_allclose(tx["amount"], reference["amount"], rtol=1e-5)
 
 
 def test_seed_changes_table(numba_run):
     _, tx = numba_run
     other = collect_transactions(small("numba", seed=4))
-    assert not (len(other) == len(tx) and (other["customer_id"].to_numpy()
-                                           == tx["customer_id"].to_numpy()).all())
+    assert not (
+        len(other) == len(tx) and (other["customer_id"].to_numpy() == tx["customer_id"].to_numpy()).all()
+    )
 
 
 def test_simulate_hook_records_the_same_table(numba_run):
     _, tx = numba_run
     recorder = TransactionRecorder()
     seen: list[int] = []
-    simulate(SCENARIO, customers=CUSTOMERS, weeks=WEEKS, seed=3,
-             progress=lambda done, total: seen.append(done), on_week=recorder.record)
+    simulate(
+        SCENARIO,
+        customers=CUSTOMERS,
+        weeks=WEEKS,
+        seed=3,
+        progress=lambda done, total: seen.append(done),
+        on_week=recorder.record,
+    )
     assert seen == list(range(1, WEEKS + 1))
     pd.testing.assert_frame_equal(recorder.frame(), tx)
 
@@ -121,8 +131,10 @@ def test_empty_recorder_gives_empty_typed_table():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.text(min_size=1, max_size=12).filter(lambda s: "/" not in s and "\x00" not in s),
-       st.sampled_from(["", ".txt", ".json", ".xlsx", ".csv.gz"]))
+@given(
+    st.text(min_size=1, max_size=12).filter(lambda s: "/" not in s and "\x00" not in s),
+    st.sampled_from(["", ".txt", ".json", ".xlsx", ".csv.gz"]),
+)
 def test_path_type_rejects_other_suffixes(stem, suffix):
     import argparse
 
@@ -155,16 +167,34 @@ def test_write_and_read_back(tmp_path, numba_run, suffix):
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "loyaltysim", *map(str, args)],
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "loyaltysim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_cli_run_writes_transactions(tmp_path, suffix):
     target = tmp_path / f"transactions{suffix}"
     out = tmp_path / "run"
-    proc = cli("run", SCENARIO, "--weeks", WEEKS, "--customers", CUSTOMERS, "--seed", 3,
-               "--out", out, "--quiet", "--transactions", target)
+    proc = cli(
+        "run",
+        SCENARIO,
+        "--weeks",
+        WEEKS,
+        "--customers",
+        CUSTOMERS,
+        "--seed",
+        3,
+        "--out",
+        out,
+        "--quiet",
+        "--transactions",
+        target,
+    )
     assert proc.returncode == 0, proc.stderr
     tx = read_transactions(target)
     weekly = pd.read_csv(out / "firm_weekly.csv")
@@ -176,8 +206,19 @@ def test_cli_run_writes_transactions(tmp_path, suffix):
 
 
 def test_cli_rejects_bad_suffix_before_running(tmp_path):
-    proc = cli("run", SCENARIO, "--weeks", 2, "--customers", 50, "--out", tmp_path / "run",
-               "--quiet", "--transactions", tmp_path / "tx.xlsx")
+    proc = cli(
+        "run",
+        SCENARIO,
+        "--weeks",
+        2,
+        "--customers",
+        50,
+        "--out",
+        tmp_path / "run",
+        "--quiet",
+        "--transactions",
+        tmp_path / "tx.xlsx",
+    )
     assert proc.returncode == 2
     assert ".csv or .parquet" in proc.stderr
     assert not (tmp_path / "run").exists()

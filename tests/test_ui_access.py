@@ -22,13 +22,20 @@ async def _inner(scope, receive, send):
     await send({"type": "http.response.body", "body": b"the app"})
 
 
-def call(path: str = "/", query: str = "", cookie: str | None = None,
-         kind: str = "http") -> list[dict]:
+def call(path: str = "/", query: str = "", cookie: str | None = None, kind: str = "http") -> list[dict]:
     headers = [(b"host", b"example:8765")]
     if cookie is not None:
         headers.append((b"cookie", f"{COOKIE}={cookie}".encode()))
-    scope = {"type": kind, "path": path, "query_string": query.encode(), "headers": headers,
-             "root_path": "", "method": "GET", "scheme": "http", "server": ("example", 8765)}
+    scope = {
+        "type": kind,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": headers,
+        "root_path": "",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("example", 8765),
+    }
     sent: list[dict] = []
 
     async def receive():
@@ -71,9 +78,19 @@ def test_the_cookie_lets_every_request_through():
     assert call(kind="websocket", cookie=TOKEN) == [{"type": "websocket.accept"}]
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("localhost", True),
-    ("0.0.0.0", False), ("::", False), ("192.168.1.5", False), ("myhost.example", False)])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("myhost.example", False),
+    ],
+)
 def test_loopback_hosts(host, loopback):
     assert is_loopback(host) is loopback
 
@@ -129,9 +146,13 @@ def test_the_real_server_requires_the_token_and_stops_quietly_on_ctrl_c(tmp_path
     port = _free_port()
     err_path = tmp_path / "stderr.txt"
     with err_path.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "loyaltysim", "ui", "--host", "0.0.0.0",
-                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "loyaltysim", "ui", "--host", "0.0.0.0", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
+
         def get(path: str, cookie: str | None = None) -> http.client.HTTPResponse:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})

@@ -32,8 +32,7 @@ def _series_equal(frame, model: LoyaltyModel, firm: str) -> None:
     for metric in CHART_METRICS:
         expected = rows[metric].to_numpy(dtype=float)
         got = np.array([np.nan if x is None else x for x in frame.series[metric]], dtype=float)
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9, equal_nan=True,
-                                   err_msg=metric)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9, equal_nan=True, err_msg=metric)
 
 
 def test_columns_run_their_scenario_with_the_common_seed(session):
@@ -62,8 +61,9 @@ def test_a_control_change_restarts_the_column_and_it_catches_up(session):
     assert session.status.value.catching_up
     session.catch_up()
     assert session.column_week(0) == 5 and not session.catching_up
-    reference = LoyaltyModel("corner_pharmacy", rng=SEED,
-                             overrides={"market.customers": CUSTOMERS, key: value})
+    reference = LoyaltyModel(
+        "corner_pharmacy", rng=SEED, overrides={"market.customers": CUSTOMERS, key: value}
+    )
     reference.run(5)
     _series_equal(session.frames.value[0], reference, "pharmacy")
     assert session.config(0).overrides == {key: value}
@@ -111,8 +111,7 @@ def test_the_shock_opens_the_waiting_competitor_next_week_in_every_column(sessio
 
 
 def test_a_scenario_without_a_waiting_competitor_is_left_alone():
-    session = Session(["public_service_monopoly", "corner_pharmacy"], customers=CUSTOMERS,
-                      seed=SEED)
+    session = Session(["public_service_monopoly", "corner_pharmacy"], customers=CUSTOMERS, seed=SEED)
     session.step()
     assert "No competitor" in session.config(0).shock_note
     session.fire_shock()
@@ -122,8 +121,9 @@ def test_a_scenario_without_a_waiting_competitor_is_left_alone():
 
 
 def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loyaltysim", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "loyaltysim", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_download_round_trips_through_loyaltysim_run(session, tmp_path):
@@ -144,14 +144,18 @@ def test_download_round_trips_through_loyaltysim_run(session, tmp_path):
     assert loaded.events[0].week == 7
     assert loaded == scenario_from_toml(text)
     shown = session.model(0).firm_weekly()
-    result = _run_cli("run", str(path), "--weeks", "10", "--out", str(tmp_path / "out"),
-                      "--quiet", cwd=tmp_path)
+    result = _run_cli(
+        "run", str(path), "--weeks", "10", "--out", str(tmp_path / "out"), "--quiet", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     ran = pd.read_csv(tmp_path / "out" / "firm_weekly.csv")
     numeric = [c for c in shown.columns if c not in ("firm",)]
-    pd.testing.assert_frame_equal(ran[numeric].astype(float).reset_index(drop=True),
-                                  shown[numeric].astype(float).reset_index(drop=True),
-                                  rtol=1e-6, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        ran[numeric].astype(float).reset_index(drop=True),
+        shown[numeric].astype(float).reset_index(drop=True),
+        rtol=1e-6,
+        check_dtype=False,
+    )
 
 
 def test_an_unchanged_scenario_downloads_under_its_own_name(session):
@@ -159,14 +163,16 @@ def test_an_unchanged_scenario_downloads_under_its_own_name(session):
     assert load_scenario(session.downloadable(1), {}) == session.config(1).scenario
 
 
-@pytest.mark.parametrize("content", [
-    b"[firms.pharmacy\nopen = true\n",
-    b'extends = "corner_pharmacy"\n[firms.pharmacy.culture]\ntrsut = 0.9\n',
-    b'extends = "corner_pharmacy"\n[firms.pharmacy]\nprice_index = 7\n',
-    b"\xff\xfe not text",
-])
-def test_bad_uploads_show_the_cli_message_and_the_column_keeps_running(session, tmp_path,
-                                                                       content):
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[firms.pharmacy\nopen = true\n",
+        b'extends = "corner_pharmacy"\n[firms.pharmacy.culture]\ntrsut = 0.9\n',
+        b'extends = "corner_pharmacy"\n[firms.pharmacy]\nprice_index = 7\n',
+        b"\xff\xfe not text",
+    ],
+)
+def test_bad_uploads_show_the_cli_message_and_the_column_keeps_running(session, tmp_path, content):
     session.step()
     (tmp_path / "bad.toml").write_bytes(content)
     cli = _run_cli("scenarios", "validate", "bad.toml", cwd=tmp_path)
@@ -179,8 +185,7 @@ def test_bad_uploads_show_the_cli_message_and_the_column_keeps_running(session, 
 
 
 def test_a_good_upload_replaces_the_column_scenario(session):
-    data = (b'extends = "corner_pharmacy"\nname = "kind_pharmacy"\n'
-            b"[firms.pharmacy.culture]\nempathy = 0.9\n")
+    data = b'extends = "corner_pharmacy"\nname = "kind_pharmacy"\n[firms.pharmacy.culture]\nempathy = 0.9\n'
     session.step()
     assert session.upload(1, "kind.toml", data)
     config = session.config(1)
@@ -205,8 +210,7 @@ def test_columns_can_be_added_and_removed(session):
     session.step()
     session.add_column("fear_culture")
     session.catch_up()
-    assert [c.source for c in session.configs.value] == ["corner_pharmacy", "loyal_brand",
-                                                         "fear_culture"]
+    assert [c.source for c in session.configs.value] == ["corner_pharmacy", "loyal_brand", "fear_culture"]
     assert session.column_week(2) == 1
     session.remove_column(0)
     assert [c.index for c in session.configs.value] == [0, 1]
@@ -258,8 +262,9 @@ def test_a_failing_model_stops_the_session_with_a_message_until_reset(session, m
 
 def test_a_scenario_file_given_on_the_command_line_becomes_a_column(tmp_path):
     path = tmp_path / "my_town.toml"
-    path.write_text('extends = "loyal_brand"\nname = "my_town"\n[firms.brand]\nprice_index = 1.2\n',
-                    encoding="utf-8")
+    path.write_text(
+        'extends = "loyal_brand"\nname = "my_town"\n[firms.brand]\nprice_index = 1.2\n', encoding="utf-8"
+    )
     session = Session([str(path), "corner_pharmacy"], customers=CUSTOMERS)
     config = session.config(0)
     assert config.source == "my_town.toml" and config.scenario.name == "my_town"

@@ -13,9 +13,11 @@ WEEKS, CUSTOMERS = 60, 500
 
 def _late(name: str, **overrides) -> pd.Series:
     """Mean of the focus firm's metrics over the last half year of a short run."""
-    model = LoyaltyModel(name, rng=1, overrides={"market.customers": CUSTOMERS,
-                                                 **{k.replace("__", "."): v
-                                                    for k, v in overrides.items()}})
+    model = LoyaltyModel(
+        name,
+        rng=1,
+        overrides={"market.customers": CUSTOMERS, **{k.replace("__", "."): v for k, v in overrides.items()}},
+    )
     model.run(WEEKS)
     table = model.firm_weekly()
     return table[table["firm"] == model.spec.focus_firm].tail(26).mean(numeric_only=True)
@@ -39,10 +41,8 @@ def test_similar_retention_very_different_loyalty(pharmacy, brand):
 
 def test_frontline_limit_turns_escalations_into_fixes_on_the_spot(pharmacy):
     assert any("frontline limit from $0 to $100" in item for item in TRY_THIS)
-    assert "$0 frontline limit every complaint must be escalated" in \
-        EXPLANATIONS["complaints"].look_for
-    empowered = _late("corner_pharmacy",
-                      firms__pharmacy__culture__empowerment__frontline=100)
+    assert "$0 frontline limit every complaint must be escalated" in EXPLANATIONS["complaints"].look_for
+    empowered = _late("corner_pharmacy", firms__pharmacy__culture__empowerment__frontline=100)
     assert pharmacy.resolved_on_spot == 0 and empowered.resolved_on_spot > 0
     assert empowered.resolved_escalated < pharmacy.resolved_escalated
     assert empowered.escalations < pharmacy.escalations

@@ -104,8 +104,12 @@ def test_summary_from_cdnow_transactions_matches_shipped_summary(cdnow):
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 120)), min_size=1, max_size=40))
 def test_summary_properties(purchases):
     start = pd.Timestamp("2000-01-03")
-    tx = pd.DataFrame({"customer_id": [c for c, _ in purchases],
-                       "date": [start + pd.Timedelta(days=d) for _, d in purchases]})
+    tx = pd.DataFrame(
+        {
+            "customer_id": [c for c, _ in purchases],
+            "date": [start + pd.Timedelta(days=d) for _, d in purchases],
+        }
+    )
     end = dt.date(2000, 3, 31)
     s = btyd.summarise(tx, end)
     assert (s["recency"] <= s["T"]).all() and (s["recency"] >= 0).all()
@@ -122,8 +126,7 @@ def test_conditional_forecast_is_consistent(cdnow_fit):
     fresh = cdnow_fit.conditional_expected(39.0, np.array([0]), np.array([0.0]), np.array([0.0]))
     assert fresh[0] == pytest.approx(float(unconditional), rel=1e-6)
     # More recent purchases mean more likely alive, so a larger forecast.
-    f = cdnow_fit.conditional_expected(39.0, np.array([3, 3]), np.array([5.0, 35.0]),
-                                       np.array([38.0, 38.0]))
+    f = cdnow_fit.conditional_expected(39.0, np.array([3, 3]), np.array([5.0, 35.0]), np.array([38.0, 38.0]))
     assert f[1] > f[0]
 
 
@@ -150,7 +153,8 @@ def test_invalid_param_names_file_and_key(tmp_path):
     bad.write_text(text)
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "music_retailer.toml").write_text(
-        (EXPERIMENT.parent / "scenarios" / "music_retailer.toml").read_text())
+        (EXPERIMENT.parent / "scenarios" / "music_retailer.toml").read_text()
+    )
     with pytest.raises(ValidationExperimentError) as err:
         load_validation(bad)
     assert str(bad) in str(err.value) and "params.cohort_weeks" in str(err.value)
@@ -161,8 +165,16 @@ def result():
     return run_finding("buy_till_you_die", quick=True)
 
 
-REPRODUCED = ["Fitter check", "BG/NBD r of", "BG/NBD alpha", "BG/NBD a of", "BG/NBD b of",
-              "Mean purchase rate", "Mean dropout chance", "Share of the cohort with no repeat"]
+REPRODUCED = [
+    "Fitter check",
+    "BG/NBD r of",
+    "BG/NBD alpha",
+    "BG/NBD a of",
+    "BG/NBD b of",
+    "Mean purchase rate",
+    "Mean dropout chance",
+    "Share of the cohort with no repeat",
+]
 NOT_REPRODUCED = ["BG/NBD forecast of holdout"]
 
 
@@ -200,11 +212,17 @@ def test_fitter_check_fails_when_fitter_is_off(result, cdnow):
 
 
 #: The scenario's first, untuned version (the discussion quotes its dropout).
-UNTUNED = {"market.outside_utility": 0.0, "customers.habit.mean": 0.8, "customers.habit.sd": 0.2,
-           "customers.segments.regular.share": 0.6,
-           "customers.segments.regular.purchases_per_week": 0.05,
-           "customers.segments.heavy.share": 0.3, "customers.segments.heavy.purchases_per_week": 0.15,
-           "customers.segments.super.share": 0.1, "customers.segments.super.purchases_per_week": 0.4}
+UNTUNED = {
+    "market.outside_utility": 0.0,
+    "customers.habit.mean": 0.8,
+    "customers.habit.sd": 0.2,
+    "customers.segments.regular.share": 0.6,
+    "customers.segments.regular.purchases_per_week": 0.05,
+    "customers.segments.heavy.share": 0.3,
+    "customers.segments.heavy.purchases_per_week": 0.15,
+    "customers.segments.super.share": 0.1,
+    "customers.segments.super.purchases_per_week": 0.4,
+}
 
 
 def test_untuned_scenario_shows_almost_no_dropout():

@@ -66,8 +66,7 @@ def test_chain_turnover_contrast_is_reported_as_not_reproduced_with_the_reason(c
 
 def test_chain_discussion_states_what_drives_sales(chain):
     est = chain.settings["estimates"]
-    for key in ("sales_r2_culture", "sales_r2_situation", "profit_r2_culture",
-                "profit_r2_situation"):
+    for key in ("sales_r2_culture", "sales_r2_situation", "profit_r2_culture", "profit_r2_situation"):
         assert 0.0 <= est[key] <= 1.0
     assert f"{est['sales_r2_situation']:.0%} of the spread of sales" in chain.discussion
     situation_first = est["sales_r2_situation"] > est["sales_r2_culture"]
@@ -115,8 +114,7 @@ def test_bass_calibrated_run_follows_the_closed_form(bass):
     table = bass.table
     gap = np.abs(table["tried, calibrated mapping"] - table["Bass F(t)"]).max()
     assert gap <= 0.02
-    assert bass.settings["mappings"]["calibrated"]["max gap pp"] == pytest.approx(100 * gap,
-                                                                                  abs=1e-3)
+    assert bass.settings["mappings"]["calibrated"]["max gap pp"] == pytest.approx(100 * gap, abs=1e-3)
 
 
 def test_bass_literal_mapping_is_reported_as_not_reproduced(bass):
@@ -136,8 +134,7 @@ def test_bass_simulation_matches_the_mean_field_recursion(bass):
 def test_bass_closed_form_solves_the_bass_equation():
     p, q = 0.03, 0.38
     t = np.linspace(0, 30, 61)
-    ode = solve_ivp(lambda _t, f: (p + q * f) * (1 - f), (0, 30), [0.0], t_eval=t, rtol=1e-10,
-                    atol=1e-12)
+    ode = solve_ivp(lambda _t, f: (p + q * f) * (1 - f), (0, 30), [0.0], t_eval=t, rtol=1e-10, atol=1e-12)
     assert np.allclose(bass_share(t, p, q), ode.y[0], atol=1e-7)
     fine = np.linspace(0, 30, 30001)
     density = np.gradient(bass_share(fine, p, q), fine)
@@ -235,24 +232,37 @@ def test_experiment_files_load_at_both_sizes():
 def _copy(tmp_path, key: str, replace: tuple[str, str]):
     text = (validation_dir() / f"{key}.toml").read_text()
     scenario = text.split('scenario = "', 1)[1].split('"', 1)[0]
-    text = text.replace(f'scenario = "{scenario}"',
-                        f'scenario = "{(validation_dir() / scenario).as_posix()}"')
+    text = text.replace(
+        f'scenario = "{scenario}"', f'scenario = "{(validation_dir() / scenario).as_posix()}"'
+    )
     assert replace[0] in text
     path = tmp_path / f"{key}.toml"
     path.write_text(text.replace(*replace))
     return path
 
 
-@pytest.mark.parametrize(("key", "replace", "key_path"), [
-    ("service_profit_chain", ('loyalty_metric = "loyalty_rate"', 'loyalty_metric = "nps"'),
-     "params.loyalty_metric"),
-    ("service_profit_chain", ('"firms.store.culture.trust" = [0.0, 1.0]',
-                              '"firms.store.culture.trsut" = [0.0, 1.0]'), "params.culture"),
-    ("service_profit_chain", ('"market.town_km" = [2.0, 6.0]', '"market.town_km" = [6.0, 2.0]'),
-     "params.situation"),
-    ("bass_diffusion", ("q = 0.38", "q = -1"), "params.q"),
-    ("bass_diffusion", ("tolerance_pp = 2.0", "tolerance = 2.0"), "params.tolerance"),
-])
+@pytest.mark.parametrize(
+    ("key", "replace", "key_path"),
+    [
+        (
+            "service_profit_chain",
+            ('loyalty_metric = "loyalty_rate"', 'loyalty_metric = "nps"'),
+            "params.loyalty_metric",
+        ),
+        (
+            "service_profit_chain",
+            ('"firms.store.culture.trust" = [0.0, 1.0]', '"firms.store.culture.trsut" = [0.0, 1.0]'),
+            "params.culture",
+        ),
+        (
+            "service_profit_chain",
+            ('"market.town_km" = [2.0, 6.0]', '"market.town_km" = [6.0, 2.0]'),
+            "params.situation",
+        ),
+        ("bass_diffusion", ("q = 0.38", "q = -1"), "params.q"),
+        ("bass_diffusion", ("tolerance_pp = 2.0", "tolerance = 2.0"), "params.tolerance"),
+    ],
+)
 def test_invalid_params_name_the_file_and_the_key(tmp_path, key, replace, key_path):
     path = _copy(tmp_path, key, replace)
     with pytest.raises(ValidationExperimentError) as info:
@@ -261,16 +271,23 @@ def test_invalid_params_name_the_file_and_the_key(tmp_path, key, replace, key_pa
     assert str(path) in message and key_path in message
 
 
-@pytest.mark.parametrize(("key", "replace", "key_path"), [
-    ("service_profit_chain", ('"firms.store.deals" = [0.0, 0.6]', '"firms.shop.deals" = [0.0, 0.6]'),
-     "params.situation.firms.shop.deals"),
-    ("service_profit_chain", ('"firms.store.deals" = [0.0, 0.6]', '"firms.store.deals" = [0.0, 1.6]'),
-     "params.situation.firms.store.deals"),
-    ("bass_diffusion", ("[quick]", '[quick]\n"network.far_tie_share" = 0.5'),
-     "network.far_tie_share"),
-])
-def test_settings_the_scenario_rejects_stop_the_run_naming_the_file(tmp_path, key, replace,
-                                                                    key_path):
+@pytest.mark.parametrize(
+    ("key", "replace", "key_path"),
+    [
+        (
+            "service_profit_chain",
+            ('"firms.store.deals" = [0.0, 0.6]', '"firms.shop.deals" = [0.0, 0.6]'),
+            "params.situation.firms.shop.deals",
+        ),
+        (
+            "service_profit_chain",
+            ('"firms.store.deals" = [0.0, 0.6]', '"firms.store.deals" = [0.0, 1.6]'),
+            "params.situation.firms.store.deals",
+        ),
+        ("bass_diffusion", ("[quick]", '[quick]\n"network.far_tie_share" = 0.5'), "network.far_tie_share"),
+    ],
+)
+def test_settings_the_scenario_rejects_stop_the_run_naming_the_file(tmp_path, key, replace, key_path):
     path = _copy(tmp_path, key, replace)
     with pytest.raises(ValidationExperimentError) as info:
         run_finding(str(path), quick=True)
@@ -279,9 +296,22 @@ def test_settings_the_scenario_rejects_stop_the_run_naming_the_file(tmp_path, ke
 
 def test_cli_runs_bass_diffusion_and_writes_the_report(tmp_path):
     out = tmp_path / "validation.md"
-    done = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--quick", "--only",
-                           "bass_diffusion", "--out", str(out)], capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loyaltysim",
+            "validate",
+            "--quick",
+            "--only",
+            "bass_diffusion",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "Word of mouth follows Bass diffusion: PARTLY reproduced (3/4" in done.stdout
     text = out.read_text()

@@ -73,8 +73,16 @@ def test_tarp_comparisons_follow_the_numbers():
     rows = []
     for band, shares in complaint_repurchase.PUBLISHED.items():
         for (code, label), share in zip(complaint_repurchase.ROWS, shares, strict=True):
-            rows.append({"band": band, "handling": label, "outcome": code,
-                         "published": share, "share": share, "events": 100})
+            rows.append(
+                {
+                    "band": band,
+                    "handling": label,
+                    "outcome": code,
+                    "published": share,
+                    "share": share,
+                    "events": 100,
+                }
+            )
     exact = pd.DataFrame(rows)
     assert all(c.reproduced for c in complaint_repurchase.comparisons(exact, params))
     off = exact.copy()
@@ -130,8 +138,9 @@ def test_tracker_matches_a_brute_force_replay(occasions):
     overrides = {"market.customers": 1500, "firms.supermarket.open": True}
     scenario = load_scenario("loyal_brand", overrides)
     weeks, burn_in = 40, 5
-    events = track_failures(scenario, 3, Tracking(weeks=weeks, burn_in=burn_in,
-                                                  occasions=occasions, control_share=0.1))
+    events = track_failures(
+        scenario, 3, Tracking(weeks=weeks, burn_in=burn_in, occasions=occasions, control_share=0.1)
+    )
     model = LoyaltyModel(scenario, rng=3)
     firms, outcomes = [], []
     for _ in range(weeks):
@@ -157,8 +166,9 @@ def test_tracker_matches_a_brute_force_replay(occasions):
     # nth_failure counts from week 1, burn-in included
     for r in fails.head(200).itertuples():
         f = firms[r.week - 1, r.customer]
-        assert r.nth_failure == int(((outcomes[: r.week, r.customer] != OK)
-                                     & (firms[: r.week, r.customer] == f)).sum())
+        assert r.nth_failure == int(
+            ((outcomes[: r.week, r.customer] != OK) & (firms[: r.week, r.customer] == f)).sum()
+        )
     controls = events[events["outcome"] == OK]
     assert len(controls) > 0 and (controls["nth_failure"] == 0).all()
 
@@ -167,8 +177,7 @@ def test_tracker_matches_a_brute_force_replay(occasions):
 
 
 @settings(max_examples=80, deadline=None)
-@given(cost=st.floats(0, 1e6), bigger=st.floats(0, 1e6), penalty=st.floats(0, 1),
-       half=st.floats(0.01, 1e6))
+@given(cost=st.floats(0, 1e6), bigger=st.floats(0, 1e6), penalty=st.floats(0, 1), half=st.floats(0.01, 1e6))
 def test_problem_size_sting_is_zero_when_off_and_grows_with_cost(cost, bigger, penalty, half):
     assert problem_size_sting(cost, 0.0, half) == 0.0
     sting = problem_size_sting(cost, penalty, half)
@@ -182,16 +191,22 @@ def test_problem_size_is_off_by_default():
     """With the default penalty (0) the half-size dollars cannot change any result."""
     runs = []
     for dollars in (100.0, 7.0):
-        model = LoyaltyModel("fear_culture", rng=2, overrides={
-            "market.customers": 800, "behaviour.problem_size_dollars": dollars})
+        model = LoyaltyModel(
+            "fear_culture",
+            rng=2,
+            overrides={"market.customers": 800, "behaviour.problem_size_dollars": dollars},
+        )
         model.run(30)
         runs.append(model.firm_weekly())
     assert runs[0].equals(runs[1])
 
 
 def test_problem_size_penalty_is_the_same_in_both_engines_and_hurts_big_problems():
-    overrides = {"market.customers": 300, "behaviour.problem_size_penalty": 0.8,
-                 "behaviour.problem_size_dollars": 20.0}
+    overrides = {
+        "market.customers": 300,
+        "behaviour.problem_size_penalty": 0.8,
+        "behaviour.problem_size_dollars": 20.0,
+    }
     ref, fast = run_both("fear_culture", 40, overrides, seed=4)
     assert_same_run(ref, fast)
     off = LoyaltyModel("fear_culture", rng=4, overrides={"market.customers": 300})
@@ -204,15 +219,17 @@ def test_size_penalty_lowers_attachment_after_a_big_silent_failure():
     """Same customers, same luck (common random numbers): in the first week, every customer with
     a silent failure ends less attached with the penalty on, more so for costlier problems."""
     base = {"market.customers": 3000}
-    models = [LoyaltyModel("discount_chain", rng=9, overrides={
-        **base, "behaviour.problem_size_penalty": p}) for p in (0.0, 0.6)]
+    models = [
+        LoyaltyModel("discount_chain", rng=9, overrides={**base, "behaviour.problem_size_penalty": p})
+        for p in (0.0, 0.6)
+    ]
     for m in models:
         m.step()
     visits = models[0].week_visits()
     silent = np.flatnonzero(visits.outcome == SILENT)
     assert len(silent) > 20
     f = visits.firm[silent].astype(int)
-    drop = (models[0].state.attachment[silent, f] - models[1].state.attachment[silent, f])
+    drop = models[0].state.attachment[silent, f] - models[1].state.attachment[silent, f]
     assert (drop > -1e-7).all() and drop.mean() > 0
     cost = visits.problem_cost[silent]
     assert np.corrcoef(cost, drop)[0, 1] > 0
@@ -230,13 +247,16 @@ def test_experiment_files_load(key):
     assert loaded.scenario().market.customers > 0
 
 
-@pytest.mark.parametrize("key, bad, path", [
-    ("complaint_repurchase", "small_problem_dollars = -5.0", "params.small_problem_dollars"),
-    ("complaint_repurchase", "occasions = 0", "params.occasions"),
-    ("complaint_repurchase", "no_such_knob = 1", "params.no_such_knob"),
-    ("recovery_paradox", "strata = 0", "params.strata"),
-    ("recovery_paradox", "effect_ratio = 0.5", "params.effect_ratio"),
-])
+@pytest.mark.parametrize(
+    "key, bad, path",
+    [
+        ("complaint_repurchase", "small_problem_dollars = -5.0", "params.small_problem_dollars"),
+        ("complaint_repurchase", "occasions = 0", "params.occasions"),
+        ("complaint_repurchase", "no_such_knob = 1", "params.no_such_knob"),
+        ("recovery_paradox", "strata = 0", "params.strata"),
+        ("recovery_paradox", "effect_ratio = 0.5", "params.effect_ratio"),
+    ],
+)
 def test_bad_params_name_file_and_key(tmp_path, key, bad, path):
     text = (validation_dir() / f"{key}.toml").read_text(encoding="utf-8")
     name = bad.split(" = ")[0]
@@ -258,9 +278,23 @@ def test_bands_must_be_ordered():
 
 def test_validate_cli_writes_both_sections(tmp_path):
     out = tmp_path / "validation.md"
-    proc = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--quick", "--only",
-                           "complaint_repurchase", "recovery_paradox", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loyaltysim",
+            "validate",
+            "--quick",
+            "--only",
+            "complaint_repurchase",
+            "recovery_paradox",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     text = out.read_text(encoding="utf-8")
     assert "## Complaint handling and repurchase (TARP)" in text

@@ -52,22 +52,40 @@ def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
     return path
 
 
-@pytest.mark.parametrize(("text", "key", "says"), [
-    ('finding = "complaint_repurchase"\nscenario = "loyal_brand"\nsed = 3\n', "sed",
-     "allowed at the top level"),
-    ('finding = "bass_difusion"\nscenario = "loyal_brand"\n', "finding", "bass_diffusion"),
-    ('finding = "bass_diffusion"\nscenario = "loyal_brands"\n', "scenario", "loyal_brand"),
-    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\nreplications = 0\n', "replications",
-     "greater than or equal to 1"),
-    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\n[set]\n"market.customers" = -5\n',
-     "set.market.customers", "market.customers"),
-    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\n[variants.x]\n'
-     '"firms.brand.culture.trustt" = 0.5\n', "variants.x", "trust"),
-    ('finding = "bass_diffusion"\nscenario = "loyal_brand"\n[params]\nno_such_knob = 1\n',
-     "params.no_such_knob", "parameters of 'bass_diffusion'"),
-])
-def test_bad_experiment_files_name_the_file_the_key_and_what_is_allowed(tmp_path, text, key,
-                                                                          says):
+@pytest.mark.parametrize(
+    ("text", "key", "says"),
+    [
+        (
+            'finding = "complaint_repurchase"\nscenario = "loyal_brand"\nsed = 3\n',
+            "sed",
+            "allowed at the top level",
+        ),
+        ('finding = "bass_difusion"\nscenario = "loyal_brand"\n', "finding", "bass_diffusion"),
+        ('finding = "bass_diffusion"\nscenario = "loyal_brands"\n', "scenario", "loyal_brand"),
+        (
+            'finding = "bass_diffusion"\nscenario = "loyal_brand"\nreplications = 0\n',
+            "replications",
+            "greater than or equal to 1",
+        ),
+        (
+            'finding = "bass_diffusion"\nscenario = "loyal_brand"\n[set]\n"market.customers" = -5\n',
+            "set.market.customers",
+            "market.customers",
+        ),
+        (
+            'finding = "bass_diffusion"\nscenario = "loyal_brand"\n[variants.x]\n'
+            '"firms.brand.culture.trustt" = 0.5\n',
+            "variants.x",
+            "trust",
+        ),
+        (
+            'finding = "bass_diffusion"\nscenario = "loyal_brand"\n[params]\nno_such_knob = 1\n',
+            "params.no_such_knob",
+            "parameters of 'bass_diffusion'",
+        ),
+    ],
+)
+def test_bad_experiment_files_name_the_file_the_key_and_what_is_allowed(tmp_path, text, key, says):
     path = write(tmp_path, text)
     with pytest.raises(ValidationExperimentError) as caught:
         load_validation(path)
@@ -86,9 +104,22 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path):
 
 def test_validate_command_writes_the_report_with_figures_and_settings(tmp_path):
     out = tmp_path / "docs" / "validation.md"
-    done = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--quick", "--only",
-                           "bass_diffusion", "--out", str(out)],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loyaltysim",
+            "validate",
+            "--quick",
+            "--only",
+            "bass_diffusion",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
     assert FINDINGS["bass_diffusion"].split(" (")[0][:10] in done.stdout
     text = out.read_text(encoding="utf-8")
@@ -102,8 +133,12 @@ def test_validate_command_writes_the_report_with_figures_and_settings(tmp_path):
 
 
 def test_validate_command_rejects_an_unknown_finding():
-    done = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--only", "tarp"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "loyaltysim", "validate", "--only", "tarp"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "invalid choice" in done.stderr and "complaint_repurchase" in done.stderr
 
@@ -114,8 +149,9 @@ def test_a_comparison_is_found_by_the_start_of_its_quantity_and_only_if_unique()
     def row(quantity: str) -> Comparison:
         return Comparison(quantity, "published", "simulated", "criterion", True)
 
-    result = FindingResult("demo", "Demo", "source", "claim",
-                           [row("share kept, silent"), row("share kept, fixed"), row("peak")])
+    result = FindingResult(
+        "demo", "Demo", "source", "claim", [row("share kept, silent"), row("share kept, fixed"), row("peak")]
+    )
     assert result.comparison("peak").quantity == "peak"
     assert result.comparison("share kept, f").quantity == "share kept, fixed"
     with pytest.raises(KeyError, match="2 comparisons of 'demo'"):

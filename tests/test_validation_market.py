@@ -90,8 +90,9 @@ def test_satisfaction_boxes_are_fifths_of_the_scale_and_monotone(a, b):
 # Dick & Basu / East et al.
 
 
-@pytest.mark.parametrize("starts", ["Recommendation: R^2", "Retention: R^2 by patronage",
-                                    "Retention: R^2 by convenience"])
+@pytest.mark.parametrize(
+    "starts", ["Recommendation: R^2", "Retention: R^2 by patronage", "Retention: R^2 by convenience"]
+)
 def test_attitude_explains_advocacy_and_patronage_explains_retention(attitude, starts):
     c = attitude.comparison(starts)
     assert c.reproduced, c
@@ -150,11 +151,11 @@ def test_zero_defections_reports_every_shipped_scenario_and_the_published_range(
     assert not monopoly.reproduced and "cut to zero" in monopoly.simulated
     table = defections.table.set_index("scenario")
     assert table.loc["public_service_monopoly", "annual defection"] < 0.05
-    assert table.loc["loyal_brand", "annual defection"] < table.loc["corner_pharmacy",
-                                                                    "annual defection"]
+    assert table.loc["loyal_brand", "annual defection"] < table.loc["corner_pharmacy", "annual defection"]
     assert "staff are sized to the town" in defections.discussion
     assert (table["contribution $/yr"] - table["fixed costs $/yr"]).to_numpy() == pytest.approx(
-        table["profit $/yr"].to_numpy())
+        table["profit $/yr"].to_numpy()
+    )
 
 
 def test_the_loyal_brand_gains_most_from_fewer_defections_among_competitive_stores(defections):
@@ -222,8 +223,9 @@ def test_shipped_experiment_files_load_with_their_variants(key):
 def test_satisfaction_variants_differ_only_in_the_competitive_setting():
     loaded = load_validation("satisfaction_defection")
     keys = set().union(*(set(v) for v in loaded.spec.variants.values()))
-    assert all(k.startswith(("market.outside_option", "firms.supermarket.", "customers.habit."))
-               for k in keys), keys
+    assert all(
+        k.startswith(("market.outside_option", "firms.supermarket.", "customers.habit.")) for k in keys
+    ), keys
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -232,14 +234,18 @@ def write(tmp_path: Path, body: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("key,param,value", [
-    ("satisfaction_defection", "horizon_weeks", "0"),
-    ("attitude_patronage", "bootstrap_samples", "\"many\""),
-    ("zero_defections", "cut_points", "0.9"),
-])
+@pytest.mark.parametrize(
+    "key,param,value",
+    [
+        ("satisfaction_defection", "horizon_weeks", "0"),
+        ("attitude_patronage", "bootstrap_samples", '"many"'),
+        ("zero_defections", "cut_points", "0.9"),
+    ],
+)
 def test_invalid_params_name_the_file_and_key_path(tmp_path, key, param, value):
-    path = write(tmp_path, f'finding = "{key}"\nscenario = "pharmacy_vs_brand"\n'
-                 f"[params]\n{param} = {value}\n")
+    path = write(
+        tmp_path, f'finding = "{key}"\nscenario = "pharmacy_vs_brand"\n[params]\n{param} = {value}\n'
+    )
     with pytest.raises(ValidationExperimentError) as info:
         load_validation(path)
     message = str(info.value)
@@ -247,27 +253,49 @@ def test_invalid_params_name_the_file_and_key_path(tmp_path, key, param, value):
 
 
 def test_a_missing_variant_or_unknown_scenario_is_named_when_the_finding_runs(tmp_path):
-    path = write(tmp_path, 'finding = "satisfaction_defection"\nscenario = "pharmacy_vs_brand"\n'
-                 '[variants.competitive]\n"market.outside_option" = true\n')
+    path = write(
+        tmp_path,
+        'finding = "satisfaction_defection"\nscenario = "pharmacy_vs_brand"\n'
+        '[variants.competitive]\n"market.outside_option" = true\n',
+    )
     with pytest.raises(ValidationExperimentError, match=r"params\.captive_variant.*'captive'"):
         run_finding(str(path), quick=True)
-    path = write(tmp_path, 'finding = "zero_defections"\nscenario = "corner_pharmacy"\n'
-                 '[params]\nscenarios = ["corner_pharmacy", "nowhere"]\n')
+    path = write(
+        tmp_path,
+        'finding = "zero_defections"\nscenario = "corner_pharmacy"\n'
+        '[params]\nscenarios = ["corner_pharmacy", "nowhere"]\n',
+    )
     with pytest.raises(ValidationExperimentError, match=r"params\.scenarios.*nowhere"):
         zero_defections.run(load_validation(path, quick=True))
-    path = write(tmp_path, 'finding = "zero_defections"\nscenario = "corner_pharmacy"\n'
-                 '[set]\n"market.customers" = 200\n'
-                 '[params]\nscenarios = ["corner_pharmacy"]\nlever = "culture.trust"\n'
-                 'lever_value = 3.0\nyears = 1\nwarmup_weeks = 0\n')
+    path = write(
+        tmp_path,
+        'finding = "zero_defections"\nscenario = "corner_pharmacy"\n'
+        '[set]\n"market.customers" = 200\n'
+        '[params]\nscenarios = ["corner_pharmacy"]\nlever = "culture.trust"\n'
+        "lever_value = 3.0\nyears = 1\nwarmup_weeks = 0\n",
+    )
     with pytest.raises(ValidationExperimentError, match=r"params\.lever.*culture\.trust"):
         zero_defections.run(load_validation(path, quick=True))
 
 
 def test_validate_command_writes_the_report_for_a_market_finding(tmp_path):
     out = tmp_path / "validation.md"
-    done = subprocess.run([sys.executable, "-m", "loyaltysim", "validate", "--quick", "--only",
-                           "attitude_patronage", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loyaltysim",
+            "validate",
+            "--quick",
+            "--only",
+            "attitude_patronage",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "Attitude vs patronage" in done.stdout
     text = out.read_text(encoding="utf-8")

@@ -80,31 +80,62 @@ class NumbaEngine:
         self.candidates = np.zeros((n_chunks, SURVEY_CANDIDATES), dtype=np.int32)
         self.n_candidates = np.zeros(n_chunks, dtype=np.int64)
         pop = model.population
-        self.traits = {name: pop[name] for name in (
-            "distance_weight", "price_weight", "deal_weight", "hours_weight",
-            "selection_weight", "emotion_weight", "habit", "expectation",
-            "complaint_propensity", "patience")}
-        self.places = (pop["x"], pop["y"], *(self.traits[name] for name in (
-            "distance_weight", "price_weight", "deal_weight", "hours_weight", "selection_weight")))
+        self.traits = {
+            name: pop[name]
+            for name in (
+                "distance_weight",
+                "price_weight",
+                "deal_weight",
+                "hours_weight",
+                "selection_weight",
+                "emotion_weight",
+                "habit",
+                "expectation",
+                "complaint_propensity",
+                "patience",
+            )
+        }
+        self.places = (
+            pop["x"],
+            pop["y"],
+            *(
+                self.traits[name]
+                for name in (
+                    "distance_weight",
+                    "price_weight",
+                    "deal_weight",
+                    "hours_weight",
+                    "selection_weight",
+                )
+            ),
+        )
         self._no_base = np.zeros(0, dtype=np.int8)
         nf = model.n_firms
         ties_of = np.diff(model.network.indptr)
         self.degree = int(ties_of.max()) if model.n_customers else 0
         if not (ties_of == self.degree).all():
-            raise ValueError("the numba engine needs every customer to have the same number of "
-                             "ties (as loyaltysim.network.build_network makes them)")
-        self.layout = KeyLayout({
-            "need": (Stream.NEED, [0]), "choice": (Stream.CHOICE, [0]),
-            "server": (Stream.SERVER, [0]), "failure": (Stream.FAILURE, [0]),
-            "cost": (Stream.COST, [0, 1]), "complain": (Stream.COMPLAIN, [0]),
-            "supervisor": (Stream.SUPERVISOR, [0]), "ladder": (Stream.LADDER, [0, 1, 2]),
-            "patience": (Stream.PATIENCE, [0, 1, 2]),
-            "wom": (Stream.WOM, list(range(self.degree))),
-            "advert": (Stream.AWARE_ADVERT, list(range(nf))),
-            "advocacy": (Stream.ADVOCACY, list(range(nf))),
-            "survey": (Stream.SURVEY, list(range(nf))),
-            "quit": (Stream.QUIT, [0]),
-        })
+            raise ValueError(
+                "the numba engine needs every customer to have the same number of "
+                "ties (as loyaltysim.network.build_network makes them)"
+            )
+        self.layout = KeyLayout(
+            {
+                "need": (Stream.NEED, [0]),
+                "choice": (Stream.CHOICE, [0]),
+                "server": (Stream.SERVER, [0]),
+                "failure": (Stream.FAILURE, [0]),
+                "cost": (Stream.COST, [0, 1]),
+                "complain": (Stream.COMPLAIN, [0]),
+                "supervisor": (Stream.SUPERVISOR, [0]),
+                "ladder": (Stream.LADDER, [0, 1, 2]),
+                "patience": (Stream.PATIENCE, [0, 1, 2]),
+                "wom": (Stream.WOM, list(range(self.degree))),
+                "advert": (Stream.AWARE_ADVERT, list(range(nf))),
+                "advocacy": (Stream.ADVOCACY, list(range(nf))),
+                "survey": (Stream.SURVEY, list(range(nf))),
+                "quit": (Stream.QUIT, [0]),
+            }
+        )
 
     def _keys(self, seed: int, week: int) -> dict[str, np.ndarray]:
         """The tick's stream keys by group: ``self.layout.keys`` computed by a compiled loop
@@ -112,8 +143,9 @@ class NumbaEngine:
         if self._keys_of == (seed, week):
             return self._keys_cache
         layout = self.layout
-        every = krng.stream_keys(np.uint64(rng.seed_key(seed)), layout.streams,
-                                 np.uint64(rng.tick_term(week)), layout.subs)
+        every = krng.stream_keys(
+            np.uint64(rng.seed_key(seed)), layout.streams, np.uint64(rng.tick_term(week)), layout.subs
+        )
         self._keys_of = (seed, week)
         self._keys_cache = {name: every[part] for name, part in layout.slices.items()}
         return self._keys_cache
@@ -124,8 +156,15 @@ class NumbaEngine:
         table = np.zeros((m.n_firms, kc.N_CHOICE_PARAMS))
         for firm in m.firms:
             p = firm.params
-            table[firm.index] = (float(p.open), p.x_km, p.y_km, p.price_index - 1.0, p.deals,
-                                 1.0 - p.hours_per_day / 24.0, p.selection)
+            table[firm.index] = (
+                float(p.open),
+                p.x_km,
+                p.y_km,
+                p.price_index - 1.0,
+                p.deals,
+                1.0 - p.hours_per_day / 24.0,
+                p.selection,
+            )
         return table
 
     def _refresh_convenience(self, firms: np.ndarray) -> None:
@@ -134,14 +173,20 @@ class NumbaEngine:
         coefficients changed)."""
         if not len(self.convenience):
             return  # not kept: the choice kernel works it out
-        rows = firms[:, kc.FIRM_X:]
+        rows = firms[:, kc.FIRM_X :]
         if self._convenience_of is None or self._convenience_k != self.model.k.choice:
             changed = np.arange(len(firms))
         else:
             changed = np.flatnonzero((rows != self._convenience_of).any(axis=1))
         if changed.size:
-            kc.fill_convenience(self.places, firms, changed.astype(np.int64), self.convenience,
-                                self.model.k.choice, parallel=self.parallel)
+            kc.fill_convenience(
+                self.places,
+                firms,
+                changed.astype(np.int64),
+                self.convenience,
+                self.model.k.choice,
+                parallel=self.parallel,
+            )
             self._convenience_of = rows.copy()
             self._convenience_k = self.model.k.choice
 
@@ -167,8 +212,11 @@ class NumbaEngine:
     def _market(self) -> tuple[float, float, float]:
         """The ``kx.SPEND_LIFT``, ``kx.ATTACHMENT_THRESHOLD``, ``kx.PATRONAGE_THRESHOLD`` tuple."""
         spec = self.model.spec
-        return (float(spec.customers.spend_lift), float(spec.market.attachment_threshold),
-                float(spec.market.patronage_threshold))
+        return (
+            float(spec.customers.spend_lift),
+            float(spec.market.attachment_threshold),
+            float(spec.market.patronage_threshold),
+        )
 
     def _staff_tables(self):
         m = self.model
@@ -196,11 +244,26 @@ class NumbaEngine:
         keys = self._keys(seed, week)
         firms = self._choice_firms()
         self._refresh_convenience(firms)
-        kc.choose(self.convenience, self.places, pop["segment"], m.segment_need,
-                  t["emotion_weight"], t["habit"], st.attachment, st.aware, st.last_firm,
-                  firms, market.outside_option, market.outside_utility,
-                  keys["need"][0], keys["choice"][0], self.choice,
-                  self.choice_counts, m.k.choice, parallel=self.parallel)
+        kc.choose(
+            self.convenience,
+            self.places,
+            pop["segment"],
+            m.segment_need,
+            t["emotion_weight"],
+            t["habit"],
+            st.attachment,
+            st.aware,
+            st.last_firm,
+            firms,
+            market.outside_option,
+            market.outside_utility,
+            keys["need"][0],
+            keys["choice"][0],
+            self.choice,
+            self.choice_counts,
+            m.k.choice,
+            parallel=self.parallel,
+        )
         per_firm = self.choice_counts.sum(axis=0)
         m.set_visits(per_firm)
         ring = m.base_ring
@@ -212,32 +275,70 @@ class NumbaEngine:
         slot_encounters = np.zeros(slot_shape, dtype=np.int32)  # a week's visits fit in int32
         slot_delights = np.zeros(slot_shape, dtype=np.int32)
         kx.live_week(
-            week, self.choice, m.network.indices,
-            kx.People(pop["segment"], m.segment_basket, t["expectation"],
-                      t["complaint_propensity"], t["patience"]), st.arrays(),
+            week,
+            self.choice,
+            m.network.indices,
+            kx.People(
+                pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"], t["patience"]
+            ),
+            st.arrays(),
             kx.Firms(self._experience_firms(), n_front, front_eng, front_skill, n_sup, sup_eng),
-            kx.Coefficients(k.encounter, k.complaints, k.attachment, k.word_of_mouth, k.advocacy,
-                            self._market()),
-            kx.Keys(np.concatenate([keys[g] for g in FIXED_KEYS]), keys["wom"], keys["advert"],
-                    keys["advocacy"], keys["survey"]),
-            kx.Base(market.base_window_weeks, ring.now(week),
-                    base_then if base_then is not None else self._no_base, base_then is not None),
+            kx.Coefficients(
+                k.encounter, k.complaints, k.attachment, k.word_of_mouth, k.advocacy, self._market()
+            ),
+            kx.Keys(
+                np.concatenate([keys[g] for g in FIXED_KEYS]),
+                keys["wom"],
+                keys["advert"],
+                keys["advocacy"],
+                keys["survey"],
+            ),
+            kx.Base(
+                market.base_window_weeks,
+                ring.now(week),
+                base_then if base_then is not None else self._no_base,
+                base_then is not None,
+            ),
             kx.Survey(self.survey_guess, self.candidates, self.n_candidates),
-            kx.Buffers(self.told, self.told_next, self.story_firm, self.story_sign, self.score,
-                       self.outcome, self.spend, self.problem_cost, self.tallies),
-            slot_encounters, slot_delights, parallel=self.parallel)
+            kx.Buffers(
+                self.told,
+                self.told_next,
+                self.story_firm,
+                self.story_sign,
+                self.score,
+                self.outcome,
+                self.spend,
+                self.problem_cost,
+                self.tallies,
+            ),
+            slot_encounters,
+            slot_delights,
+            parallel=self.parallel,
+        )
         base = self.tallies[:, :, COUNTS.index("base")].sum(axis=0)
         p_survey = np.array([survey_probability(market.survey_size, int(b)) for b in base])
-        kx.survey(ring.now(week), self.score, p_survey, keys["survey"], self.tallies,
-                  self.candidates, self.n_candidates, bool(np.any(p_survey > self.survey_guess)),
-                  parallel=self.parallel)
+        kx.survey(
+            ring.now(week),
+            self.score,
+            p_survey,
+            keys["survey"],
+            self.tallies,
+            self.candidates,
+            self.n_candidates,
+            bool(np.any(p_survey > self.survey_guess)),
+            parallel=self.parallel,
+        )
         self._guess_survey(p_survey)
         encounters = slot_encounters.sum(axis=0, dtype=np.float64)
         delights = slot_delights.sum(axis=0, dtype=np.float64)
         self.twins.record(self.parallel, time.perf_counter() - started)
-        return WeekTallies(self.tallies.sum(axis=0), int(per_firm.sum()), base_then is not None,
-                           [encounters[f, : n_front[f]] for f in range(nf)],
-                           [delights[f, : n_front[f]] for f in range(nf)])
+        return WeekTallies(
+            self.tallies.sum(axis=0),
+            int(per_firm.sum()),
+            base_then is not None,
+            [encounters[f, : n_front[f]] for f in range(nf)],
+            [delights[f, : n_front[f]] for f in range(nf)],
+        )
 
     def _guess_survey(self, p_survey: np.ndarray) -> None:
         """Next week's upper bounds on the survey rates: twice this week's (the rate only

@@ -41,24 +41,22 @@ class ReferenceEngine:
         base_now = base_firms(m.next_state, m.week, m.spec.market.base_window_weeks)
         base_then = m.base_ring.then(m.week)
         m.base_ring.store(m.week, base_now)
-        counts = count_customers(m, m.next_state, m.state, m.scratch, m.customer_draws,
-                                 base_then, base_now)
+        counts = count_customers(m, m.next_state, m.state, m.scratch, m.customer_draws, base_then, base_now)
         sc = m.scratch
         encounters, delights = [], []
         for firm in m.firms:
             mine = sc.choice == firm.index
             n = firm.staff.n_frontline
             encounters.append(np.bincount(sc.server[mine], minlength=n).astype(float))
-            delights.append(np.bincount(sc.server[mine], weights=sc.delighted[mine],
-                                        minlength=n))
-        return WeekTallies(counts, int((choice >= 0).sum()), base_then is not None, encounters,
-                           delights)
+            delights.append(np.bincount(sc.server[mine], weights=sc.delighted[mine], minlength=n))
+        return WeekTallies(counts, int((choice >= 0).sum()), base_then is not None, encounters, delights)
 
     def week_visits(self) -> WeekVisits:
         """The per-customer record of the week just lived, from the tick's scratch."""
         sc = self.model.scratch
-        return WeekVisits(sc.choice, sc.spend.astype(np.float32), sc.outcome,
-                          sc.problem_cost.astype(np.float32))
+        return WeekVisits(
+            sc.choice, sc.spend.astype(np.float32), sc.outcome, sc.problem_cost.astype(np.float32)
+        )
 
     def staff_week(self) -> None:
         """``Employee.step`` then ``Employee.advance`` for every employee."""

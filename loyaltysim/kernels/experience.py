@@ -72,6 +72,7 @@ T_SURVEYED_PROMOTERS = C["surveyed_promoters"]
 T_TRUE_LOYAL = C["true_loyal"]
 T_UNRESOLVED = C["unresolved"]
 
+
 class People(NamedTuple):
     """Per-customer traits the week reads (drawn once), and the segments' tables."""
 
@@ -148,8 +149,22 @@ class Buffers(NamedTuple):
 
 
 # Columns of the per-firm parameter matrix.
-(EMPATHY, OVERLOAD, FAILURE_RATE, PRICE_INDEX, COST_MEDIAN, COST_SIGMA, TRUST, LIMIT_FRONTLINE,
- LIMIT_SUPERVISOR, LIMIT_MANAGER, COMMITMENT, DECAY, ADVERTISING, OPEN) = range(14)
+(
+    EMPATHY,
+    OVERLOAD,
+    FAILURE_RATE,
+    PRICE_INDEX,
+    COST_MEDIAN,
+    COST_SIGMA,
+    TRUST,
+    LIMIT_FRONTLINE,
+    LIMIT_SUPERVISOR,
+    LIMIT_MANAGER,
+    COMMITMENT,
+    DECAY,
+    ADVERTISING,
+    OPEN,
+) = range(14)
 N_FIRM_PARAMS = 14
 
 # Entries of the ``market`` tuple (the mechanisms' coefficients come as their own packed tuples,
@@ -158,13 +173,34 @@ SPEND_LIFT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD = range(3)
 
 # Entries of the fixed stream-key vector (multi-sub streams: first sub's position).
 (K_SERVER, K_FAILURE, K_COST_A, K_COST_B, K_COMPLAIN, K_SUPERVISOR, K_LADDER, K_PATIENCE) = (
-    0, 1, 2, 3, 4, 5, 6, 9)
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    9,
+)
 N_KEYS = 12  # LADDER and PATIENCE take subs 0..2
 
 
 @njit(cache=True, inline="always")
-def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_draw, firm,
-                       propensity, patience, n_sup, sup_engagement, keys, k_cpl):
+def _complain_or_leave(
+    i,
+    f,
+    attached,
+    server_engagement,
+    cost_draw,
+    complain_draw,
+    firm,
+    propensity,
+    patience,
+    n_sup,
+    sup_engagement,
+    keys,
+    k_cpl,
+):
     """Outcome after a failure: (outcome code, hand-offs, highest level reached, refund $,
     cost of the problem $)."""
     cost = firm[f, COST_MEDIAN] * np.exp(firm[f, COST_SIGMA] * cost_draw)
@@ -191,16 +227,32 @@ def _complain_or_leave(i, f, attached, server_engagement, cost_draw, complain_dr
             if uniform(keys[K_PATIENCE + level], i) >= patience:
                 break
         reached = level if level < levels - 1 else 2
-        willing = uniform(keys[K_LADDER + level], i) < willing_to_resolve(firm[f, TRUST],
-                                                                          engagement, k_cpl)
+        willing = uniform(keys[K_LADDER + level], i) < willing_to_resolve(firm[f, TRUST], engagement, k_cpl)
         if cost <= limit and willing:
             return (ON_SPOT if level == 0 else ESCALATED), handoffs, reached, cost, cost
     return UNRESOLVED, handoffs, reached, 0.0, cost
 
 
 @njit(cache=True)
-def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
-                slot_encounters, slot_delights, firm_dims, window_dims, tie_dims):
+def _live_chunk(
+    c,
+    week,
+    choice,
+    indices,
+    people,
+    st,
+    firms,
+    k,
+    keys,
+    base,
+    survey,
+    out,
+    slot_encounters,
+    slot_delights,
+    firm_dims,
+    window_dims,
+    tie_dims,
+):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
     segment, basket_by_segment, expectation, propensity, patience_w = people
     attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
@@ -211,10 +263,19 @@ def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, surv
     key_fixed, key_wom, key_advert, key_advocacy, key_survey = keys
     base_window, base_now, base_then, has_base_then = base
     survey_guess, candidates, n_candidates = survey
-    told_prev, told_next, story_firm_next, story_sign_next = out.told, out.told_next, \
-        out.story_firm, out.story_sign
-    score, outcome_out, spend_out, cost_out, tallies = out.score, out.outcome, out.spend, \
-        out.cost, out.tallies
+    told_prev, told_next, story_firm_next, story_sign_next = (
+        out.told,
+        out.told_next,
+        out.story_firm,
+        out.story_sign,
+    )
+    score, outcome_out, spend_out, cost_out, tallies = (
+        out.score,
+        out.outcome,
+        out.spend,
+        out.cost,
+        out.tallies,
+    )
     n = len(segment)
     n_firms = len(firm_dims)  # compile-time constants (see live_week)
     window = len(window_dims)
@@ -276,11 +337,13 @@ def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, surv
             encounters[f, slot] += 1
             engagement = front_engagement[f, slot]
             skill = front_skill[f, slot]
-            emotional, quality = encounter_values(engagement, skill, firm[f, EMPATHY],
-                                                  firm[f, OVERLOAD], k_enc)
+            emotional, quality = encounter_values(
+                engagement, skill, firm[f, EMPATHY], firm[f, OVERLOAD], k_enc
+            )
             attached = np.float64(attachment[i, f])
-            spend = (basket_by_segment[segment[i]] * firm[f, PRICE_INDEX]
-                     * (1.0 + market[SPEND_LIFT] * attached))
+            spend = (
+                basket_by_segment[segment[i]] * firm[f, PRICE_INDEX] * (1.0 + market[SPEND_LIFT] * attached)
+            )
             tally[f, T_REVENUE] += spend
             spend_out[i] = spend
             # Failure, complaint, recovery.
@@ -289,10 +352,20 @@ def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, surv
             if uniform(key_fixed[K_FAILURE], i) < p_fail:
                 counts[f, T_FAILURES] += 1
                 outcome, handoffs, reached, refund, problem_cost = _complain_or_leave(
-                    i, f, attached, engagement,
+                    i,
+                    f,
+                    attached,
+                    engagement,
                     normal(key_fixed[K_COST_A], key_fixed[K_COST_B], i),
-                    uniform(key_fixed[K_COMPLAIN], i), firm, np.float64(propensity[i]),
-                    np.float64(patience_w[i]), n_sup[f], sup_engagement, key_fixed, k_cpl)
+                    uniform(key_fixed[K_COMPLAIN], i),
+                    firm,
+                    np.float64(propensity[i]),
+                    np.float64(patience_w[i]),
+                    n_sup[f],
+                    sup_engagement,
+                    key_fixed,
+                    k_cpl,
+                )
                 outcome_out[i] = outcome
                 cost_out[i] = problem_cost
                 if outcome == SILENT:
@@ -326,8 +399,9 @@ def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, surv
                 story_firm_next[i] = f
                 story_sign_next[i] = -1
                 told_next[i >> 3] |= np.uint8(1 << (i & 7))
-            satisfaction[i, f] = next_satisfaction(np.float64(satisfaction[i, f]), quality,
-                                                   np.float64(expectation[i]), k_enc)
+            satisfaction[i, f] = next_satisfaction(
+                np.float64(satisfaction[i, f]), quality, np.float64(expectation[i]), k_enc
+            )
             change[i - first] = attachment_change(attached, emotional, k_att)
     before = np.empty(n_firms)
     after = np.empty(n_firms)
@@ -416,33 +490,118 @@ def _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, surv
 # The twins take the coefficient tuples one by one: numba's parallel loops cannot take a tuple
 # of tuples as an argument (arrays and flat tuples are fine); the chunk gets them grouped again.
 @njit(cache=True, parallel=True)
-def _live_week_parallel(week, choice, indices, people, st, firms, k_enc, k_cpl, k_att, k_wom,
-                        k_adv, market, keys, base, survey, out, slot_encounters, slot_delights,
-                        firm_dims, window_dims, tie_dims):
+def _live_week_parallel(
+    week,
+    choice,
+    indices,
+    people,
+    st,
+    firms,
+    k_enc,
+    k_cpl,
+    k_att,
+    k_wom,
+    k_adv,
+    market,
+    keys,
+    base,
+    survey,
+    out,
+    slot_encounters,
+    slot_delights,
+    firm_dims,
+    window_dims,
+    tie_dims,
+):
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
         k = Coefficients(k_enc, k_cpl, k_att, k_wom, k_adv, market)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
-            _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
-                        slot_encounters[stripe], slot_delights[stripe], firm_dims, window_dims,
-                        tie_dims)
+            _live_chunk(
+                c,
+                week,
+                choice,
+                indices,
+                people,
+                st,
+                firms,
+                k,
+                keys,
+                base,
+                survey,
+                out,
+                slot_encounters[stripe],
+                slot_delights[stripe],
+                firm_dims,
+                window_dims,
+                tie_dims,
+            )
 
 
 @njit(cache=True)
-def _live_week_serial(week, choice, indices, people, st, firms, k_enc, k_cpl, k_att, k_wom,
-                      k_adv, market, keys, base, survey, out, slot_encounters, slot_delights,
-                      firm_dims, window_dims, tie_dims):
+def _live_week_serial(
+    week,
+    choice,
+    indices,
+    people,
+    st,
+    firms,
+    k_enc,
+    k_cpl,
+    k_att,
+    k_wom,
+    k_adv,
+    market,
+    keys,
+    base,
+    survey,
+    out,
+    slot_encounters,
+    slot_delights,
+    firm_dims,
+    window_dims,
+    tie_dims,
+):
     k = Coefficients(k_enc, k_cpl, k_att, k_wom, k_adv, market)
     for c in range((len(choice) + CHUNK - 1) // CHUNK):
-        _live_chunk(c, week, choice, indices, people, st, firms, k, keys, base, survey, out,
-                    slot_encounters[0], slot_delights[0], firm_dims, window_dims, tie_dims)
+        _live_chunk(
+            c,
+            week,
+            choice,
+            indices,
+            people,
+            st,
+            firms,
+            k,
+            keys,
+            base,
+            survey,
+            out,
+            slot_encounters[0],
+            slot_delights[0],
+            firm_dims,
+            window_dims,
+            tie_dims,
+        )
 
 
-def live_week(week: int, choice: np.ndarray, indices: np.ndarray, people: People,
-              st: CustomerArrays, firms: Firms, k: Coefficients, keys: Keys, base: Base,
-              survey: Survey, out: Buffers, slot_encounters: np.ndarray,
-              slot_delights: np.ndarray, parallel: bool = True) -> None:
+def live_week(
+    week: int,
+    choice: np.ndarray,
+    indices: np.ndarray,
+    people: People,
+    st: CustomerArrays,
+    firms: Firms,
+    k: Coefficients,
+    keys: Keys,
+    base: Base,
+    survey: Survey,
+    out: Buffers,
+    slot_encounters: np.ndarray,
+    slot_delights: np.ndarray,
+    parallel: bool = True,
+) -> None:
     """Advance every customer through the week and tally it (see the module docstring).
 
     Arguments come in named groups (:class:`People`, the model's
@@ -474,8 +633,23 @@ def live_week(week: int, choice: np.ndarray, indices: np.ndarray, people: People
     n = len(choice)
     ties = len(indices) // n if n else 0
     (_live_week_parallel if parallel else _live_week_serial)(
-        week, choice, indices, people, st, firms, *k, keys, base, survey, out, slot_encounters,
-        slot_delights, (0,) * firms.table.shape[0], (0,) * st.history.shape[1], (0,) * ties)
+        week,
+        choice,
+        indices,
+        people,
+        st,
+        firms,
+        *k,
+        keys,
+        base,
+        survey,
+        out,
+        slot_encounters,
+        slot_delights,
+        (0,) * firms.table.shape[0],
+        (0,) * st.history.shape[1],
+        (0,) * ties,
+    )
 
 
 @njit(cache=True)
@@ -490,8 +664,7 @@ def pack_stories(story_firm: np.ndarray, told: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates,
-                  scan_all):
+def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all):
     """Customers of chunk ``c`` (see :func:`survey`)."""
     listed = not scan_all and n_candidates[c] <= candidates.shape[1]
     first = c * CHUNK
@@ -513,21 +686,17 @@ def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates,
 
 
 @njit(cache=True, parallel=True)
-def _survey_parallel(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates,
-                     scan_all):
+def _survey_parallel(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all):
     n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
-        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates,
-                      n_candidates, scan_all)
+        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all)
 
 
 @njit(cache=True)
-def _survey_serial(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates,
-                   scan_all):
+def _survey_serial(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all):
     n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
     for c in range(n_chunks):
-        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates,
-                      n_candidates, scan_all)
+        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all)
 
 
 def survey(*args, parallel: bool = True) -> None:

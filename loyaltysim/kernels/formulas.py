@@ -22,8 +22,9 @@ from loyaltysim.mechanisms import (
 def _calling(func, **compiled):
     """``func`` with the formulas it calls by name replaced by their compiled versions (numba can
     only call compiled functions; the source stays the one plain-Python formula)."""
-    return types.FunctionType(func.__code__, {**func.__globals__, **compiled}, func.__name__,
-                              func.__defaults__, func.__closure__)
+    return types.FunctionType(
+        func.__code__, {**func.__globals__, **compiled}, func.__name__, func.__defaults__, func.__closure__
+    )
 
 
 def _inline(func):

@@ -177,16 +177,27 @@ def radix_argsort(codes: np.ndarray, chunk: int = SORT_CHUNK) -> np.ndarray:
     """
     n = codes.shape[0]
     nchunks = max(1, -(-n // chunk))
-    count, scatter = ((_count_parallel, _scatter_parallel) if n >= PARALLEL_FROM
-                      else (_count_serial, _scatter_serial))
+    count, scatter = (
+        (_count_parallel, _scatter_parallel) if n >= PARALLEL_FROM else (_count_serial, _scatter_serial)
+    )
     keys = [codes, np.empty(n, dtype=np.uint32)]
     vals = [np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)]
     for p, (shift, width) in enumerate(_PASSES):
         counts = np.empty((1 << width, nchunks), dtype=np.int64)
         count(keys[p % 2], shift, 1 << width, chunk, counts)
         _offsets(counts)
-        scatter(keys[p % 2], vals[(p + 1) % 2], shift, 1 << width, chunk, counts,
-                keys[(p + 1) % 2], vals[p % 2], p == 0, p == len(_PASSES) - 1)
+        scatter(
+            keys[p % 2],
+            vals[(p + 1) % 2],
+            shift,
+            1 << width,
+            chunk,
+            counts,
+            keys[(p + 1) % 2],
+            vals[p % 2],
+            p == 0,
+            p == len(_PASSES) - 1,
+        )
     return vals[(len(_PASSES) - 1) % 2]
 
 
@@ -207,8 +218,9 @@ def morton_order(x: np.ndarray, y: np.ndarray, size: float, chunk: int = SORT_CH
     codes = np.empty(x.shape[0], dtype=np.uint32)
     nan = morton_codes(x, y, x.dtype.type(scale), y.dtype.type(scale), codes)
     if nan:
-        raise ValueError(f"customer positions must be numbers: {nan} of {x.shape[0]} homes have a NaN "
-                         "x or y (km)")
+        raise ValueError(
+            f"customer positions must be numbers: {nan} of {x.shape[0]} homes have a NaN x or y (km)"
+        )
     return radix_argsort(codes, chunk)
 
 
@@ -238,8 +250,9 @@ def _fill_parallel(order, ties, window, far_share, key_far, key_far_pick, key_of
     for place in prange(order.shape[0]):
         base = np.int64(order[place]) * ties
         for k in range(ties):
-            out[base + k] = _tie(order, place, k, window, far_share, key_far, key_far_pick, key_offset,
-                                 key_side)
+            out[base + k] = _tie(
+                order, place, k, window, far_share, key_far, key_far_pick, key_offset, key_side
+            )
 
 
 @njit(cache=True)
@@ -247,13 +260,22 @@ def _fill_serial(order, ties, window, far_share, key_far, key_far_pick, key_offs
     for place in range(order.shape[0]):
         base = np.int64(order[place]) * ties
         for k in range(ties):
-            out[base + k] = _tie(order, place, k, window, far_share, key_far, key_far_pick, key_offset,
-                                 key_side)
+            out[base + k] = _tie(
+                order, place, k, window, far_share, key_far, key_far_pick, key_offset, key_side
+            )
 
 
-def fill_ties(order: np.ndarray, ties: int, window: int, far_share: float, key_far: np.ndarray,
-              key_far_pick: np.ndarray, key_offset: np.ndarray, key_side: np.ndarray,
-              out: np.ndarray) -> None:
+def fill_ties(
+    order: np.ndarray,
+    ties: int,
+    window: int,
+    far_share: float,
+    key_far: np.ndarray,
+    key_far_pick: np.ndarray,
+    key_offset: np.ndarray,
+    key_side: np.ndarray,
+    out: np.ndarray,
+) -> None:
     """Write the ``ties`` ties of every customer into ``out[i * ties : (i + 1) * ties]`` (int32).
 
     ``order`` is the Morton order (customer at each place along the curve), ``window`` the farthest

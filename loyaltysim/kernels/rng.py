@@ -77,8 +77,7 @@ def normal(key_a: np.uint64, key_b: np.uint64, i: int) -> float:
 
 
 @njit(cache=True)
-def stream_keys(base: np.uint64, streams: np.ndarray, tick_term: np.uint64,
-                subs: np.ndarray) -> np.ndarray:
+def stream_keys(base: np.uint64, streams: np.ndarray, tick_term: np.uint64, subs: np.ndarray) -> np.ndarray:
     """Keys of many (stream, sub) pairs of one tick - :func:`loyaltysim.rng.stream_keys`, bit for
     bit. ``base`` is the seed's key and ``tick_term`` is ``(tick + 2) * GOLDEN`` mod 2**64, both
     computed in Python."""

@@ -14,9 +14,27 @@ from loyaltysim.kernels.formulas import (
 
 
 @njit(cache=True)
-def step_posts(role, slot, engagement, skill, tenure, quitting, quit_draws, limit_frontline,
-               limit_supervisor, recognition, trust, transparency, commitment, training,
-               delight_share, encounters, delights, overload, k):
+def step_posts(
+    role,
+    slot,
+    engagement,
+    skill,
+    tenure,
+    quitting,
+    quit_draws,
+    limit_frontline,
+    limit_supervisor,
+    recognition,
+    trust,
+    transparency,
+    commitment,
+    training,
+    delight_share,
+    encounters,
+    delights,
+    overload,
+    k,
+):
     """Update every post in place: decide quitting from last week's engagement (``quit_draws``
     are the posts' uniform draws), then move engagement toward its target and build skill.
 
@@ -29,8 +47,7 @@ def step_posts(role, slot, engagement, skill, tenure, quitting, quit_draws, limi
         meaning = delight_share
         if role[r] == FRONTLINE and encounters[slot[r]] > 0:
             meaning = delights[slot[r]] / encounters[slot[r]]
-        target = engagement_target(recognition, trust, transparency, limit, commitment, meaning,
-                                   overload, k)
+        target = engagement_target(recognition, trust, transparency, limit, commitment, meaning, overload, k)
         quitting[r] = quit_draws[r] < quit_probability(engagement[r], k)
         engagement[r] = next_engagement(engagement[r], target, k)
         skill[r] = next_skill(skill[r], training, k)

@@ -23,29 +23,50 @@ from loyaltysim.parameters import StrictModel, field_indices, param
 class AdvocacyCoefficients(StrictModel):
     """Coefficients of the answer to "would you recommend us?" (``behaviour.*``)."""
 
-    advocacy_base: float = param(5.0, "answer 0-10", "Expected answer of a customer with no "
-                                 "attachment and no satisfaction.", source="model convention",
-                                 ge=0, le=10)
-    advocacy_scale: float = param(5.0, "answer 0-10", "Answer points added at full attachment "
-                                  "and satisfaction (base + scale = 10).",
-                                  source="model convention", ge=0, le=10)
-    advocacy_attachment: float = param(0.6, "share 0-1", "Weight of attachment in the expected "
-                                       "answer (the rest: advocacy_satisfaction).",
-                                       source="Dick & Basu 1994; East et al. 2005", ge=0, le=1)
-    advocacy_satisfaction: float = param(0.4, "share 0-1", "Weight of satisfaction in the "
-                                         "expected answer.", source="East et al. 2005",
-                                         ge=0, le=1)
+    advocacy_base: float = param(
+        5.0,
+        "answer 0-10",
+        "Expected answer of a customer with no attachment and no satisfaction.",
+        source="model convention",
+        ge=0,
+        le=10,
+    )
+    advocacy_scale: float = param(
+        5.0,
+        "answer 0-10",
+        "Answer points added at full attachment and satisfaction (base + scale = 10).",
+        source="model convention",
+        ge=0,
+        le=10,
+    )
+    advocacy_attachment: float = param(
+        0.6,
+        "share 0-1",
+        "Weight of attachment in the expected answer (the rest: advocacy_satisfaction).",
+        source="Dick & Basu 1994; East et al. 2005",
+        ge=0,
+        le=1,
+    )
+    advocacy_satisfaction: float = param(
+        0.4,
+        "share 0-1",
+        "Weight of satisfaction in the expected answer.",
+        source="East et al. 2005",
+        ge=0,
+        le=1,
+    )
 
 
 (ADVOCACY_BASE, ADVOCACY_SCALE, ADVOCACY_ATTACHMENT, ADVOCACY_SATISFACTION) = field_indices(
-    AdvocacyCoefficients, "advocacy_base", "advocacy_scale", "advocacy_attachment",
-    "advocacy_satisfaction")
+    AdvocacyCoefficients, "advocacy_base", "advocacy_scale", "advocacy_attachment", "advocacy_satisfaction"
+)
 
 #: The standard normal CDF tabulated from ``CDF_FROM`` in steps of 1 / ``CDF_STEPS_PER_UNIT``
 #: (-8 to 8, 1,025 points, exact ``math.erfc`` values) for :func:`advocacy_boundaries`.
 CDF_FROM, CDF_STEPS_PER_UNIT, CDF_LAST = -8.0, 64.0, 1024
-NORMAL_CDF = np.array([0.5 * math.erfc(-(CDF_FROM + k / CDF_STEPS_PER_UNIT) / math.sqrt(2.0))
-                       for k in range(CDF_LAST + 1)])
+NORMAL_CDF = np.array(
+    [0.5 * math.erfc(-(CDF_FROM + k / CDF_STEPS_PER_UNIT) / math.sqrt(2.0)) for k in range(CDF_LAST + 1)]
+)
 #: Table steps between the class boundaries 6.5 and 8.5 of the NPS (:func:`advocacy_boundaries`).
 ADVOCACY_STEPS = int(2 * CDF_STEPS_PER_UNIT)
 
@@ -54,7 +75,8 @@ def advocacy_expected(attachment, satisfaction, k):
     """The expected answer 0-10 to "would you recommend us?" (see the module docstring); floats
     or NumPy arrays. ``k``: packed :class:`AdvocacyCoefficients`."""
     return k[ADVOCACY_BASE] + k[ADVOCACY_SCALE] * (
-        k[ADVOCACY_ATTACHMENT] * attachment + k[ADVOCACY_SATISFACTION] * satisfaction)
+        k[ADVOCACY_ATTACHMENT] * attachment + k[ADVOCACY_SATISFACTION] * satisfaction
+    )
 
 
 def advocacy_boundaries(expected: float) -> tuple[float, float]:
@@ -67,8 +89,7 @@ def advocacy_boundaries(expected: float) -> tuple[float, float]:
     interpolation fraction, ``ADVOCACY_STEPS`` entries apart. The clamp keeps both reads inside
     the table.
     """
-    pos = min(max((6.5 - expected - CDF_FROM) * CDF_STEPS_PER_UNIT, 0.0),
-              CDF_LAST - ADVOCACY_STEPS - 1.0)
+    pos = min(max((6.5 - expected - CDF_FROM) * CDF_STEPS_PER_UNIT, 0.0), CDF_LAST - ADVOCACY_STEPS - 1.0)
     k = int(pos)
     frac = pos - k
     detractor = NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
@@ -78,8 +99,7 @@ def advocacy_boundaries(expected: float) -> tuple[float, float]:
 
 def advocacy_boundaries_array(expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`advocacy_boundaries` for an array, bit for bit."""
-    pos = np.clip((6.5 - expected - CDF_FROM) * CDF_STEPS_PER_UNIT, 0.0,
-                  CDF_LAST - ADVOCACY_STEPS - 1.0)
+    pos = np.clip((6.5 - expected - CDF_FROM) * CDF_STEPS_PER_UNIT, 0.0, CDF_LAST - ADVOCACY_STEPS - 1.0)
     k = pos.astype(np.int64)
     frac = pos - k
     detractor = NORMAL_CDF[k] + frac * (NORMAL_CDF[k + 1] - NORMAL_CDF[k])
@@ -99,12 +119,10 @@ def advocacy_class(expected: float, u: float) -> int:
     return PASSIVE + int(u > up_to_eight) - int(u <= up_to_six)
 
 
-def advocacy_classes(attachment: np.ndarray, satisfaction: np.ndarray, u: np.ndarray,
-                     k) -> np.ndarray:
+def advocacy_classes(attachment: np.ndarray, satisfaction: np.ndarray, u: np.ndarray, k) -> np.ndarray:
     """:func:`advocacy_class` of every customer (int8), from float64 attachment and satisfaction
     toward one firm and one uniform draw each - bit for bit as the numba engine."""
-    up_to_six, up_to_eight = advocacy_boundaries_array(advocacy_expected(attachment, satisfaction,
-                                                                         k))
+    up_to_six, up_to_eight = advocacy_boundaries_array(advocacy_expected(attachment, satisfaction, k))
     classes = np.full(len(u), PASSIVE, dtype=np.int8)
     classes[u > up_to_eight] = PROMOTER
     classes[u <= up_to_six] = DETRACTOR

@@ -13,26 +13,59 @@ from loyaltysim.parameters import StrictModel, field_indices, param
 class AttachmentCoefficients(StrictModel):
     """Coefficients of attachment (``behaviour.*``)."""
 
-    initial_attachment: float = param(0.2, "attachment 0-1", "Attachment of every customer to "
-                                      "every firm at the start (or when a firm opens).",
-                                      source="model convention", ge=0, le=1)
-    attachment_gain: float = param(0.06, "share per visit", "Share of the gap to the visit's "
-                                   "emotional value closed when the visit is better than the "
-                                   "current attachment.", source="[A]", ge=0, le=1)
-    negativity_bias: float = param(2.0, "multiplier", "Bad experiences move attachment this many "
-                                   "times more than good ones.", source="Baumeister et al. 2001",
-                                   ge=1, le=10)
-    forgiveness: float = param(0.5, "share 0-1", "How much existing attachment shields it from a "
-                               "bad experience: loss x (1 - forgiveness x attachment) [A].",
-                               source="[A]", ge=0, le=1)
-    attachment_decay: float = param(0.01, "share per week", "Decay of attachment to a firm not "
-                                    "visited this week, before relationship-building slows it "
-                                    "[B].", source="[B]", ge=0, le=1)
+    initial_attachment: float = param(
+        0.2,
+        "attachment 0-1",
+        "Attachment of every customer to every firm at the start (or when a firm opens).",
+        source="model convention",
+        ge=0,
+        le=1,
+    )
+    attachment_gain: float = param(
+        0.06,
+        "share per visit",
+        "Share of the gap to the visit's "
+        "emotional value closed when the visit is better than the "
+        "current attachment.",
+        source="[A]",
+        ge=0,
+        le=1,
+    )
+    negativity_bias: float = param(
+        2.0,
+        "multiplier",
+        "Bad experiences move attachment this many times more than good ones.",
+        source="Baumeister et al. 2001",
+        ge=1,
+        le=10,
+    )
+    forgiveness: float = param(
+        0.5,
+        "share 0-1",
+        "How much existing attachment shields it from a "
+        "bad experience: loss x (1 - forgiveness x attachment) [A].",
+        source="[A]",
+        ge=0,
+        le=1,
+    )
+    attachment_decay: float = param(
+        0.01,
+        "share per week",
+        "Decay of attachment to a firm not visited this week, before relationship-building slows it [B].",
+        source="[B]",
+        ge=0,
+        le=1,
+    )
 
 
 (INITIAL_ATTACHMENT, GAIN, NEGATIVITY, FORGIVENESS, DECAY) = field_indices(
-    AttachmentCoefficients, "initial_attachment", "attachment_gain", "negativity_bias",
-    "forgiveness", "attachment_decay")
+    AttachmentCoefficients,
+    "initial_attachment",
+    "attachment_gain",
+    "negativity_bias",
+    "forgiveness",
+    "attachment_decay",
+)
 
 
 def attachment_change(attachment: float, value: float, k) -> float:

@@ -21,24 +21,35 @@ from loyaltysim.parameters import StrictModel, field_indices, param
 class ChoiceCoefficients(StrictModel):
     """Coefficients of the choice utility (``behaviour.*``)."""
 
-    price_scale: float = param(10.0, "utility per unit price premium per unit price_weight",
-                               "Converts a price premium (price index - 1) into utility: with the "
-                               "default 10, price_weight is the utility lost per 10 % dearer [A].",
-                               source="[A]", ge=0, le=100)
+    price_scale: float = param(
+        10.0,
+        "utility per unit price premium per unit price_weight",
+        "Converts a price premium (price index - 1) into utility: with the "
+        "default 10, price_weight is the utility lost per 10 % dearer [A].",
+        source="[A]",
+        ge=0,
+        le=100,
+    )
 
 
 (PRICE_SCALE,) = field_indices(ChoiceCoefficients, "price_scale")
 
 
-def convenience_utility(distance, distance_w, price_w, price_premium, deal_w, deals, hours_w,
-                        closed, selection_w, selection, k):
+def convenience_utility(
+    distance, distance_w, price_w, price_premium, deal_w, deals, hours_w, closed, selection_w, selection, k
+):
     """Utility of a firm from convenience, price, deals, hours and selection - what retains
     customers who are not attached [A]: - distance weight x distance (km) - price weight x
     ``price_scale`` x price premium (price index - 1) + deal weight x deals - hours weight x share
     of the day closed + selection weight x selection. Works on floats and on NumPy arrays alike.
     ``k`` is the packed :class:`ChoiceCoefficients`."""
-    return (-distance_w * distance - price_w * k[PRICE_SCALE] * price_premium
-            + deal_w * deals - hours_w * closed + selection_w * selection)
+    return (
+        -distance_w * distance
+        - price_w * k[PRICE_SCALE] * price_premium
+        + deal_w * deals
+        - hours_w * closed
+        + selection_w * selection
+    )
 
 
 #: :func:`logit_weight` splits -x into k steps of ln 2 / ``EXP_STEPS`` and a remainder; 2**(-k /
@@ -48,7 +59,7 @@ EXP_SHIFT, EXP_FLOOR = 8, -64.0
 EXP_STEPS = 1 << EXP_SHIFT
 EXP_STEP = math.log(2.0) / EXP_STEPS
 EXP2_STEP = np.array([2.0 ** (-j / EXP_STEPS) for j in range(EXP_STEPS)])
-EXP2_WHOLE = np.array([2.0 ** -j for j in range(int(-EXP_FLOOR / math.log(2.0)) + 2)])
+EXP2_WHOLE = np.array([2.0**-j for j in range(int(-EXP_FLOOR / math.log(2.0)) + 2)])
 
 
 def logit_weight(x: float) -> float:

@@ -25,50 +25,107 @@ def _value(default: float, description: str, source: str, unit: str = "experienc
 class ComplaintCoefficients(StrictModel):
     """Coefficients of complaining and service recovery (``behaviour.*``)."""
 
-    recovery_bonus: float = _value(0.3, "Emotional lift of a problem fixed on the spot (service "
-                                   "recovery paradox).", "McCollough & Bharadwaj 1992; [C]")
-    handoff_penalty: float = _value(0.15, "Emotional cost of each hand-off up the chain: "
-                                    "customers hate repeating their story [C].", "[C]")
-    silent_failure_value: float = _value(0.1, "Emotional value of a failure the customer did "
-                                         "not complain about [B].", "[B]; TARP")
-    unresolved_value: float = _value(0.0, "Emotional value of a complaint that was not "
-                                     "resolved.", "TARP")
-    problem_size_penalty: float = _value(0.0, "Bigger problems hurt more: a failure's emotional "
-                                         "value and quality drop by this x cost / (cost + "
-                                         "problem_size_dollars), whatever its handling (0 = size "
-                                         "does not matter).", "TARP")
-    problem_size_dollars: float = param(100.0, "dollars", "Problem cost at which the size "
-                                        "penalty is half of problem_size_penalty.", source="TARP",
-                                        ge=0.01, le=1_000_000)
-    complain_base: float = _value(0.25, "Share of a customer's complaint propensity left at zero "
-                                  "attachment: p(complain) = propensity x (complain_base + "
-                                  "complain_attachment x attachment); the unattached leave "
-                                  "silently [B].", "[B]; TARP", unit="share 0-1")
-    complain_attachment: float = _value(0.75, "Share of the complaint propensity that grows with "
-                                        "attachment (see complain_base).", "[B]",
-                                        unit="share 0-1")
-    resolve_base: float = _value(0.2, "Willingness to fix a problem in a culture of pure fear: "
-                                 "p(resolve) = (resolve_base + resolve_trust x trust) x "
-                                 "(resolve_engagement_base + resolve_engagement x engagement) "
-                                 "[D].", "[D]", unit="probability")
-    resolve_trust: float = _value(0.8, "Willingness to fix that trust adds (see resolve_base): "
-                                  "in a fear culture staff treat complainers as suspects [D].",
-                                  "[D]", unit="probability per unit trust")
-    resolve_engagement_base: float = _value(0.5, "Share of willingness kept by a wholly "
-                                            "disengaged employee (see resolve_base) [A].", "[A]",
-                                            unit="share 0-1")
-    resolve_engagement: float = _value(0.5, "Share of willingness that grows with the "
-                                       "employee's engagement (see resolve_base) [A].", "[A]",
-                                       unit="share per unit engagement")
+    recovery_bonus: float = _value(
+        0.3,
+        "Emotional lift of a problem fixed on the spot (service recovery paradox).",
+        "McCollough & Bharadwaj 1992; [C]",
+    )
+    handoff_penalty: float = _value(
+        0.15, "Emotional cost of each hand-off up the chain: customers hate repeating their story [C].", "[C]"
+    )
+    silent_failure_value: float = _value(
+        0.1, "Emotional value of a failure the customer did not complain about [B].", "[B]; TARP"
+    )
+    unresolved_value: float = _value(0.0, "Emotional value of a complaint that was not resolved.", "TARP")
+    problem_size_penalty: float = _value(
+        0.0,
+        "Bigger problems hurt more: a failure's emotional "
+        "value and quality drop by this x cost / (cost + "
+        "problem_size_dollars), whatever its handling (0 = size "
+        "does not matter).",
+        "TARP",
+    )
+    problem_size_dollars: float = param(
+        100.0,
+        "dollars",
+        "Problem cost at which the size penalty is half of problem_size_penalty.",
+        source="TARP",
+        ge=0.01,
+        le=1_000_000,
+    )
+    complain_base: float = _value(
+        0.25,
+        "Share of a customer's complaint propensity left at zero "
+        "attachment: p(complain) = propensity x (complain_base + "
+        "complain_attachment x attachment); the unattached leave "
+        "silently [B].",
+        "[B]; TARP",
+        unit="share 0-1",
+    )
+    complain_attachment: float = _value(
+        0.75,
+        "Share of the complaint propensity that grows with attachment (see complain_base).",
+        "[B]",
+        unit="share 0-1",
+    )
+    resolve_base: float = _value(
+        0.2,
+        "Willingness to fix a problem in a culture of pure fear: "
+        "p(resolve) = (resolve_base + resolve_trust x trust) x "
+        "(resolve_engagement_base + resolve_engagement x engagement) "
+        "[D].",
+        "[D]",
+        unit="probability",
+    )
+    resolve_trust: float = _value(
+        0.8,
+        "Willingness to fix that trust adds (see resolve_base): "
+        "in a fear culture staff treat complainers as suspects [D].",
+        "[D]",
+        unit="probability per unit trust",
+    )
+    resolve_engagement_base: float = _value(
+        0.5,
+        "Share of willingness kept by a wholly disengaged employee (see resolve_base) [A].",
+        "[A]",
+        unit="share 0-1",
+    )
+    resolve_engagement: float = _value(
+        0.5,
+        "Share of willingness that grows with the employee's engagement (see resolve_base) [A].",
+        "[A]",
+        unit="share per unit engagement",
+    )
 
 
-(RECOVERY_BONUS, HANDOFF_PENALTY, SILENT_VALUE, UNRESOLVED_VALUE, SIZE_PENALTY, SIZE_DOLLARS,
- COMPLAIN_BASE, COMPLAIN_ATTACHMENT, RESOLVE_BASE, RESOLVE_TRUST, RESOLVE_ENGAGEMENT_BASE,
- RESOLVE_ENGAGEMENT) = field_indices(
-    ComplaintCoefficients, "recovery_bonus", "handoff_penalty", "silent_failure_value",
-    "unresolved_value", "problem_size_penalty", "problem_size_dollars", "complain_base",
-    "complain_attachment", "resolve_base", "resolve_trust", "resolve_engagement_base",
-    "resolve_engagement")
+(
+    RECOVERY_BONUS,
+    HANDOFF_PENALTY,
+    SILENT_VALUE,
+    UNRESOLVED_VALUE,
+    SIZE_PENALTY,
+    SIZE_DOLLARS,
+    COMPLAIN_BASE,
+    COMPLAIN_ATTACHMENT,
+    RESOLVE_BASE,
+    RESOLVE_TRUST,
+    RESOLVE_ENGAGEMENT_BASE,
+    RESOLVE_ENGAGEMENT,
+) = field_indices(
+    ComplaintCoefficients,
+    "recovery_bonus",
+    "handoff_penalty",
+    "silent_failure_value",
+    "unresolved_value",
+    "problem_size_penalty",
+    "problem_size_dollars",
+    "complain_base",
+    "complain_attachment",
+    "resolve_base",
+    "resolve_trust",
+    "resolve_engagement_base",
+    "resolve_engagement",
+)
 
 
 def complaint_probability(propensity: float, attachment: float, k) -> float:
@@ -84,7 +141,8 @@ def willing_to_resolve(trust: float, engagement: float, k) -> float:
     engagement). In a culture of fear staff treat complaining customers as suspects [D];
     disengaged staff do not bother [A]."""
     return (k[RESOLVE_BASE] + k[RESOLVE_TRUST] * trust) * (
-        k[RESOLVE_ENGAGEMENT_BASE] + k[RESOLVE_ENGAGEMENT] * engagement)
+        k[RESOLVE_ENGAGEMENT_BASE] + k[RESOLVE_ENGAGEMENT] * engagement
+    )
 
 
 def outcome_value(value: float, outcome: int, handoffs: int, k) -> float:

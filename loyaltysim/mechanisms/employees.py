@@ -23,85 +23,199 @@ def _weight(default: float, description: str, source: str = "[A][C][D][E]") -> f
 class EmployeeCoefficients(StrictModel):
     """Coefficients of employee engagement, skill and quitting (``behaviour.*``)."""
 
-    engagement_rate: float = param(0.15, "share per week", "Speed at which employee engagement "
-                                   "moves toward what the culture supports.",
-                                   source="model convention", ge=0, le=1)
-    skill_rate: float = param(0.05, "share per week", "Share of the skill gap closed per week "
-                              "at full training.", source="[E]", ge=0, le=1)
-    hire_engagement: float = param(0.6, "engagement 0-1", "Engagement of a new hire.",
-                                   source="Gallup: new hires start engaged", ge=0, le=1)
-    hire_skill: float = param(0.15, "skill 0-1", "Skill of an untrained new hire.", source="[E]",
-                              ge=0, le=1)
-    quit_threshold: float = param(0.35, "engagement 0-1", "Below this engagement employees "
-                                  "start to quit.", source="Harter et al. 2002", ge=0, le=1)
-    quit_rate: float = param(0.15, "probability per week", "Weekly quit chance at zero "
-                             "engagement (falls linearly to 0 at the threshold).",
-                             source="Harter et al. 2002", ge=0, le=1)
-    base_turnover: float = param(0.004, "probability per week", "Quits for reasons unrelated "
-                                 "to work.", source="BLS JOLTS", ge=0, le=1)
-    engagement_base: float = _weight(0.25, "Engagement target before any culture lever: target "
-                                     "= engagement_base + the weighted levers below, clipped "
-                                     "to 0-1.")
+    engagement_rate: float = param(
+        0.15,
+        "share per week",
+        "Speed at which employee engagement moves toward what the culture supports.",
+        source="model convention",
+        ge=0,
+        le=1,
+    )
+    skill_rate: float = param(
+        0.05,
+        "share per week",
+        "Share of the skill gap closed per week at full training.",
+        source="[E]",
+        ge=0,
+        le=1,
+    )
+    hire_engagement: float = param(
+        0.6,
+        "engagement 0-1",
+        "Engagement of a new hire.",
+        source="Gallup: new hires start engaged",
+        ge=0,
+        le=1,
+    )
+    hire_skill: float = param(0.15, "skill 0-1", "Skill of an untrained new hire.", source="[E]", ge=0, le=1)
+    quit_threshold: float = param(
+        0.35,
+        "engagement 0-1",
+        "Below this engagement employees start to quit.",
+        source="Harter et al. 2002",
+        ge=0,
+        le=1,
+    )
+    quit_rate: float = param(
+        0.15,
+        "probability per week",
+        "Weekly quit chance at zero engagement (falls linearly to 0 at the threshold).",
+        source="Harter et al. 2002",
+        ge=0,
+        le=1,
+    )
+    base_turnover: float = param(
+        0.004, "probability per week", "Quits for reasons unrelated to work.", source="BLS JOLTS", ge=0, le=1
+    )
+    engagement_base: float = _weight(
+        0.25,
+        "Engagement target before any culture lever: target "
+        "= engagement_base + the weighted levers below, clipped "
+        "to 0-1.",
+    )
     engagement_recognition: float = _weight(0.2, "Weight of recognition received [C].", "[C]")
     engagement_trust: float = _weight(0.15, "Weight of trust [D].", "[D]")
-    engagement_transparency: float = _weight(0.1, "Weight of transparency (open books) [A][D].",
-                                             "[A][D]")
-    engagement_empowerment: float = _weight(0.1, "Weight of empowerment: own limit / "
-                                            "empowerment_full_dollars, capped at 1 [C].", "[C]")
-    empowerment_full_dollars: float = param(100.0, "dollars", "Empowerment limit at which an "
-                                            "employee feels fully empowered (the frontline's "
-                                            "$100 of [C]).", source="[C]", ge=0.01,
-                                            le=1_000_000)
+    engagement_transparency: float = _weight(0.1, "Weight of transparency (open books) [A][D].", "[A][D]")
+    engagement_empowerment: float = _weight(
+        0.1, "Weight of empowerment: own limit / empowerment_full_dollars, capped at 1 [C].", "[C]"
+    )
+    empowerment_full_dollars: float = param(
+        100.0,
+        "dollars",
+        "Empowerment limit at which an employee feels fully empowered (the frontline's $100 of [C]).",
+        source="[C]",
+        ge=0.01,
+        le=1_000_000,
+    )
     engagement_commitment: float = _weight(0.15, "Weight of leadership commitment [C].", "[C]")
-    engagement_meaning: float = _weight(0.25, "Weight of meaning: the share of one's own "
-                                        "customers delighted [A][E].", "[A][E]")
-    engagement_fear: float = _weight(0.15, "Engagement lost per unit of fear (1 - trust) [D].",
-                                     "[D]")
-    engagement_crowding: float = _weight(0.35, "Engagement lost per unit of overload above "
-                                         "capacity [E].", "[E]")
-    skill_on_the_job: float = param(0.1, "training units", "Learning on the job without a "
-                                    "training programme: skill grows at skill_rate x (training "
-                                    "+ skill_on_the_job) [E].", source="[E]", ge=0, le=1)
-    hire_training_skill: float = param(0.3, "skill per unit training", "Skill a training "
-                                       "programme adds to a new hire (onboarding) [C][E].",
-                                       source="[C][E]", ge=0, le=1)
-    initial_skill: float = param(0.5, "skill 0-1", "Skill of the staff in post when the run "
-                                 "starts (experienced, unlike later hires).",
-                                 source="model convention", ge=0, le=1)
-    enps_promoter: float = param(0.85, "engagement 0-1", "Engagement at or above which an "
-                                 "employee counts as a promoter in the eNPS.",
-                                 source="model convention (eNPS: Reichheld 2003)", ge=0, le=1)
-    enps_detractor: float = param(0.65, "engagement 0-1", "Engagement below which an employee "
-                                  "counts as a detractor in the eNPS.",
-                                  source="model convention (eNPS: Reichheld 2003)", ge=0, le=1)
+    engagement_meaning: float = _weight(
+        0.25, "Weight of meaning: the share of one's own customers delighted [A][E].", "[A][E]"
+    )
+    engagement_fear: float = _weight(0.15, "Engagement lost per unit of fear (1 - trust) [D].", "[D]")
+    engagement_crowding: float = _weight(
+        0.35, "Engagement lost per unit of overload above capacity [E].", "[E]"
+    )
+    skill_on_the_job: float = param(
+        0.1,
+        "training units",
+        "Learning on the job without a "
+        "training programme: skill grows at skill_rate x (training "
+        "+ skill_on_the_job) [E].",
+        source="[E]",
+        ge=0,
+        le=1,
+    )
+    hire_training_skill: float = param(
+        0.3,
+        "skill per unit training",
+        "Skill a training programme adds to a new hire (onboarding) [C][E].",
+        source="[C][E]",
+        ge=0,
+        le=1,
+    )
+    initial_skill: float = param(
+        0.5,
+        "skill 0-1",
+        "Skill of the staff in post when the run starts (experienced, unlike later hires).",
+        source="model convention",
+        ge=0,
+        le=1,
+    )
+    enps_promoter: float = param(
+        0.85,
+        "engagement 0-1",
+        "Engagement at or above which an employee counts as a promoter in the eNPS.",
+        source="model convention (eNPS: Reichheld 2003)",
+        ge=0,
+        le=1,
+    )
+    enps_detractor: float = param(
+        0.65,
+        "engagement 0-1",
+        "Engagement below which an employee counts as a detractor in the eNPS.",
+        source="model convention (eNPS: Reichheld 2003)",
+        ge=0,
+        le=1,
+    )
 
 
-(ENGAGEMENT_RATE, SKILL_RATE, HIRE_ENGAGEMENT, HIRE_SKILL, QUIT_THRESHOLD, QUIT_RATE,
- BASE_TURNOVER, ENGAGEMENT_BASE, ENGAGEMENT_RECOGNITION, ENGAGEMENT_TRUST,
- ENGAGEMENT_TRANSPARENCY, ENGAGEMENT_EMPOWERMENT, EMPOWERMENT_FULL_DOLLARS, ENGAGEMENT_COMMITMENT,
- ENGAGEMENT_MEANING, ENGAGEMENT_FEAR, ENGAGEMENT_CROWDING, SKILL_ON_THE_JOB, HIRE_TRAINING_SKILL,
- INITIAL_SKILL, ENPS_PROMOTER, ENPS_DETRACTOR) = field_indices(
-    EmployeeCoefficients, "engagement_rate", "skill_rate", "hire_engagement", "hire_skill",
-    "quit_threshold", "quit_rate", "base_turnover", "engagement_base", "engagement_recognition",
-    "engagement_trust", "engagement_transparency", "engagement_empowerment",
-    "empowerment_full_dollars", "engagement_commitment", "engagement_meaning", "engagement_fear",
-    "engagement_crowding", "skill_on_the_job", "hire_training_skill", "initial_skill",
-    "enps_promoter", "enps_detractor")
+(
+    ENGAGEMENT_RATE,
+    SKILL_RATE,
+    HIRE_ENGAGEMENT,
+    HIRE_SKILL,
+    QUIT_THRESHOLD,
+    QUIT_RATE,
+    BASE_TURNOVER,
+    ENGAGEMENT_BASE,
+    ENGAGEMENT_RECOGNITION,
+    ENGAGEMENT_TRUST,
+    ENGAGEMENT_TRANSPARENCY,
+    ENGAGEMENT_EMPOWERMENT,
+    EMPOWERMENT_FULL_DOLLARS,
+    ENGAGEMENT_COMMITMENT,
+    ENGAGEMENT_MEANING,
+    ENGAGEMENT_FEAR,
+    ENGAGEMENT_CROWDING,
+    SKILL_ON_THE_JOB,
+    HIRE_TRAINING_SKILL,
+    INITIAL_SKILL,
+    ENPS_PROMOTER,
+    ENPS_DETRACTOR,
+) = field_indices(
+    EmployeeCoefficients,
+    "engagement_rate",
+    "skill_rate",
+    "hire_engagement",
+    "hire_skill",
+    "quit_threshold",
+    "quit_rate",
+    "base_turnover",
+    "engagement_base",
+    "engagement_recognition",
+    "engagement_trust",
+    "engagement_transparency",
+    "engagement_empowerment",
+    "empowerment_full_dollars",
+    "engagement_commitment",
+    "engagement_meaning",
+    "engagement_fear",
+    "engagement_crowding",
+    "skill_on_the_job",
+    "hire_training_skill",
+    "initial_skill",
+    "enps_promoter",
+    "enps_detractor",
+)
 
 
-def engagement_target(recognition: float, trust: float, transparency: float, limit: float,
-                      commitment: float, meaning: float, overload: float, k) -> float:
+def engagement_target(
+    recognition: float,
+    trust: float,
+    transparency: float,
+    limit: float,
+    commitment: float,
+    meaning: float,
+    overload: float,
+    k,
+) -> float:
     """The engagement 0-1 an employee's situation supports [A][C][D][E]: engagement_base +
     weights x (recognition received, trust, transparency, empowerment = own limit /
     empowerment_full_dollars capped at 1, leadership commitment, meaning) - engagement_fear x
     (1 - trust) - engagement_crowding x overload above capacity; clipped to 0-1. ``k``: packed
     :class:`EmployeeCoefficients`."""
     crowding = max(0.0, overload - 1.0)
-    target = (k[ENGAGEMENT_BASE] + k[ENGAGEMENT_RECOGNITION] * recognition
-              + k[ENGAGEMENT_TRUST] * trust + k[ENGAGEMENT_TRANSPARENCY] * transparency
-              + k[ENGAGEMENT_EMPOWERMENT] * min(1.0, limit / k[EMPOWERMENT_FULL_DOLLARS])
-              + k[ENGAGEMENT_COMMITMENT] * commitment + k[ENGAGEMENT_MEANING] * meaning
-              - k[ENGAGEMENT_FEAR] * (1.0 - trust) - k[ENGAGEMENT_CROWDING] * crowding)
+    target = (
+        k[ENGAGEMENT_BASE]
+        + k[ENGAGEMENT_RECOGNITION] * recognition
+        + k[ENGAGEMENT_TRUST] * trust
+        + k[ENGAGEMENT_TRANSPARENCY] * transparency
+        + k[ENGAGEMENT_EMPOWERMENT] * min(1.0, limit / k[EMPOWERMENT_FULL_DOLLARS])
+        + k[ENGAGEMENT_COMMITMENT] * commitment
+        + k[ENGAGEMENT_MEANING] * meaning
+        - k[ENGAGEMENT_FEAR] * (1.0 - trust)
+        - k[ENGAGEMENT_CROWDING] * crowding
+    )
     return min(1.0, max(0.0, target))
 
 
@@ -133,8 +247,10 @@ def enps(engagement: np.ndarray, k) -> float:
     """Employee NPS: 100 x (share at or above ``enps_promoter`` - share below
     ``enps_detractor``)."""
     headcount = len(engagement)
-    return 100.0 * (np.count_nonzero(engagement >= k[ENPS_PROMOTER]) / headcount
-                    - np.count_nonzero(engagement < k[ENPS_DETRACTOR]) / headcount)
+    return 100.0 * (
+        np.count_nonzero(engagement >= k[ENPS_PROMOTER]) / headcount
+        - np.count_nonzero(engagement < k[ENPS_DETRACTOR]) / headcount
+    )
 
 
 def staff_draw_id(firm, supervisor, slot):

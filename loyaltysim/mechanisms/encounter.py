@@ -20,50 +20,113 @@ def _share(default: float, unit: str, description: str, source: str) -> float:
 class EncounterCoefficients(StrictModel):
     """Coefficients of the service encounter (``behaviour.*``)."""
 
-    initial_satisfaction: float = _share(0.5, "satisfaction 0-1", "Satisfaction with every firm "
-                                         "at the start.", "model convention")
-    delight_threshold: float = _share(0.8, "experience 0-1", "Emotional value at or above which "
-                                      "a visit delights (gives employees meaning, makes "
-                                      "stories).", "[A][E]")
-    satisfaction_rate: float = _share(0.2, "share per visit", "Weight of the latest visit in the "
-                                      "satisfaction moving average.", "model convention")
-    overload_failure: float = param(1.5, "multiplier per unit overload", "Extra failure rate per "
-                                    "unit of overload above capacity [E].", source="[E]",
-                                    ge=0, le=20)
-    warmth_base: float = _share(0.3, "warmth per unit engagement", "Warmth an engaged employee "
-                                "shows even where the firm asks for no empathy: warmth = "
-                                "engagement x (warmth_base + warmth_empathy x empathy).", "[A][D]")
-    warmth_empathy: float = _share(0.7, "warmth per unit engagement and empathy", "Warmth the "
-                                   "firm's empathy adds per unit of the employee's engagement.",
-                                   "[A][D]")
-    warmth_crowding: float = param(0.5, "per unit overload", "Crowding cools warmth: warmth / "
-                                   "(1 + warmth_crowding x overload above capacity).",
-                                   source="[E]", ge=0, le=10)
-    emotion_warmth: float = _share(0.7, "share 0-1", "Weight of warmth in a visit's emotional "
-                                   "value (the rest is emotion_quality x quality): how one is "
-                                   "treated weighs more than what one gets.", "[A]")
-    emotion_quality: float = _share(0.3, "share 0-1", "Weight of functional quality in a "
-                                    "visit's emotional value.", "[A]")
-    failure_skill_offset: float = param(1.5, "multiplier", "Skill lowers failures: process rate "
-                                        "x (failure_skill_offset - skill); the default 1.5 makes "
-                                        "a novice (skill 0) fail 3x as often as an expert.",
-                                        source="[B][E]", ge=1, le=10)
-    satisfaction_neutral: float = _share(0.5, "satisfaction 0-1", "Satisfaction a visit aims at "
-                                         "when quality exactly meets expectation: target = "
-                                         "satisfaction_neutral + quality - expectation.",
-                                         "Oliver 1980")
+    initial_satisfaction: float = _share(
+        0.5, "satisfaction 0-1", "Satisfaction with every firm at the start.", "model convention"
+    )
+    delight_threshold: float = _share(
+        0.8,
+        "experience 0-1",
+        "Emotional value at or above which a visit delights (gives employees meaning, makes stories).",
+        "[A][E]",
+    )
+    satisfaction_rate: float = _share(
+        0.2,
+        "share per visit",
+        "Weight of the latest visit in the satisfaction moving average.",
+        "model convention",
+    )
+    overload_failure: float = param(
+        1.5,
+        "multiplier per unit overload",
+        "Extra failure rate per unit of overload above capacity [E].",
+        source="[E]",
+        ge=0,
+        le=20,
+    )
+    warmth_base: float = _share(
+        0.3,
+        "warmth per unit engagement",
+        "Warmth an engaged employee "
+        "shows even where the firm asks for no empathy: warmth = "
+        "engagement x (warmth_base + warmth_empathy x empathy).",
+        "[A][D]",
+    )
+    warmth_empathy: float = _share(
+        0.7,
+        "warmth per unit engagement and empathy",
+        "Warmth the firm's empathy adds per unit of the employee's engagement.",
+        "[A][D]",
+    )
+    warmth_crowding: float = param(
+        0.5,
+        "per unit overload",
+        "Crowding cools warmth: warmth / (1 + warmth_crowding x overload above capacity).",
+        source="[E]",
+        ge=0,
+        le=10,
+    )
+    emotion_warmth: float = _share(
+        0.7,
+        "share 0-1",
+        "Weight of warmth in a visit's emotional "
+        "value (the rest is emotion_quality x quality): how one is "
+        "treated weighs more than what one gets.",
+        "[A]",
+    )
+    emotion_quality: float = _share(
+        0.3, "share 0-1", "Weight of functional quality in a visit's emotional value.", "[A]"
+    )
+    failure_skill_offset: float = param(
+        1.5,
+        "multiplier",
+        "Skill lowers failures: process rate "
+        "x (failure_skill_offset - skill); the default 1.5 makes "
+        "a novice (skill 0) fail 3x as often as an expert.",
+        source="[B][E]",
+        ge=1,
+        le=10,
+    )
+    satisfaction_neutral: float = _share(
+        0.5,
+        "satisfaction 0-1",
+        "Satisfaction a visit aims at "
+        "when quality exactly meets expectation: target = "
+        "satisfaction_neutral + quality - expectation.",
+        "Oliver 1980",
+    )
 
 
-(INITIAL_SATISFACTION, DELIGHT, SATISFACTION_RATE, OVERLOAD_FAILURE, WARMTH_BASE, WARMTH_EMPATHY,
- WARMTH_CROWDING, EMOTION_WARMTH, EMOTION_QUALITY, FAILURE_SKILL_OFFSET,
- SATISFACTION_NEUTRAL) = field_indices(
-    EncounterCoefficients, "initial_satisfaction", "delight_threshold", "satisfaction_rate",
-    "overload_failure", "warmth_base", "warmth_empathy", "warmth_crowding", "emotion_warmth",
-    "emotion_quality", "failure_skill_offset", "satisfaction_neutral")
+(
+    INITIAL_SATISFACTION,
+    DELIGHT,
+    SATISFACTION_RATE,
+    OVERLOAD_FAILURE,
+    WARMTH_BASE,
+    WARMTH_EMPATHY,
+    WARMTH_CROWDING,
+    EMOTION_WARMTH,
+    EMOTION_QUALITY,
+    FAILURE_SKILL_OFFSET,
+    SATISFACTION_NEUTRAL,
+) = field_indices(
+    EncounterCoefficients,
+    "initial_satisfaction",
+    "delight_threshold",
+    "satisfaction_rate",
+    "overload_failure",
+    "warmth_base",
+    "warmth_empathy",
+    "warmth_crowding",
+    "emotion_warmth",
+    "emotion_quality",
+    "failure_skill_offset",
+    "satisfaction_neutral",
+)
 
 
-def encounter_values(engagement: float, skill: float, empathy: float, overload: float,
-                     k) -> tuple[float, float]:
+def encounter_values(
+    engagement: float, skill: float, empathy: float, overload: float, k
+) -> tuple[float, float]:
     """Emotional value and functional quality (both 0-1) of a visit without failure.
 
     warmth = engagement x (warmth_base + warmth_empathy x empathy) / (1 + warmth_crowding x
@@ -72,8 +135,9 @@ def encounter_values(engagement: float, skill: float, empathy: float, overload: 
     :class:`EncounterCoefficients`.
     """
     crowding = max(0.0, overload - 1.0)
-    warmth = engagement * (k[WARMTH_BASE] + k[WARMTH_EMPATHY] * empathy) / (
-        1.0 + k[WARMTH_CROWDING] * crowding)
+    warmth = (
+        engagement * (k[WARMTH_BASE] + k[WARMTH_EMPATHY] * empathy) / (1.0 + k[WARMTH_CROWDING] * crowding)
+    )
     quality = skill / (1.0 + crowding)
     return k[EMOTION_WARMTH] * warmth + k[EMOTION_QUALITY] * quality, quality
 
@@ -82,8 +146,7 @@ def failure_probability(base_rate: float, overload: float, skill: float, k) -> f
     """Chance of a failure in one visit: the process rate x (1 + overload_failure x overload
     above capacity) x (failure_skill_offset - skill), capped at 1 [B][E]."""
     crowding = max(0.0, overload - 1.0)
-    return min(1.0, base_rate * (1.0 + k[OVERLOAD_FAILURE] * crowding)
-               * (k[FAILURE_SKILL_OFFSET] - skill))
+    return min(1.0, base_rate * (1.0 + k[OVERLOAD_FAILURE] * crowding) * (k[FAILURE_SKILL_OFFSET] - skill))
 
 
 def next_satisfaction(satisfaction: float, quality: float, expectation: float, k) -> float:

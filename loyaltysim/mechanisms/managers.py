@@ -15,32 +15,74 @@ from loyaltysim.parameters import StrictModel, field_indices, param
 class ManagerCoefficients(StrictModel):
     """Coefficients of managers' reviews (``behaviour.*``)."""
 
-    fix_efficacy: float = param(0.3, "share per review", "Share of the gap to the failure floor "
-                                "closed per review by a fully listening, committed manager who "
-                                "heard complaints [B][C].", source="[B][C]", ge=0, le=1)
-    failure_drift: float = param(0.05, "share per review", "Share of the gap back to the base "
-                                 "failure rate that reopens per review when nobody fixes causes.",
-                                 source="[B]", ge=0, le=1)
-    backlog_clear_share: float = param(0.05, "share per week", "Share of the unresolved-complaint "
-                                       "backlog cleared per week at full listening [D].",
-                                       source="[D]", ge=0, le=1)
-    fix_evidence_half: float = param(1.0, "heard problems per 100 visits", "Evidence at which a "
-                                     "review's fix reaches half its efficacy: fix x evidence / "
-                                     "(evidence + fix_evidence_half).", source="[B]",
-                                     ge=0.001, le=100)
-    recognition_base: float = param(0.5, "share 0-1", "Share of the culture's recognition that "
-                                    "reaches staff without leadership commitment: given = "
-                                    "recognition x (recognition_base + recognition_commitment x "
-                                    "commitment) [C].", source="[C]", ge=0, le=1)
-    recognition_commitment: float = param(0.5, "share per unit commitment", "Share of the "
-                                          "culture's recognition that commitment adds [C].",
-                                          source="[C]", ge=0, le=1)
+    fix_efficacy: float = param(
+        0.3,
+        "share per review",
+        "Share of the gap to the failure floor "
+        "closed per review by a fully listening, committed manager who "
+        "heard complaints [B][C].",
+        source="[B][C]",
+        ge=0,
+        le=1,
+    )
+    failure_drift: float = param(
+        0.05,
+        "share per review",
+        "Share of the gap back to the base failure rate that reopens per review when nobody fixes causes.",
+        source="[B]",
+        ge=0,
+        le=1,
+    )
+    backlog_clear_share: float = param(
+        0.05,
+        "share per week",
+        "Share of the unresolved-complaint backlog cleared per week at full listening [D].",
+        source="[D]",
+        ge=0,
+        le=1,
+    )
+    fix_evidence_half: float = param(
+        1.0,
+        "heard problems per 100 visits",
+        "Evidence at which a "
+        "review's fix reaches half its efficacy: fix x evidence / "
+        "(evidence + fix_evidence_half).",
+        source="[B]",
+        ge=0.001,
+        le=100,
+    )
+    recognition_base: float = param(
+        0.5,
+        "share 0-1",
+        "Share of the culture's recognition that "
+        "reaches staff without leadership commitment: given = "
+        "recognition x (recognition_base + recognition_commitment x "
+        "commitment) [C].",
+        source="[C]",
+        ge=0,
+        le=1,
+    )
+    recognition_commitment: float = param(
+        0.5,
+        "share per unit commitment",
+        "Share of the culture's recognition that commitment adds [C].",
+        source="[C]",
+        ge=0,
+        le=1,
+    )
 
 
-(FIX_EFFICACY, FAILURE_DRIFT, BACKLOG_CLEAR, FIX_EVIDENCE_HALF, RECOGNITION_BASE,
- RECOGNITION_COMMITMENT) = field_indices(
-    ManagerCoefficients, "fix_efficacy", "failure_drift", "backlog_clear_share",
-    "fix_evidence_half", "recognition_base", "recognition_commitment")
+(FIX_EFFICACY, FAILURE_DRIFT, BACKLOG_CLEAR, FIX_EVIDENCE_HALF, RECOGNITION_BASE, RECOGNITION_COMMITMENT) = (
+    field_indices(
+        ManagerCoefficients,
+        "fix_efficacy",
+        "failure_drift",
+        "backlog_clear_share",
+        "fix_evidence_half",
+        "recognition_base",
+        "recognition_commitment",
+    )
+)
 
 
 def recognition_given(recognition: float, commitment: float, k) -> float:
@@ -55,9 +97,18 @@ def backlog_after_week(backlog: float, listening: float, k) -> float:
     return backlog - backlog * k[BACKLOG_CLEAR] * listening
 
 
-def reviewed_failure_rate(rate: float, floor: float, base_rate: float, listening: float,
-                          transparency: float, commitment: float, complaints: int, silent: int,
-                          visits: int, k) -> float:
+def reviewed_failure_rate(
+    rate: float,
+    floor: float,
+    base_rate: float,
+    listening: float,
+    transparency: float,
+    commitment: float,
+    complaints: int,
+    silent: int,
+    visits: int,
+    k,
+) -> float:
     """The process failure rate after a review [B][C]: the manager hears ``listening`` x
     (complaints + transparency x silent failures), as problems per 100 visits (the evidence); the
     fix closes fix_efficacy x listening x commitment x evidence / (evidence + fix_evidence_half)

@@ -15,21 +15,44 @@ from loyaltysim.parameters import StrictModel, param
 class Network(StrictModel):
     """Social ties and word of mouth [E] (scenario section ``network``)."""
 
-    ties_per_customer: int = param(6, "ties", "People whose stories a customer hears.",
-                                   source="[E]", ge=0, le=64)
-    far_tie_share: float = param(0.1, "share 0-1", "Share of ties to random people anywhere in "
-                                 "town rather than neighbours (small world).",
-                                 source="Watts & Strogatz 1998", ge=0, le=1)
-    tell_promoter: float = param(0.15, "probability per tie per week", "Chance a delighted "
-                                 "customer's story reaches a given tie.", source="[E]", ge=0, le=1)
-    tell_detractor: float = param(0.3, "probability per tie per week", "Chance an angry "
-                                  "customer's story reaches a given tie (bad news travels "
-                                  "further).", source="[E]; TARP", ge=0, le=1)
-    social_media: float = param(1.0, "multiplier", "Amplifies the reach of detractors' stories "
-                                "[E].", source="[E]", ge=1, le=10)
-    story_effect: float = param(0.04, "attachment per story", "Change in a listener's "
-                                "attachment to the firm from one heard story.", source="[E]",
-                                ge=0, le=1)
+    ties_per_customer: int = param(
+        6, "ties", "People whose stories a customer hears.", source="[E]", ge=0, le=64
+    )
+    far_tie_share: float = param(
+        0.1,
+        "share 0-1",
+        "Share of ties to random people anywhere in town rather than neighbours (small world).",
+        source="Watts & Strogatz 1998",
+        ge=0,
+        le=1,
+    )
+    tell_promoter: float = param(
+        0.15,
+        "probability per tie per week",
+        "Chance a delighted customer's story reaches a given tie.",
+        source="[E]",
+        ge=0,
+        le=1,
+    )
+    tell_detractor: float = param(
+        0.3,
+        "probability per tie per week",
+        "Chance an angry customer's story reaches a given tie (bad news travels further).",
+        source="[E]; TARP",
+        ge=0,
+        le=1,
+    )
+    social_media: float = param(
+        1.0, "multiplier", "Amplifies the reach of detractors' stories [E].", source="[E]", ge=1, le=10
+    )
+    story_effect: float = param(
+        0.04,
+        "attachment per story",
+        "Change in a listener's attachment to the firm from one heard story.",
+        source="[E]",
+        ge=0,
+        le=1,
+    )
 
 
 #: Positions in :func:`coefficients`' tuple.
@@ -39,9 +62,11 @@ TELL_PROMOTER, DETRACTOR_REACH, STORY_EFFECT = range(3)
 def coefficients(network: Network) -> tuple[float, float, float]:
     """What a listener's side of word of mouth reads: (promoter reach, detractor reach =
     tell_detractor x social_media capped at 1, story effect)."""
-    return (float(network.tell_promoter),
-            float(detractor_reach(network.tell_detractor, network.social_media)),
-            float(network.story_effect))
+    return (
+        float(network.tell_promoter),
+        float(detractor_reach(network.tell_detractor, network.social_media)),
+        float(network.story_effect),
+    )
 
 
 def detractor_reach(tell_detractor: float, social_media: float) -> float:

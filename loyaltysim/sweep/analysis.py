@@ -69,8 +69,9 @@ def _to_problem(record: dict[str, Any]) -> dict[str, Any]:
     return problem
 
 
-def sensitivity(manifest: dict[str, Any], summary: pd.DataFrame,
-                confidence: float = 0.95) -> tuple[pd.DataFrame, list[str]]:
+def sensitivity(
+    manifest: dict[str, Any], summary: pd.DataFrame, confidence: float = 0.95
+) -> tuple[pd.DataFrame, list[str]]:
     """SALib indices for every output of a Sobol or Morris sweep (empty for other designs).
 
     Returns ``(table, skipped)``: the table has columns ``firm``, ``window``, ``metric``,
@@ -94,18 +95,36 @@ def sensitivity(manifest: dict[str, Any], summary: pd.DataFrame,
         if kind == "sobol":
             from SALib.analyze import sobol
 
-            res = sobol.analyze(problem, y, calc_second_order=design["second_order"],
-                                conf_level=confidence, seed=design.get("seed", 0))
+            res = sobol.analyze(
+                problem,
+                y,
+                calc_second_order=design["second_order"],
+                conf_level=confidence,
+                seed=design.get("seed", 0),
+            )
             cols = ("S1", "S1_conf", "ST", "ST_conf")
         else:
             from SALib.analyze import morris
 
-            res = morris.analyze(problem, matrix, y, conf_level=confidence,
-                                 num_levels=design["levels"], seed=design.get("seed", 0))
+            res = morris.analyze(
+                problem,
+                matrix,
+                y,
+                conf_level=confidence,
+                num_levels=design["levels"],
+                seed=design.get("seed", 0),
+            )
             cols = ("mu", "mu_star", "mu_star_conf", "sigma")
         for i, name in enumerate(problem["names"]):
-            rows.append({"firm": firm, "window": window, "metric": metric, "parameter": name,
-                         **{c: float(np.asarray(res[c])[i]) for c in cols}})
+            rows.append(
+                {
+                    "firm": firm,
+                    "window": window,
+                    "metric": metric,
+                    "parameter": name,
+                    **{c: float(np.asarray(res[c])[i]) for c in cols},
+                }
+            )
     return pd.DataFrame(rows), skipped
 
 
@@ -124,21 +143,31 @@ def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> lis
     return md_table(header, rows).split("\n")
 
 
-def _markdown(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFrame,
-              skipped: list[str], failures: pd.DataFrame, keys: list[str],
-              confidence: float, problems: Sequence[SweepResultsWarning] = ()) -> str:
+def _markdown(
+    manifest: dict[str, Any],
+    summary: pd.DataFrame,
+    sens: pd.DataFrame,
+    skipped: list[str],
+    failures: pd.DataFrame,
+    keys: list[str],
+    confidence: float,
+    problems: Sequence[SweepResultsWarning] = (),
+) -> str:
     exp = manifest["experiment"]
     counts = manifest["counts"]
     lines = [f"# Sweep {exp['name']}", ""]
     if exp.get("description"):
         lines += [exp["description"], ""]
-    lines += [f"Scenario `{manifest['scenario']['name']}` (focus firm "
-              f"`{manifest['scenario']['focus']}`), design **{manifest['design']['kind']}**, "
-              f"{len(manifest['design']['points'])} points x {exp['replications']} replications "
-              f"(seeds {exp['seed']}..{exp['seed'] + exp['replications'] - 1}); runs: "
-              f"{counts['done']} done, {counts['failed']} failed, {counts['pending']} pending. "
-              f"Cells: mean over replications ± half-width of the {confidence:.0%} t confidence "
-              "interval (n/a with fewer than two replications).", ""]
+    lines += [
+        f"Scenario `{manifest['scenario']['name']}` (focus firm "
+        f"`{manifest['scenario']['focus']}`), design **{manifest['design']['kind']}**, "
+        f"{len(manifest['design']['points'])} points x {exp['replications']} replications "
+        f"(seeds {exp['seed']}..{exp['seed'] + exp['replications'] - 1}); runs: "
+        f"{counts['done']} done, {counts['failed']} failed, {counts['pending']} pending. "
+        f"Cells: mean over replications ± half-width of the {confidence:.0%} t confidence "
+        "interval (n/a with fewer than two replications).",
+        "",
+    ]
     for problem in problems:
         lines += [f"**Warning**: {problem}", ""]
     for (firm, window), frame in summary.groupby(["firm", "window"], sort=False):
@@ -149,11 +178,9 @@ def _markdown(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFram
         highs = frame.pivot(index="point", columns="metric", values="ci_high")
         rows = []
         for point in means.index[:MARKDOWN_ROWS]:
-            cells = [str(point), *(_fmt(v) if isinstance(v, float) else str(v)
-                                   for v in params.loc[point])]
+            cells = [str(point), *(_fmt(v) if isinstance(v, float) else str(v) for v in params.loc[point])]
             for metric in metrics:
-                mean, half = means.at[point, metric], highs.at[point, metric] - means.at[
-                    point, metric]
+                mean, half = means.at[point, metric], highs.at[point, metric] - means.at[point, metric]
                 cells.append(_fmt(mean) + ("" if math.isnan(half) else f" ± {_fmt(half)}"))
             rows.append(cells)
         lines += _markdown_table(["point", *keys, *metrics], rows)
@@ -161,28 +188,33 @@ def _markdown(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFram
             lines += ["", f"(first {MARKDOWN_ROWS} of {len(means)} points; all in summary.csv)"]
         lines.append("")
     if not sens.empty:
-        index_cols = [c for c in sens.columns if c not in ("firm", "window", "metric",
-                                                           "parameter")]
+        index_cols = [c for c in sens.columns if c not in ("firm", "window", "metric", "parameter")]
         lines += [f"## Sensitivity indices ({manifest['design']['kind']}, SALib)", ""]
         for (firm, window, metric), frame in sens.groupby(GROUP, sort=False):
             lines += [f"### {firm}, `{window}`, {metric}", ""]
-            lines += _markdown_table(["parameter", *index_cols],
-                                     [[r["parameter"], *(_fmt(r[c]) for c in index_cols)]
-                                      for _, r in frame.iterrows()])
+            lines += _markdown_table(
+                ["parameter", *index_cols],
+                [[r["parameter"], *(_fmt(r[c]) for c in index_cols)] for _, r in frame.iterrows()],
+            )
             lines.append("")
     if skipped:
         lines += ["Outputs not analysed: " + "; ".join(skipped) + ".", ""]
     if not failures.empty:
         lines += ["## Failed runs", ""]
-        lines += _markdown_table(["run", "attempts", "error"],
-                                 [[r.run_id, str(r.attempts), str(r.error).replace("|", "/")]
-                                  for r in failures.itertuples()])
+        lines += _markdown_table(
+            ["run", "attempts", "error"],
+            [[r.run_id, str(r.attempts), str(r.error).replace("|", "/")] for r in failures.itertuples()],
+        )
         lines.append("")
     return "\n".join(lines)
 
 
-def analyze(directory: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
-            confidence: float = 0.95, plots: bool = True) -> list[Path]:
+def analyze(
+    directory: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    confidence: float = 0.95,
+    plots: bool = True,
+) -> list[Path]:
     """Write the analysis of a sweep folder (see the module docstring); return the files written.
 
     ``out`` defaults to ``DIRECTORY/analysis``. Damaged run files are left out, never used;
@@ -205,8 +237,9 @@ def analyze(directory: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     failures = failures_frame(directory)
     written = [target / "summary.csv", target / "summary.md"]
     summary.to_csv(written[0], index=False)
-    written[1].write_text(_markdown(manifest, summary, sens, skipped, failures, keys, confidence,
-                                    problems), encoding="utf-8")
+    written[1].write_text(
+        _markdown(manifest, summary, sens, skipped, failures, keys, confidence, problems), encoding="utf-8"
+    )
     if not sens.empty:
         sens.to_csv(target / "sensitivity.csv", index=False)
         written.append(target / "sensitivity.csv")

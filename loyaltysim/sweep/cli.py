@@ -76,45 +76,76 @@ def _confidence(text: str) -> float:
 def register(sub: Any) -> None:
     """Add the ``sweep`` and ``analyze`` subcommands to the ``loyaltysim`` parser."""
     formatter = argparse.RawDescriptionHelpFormatter
-    sweep = sub.add_parser("sweep", help="run an experiment's points x replications (resumable)",
-                           description="Run every parameter point x replication of an "
-                                       "experiment on a local process pool or a Dask cluster, "
-                                       "writing each run's results as it finishes.",
-                           epilog=SWEEP_EPILOG, formatter_class=formatter)
-    sweep.add_argument("experiment", metavar="EXPERIMENT",
-                       help="experiment .toml file or shipped experiment name")
-    sweep.add_argument("--out", type=Path, metavar="DIR",
-                       help="results folder (default: sweeps/<experiment name>)")
-    sweep.add_argument("--workers", type=_positive, metavar="N",
-                       help="worker processes on this machine (default: every CPU; with "
-                            "--cluster local: the LocalCluster's workers)")
+    sweep = sub.add_parser(
+        "sweep",
+        help="run an experiment's points x replications (resumable)",
+        description="Run every parameter point x replication of an "
+        "experiment on a local process pool or a Dask cluster, "
+        "writing each run's results as it finishes.",
+        epilog=SWEEP_EPILOG,
+        formatter_class=formatter,
+    )
+    sweep.add_argument(
+        "experiment", metavar="EXPERIMENT", help="experiment .toml file or shipped experiment name"
+    )
+    sweep.add_argument(
+        "--out", type=Path, metavar="DIR", help="results folder (default: sweeps/<experiment name>)"
+    )
+    sweep.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="worker processes on this machine (default: every CPU; with "
+        "--cluster local: the LocalCluster's workers)",
+    )
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="submit to a running Dask scheduler, e.g. tcp://host:8786")
-    where.add_argument("--cluster", choices=["local"],
-                       help="start a Dask LocalCluster on this machine")
-    sweep.add_argument("--retries", type=_count, default=2, metavar="N",
-                       help="retries of a failed run before it is recorded as failed "
-                            "(default: 2)")
-    sweep.add_argument("--force", action="store_true",
-                       help="accept a DIR written by a changed experiment: keep the runs whose "
-                            "inputs are unchanged, redo the others")
-    sweep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set",
-                       help="fixed scenario override for every run, e.g. market.customers=300 "
-                            "(repeatable; part of the experiment's identity)")
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="submit to a running Dask scheduler, e.g. tcp://host:8786"
+    )
+    where.add_argument("--cluster", choices=["local"], help="start a Dask LocalCluster on this machine")
+    sweep.add_argument(
+        "--retries",
+        type=_count,
+        default=2,
+        metavar="N",
+        help="retries of a failed run before it is recorded as failed (default: 2)",
+    )
+    sweep.add_argument(
+        "--force",
+        action="store_true",
+        help="accept a DIR written by a changed experiment: keep the runs whose "
+        "inputs are unchanged, redo the others",
+    )
+    sweep.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="set",
+        help="fixed scenario override for every run, e.g. market.customers=300 "
+        "(repeatable; part of the experiment's identity)",
+    )
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     sweep.set_defaults(func=cmd_sweep)
 
-    analyze = sub.add_parser("analyze", help="summaries, sensitivity indices and plots of a sweep",
-                             description="Summarise a sweep folder: per-point means with "
-                                         "confidence intervals across replications, Sobol/Morris "
-                                         "indices (SALib) for those designs, and PNG plots.",
-                             epilog=ANALYZE_EPILOG, formatter_class=formatter)
+    analyze = sub.add_parser(
+        "analyze",
+        help="summaries, sensitivity indices and plots of a sweep",
+        description="Summarise a sweep folder: per-point means with "
+        "confidence intervals across replications, Sobol/Morris "
+        "indices (SALib) for those designs, and PNG plots.",
+        epilog=ANALYZE_EPILOG,
+        formatter_class=formatter,
+    )
     analyze.add_argument("directory", type=Path, metavar="DIR", help="a sweep's --out folder")
-    analyze.add_argument("--out", type=Path, metavar="DIR",
-                         help="where to write (default: DIR/analysis)")
-    analyze.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL",
-                         help="confidence level of the intervals (default: 0.95)")
+    analyze.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: DIR/analysis)")
+    analyze.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.95,
+        metavar="LEVEL",
+        help="confidence level of the intervals (default: 0.95)",
+    )
     analyze.add_argument("--no-plots", action="store_true", help="tables only")
     analyze.set_defaults(func=cmd_analyze)
 
@@ -134,9 +165,16 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     out = args.out or Path("sweeps") / loaded.name
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
-        report = run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler,
-                           cluster=args.cluster, retries=args.retries, force=args.force,
-                           progress=not args.quiet)
+        report = run_sweep(
+            loaded,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            cluster=args.cluster,
+            retries=args.retries,
+            force=args.force,
+            progress=not args.quiet,
+        )
     except KeyboardInterrupt:
         from loyaltysim.sweep.experiment import ExperimentError
         from loyaltysim.sweep.results import load_manifest
@@ -145,30 +183,41 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
             counts = load_manifest(out)["counts"]
         except ExperimentError:  # interrupted before the manifest was first written
             counts = {}
-        print(f"loyaltysim: interrupted; {counts.get('done', '?')} of "
-              f"{sum(counts.values()) if counts else '?'} runs are finished in {out}. Rerun the "
-              "same command to finish the rest.", file=sys.stderr)
+        print(
+            f"loyaltysim: interrupted; {counts.get('done', '?')} of "
+            f"{sum(counts.values()) if counts else '?'} runs are finished in {out}. Rerun the "
+            "same command to finish the rest.",
+            file=sys.stderr,
+        )
         return 130
     if report.manifest_rebuilt:
         print(f"loyaltysim: {out / 'manifest.json'}: {report.manifest_rebuilt}.", file=sys.stderr)
     if report.damaged:
-        print(f"loyaltysim: {len(report.damaged)} damaged run file(s) set aside in "
-              f"{out / 'damaged'} and redone:", file=sys.stderr)
+        print(
+            f"loyaltysim: {len(report.damaged)} damaged run file(s) set aside in "
+            f"{out / 'damaged'} and redone:",
+            file=sys.stderr,
+        )
         for run_id, reason in sorted(report.damaged.items())[:20]:
             print(f"  {run_id}: {reason}", file=sys.stderr)
-    console.print(Text(
-        f"{loaded.name}: {report.total} runs; {report.done} done ({report.already_done} from "
-        f"earlier sweeps), {len(report.failed)} failed; {report.executor or 'nothing to run'}; "
-        f"{report.wall_seconds:.1f} s. Results in {out}"))
+    console.print(
+        Text(
+            f"{loaded.name}: {report.total} runs; {report.done} done ({report.already_done} from "
+            f"earlier sweeps), {len(report.failed)} failed; {report.executor or 'nothing to run'}; "
+            f"{report.wall_seconds:.1f} s. Results in {out}"
+        )
+    )
     if report.failed:
-        print(f"{len(report.failed)} run(s) failed after {args.retries + 1} attempt(s) each "
-              f"(details in {out / 'failures'}):", file=sys.stderr)
+        print(
+            f"{len(report.failed)} run(s) failed after {args.retries + 1} attempt(s) each "
+            f"(details in {out / 'failures'}):",
+            file=sys.stderr,
+        )
         for run_id, message in sorted(report.failed.items())[:20]:
             print(f"  {run_id}: {message}", file=sys.stderr)
         if len(report.failed) > 20:
             print(f"  ... and {len(report.failed) - 20} more", file=sys.stderr)
-        print("Fix the cause and rerun the same command to redo only these runs.",
-              file=sys.stderr)
+        print("Fix the cause and rerun the same command to redo only these runs.", file=sys.stderr)
         return 1
     if not args.quiet:
         console.print(Text(f"next: loyaltysim analyze {out}", style="dim"))
@@ -183,16 +232,14 @@ def cmd_analyze(args: argparse.Namespace, console: Console) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SweepResultsWarning)
-        written = analyze(args.directory, args.out, confidence=args.confidence,
-                          plots=not args.no_plots)
+        written = analyze(args.directory, args.out, confidence=args.confidence, plots=not args.no_plots)
     damaged = False
     for record in caught:
         if issubclass(record.category, SweepResultsWarning):
             damaged |= issubclass(record.category, DamagedResultsWarning)
             print(f"loyaltysim: warning: {args.directory}: {record.message}", file=sys.stderr)
         else:
-            warnings.warn_explicit(record.message, record.category, record.filename,
-                                   record.lineno)
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
     for path in written:
         console.print(Text(f"wrote {path}", style="dim"))
     return 1 if damaged else 0

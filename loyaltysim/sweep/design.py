@@ -19,8 +19,7 @@ from loyaltysim.sweep.experiment import Experiment, Parameter, Scalar
 
 __all__ = ["Design", "make_design", "salib_problem"]
 
-_SALIB_DIST = {"uniform": "unif", "loguniform": "logunif", "triangular": "triang",
-               "normal": "truncnorm"}
+_SALIB_DIST = {"uniform": "unif", "loguniform": "logunif", "triangular": "triang", "normal": "truncnorm"}
 
 
 @dataclass(frozen=True)
@@ -104,8 +103,13 @@ def make_design(exp: Experiment) -> Design:
     if exp.design.kind == "grid":
         axes = [_grid_values(k, exp.parameters[k]) for k in keys]
         points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
-        matrix = np.array([[v if isinstance(v, int | float) and not isinstance(v, bool) else np.nan
-                            for v in combo] for combo in itertools.product(*axes)], dtype=float)
+        matrix = np.array(
+            [
+                [v if isinstance(v, int | float) and not isinstance(v, bool) else np.nan for v in combo]
+                for combo in itertools.product(*axes)
+            ],
+            dtype=float,
+        )
         return Design("grid", keys, points, matrix.reshape(len(points), len(keys)))
     matrix = _sample(exp)
     points = []

@@ -78,14 +78,17 @@ class Executor:
 def _local_pool(workers: int) -> ProcessPoolExecutor:
     # "spawn": workers start clean (no forked threads or locks from the sweep process), read
     # NUMBA_NUM_THREADS before numba is imported, and behave the same on every platform.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=init_worker, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
+        initargs=(os.getpid(),),
+    )
 
 
 @contextlib.contextmanager
 def _local(workers: int) -> Iterator[Executor]:
-    executor = Executor(f"local process pool, {workers} worker(s)", workers, _local_pool(workers),
-                        workers)
+    executor = Executor(f"local process pool, {workers} worker(s)", workers, _local_pool(workers), workers)
     try:
         yield executor
     finally:
@@ -102,13 +105,20 @@ def _dask_local(workers: int) -> Iterator[Executor]:
     from dask.distributed import Client, LocalCluster
 
     # No dashboard; the scheduler's small HTTP server (health, metrics) takes any free port.
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
-                           env=dict(WORKER_ENV), silence_logs=40)
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},
+        env=dict(WORKER_ENV),
+        silence_logs=40,
+    )
     client = Client(cluster)
     try:
-        yield Executor(f"Dask LocalCluster, {workers} worker(s)", _dask_slots(client),
-                       client.get_executor(pure=False))
+        yield Executor(
+            f"Dask LocalCluster, {workers} worker(s)", _dask_slots(client), client.get_executor(pure=False)
+        )
     finally:
         client.close()
         cluster.close()
@@ -121,25 +131,31 @@ def _dask_remote(address: str) -> Iterator[Executor]:
     try:
         client = Client(address, timeout="20s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ExperimentError(f"--scheduler {address}: cannot connect to a Dask scheduler there "
-                              f"({exc}). Start one with 'dask scheduler' and workers with 'dask "
-                              f"worker {address} --nthreads 1', then retry.") from None
+        raise ExperimentError(
+            f"--scheduler {address}: cannot connect to a Dask scheduler there "
+            f"({exc}). Start one with 'dask scheduler' and workers with 'dask "
+            f"worker {address} --nthreads 1', then retry."
+        ) from None
     try:
         client.wait_for_workers(1, timeout=60)
     except (TimeoutError, OSError):
         client.close()
-        raise ExperimentError(f"--scheduler {address}: the scheduler has no workers after 60 s; "
-                              f"start some with 'dask worker {address} --nthreads 1'.") from None
+        raise ExperimentError(
+            f"--scheduler {address}: the scheduler has no workers after 60 s; "
+            f"start some with 'dask worker {address} --nthreads 1'."
+        ) from None
     try:
         slots = _dask_slots(client)
-        yield Executor(f"Dask cluster at {address}, {slots} worker thread(s)", slots,
-                       client.get_executor(pure=False))
+        yield Executor(
+            f"Dask cluster at {address}, {slots} worker thread(s)", slots, client.get_executor(pure=False)
+        )
     finally:
         client.close()
 
 
-def open_executor(*, workers: int | None = None, scheduler: str | None = None,
-                  cluster: str | None = None) -> contextlib.AbstractContextManager[Executor]:
+def open_executor(
+    *, workers: int | None = None, scheduler: str | None = None, cluster: str | None = None
+) -> contextlib.AbstractContextManager[Executor]:
     """The executor for a sweep: ``scheduler`` (a Dask address such as ``tcp://host:8786``),
     ``cluster="local"`` (a Dask ``LocalCluster`` of ``workers`` processes) or, by default, a local
     process pool of ``workers`` processes (default: every CPU)."""
@@ -150,8 +166,10 @@ def open_executor(*, workers: int | None = None, scheduler: str | None = None,
     count = workers or default_workers()
     if cluster is not None:
         if cluster != "local":
-            raise ExperimentError(f"--cluster {cluster!r} is not allowed: the only built-in "
-                                  "cluster is 'local' (a Dask LocalCluster); for a real cluster "
-                                  "use --scheduler ADDRESS.")
+            raise ExperimentError(
+                f"--cluster {cluster!r} is not allowed: the only built-in "
+                "cluster is 'local' (a Dask LocalCluster); for a real cluster "
+                "use --scheduler ADDRESS."
+            )
         return _dask_local(count)
     return _local(count)

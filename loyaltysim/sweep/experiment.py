@@ -76,27 +76,39 @@ class Parameter(StrictModel):
     values: list[Scalar] | None = Field(None, min_length=1, description="The values to try.")
     start: float | None = Field(None, description="First value of an evenly spaced range.")
     stop: float | None = Field(None, description="Last value of the range (included).")
-    steps: int | None = Field(None, ge=2, le=10_000, description="Number of values in the range "
-                              "(grid designs); sampling designs draw uniformly from start to stop.")
+    steps: int | None = Field(
+        None,
+        ge=2,
+        le=10_000,
+        description="Number of values in the range "
+        "(grid designs); sampling designs draw uniformly from start to stop.",
+    )
     distribution: Literal["uniform", "loguniform", "triangular", "normal"] | None = Field(
-        None, description="Distribution sampled by lhs, sobol and morris designs.")
+        None, description="Distribution sampled by lhs, sobol and morris designs."
+    )
     low: float | None = Field(None, description="Lower bound of the distribution.")
     high: float | None = Field(None, description="Upper bound of the distribution.")
     peak: float | None = Field(None, description="Mode of a triangular distribution.")
-    mean: float | None = Field(None, description="Mean of a normal distribution (truncated to "
-                               "low..high).")
+    mean: float | None = Field(None, description="Mean of a normal distribution (truncated to low..high).")
     sd: float | None = Field(None, gt=0, description="Standard deviation of a normal distribution.")
 
     @model_validator(mode="after")
     def _one_form(self) -> Parameter:
-        forms = [name for name, given in (("values", self.values is not None),
-                                          ("start/stop", self.start is not None
-                                           or self.stop is not None),
-                                          ("distribution", self.distribution is not None)) if given]
+        forms = [
+            name
+            for name, given in (
+                ("values", self.values is not None),
+                ("start/stop", self.start is not None or self.stop is not None),
+                ("distribution", self.distribution is not None),
+            )
+            if given
+        ]
         if len(forms) != 1:
-            raise ValueError("give exactly one of: values = [...]; start, stop (and steps for a "
-                             "grid); or distribution with its bounds"
-                             + (f" (found {' and '.join(forms)})" if forms else ""))
+            raise ValueError(
+                "give exactly one of: values = [...]; start, stop (and steps for a "
+                "grid); or distribution with its bounds"
+                + (f" (found {' and '.join(forms)})" if forms else "")
+            )
         if forms == ["start/stop"] and (self.start is None or self.stop is None):
             raise ValueError("a range needs both start and stop")
         if self.distribution is not None:
@@ -111,17 +123,18 @@ class Parameter(StrictModel):
         if self.distribution == "loguniform" and self.low <= 0:
             raise ValueError("a loguniform distribution needs low > 0")
         if self.distribution == "triangular" and not (
-                self.peak is not None and self.low <= self.peak <= self.high):
+            self.peak is not None and self.low <= self.peak <= self.high
+        ):
             raise ValueError("a triangular distribution needs low <= peak <= high")
         if self.distribution == "normal" and (self.mean is None or self.sd is None):
-            raise ValueError("a normal distribution needs mean and sd (and low, high: it is "
-                             "truncated to them)")
+            raise ValueError(
+                "a normal distribution needs mean and sd (and low, high: it is truncated to them)"
+            )
 
     def extremes(self) -> list[Scalar]:
         """The values at the edges of what this parameter can take (checked against the schema)."""
         if self.values is not None:
-            numbers = [v for v in self.values if isinstance(v, int | float)
-                       and not isinstance(v, bool)]
+            numbers = [v for v in self.values if isinstance(v, int | float) and not isinstance(v, bool)]
             others = [v for v in self.values if v not in numbers]
             return ([min(numbers), max(numbers)] if numbers else []) + others
         if self.distribution is not None:
@@ -134,25 +147,35 @@ class Design(StrictModel):
     (SALib)."""
 
     kind: Literal["grid", "lhs", "sobol", "morris"] = Field(
-        "grid", description="grid: every combination; lhs: Latin hypercube of `samples` points; "
+        "grid",
+        description="grid: every combination; lhs: Latin hypercube of `samples` points; "
         "sobol: Saltelli design with base size `samples` (a power of 2); morris: `samples` "
-        "trajectories.")
-    samples: int | None = Field(None, ge=1, le=1_000_000, description="lhs: points; sobol: base "
-                                "sample size N (a power of 2); morris: trajectories.")
-    second_order: bool = Field(False, description="sobol: also compute second-order indices "
-                               "(N x (2D + 2) points instead of N x (D + 2)).")
+        "trajectories.",
+    )
+    samples: int | None = Field(
+        None,
+        ge=1,
+        le=1_000_000,
+        description="lhs: points; sobol: base sample size N (a power of 2); morris: trajectories.",
+    )
+    second_order: bool = Field(
+        False,
+        description="sobol: also compute second-order indices (N x (2D + 2) points instead of N x (D + 2)).",
+    )
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels (even).")
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the design sampler (not of the "
-                      "simulations).")
+    seed: int = Field(
+        0, ge=0, le=2**32 - 1, description="Seed of the design sampler (not of the simulations)."
+    )
 
     @model_validator(mode="after")
     def _samples_given(self) -> Design:
         if self.kind != "grid" and self.samples is None:
             raise ValueError(f"a {self.kind} design needs samples = N")
-        if self.kind == "sobol" and self.samples is not None and self.samples & (
-                self.samples - 1):
-            raise ValueError(f"a sobol design needs samples to be a power of 2 (got "
-                             f"{self.samples}; try {1 << max(1, self.samples.bit_length() - 1)})")
+        if self.kind == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
+            raise ValueError(
+                f"a sobol design needs samples to be a power of 2 (got "
+                f"{self.samples}; try {1 << max(1, self.samples.bit_length() - 1)})"
+            )
         if self.kind == "morris" and self.levels % 2:
             raise ValueError(f"a morris design needs an even number of levels (got {self.levels})")
         return self
@@ -168,8 +191,7 @@ class Window(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.last < self.first:
-            raise ValueError(f"window {self.name!r}: last ({self.last}) is before first "
-                             f"({self.first})")
+            raise ValueError(f"window {self.name!r}: last ({self.last}) is before first ({self.first})")
         return self
 
 
@@ -178,22 +200,28 @@ class Derived(StrictModel):
 
     name: str = Field(..., pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="Output name.")
     kind: Literal["customers_lost", "kept_share"] = Field(
-        ..., description="customers_lost: mean customer base over the 13 weeks before the event "
-        "minus the customer base `weeks` weeks after it (customers); kept_share: after / before.")
+        ...,
+        description="customers_lost: mean customer base over the 13 weeks before the event "
+        "minus the customer base `weeks` weeks after it (customers); kept_share: after / before.",
+    )
     weeks: int = Field(26, ge=1, le=5200, description="Weeks after the event.")
-    event_week: int | None = Field(None, ge=2, le=5200, description="Week of the event (default: "
-                                   "the first event that fires in the run).")
+    event_week: int | None = Field(
+        None, ge=2, le=5200, description="Week of the event (default: the first event that fires in the run)."
+    )
 
 
 class Outputs(StrictModel):
     """What each run keeps: summaries over windows, weekly series, derived outputs."""
 
-    firms: list[str] = Field(["focus"], min_length=1, description="Firm keys, 'focus' (the "
-                             "scenario's focus firm) or 'all'.")
-    metrics: list[str] = Field(list(HEADLINE_METRICS), min_length=1,
-                               description="Metrics kept (names from loyaltysim.metrics).")
-    final_weeks: int = Field(13, ge=0, le=5200, description="Mean over the last this many weeks, "
-                             "as window 'final' (0: none).")
+    firms: list[str] = Field(
+        ["focus"], min_length=1, description="Firm keys, 'focus' (the scenario's focus firm) or 'all'."
+    )
+    metrics: list[str] = Field(
+        list(HEADLINE_METRICS), min_length=1, description="Metrics kept (names from loyaltysim.metrics)."
+    )
+    final_weeks: int = Field(
+        13, ge=0, le=5200, description="Mean over the last this many weeks, as window 'final' (0: none)."
+    )
     windows: list[Window] = Field([], description="More windows of weeks to average over.")
     weekly: bool = Field(False, description="Also keep the full weekly series of the metrics.")
     derived: list[Derived] = Field([], description="Derived outputs.")
@@ -204,9 +232,11 @@ class Outputs(StrictModel):
         for name in metrics:
             if name not in FIRM_METRICS:
                 hint = difflib.get_close_matches(name, list(FIRM_METRICS), n=1)
-                raise ValueError(f"unknown metric {name!r}"
-                                 + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                                 + f"; metrics are {', '.join(FIRM_METRICS)}")
+                raise ValueError(
+                    f"unknown metric {name!r}"
+                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                    + f"; metrics are {', '.join(FIRM_METRICS)}"
+                )
         return metrics
 
     @model_validator(mode="after")
@@ -214,11 +244,14 @@ class Outputs(StrictModel):
         names = ["final", *(w.name for w in self.windows), *(d.name for d in self.derived)]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"window and derived output names must be unique ('final' is "
-                             f"taken); repeated: {', '.join(dupes)}")
+            raise ValueError(
+                f"window and derived output names must be unique ('final' is "
+                f"taken); repeated: {', '.join(dupes)}"
+            )
         if self.final_weeks == 0 and not (self.windows or self.weekly or self.derived):
-            raise ValueError("nothing would be kept: set final_weeks > 0, windows, weekly = true "
-                             "or derived outputs")
+            raise ValueError(
+                "nothing would be kept: set final_weeks > 0, windows, weekly = true or derived outputs"
+            )
         return self
 
 
@@ -227,30 +260,40 @@ class Experiment(StrictModel):
 
     name: str = Field("", description="Experiment name (defaults to the file name).")
     description: str = Field("", description="What the experiment asks.")
-    scenario: str = Field(..., min_length=1, description="Base scenario: a shipped name or a "
-                          "path (relative to the experiment file).")
-    set: dict[str, Scalar] = Field({}, description="Fixed overrides applied to every run, as "
-                                   "dotted keys.")
-    seed: int | None = Field(None, ge=0, le=2**62, description="Seed of replication 0; "
-                             "replication r uses seed + r at every point (common random numbers)."
-                             " Default: the scenario's market.seed.")
+    scenario: str = Field(
+        ...,
+        min_length=1,
+        description="Base scenario: a shipped name or a path (relative to the experiment file).",
+    )
+    set: dict[str, Scalar] = Field({}, description="Fixed overrides applied to every run, as dotted keys.")
+    seed: int | None = Field(
+        None,
+        ge=0,
+        le=2**62,
+        description="Seed of replication 0; "
+        "replication r uses seed + r at every point (common random numbers)."
+        " Default: the scenario's market.seed.",
+    )
     replications: int = Field(1, ge=1, le=10_000, description="Runs (seeds) per point.")
     design: Design = Field(default_factory=Design)
-    parameters: dict[str, Parameter] = Field(..., min_length=1, description="Scenario keys to "
-                                             "vary.")
+    parameters: dict[str, Parameter] = Field(..., min_length=1, description="Scenario keys to vary.")
     outputs: Outputs = Field(default_factory=Outputs)
 
     @model_validator(mode="after")
     def _forms_fit_design(self) -> Experiment:
         for key, p in self.parameters.items():
             if self.design.kind == "grid" and p.distribution is not None:
-                raise ValueError(f"parameters.{key}: a grid design needs values or start/stop/"
-                                 "steps; distributions are for lhs, sobol and morris designs")
+                raise ValueError(
+                    f"parameters.{key}: a grid design needs values or start/stop/"
+                    "steps; distributions are for lhs, sobol and morris designs"
+                )
             if self.design.kind == "grid" and p.start is not None and p.steps is None:
                 raise ValueError(f"parameters.{key}: a range in a grid design needs steps")
             if self.design.kind != "grid" and p.steps is not None:
-                raise ValueError(f"parameters.{key}: steps belongs to grid designs; a "
-                                 f"{self.design.kind} design samples start..stop uniformly")
+                raise ValueError(
+                    f"parameters.{key}: steps belongs to grid designs; a "
+                    f"{self.design.kind} design samples start..stop uniformly"
+                )
         return self
 
 
@@ -276,8 +319,11 @@ class LoadedExperiment(BaseModel):
 
     def identity(self) -> dict[str, Any]:
         """What must match for a results folder to be resumed."""
-        return {"experiment_sha256": self.text_sha256, "scenario_sha256": self.scenario_sha256,
-                "cli_set": self.cli_set}
+        return {
+            "experiment_sha256": self.text_sha256,
+            "scenario_sha256": self.scenario_sha256,
+            "cli_set": self.cli_set,
+        }
 
 
 def experiments_dir() -> Path:
@@ -292,10 +338,13 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
     found = find_toml(text, experiments_dir())
     if found.path is not None:
         return found.path
-    raise ExperimentError(f"experiment {text!r}: no such file or shipped experiment"
-                          + found.did_you_mean()
-                          + f". Shipped experiments: {', '.join(found.names) or 'none'}; or give a "
-                            "path to a .toml file.", file=text)
+    raise ExperimentError(
+        f"experiment {text!r}: no such file or shipped experiment"
+        + found.did_you_mean()
+        + f". Shipped experiments: {', '.join(found.names) or 'none'}; or give a "
+        "path to a .toml file.",
+        file=text,
+    )
 
 
 def _model_at(loc: tuple) -> tuple[type[BaseModel] | None, str | None]:
@@ -315,8 +364,11 @@ def _model_at(loc: tuple) -> tuple[type[BaseModel] | None, str | None]:
         annotation = info.annotation
         if typing.get_origin(annotation) in (dict, list):
             annotation, skip_key = typing.get_args(annotation)[-1], True
-        models = [a for a in (annotation, *typing.get_args(annotation))
-                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        models = [
+            a
+            for a in (annotation, *typing.get_args(annotation))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         model = models[0] if models else None
     if isinstance(model, type) and issubclass(model, BaseModel) and loc:
         return model, str(loc[-1])
@@ -331,8 +383,11 @@ def _format_error(err: dict[str, Any], label: str) -> str:
         options = list(model.model_fields)
         hint = difflib.get_close_matches(str(key), options, n=1)
         where = ".".join(str(p) for p in loc[:-1]) or "the top level"
-        return (f"{label}: unknown key {path!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                + f"; allowed at {where}: {', '.join(options)}.")
+        return (
+            f"{label}: unknown key {path!r}"
+            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            + f"; allowed at {where}: {', '.join(options)}."
+        )
     msg = err["msg"].removeprefix("Value error, ")
     described = ""
     if model is not None and key in model.model_fields:
@@ -341,8 +396,11 @@ def _format_error(err: dict[str, Any], label: str) -> str:
         return f"{label}: {path} is required" + (f": {described}" if described else "") + "."
     if err["type"] == "value_error" or not loc:
         return f"{label}: {path + ': ' if path else ''}{msg}."
-    return (f"{label}: {path} = {err.get('input')!r} is not allowed: {msg}"
-            + (f" ({described.rstrip('.')})" if described else "") + ".")
+    return (
+        f"{label}: {path} = {err.get('input')!r} is not allowed: {msg}"
+        + (f" ({described.rstrip('.')})" if described else "")
+        + "."
+    )
 
 
 def _validate(data: dict[str, Any], label: str) -> Experiment:
@@ -351,8 +409,11 @@ def _validate(data: dict[str, Any], label: str) -> Experiment:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         first = errors[0]
-        raise ExperimentError(" ".join(_format_error(e, label) for e in errors), file=label,
-                              key_path=".".join(str(p) for p in first["loc"])) from None
+        raise ExperimentError(
+            " ".join(_format_error(e, label) for e in errors),
+            file=label,
+            key_path=".".join(str(p) for p in first["loc"]),
+        ) from None
 
 
 def _check_against_scenario(exp: Experiment, base: Scenario, label: str) -> None:
@@ -368,21 +429,27 @@ def _check_against_scenario(exp: Experiment, base: Scenario, label: str) -> None
         section, field = _section_class(parts[:-1]), parts[-1]
         annotation, _ = walk_scenario_schema(parts)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            raise ExperimentError(f"{where}: {key} is a table, not a value; vary one of its keys: "
-                                  f"{', '.join(annotation.model_fields)}.", file=label,
-                                  key_path=f"parameters.{key}")
+            raise ExperimentError(
+                f"{where}: {key} is a table, not a value; vary one of its keys: "
+                f"{', '.join(annotation.model_fields)}.",
+                file=label,
+                key_path=f"parameters.{key}",
+            )
         for value in param.extremes():
             try:
-                section.__pydantic_validator__.validate_assignment(
-                    section.model_construct(), field, value)
+                section.__pydantic_validator__.validate_assignment(section.model_construct(), field, value)
             except ValidationError:
                 raise ExperimentError(
                     f"{where}: value {value!r} is not allowed: {describe_scenario_key(parts)}.",
-                    file=label, key_path=f"parameters.{key}") from None
+                    file=label,
+                    key_path=f"parameters.{key}",
+                ) from None
         if param.distribution is not None and annotation is bool:
-            raise ExperimentError(f"{where}: a true/false key cannot follow a distribution; give "
-                                  "values = [false, true].", file=label,
-                                  key_path=f"parameters.{key}")
+            raise ExperimentError(
+                f"{where}: a true/false key cannot follow a distribution; give values = [false, true].",
+                file=label,
+                key_path=f"parameters.{key}",
+            )
 
 
 def _section_class(parts: list[str]) -> type[BaseModel]:
@@ -401,10 +468,13 @@ def _firms(exp: Experiment, base: Scenario, label: str) -> list[str]:
             firms.append(name)
         else:
             hint = difflib.get_close_matches(name, base.firm_ids, n=1)
-            raise ExperimentError(f"{label}: outputs.firms: unknown firm {name!r}"
-                                  + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                                  + f"; allowed: 'focus', 'all' or {', '.join(base.firm_ids)}.",
-                                  file=label, key_path="outputs.firms")
+            raise ExperimentError(
+                f"{label}: outputs.firms: unknown firm {name!r}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                + f"; allowed: 'focus', 'all' or {', '.join(base.firm_ids)}.",
+                file=label,
+                key_path="outputs.firms",
+            )
     return list(dict.fromkeys(firms))
 
 
@@ -413,14 +483,20 @@ def _check_windows(exp: Experiment, base: Scenario, label: str) -> None:
     varies_weeks = "market.weeks" in exp.parameters
     for i, window in enumerate(exp.outputs.windows):
         if window.first > weeks and not varies_weeks:
-            raise ExperimentError(f"{label}: outputs.windows.{i} ({window.name!r}) starts in week "
-                                  f"{window.first} but the runs last {weeks} weeks "
-                                  "(market.weeks); allowed: first <= market.weeks.", file=label,
-                                  key_path=f"outputs.windows.{i}.first")
+            raise ExperimentError(
+                f"{label}: outputs.windows.{i} ({window.name!r}) starts in week "
+                f"{window.first} but the runs last {weeks} weeks "
+                "(market.weeks); allowed: first <= market.weeks.",
+                file=label,
+                key_path=f"outputs.windows.{i}.first",
+            )
     if exp.outputs.final_weeks > weeks and not varies_weeks:
-        raise ExperimentError(f"{label}: outputs.final_weeks = {exp.outputs.final_weeks} is longer "
-                              f"than the runs ({weeks} weeks); allowed: 0 to {weeks}.", file=label,
-                              key_path="outputs.final_weeks")
+        raise ExperimentError(
+            f"{label}: outputs.final_weeks = {exp.outputs.final_weeks} is longer "
+            f"than the runs ({weeks} weeks); allowed: 0 to {weeks}.",
+            file=label,
+            key_path="outputs.final_weeks",
+        )
 
 
 def _sha256(text: str) -> str:
@@ -432,8 +508,9 @@ def scenario_hash(scenario: Scenario) -> str:
     return _sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True))
 
 
-def load_experiment(source: str | os.PathLike[str], cli_set: dict[str, Scalar] | None = None,
-                    text: str | None = None) -> LoadedExperiment:
+def load_experiment(
+    source: str | os.PathLike[str], cli_set: dict[str, Scalar] | None = None, text: str | None = None
+) -> LoadedExperiment:
     """Load and validate an experiment file (a path or a shipped experiment's name).
 
     ``cli_set`` holds extra fixed overrides (``--set`` on the command line), applied after the
@@ -453,9 +530,12 @@ def load_experiment(source: str | os.PathLike[str], cli_set: dict[str, Scalar] |
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{label}: not valid TOML: {exc}. Check quotes, brackets and "
-                              "'key = value' syntax at that line; dotted keys need quotes: "
-                              '[parameters."firms.pharmacy.culture.trust"].', file=label) from None
+        raise ExperimentError(
+            f"{label}: not valid TOML: {exc}. Check quotes, brackets and "
+            "'key = value' syntax at that line; dotted keys need quotes: "
+            '[parameters."firms.pharmacy.culture.trust"].',
+            file=label,
+        ) from None
     exp = _validate(data, label)
     if not exp.name:
         exp = exp.model_copy(update={"name": Path(label).stem})
@@ -467,23 +547,38 @@ def load_experiment(source: str | os.PathLike[str], cli_set: dict[str, Scalar] |
     try:
         base = load_scenario(scenario_source, {**exp.set, **cli_set})
     except ScenarioError as exc:
-        raise ExperimentError(f"{label}: scenario/set: {exc}", file=label,
-                              key_path=exc.key_path or "scenario") from None
+        raise ExperimentError(
+            f"{label}: scenario/set: {exc}", file=label, key_path=exc.key_path or "scenario"
+        ) from None
     overlap = sorted(set(exp.parameters) & (set(exp.set) | set(cli_set)))
     if overlap:
-        raise ExperimentError(f"{label}: {', '.join(overlap)} is both varied (parameters) and "
-                              "fixed (set or --set); allowed: one or the other.", file=label,
-                              key_path=f"parameters.{overlap[0]}")
+        raise ExperimentError(
+            f"{label}: {', '.join(overlap)} is both varied (parameters) and "
+            "fixed (set or --set); allowed: one or the other.",
+            file=label,
+            key_path=f"parameters.{overlap[0]}",
+        )
     _check_against_scenario(exp, base, label)
     firms = _firms(exp, base, label)
     _check_windows(exp, base, label)
     seed = base.market.seed if exp.seed is None else exp.seed
     if seed + exp.replications - 1 > 2**62:
-        raise ExperimentError(f"{label}: seed + replications - 1 exceeds 2**62 (the largest "
-                              "market.seed).", file=label, key_path="seed")
-    return LoadedExperiment(experiment=exp, path=path, base=base, seed=seed,
-                            focus_firm=base.focus_firm, firms=firms, text_sha256=_sha256(text),
-                            scenario_sha256=scenario_hash(base), cli_set=cli_set)
+        raise ExperimentError(
+            f"{label}: seed + replications - 1 exceeds 2**62 (the largest market.seed).",
+            file=label,
+            key_path="seed",
+        )
+    return LoadedExperiment(
+        experiment=exp,
+        path=path,
+        base=base,
+        seed=seed,
+        focus_firm=base.focus_firm,
+        firms=firms,
+        text_sha256=_sha256(text),
+        scenario_sha256=scenario_hash(base),
+        cli_set=cli_set,
+    )
 
 
 def is_whole(value: float) -> bool:

@@ -45,14 +45,12 @@ class _Design(_Part):
             raise ValueError(f"'matrix' has {len(self.matrix)} rows for {len(self.points)} points")
         for number, point in enumerate(self.points):
             if set(point) != set(self.keys):
-                raise ValueError(f"point {number} sets {sorted(point)}, not the design's keys "
-                                 f"{self.keys}")
+                raise ValueError(f"point {number} sets {sorted(point)}, not the design's keys {self.keys}")
         if self.kind in ("sobol", "morris"):
             problem = self.problem
             if problem is None:
                 raise ValueError(f"a {self.kind} design needs its 'problem' (names and bounds)")
-            if not (problem.names == self.keys and problem.num_vars == len(self.keys)
-                    == len(problem.bounds)):
+            if not (problem.names == self.keys and problem.num_vars == len(self.keys) == len(problem.bounds)):
                 raise ValueError("'problem' does not describe the design's keys")
             if any(len(row) != len(self.keys) for row in self.matrix):
                 raise ValueError("a row of 'matrix' does not have one value per key")
@@ -101,8 +99,7 @@ class _Manifest(_Part):
         points = len(self.design.points)
         for number, run in enumerate(self.runs):
             if not 0 <= run.point < points:
-                raise ValueError(f"runs.{number} is of point {run.point}; the design has "
-                                 f"{points} points")
+                raise ValueError(f"runs.{number} is of point {run.point}; the design has {points} points")
         return self
 
 
@@ -118,12 +115,13 @@ def check_manifest(manifest: dict[str, Any], path: Path) -> dict[str, Any]:
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
-        problems = "; ".join(f"{_where(e['loc'])}: {e['msg'][:1].lower()}{e['msg'][1:]}"
-                             for e in errors[:3])
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg'][:1].lower()}{e['msg'][1:]}" for e in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise ExperimentError(
             f"{path}: incomplete or altered manifest: {problems}{more}. Rerun the "
             "'loyaltysim sweep' command that wrote this folder (add --force if it refuses): it "
-            "rewrites the manifest and redoes no intact run.", file=str(path),
-            key_path=_where(first["loc"])) from None
+            "rewrites the manifest and redoes no intact run.",
+            file=str(path),
+            key_path=_where(first["loc"]),
+        ) from None
     return manifest

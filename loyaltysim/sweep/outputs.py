@@ -36,8 +36,9 @@ def _window_means(frame: pd.DataFrame, metrics: Sequence[str], first: int, last:
     return span.astype(float).mean() if len(span) else pd.Series(math.nan, index=list(metrics))
 
 
-def _derived(firm_weekly: pd.DataFrame, firm: str, events: Sequence[tuple[int, str]],
-             spec, last_week: int) -> float:
+def _derived(
+    firm_weekly: pd.DataFrame, firm: str, events: Sequence[tuple[int, str]], spec, last_week: int
+) -> float:
     week = spec.event_week
     if week is None:
         event = first_event(events, last_week)
@@ -52,8 +53,9 @@ def _derived(firm_weekly: pd.DataFrame, firm: str, events: Sequence[tuple[int, s
     return before - after
 
 
-def compute_outputs(firm_weekly: pd.DataFrame, events: Sequence[tuple[int, str]],
-                    firms: Sequence[str], outputs: Outputs) -> pd.DataFrame:
+def compute_outputs(
+    firm_weekly: pd.DataFrame, events: Sequence[tuple[int, str]], firms: Sequence[str], outputs: Outputs
+) -> pd.DataFrame:
     """The kept outputs of one run (see the module docstring), for ``firms`` in order."""
     metrics = list(outputs.metrics)
     last_week = int(firm_weekly["week"].max())
@@ -65,14 +67,13 @@ def compute_outputs(firm_weekly: pd.DataFrame, events: Sequence[tuple[int, str]]
             first = max(1, last_week - outputs.final_weeks + 1)
             rows += _rows(firm, "final", _window_means(frame, metrics, first, last_week))
         for window in outputs.windows:
-            rows += _rows(firm, window.name, _window_means(frame, metrics, window.first,
-                                                           window.last))
+            rows += _rows(firm, window.name, _window_means(frame, metrics, window.first, window.last))
         for spec in outputs.derived:
-            rows.append((firm, "derived", -1, spec.name,
-                         _derived(firm_weekly, firm, events, spec, last_week)))
+            rows.append(
+                (firm, "derived", -1, spec.name, _derived(firm_weekly, firm, events, spec, last_week))
+            )
         if outputs.weekly:
-            long = frame.melt(id_vars=["week"], value_vars=metrics, var_name="metric",
-                              value_name="value")
+            long = frame.melt(id_vars=["week"], value_vars=metrics, var_name="metric", value_name="value")
             long.insert(0, "firm", firm)
             long.insert(1, "window", "weekly")
             weekly_parts.append(long)

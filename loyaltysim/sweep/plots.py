@@ -42,23 +42,28 @@ def _label(key: str) -> str:
     return key.removeprefix("firms.")
 
 
-def heatmap_figure(frame: pd.DataFrame, keys: Sequence[str], title: str,
-                   axes_values: Sequence[Sequence[Any]] | None = None) -> Figure:
+def heatmap_figure(
+    frame: pd.DataFrame, keys: Sequence[str], title: str, axes_values: Sequence[Sequence[Any]] | None = None
+) -> Figure:
     """Mean of each metric over a 2-D grid (rows: ``keys[0]``, columns: ``keys[1]``); cells of
     ``axes_values`` (every grid value of each key) without results are left blank."""
     metrics = list(dict.fromkeys(frame["metric"]))
     fig, axes = _panels(len(metrics))
     for ax, metric in zip(axes, metrics, strict=True):
-        grid = frame[frame["metric"] == metric].pivot_table(index=keys[0], columns=keys[1],
-                                                            values="mean", dropna=False)
+        grid = frame[frame["metric"] == metric].pivot_table(
+            index=keys[0], columns=keys[1], values="mean", dropna=False
+        )
         if axes_values is not None:
             grid = grid.reindex(index=list(axes_values[0]), columns=list(axes_values[1]))
-        image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto",
-                          cmap="viridis")
-        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v)
-                                             for v in grid.columns], rotation=45)
-        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v)
-                                             for v in grid.index])
+        image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(
+            range(grid.shape[1]),
+            [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns],
+            rotation=45,
+        )
+        ax.set_yticks(
+            range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index]
+        )
         ax.set_xlabel(_label(keys[1]), fontsize=8)
         ax.set_ylabel(_label(keys[0]), fontsize=8)
         ax.set_title(metric, fontsize=10)
@@ -78,11 +83,15 @@ def _grid_curves(ax: Any, frame: pd.DataFrame, keys: Sequence[str]) -> None:
     for value, part in groups:
         part = part.sort_values(x_key)
         x = part[x_key].to_numpy(dtype=float)
-        label = None if value is None else f"{_label(keys[1])} = {value:g}" if isinstance(
-            value, float) else f"{_label(keys[1])} = {value}"
+        label = (
+            None
+            if value is None
+            else f"{_label(keys[1])} = {value:g}"
+            if isinstance(value, float)
+            else f"{_label(keys[1])} = {value}"
+        )
         (line,) = ax.plot(x, part["mean"], marker="o", ms=3, label=label)
-        ax.fill_between(x, part["ci_low"], part["ci_high"], color=line.get_color(), alpha=0.2,
-                        linewidth=0)
+        ax.fill_between(x, part["ci_low"], part["ci_high"], color=line.get_color(), alpha=0.2, linewidth=0)
     ax.set_xlabel(_label(x_key), fontsize=8)
 
 
@@ -127,8 +136,11 @@ def indices_figure(frame: pd.DataFrame, design: str, title: str) -> Figure:
     """Sobol (S1, ST) or Morris (mu*, sigma) indices per parameter, one panel per metric."""
     metrics = list(dict.fromkeys(frame["metric"]))
     fig, axes = _panels(len(metrics), width=5.0)
-    bars = (("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST")) \
-        if design == "sobol" else (("mu_star", "mu_star_conf", "mu*"), ("sigma", None, "sigma"))
+    bars = (
+        (("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST"))
+        if design == "sobol"
+        else (("mu_star", "mu_star_conf", "mu*"), ("sigma", None, "sigma"))
+    )
     for ax, metric in zip(axes, metrics, strict=True):
         part = frame[frame["metric"] == metric]
         y = np.arange(len(part))
@@ -146,8 +158,7 @@ def indices_figure(frame: pd.DataFrame, design: str, title: str) -> Figure:
     return fig
 
 
-def write_plots(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFrame,
-                out: Path) -> list[Path]:
+def write_plots(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFrame, out: Path) -> list[Path]:
     """Write every figure that fits the sweep's design into ``out``; return the paths."""
     design = manifest["design"]["kind"]
     keys = list(manifest["design"]["keys"])
@@ -164,7 +175,8 @@ def write_plots(manifest: dict[str, Any], summary: pd.DataFrame, sens: pd.DataFr
             part = sens[(sens["firm"] == firm) & (sens["window"] == window)]
             if not part.empty:
                 figures[f"indices_{firm}_{window}"] = indices_figure(
-                    part, design, f"{name}: {design} indices, {firm}, window '{window}'")
+                    part, design, f"{name}: {design} indices, {firm}, window '{window}'"
+                )
         for stem, fig in figures.items():
             path = out / f"{stem}.png"
             fig.savefig(path, dpi=100)

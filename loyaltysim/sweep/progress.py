@@ -32,8 +32,16 @@ class SweepProgress:
     the same folder (they count as done but not towards the rate).
     """
 
-    def __init__(self, total: int, already: int, *, enabled: bool = True,
-                 stream: TextIO | None = None, interval: float = 10.0, label: str = "sweep"):
+    def __init__(
+        self,
+        total: int,
+        already: int,
+        *,
+        enabled: bool = True,
+        stream: TextIO | None = None,
+        interval: float = 10.0,
+        label: str = "sweep",
+    ):
         self.total, self.already = total, already
         self.done, self.failed = already, 0
         self.enabled = enabled
@@ -64,10 +72,12 @@ class SweepProgress:
 
     def line(self) -> str:
         """One plain status line."""
-        return (f"{self.label}: {self.done}/{self.total} done, {self.failed} failed, "
-                f"{self.rate_per_minute():.1f} runs/min, elapsed "
-                f"{format_duration(time.monotonic() - self.start)}, "
-                f"ETA {format_duration(self.eta_seconds())}")
+        return (
+            f"{self.label}: {self.done}/{self.total} done, {self.failed} failed, "
+            f"{self.rate_per_minute():.1f} runs/min, elapsed "
+            f"{format_duration(time.monotonic() - self.start)}, "
+            f"ETA {format_duration(self.eta_seconds())}"
+        )
 
     # -- display -----------------------------------------------------------------------------
     def __enter__(self) -> SweepProgress:
@@ -75,17 +85,25 @@ class SweepProgress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                                 console=Console(file=self.stream), transient=False)
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[status]}"),
+                console=Console(file=self.stream),
+                transient=False,
+            )
             self._bar.start()
-            self._task = self._bar.add_task(self.label, total=self.total, completed=self.done,
-                                            status=self._status())
+            self._task = self._bar.add_task(
+                self.label, total=self.total, completed=self.done, status=self._status()
+            )
         return self
 
     def _status(self) -> str:
-        return (f"done · {self.failed} failed · {self.rate_per_minute():.1f} runs/min · "
-                f"ETA {format_duration(self.eta_seconds())}")
+        return (
+            f"done · {self.failed} failed · {self.rate_per_minute():.1f} runs/min · "
+            f"ETA {format_duration(self.eta_seconds())}"
+        )
 
     def update(self, *, done: int = 0, failed: int = 0) -> None:
         """Count ``done`` more finished runs and ``failed`` more failed ones; refresh."""

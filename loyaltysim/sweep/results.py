@@ -24,8 +24,15 @@ from loyaltysim.sweep.manifest import check_manifest
 from loyaltysim.sweep.runfile import DamagedRunFile, read_run_file
 from loyaltysim.sweep.store import DamagedManifest, ResultStore
 
-__all__ = ["DamagedResultsWarning", "PartialResultsWarning", "SweepResults",
-           "SweepResultsWarning", "load_manifest", "load_results", "read_results"]
+__all__ = [
+    "DamagedResultsWarning",
+    "PartialResultsWarning",
+    "SweepResults",
+    "SweepResultsWarning",
+    "load_manifest",
+    "load_results",
+    "read_results",
+]
 
 LISTED = 5  # files named in a warning; the rest are counted
 
@@ -57,20 +64,27 @@ class SweepResults:
         """The warnings these results deserve (none when every run is in ``frame``)."""
         found: list[SweepResultsWarning] = []
         if self.damaged:
-            names = "; ".join(f"{path}: {reason}" for path, reason in
-                              list(self.damaged.items())[:LISTED])
+            names = "; ".join(f"{path}: {reason}" for path, reason in list(self.damaged.items())[:LISTED])
             more = f"; and {len(self.damaged) - LISTED} more" if len(self.damaged) > LISTED else ""
-            found.append(DamagedResultsWarning(
-                f"{len(self.damaged)} damaged run file(s) left out: {names}{more}. Rerun the "
-                "'loyaltysim sweep' command that wrote this folder to redo them."))
+            found.append(
+                DamagedResultsWarning(
+                    f"{len(self.damaged)} damaged run file(s) left out: {names}{more}. Rerun the "
+                    "'loyaltysim sweep' command that wrote this folder to redo them."
+                )
+            )
         if self.used < self.total:
-            parts = [f"{len(self.failed)} failed" if self.failed else "",
-                     f"{len(self.damaged)} damaged" if self.damaged else "",
-                     f"{len(self.missing)} not finished" if self.missing else ""]
-            found.append(PartialResultsWarning(
-                f"partial results: {self.used} of {self.total} runs "
-                f"({', '.join(p for p in parts if p)}); means and intervals rest on the runs "
-                "that finished."))
+            parts = [
+                f"{len(self.failed)} failed" if self.failed else "",
+                f"{len(self.damaged)} damaged" if self.damaged else "",
+                f"{len(self.missing)} not finished" if self.missing else "",
+            ]
+            found.append(
+                PartialResultsWarning(
+                    f"partial results: {self.used} of {self.total} runs "
+                    f"({', '.join(p for p in parts if p)}); means and intervals rest on the runs "
+                    "that finished."
+                )
+            )
         return found
 
 
@@ -86,10 +100,15 @@ def load_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
             f"{exc} Its {intact} intact run file(s) are kept and nothing was written: rerun the "
             "'loyaltysim sweep' command that wrote this folder (the experiment as run is in "
             f"{store.root / 'experiment.toml'}) to rebuild the manifest from them without "
-            "redoing them, then analyse again.", file=exc.file) from None
+            "redoing them, then analyse again.",
+            file=exc.file,
+        ) from None
     if manifest is None:
-        raise ExperimentError(f"{directory}: not a sweep results folder (no manifest.json); run "
-                              "'loyaltysim sweep EXPERIMENT --out DIR' first.", file=str(directory))
+        raise ExperimentError(
+            f"{directory}: not a sweep results folder (no manifest.json); run "
+            "'loyaltysim sweep EXPERIMENT --out DIR' first.",
+            file=str(directory),
+        )
     return check_manifest(manifest, store.manifest_path)
 
 
@@ -114,8 +133,7 @@ def read_results(directory: str | os.PathLike[str], *, weekly: bool = False) -> 
         try:
             verified = read_run_file(path)
             if verified.meta.get("run_hash") != run["run_hash"]:
-                raise DamagedRunFile(path, "its inputs (run_hash) are not those of this run in "
-                                           "the manifest")
+                raise DamagedRunFile(path, "its inputs (run_hash) are not those of this run in the manifest")
         except DamagedRunFile as exc:
             found.damaged[path] = exc.reason
             continue
@@ -163,9 +181,17 @@ def failures_frame(directory: str | os.PathLike[str]) -> pd.DataFrame:
     """Runs recorded as failed: run id, point, replication, seed, attempts, error."""
     rows = []
     for run_id, record in ResultStore(Path(directory)).failures().items():
-        rows.append({"run_id": run_id, "point": record.get("point"),
-                     "replication": record.get("replication"), "seed": record.get("seed"),
-                     "attempts": record.get("attempts"), "error": record.get("error"),
-                     "params": json.dumps(record.get("params", {}), sort_keys=True)})
-    return pd.DataFrame(rows, columns=["run_id", "point", "replication", "seed", "attempts",
-                                       "error", "params"])
+        rows.append(
+            {
+                "run_id": run_id,
+                "point": record.get("point"),
+                "replication": record.get("replication"),
+                "seed": record.get("seed"),
+                "attempts": record.get("attempts"),
+                "error": record.get("error"),
+                "params": json.dumps(record.get("params", {}), sort_keys=True),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["run_id", "point", "replication", "seed", "attempts", "error", "params"]
+    )

@@ -23,8 +23,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["CHECKSUM_KEY", "META_KEY", "DamagedRunFile", "VerifiedRunFile", "encode_run_file",
-           "read_run_file"]
+__all__ = [
+    "CHECKSUM_KEY",
+    "META_KEY",
+    "DamagedRunFile",
+    "VerifiedRunFile",
+    "encode_run_file",
+    "read_run_file",
+]
 
 META_KEY = b"loyaltysim.sweep"
 CHECKSUM_KEY = b"loyaltysim.sweep.sha256"
@@ -67,7 +73,7 @@ def _checksum(data: bytes, at: int) -> str:
     """SHA-256 of ``data`` with the 64 bytes at ``at`` (where the checksum goes) as zeros."""
     digest = hashlib.sha256(data[:at])
     digest.update(_PLACEHOLDER)
-    digest.update(data[at + len(_PLACEHOLDER):])
+    digest.update(data[at + len(_PLACEHOLDER) :])
     return digest.hexdigest()
 
 
@@ -84,7 +90,7 @@ def encode_run_file(table: pa.Table, meta: dict[str, Any]) -> bytes:
     at = data.find(_PLACEHOLDER, start)
     if at < 0 or data.find(_PLACEHOLDER, at + 1) >= 0:  # must be found, and only once
         raise RuntimeError("cannot place the checksum in the Parquet footer")
-    return data[:at] + _checksum(data, at).encode() + data[at + len(_PLACEHOLDER):]
+    return data[:at] + _checksum(data, at).encode() + data[at + len(_PLACEHOLDER) :]
 
 
 def read_run_file(path: str | os.PathLike[str]) -> VerifiedRunFile:
@@ -99,12 +105,14 @@ def read_run_file(path: str | os.PathLike[str]) -> VerifiedRunFile:
         start = _footer_start(data)
         footer = pq.read_metadata(pa.BufferReader(data)).metadata or {}
     except (ValueError, OSError, pa.ArrowException):  # pyarrow: thrift errors are OSErrors
-        raise DamagedRunFile(path, f"not a complete Parquet file ({len(data)} bytes; truncated "
-                                   "or overwritten)") from None
+        raise DamagedRunFile(
+            path, f"not a complete Parquet file ({len(data)} bytes; truncated or overwritten)"
+        ) from None
     stored = footer.get(CHECKSUM_KEY)
     if stored is None:
-        raise DamagedRunFile(path, "no checksum in its metadata (written by another program or "
-                                   "an older loyaltysim)")
+        raise DamagedRunFile(
+            path, "no checksum in its metadata (written by another program or an older loyaltysim)"
+        )
     at = data.rfind(stored, start) if len(stored) == len(_PLACEHOLDER) else -1
     if at < 0 or _checksum(data, at).encode() != stored:
         raise DamagedRunFile(path, "checksum mismatch: its bytes changed after it was written")
@@ -112,8 +120,7 @@ def read_run_file(path: str | os.PathLike[str]) -> VerifiedRunFile:
         meta = json.loads(footer[META_KEY])
         table = pq.read_table(pa.BufferReader(data))
     except (KeyError, ValueError, OSError, pa.ArrowException) as exc:
-        raise DamagedRunFile(path, f"unreadable run metadata or data ({type(exc).__name__})"
-                             ) from None
+        raise DamagedRunFile(path, f"unreadable run metadata or data ({type(exc).__name__})") from None
     if not isinstance(meta, dict):
         raise DamagedRunFile(path, "its run metadata is not a table")
     return VerifiedRunFile(path, meta, table)

@@ -71,9 +71,14 @@ def run_id(point: int, replication: int) -> str:
 def run_hash(loaded: LoadedExperiment, params: dict[str, Any], seed: int) -> str:
     """Hash of everything a run's results depend on: base scenario, parameters, seed, outputs,
     package version. A stored run is reused only if this still matches."""
-    identity = {"scenario": loaded.scenario_sha256, "params": params, "seed": seed,
-                "firms": loaded.firms, "outputs": loaded.experiment.outputs.model_dump(mode="json"),
-                "version": __version__}
+    identity = {
+        "scenario": loaded.scenario_sha256,
+        "params": params,
+        "seed": seed,
+        "firms": loaded.firms,
+        "outputs": loaded.experiment.outputs.model_dump(mode="json"),
+        "version": __version__,
+    }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
@@ -100,27 +105,43 @@ def build_tasks(loaded: LoadedExperiment, design: Design) -> list[RunTask]:
     for point, params in enumerate(design.points):
         for rep in range(loaded.experiment.replications):
             seed = loaded.seed + rep
-            tasks.append(RunTask(run_id(point, rep), point, rep, seed, dict(params), base, firms,
-                                 outputs, run_hash(loaded, params, seed)))
+            tasks.append(
+                RunTask(
+                    run_id(point, rep),
+                    point,
+                    rep,
+                    seed,
+                    dict(params),
+                    base,
+                    firms,
+                    outputs,
+                    run_hash(loaded, params, seed),
+                )
+            )
     return tasks
 
 
 def _design_record(loaded: LoadedExperiment, design: Design) -> dict[str, Any]:
     exp = loaded.experiment
-    record: dict[str, Any] = {"kind": design.kind, "keys": design.keys,
-                              "parameters": {k: p.model_dump(exclude_none=True)
-                                             for k, p in exp.parameters.items()},
-                              "points": design.points,
-                              "matrix": design.matrix.tolist()}
+    record: dict[str, Any] = {
+        "kind": design.kind,
+        "keys": design.keys,
+        "parameters": {k: p.model_dump(exclude_none=True) for k, p in exp.parameters.items()},
+        "points": design.points,
+        "matrix": design.matrix.tolist(),
+    }
     if design.kind != "grid":
         record["problem"] = salib_problem(exp)
-        record.update(samples=exp.design.samples, second_order=exp.design.second_order,
-                      levels=exp.design.levels, seed=exp.design.seed)
+        record.update(
+            samples=exp.design.samples,
+            second_order=exp.design.second_order,
+            levels=exp.design.levels,
+            seed=exp.design.seed,
+        )
     return record
 
 
-def _check_identity(store: ResultStore, loaded: LoadedExperiment, tasks: list[RunTask],
-                    force: bool) -> str:
+def _check_identity(store: ResultStore, loaded: LoadedExperiment, tasks: list[RunTask], force: bool) -> str:
     """Refuse a folder holding another experiment's results (unless ``force``). Returns why the
     manifest must be rebuilt ("" if it need not be): a damaged manifest is set aside when every
     verified run file in the folder is a run of this experiment (their input hashes say so)."""
@@ -132,23 +153,33 @@ def _check_identity(store: ResultStore, loaded: LoadedExperiment, tasks: list[Ru
         return ""
     previous = old.get("identity", {})
     current = loaded.identity()
-    changed = [name for name in ("experiment_sha256", "scenario_sha256", "cli_set")
-               if previous.get(name) != current[name]]
+    changed = [
+        name
+        for name in ("experiment_sha256", "scenario_sha256", "cli_set")
+        if previous.get(name) != current[name]
+    ]
     if changed and not force:
-        what = {"experiment_sha256": "the experiment file",
-                "scenario_sha256": "the resolved base scenario", "cli_set": "the --set overrides"}
+        what = {
+            "experiment_sha256": "the experiment file",
+            "scenario_sha256": "the resolved base scenario",
+            "cli_set": "the --set overrides",
+        }
         raise ExperimentError(
             f"{store.root}: holds results of a different experiment "
             f"({', '.join(what[c] for c in changed)} changed since "
             f"{old.get('created', 'the first sweep')}: was "
             f"{old.get('experiment', {}).get('file', '?')}). Refusing to mix results. Rerun with "
             "--force to keep the runs whose inputs are unchanged and redo the rest, or choose "
-            "another --out.", file=str(store.root), key_path="manifest.identity")
+            "another --out.",
+            file=str(store.root),
+            key_path="manifest.identity",
+        )
     return ""
 
 
-def _rebuild_damaged_manifest(store: ResultStore, loaded: LoadedExperiment, tasks: list[RunTask],
-                              damage: DamagedManifest, force: bool) -> str:
+def _rebuild_damaged_manifest(
+    store: ResultStore, loaded: LoadedExperiment, tasks: list[RunTask], damage: DamagedManifest, force: bool
+) -> str:
     expected = {t.run_hash for t in tasks}
     files = store.verified_run_files()
     foreign = sorted(run for run, meta in files.items() if meta.get("run_hash") not in expected)
@@ -158,33 +189,59 @@ def _rebuild_damaged_manifest(store: ResultStore, loaded: LoadedExperiment, task
             f"{len(foreign)} of its {len(files)} intact run files (e.g. {foreign[0]}) are not "
             f"runs of {loaded.name}. Refusing to delete them. Rerun with --force to keep this "
             "experiment's runs and delete the others, or choose another --out.",
-            file=damage.file, key_path="manifest")
+            file=damage.file,
+            key_path="manifest",
+        )
     aside = store.set_manifest_aside()
-    return (f"{damage.reason}; rebuilt from the {len(files) - len(foreign)} intact run files "
-            f"(old copy: {aside.name})")
+    return (
+        f"{damage.reason}; rebuilt from the {len(files) - len(foreign)} intact run files "
+        f"(old copy: {aside.name})"
+    )
 
 
-def _manifest(loaded: LoadedExperiment, design: Design, tasks: list[RunTask],
-              status: dict[str, dict[str, Any]], created: str, executor: str) -> dict[str, Any]:
+def _manifest(
+    loaded: LoadedExperiment,
+    design: Design,
+    tasks: list[RunTask],
+    status: dict[str, dict[str, Any]],
+    created: str,
+    executor: str,
+) -> dict[str, Any]:
     exp = loaded.experiment
     counts = {"done": 0, "failed": 0, "pending": 0}
     runs = []
     for task in tasks:
         entry = status.get(task.run_id, {"status": "pending"})
         counts[entry["status"]] += 1
-        runs.append({"run_id": task.run_id, "point": task.point, "replication": task.replication,
-                     "seed": task.seed, "params": task.params, "run_hash": task.run_hash,
-                     **entry})
+        runs.append(
+            {
+                "run_id": task.run_id,
+                "point": task.point,
+                "replication": task.replication,
+                "seed": task.seed,
+                "params": task.params,
+                "run_hash": task.run_hash,
+                **entry,
+            }
+        )
     return {
         "format": 1,
         "identity": loaded.identity(),
-        "experiment": {"name": exp.name, "description": exp.description,
-                       "file": str(loaded.path) if loaded.path else None,
-                       "sha256": loaded.text_sha256, "replications": exp.replications,
-                       "seed": loaded.seed},
-        "scenario": {"name": loaded.base.name, "focus": loaded.focus_firm,
-                     "sha256": loaded.scenario_sha256, "weeks": loaded.base.market.weeks,
-                     "customers": loaded.base.market.customers},
+        "experiment": {
+            "name": exp.name,
+            "description": exp.description,
+            "file": str(loaded.path) if loaded.path else None,
+            "sha256": loaded.text_sha256,
+            "replications": exp.replications,
+            "seed": loaded.seed,
+        },
+        "scenario": {
+            "name": loaded.base.name,
+            "focus": loaded.focus_firm,
+            "sha256": loaded.scenario_sha256,
+            "weeks": loaded.base.market.weeks,
+            "customers": loaded.base.market.customers,
+        },
         "outputs": {"firms": loaded.firms, **exp.outputs.model_dump(mode="json")},
         "package_version": __version__,
         "python": platform.python_version(),
@@ -200,8 +257,15 @@ def _manifest(loaded: LoadedExperiment, design: Design, tasks: list[RunTask],
 class _Sweep:
     """The loop of one sweep (state shared by its steps)."""
 
-    def __init__(self, loaded: LoadedExperiment, store: ResultStore, design: Design,
-                 tasks: list[RunTask], retries: int, created: str):
+    def __init__(
+        self,
+        loaded: LoadedExperiment,
+        store: ResultStore,
+        design: Design,
+        tasks: list[RunTask],
+        retries: int,
+        created: str,
+    ):
         self.loaded, self.store, self.design, self.tasks = loaded, store, design, tasks
         self.retries = retries
         self.created = created
@@ -214,11 +278,13 @@ class _Sweep:
         moment = time.monotonic()
         if force or moment - self._manifest_at >= MANIFEST_EVERY_SECONDS:
             self._manifest_at = moment
-            self.store.write_manifest(_manifest(self.loaded, self.design, self.tasks, self.status,
-                                                self.created, self.executor_name))
+            self.store.write_manifest(
+                _manifest(self.loaded, self.design, self.tasks, self.status, self.created, self.executor_name)
+            )
 
-    def run(self, todo: list[RunTask], executor: Executor, progress: SweepProgress,
-            report: SweepReport) -> None:
+    def run(
+        self, todo: list[RunTask], executor: Executor, progress: SweepProgress, report: SweepReport
+    ) -> None:
         pending: deque[RunTask] = deque(todo)
         inflight: dict[Future, RunTask] = {}
         limit = max(2, 2 * executor.slots)
@@ -239,9 +305,12 @@ class _Sweep:
                     self._attempt_failed(task, exc, pending, progress, report)
                 else:
                     self.store.write_run(task, result, self.types, __version__)
-                    self.status[task.run_id] = {"status": "done", "attempts": task.attempt,
-                                                "sim_seconds": result.sim_seconds,
-                                                "worker": result.worker}
+                    self.status[task.run_id] = {
+                        "status": "done",
+                        "attempts": task.attempt,
+                        "sim_seconds": result.sim_seconds,
+                        "worker": result.worker,
+                    }
                     report.done_now += 1
                     report.sim_seconds += result.sim_seconds
                     progress.update(done=1)
@@ -255,14 +324,19 @@ class _Sweep:
             progress.refresh()
             self.save_manifest()
 
-    def _attempt_failed(self, task: RunTask, exc: BaseException, pending: deque[RunTask],
-                        progress: SweepProgress, report: SweepReport) -> None:
+    def _attempt_failed(
+        self,
+        task: RunTask,
+        exc: BaseException,
+        pending: deque[RunTask],
+        progress: SweepProgress,
+        report: SweepReport,
+    ) -> None:
         if task.attempt <= self.retries:
             pending.append(replace(task, attempt=task.attempt + 1))
             return
         message = self.store.write_failure(task, exc, task.attempt)
-        self.status[task.run_id] = {"status": "failed", "attempts": task.attempt,
-                                    "error": message}
+        self.status[task.run_id] = {"status": "failed", "attempts": task.attempt, "error": message}
         report.failed[task.run_id] = message
         progress.update(failed=1)
 
@@ -273,13 +347,22 @@ class WorkerDiedError(RuntimeError):
 
 def _worker_died(exc: BaseException | None) -> WorkerDiedError:
     detail = f" ({exc})" if exc is not None and str(exc) else ""
-    return WorkerDiedError("the worker process running this run died (killed, out of memory or "
-                      f"crashed){detail}")
+    return WorkerDiedError(
+        f"the worker process running this run died (killed, out of memory or crashed){detail}"
+    )
 
 
-def run_sweep(loaded: LoadedExperiment, out: str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, cluster: str | None = None, retries: int = 2,
-              force: bool = False, progress: bool = True) -> SweepReport:
+def run_sweep(
+    loaded: LoadedExperiment,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    retries: int = 2,
+    force: bool = False,
+    progress: bool = True,
+) -> SweepReport:
     """Run every point x replication of ``loaded`` into the folder ``out``; resume if it holds
     an earlier sweep of the same experiment.
 
@@ -304,22 +387,25 @@ def run_sweep(loaded: LoadedExperiment, out: str | Path, *, workers: int | None 
         finished, damaged = store.finished(expected)
         store.prune_failures(expected)
         for run, meta in finished.items():
-            sweep.status[run] = {"status": "done", "attempts": meta.get("attempt", 1),
-                                 "sim_seconds": meta.get("sim_seconds"),
-                                 "worker": meta.get("worker")}
+            sweep.status[run] = {
+                "status": "done",
+                "attempts": meta.get("attempt", 1),
+                "sim_seconds": meta.get("sim_seconds"),
+                "worker": meta.get("worker"),
+            }
         text = loaded.path.read_text(encoding="utf-8") if loaded.path else ""
         store.write_text("experiment.toml", text)
         store.write_text("scenario.toml", scenario_to_toml(loaded.base))
         todo = [t for t in tasks if t.run_id not in finished]
-        report = SweepReport(Path(out), len(tasks), len(finished), 0, damaged=damaged,
-                             manifest_rebuilt=rebuilt)
+        report = SweepReport(
+            Path(out), len(tasks), len(finished), 0, damaged=damaged, manifest_rebuilt=rebuilt
+        )
         sweep.save_manifest(force=True)
         try:
             if todo:
                 with open_executor(workers=workers, scheduler=scheduler, cluster=cluster) as ex:
                     sweep.executor_name = report.executor = ex.description
-                    with SweepProgress(len(tasks), len(finished), enabled=progress,
-                                       label=loaded.name) as bar:
+                    with SweepProgress(len(tasks), len(finished), enabled=progress, label=loaded.name) as bar:
                         try:
                             sweep.run(todo, ex, bar, report)
                         except BaseException:

@@ -100,9 +100,11 @@ class ResultStore:
                 holder = owner.read_text(encoding="utf-8").strip() or "unknown"
             except OSError:
                 holder = "unknown"
-            raise ExperimentError(f"{self.root}: another sweep is writing to this folder "
-                                  f"(process {holder}); wait for it or choose another --out.",
-                                  file=str(self.root)) from None
+            raise ExperimentError(
+                f"{self.root}: another sweep is writing to this folder "
+                f"(process {holder}); wait for it or choose another --out.",
+                file=str(self.root),
+            ) from None
         try:
             atomic_write_bytes(owner, str(os.getpid()).encode())
             yield
@@ -119,8 +121,9 @@ class ResultStore:
         except (OSError, ValueError) as exc:
             raise DamagedManifest(self.manifest_path, f"not readable as JSON ({exc})") from None
         if not isinstance(manifest, dict):
-            raise DamagedManifest(self.manifest_path, f"holds a JSON {type(manifest).__name__}, "
-                                  "not the manifest's table")
+            raise DamagedManifest(
+                self.manifest_path, f"holds a JSON {type(manifest).__name__}, not the manifest's table"
+            )
         return manifest
 
     def set_manifest_aside(self) -> Path:
@@ -163,8 +166,7 @@ class ResultStore:
                     removed += 1
         return removed
 
-    def finished(self, expected: Mapping[str, str]
-                 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    def finished(self, expected: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """Runs whose files verify against their checksum and whose input hash equals
         ``expected[id]``: ``(id -> metadata, damaged id -> reason)``.
 
@@ -197,8 +199,9 @@ class ResultStore:
         os.replace(path, target)
         return target
 
-    def write_run(self, task: RunTask, result: RunResult, param_types: Mapping[str, str],
-                  version: str) -> Path:
+    def write_run(
+        self, task: RunTask, result: RunResult, param_types: Mapping[str, str], version: str
+    ) -> Path:
         """Write a finished run atomically: its outputs with point, replication, seed and
         parameter columns, its inputs' hash in the file metadata and the checksum of its data
         (:mod:`loyaltysim.sweep.runfile`)."""
@@ -220,10 +223,19 @@ class ResultStore:
         columns["week"] = pa.array(table["week"], pa.int64())
         columns["metric"] = pa.array(table["metric"].astype(str), pa.string())
         columns["value"] = pa.array(table["value"], pa.float64())
-        meta = {"run_id": task.run_id, "run_hash": task.run_hash, "point": task.point,
-                "replication": task.replication, "seed": task.seed, "params": task.params,
-                "attempt": task.attempt, "sim_seconds": result.sim_seconds,
-                "worker": result.worker, "package_version": version, "written": now()}
+        meta = {
+            "run_id": task.run_id,
+            "run_hash": task.run_hash,
+            "point": task.point,
+            "replication": task.replication,
+            "seed": task.seed,
+            "params": task.params,
+            "attempt": task.attempt,
+            "sim_seconds": result.sim_seconds,
+            "worker": result.worker,
+            "package_version": version,
+            "written": now(),
+        }
         final = self.run_path(task.run_id)
         atomic_write_bytes(final, encode_run_file(pa.table(columns), meta))
         self.clear_failure(task.run_id)
@@ -238,11 +250,18 @@ class ResultStore:
         """Record a run that failed every attempt; return the one-line error message."""
         self.failures_dir.mkdir(parents=True, exist_ok=True)
         message = error_message(error)
-        record = {"run_id": task.run_id, "point": task.point, "replication": task.replication,
-                  "seed": task.seed, "params": task.params, "attempts": attempts,
-                  "error": message, "traceback": error_traceback(error), "recorded": now()}
-        atomic_write_bytes(self.failure_path(task.run_id),
-                           json.dumps(record, indent=1).encode("utf-8"))
+        record = {
+            "run_id": task.run_id,
+            "point": task.point,
+            "replication": task.replication,
+            "seed": task.seed,
+            "params": task.params,
+            "attempts": attempts,
+            "error": message,
+            "traceback": error_traceback(error),
+            "recorded": now(),
+        }
+        atomic_write_bytes(self.failure_path(task.run_id), json.dumps(record, indent=1).encode("utf-8"))
         return message
 
     def clear_failure(self, run_id: str) -> None:

@@ -20,8 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["RunResult", "RunTask", "execute_run", "exit_with_parent", "init_worker",
-           "limit_numba_threads"]
+__all__ = ["RunResult", "RunTask", "execute_run", "exit_with_parent", "init_worker", "limit_numba_threads"]
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,9 @@ def exit_with_parent(parent: int, watch_interval: float = 1.0) -> None:
     _kill_me_with_parent()
     if os.getppid() != parent:  # the sweep died before the death signal was armed
         os._exit(1)
-    threading.Thread(target=_exit_when_orphaned, args=(parent, watch_interval),
-                     name="loyaltysim-orphan-watch", daemon=True).start()
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent, watch_interval), name="loyaltysim-orphan-watch", daemon=True
+    ).start()
 
 
 def init_worker(parent: int | None = None, watch_interval: float = 1.0) -> None:
@@ -124,7 +124,8 @@ def execute_run(task: RunTask) -> RunResult:
 
     start = time.perf_counter()
     result = simulate(Scenario.model_validate(task.base), overrides=task.params, seed=task.seed)
-    table = compute_outputs(result.firm_weekly, result.events, task.firms,
-                            Outputs.model_validate(task.outputs))
+    table = compute_outputs(
+        result.firm_weekly, result.events, task.firms, Outputs.model_validate(task.outputs)
+    )
     elapsed = time.perf_counter() - start
     return RunResult(task.run_id, table, elapsed, f"{socket.gethostname()}:{os.getpid()}")

@@ -68,8 +68,9 @@ class TokenGate:
                 await self.app(scope, receive, send)
                 return
             # set the cookie and show a clean address (the token stays out of the history)
-            rest = urlencode([(k, v) for k, v in parse_qsl(scope.get("query_string", b"")
-                                                           .decode("latin-1")) if k != PARAM])
+            rest = urlencode(
+                [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k != PARAM]
+            )
             target = scope.get("root_path", "") + scope["path"] + (f"?{rest}" if rest else "")
             response = RedirectResponse(target, status_code=303)
             response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
@@ -78,7 +79,10 @@ class TokenGate:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        refusal = PlainTextResponse("loyaltysim ui: this page needs its token. Open the address "
-                                    "that 'loyaltysim ui' printed when it started (it ends in "
-                                    "?token=...).\n", status_code=403)
+        refusal = PlainTextResponse(
+            "loyaltysim ui: this page needs its token. Open the address "
+            "that 'loyaltysim ui' printed when it started (it ends in "
+            "?token=...).\n",
+            status_code=403,
+        )
         await refusal(scope, receive, send)

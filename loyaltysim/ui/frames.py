@@ -21,9 +21,20 @@ if TYPE_CHECKING:
 
 #: Metrics of the charted firm that the comparison charts use (names from loyaltysim.metrics).
 CHART_METRICS: tuple[str, ...] = (
-    *LOYALTY_CELLS, *COMPLAINT_OUTCOMES, "customer_base", "retention_purchase", "retention_base",
-    "loyalty_rate", "nps", "nps_se", "engagement_mean", "turnover", "profit", "complaints",
-    "escalations", "market_share",
+    *LOYALTY_CELLS,
+    *COMPLAINT_OUTCOMES,
+    "customer_base",
+    "retention_purchase",
+    "retention_base",
+    "loyalty_rate",
+    "nps",
+    "nps_se",
+    "engagement_mean",
+    "turnover",
+    "profit",
+    "complaints",
+    "escalations",
+    "market_share",
 )
 
 

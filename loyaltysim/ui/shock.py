@@ -36,8 +36,14 @@ def waiting_competitor(spec: Scenario) -> Competitor | None:
     for index, event in enumerate(spec.events):
         for key, value in event.set.items():
             parts = key.split(".")
-            if (len(parts) == 3 and parts[0] == "firms" and parts[2] == "open" and value is True
-                    and parts[1] in spec.firms and not spec.firms[parts[1]].open):
+            if (
+                len(parts) == 3
+                and parts[0] == "firms"
+                and parts[2] == "open"
+                and value is True
+                and parts[1] in spec.firms
+                and not spec.firms[parts[1]].open
+            ):
                 label = event.label or f"{spec.firms[parts[1]].label or parts[1]} opens"
                 return Competitor(index=index, firm=parts[1], week=event.week, label=label)
     return None
@@ -71,13 +77,15 @@ def fire_shock(model: LoyaltyModel, week: int) -> Competitor | None:
     already). The model applies the moved event when it starts ``week``.
     """
     if week <= model.week:
-        raise ValueError(f"the shock must be in a future week (model is at week {model.week}, "
-                         f"asked for week {week})")
+        raise ValueError(
+            f"the shock must be in a future week (model is at week {model.week}, asked for week {week})"
+        )
     competitor = shock_pending(model)
     if competitor is None:
         return None
     events = list(model.spec.events)
-    events[competitor.index] = Event(week=week, label=competitor.label,
-                                     set=dict(model.spec.events[competitor.index].set))
+    events[competitor.index] = Event(
+        week=week, label=competitor.label, set=dict(model.spec.events[competitor.index].set)
+    )
     model.spec = model.spec.model_copy(update={"events": events})
     return competitor

@@ -86,18 +86,20 @@ def customer_colours(model: LoyaltyModel, colours: list[tuple[int, int, int]]) -
     return result.astype(np.uint8)
 
 
-def _draw_firm(image: np.ndarray, cx: int, cy: int, colour: tuple[int, int, int],
-               is_open: bool, half: int = 5) -> None:
+def _draw_firm(
+    image: np.ndarray, cx: int, cy: int, colour: tuple[int, int, int], is_open: bool, half: int = 5
+) -> None:
     size = image.shape[0]
     y0, y1 = max(cy - half, 0), min(cy + half + 1, size)
     x0, x1 = max(cx - half, 0), min(cx + half + 1, size)
     image[y0:y1, x0:x1] = OUTLINE
     inner = colour if is_open else BACKGROUND
-    image[y0 + 2:y1 - 2, x0 + 2:x1 - 2] = inner
+    image[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2] = inner
 
 
-def render_town(model: LoyaltyModel, firm_colours: Mapping[str, str],
-                pixels: int = MAP_PIXELS) -> tuple[bytes, tuple[LegendEntry, ...]]:
+def render_town(
+    model: LoyaltyModel, firm_colours: Mapping[str, str], pixels: int = MAP_PIXELS
+) -> tuple[bytes, tuple[LegendEntry, ...]]:
     """The town map of ``model`` as PNG bytes, and its legend.
 
     ``firm_colours`` maps firm keys to ``#rrggbb`` colours. Reads only public model attributes:
@@ -120,14 +122,20 @@ def render_town(model: LoyaltyModel, firm_colours: Mapping[str, str],
         _draw_firm(image, cx, cy, firm_rgb, bool(firm.params.open))
     buffer = io.BytesIO()
     Image.fromarray(image, mode="RGB").save(buffer, format="PNG", compress_level=1)
-    legend = tuple(LegendEntry(firm=firm.key, label=firm.label, colour=firm_colours[firm.key],
-                               open=bool(firm.params.open), customers=int(count))
-                   for firm, count in zip(model.firms, _base_counts(model), strict=True))
+    legend = tuple(
+        LegendEntry(
+            firm=firm.key,
+            label=firm.label,
+            colour=firm_colours[firm.key],
+            open=bool(firm.params.open),
+            customers=int(count),
+        )
+        for firm, count in zip(model.firms, _base_counts(model), strict=True)
+    )
     return buffer.getvalue(), legend
 
 
-def _dots(x: np.ndarray, y: np.ndarray, colour: np.ndarray, town: float,
-          pixels: int) -> np.ndarray:
+def _dots(x: np.ndarray, y: np.ndarray, colour: np.ndarray, town: float, pixels: int) -> np.ndarray:
     """Each household a square dot (north up: y grows upwards in town, downwards in images)."""
     image = np.empty((pixels, pixels, 3), dtype=np.uint8)
     image[:] = BACKGROUND
@@ -141,8 +149,7 @@ def _dots(x: np.ndarray, y: np.ndarray, colour: np.ndarray, town: float,
     return image
 
 
-def _cells(x: np.ndarray, y: np.ndarray, colour: np.ndarray, town: float,
-           pixels: int) -> np.ndarray:
+def _cells(x: np.ndarray, y: np.ndarray, colour: np.ndarray, town: float, pixels: int) -> np.ndarray:
     """Square cells of about :data:`HOUSEHOLDS_PER_CELL` households, each the average colour of
     its households (empty cells show the background)."""
     cell = max(1, int(np.ceil(np.sqrt(HOUSEHOLDS_PER_CELL * pixels * pixels / len(x)))))
@@ -165,6 +172,9 @@ def _base_counts(model: LoyaltyModel) -> np.ndarray:
     """Customers whose most recent purchase, within the base window, was at each firm."""
     state = model.state
     last = state.last_firm.astype(np.int64)
-    recent = (last >= 0) & (last < model.n_firms) & (
-        model.week - state.last_purchase_week < model.spec.market.base_window_weeks)
+    recent = (
+        (last >= 0)
+        & (last < model.n_firms)
+        & (model.week - state.last_purchase_week < model.spec.market.base_window_weeks)
+    )
     return np.bincount(last[recent], minlength=model.n_firms)[: model.n_firms]

@@ -61,14 +61,18 @@ def read_upload(filename: str, data: bytes) -> Scenario:
     """
     label = upload_label(filename)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ScenarioError(f"{label}: the file is larger than {MAX_UPLOAD_BYTES:,} bytes, the "
-                            "limit for an uploaded scenario (scenario files are a few kilobytes "
-                            "of TOML text).", file=label)
+        raise ScenarioError(
+            f"{label}: the file is larger than {MAX_UPLOAD_BYTES:,} bytes, the "
+            "limit for an uploaded scenario (scenario files are a few kilobytes "
+            "of TOML text).",
+            file=label,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError(f"{label}: not a UTF-8 text file; scenario files are TOML text.",
-                            file=label) from None
+        raise ScenarioError(
+            f"{label}: not a UTF-8 text file; scenario files are TOML text.", file=label
+        ) from None
     scenario = scenario_from_toml(text, label=label, access=upload_access())
     if not scenario.name:
         scenario = load_scenario(scenario, {"name": PurePath(label).stem})

@@ -61,22 +61,28 @@ def max_gap(curve: np.ndarray, p: float, q: float) -> float:
 def calibrate(p: float, q: float, ties: int, weeks: int) -> tuple[float, float]:
     """(advertising, telling) whose mean-field awareness curve is closest to F(t), t = 0..weeks, in
     the largest weekly gap (Nelder-Mead from the nominal mapping; deterministic)."""
+
     def worst(x: np.ndarray) -> float:
         a, s = x
         if not (0.0 < a < 1.0 and 0.0 < s < 1.0):
             return 10.0
         return max_gap(mean_field_aware(a, s, ties, weeks), p, q)
 
-    fit = minimize(worst, np.array(nominal_mapping(p, q, ties)), method="Nelder-Mead",
-                   options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
+    fit = minimize(
+        worst,
+        np.array(nominal_mapping(p, q, ties)),
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000},
+    )
     return float(fit.x[0]), float(fit.x[1])
 
 
 def fit_bass(curve: np.ndarray) -> tuple[float, float]:
     """Least-squares Bass (p, q) of a cumulative-share curve sampled at t = 0, 1, ... weeks."""
     t = np.arange(len(curve), dtype=float)
-    (p, q), _ = curve_fit(bass_share, t, np.asarray(curve, dtype=float), p0=(0.03, 0.3),
-                          bounds=([1e-6, 0.0], [1.0, 5.0]))
+    (p, q), _ = curve_fit(
+        bass_share, t, np.asarray(curve, dtype=float), p0=(0.03, 0.3), bounds=([1e-6, 0.0], [1.0, 5.0])
+    )
     return float(p), float(q)
 
 

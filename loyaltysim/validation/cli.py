@@ -14,20 +14,32 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``validate`` subcommand to the CLI's subparsers."""
-    p = sub.add_parser("validate", help="reproduce published loyalty findings; write "
-                       "docs/validation.md",
-                       description="Run the validation experiments (experiments/validation/) "
-                       "and write a report: each finding, the published and the simulated "
-                       "figure, a plot and the settings used.")
-    p.add_argument("--quick", action="store_true",
-                   help="small populations (minutes, indicative; what CI runs)")
-    p.add_argument("--only", nargs="+", metavar="FINDING", choices=list(FINDINGS),
-                   help=f"run only these findings ({', '.join(FINDINGS)})")
-    p.add_argument("--out", type=Path, default=Path("docs/validation.md"),
-                   help="report path (figures go in a folder of the same stem beside it); "
-                   "default docs/validation.md")
-    p.add_argument("--strict", action="store_true",
-                   help="exit with status 1 when any comparison is not reproduced")
+    p = sub.add_parser(
+        "validate",
+        help="reproduce published loyalty findings; write docs/validation.md",
+        description="Run the validation experiments (experiments/validation/) "
+        "and write a report: each finding, the published and the simulated "
+        "figure, a plot and the settings used.",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="small populations (minutes, indicative; what CI runs)"
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="FINDING",
+        choices=list(FINDINGS),
+        help=f"run only these findings ({', '.join(FINDINGS)})",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("docs/validation.md"),
+        help="report path (figures go in a folder of the same stem beside it); default docs/validation.md",
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when any comparison is not reproduced"
+    )
     p.set_defaults(func=cmd_validate)
 
 
@@ -39,8 +51,11 @@ def cmd_validate(args: argparse.Namespace, _console: object = None) -> int:
 
     def done(result: FindingResult) -> None:
         held = sum(c.reproduced for c in result.comparisons)
-        print(f"{result.title}: {VERDICT_MARK[result.verdict]} ({held}/"
-              f"{len(result.comparisons)} comparisons, {result.seconds:.0f} s)", flush=True)
+        print(
+            f"{result.title}: {VERDICT_MARK[result.verdict]} ({held}/"
+            f"{len(result.comparisons)} comparisons, {result.seconds:.0f} s)",
+            flush=True,
+        )
 
     results = run_validation(args.only, quick=args.quick, on_done=done)
     out = write_report(results, args.out, quick=args.quick)

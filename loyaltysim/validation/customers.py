@@ -73,10 +73,19 @@ def convenience_utilities(model: LoyaltyModel) -> np.ndarray:
     for firm in model.firms:
         p = firm.params
         distance = np.hypot(x - p.x_km, y - p.y_km)
-        u = convenience_utility(distance, pop["distance_weight"], pop["price_weight"],
-                                p.price_index - 1.0, pop["deal_weight"], p.deals,
-                                pop["hours_weight"], 1.0 - p.hours_per_day / 24.0,
-                                pop["selection_weight"], p.selection, model.k.choice)
+        u = convenience_utility(
+            distance,
+            pop["distance_weight"],
+            pop["price_weight"],
+            p.price_index - 1.0,
+            pop["deal_weight"],
+            p.deals,
+            pop["hours_weight"],
+            1.0 - p.hours_per_day / 24.0,
+            pop["selection_weight"],
+            p.selection,
+            model.k.choice,
+        )
         out[:, firm.index] = u if p.open else -np.inf
     return out
 
@@ -110,8 +119,7 @@ def advocacy_answers(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
     u = np.empty(len(firm))
     for f in np.unique(firm):
         mask = firm == f
-        u[mask] = rng.uniform(model.seed, Stream.ADVOCACY, model.week, model.customer_ids[mask],
-                              int(f))
+        u[mask] = rng.uniform(model.seed, Stream.ADVOCACY, model.week, model.customer_ids[mask], int(f))
     attachment = model.state.attachment[rows, firm].astype(np.float64)
     satisfaction = model.state.satisfaction[rows, firm].astype(np.float64)
     expected = advocacy_expected(attachment, satisfaction, model.k.advocacy)
@@ -122,8 +130,7 @@ def advocacy_answers(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
     return np.clip(answers, low, high)
 
 
-def bootstrap(statistic: Callable[[np.ndarray], object], n: int, samples: int,
-              seed: int) -> np.ndarray:
+def bootstrap(statistic: Callable[[np.ndarray], object], n: int, samples: int, seed: int) -> np.ndarray:
     """``statistic(index)`` over ``samples`` bootstrap resamples of ``n`` rows (index arrays drawn
     with replacement by a seeded NumPy generator): the bootstrap distribution, for percentile
     confidence intervals."""
@@ -148,4 +155,7 @@ def require_variant(loaded: LoadedValidation, name: str, param: str) -> None:
         have = ", ".join(loaded.spec.variants) or "none"
         raise ValidationExperimentError(
             f"{loaded.path}: params.{param}: variant {name!r} is not defined; the file's "
-            f"[variants] are: {have}.", file=str(loaded.path), key_path=f"params.{param}")
+            f"[variants] are: {have}.",
+            file=str(loaded.path),
+            key_path=f"params.{param}",
+        )

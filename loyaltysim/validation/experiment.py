@@ -48,17 +48,19 @@ class ValidationExperiment(StrictModel):
     scenario: str = Field(description="Shipped scenario name or path (relative to this file).")
     seed: int = Field(1, ge=0, le=2**62, description="Seed of the first replication.")
     replications: int = Field(1, ge=1, le=1000, description="Seeds seed, seed + 1, ...")
-    set: dict[str, Scalar] = Field(default_factory=dict,
-                                   description="Overrides applied to every run (dotted keys).")
-    quick: dict[str, Scalar] = Field(default_factory=dict,
-                                     description="Overrides on top of [set] with --quick.")
-    quick_replications: int | None = Field(None, ge=1, le=1000,
-                                           description="Replications with --quick (default: "
-                                           "the same as replications).")
+    set: dict[str, Scalar] = Field(
+        default_factory=dict, description="Overrides applied to every run (dotted keys)."
+    )
+    quick: dict[str, Scalar] = Field(
+        default_factory=dict, description="Overrides on top of [set] with --quick."
+    )
+    quick_replications: int | None = Field(
+        None, ge=1, le=1000, description="Replications with --quick (default: the same as replications)."
+    )
     variants: dict[str, dict[str, Scalar]] = Field(
-        default_factory=dict, description="Named variants, each a table of overrides.")
-    params: dict[str, Any] = Field(default_factory=dict,
-                                   description="The finding's own settings.")
+        default_factory=dict, description="Named variants, each a table of overrides."
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="The finding's own settings.")
 
 
 def validation_dir() -> Path:
@@ -112,11 +114,15 @@ class LoadedValidation(BaseModel):
 
     def settings(self) -> dict[str, Any]:
         """What the report prints under "settings": scenario, overrides, variants, seeds."""
-        return {"file": self.path.name, "scenario": self.spec.scenario,
-                "size": "quick" if self.quick else "full",
-                "overrides": self.overrides(), "variants": self.spec.variants,
-                "seeds": self.seeds,
-                "params": self.params.model_dump() if self.params is not None else {}}
+        return {
+            "file": self.path.name,
+            "scenario": self.spec.scenario,
+            "size": "quick" if self.quick else "full",
+            "overrides": self.overrides(),
+            "variants": self.spec.variants,
+            "seeds": self.seeds,
+            "params": self.params.model_dump() if self.params is not None else {},
+        }
 
 
 def _fail(label: str, key: str, message: str) -> ValidationExperimentError:
@@ -129,10 +135,11 @@ def resolve_validation(source: str | os.PathLike[str]) -> Path:
     found = find_toml(text, validation_dir())
     if found.path is not None:
         return found.path
-    raise ValidationExperimentError(f"validation experiment {text!r}: no such file or shipped "
-                                    "finding" + found.did_you_mean()
-                                    + f". Shipped: {', '.join(found.names) or 'none'}.",
-                                    file=text)
+    raise ValidationExperimentError(
+        f"validation experiment {text!r}: no such file or shipped "
+        "finding" + found.did_you_mean() + f". Shipped: {', '.join(found.names) or 'none'}.",
+        file=text,
+    )
 
 
 def load_validation(source: str | os.PathLike[str], quick: bool = False) -> LoadedValidation:
@@ -157,29 +164,39 @@ def load_validation(source: str | os.PathLike[str], quick: bool = False) -> Load
         raise _fail(label, key, f"{err['msg']} (got {err.get('input')!r}).") from None
     if spec.finding not in FINDINGS:
         hint = difflib.get_close_matches(spec.finding, list(FINDINGS), n=1)
-        raise _fail(label, "finding", f"{spec.finding!r} is not a finding"
-                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                    + f"; allowed: {', '.join(FINDINGS)}.")
+        raise _fail(
+            label,
+            "finding",
+            f"{spec.finding!r} is not a finding"
+            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            + f"; allowed: {', '.join(FINDINGS)}.",
+        )
     finding = finding_module(spec.finding)
     try:
         params = finding.Params.model_validate(spec.params)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         key = "params." + ".".join(str(p) for p in err["loc"])
-        allowed = "; ".join(f"{name}: {info.description}" for name, info in
-                            finding.Params.model_fields.items())
-        raise _fail(label, key, f"{err['msg']} (got {err.get('input')!r}). The parameters of "
-                    f"{spec.finding!r} are - {allowed}") from None
+        allowed = "; ".join(
+            f"{name}: {info.description}" for name, info in finding.Params.model_fields.items()
+        )
+        raise _fail(
+            label,
+            key,
+            f"{err['msg']} (got {err.get('input')!r}). The parameters of {spec.finding!r} are - {allowed}",
+        ) from None
     loaded = LoadedValidation(path=path, spec=spec, params=params, quick=quick)
     if spec.scenario not in shipped_scenarios() and not (path.parent / spec.scenario).is_file():
         names = ", ".join(shipped_scenarios())
-        raise _fail(label, "scenario", f"{spec.scenario!r} is neither a shipped scenario ({names}) "
-                    "nor a file beside this one.")
+        raise _fail(
+            label,
+            "scenario",
+            f"{spec.scenario!r} is neither a shipped scenario ({names}) nor a file beside this one.",
+        )
     for variant in (None, *spec.variants):
         table = "set" if variant is None else f"variants.{variant}"
         try:
             loaded.scenario(variant)
         except ScenarioError as exc:
-            raise _fail(label, (exc.key_path and f"{table}.{exc.key_path}") or table,
-                        str(exc)) from None
+            raise _fail(label, (exc.key_path and f"{table}.{exc.key_path}") or table, str(exc)) from None
     return loaded

@@ -25,9 +25,21 @@ from loyaltysim.scenario import Scenario
 from loyaltysim.state import OK
 
 #: Columns of :func:`track_failures`' frame.
-EVENT_COLUMNS = ("seed", "week", "customer", "firm", "outcome", "problem_cost", "nth_failure",
-                 "sat_before", "sat_after", "att_before", "att_after", "bought_again",
-                 "occasions_seen")
+EVENT_COLUMNS = (
+    "seed",
+    "week",
+    "customer",
+    "firm",
+    "outcome",
+    "problem_cost",
+    "nth_failure",
+    "sat_before",
+    "sat_after",
+    "att_before",
+    "att_after",
+    "bought_again",
+    "occasions_seen",
+)
 
 
 @dataclass(frozen=True)
@@ -101,16 +113,21 @@ def track_failures(scenario: Scenario, seed: int, tracking: Tracking) -> pd.Data
             continue
         f = firm[rows]
         outcome = visits.outcome[rows].astype(np.int8)
-        chunks.append({
-            "seed": np.full(len(rows), seed, dtype=np.int64),
-            "week": np.full(len(rows), week, dtype=np.int32),
-            "customer": rows.astype(np.int64), "firm": f.astype(np.int8), "outcome": outcome,
-            "problem_cost": visits.problem_cost[rows].astype(np.float64),
-            "nth_failure": np.where(outcome != OK, failures[rows, f], 0).astype(np.int32),
-            "sat_before": sat_before[rows, f].astype(np.float64),
-            "sat_after": model.state.satisfaction[rows, f].astype(np.float64),
-            "att_before": att_before[rows, f].astype(np.float64),
-            "att_after": model.state.attachment[rows, f].astype(np.float64)})
+        chunks.append(
+            {
+                "seed": np.full(len(rows), seed, dtype=np.int64),
+                "week": np.full(len(rows), week, dtype=np.int32),
+                "customer": rows.astype(np.int64),
+                "firm": f.astype(np.int8),
+                "outcome": outcome,
+                "problem_cost": visits.problem_cost[rows].astype(np.float64),
+                "nth_failure": np.where(outcome != OK, failures[rows, f], 0).astype(np.int32),
+                "sat_before": sat_before[rows, f].astype(np.float64),
+                "sat_after": model.state.satisfaction[rows, f].astype(np.float64),
+                "att_before": att_before[rows, f].astype(np.float64),
+                "att_after": model.state.attachment[rows, f].astype(np.float64),
+            }
+        )
         outcome_of.append(np.full(len(rows), -1, dtype=np.int8))
         seen_of.append(np.zeros(len(rows), dtype=np.int32))
         offsets.append(total)
@@ -126,8 +143,15 @@ def track_failures(scenario: Scenario, seed: int, tracking: Tracking) -> pd.Data
     return frame.loc[done, list(EVENT_COLUMNS)].reset_index(drop=True)
 
 
-def _close(pending: _Pending, bought: np.ndarray, firm: np.ndarray, chunks: list,
-           outcome_of: list, seen_of: list, offsets: list) -> None:
+def _close(
+    pending: _Pending,
+    bought: np.ndarray,
+    firm: np.ndarray,
+    chunks: list,
+    outcome_of: list,
+    seen_of: list,
+    offsets: list,
+) -> None:
     """This week's purchase occasions settle the customers' open events."""
     starts = np.asarray(offsets)
     for k in range(pending.event.shape[1]):

@@ -11,34 +11,52 @@ from loyaltysim import __version__
 from loyaltysim.report import md_table
 from loyaltysim.validation.result import FindingResult
 
-VERDICT_MARK = {"reproduced": "reproduced", "partly reproduced": "PARTLY reproduced",
-                "not reproduced": "NOT reproduced"}
+VERDICT_MARK = {
+    "reproduced": "reproduced",
+    "partly reproduced": "PARTLY reproduced",
+    "not reproduced": "NOT reproduced",
+}
 
 
 def markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
     """A pandas DataFrame as a GitHub markdown table (floats to 4 significant digits)."""
     if index:
         frame = frame.reset_index()
-    rows = ([f"{v:.4g}" if isinstance(v, float) else v for v in row]
-            for row in frame.itertuples(False))
+    rows = ([f"{v:.4g}" if isinstance(v, float) else v for v in row] for row in frame.itertuples(False))
     return md_table([str(c) for c in frame.columns], rows)
 
 
 def _comparisons(result: FindingResult) -> str:
-    frame = pd.DataFrame([{"quantity": c.quantity, "published": c.published,
-                           "simulated": c.simulated, "criterion": c.criterion,
-                           "reproduced": "yes" if c.reproduced else "**no**"}
-                          for c in result.comparisons])
+    frame = pd.DataFrame(
+        [
+            {
+                "quantity": c.quantity,
+                "published": c.published,
+                "simulated": c.simulated,
+                "criterion": c.criterion,
+                "reproduced": "yes" if c.reproduced else "**no**",
+            }
+            for c in result.comparisons
+        ]
+    )
     return markdown_table(frame)
 
 
 def _section(result: FindingResult, figure_dir: Path, link_prefix: str) -> str:
-    parts = [f"## {result.title}", "",
-             f"**Verdict: {VERDICT_MARK[result.verdict]}** "
-             f"({sum(c.reproduced for c in result.comparisons)} of {len(result.comparisons)} "
-             f"comparisons hold; {result.seconds:.0f} s).", "",
-             f"*Source:* {result.source}", "", f"*Published finding:* {result.claim}", "",
-             _comparisons(result), ""]
+    parts = [
+        f"## {result.title}",
+        "",
+        f"**Verdict: {VERDICT_MARK[result.verdict]}** "
+        f"({sum(c.reproduced for c in result.comparisons)} of {len(result.comparisons)} "
+        f"comparisons hold; {result.seconds:.0f} s).",
+        "",
+        f"*Source:* {result.source}",
+        "",
+        f"*Published finding:* {result.claim}",
+        "",
+        _comparisons(result),
+        "",
+    ]
     if result.figure is not None:
         figure_dir.mkdir(parents=True, exist_ok=True)
         name = f"{result.key}.png"
@@ -47,10 +65,22 @@ def _section(result: FindingResult, figure_dir: Path, link_prefix: str) -> str:
     if result.discussion:
         parts += [result.discussion.strip(), ""]
     if result.table is not None and len(result.table):
-        parts += ["<details><summary>Simulated numbers</summary>", "",
-                  markdown_table(result.table), "", "</details>", ""]
-    parts += ["Settings (`experiments/validation/" + str(result.settings.get("file", "")) + "`):",
-              "", "```json", json.dumps(result.settings, indent=1, default=str), "```", ""]
+        parts += [
+            "<details><summary>Simulated numbers</summary>",
+            "",
+            markdown_table(result.table),
+            "",
+            "</details>",
+            "",
+        ]
+    parts += [
+        "Settings (`experiments/validation/" + str(result.settings.get("file", "")) + "`):",
+        "",
+        "```json",
+        json.dumps(result.settings, indent=1, default=str),
+        "```",
+        "",
+    ]
     return "\n".join(parts)
 
 
@@ -59,19 +89,29 @@ def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     figure_dir = out.parent / out.stem
-    summary = pd.DataFrame([{"finding": f"[{r.title}](#{_anchor(r.title)})",
-                             "verdict": VERDICT_MARK[r.verdict],
-                             "comparisons held": f"{sum(c.reproduced for c in r.comparisons)}"
-                                                 f"/{len(r.comparisons)}",
-                             "run time": f"{r.seconds:.0f} s"} for r in results])
-    size = ("QUICK size (`--quick`: small populations, indicative only)" if quick
-            else "full size")
-    lines = ["# Validation: what loyaltysim reproduces from loyalty research", "",
-             f"Written by `loyaltysim validate{' --quick' if quick else ''}` (loyaltysim "
-             f"{__version__}, {size}). Each finding lists the published figure, the simulated "
-             "figure, the criterion and whether it holds; a finding the model does not reproduce "
-             "says so and why. Experiment files: `experiments/validation/`.", "",
-             markdown_table(summary), ""]
+    summary = pd.DataFrame(
+        [
+            {
+                "finding": f"[{r.title}](#{_anchor(r.title)})",
+                "verdict": VERDICT_MARK[r.verdict],
+                "comparisons held": f"{sum(c.reproduced for c in r.comparisons)}/{len(r.comparisons)}",
+                "run time": f"{r.seconds:.0f} s",
+            }
+            for r in results
+        ]
+    )
+    size = "QUICK size (`--quick`: small populations, indicative only)" if quick else "full size"
+    lines = [
+        "# Validation: what loyaltysim reproduces from loyalty research",
+        "",
+        f"Written by `loyaltysim validate{' --quick' if quick else ''}` (loyaltysim "
+        f"{__version__}, {size}). Each finding lists the published figure, the simulated "
+        "figure, the criterion and whether it holds; a finding the model does not reproduce "
+        "says so and why. Experiment files: `experiments/validation/`.",
+        "",
+        markdown_table(summary),
+        "",
+    ]
     lines += [_section(r, figure_dir, f"{figure_dir.name}/") for r in results]
     out.write_text("\n".join(lines), encoding="utf-8")
     return out

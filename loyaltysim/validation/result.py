@@ -50,8 +50,10 @@ class FindingResult:
         quantities there are when none or several do)."""
         found = [c for c in self.comparisons if c.quantity.startswith(prefix)]
         if len(found) != 1:
-            raise KeyError(f"{len(found)} comparisons of {self.key!r} start with {prefix!r}; "
-                           f"quantities: {[c.quantity for c in self.comparisons]}")
+            raise KeyError(
+                f"{len(found)} comparisons of {self.key!r} start with {prefix!r}; "
+                f"quantities: {[c.quantity for c in self.comparisons]}"
+            )
         return found[0]
 
     @property

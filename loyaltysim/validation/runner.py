@@ -22,8 +22,11 @@ def run_finding(key_or_path: str, quick: bool = False) -> FindingResult:
     return result
 
 
-def run_validation(keys: Iterable[str] | None = None, quick: bool = False,
-                   on_done: Callable[[FindingResult], None] | None = None) -> list[FindingResult]:
+def run_validation(
+    keys: Iterable[str] | None = None,
+    quick: bool = False,
+    on_done: Callable[[FindingResult], None] | None = None,
+) -> list[FindingResult]:
     """Run the given findings (default: all, in report order); ``on_done`` sees each result."""
     results = []
     for key in list(keys) if keys is not None else list(FINDINGS):

@@ -49,9 +49,16 @@ def correlation(x: np.ndarray, y: np.ndarray, resamples: int, seed: int) -> Esti
     resampled with replacement; scipy.stats.bootstrap)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     r = float(stats.pearsonr(x, y)[0])
-    boot = stats.bootstrap((x, y), _pearson, paired=True, vectorized=True, n_resamples=resamples,
-                           confidence_level=0.95, method="percentile",
-                           rng=np.random.default_rng(seed))
+    boot = stats.bootstrap(
+        (x, y),
+        _pearson,
+        paired=True,
+        vectorized=True,
+        n_resamples=resamples,
+        confidence_level=0.95,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
     ci = boot.confidence_interval
     return Estimate(r, float(ci.low), float(ci.high))
 
@@ -77,8 +84,14 @@ def ratio_of_means(top: np.ndarray, bottom: np.ndarray, resamples: int, seed: in
     value = float(ratio(top, bottom))
     if not np.isfinite(value):
         return Estimate(float("nan"), float("nan"), float("nan"))
-    boot = stats.bootstrap((top, bottom), ratio, vectorized=True, n_resamples=resamples,
-                           confidence_level=0.95, method="percentile",
-                           rng=np.random.default_rng(seed))
+    boot = stats.bootstrap(
+        (top, bottom),
+        ratio,
+        vectorized=True,
+        n_resamples=resamples,
+        confidence_level=0.95,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
     ci = boot.confidence_interval
     return Estimate(value, float(ci.low), float(ci.high))

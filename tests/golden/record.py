@@ -31,8 +31,9 @@ def scenario_table(name: str, engine: str) -> pd.DataFrame:
     from loyaltysim.model import LoyaltyModel
 
     customers, weeks = RUNS[engine]
-    model = LoyaltyModel(name, engine=engine, overrides={"market.customers": customers,
-                                                          "market.weeks": weeks})
+    model = LoyaltyModel(
+        name, engine=engine, overrides={"market.customers": customers, "market.weeks": weeks}
+    )
     model.run()
     return model.firm_weekly().reset_index(drop=True)
 

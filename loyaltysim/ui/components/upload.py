@@ -14,8 +14,7 @@ from loyaltysim.ui.uploads import MAX_UPLOAD_BYTES, read_at_most
 
 
 @solara.component
-def ScenarioUpload(on_file: Callable[[str, bytes], None],
-                   label: str = "Upload a scenario file (.toml)"):
+def ScenarioUpload(on_file: Callable[[str, bytes], None], label: str = "Upload a scenario file (.toml)"):
     """Calls ``on_file(name, data)`` with the bytes of a file the user picked.
 
     The widget is created once and kept (not re-created by renders), so the file it announces is
@@ -23,9 +22,12 @@ def ScenarioUpload(on_file: Callable[[str, bytes], None],
     thread, as in Solara's own ``FileDrop``, and only up to one byte past the upload limit (the
     widget fetches a file from the browser chunk by chunk, as read).
     """
-    widget = solara.use_memo(lambda: FileInput(multiple=False, accept=".toml,text/plain",
-                                               show_progress=False,
-                                               attributes={"title": label}), [])
+    widget = solara.use_memo(
+        lambda: FileInput(
+            multiple=False, accept=".toml,text/plain", show_progress=False, attributes={"title": label}
+        ),
+        [],
+    )
     handler = solara.use_ref(on_file)
     handler.current = on_file
     problem, set_problem = solara.use_state(None)

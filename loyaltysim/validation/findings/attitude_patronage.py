@@ -22,18 +22,26 @@ from loyaltysim.validation.experiment import LoadedValidation
 from loyaltysim.validation.result import Comparison, FindingResult
 
 TITLE = "Attitude vs patronage (Dick & Basu)"
-SOURCE = ("Dick, A. S. & Basu, K. (1994). Customer loyalty: toward an integrated conceptual "
-          "framework. Journal of the Academy of Marketing Science 22(2), 99-113; East, R., "
-          "Gendall, P., Hammond, K. & Lomax, W. (2005). Consumer loyalty: singular, additive or "
-          "interactive? Australasian Marketing Journal 13(2), 10-26.")
-CLAIM = ("Recommendation (NPS) is explained by attachment (relative attitude) far more than by "
-         "repeat patronage; retention is explained by patronage and convenience more than by "
-         "attachment.")
+SOURCE = (
+    "Dick, A. S. & Basu, K. (1994). Customer loyalty: toward an integrated conceptual "
+    "framework. Journal of the Academy of Marketing Science 22(2), 99-113; East, R., "
+    "Gendall, P., Hammond, K. & Lomax, W. (2005). Consumer loyalty: singular, additive or "
+    "interactive? Australasian Marketing Journal 13(2), 10-26."
+)
+CLAIM = (
+    "Recommendation (NPS) is explained by attachment (relative attitude) far more than by "
+    "repeat patronage; retention is explained by patronage and convenience more than by "
+    "attachment."
+)
 
 #: Predictors: column -> label. Attachment, patronage and convenience are the claim's three;
 #: satisfaction is shown for context.
-PREDICTORS = {"attachment": "attachment", "patronage": "patronage (share of last purchases)",
-              "convenience": "convenience advantage", "satisfaction": "satisfaction"}
+PREDICTORS = {
+    "attachment": "attachment",
+    "patronage": "patronage (share of last purchases)",
+    "convenience": "convenience advantage",
+    "satisfaction": "satisfaction",
+}
 OUTCOMES = {"recommend": "likelihood to recommend (0-10)", "retained": "retained (still in base)"}
 #: "Far more": attachment must explain at least this many times the variance patronage explains.
 FAR_MORE = 2.0
@@ -42,14 +50,25 @@ FAR_MORE = 2.0
 class Params(StrictModel):
     """Knobs of the attitude-patronage finding (``[params]`` of its experiment file)."""
 
-    survey_week: int = Field(90, ge=1, le=5000, description="Week at whose end every base "
-                             "customer is surveyed (attachment, patronage, convenience, the "
-                             "recommendation answer).")
-    retention_weeks: int = Field(13, ge=1, le=520, description="Weeks after the survey at "
-                                 "which retention is read: still in the same firm's customer "
-                                 "base (the model's retention_base lag).")
-    bootstrap_samples: int = Field(300, ge=10, le=100_000, description="Bootstrap resamples "
-                                   "of customers for the 95 % intervals.")
+    survey_week: int = Field(
+        90,
+        ge=1,
+        le=5000,
+        description="Week at whose end every base "
+        "customer is surveyed (attachment, patronage, convenience, the "
+        "recommendation answer).",
+    )
+    retention_weeks: int = Field(
+        13,
+        ge=1,
+        le=520,
+        description="Weeks after the survey at "
+        "which retention is read: still in the same firm's customer "
+        "base (the model's retention_base lag).",
+    )
+    bootstrap_samples: int = Field(
+        300, ge=10, le=100_000, description="Bootstrap resamples of customers for the 95 % intervals."
+    )
 
 
 def survey(loaded: LoadedValidation, seed: int, p: Params) -> pd.DataFrame:
@@ -63,15 +82,17 @@ def survey(loaded: LoadedValidation, seed: int, p: Params) -> pd.DataFrame:
     ids = np.flatnonzero(firm >= 0)
     index = np.where(firm >= 0, firm, 0)
     rows = np.arange(model.n_customers)
-    frame = pd.DataFrame({
-        "seed": seed,
-        "firm": np.array(model.firm_keys)[firm[ids]],
-        "attachment": model.state.attachment[rows, index][ids].astype(float),
-        "satisfaction": model.state.satisfaction[rows, index][ids].astype(float),
-        "patronage": patronage(model, index)[ids],
-        "convenience": convenience_advantage(model, index)[ids],
-        "recommend": advocacy_answers(model, index)[ids],
-    })
+    frame = pd.DataFrame(
+        {
+            "seed": seed,
+            "firm": np.array(model.firm_keys)[firm[ids]],
+            "attachment": model.state.attachment[rows, index][ids].astype(float),
+            "satisfaction": model.state.satisfaction[rows, index][ids].astype(float),
+            "patronage": patronage(model, index)[ids],
+            "convenience": convenience_advantage(model, index)[ids],
+            "recommend": advocacy_answers(model, index)[ids],
+        }
+    )
     run_until(model, p.survey_week + p.retention_weeks)
     frame["retained"] = (base_now(model)[ids] == firm[ids]).astype(float)
     return frame
@@ -86,8 +107,7 @@ def r_squared(frame: pd.DataFrame, outcome: str, predictor: str) -> float:
     return float(np.corrcoef(x, y)[0, 1] ** 2)
 
 
-def standardized_coefficients(frame: pd.DataFrame, outcome: str,
-                              predictors: list[str]) -> dict[str, float]:
+def standardized_coefficients(frame: pd.DataFrame, outcome: str, predictors: list[str]) -> dict[str, float]:
     """Least-squares coefficients of ``outcome`` on all ``predictors`` together, each in standard
     deviations of the outcome per standard deviation of the predictor."""
     z = (frame[predictors] - frame[predictors].mean()) / frame[predictors].std()
@@ -119,17 +139,24 @@ def _r2_table(data: pd.DataFrame, p: Params) -> tuple[pd.DataFrame, dict[str, np
         coefs = standardized_coefficients(data, o, ["attachment", "patronage", "convenience"])
         for q in PREDICTORS:
             lo, hi = np.percentile(draws[:, k], [2.5, 97.5])
-            rows.append({"outcome": OUTCOMES[o], "predictor": PREDICTORS[q], "R2": point[k],
-                         "R2 95% low": lo, "R2 95% high": hi,
-                         "joint std. coefficient": coefs.get(q, float("nan"))})
+            rows.append(
+                {
+                    "outcome": OUTCOMES[o],
+                    "predictor": PREDICTORS[q],
+                    "R2": point[k],
+                    "R2 95% low": lo,
+                    "R2 95% high": hi,
+                    "joint std. coefficient": coefs.get(q, float("nan")),
+                }
+            )
             by[(o, q)] = draws[:, k]
             k += 1
-    diffs = {"recommend: attachment - patronage":
-             by[("recommend", "attachment")] - by[("recommend", "patronage")],
-             "retained: patronage - attachment":
-             by[("retained", "patronage")] - by[("retained", "attachment")],
-             "retained: convenience - attachment":
-             by[("retained", "convenience")] - by[("retained", "attachment")]}
+    diffs = {
+        "recommend: attachment - patronage": by[("recommend", "attachment")] - by[("recommend", "patronage")],
+        "retained: patronage - attachment": by[("retained", "patronage")] - by[("retained", "attachment")],
+        "retained: convenience - attachment": by[("retained", "convenience")]
+        - by[("retained", "attachment")],
+    }
     return pd.DataFrame(rows), diffs
 
 
@@ -152,24 +179,40 @@ def run(loaded: LoadedValidation) -> FindingResult:
     lo3, hi3 = ci("retained: convenience - attachment")
     ratio = rec_a / rec_p if rec_p > 0 else float("inf")
     comparisons = [
-        Comparison("Recommendation: R^2 by attachment vs by patronage",
-                   "attachment far more",
-                   f"{rec_a:.3f} vs {rec_p:.3f} ({ratio:.1f}x; difference 95 % CI from "
-                   f"{lo1:+.3f})",
-                   f"attachment at least {FAR_MORE:g}x patronage, difference CI above 0",
-                   bool(ratio >= FAR_MORE and lo1 > 0)),
-        Comparison("Retention: R^2 by patronage vs by attachment", "patronage more",
-                   f"{ret_p:.3f} vs {ret_a:.3f} (difference 95 % CI {lo2:+.3f} to {hi2:+.3f})",
-                   "patronage larger, difference CI above 0", bool(ret_p > ret_a and lo2 > 0)),
-        Comparison("Retention: R^2 by convenience vs by attachment", "convenience more",
-                   f"{ret_c:.3f} vs {ret_a:.3f} (difference 95 % CI {lo3:+.3f} to {hi3:+.3f})",
-                   "convenience larger, difference CI above 0", bool(ret_c > ret_a and lo3 > 0)),
+        Comparison(
+            "Recommendation: R^2 by attachment vs by patronage",
+            "attachment far more",
+            f"{rec_a:.3f} vs {rec_p:.3f} ({ratio:.1f}x; difference 95 % CI from {lo1:+.3f})",
+            f"attachment at least {FAR_MORE:g}x patronage, difference CI above 0",
+            bool(ratio >= FAR_MORE and lo1 > 0),
+        ),
+        Comparison(
+            "Retention: R^2 by patronage vs by attachment",
+            "patronage more",
+            f"{ret_p:.3f} vs {ret_a:.3f} (difference 95 % CI {lo2:+.3f} to {hi2:+.3f})",
+            "patronage larger, difference CI above 0",
+            bool(ret_p > ret_a and lo2 > 0),
+        ),
+        Comparison(
+            "Retention: R^2 by convenience vs by attachment",
+            "convenience more",
+            f"{ret_c:.3f} vs {ret_a:.3f} (difference 95 % CI {lo3:+.3f} to {hi3:+.3f})",
+            "convenience larger, difference CI above 0",
+            bool(ret_c > ret_a and lo3 > 0),
+        ),
     ]
     cells = data.groupby("firm")[[*PREDICTORS, *OUTCOMES]].mean().reset_index()
     cells.insert(1, "customers", data.groupby("firm").size().to_numpy())
-    return FindingResult(key="attitude_patronage", title=TITLE, source=SOURCE, claim=CLAIM,
-                         comparisons=comparisons, figure=_figure(table), table=table,
-                         discussion=_discussion(data, cells, p, loaded))
+    return FindingResult(
+        key="attitude_patronage",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
+        comparisons=comparisons,
+        figure=_figure(table),
+        table=table,
+        discussion=_discussion(data, cells, p, loaded),
+    )
 
 
 def _figure(table: pd.DataFrame) -> Figure:
@@ -179,10 +222,10 @@ def _figure(table: pd.DataFrame) -> Figure:
         part = table[table["outcome"] == outcome]
         y = part["R2"].to_numpy()
         err = np.vstack([y - part["R2 95% low"].to_numpy(), part["R2 95% high"].to_numpy() - y])
-        ax.bar(range(len(part)), y, yerr=np.clip(err, 0, None), capsize=3,
-               color=["C3", "C0", "C2", "0.6"])
-        ax.set_xticks(range(len(part)), ["attachment", "patronage", "convenience",
-                                         "satisfaction"], rotation=20)
+        ax.bar(range(len(part)), y, yerr=np.clip(err, 0, None), capsize=3, color=["C3", "C0", "C2", "0.6"])
+        ax.set_xticks(
+            range(len(part)), ["attachment", "patronage", "convenience", "satisfaction"], rotation=20
+        )
         ax.set_title(f"explains: {outcome}", fontsize=10)
         ax.set_ylabel("R$^2$ (single predictor)")
         ax.grid(axis="y", alpha=0.3)
@@ -191,21 +234,27 @@ def _figure(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def _discussion(data: pd.DataFrame, cells: pd.DataFrame, p: Params,
-                loaded: LoadedValidation) -> str:
+def _discussion(data: pd.DataFrame, cells: pd.DataFrame, p: Params, loaded: LoadedValidation) -> str:
     rec_s = r_squared(data, "recommend", "satisfaction")
     corr_ap = float(np.corrcoef(data["attachment"], data["patronage"])[0, 1])
     corr_ac = float(np.corrcoef(data["attachment"], data["convenience"])[0, 1])
     joint = standardized_coefficients(data, "retained", ["attachment", "patronage", "convenience"])
     end = p.survey_week + p.retention_weeks
     events = [e for e in loaded.scenario().events if e.week <= end]
-    timing = ("after these events of its timeline: " + "; ".join(
-        f"week {e.week}: {e.label or ', '.join(e.set)}" for e in events)) if events else (
-        f"a settled market: no event of its timeline happens before week {end}")
+    timing = (
+        (
+            "after these events of its timeline: "
+            + "; ".join(f"week {e.week}: {e.label or ', '.join(e.set)}" for e in events)
+        )
+        if events
+        else (f"a settled market: no event of its timeline happens before week {end}")
+    )
     firms = "; ".join(
         f"{row.firm}: {row.customers} customers, attachment {row.attachment:.2f}, patronage "
         f"{row.patronage:.2f}, recommends {row.recommend:.1f}/10, retained "
-        f"{100 * row.retained:.0f} %" for row in cells.itertuples())
+        f"{100 * row.retained:.0f} %"
+        for row in cells.itertuples()
+    )
     return f"""
 **How it is measured.** At the end of week {p.survey_week} of `{loaded.spec.scenario}` ({timing}),
 every customer in a firm's customer base is surveyed about that firm: attachment (0-1),

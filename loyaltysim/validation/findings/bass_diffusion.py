@@ -31,12 +31,15 @@ from loyaltysim.validation.experiment import LoadedValidation, ValidationExperim
 from loyaltysim.validation.result import Comparison, FindingResult
 
 TITLE = "Word of mouth follows Bass diffusion"
-SOURCE = ("Bass, F. M. (1969). A new product growth for model consumer durables. Management "
-          "Science 15(5), 215-227.")
-CLAIM = ("When people learn of something new only through external influence p and imitation q "
-         "in a fully mixed population, the cumulative share who have adopted follows "
-         "F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); for p = 0.03, q = 0.38 adoption "
-         "peaks near t = 6.2.")
+SOURCE = (
+    "Bass, F. M. (1969). A new product growth for model consumer durables. Management Science 15(5), 215-227."
+)
+CLAIM = (
+    "When people learn of something new only through external influence p and imitation q "
+    "in a fully mixed population, the cumulative share who have adopted follows "
+    "F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); for p = 0.03, q = 0.38 adoption "
+    "peaks near t = 6.2."
+)
 
 FIRM = "newcomer"
 ADVERTISING = f"firms.{FIRM}.advertising"
@@ -46,26 +49,35 @@ TELLING = "network.tell_promoter"
 class Params(StrictModel):
     """Settings of the Bass diffusion finding (``[params]`` of its experiment file)."""
 
-    p: float = Field(0.03, gt=0, lt=1, description="Bass's coefficient of external influence "
-                     "(per week).")
-    q: float = Field(0.38, ge=0, le=5, description="Bass's coefficient of imitation (word of "
-                     "mouth, per week).")
-    horizon_weeks: int = Field(30, ge=5, le=200, description="Weeks after launch compared with "
-                               "F(t), t = 0..horizon_weeks.")
-    tolerance_pp: float = Field(2.0, gt=0, le=50, description="Largest allowed gap between the "
-                                "simulated share and F(t) at any week, in percentage points.")
-    peak_tolerance_weeks: float = Field(1.0, gt=0, le=10, description="Largest allowed distance "
-                                        "of the simulated adoption peak from Bass's peak time, "
-                                        "in weeks.")
+    p: float = Field(0.03, gt=0, lt=1, description="Bass's coefficient of external influence (per week).")
+    q: float = Field(
+        0.38, ge=0, le=5, description="Bass's coefficient of imitation (word of mouth, per week)."
+    )
+    horizon_weeks: int = Field(
+        30, ge=5, le=200, description="Weeks after launch compared with F(t), t = 0..horizon_weeks."
+    )
+    tolerance_pp: float = Field(
+        2.0,
+        gt=0,
+        le=50,
+        description="Largest allowed gap between the "
+        "simulated share and F(t) at any week, in percentage points.",
+    )
+    peak_tolerance_weeks: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="Largest allowed distance "
+        "of the simulated adoption peak from Bass's peak time, "
+        "in weeks.",
+    )
 
 
-def run_diffusion(loaded: LoadedValidation, advertising: float, telling: float,
-                  weeks: int) -> pd.DataFrame:
+def run_diffusion(loaded: LoadedValidation, advertising: float, telling: float, weeks: int) -> pd.DataFrame:
     """Run the experiment's scenario with the given per-week advertising and per-tie telling
     chances for every seed; return the mean share aware and the mean share who have tried the
     firm at the end of weeks 0..weeks + 1 (columns: week, aware, tried)."""
-    spec = loaded.scenario(**{ADVERTISING: advertising, TELLING: telling,
-                              "market.weeks": weeks + 1})
+    spec = loaded.scenario(**{ADVERTISING: advertising, TELLING: telling, "market.weeks": weeks + 1})
     aware = np.zeros(weeks + 2)
     tried = np.zeros(weeks + 2)
     for seed in loaded.seeds:
@@ -89,35 +101,60 @@ def run(loaded: LoadedValidation) -> FindingResult:
         raise ValidationExperimentError(
             f"{loaded.path}: scenario: the Bass finding needs a fully mixed network "
             f"(network.ties_per_customer > 0, network.far_tie_share = 1); got {ties} ties and "
-            f"far_tie_share = {spec.network.far_tie_share:g}", file=str(loaded.path),
-            key_path="network.far_tie_share")
+            f"far_tie_share = {spec.network.far_tie_share:g}",
+            file=str(loaded.path),
+            key_path="network.far_tie_share",
+        )
     t = np.arange(horizon + 1)
     bass = bass_share(t, prm.p, prm.q)
-    mappings = {"nominal": nominal_mapping(prm.p, prm.q, ties),
-                "calibrated": calibrate(prm.p, prm.q, ties, horizon)}
+    mappings = {
+        "nominal": nominal_mapping(prm.p, prm.q, ties),
+        "calibrated": calibrate(prm.p, prm.q, ties, horizon),
+    }
     curves, rows = {}, []
     for name, (a, s) in mappings.items():
         sim = run_diffusion(loaded, a, s, horizon)
         # Bass time t <-> trial by the end of model week t + 1: a customer aware by the end of
         # week t buys in week t + 1 (the model records awareness and trial a week apart).
-        tried = sim["tried"].to_numpy()[1:horizon + 2]
+        tried = sim["tried"].to_numpy()[1 : horizon + 2]
         curves[name] = tried
         expected = mean_field_aware(a, s, ties, horizon)
         p_hat, q_hat = fit_bass(tried)
-        rows.append({"mapping": name, "advertising a": a, "telling s per tie": s,
-                     "k x s": ties * s, "max gap pp": 100 * max_gap(tried, prm.p, prm.q),
-                     "max gap pp (mean-field)": 100 * max_gap(expected, prm.p, prm.q),
-                     "sim vs mean-field pp": 100 * float(np.max(np.abs(tried - expected))),
-                     "peak t": peak_week(tried), "fitted p": p_hat, "fitted q": q_hat,
-                     "fitted Bass max gap pp": 100 * max_gap(tried, p_hat, q_hat)})
+        rows.append(
+            {
+                "mapping": name,
+                "advertising a": a,
+                "telling s per tie": s,
+                "k x s": ties * s,
+                "max gap pp": 100 * max_gap(tried, prm.p, prm.q),
+                "max gap pp (mean-field)": 100 * max_gap(expected, prm.p, prm.q),
+                "sim vs mean-field pp": 100 * float(np.max(np.abs(tried - expected))),
+                "peak t": peak_week(tried),
+                "fitted p": p_hat,
+                "fitted q": q_hat,
+                "fitted Bass max gap pp": 100 * max_gap(tried, p_hat, q_hat),
+            }
+        )
     summary = pd.DataFrame(rows).set_index("mapping")
-    table = pd.DataFrame({"t (weeks)": t, "Bass F(t)": bass,
-                          "tried, nominal mapping": curves["nominal"],
-                          "tried, calibrated mapping": curves["calibrated"]})
-    return FindingResult(key="bass_diffusion", title=TITLE, source=SOURCE, claim=CLAIM,
-                         comparisons=_comparisons(prm, summary), figure=_figure(table, prm),
-                         table=table, discussion=_discussion(prm, ties, summary),
-                         settings={"mappings": summary.round(5).to_dict(orient="index")})
+    table = pd.DataFrame(
+        {
+            "t (weeks)": t,
+            "Bass F(t)": bass,
+            "tried, nominal mapping": curves["nominal"],
+            "tried, calibrated mapping": curves["calibrated"],
+        }
+    )
+    return FindingResult(
+        key="bass_diffusion",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
+        comparisons=_comparisons(prm, summary),
+        figure=_figure(table, prm),
+        table=table,
+        discussion=_discussion(prm, ties, summary),
+        settings={"mappings": summary.round(5).to_dict(orient="index")},
+    )
 
 
 def _comparisons(prm: Params, summary: pd.DataFrame) -> list[Comparison]:
@@ -126,22 +163,36 @@ def _comparisons(prm: Params, summary: pd.DataFrame) -> list[Comparison]:
     cal, nom = summary.loc["calibrated"], summary.loc["nominal"]
     within = f"at most {tol:g} pp from F(t) at every week t = 0..{prm.horizon_weeks}"
     return [
-        Comparison(f"share who tried, calibrated weekly parameters (a = {cal['advertising a']:.4f},"
-                   f" k x s = {cal['k x s']:.3f})", "F(t), p = 0.03, q = 0.38",
-                   f"largest gap {cal['max gap pp']:.1f} pp", within,
-                   bool(cal["max gap pp"] <= tol)),
-        Comparison("peak of weekly adoption (calibrated)", f"t = {peak:.1f} weeks",
-                   f"t = {cal['peak t']:.1f} weeks",
-                   f"within {prm.peak_tolerance_weeks:g} week(s)",
-                   bool(abs(cal["peak t"] - peak) <= prm.peak_tolerance_weeks)),
-        Comparison("share who tried, parameters read literally (a = p, s = q / k)",
-                   "F(t), p = 0.03, q = 0.38", f"largest gap {nom['max gap pp']:.1f} pp; peak "
-                   f"t = {nom['peak t']:.1f}", within, bool(nom["max gap pp"] <= tol)),
-        Comparison("shape: best-fitting Bass curve to the literal-parameter run",
-                   "a Bass curve", f"p = {nom['fitted p']:.3f}, q = {nom['fitted q']:.3f}; "
-                   f"largest gap {nom['fitted Bass max gap pp']:.1f} pp",
-                   f"at most {tol:g} pp at every week",
-                   bool(nom["fitted Bass max gap pp"] <= tol)),
+        Comparison(
+            f"share who tried, calibrated weekly parameters (a = {cal['advertising a']:.4f},"
+            f" k x s = {cal['k x s']:.3f})",
+            "F(t), p = 0.03, q = 0.38",
+            f"largest gap {cal['max gap pp']:.1f} pp",
+            within,
+            bool(cal["max gap pp"] <= tol),
+        ),
+        Comparison(
+            "peak of weekly adoption (calibrated)",
+            f"t = {peak:.1f} weeks",
+            f"t = {cal['peak t']:.1f} weeks",
+            f"within {prm.peak_tolerance_weeks:g} week(s)",
+            bool(abs(cal["peak t"] - peak) <= prm.peak_tolerance_weeks),
+        ),
+        Comparison(
+            "share who tried, parameters read literally (a = p, s = q / k)",
+            "F(t), p = 0.03, q = 0.38",
+            f"largest gap {nom['max gap pp']:.1f} pp; peak t = {nom['peak t']:.1f}",
+            within,
+            bool(nom["max gap pp"] <= tol),
+        ),
+        Comparison(
+            "shape: best-fitting Bass curve to the literal-parameter run",
+            "a Bass curve",
+            f"p = {nom['fitted p']:.3f}, q = {nom['fitted q']:.3f}; "
+            f"largest gap {nom['fitted Bass max gap pp']:.1f} pp",
+            f"at most {tol:g} pp at every week",
+            bool(nom["fitted Bass max gap pp"] <= tol),
+        ),
     ]
 
 
@@ -152,18 +203,23 @@ def _figure(table: pd.DataFrame, prm: Params) -> Figure:
     fine = np.linspace(0, t[-1], 400)
     for ax, rate in ((left, False), (right, True)):
         bass = bass_share(fine, prm.p, prm.q)
-        ax.plot(fine[1:] if rate else fine, np.diff(bass) / np.diff(fine) if rate else bass,
-                color="black", lw=2, label=f"Bass F(t), p = {prm.p:g}, q = {prm.q:g}")
+        ax.plot(
+            fine[1:] if rate else fine,
+            np.diff(bass) / np.diff(fine) if rate else bass,
+            color="black",
+            lw=2,
+            label=f"Bass F(t), p = {prm.p:g}, q = {prm.q:g}",
+        )
         for column, style in (("tried, calibrated mapping", "o"), ("tried, nominal mapping", "s")):
             y = table[column].to_numpy()
             if rate:
                 ax.plot(t[1:] - 0.5, np.diff(y), style, ms=4, label=column)
             else:
                 ax.plot(t, y, style, ms=4, label=column)
-    left.set(xlabel="weeks since launch (t)", ylabel="cumulative share who tried",
-             title="Cumulative adoption")
-    right.set(xlabel="weeks since launch (t)", ylabel="share adopting per week",
-              title="Weekly adoption")
+    left.set(
+        xlabel="weeks since launch (t)", ylabel="cumulative share who tried", title="Cumulative adoption"
+    )
+    right.set(xlabel="weeks since launch (t)", ylabel="share adopting per week", title="Weekly adoption")
     right.axvline(bass_peak_time(prm.p, prm.q), color="grey", ls=":")
     left.legend(fontsize=8)
     fig.tight_layout()
@@ -188,21 +244,21 @@ week w + 1 (the trial curve is the awareness curve one week later; we compare F(
 who have tried it by the end of week t + 1), and tells others only from week w + 2, after a
 delighting visit. Word of mouth therefore acts on who had tried the store *two* weeks earlier
 (expected dynamics: A_w = 1 - (1 - A_w-1)(1 - a)(1 - s A_w-2)^k, with A the share aware). With the
-literal mapping the simulated curve lags Bass's by up to {nom['max gap pp']:.0f} pp (peak at
-t = {nom['peak t']:.1f} instead of {bass_peak_time(prm.p, prm.q):.1f}), so **the model's parameters
+literal mapping the simulated curve lags Bass's by up to {nom["max gap pp"]:.0f} pp (peak at
+t = {nom["peak t"]:.1f} instead of {bass_peak_time(prm.p, prm.q):.1f}), so **the model's parameters
 cannot be read as Bass's p and q**. Its diffusion still has Bass's shape: the best-fitting Bass
-curve (p = {nom['fitted p']:.3f}, q = {nom['fitted q']:.3f}) is within
-{nom['fitted Bass max gap pp']:.1f} pp of it at every week - the lag shows up as a smaller q.
+curve (p = {nom["fitted p"]:.3f}, q = {nom["fitted q"]:.3f}) is within
+{nom["fitted Bass max gap pp"]:.1f} pp of it at every week - the lag shows up as a smaller q.
 
 **Calibrated mapping.** Choosing a and s so that the expected weekly dynamics above come closest to
-F(t) (largest weekly gap minimised; a = {cal['advertising a']:.4f} instead of {prm.p:g}, k x s =
-{cal['k x s']:.3f} instead of {prm.q:g}) brings the expected curve within
-{cal['max gap pp (mean-field)']:.1f} pp of F(t) and the simulated one within {cal['max gap pp']:.1f}
+F(t) (largest weekly gap minimised; a = {cal["advertising a"]:.4f} instead of {prm.p:g}, k x s =
+{cal["k x s"]:.3f} instead of {prm.q:g}) brings the expected curve within
+{cal["max gap pp (mean-field)"]:.1f} pp of F(t) and the simulated one within {cal["max gap pp"]:.1f}
 pp. The remaining gap is the discrete weeks (the calibration cannot do better than
-{cal['max gap pp (mean-field)']:.1f} pp) plus the fixed network: ties are drawn once, so a customer
+{cal["max gap pp (mean-field)"]:.1f} pp) plus the fixed network: ties are drawn once, so a customer
 still unaware after some weeks is more likely to have few tellers among the early triers (a fully
 mixed Bass population redraws contacts continually); the simulated curve stays within
-{cal['sim vs mean-field pp']:.1f} pp of the expected one. Because the calibration fits two numbers
+{cal["sim vs mean-field pp"]:.1f} pp of the expected one. Because the calibration fits two numbers
 to this one curve, the calibrated comparison shows that the model can follow Bass's curve, not that
 it predicts p and q.
 """

@@ -25,15 +25,19 @@ from loyaltysim.validation.experiment import LoadedValidation
 from loyaltysim.validation.result import Comparison, FindingResult, percent
 
 TITLE = "Buy-till-you-die: BG/NBD against CDNOW"
-SOURCE = ("Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). \"Counting your customers\" the easy "
-          "way: an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284 "
-          "(CDNOW sample of 2,357 customers; data shipped in loyaltysim/data/cdnow, as `lifetimes` "
-          "distributes it).")
-CLAIM = ("A cohort of 2,357 first-time CDNOW buyers (Q1 1997), observed for 39 calibration weeks, "
-         "buys repeatedly but rarely and gradually falls silent: BG/NBD fits r = 0.243, alpha = "
-         "4.414 (purchase rate while active gamma-distributed, mean r/alpha = 0.055 a week), "
-         "a = 0.793, b = 2.426 (chance of dropping out after each purchase beta-distributed, mean "
-         "a/(a+b) = 0.246); 60 % of the cohort make no repeat purchase in the 39 weeks.")
+SOURCE = (
+    'Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy '
+    "way: an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284 "
+    "(CDNOW sample of 2,357 customers; data shipped in loyaltysim/data/cdnow, as `lifetimes` "
+    "distributes it)."
+)
+CLAIM = (
+    "A cohort of 2,357 first-time CDNOW buyers (Q1 1997), observed for 39 calibration weeks, "
+    "buys repeatedly but rarely and gradually falls silent: BG/NBD fits r = 0.243, alpha = "
+    "4.414 (purchase rate while active gamma-distributed, mean r/alpha = 0.055 a week), "
+    "a = 0.793, b = 2.426 (chance of dropping out after each purchase beta-distributed, mean "
+    "a/(a+b) = 0.246); 60 % of the cohort make no repeat purchase in the 39 weeks."
+)
 
 CDNOW_SIZE = 2357
 
@@ -41,26 +45,63 @@ CDNOW_SIZE = 2357
 class Params(StrictModel):
     """Settings of the buy-till-you-die finding (``[params]`` of its experiment file)."""
 
-    cohort_weeks: int = Field(12, ge=1, le=52, description="The cohort: customers whose first "
-                              "purchase at the focus store falls in weeks 1..cohort_weeks "
-                              "(CDNOW: first purchase in Q1 1997, 12 weeks).")
-    calibration_weeks: int = Field(39, ge=13, le=260, description="Weeks of the calibration "
-                                   "period the BG/NBD model is fitted on (CDNOW: 39).")
-    holdout_weeks: int = Field(39, ge=1, le=260, description="Weeks after calibration whose "
-                               "repeat purchases BG/NBD forecasts (CDNOW: 39).")
-    interval_z: float = Field(1.96, gt=0, le=5, description="z of the confidence intervals of "
-                              "CDNOW's parameters a simulated parameter must fall in (1.96: 95 %).")
-    relative_tolerance: float = Field(0.25, gt=0, le=1, description="Largest relative gap "
-                                      "between simulated and CDNOW mean purchase rate r/alpha "
-                                      "and mean dropout a/(a+b).")
-    zero_repeat_points: float = Field(0.05, gt=0, le=1, description="Largest gap (share 0-1) "
-                                      "between simulated and CDNOW share of the cohort with no "
-                                      "repeat purchase in calibration.")
-    forecast_tolerance: float = Field(0.15, gt=0, le=1, description="Largest relative error of "
-                                      "BG/NBD's forecast of the holdout repeat purchases.")
-    fitter_tolerance: float = Field(0.01, gt=0, le=0.5, description="Largest relative gap "
-                                    "between this fitter's CDNOW parameters and the published "
-                                    "ones (a check of the fitter).")
+    cohort_weeks: int = Field(
+        12,
+        ge=1,
+        le=52,
+        description="The cohort: customers whose first "
+        "purchase at the focus store falls in weeks 1..cohort_weeks "
+        "(CDNOW: first purchase in Q1 1997, 12 weeks).",
+    )
+    calibration_weeks: int = Field(
+        39,
+        ge=13,
+        le=260,
+        description="Weeks of the calibration period the BG/NBD model is fitted on (CDNOW: 39).",
+    )
+    holdout_weeks: int = Field(
+        39,
+        ge=1,
+        le=260,
+        description="Weeks after calibration whose repeat purchases BG/NBD forecasts (CDNOW: 39).",
+    )
+    interval_z: float = Field(
+        1.96,
+        gt=0,
+        le=5,
+        description="z of the confidence intervals of "
+        "CDNOW's parameters a simulated parameter must fall in (1.96: 95 %).",
+    )
+    relative_tolerance: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Largest relative gap "
+        "between simulated and CDNOW mean purchase rate r/alpha "
+        "and mean dropout a/(a+b).",
+    )
+    zero_repeat_points: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="Largest gap (share 0-1) "
+        "between simulated and CDNOW share of the cohort with no "
+        "repeat purchase in calibration.",
+    )
+    forecast_tolerance: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description="Largest relative error of BG/NBD's forecast of the holdout repeat purchases.",
+    )
+    fitter_tolerance: float = Field(
+        0.01,
+        gt=0,
+        le=0.5,
+        description="Largest relative gap "
+        "between this fitter's CDNOW parameters and the published "
+        "ones (a check of the fitter).",
+    )
 
 
 def _cohort_transactions(loaded: LoadedValidation, seed: int, p: Params) -> pd.DataFrame:
@@ -92,13 +133,21 @@ def _expected_cumulative(fit: btyd.BGNBDFit, births: np.ndarray, weeks: int) -> 
     return fit.expected_repeats(age).mean(axis=1)
 
 
-def _row(source: str, fit: btyd.BGNBDFit, summary: pd.DataFrame, holdout: float | None,
-         forecast: float | None) -> dict:
-    return {"data": source, "customers": fit.n, **{k: v for k, v in fit.params.items()},
-            **{f"se_{k}": v for k, v in fit.se.items()}, "r/alpha": fit.mean_rate,
-            "a/(a+b)": fit.mean_dropout, "mean repeats": summary["frequency"].mean(),
-            "no repeat": float((summary["frequency"] == 0).mean()),
-            "holdout actual": holdout, "holdout forecast": forecast}
+def _row(
+    source: str, fit: btyd.BGNBDFit, summary: pd.DataFrame, holdout: float | None, forecast: float | None
+) -> dict:
+    return {
+        "data": source,
+        "customers": fit.n,
+        **{k: v for k, v in fit.params.items()},
+        **{f"se_{k}": v for k, v in fit.se.items()},
+        "r/alpha": fit.mean_rate,
+        "a/(a+b)": fit.mean_dropout,
+        "mean repeats": summary["frequency"].mean(),
+        "no repeat": float((summary["frequency"] == 0).mean()),
+        "holdout actual": holdout,
+        "holdout forecast": forecast,
+    }
 
 
 def run(loaded: LoadedValidation) -> FindingResult:
@@ -112,9 +161,11 @@ def run(loaded: LoadedValidation) -> FindingResult:
     cdnow_sum = btyd.summarise(cdnow_tx, btyd.CDNOW_CALIBRATION_END)
     cdnow_hold = btyd.holdout_counts(cdnow_tx, btyd.CDNOW_CALIBRATION_END, btyd.CDNOW_END)
     cdnow_hold = float(cdnow_hold.reindex(cdnow_sum.index, fill_value=0).sum())
-    cdnow_forecast = float(cdnow_fit.conditional_expected(39.0, cdnow_sum["frequency"],
-                                                          cdnow_sum["recency"],
-                                                          cdnow_sum["T"]).sum())
+    cdnow_forecast = float(
+        cdnow_fit.conditional_expected(
+            39.0, cdnow_sum["frequency"], cdnow_sum["recency"], cdnow_sum["T"]
+        ).sum()
+    )
     # 2. The model's cohort, pooled over replications.
     start = pd.Timestamp(START_DATE)
     cal_end = START_DATE + dt.timedelta(days=7 * p.calibration_weeks - 1)
@@ -131,79 +182,124 @@ def run(loaded: LoadedValidation) -> FindingResult:
     summary = btyd.summarise(tx, cal_end)
     fit = btyd.fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
     hold = float(btyd.holdout_counts(tx, cal_end, end).reindex(summary.index, fill_value=0).sum())
-    forecast = float(fit.conditional_expected(float(p.holdout_weeks), summary["frequency"],
-                                              summary["recency"], summary["T"]).sum())
-    rows.append(_row(f"model, {len(loaded.seeds)} replication(s) pooled", fit, summary, hold,
-                     forecast))
+    forecast = float(
+        fit.conditional_expected(
+            float(p.holdout_weeks), summary["frequency"], summary["recency"], summary["T"]
+        ).sum()
+    )
+    rows.append(_row(f"model, {len(loaded.seeds)} replication(s) pooled", fit, summary, hold, forecast))
     if len(per_seed) > 1:
         for seed, f, s, _ in per_seed:
             rows.append(_row(f"model, seed {seed}", f, s, None, None))
     table = pd.DataFrame(rows)
 
-    comparisons = _comparisons(p, published, cdnow_fit, cdnow, cdnow_hold, cdnow_forecast,
-                               fit, summary, hold, forecast)
+    comparisons = _comparisons(
+        p, published, cdnow_fit, cdnow, cdnow_hold, cdnow_forecast, fit, summary, hold, forecast
+    )
     figure = _figure(p, cdnow_tx, cdnow_fit, cdnow_sum, tx, fit, summary, start)
-    return FindingResult(key="buy_till_you_die", title=TITLE, source=SOURCE, claim=CLAIM,
-                         comparisons=comparisons, figure=figure, table=table,
-                         discussion=_discussion(loaded, fit, cdnow_fit, cdnow_tx, comparisons),
-                         settings={"cohort customers (pooled)": fit.n,
-                                   "CDNOW customers": CDNOW_SIZE})
+    return FindingResult(
+        key="buy_till_you_die",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
+        comparisons=comparisons,
+        figure=figure,
+        table=table,
+        discussion=_discussion(loaded, fit, cdnow_fit, cdnow_tx, comparisons),
+        settings={"cohort customers (pooled)": fit.n, "CDNOW customers": CDNOW_SIZE},
+    )
 
 
-def _comparisons(p: Params, published: dict[str, float], cdnow_fit: btyd.BGNBDFit,
-                 cdnow: pd.DataFrame, cdnow_hold: float, cdnow_forecast: float,
-                 fit: btyd.BGNBDFit, summary: pd.DataFrame, hold: float,
-                 forecast: float) -> list[Comparison]:
+def _comparisons(
+    p: Params,
+    published: dict[str, float],
+    cdnow_fit: btyd.BGNBDFit,
+    cdnow: pd.DataFrame,
+    cdnow_hold: float,
+    cdnow_forecast: float,
+    fit: btyd.BGNBDFit,
+    summary: pd.DataFrame,
+    hold: float,
+    forecast: float,
+) -> list[Comparison]:
     gaps = {k: abs(cdnow_fit.params[k] / v - 1) for k, v in published.items()}
-    out = [Comparison(
-        "Fitter check: BG/NBD refitted to the shipped CDNOW summary",
-        ", ".join(f"{k} = {v:g}" for k, v in published.items()),
-        ", ".join(f"{k} = {cdnow_fit.params[k]:.3f}" for k in published),
-        f"every parameter within {percent(p.fitter_tolerance)} of the published value",
-        max(gaps.values()) <= p.fitter_tolerance)]
+    out = [
+        Comparison(
+            "Fitter check: BG/NBD refitted to the shipped CDNOW summary",
+            ", ".join(f"{k} = {v:g}" for k, v in published.items()),
+            ", ".join(f"{k} = {cdnow_fit.params[k]:.3f}" for k in published),
+            f"every parameter within {percent(p.fitter_tolerance)} of the published value",
+            max(gaps.values()) <= p.fitter_tolerance,
+        )
+    ]
     for name in btyd.PARAMS:
         low, high = cdnow_fit.interval(name, p.interval_z)
         value = fit.params[name]
-        out.append(Comparison(
-            f"BG/NBD {name} of the model's cohort",
-            f"{published[name]:g} (95 % CI {low:.3g}-{high:.3g})",
-            f"{value:.3f} (se {fit.se[name]:.3f})",
-            f"inside CDNOW's {p.interval_z:g}-se confidence interval",
-            bool(low <= value <= high)))
+        out.append(
+            Comparison(
+                f"BG/NBD {name} of the model's cohort",
+                f"{published[name]:g} (95 % CI {low:.3g}-{high:.3g})",
+                f"{value:.3f} (se {fit.se[name]:.3f})",
+                f"inside CDNOW's {p.interval_z:g}-se confidence interval",
+                bool(low <= value <= high),
+            )
+        )
     for label, ours, theirs, unit in (
-            ("Mean purchase rate while active, r/alpha", fit.mean_rate, cdnow_fit.mean_rate,
-             " a week"),
-            ("Mean dropout chance after a purchase, a/(a+b)", fit.mean_dropout,
-             cdnow_fit.mean_dropout, "")):
-        out.append(Comparison(label, f"{theirs:.3f}{unit}", f"{ours:.3f}{unit}",
-                              f"within {percent(p.relative_tolerance)} of CDNOW",
-                              bool(abs(ours / theirs - 1) <= p.relative_tolerance)))
+        ("Mean purchase rate while active, r/alpha", fit.mean_rate, cdnow_fit.mean_rate, " a week"),
+        ("Mean dropout chance after a purchase, a/(a+b)", fit.mean_dropout, cdnow_fit.mean_dropout, ""),
+    ):
+        out.append(
+            Comparison(
+                label,
+                f"{theirs:.3f}{unit}",
+                f"{ours:.3f}{unit}",
+                f"within {percent(p.relative_tolerance)} of CDNOW",
+                bool(abs(ours / theirs - 1) <= p.relative_tolerance),
+            )
+        )
     zero_cdnow = float((cdnow["frequency"] == 0).mean())
     zero_model = float((summary["frequency"] == 0).mean())
-    out.append(Comparison("Share of the cohort with no repeat purchase in calibration",
-                          percent(zero_cdnow, 1), percent(zero_model, 1),
-                          f"within {100 * p.zero_repeat_points:.0f} points",
-                          bool(abs(zero_model - zero_cdnow) <= p.zero_repeat_points)))
+    out.append(
+        Comparison(
+            "Share of the cohort with no repeat purchase in calibration",
+            percent(zero_cdnow, 1),
+            percent(zero_model, 1),
+            f"within {100 * p.zero_repeat_points:.0f} points",
+            bool(abs(zero_model - zero_cdnow) <= p.zero_repeat_points),
+        )
+    )
     error = forecast / hold - 1 if hold else float("inf")
-    out.append(Comparison(
-        "BG/NBD forecast of holdout repeat purchases (error vs actual)",
-        f"CDNOW: {cdnow_forecast:.0f} forecast vs {cdnow_hold:.0f} actual "
-        f"({100 * (cdnow_forecast / cdnow_hold - 1):+.0f} %)",
-        f"{forecast:.0f} forecast vs {hold:.0f} actual ({100 * error:+.0f} %)",
-        f"model's forecast within {percent(p.forecast_tolerance)} of its actual",
-        bool(abs(error) <= p.forecast_tolerance)))
+    out.append(
+        Comparison(
+            "BG/NBD forecast of holdout repeat purchases (error vs actual)",
+            f"CDNOW: {cdnow_forecast:.0f} forecast vs {cdnow_hold:.0f} actual "
+            f"({100 * (cdnow_forecast / cdnow_hold - 1):+.0f} %)",
+            f"{forecast:.0f} forecast vs {hold:.0f} actual ({100 * error:+.0f} %)",
+            f"model's forecast within {percent(p.forecast_tolerance)} of its actual",
+            bool(abs(error) <= p.forecast_tolerance),
+        )
+    )
     return out
 
 
-def _figure(p: Params, cdnow_tx: pd.DataFrame, cdnow_fit: btyd.BGNBDFit,
-            cdnow_sum: pd.DataFrame, tx: pd.DataFrame, fit: btyd.BGNBDFit,
-            summary: pd.DataFrame, start: pd.Timestamp) -> Figure:
+def _figure(
+    p: Params,
+    cdnow_tx: pd.DataFrame,
+    cdnow_fit: btyd.BGNBDFit,
+    cdnow_sum: pd.DataFrame,
+    tx: pd.DataFrame,
+    fit: btyd.BGNBDFit,
+    summary: pd.DataFrame,
+    start: pd.Timestamp,
+) -> Figure:
     fig = Figure(figsize=(13, 4.2))
     ax1, ax2, ax3 = fig.subplots(1, 3)
     bins = np.arange(8)
     width = 0.4
-    for offset, s, label, colour in ((-width / 2, cdnow_sum, "CDNOW", "tab:grey"),
-                                     (width / 2, summary, "model", "tab:blue")):
+    for offset, s, label, colour in (
+        (-width / 2, cdnow_sum, "CDNOW", "tab:grey"),
+        (width / 2, summary, "model", "tab:blue"),
+    ):
         share = np.bincount(np.minimum(s["frequency"].to_numpy(), 7), minlength=8) / len(s)
         ax1.bar(bins + offset, share, width, label=label, color=colour)
     ax1.set_xticks(bins, [*map(str, range(7)), "7+"])
@@ -215,12 +311,15 @@ def _figure(p: Params, cdnow_tx: pd.DataFrame, cdnow_fit: btyd.BGNBDFit,
     weeks = p.calibration_weeks + p.holdout_weeks
     x = np.arange(1, weeks + 1)
     cdnow_start = pd.Timestamp("1997-01-01")
-    for data, f, s0, label, colour in ((cdnow_tx, cdnow_fit, cdnow_start, "CDNOW", "tab:grey"),
-                                       (tx, fit, start, "model", "tab:blue")):
+    for data, f, s0, label, colour in (
+        (cdnow_tx, cdnow_fit, cdnow_start, "CDNOW", "tab:grey"),
+        (tx, fit, start, "model", "tab:blue"),
+    ):
         births = (data.groupby("customer_id")["date"].min() - s0).dt.days.to_numpy() / 7.0
         ax2.plot(x, _weekly_repeats(data, s0, weeks), color=colour, label=f"{label}, actual")
-        ax2.plot(x, _expected_cumulative(f, births, weeks), color=colour, linestyle="--",
-                 label=f"{label}, BG/NBD")
+        ax2.plot(
+            x, _expected_cumulative(f, births, weeks), color=colour, linestyle="--", label=f"{label}, BG/NBD"
+        )
     ax2.axvline(p.calibration_weeks, color="k", linewidth=0.8, linestyle=":")
     ax2.set_xlabel("week")
     ax2.set_ylabel("cumulative repeat purchases per customer")
@@ -232,10 +331,8 @@ def _figure(p: Params, cdnow_tx: pd.DataFrame, cdnow_fit: btyd.BGNBDFit,
     ratio = np.array([fit.params[k] / cdnow_fit.params[k] for k in names])
     err = np.array([1.96 * fit.se[k] / cdnow_fit.params[k] for k in names])
     band = np.array([1.96 * cdnow_fit.se[k] / cdnow_fit.params[k] for k in names])
-    ax3.bar(pos, 2 * band, bottom=1 - band, color="tab:grey", alpha=0.35, width=0.6,
-            label="CDNOW 95 % CI")
-    ax3.errorbar(pos, ratio, yerr=err, fmt="o", color="tab:blue", capsize=4,
-                 label="model (95 % CI)")
+    ax3.bar(pos, 2 * band, bottom=1 - band, color="tab:grey", alpha=0.35, width=0.6, label="CDNOW 95 % CI")
+    ax3.errorbar(pos, ratio, yerr=err, fmt="o", color="tab:blue", capsize=4, label="model (95 % CI)")
     ax3.axhline(1.0, color="tab:grey")
     ax3.set_xticks(pos, names)
     ax3.set_ylabel("parameter / CDNOW's")
@@ -249,12 +346,15 @@ def _tuned(loaded: LoadedValidation) -> str:
     """The tuned scenario values, as a markdown list fragment."""
     spec = loaded.scenario()
     seg = spec.customers.segments
-    parts = [f"`market.outside_utility` = {spec.market.outside_utility:g}",
-             f"`customers.habit` = {spec.customers.habit.mean:g} +- {spec.customers.habit.sd:g}",
-             "segments (share, purchase occasions a week) "
-             + ", ".join(f"{name} ({s.share:g}, {s.purchases_per_week:g})"
-                         for name, s in (("regular", seg.regular), ("heavy", seg.heavy),
-                                         ("super", seg.super)))]
+    parts = [
+        f"`market.outside_utility` = {spec.market.outside_utility:g}",
+        f"`customers.habit` = {spec.customers.habit.mean:g} +- {spec.customers.habit.sd:g}",
+        "segments (share, purchase occasions a week) "
+        + ", ".join(
+            f"{name} ({s.share:g}, {s.purchases_per_week:g})"
+            for name, s in (("regular", seg.regular), ("heavy", seg.heavy), ("super", seg.super))
+        ),
+    ]
     return "; ".join(parts)
 
 
@@ -265,8 +365,13 @@ def _quick_repeat_share(tx: pd.DataFrame) -> float:
     return float((gaps < 7).mean()) if len(gaps) else 0.0
 
 
-def _discussion(loaded: LoadedValidation, fit: btyd.BGNBDFit, cdnow_fit: btyd.BGNBDFit,
-                cdnow_tx: pd.DataFrame, comparisons: list[Comparison]) -> str:
+def _discussion(
+    loaded: LoadedValidation,
+    fit: btyd.BGNBDFit,
+    cdnow_fit: btyd.BGNBDFit,
+    cdnow_tx: pd.DataFrame,
+    comparisons: list[Comparison],
+) -> str:
     spec = loaded.scenario()
     missed = [c.quantity for c in comparisons if not c.reproduced]
     text = f"""
@@ -317,6 +422,8 @@ tried gave 0.25-0.30). (4) Dropout is tied to the purchase occasion through the 
 and dropout independently.
 """
     if missed:
-        text += ("\n**Not reproduced:** " + "; ".join(missed) + ". The criteria are not "
-                 "loosened to make them hold.\n")
+        text += (
+            "\n**Not reproduced:** " + "; ".join(missed) + ". The criteria are not "
+            "loosened to make them hold.\n"
+        )
     return text

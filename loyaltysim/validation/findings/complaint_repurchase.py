@@ -22,15 +22,23 @@ from loyaltysim.validation.failures import Tracking, track_failures
 from loyaltysim.validation.result import Comparison, FindingResult, percent
 
 TITLE = "Complaint handling and repurchase (TARP)"
-SOURCE = ("TARP studies for the U.S. Office of Consumer Affairs, reported in J. Barlow & C. Møller, "
-          "*A Complaint Is a Gift* (Berrett-Koehler, 1996; 2nd ed. 2008).")
-CLAIM = ("Share of customers with a problem who buy again - problem under $5 / over $100: did not "
-         "complain 37 % / 9 %; complained, not resolved 46 % / 19 %; complained, resolved 70 % / "
-         "54 %; complained, resolved quickly 95 % / 82 %.")
+SOURCE = (
+    "TARP studies for the U.S. Office of Consumer Affairs, reported in J. Barlow & C. Møller, "
+    "*A Complaint Is a Gift* (Berrett-Koehler, 1996; 2nd ed. 2008)."
+)
+CLAIM = (
+    "Share of customers with a problem who buy again - problem under $5 / over $100: did not "
+    "complain 37 % / 9 %; complained, not resolved 46 % / 19 %; complained, resolved 70 % / "
+    "54 %; complained, resolved quickly 95 % / 82 %."
+)
 
 #: Handling rows of TARP's table: (outcome code, label), worst to best.
-ROWS = ((SILENT, "did not complain"), (UNRESOLVED, "complained, not resolved"),
-        (ESCALATED, "complained, resolved"), (ON_SPOT, "complained, resolved quickly"))
+ROWS = (
+    (SILENT, "did not complain"),
+    (UNRESOLVED, "complained, not resolved"),
+    (ESCALATED, "complained, resolved"),
+    (ON_SPOT, "complained, resolved quickly"),
+)
 #: Published shares who buy again: band -> shares in the order of ROWS.
 PUBLISHED = {"small": (0.37, 0.46, 0.70, 0.95), "large": (0.09, 0.19, 0.54, 0.82)}
 
@@ -38,23 +46,46 @@ PUBLISHED = {"small": (0.37, 0.46, 0.70, 0.95), "large": (0.09, 0.19, 0.54, 0.82
 class Params(StrictModel):
     """Knobs of the complaint-repurchase finding (``[params]`` of its experiment file)."""
 
-    small_problem_dollars: float = Field(5.0, gt=0, description="Upper bound of the 'small "
-                                         "problem' band, dollars (TARP: under $5).")
-    large_problem_dollars: float = Field(100.0, gt=0, description="Lower bound of the 'large "
-                                         "problem' band, dollars (TARP: over $100).")
-    burn_in_weeks: int = Field(30, ge=0, le=5000, description="Failures in these first weeks "
-                               "are not counted (attachment settles first).")
-    occasions: int = Field(1, ge=1, le=52, description="'Buys again' = at least one of the "
-                           "customer's next this-many purchase occasions (weeks with a purchase "
-                           "anywhere, outside the town included) is at the firm of the failure.")
-    tolerance_points: float = Field(10.0, gt=0, le=100, description="A cell is reproduced when "
-                                    "simulated and published shares differ by at most this many "
-                                    "percentage points.")
-    min_events: int = Field(30, ge=1, description="A cell with fewer followed failures than this "
-                            "is too thin to judge and counts as not reproduced.")
-    contrast_variant: str | None = Field("model_defaults", description="Variant of the "
-                                         "experiment file run for contrast (shown in the table "
-                                         "and figure, not judged); empty or null: none.")
+    small_problem_dollars: float = Field(
+        5.0, gt=0, description="Upper bound of the 'small problem' band, dollars (TARP: under $5)."
+    )
+    large_problem_dollars: float = Field(
+        100.0, gt=0, description="Lower bound of the 'large problem' band, dollars (TARP: over $100)."
+    )
+    burn_in_weeks: int = Field(
+        30,
+        ge=0,
+        le=5000,
+        description="Failures in these first weeks are not counted (attachment settles first).",
+    )
+    occasions: int = Field(
+        1,
+        ge=1,
+        le=52,
+        description="'Buys again' = at least one of the "
+        "customer's next this-many purchase occasions (weeks with a purchase "
+        "anywhere, outside the town included) is at the firm of the failure.",
+    )
+    tolerance_points: float = Field(
+        10.0,
+        gt=0,
+        le=100,
+        description="A cell is reproduced when "
+        "simulated and published shares differ by at most this many "
+        "percentage points.",
+    )
+    min_events: int = Field(
+        30,
+        ge=1,
+        description="A cell with fewer followed failures than this "
+        "is too thin to judge and counts as not reproduced.",
+    )
+    contrast_variant: str | None = Field(
+        "model_defaults",
+        description="Variant of the "
+        "experiment file run for contrast (shown in the table "
+        "and figure, not judged); empty or null: none.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:
@@ -69,28 +100,38 @@ def repurchase_table(events: pd.DataFrame, params: Params) -> pd.DataFrame:
     ``events``: rows of :func:`~loyaltysim.validation.failures.track_failures`. Returns columns
     band ('small'/'large'), handling (label), outcome (code), share (0-1, NaN if empty), events.
     """
-    bands = {"small": events["problem_cost"] < params.small_problem_dollars,
-             "large": events["problem_cost"] > params.large_problem_dollars}
+    bands = {
+        "small": events["problem_cost"] < params.small_problem_dollars,
+        "large": events["problem_cost"] > params.large_problem_dollars,
+    }
     rows = []
     for band, in_band in bands.items():
         for k, (code, label) in enumerate(ROWS):
             cell = events.loc[in_band & (events["outcome"] == code), "bought_again"]
-            rows.append({"band": band, "handling": label, "outcome": code,
-                         "published": PUBLISHED[band][k],
-                         "share": float(cell.mean()) if len(cell) else float("nan"),
-                         "events": len(cell)})
+            rows.append(
+                {
+                    "band": band,
+                    "handling": label,
+                    "outcome": code,
+                    "published": PUBLISHED[band][k],
+                    "share": float(cell.mean()) if len(cell) else float("nan"),
+                    "events": len(cell),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _follow(loaded: LoadedValidation, variant: str | None, tracking: Tracking) -> pd.DataFrame:
     scenario = loaded.scenario(variant)
-    return pd.concat([track_failures(scenario, seed, tracking) for seed in loaded.seeds],
-                     ignore_index=True)
+    return pd.concat([track_failures(scenario, seed, tracking) for seed in loaded.seeds], ignore_index=True)
 
 
 def _band_label(band: str, params: Params) -> str:
-    return (f"under ${params.small_problem_dollars:g}" if band == "small"
-            else f"over ${params.large_problem_dollars:g}")
+    return (
+        f"under ${params.small_problem_dollars:g}"
+        if band == "small"
+        else f"over ${params.large_problem_dollars:g}"
+    )
 
 
 def comparisons(table: pd.DataFrame, params: Params) -> list[Comparison]:
@@ -100,40 +141,52 @@ def comparisons(table: pd.DataFrame, params: Params) -> list[Comparison]:
     for row in table.itertuples():
         thin = row.events < params.min_events
         diff = 100.0 * abs(row.share - row.published) if not thin else float("nan")
-        out.append(Comparison(
-            quantity=f"buy again, problem {_band_label(row.band, params)}: {row.handling}",
-            published=percent(row.published),
-            simulated=(f"{percent(row.share)} (n={row.events})" if row.events else "no events"),
-            criterion=f"within {tol:g} points (n >= {params.min_events})",
-            reproduced=bool(not thin and diff <= tol)))
+        out.append(
+            Comparison(
+                quantity=f"buy again, problem {_band_label(row.band, params)}: {row.handling}",
+                published=percent(row.published),
+                simulated=(f"{percent(row.share)} (n={row.events})" if row.events else "no events"),
+                criterion=f"within {tol:g} points (n >= {params.min_events})",
+                reproduced=bool(not thin and diff <= tol),
+            )
+        )
     share = {band: table.loc[table["band"] == band, "share"].to_numpy() for band in PUBLISHED}
     for band in PUBLISHED:
         pub = " < ".join(percent(v) for v in PUBLISHED[band])
         sim = " < ".join(percent(v) for v in share[band])
-        out.append(Comparison(
-            quantity=f"ordering of handling, problem {_band_label(band, params)}",
-            published=pub, simulated=sim.replace(" < ", ", "),
-            criterion="did not complain < not resolved < resolved < resolved quickly",
-            reproduced=bool(np.all(np.diff(share[band]) > 0))))
-    pairs = ", ".join(f"{percent(lg)} < {percent(sm)}" for sm, lg in zip(*PUBLISHED.values(),
-                                                                           strict=True))
-    sim_pairs = ", ".join(f"{percent(lg)} vs {percent(sm)}" for sm, lg in
-                          zip(share["small"], share["large"], strict=True))
-    out.append(Comparison(
-        quantity="bigger problems lose more customers (large vs small, each handling row)",
-        published=pairs, simulated=sim_pairs,
-        criterion="over-$100 share below under-$5 share in all 4 rows",
-        reproduced=bool(np.all(share["large"] < share["small"]))))
+        out.append(
+            Comparison(
+                quantity=f"ordering of handling, problem {_band_label(band, params)}",
+                published=pub,
+                simulated=sim.replace(" < ", ", "),
+                criterion="did not complain < not resolved < resolved < resolved quickly",
+                reproduced=bool(np.all(np.diff(share[band]) > 0)),
+            )
+        )
+    pairs = ", ".join(f"{percent(lg)} < {percent(sm)}" for sm, lg in zip(*PUBLISHED.values(), strict=True))
+    sim_pairs = ", ".join(
+        f"{percent(lg)} vs {percent(sm)}" for sm, lg in zip(share["small"], share["large"], strict=True)
+    )
+    out.append(
+        Comparison(
+            quantity="bigger problems lose more customers (large vs small, each handling row)",
+            published=pairs,
+            simulated=sim_pairs,
+            criterion="over-$100 share below under-$5 share in all 4 rows",
+            reproduced=bool(np.all(share["large"] < share["small"])),
+        )
+    )
     spread = {band: 100.0 * (share[band][-1] - share[band][0]) for band in share}
     pub_spread = {band: 100.0 * (PUBLISHED[band][-1] - PUBLISHED[band][0]) for band in PUBLISHED}
-    out.append(Comparison(
-        quantity="handling matters more for big problems: resolved quickly minus did not "
-                 "complain",
-        published=f"{pub_spread['large']:.0f} points (over $100) vs {pub_spread['small']:.0f} "
-                  "(under $5)",
-        simulated=f"{spread['large']:.0f} points vs {spread['small']:.0f}",
-        criterion="gap larger for large problems",
-        reproduced=bool(spread["large"] > spread["small"])))
+    out.append(
+        Comparison(
+            quantity="handling matters more for big problems: resolved quickly minus did not complain",
+            published=f"{pub_spread['large']:.0f} points (over $100) vs {pub_spread['small']:.0f} (under $5)",
+            simulated=f"{spread['large']:.0f} points vs {spread['small']:.0f}",
+            criterion="gap larger for large problems",
+            reproduced=bool(spread["large"] > spread["small"]),
+        )
+    )
     return out
 
 
@@ -143,16 +196,23 @@ def _figure(table: pd.DataFrame, contrast: pd.DataFrame | None, params: Params) 
     x = np.arange(len(ROWS))
     for ax, band in zip(axes, PUBLISHED, strict=True):
         mine = table[table["band"] == band]
-        ax.bar(x - 0.2, 100 * np.array(PUBLISHED[band]), 0.4, label="published (TARP)",
-               color="0.7")
+        ax.bar(x - 0.2, 100 * np.array(PUBLISHED[band]), 0.4, label="published (TARP)", color="0.7")
         ax.bar(x + 0.2, 100 * mine["share"], 0.4, label="simulated (calibrated)", color="C0")
-        lo, hi = 100 * np.array(PUBLISHED[band]) - params.tolerance_points, \
-            100 * np.array(PUBLISHED[band]) + params.tolerance_points
+        lo, hi = (
+            100 * np.array(PUBLISHED[band]) - params.tolerance_points,
+            100 * np.array(PUBLISHED[band]) + params.tolerance_points,
+        )
         ax.vlines(x - 0.2, lo, hi, color="k", lw=1, label=f"±{params.tolerance_points:g} points")
         if contrast is not None:
             other = contrast[contrast["band"] == band]
-            ax.plot(x + 0.2, 100 * other["share"], "x", color="C3", ms=8,
-                    label=f"simulated ({params.contrast_variant})")
+            ax.plot(
+                x + 0.2,
+                100 * other["share"],
+                "x",
+                color="C3",
+                ms=8,
+                label=f"simulated ({params.contrast_variant})",
+            )
         ax.set_xticks(x, ["silent", "not\nresolved", "resolved", "resolved\nquickly"])
         ax.set_title(f"problem {_band_label(band, params)}")
         ax.set_ylim(0, 105)
@@ -168,35 +228,48 @@ def run(loaded: LoadedValidation) -> FindingResult:
     p: Params = loaded.params
     weeks = loaded.scenario().market.weeks
     if p.burn_in_weeks >= weeks:
-        raise ValueError(f"{loaded.path}: params.burn_in_weeks ({p.burn_in_weeks}) must be below "
-                         f"market.weeks ({weeks})")
-    tracking = Tracking(weeks=weeks, burn_in=p.burn_in_weeks, occasions=p.occasions,
-                        control_share=0.02)
+        raise ValueError(
+            f"{loaded.path}: params.burn_in_weeks ({p.burn_in_weeks}) must be below market.weeks ({weeks})"
+        )
+    tracking = Tracking(weeks=weeks, burn_in=p.burn_in_weeks, occasions=p.occasions, control_share=0.02)
     events = _follow(loaded, None, tracking)
     table = repurchase_table(events, p)
     ok_share = float(events.loc[events["outcome"] == 0, "bought_again"].mean())
     contrast = None
     if p.contrast_variant:
         if p.contrast_variant not in loaded.spec.variants:
-            raise ValueError(f"{loaded.path}: params.contrast_variant: no variant "
-                             f"{p.contrast_variant!r}; variants: {', '.join(loaded.spec.variants)}")
+            raise ValueError(
+                f"{loaded.path}: params.contrast_variant: no variant "
+                f"{p.contrast_variant!r}; variants: {', '.join(loaded.spec.variants)}"
+            )
         contrast = repurchase_table(_follow(loaded, p.contrast_variant, tracking), p)
-    shown = table.drop(columns="outcome").assign(
-        band=lambda t: t["band"].map(lambda b: _band_label(b, p)))
+    shown = table.drop(columns="outcome").assign(band=lambda t: t["band"].map(lambda b: _band_label(b, p)))
     if contrast is not None:
         shown[f"share ({p.contrast_variant})"] = contrast["share"].to_numpy()
         shown[f"events ({p.contrast_variant})"] = contrast["events"].to_numpy()
-    result = FindingResult(key="complaint_repurchase", title=TITLE, source=SOURCE, claim=CLAIM,
-                           comparisons=comparisons(table, p), figure=_figure(table, contrast, p),
-                           table=shown, discussion=_discussion(p, ok_share, contrast))
-    result.settings = {"failures followed": len(events[events["outcome"] != 0]),
-                       "buy again after a visit without failure": percent(ok_share)}
+    result = FindingResult(
+        key="complaint_repurchase",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
+        comparisons=comparisons(table, p),
+        figure=_figure(table, contrast, p),
+        table=shown,
+        discussion=_discussion(p, ok_share, contrast),
+    )
+    result.settings = {
+        "failures followed": len(events[events["outcome"] != 0]),
+        "buy again after a visit without failure": percent(ok_share),
+    }
     return result
 
 
 def _discussion(p: Params, ok_share: float, contrast: pd.DataFrame | None) -> str:
-    again = ("the next purchase occasion" if p.occasions == 1
-             else f"one of the next {p.occasions} purchase occasions")
+    again = (
+        "the next purchase occasion"
+        if p.occasions == 1
+        else f"one of the next {p.occasions} purchase occasions"
+    )
     text = [
         f"*Measure.* Every failure after week {p.burn_in_weeks} is followed to the customer's "
         f"next purchases: the customer *buys again* when {again} (a week in which they buy "
@@ -230,8 +303,11 @@ def _discussion(p: Params, ok_share: float, contrast: pd.DataFrame | None) -> st
     ]
     if contrast is not None:
         cells = ", ".join(percent(s) if s == s else "no events" for s in contrast["share"])
-        text += ["", f"*Uncalibrated model* (variant `{p.contrast_variant}`: the model's default "
-                 f"behaviour coefficients): buy-again shares {cells} (same cell order as the "
-                 "table): the ordering is weak and the gaps are a few points, not TARP's tens "
-                 "of points; with default coefficients one failure barely moves attachment."]
+        text += [
+            "",
+            f"*Uncalibrated model* (variant `{p.contrast_variant}`: the model's default "
+            f"behaviour coefficients): buy-again shares {cells} (same cell order as the "
+            "table): the ordering is weak and the gaps are a few points, not TARP's tens "
+            "of points; with default coefficients one failure barely moves attachment.",
+        ]
     return "\n".join(text)

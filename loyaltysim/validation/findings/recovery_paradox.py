@@ -23,36 +23,64 @@ from loyaltysim.validation.failures import Tracking, track_failures
 from loyaltysim.validation.result import Comparison, FindingResult
 
 TITLE = "Service recovery paradox"
-SOURCE = ("M. A. McCollough & S. G. Bharadwaj (1992), AMA Winter Educators' Conference; J. G. "
-          "Maxham III & R. G. Netemeyer (2002), *Journal of Marketing* 66(4): 57-71; C. A. de "
-          "Matos, J. L. Henrique & C. A. V. Rossi (2007), *Journal of Service Research* 10(1): "
-          "60-77.")
-CLAIM = ("After a first failure recovered quickly and well, satisfaction ends above its "
-         "pre-failure level; after a second failure it does not; the effect shows in satisfaction "
-         "much more than in repurchase (meta-analysis: significant for satisfaction, not for "
-         "repurchase intentions).")
+SOURCE = (
+    "M. A. McCollough & S. G. Bharadwaj (1992), AMA Winter Educators' Conference; J. G. "
+    "Maxham III & R. G. Netemeyer (2002), *Journal of Marketing* 66(4): 57-71; C. A. de "
+    "Matos, J. L. Henrique & C. A. V. Rossi (2007), *Journal of Service Research* 10(1): "
+    "60-77."
+)
+CLAIM = (
+    "After a first failure recovered quickly and well, satisfaction ends above its "
+    "pre-failure level; after a second failure it does not; the effect shows in satisfaction "
+    "much more than in repurchase (meta-analysis: significant for satisfaction, not for "
+    "repurchase intentions)."
+)
 
 
 class Params(StrictModel):
     """Knobs of the recovery-paradox finding (``[params]`` of its experiment file)."""
 
-    burn_in_weeks: int = Field(26, ge=0, le=5000, description="Failures in these first weeks "
-                               "are counted (for first/second) but not analysed: satisfaction "
-                               "settles first.")
-    occasions: int = Field(1, ge=1, le=52, description="'Buys again' = at least one of the "
-                           "next this-many purchase occasions is at the firm of the visit.")
-    control_share: float = Field(0.05, gt=0, le=1, description="Share of visits without "
-                                 "failure kept as matched controls.")
-    strata: int = Field(5, ge=1, le=50, description="Matching: bands of satisfaction and of "
-                        "attachment before the visit (strata = firm x band x band).")
-    t_threshold: float = Field(2.0, gt=0, description="A mean difference counts as 'above' when "
-                               "its t statistic exceeds this.")
-    effect_ratio: float = Field(2.0, ge=1, description="'Much more in satisfaction': the "
-                                "standardised satisfaction effect is at least this many times "
-                                "the standardised repurchase effect.")
-    contrast_variant: str | None = Field(None, description="Variant of the experiment file run "
-                                         "for contrast (effect sizes shown in the discussion, "
-                                         "not judged); null: none.")
+    burn_in_weeks: int = Field(
+        26,
+        ge=0,
+        le=5000,
+        description="Failures in these first weeks "
+        "are counted (for first/second) but not analysed: satisfaction "
+        "settles first.",
+    )
+    occasions: int = Field(
+        1,
+        ge=1,
+        le=52,
+        description="'Buys again' = at least one of the "
+        "next this-many purchase occasions is at the firm of the visit.",
+    )
+    control_share: float = Field(
+        0.05, gt=0, le=1, description="Share of visits without failure kept as matched controls."
+    )
+    strata: int = Field(
+        5,
+        ge=1,
+        le=50,
+        description="Matching: bands of satisfaction and of "
+        "attachment before the visit (strata = firm x band x band).",
+    )
+    t_threshold: float = Field(
+        2.0, gt=0, description="A mean difference counts as 'above' when its t statistic exceeds this."
+    )
+    effect_ratio: float = Field(
+        2.0,
+        ge=1,
+        description="'Much more in satisfaction': the "
+        "standardised satisfaction effect is at least this many times "
+        "the standardised repurchase effect.",
+    )
+    contrast_variant: str | None = Field(
+        None,
+        description="Variant of the experiment file run "
+        "for contrast (effect sizes shown in the discussion, "
+        "not judged); null: none.",
+    )
 
 
 def _t(diff: np.ndarray) -> tuple[float, float]:
@@ -74,8 +102,9 @@ def paradox_sequences(events: pd.DataFrame) -> dict[str, pd.DataFrame]:
     first = fails[(fails["nth_failure"] == 1) & (fails["outcome"] == ON_SPOT)]
     second = fails[(fails["nth_failure"] == 2) & (fails["outcome"] == ON_SPOT)]
     keys = ["seed", "customer", "firm"]
-    second = second.merge(first[[*keys, "sat_before"]].rename(
-        columns={"sat_before": "sat_before_first"}), on=keys, how="inner")
+    second = second.merge(
+        first[[*keys, "sat_before"]].rename(columns={"sat_before": "sat_before_first"}), on=keys, how="inner"
+    )
     return {"first": first, "second": second}
 
 
@@ -116,12 +145,13 @@ def run(loaded: LoadedValidation) -> FindingResult:
     scenario = loaded.scenario()
     weeks = scenario.market.weeks
     if p.burn_in_weeks >= weeks:
-        raise ValueError(f"{loaded.path}: params.burn_in_weeks ({p.burn_in_weeks}) must be below "
-                         f"market.weeks ({weeks})")
-    tracking = Tracking(weeks=weeks, burn_in=p.burn_in_weeks, occasions=p.occasions,
-                        control_share=p.control_share)
-    events = pd.concat([track_failures(scenario, seed, tracking) for seed in loaded.seeds],
-                       ignore_index=True)
+        raise ValueError(
+            f"{loaded.path}: params.burn_in_weeks ({p.burn_in_weeks}) must be below market.weeks ({weeks})"
+        )
+    tracking = Tracking(
+        weeks=weeks, burn_in=p.burn_in_weeks, occasions=p.occasions, control_share=p.control_share
+    )
+    events = pd.concat([track_failures(scenario, seed, tracking) for seed in loaded.seeds], ignore_index=True)
     seq = paradox_sequences(events)
     first, second = seq["first"], seq["second"]
     m1, t1 = _t((first["sat_after"] - first["sat_before"]).to_numpy())
@@ -135,70 +165,99 @@ def run(loaded: LoadedValidation) -> FindingResult:
         Comparison(
             quantity="satisfaction after a first failure fixed on the spot, minus before",
             published="above the pre-failure level (paradox holds after one failure)",
-            simulated=f"{m1:+.3f} (t = {t1:.1f}, n = {len(first)}; visits without failure: "
-                      f"{drift:+.3f})",
+            simulated=f"{m1:+.3f} (t = {t1:.1f}, n = {len(first)}; visits without failure: {drift:+.3f})",
             criterion=f"mean difference > 0 with t > {p.t_threshold:g}",
-            reproduced=bool(t1 > p.t_threshold)),
+            reproduced=bool(t1 > p.t_threshold),
+        ),
         Comparison(
-            quantity="satisfaction after a second failure fixed on the spot, minus before the "
-                     "first",
+            quantity="satisfaction after a second failure fixed on the spot, minus before the first",
             published="not above the pre-failure level (paradox gone after two failures)",
             simulated=f"{m2:+.3f} (t = {t2:.1f}, n = {len(second)})",
             criterion=f"not significantly above: t <= {p.t_threshold:g}",
-            reproduced=bool(len(second) >= 2 and t2 <= p.t_threshold)),
+            reproduced=bool(len(second) >= 2 and t2 <= p.t_threshold),
+        ),
         Comparison(
             quantity="effect of a quick recovery vs matched customers without failure: "
-                     "satisfaction vs repurchase (standardised mean differences)",
-            published="satisfaction effect significant; repurchase effect not (de Matos et al. "
-                      "2007)",
+            "satisfaction vs repurchase (standardised mean differences)",
+            published="satisfaction effect significant; repurchase effect not (de Matos et al. 2007)",
             simulated=f"d = {d_sat:+.2f} on satisfaction, {d_rep:+.2f} on buying again "
-                      f"({fx['treated']} recoveries, {fx['controls']} controls)",
+            f"({fx['treated']} recoveries, {fx['controls']} controls)",
             criterion=f"d(satisfaction) > 0 and >= {p.effect_ratio:g} x |d(repurchase)|",
-            reproduced=bool(d_sat > 0 and d_sat >= p.effect_ratio * abs(d_rep))),
+            reproduced=bool(d_sat > 0 and d_sat >= p.effect_ratio * abs(d_rep)),
+        ),
     ]
-    table = pd.DataFrame([
-        {"group": "first failure fixed on the spot", "n": len(first),
-         "sat before": first["sat_before"].mean(), "sat after": first["sat_after"].mean(),
-         "bought again": first["bought_again"].mean()},
-        {"group": "second failure fixed on the spot (after a first fixed on the spot)",
-         "n": len(second), "sat before": second["sat_before"].mean(),
-         "sat after": second["sat_after"].mean(), "bought again": second["bought_again"].mean(),
-         "sat before the first": second["sat_before_first"].mean()},
-        {"group": "visits without failure (controls)",
-         "n": int((events["outcome"] == OK).sum()),
-         "sat before": events.loc[events["outcome"] == OK, "sat_before"].mean(),
-         "sat after": events.loc[events["outcome"] == OK, "sat_after"].mean(),
-         "bought again": events.loc[events["outcome"] == OK, "bought_again"].mean()},
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "group": "first failure fixed on the spot",
+                "n": len(first),
+                "sat before": first["sat_before"].mean(),
+                "sat after": first["sat_after"].mean(),
+                "bought again": first["bought_again"].mean(),
+            },
+            {
+                "group": "second failure fixed on the spot (after a first fixed on the spot)",
+                "n": len(second),
+                "sat before": second["sat_before"].mean(),
+                "sat after": second["sat_after"].mean(),
+                "bought again": second["bought_again"].mean(),
+                "sat before the first": second["sat_before_first"].mean(),
+            },
+            {
+                "group": "visits without failure (controls)",
+                "n": int((events["outcome"] == OK).sum()),
+                "sat before": events.loc[events["outcome"] == OK, "sat_before"].mean(),
+                "sat after": events.loc[events["outcome"] == OK, "sat_after"].mean(),
+                "bought again": events.loc[events["outcome"] == OK, "bought_again"].mean(),
+            },
+        ]
+    )
     contrast = None
     if p.contrast_variant:
         if p.contrast_variant not in loaded.spec.variants:
-            raise ValueError(f"{loaded.path}: params.contrast_variant: no variant "
-                             f"{p.contrast_variant!r}; variants: {', '.join(loaded.spec.variants)}")
-        other = pd.concat([track_failures(loaded.scenario(p.contrast_variant), seed, tracking)
-                           for seed in loaded.seeds], ignore_index=True)
+            raise ValueError(
+                f"{loaded.path}: params.contrast_variant: no variant "
+                f"{p.contrast_variant!r}; variants: {', '.join(loaded.spec.variants)}"
+            )
+        other = pd.concat(
+            [track_failures(loaded.scenario(p.contrast_variant), seed, tracking) for seed in loaded.seeds],
+            ignore_index=True,
+        )
         first_other = paradox_sequences(other)["first"]
-        contrast = {**matched_effects(other, p.strata),
-                    "first_lift": _t((first_other["sat_after"]
-                                      - first_other["sat_before"]).to_numpy())[0]}
+        contrast = {
+            **matched_effects(other, p.strata),
+            "first_lift": _t((first_other["sat_after"] - first_other["sat_before"]).to_numpy())[0],
+        }
     result = FindingResult(
-        key="recovery_paradox", title=TITLE, source=SOURCE, claim=CLAIM,
-        comparisons=comparisons, figure=_figure(first, second, events, d_sat, d_rep), table=table,
+        key="recovery_paradox",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
+        comparisons=comparisons,
+        figure=_figure(first, second, events, d_sat, d_rep),
+        table=table,
         discussion=_discussion(m2b, t2b, fx, scenario.behaviour.attachment_gain)
-        + _contrast_text(p.contrast_variant, contrast))
+        + _contrast_text(p.contrast_variant, contrast),
+    )
     return result
 
 
-def _figure(first: pd.DataFrame, second: pd.DataFrame, events: pd.DataFrame, d_sat: float,
-            d_rep: float) -> Figure:
+def _figure(
+    first: pd.DataFrame, second: pd.DataFrame, events: pd.DataFrame, d_sat: float, d_rep: float
+) -> Figure:
     fig = Figure(figsize=(9.5, 3.6), layout="constrained")
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
-    levels = [second["sat_before_first"].mean(), second["sat_before"].mean(),
-              second["sat_after"].mean()]
-    left.plot([0, 1], [first["sat_before"].mean(), first["sat_after"].mean()], "o-", color="C0",
-              label=f"first failure fixed on the spot (n={len(first)})")
-    left.plot([0, 2, 3], levels, "s--", color="C1",
-              label=f"second failure fixed on the spot (n={len(second)})")
+    levels = [second["sat_before_first"].mean(), second["sat_before"].mean(), second["sat_after"].mean()]
+    left.plot(
+        [0, 1],
+        [first["sat_before"].mean(), first["sat_after"].mean()],
+        "o-",
+        color="C0",
+        label=f"first failure fixed on the spot (n={len(first)})",
+    )
+    left.plot(
+        [0, 2, 3], levels, "s--", color="C1", label=f"second failure fixed on the spot (n={len(second)})"
+    )
     ok = events[events["outcome"] == OK]
     left.axhline(ok["sat_after"].mean(), color="0.5", lw=1, label="visits without failure")
     left.set_xticks([0, 1, 2, 3], ["before\n1st", "after\n1st", "before\n2nd", "after\n2nd"])
@@ -214,35 +273,37 @@ def _figure(first: pd.DataFrame, second: pd.DataFrame, events: pd.DataFrame, d_s
 
 
 def _discussion(m2b: float, t2b: float, fx: dict[str, float], gain: float) -> str:
-    return "\n".join([
-        "*Measure.* Failures are counted per customer and firm from week 1; those after the "
-        "burn-in are analysed. 'Fixed on the spot' is the frontline fixing the problem within "
-        "their empowerment limit (the quick, good recovery of the studies). Satisfaction is the "
-        "customer's satisfaction with the firm at the end of the week before the visit and at "
-        "the end of the week of the visit. Controls are visits without failure, matched on firm "
-        "and on bands of satisfaction and attachment before the visit; effect sizes are "
-        "standardised mean differences (Cohen's d) of satisfaction after the visit and of "
-        "buying again at the next purchase occasion.",
-        "",
-        "*Mechanism.* A fix on the spot adds `recovery_bonus` to the visit's quality and "
-        "emotional value, so satisfaction (a moving average of quality against expectation) "
-        "jumps above an ordinary visit's: the paradox after one failure is built into the "
-        "model. Repurchase is driven by attachment, which moves only `attachment_gain` "
-        f"({100 * gain:.0f} %) of the way toward a visit's value, and by convenience and "
-        "habit, which a recovery does not change: so the recovery moves satisfaction far "
-        "more than the next choice "
-        f"(raw differences: {fx.get('sat_after_raw', float('nan')):+.3f} satisfaction, "
-        f"{100 * fx.get('again_raw', float('nan')):+.1f} points of buying again).",
-        "",
-        "*What the model lacks.* Nothing in a customer's state remembers earlier failures: "
-        "a second failure fixed on the spot gets the same lift as the first "
-        f"(satisfaction after the second minus just before it: {m2b:+.3f}, t = {t2b:.1f}), "
-        "so satisfaction after two recovered failures still ends above the level before the "
-        "first. Maxham & Netemeyer's result - the paradox disappears after a second failure - "
-        "needs a memory of failures (a count or a decaying 'failure history' per customer and "
-        "firm) that shrinks the recovery bonus or raises expectations; the model has none, so "
-        "this part is not reproduced.",
-    ])
+    return "\n".join(
+        [
+            "*Measure.* Failures are counted per customer and firm from week 1; those after the "
+            "burn-in are analysed. 'Fixed on the spot' is the frontline fixing the problem within "
+            "their empowerment limit (the quick, good recovery of the studies). Satisfaction is the "
+            "customer's satisfaction with the firm at the end of the week before the visit and at "
+            "the end of the week of the visit. Controls are visits without failure, matched on firm "
+            "and on bands of satisfaction and attachment before the visit; effect sizes are "
+            "standardised mean differences (Cohen's d) of satisfaction after the visit and of "
+            "buying again at the next purchase occasion.",
+            "",
+            "*Mechanism.* A fix on the spot adds `recovery_bonus` to the visit's quality and "
+            "emotional value, so satisfaction (a moving average of quality against expectation) "
+            "jumps above an ordinary visit's: the paradox after one failure is built into the "
+            "model. Repurchase is driven by attachment, which moves only `attachment_gain` "
+            f"({100 * gain:.0f} %) of the way toward a visit's value, and by convenience and "
+            "habit, which a recovery does not change: so the recovery moves satisfaction far "
+            "more than the next choice "
+            f"(raw differences: {fx.get('sat_after_raw', float('nan')):+.3f} satisfaction, "
+            f"{100 * fx.get('again_raw', float('nan')):+.1f} points of buying again).",
+            "",
+            "*What the model lacks.* Nothing in a customer's state remembers earlier failures: "
+            "a second failure fixed on the spot gets the same lift as the first "
+            f"(satisfaction after the second minus just before it: {m2b:+.3f}, t = {t2b:.1f}), "
+            "so satisfaction after two recovered failures still ends above the level before the "
+            "first. Maxham & Netemeyer's result - the paradox disappears after a second failure - "
+            "needs a memory of failures (a count or a decaying 'failure history' per customer and "
+            "firm) that shrinks the recovery bonus or raises expectations; the model has none, so "
+            "this part is not reproduced.",
+        ]
+    )
 
 
 def _contrast_text(variant: str | None, fx: dict[str, float] | None) -> str:
@@ -258,4 +319,5 @@ def _contrast_text(variant: str | None, fx: dict[str, float] | None) -> str:
         "costly problem leaves a visit worse than an ordinary one and the satisfaction lift "
         "vanishes on average (the literature does find the paradox weaker for severe failures, "
         "but not gone). With the present mechanisms, one set of coefficients does not give "
-        "both TARP's repurchase table and the satisfaction paradox.")
+        "both TARP's repurchase table and the satisfaction paradox."
+    )

@@ -22,13 +22,17 @@ from loyaltysim.validation.experiment import LoadedValidation
 from loyaltysim.validation.result import Comparison, FindingResult, percent
 
 TITLE = "Why satisfied customers defect (Jones & Sasser)"
-SOURCE = ("Jones, T. O. & Sasser, W. E. (1995). Why satisfied customers defect. Harvard Business "
-          "Review 73(6), 88-99.")
-CLAIM = ("With competitors at hand, the chance of buying again rises steeply only at the top of "
-         "satisfaction: 'completely satisfied' customers are several times (Xerox: six times, "
-         "over 18 months) more likely to buy again than merely 'satisfied' ones. Where there is "
-         "no real choice (monopoly, high switching cost) dissatisfied customers are retained "
-         "anyway ('hostages').")
+SOURCE = (
+    "Jones, T. O. & Sasser, W. E. (1995). Why satisfied customers defect. Harvard Business "
+    "Review 73(6), 88-99."
+)
+CLAIM = (
+    "With competitors at hand, the chance of buying again rises steeply only at the top of "
+    "satisfaction: 'completely satisfied' customers are several times (Xerox: six times, "
+    "over 18 months) more likely to buy again than merely 'satisfied' ones. Where there is "
+    "no real choice (monopoly, high switching cost) dissatisfied customers are retained "
+    "anyway ('hostages')."
+)
 
 BOXES = [1, 2, 3, 4, 5]
 #: "Several times": the top box must buy again at least this many times as often as box 4 (three:
@@ -41,18 +45,35 @@ HOSTAGE_RETENTION = 0.9
 class Params(StrictModel):
     """Knobs of the satisfaction-defection finding (``[params]`` of its experiment file)."""
 
-    survey_week: int = Field(103, ge=1, le=5000, description="Week at whose end customers are "
-                             "surveyed (satisfaction with the firm of their customer base); "
-                             "the competitor opens the week after in the shipped town.")
-    horizon_weeks: int = Field(78, ge=1, le=1000, description="Weeks after the survey at which "
-                               "repurchase is read: the customer is still in the same firm's "
-                               "customer base (Xerox: 18 months = 78 weeks).")
-    competitive_variant: str = Field("competitive", description="Variant (experiment file "
-                                     "[variants]) with competitors at hand.")
-    captive_variant: str = Field("captive", description="Variant with no real choice (no "
-                                 "rival, no outside option, high switching cost).")
-    min_customers: int = Field(30, ge=1, le=100_000, description="Boxes with fewer surveyed "
-                               "customers (over all seeds) are left out of the shape test.")
+    survey_week: int = Field(
+        103,
+        ge=1,
+        le=5000,
+        description="Week at whose end customers are "
+        "surveyed (satisfaction with the firm of their customer base); "
+        "the competitor opens the week after in the shipped town.",
+    )
+    horizon_weeks: int = Field(
+        78,
+        ge=1,
+        le=1000,
+        description="Weeks after the survey at which "
+        "repurchase is read: the customer is still in the same firm's "
+        "customer base (Xerox: 18 months = 78 weeks).",
+    )
+    competitive_variant: str = Field(
+        "competitive", description="Variant (experiment file [variants]) with competitors at hand."
+    )
+    captive_variant: str = Field(
+        "captive",
+        description="Variant with no real choice (no rival, no outside option, high switching cost).",
+    )
+    min_customers: int = Field(
+        30,
+        ge=1,
+        le=100_000,
+        description="Boxes with fewer surveyed customers (over all seeds) are left out of the shape test.",
+    )
 
 
 def _survey(loaded: LoadedValidation, variant: str, seed: int, p: Params) -> pd.DataFrame:
@@ -67,8 +88,9 @@ def _survey(loaded: LoadedValidation, variant: str, seed: int, p: Params) -> pd.
     run_until(model, p.survey_week + p.horizon_weeks)
     kept = base_now(model)[ids] == firm
     keys = np.array(model.firm_keys)
-    return pd.DataFrame({"variant": variant, "seed": seed, "firm": keys[firm], "box": box,
-                         "repurchased": kept})
+    return pd.DataFrame(
+        {"variant": variant, "seed": seed, "firm": keys[firm], "box": box, "repurchased": kept}
+    )
 
 
 def curve(frame: pd.DataFrame) -> pd.DataFrame:
@@ -80,8 +102,11 @@ def _shape(table: pd.DataFrame, min_customers: int) -> tuple[float, float, int]:
     """(rise from the lowest well-populated box to box 4, rise from box 4 to box 5, lowest box)."""
     ok = table[table["customers"] >= min_customers]
     low = int(ok.index.min())
-    return (float(table.loc[4, "share"] - table.loc[low, "share"]),
-            float(table.loc[5, "share"] - table.loc[4, "share"]), low)
+    return (
+        float(table.loc[4, "share"] - table.loc[low, "share"]),
+        float(table.loc[5, "share"] - table.loc[4, "share"]),
+        low,
+    )
 
 
 def run(loaded: LoadedValidation) -> FindingResult:
@@ -89,8 +114,9 @@ def run(loaded: LoadedValidation) -> FindingResult:
     p: Params = loaded.params
     require_variant(loaded, p.competitive_variant, "competitive_variant")
     require_variant(loaded, p.captive_variant, "captive_variant")
-    frames = [_survey(loaded, v, s, p) for v in (p.competitive_variant, p.captive_variant)
-              for s in loaded.seeds]
+    frames = [
+        _survey(loaded, v, s, p) for v in (p.competitive_variant, p.captive_variant) for s in loaded.seeds
+    ]
     data = pd.concat(frames, ignore_index=True)
     comp = data[data["variant"] == p.competitive_variant]
     capt = data[data["variant"] == p.captive_variant]
@@ -108,47 +134,69 @@ def run(loaded: LoadedValidation) -> FindingResult:
     spread = float(populated.max() - populated.min())
 
     comparisons = [
-        Comparison("Repurchase, completely satisfied (box 5) / satisfied (box 4), competitive",
-                   "6x (Xerox, 18 months); 'several times'",
-                   f"{ratio:.2f}x ({percent(top)} vs {percent(four)})",
-                   f"at least {SEVERAL_TIMES:g}x", bool(ratio >= SEVERAL_TIMES)),
-        Comparison("Curve shape, competitive: steep only at the top",
-                   "low and flat up to 'satisfied', jump at 'completely satisfied'",
-                   f"box {low} -> 4: {100 * rise_low:+.0f} pts; box 4 -> 5: "
-                   f"{100 * rise_top:+.0f} pts",
-                   "rise 4 -> 5 larger than the whole rise up to box 4",
-                   bool(rise_top > rise_low)),
-        Comparison("Hostages, captive market: dissatisfied (boxes 1-2) retained",
-                   "retained anyway (monopoly, high switching cost)",
-                   f"{percent(unhappy)} retained; spread over boxes {100 * spread:.0f} pts",
-                   f"at least {percent(HOSTAGE_RETENTION)} retained and spread <= 10 pts",
-                   bool(unhappy >= HOSTAGE_RETENTION and spread <= 0.10)),
+        Comparison(
+            "Repurchase, completely satisfied (box 5) / satisfied (box 4), competitive",
+            "6x (Xerox, 18 months); 'several times'",
+            f"{ratio:.2f}x ({percent(top)} vs {percent(four)})",
+            f"at least {SEVERAL_TIMES:g}x",
+            bool(ratio >= SEVERAL_TIMES),
+        ),
+        Comparison(
+            "Curve shape, competitive: steep only at the top",
+            "low and flat up to 'satisfied', jump at 'completely satisfied'",
+            f"box {low} -> 4: {100 * rise_low:+.0f} pts; box 4 -> 5: {100 * rise_top:+.0f} pts",
+            "rise 4 -> 5 larger than the whole rise up to box 4",
+            bool(rise_top > rise_low),
+        ),
+        Comparison(
+            "Hostages, captive market: dissatisfied (boxes 1-2) retained",
+            "retained anyway (monopoly, high switching cost)",
+            f"{percent(unhappy)} retained; spread over boxes {100 * spread:.0f} pts",
+            f"at least {percent(HOSTAGE_RETENTION)} retained and spread <= 10 pts",
+            bool(unhappy >= HOSTAGE_RETENTION and spread <= 0.10),
+        ),
     ]
     table = pd.concat([t.assign(market=name) for name, t in curves.items()])
     table = table.reset_index(names="box")[["market", "box", "customers", "share"]]
     table = table.rename(columns={"share": "repurchase share"})
-    return FindingResult(key="satisfaction_defection", title=TITLE, source=SOURCE, claim=CLAIM,
-                         comparisons=comparisons, figure=_figure(curves, p),
-                         table=table, discussion=_discussion(curves, p, loaded))
+    return FindingResult(
+        key="satisfaction_defection",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
+        comparisons=comparisons,
+        figure=_figure(curves, p),
+        table=table,
+        discussion=_discussion(curves, p, loaded),
+    )
 
 
 def _figure(curves: dict[str, pd.DataFrame], p: Params) -> Figure:
     fig = Figure(figsize=(6.4, 4.2))
     ax = fig.add_subplot()
-    styles = {"competitive": dict(color="C3", lw=2.5, marker="o"),
-              "captive": dict(color="C0", lw=2.5, marker="s")}
+    styles = {
+        "competitive": dict(color="C3", lw=2.5, marker="o"),
+        "captive": dict(color="C0", lw=2.5, marker="s"),
+    }
     for name, table in curves.items():
         style = styles.get(name, dict(lw=1.2, ls="--", marker="."))
         share = table["share"].where(table["customers"] >= p.min_customers)
         ax.plot(table.index, 100 * share, label=name, **style)
-    ax.set_xticks(BOXES, ["1\ncompletely\ndissatisfied", "2", "3", "4\nsatisfied",
-                          "5\ncompletely\nsatisfied"])
+    ax.set_xticks(
+        BOXES, ["1\ncompletely\ndissatisfied", "2", "3", "4\nsatisfied", "5\ncompletely\nsatisfied"]
+    )
     ax.set_ylim(0, 105)
     ax.set_ylabel(f"still a customer {p.horizon_weeks} weeks later (%)")
     ax.set_xlabel(f"satisfaction box at week {p.survey_week}")
     ax.set_title("Repurchase by satisfaction: competitive vs captive market")
-    ax.text(0.01, 0.01, f"boxes with fewer than {p.min_customers} customers not drawn",
-            transform=ax.transAxes, fontsize=7, color="0.4")
+    ax.text(
+        0.01,
+        0.01,
+        f"boxes with fewer than {p.min_customers} customers not drawn",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="0.4",
+    )
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     return fig
@@ -161,11 +209,15 @@ def _range(table: pd.DataFrame, min_customers: int) -> str:
 
 
 def _discussion(curves: dict[str, pd.DataFrame], p: Params, loaded: LoadedValidation) -> str:
-    comp, capt = (", ".join(f"{k} = {v}" for k, v in loaded.spec.variants.get(name, {}).items())
-                  for name in (p.competitive_variant, p.captive_variant))
-    within = "; ".join(f"{name.split(', ')[1]}: {_range(t, p.min_customers)}"
-                       for name, t in curves.items() if name.startswith("competitive, ")
-                       and (t["customers"] >= p.min_customers).any())
+    comp, capt = (
+        ", ".join(f"{k} = {v}" for k, v in loaded.spec.variants.get(name, {}).items())
+        for name in (p.competitive_variant, p.captive_variant)
+    )
+    within = "; ".join(
+        f"{name.split(', ')[1]}: {_range(t, p.min_customers)}"
+        for name, t in curves.items()
+        if name.startswith("competitive, ") and (t["customers"] >= p.min_customers).any()
+    )
     c = curves["competitive"]
     ratio = float(c.loc[5, "share"] / c.loc[4, "share"])
     return f"""

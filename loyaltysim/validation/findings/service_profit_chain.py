@@ -31,15 +31,19 @@ from loyaltysim.validation.unit_stats import (
 )
 
 TITLE = "Service-profit chain: engagement, loyalty, turnover and profit across stores"
-SOURCE = ("Heskett, J. L., Jones, T. O., Loveman, G. W., Sasser, W. E. & Schlesinger, L. A. "
-          "(1994). Putting the service-profit chain to work. Harvard Business Review 72(2), "
-          "164-174. Harter, J. K., Schmidt, F. L. & Hayes, T. L. (2002). Business-unit-level "
-          "relationship between employee satisfaction, employee engagement, and business "
-          "outcomes: a meta-analysis. Journal of Applied Psychology 87(2), 268-279.")
-CLAIM = ("Across business units, employee engagement correlates with customer loyalty (Harter et "
-         "al.: corrected r about 0.33) and negatively with employee turnover (about -0.30). At "
-         "Taco Bell the 20 % of stores with the lowest staff turnover had double the sales and "
-         "55 % higher profits of the 20 % with the highest turnover (Heskett et al.).")
+SOURCE = (
+    "Heskett, J. L., Jones, T. O., Loveman, G. W., Sasser, W. E. & Schlesinger, L. A. "
+    "(1994). Putting the service-profit chain to work. Harvard Business Review 72(2), "
+    "164-174. Harter, J. K., Schmidt, F. L. & Hayes, T. L. (2002). Business-unit-level "
+    "relationship between employee satisfaction, employee engagement, and business "
+    "outcomes: a meta-analysis. Journal of Applied Psychology 87(2), 268-279."
+)
+CLAIM = (
+    "Across business units, employee engagement correlates with customer loyalty (Harter et "
+    "al.: corrected r about 0.33) and negatively with employee turnover (about -0.30). At "
+    "Taco Bell the 20 % of stores with the lowest staff turnover had double the sales and "
+    "55 % higher profits of the 20 % with the highest turnover (Heskett et al.)."
+)
 
 PUBLISHED_R_LOYALTY = 0.33
 PUBLISHED_R_TURNOVER = -0.30
@@ -51,8 +55,15 @@ Range = tuple[float, float]
 
 def _default_culture() -> dict[str, Range]:
     firm = "firms.store."
-    shares = ("trust", "training", "recognition", "transparency", "empathy", "listening",
-              "leadership_commitment")
+    shares = (
+        "trust",
+        "training",
+        "recognition",
+        "transparency",
+        "empathy",
+        "listening",
+        "leadership_commitment",
+    )
     out: dict[str, Range] = {f"{firm}culture.{name}": (0.0, 1.0) for name in shares}
     out[f"{firm}culture.relationship_building"] = (0.0, 0.6)
     out[f"{firm}culture.empowerment.frontline"] = (0.0, 300.0)
@@ -61,10 +72,15 @@ def _default_culture() -> dict[str, Range]:
 
 
 def _default_situation() -> dict[str, Range]:
-    return {"market.outside_utility": (-3.0, 0.0), "market.town_km": (2.0, 6.0),
-            "firms.store.price_index": (0.9, 1.15), "firms.store.deals": (0.0, 0.6),
-            "firms.store.selection": (0.3, 0.9), "firms.store.hours_per_day": (10.0, 24.0),
-            "firms.store.process.base_failure_rate": (0.02, 0.1)}
+    return {
+        "market.outside_utility": (-3.0, 0.0),
+        "market.town_km": (2.0, 6.0),
+        "firms.store.price_index": (0.9, 1.15),
+        "firms.store.deals": (0.0, 0.6),
+        "firms.store.selection": (0.3, 0.9),
+        "firms.store.hours_per_day": (10.0, 24.0),
+        "firms.store.process.base_failure_rate": (0.02, 0.1),
+    }
 
 
 class Params(StrictModel):
@@ -72,26 +88,47 @@ class Params(StrictModel):
 
     The number of stores is the experiment's ``replications`` (one store per seed)."""
 
-    burn_in_weeks: int = Field(52, ge=0, le=1000, description="Weeks run before the measurement "
-                               "window (the rest of market.weeks) starts.")
-    design_seed: int = Field(2024, ge=0, description="Seed of the Latin hypercube of store "
-                             "settings and of the bootstrap.")
-    culture: dict[str, Range] = Field(default_factory=_default_culture, description="Culture "
-                                      "and staffing settings varied across stores: dotted "
-                                      "scenario key -> [low, high].")
-    situation: dict[str, Range] = Field(default_factory=_default_situation, description="Non-"
-                                        "culture settings varied across stores (competition, "
-                                        "location, offer): dotted scenario key -> [low, high].")
+    burn_in_weeks: int = Field(
+        52,
+        ge=0,
+        le=1000,
+        description="Weeks run before the measurement window (the rest of market.weeks) starts.",
+    )
+    design_seed: int = Field(
+        2024, ge=0, description="Seed of the Latin hypercube of store settings and of the bootstrap."
+    )
+    culture: dict[str, Range] = Field(
+        default_factory=_default_culture,
+        description="Culture and staffing settings varied across stores: dotted scenario key -> [low, high].",
+    )
+    situation: dict[str, Range] = Field(
+        default_factory=_default_situation,
+        description="Non-"
+        "culture settings varied across stores (competition, "
+        "location, offer): dotted scenario key -> [low, high].",
+    )
     loyalty_metric: Literal["loyalty_rate", "retention_base"] = Field(
-        "loyalty_rate", description="Unit-level customer loyalty: 'loyalty_rate' (share of the "
-        "customer base emotionally attached) or 'retention_base'.")
-    band_factor: float = Field(2.0, gt=1, le=10, description="The model's r must lie within "
-                               "[published / band_factor, published x band_factor].")
-    culture_only_share: float = Field(0.5, ge=0, le=1, description="Size of a second panel "
-                                      "that varies culture alone (situation as in the scenario), "
-                                      "as a share of the stores; below 10 stores it is skipped.")
-    bootstrap_resamples: int = Field(2000, ge=100, le=100_000, description="Bootstrap "
-                                     "resamples for the confidence intervals.")
+        "loyalty_rate",
+        description="Unit-level customer loyalty: 'loyalty_rate' (share of the "
+        "customer base emotionally attached) or 'retention_base'.",
+    )
+    band_factor: float = Field(
+        2.0,
+        gt=1,
+        le=10,
+        description="The model's r must lie within [published / band_factor, published x band_factor].",
+    )
+    culture_only_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Size of a second panel "
+        "that varies culture alone (situation as in the scenario), "
+        "as a share of the stores; below 10 stores it is skipped.",
+    )
+    bootstrap_resamples: int = Field(
+        2000, ge=100, le=100_000, description="Bootstrap resamples for the confidence intervals."
+    )
 
     @field_validator("culture", "situation")
     @classmethod
@@ -99,15 +136,18 @@ class Params(StrictModel):
         for key, (low, high) in ranges.items():
             annotation, _ = schema_at(key.split("."))
             if annotation is not float:
-                raise ValueError(f"{key!r} is not a real-valued scenario parameter (a dotted "
-                                 "key such as 'firms.store.culture.trust')")
+                raise ValueError(
+                    f"{key!r} is not a real-valued scenario parameter (a dotted "
+                    "key such as 'firms.store.culture.trust')"
+                )
             if low > high:
                 raise ValueError(f"{key!r}: low {low:g} is above high {high:g}")
         return ranges
 
 
-def store_panel(loaded: LoadedValidation, varied: dict[str, Range], seeds: list[int],
-                design_seed: int) -> pd.DataFrame:
+def store_panel(
+    loaded: LoadedValidation, varied: dict[str, Range], seeds: list[int], design_seed: int
+) -> pd.DataFrame:
     """Run one store per seed at its Latin-hypercube settings over ``varied`` (the rest as in the
     experiment's scenario); one row per store with the settings and, over the measurement window,
     mean engagement, loyalty, turnover (quits per employee per year), sales and profit (dollars
@@ -119,20 +159,27 @@ def store_panel(loaded: LoadedValidation, varied: dict[str, Range], seeds: list[
         spec = loaded.scenario(**point)
         window = spec.market.weeks - prm.burn_in_weeks
         if window < 4:
-            raise ValueError(f"{loaded.path}: market.weeks ({spec.market.weeks}) must exceed "
-                             f"params.burn_in_weeks ({prm.burn_in_weeks}) by at least 4 weeks")
+            raise ValueError(
+                f"{loaded.path}: market.weeks ({spec.market.weeks}) must exceed "
+                f"params.burn_in_weeks ({prm.burn_in_weeks}) by at least 4 weeks"
+            )
         model = LoyaltyModel(spec, rng=seed)
         model.run()
         weekly = model.firm_weekly()
         w = weekly[(weekly["firm"] == spec.focus_firm) & (weekly["week"] > prm.burn_in_weeks)]
         per_year = 52.0 / len(w)
-        rows.append({"seed": seed, **point,
-                     "engagement": w["engagement_mean"].mean(),
-                     "loyalty": w[prm.loyalty_metric].mean(),
-                     "turnover": w["quits"].sum() / w["staff"].mean() * per_year,
-                     "sales": w["revenue"].sum() * per_year,
-                     "profit": w["profit"].sum() * per_year,
-                     "market_share": w["market_share"].mean()})
+        rows.append(
+            {
+                "seed": seed,
+                **point,
+                "engagement": w["engagement_mean"].mean(),
+                "loyalty": w[prm.loyalty_metric].mean(),
+                "turnover": w["quits"].sum() / w["staff"].mean() * per_year,
+                "sales": w["revenue"].sum() * per_year,
+                "profit": w["profit"].sum() * per_year,
+                "market_share": w["market_share"].mean(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -155,7 +202,7 @@ def explained_share(panel: pd.DataFrame, keys: list[str], outcome: str) -> float
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     residual = y - x @ coef
     total = ((y - y.mean()) ** 2).sum()
-    return float(1.0 - (residual ** 2).sum() / total) if total > 0 else 0.0
+    return float(1.0 - (residual**2).sum() / total) if total > 0 else 0.0
 
 
 def check_ranges(loaded: LoadedValidation) -> None:
@@ -169,9 +216,9 @@ def check_ranges(loaded: LoadedValidation) -> None:
                     loaded.scenario(**{key: value})
                 except ScenarioError as exc:
                     where = f"params.{table}.{key}"
-                    raise ValidationExperimentError(f"{loaded.path}: {where}: {exc}",
-                                                    file=str(loaded.path),
-                                                    key_path=where) from None
+                    raise ValidationExperimentError(
+                        f"{loaded.path}: {where}: {exc}", file=str(loaded.path), key_path=where
+                    ) from None
 
 
 def panel_statistics(panel: pd.DataFrame, prm: Params, base_turnover: float) -> dict:
@@ -185,15 +232,14 @@ def panel_statistics(panel: pd.DataFrame, prm: Params, base_turnover: float) -> 
     numbers: dict = {
         "stores": len(panel),
         "r_engagement_loyalty": correlation(panel["engagement"], panel["loyalty"], n_boot, seed),
-        "r_engagement_turnover": correlation(panel["engagement"], panel["turnover"], n_boot,
-                                             seed + 1),
+        "r_engagement_turnover": correlation(panel["engagement"], panel["turnover"], n_boot, seed + 1),
         "sales_ratio": ratio_of_means(low["sales"], high["sales"], n_boot, seed + 2),
         "profit_ratio": ratio_of_means(low["profit"], high["profit"], n_boot, seed + 3),
         "r_engagement_sales": correlation(panel["engagement"], panel["sales"], n_boot, seed + 4),
-        "r_engagement_profit": correlation(panel["engagement"], panel["profit"], n_boot,
-                                           seed + 5),
+        "r_engagement_profit": correlation(panel["engagement"], panel["profit"], n_boot, seed + 5),
         "base_turnover": base_turnover,
-        "share_at_base": float((panel["turnover"] <= 1.5 * base_turnover).mean())}
+        "share_at_base": float((panel["turnover"] <= 1.5 * base_turnover).mean()),
+    }
     for outcome in ("sales", "profit"):
         for part, keys in (("culture", prm.culture), ("situation", prm.situation)):
             keys = [k for k in keys if k in panel and panel[k].nunique() > 1]
@@ -217,20 +263,27 @@ def run(loaded: LoadedValidation) -> FindingResult:
     if n_alone >= 10:
         culture_panel = store_panel(loaded, prm.culture, seeds[:n_alone], prm.design_seed + 1)
         alone = panel_statistics(culture_panel, prm, base_turnover)
-        tables.append(fifth_table(culture_panel, "turnover").assign(
-            **{"stores ranked by": "turnover (culture varied alone)"}))
+        tables.append(
+            fifth_table(culture_panel, "turnover").assign(
+                **{"stores ranked by": "turnover (culture varied alone)"}
+            )
+        )
     estimates = {k: (v.__dict__ if isinstance(v, Estimate) else v) for k, v in numbers.items()}
     if alone is not None:
-        estimates["culture_only"] = {k: (v.__dict__ if isinstance(v, Estimate) else v)
-                                     for k, v in alone.items()}
+        estimates["culture_only"] = {
+            k: (v.__dict__ if isinstance(v, Estimate) else v) for k, v in alone.items()
+        }
     return FindingResult(
-        key="service_profit_chain", title=TITLE, source=SOURCE, claim=CLAIM,
+        key="service_profit_chain",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
         comparisons=_comparisons(prm, numbers),
-        figure=_figure(panel, prm, numbers["r_engagement_loyalty"],
-                       numbers["r_engagement_turnover"]),
-        table=pd.concat(tables, ignore_index=True), discussion=_discussion(prm, numbers, alone),
-        settings={"stores": len(panel), "varied": {**prm.culture, **prm.situation},
-                  "estimates": estimates})
+        figure=_figure(panel, prm, numbers["r_engagement_loyalty"], numbers["r_engagement_turnover"]),
+        table=pd.concat(tables, ignore_index=True),
+        discussion=_discussion(prm, numbers, alone),
+        settings={"stores": len(panel), "varied": {**prm.culture, **prm.situation}, "estimates": estimates},
+    )
 
 
 def _band(published: float, factor: float) -> tuple[float, float]:
@@ -246,31 +299,50 @@ def _comparisons(prm: Params, n: dict) -> list[Comparison]:
     lo_t, hi_t = _band(PUBLISHED_R_TURNOVER, f)
     metric = prm.loyalty_metric.replace("_", " ")
     return [
-        Comparison(f"r(engagement, customer loyalty) across {n['stores']} stores: sign",
-                   f"r = {PUBLISHED_R_LOYALTY:.2f} (corrected)", f"r = {r_loyal.text()}",
-                   "positive: 95 % CI above 0", bool(r_loyal.low > 0)),
-        Comparison(f"r(engagement, customer loyalty): size (loyalty = {metric})",
-                   f"r = {PUBLISHED_R_LOYALTY:.2f}", f"r = {r_loyal.value:.2f}",
-                   f"within {lo_l:.2f} to {hi_l:.2f} (published / {f:g} to x {f:g})",
-                   bool(lo_l <= r_loyal.value <= hi_l)),
-        Comparison("r(engagement, employee turnover): sign", f"r = {PUBLISHED_R_TURNOVER:.2f}",
-                   f"r = {r_turn.text()}", "negative: 95 % CI below 0", bool(r_turn.high < 0)),
-        Comparison("r(engagement, employee turnover): size", f"r = {PUBLISHED_R_TURNOVER:.2f}",
-                   f"r = {r_turn.value:.2f}",
-                   f"within {lo_t:.2f} to {hi_t:.2f} (published / {f:g} to x {f:g})",
-                   bool(lo_t <= r_turn.value <= hi_t)),
-        Comparison("sales: lowest- / highest-turnover fifth of stores",
-                   f"{PUBLISHED_SALES_RATIO:.2f} x (Taco Bell)", f"{sales.text()} x",
-                   "clearly higher: 95 % CI of the ratio above 1",
-                   bool(np.isfinite(sales.low) and sales.low > 1.0)),
-        Comparison("profit: lowest- / highest-turnover fifth of stores",
-                   f"{PUBLISHED_PROFIT_RATIO:.2f} x (Taco Bell)",
-                   f"{profit.text()} x" if np.isfinite(profit.value) else
-                   "not a ratio: the highest-turnover fifth makes a loss on average",
-                   "clearly higher: 95 % CI of the ratio above 1 (or the highest-turnover "
-                   "fifth makes a loss)",
-                   bool((np.isfinite(profit.low) and profit.low > 1.0)
-                        or not np.isfinite(profit.value))),
+        Comparison(
+            f"r(engagement, customer loyalty) across {n['stores']} stores: sign",
+            f"r = {PUBLISHED_R_LOYALTY:.2f} (corrected)",
+            f"r = {r_loyal.text()}",
+            "positive: 95 % CI above 0",
+            bool(r_loyal.low > 0),
+        ),
+        Comparison(
+            f"r(engagement, customer loyalty): size (loyalty = {metric})",
+            f"r = {PUBLISHED_R_LOYALTY:.2f}",
+            f"r = {r_loyal.value:.2f}",
+            f"within {lo_l:.2f} to {hi_l:.2f} (published / {f:g} to x {f:g})",
+            bool(lo_l <= r_loyal.value <= hi_l),
+        ),
+        Comparison(
+            "r(engagement, employee turnover): sign",
+            f"r = {PUBLISHED_R_TURNOVER:.2f}",
+            f"r = {r_turn.text()}",
+            "negative: 95 % CI below 0",
+            bool(r_turn.high < 0),
+        ),
+        Comparison(
+            "r(engagement, employee turnover): size",
+            f"r = {PUBLISHED_R_TURNOVER:.2f}",
+            f"r = {r_turn.value:.2f}",
+            f"within {lo_t:.2f} to {hi_t:.2f} (published / {f:g} to x {f:g})",
+            bool(lo_t <= r_turn.value <= hi_t),
+        ),
+        Comparison(
+            "sales: lowest- / highest-turnover fifth of stores",
+            f"{PUBLISHED_SALES_RATIO:.2f} x (Taco Bell)",
+            f"{sales.text()} x",
+            "clearly higher: 95 % CI of the ratio above 1",
+            bool(np.isfinite(sales.low) and sales.low > 1.0),
+        ),
+        Comparison(
+            "profit: lowest- / highest-turnover fifth of stores",
+            f"{PUBLISHED_PROFIT_RATIO:.2f} x (Taco Bell)",
+            f"{profit.text()} x"
+            if np.isfinite(profit.value)
+            else "not a ratio: the highest-turnover fifth makes a loss on average",
+            "clearly higher: 95 % CI of the ratio above 1 (or the highest-turnover fifth makes a loss)",
+            bool((np.isfinite(profit.low) and profit.low > 1.0) or not np.isfinite(profit.value)),
+        ),
     ]
 
 
@@ -278,11 +350,17 @@ def _figure(panel: pd.DataFrame, prm: Params, r_loyal: Estimate, r_turn: Estimat
     fig = Figure(figsize=(13, 4))
     a, b, c = fig.subplots(1, 3)
     a.scatter(panel["engagement"], panel["loyalty"], s=10, alpha=0.6)
-    a.set(xlabel="mean employee engagement", ylabel=prm.loyalty_metric.replace("_", " "),
-          title=f"Engagement and loyalty: r = {r_loyal.value:.2f} (published 0.33)")
+    a.set(
+        xlabel="mean employee engagement",
+        ylabel=prm.loyalty_metric.replace("_", " "),
+        title=f"Engagement and loyalty: r = {r_loyal.value:.2f} (published 0.33)",
+    )
     b.scatter(panel["engagement"], panel["turnover"], s=10, alpha=0.6, color="tab:red")
-    b.set(xlabel="mean employee engagement", ylabel="quits per employee per year",
-          title=f"Engagement and turnover: r = {r_turn.value:.2f} (published -0.30)")
+    b.set(
+        xlabel="mean employee engagement",
+        ylabel="quits per employee per year",
+        title=f"Engagement and turnover: r = {r_turn.value:.2f} (published -0.30)",
+    )
     group = fifths(panel["turnover"].to_numpy())
     means = panel.groupby(group)[["sales", "profit"]].mean()
     x = np.arange(1, 6)
@@ -291,12 +369,15 @@ def _figure(panel: pd.DataFrame, prm: Params, r_loyal: Estimate, r_turn: Estimat
     if top["profit"] > 0:
         c.bar(x + 0.2, means["profit"] / top["profit"], width=0.4, label="profit")
     c.axhline(PUBLISHED_SALES_RATIO, color="tab:blue", ls=":", label="Taco Bell sales, lowest fifth")
-    c.axhline(PUBLISHED_PROFIT_RATIO, color="tab:orange", ls=":",
-              label="Taco Bell profit, lowest fifth")
+    c.axhline(PUBLISHED_PROFIT_RATIO, color="tab:orange", ls=":", label="Taco Bell profit, lowest fifth")
     c.axhline(1.0, color="black", lw=0.8)
-    c.set(xticks=x, xticklabels=["1\nlowest", "2", "3", "4", "5\nhighest"],
-          xlabel="turnover fifth of stores", ylabel="relative to highest-turnover fifth",
-          title="Sales and profit by turnover fifth")
+    c.set(
+        xticks=x,
+        xticklabels=["1\nlowest", "2", "3", "4", "5\nhighest"],
+        xlabel="turnover fifth of stores",
+        ylabel="relative to highest-turnover fifth",
+        title="Sales and profit by turnover fifth",
+    )
     c.legend(fontsize=7)
     for ax in (a, b, c):
         ax.title.set_fontsize(10)
@@ -307,12 +388,13 @@ def _figure(panel: pd.DataFrame, prm: Params, r_loyal: Estimate, r_turn: Estimat
 def _discussion(prm: Params, n: dict, alone: dict | None) -> str:
     r_loyal, r_turn = n["r_engagement_loyalty"], n["r_engagement_turnover"]
     sales, profit = n["sales_ratio"], n["profit_ratio"]
-    parts = [f"""
-**Set-up.** {n['stores']} stores, each alone in a small town of its own with the outside option
+    parts = [
+        f"""
+**Set-up.** {n["stores"]} stores, each alone in a small town of its own with the outside option
 (shopping elsewhere) as competition. A seeded Latin hypercube sets each store's culture and
-staffing ({', '.join(k.rsplit('.', 1)[-1] for k in prm.culture)}) and - because real business units
+staffing ({", ".join(k.rsplit(".", 1)[-1] for k in prm.culture)}) and - because real business units
 also differ in where they are and whom they compete with - its situation
-({', '.join(k.rsplit('.', 1)[-1] for k in prm.situation)}). Unit figures are means over the weeks
+({", ".join(k.rsplit(".", 1)[-1] for k in prm.situation)}). Unit figures are means over the weeks
 after a {prm.burn_in_weeks}-week burn-in: engagement = mean staff engagement; loyalty =
 `{prm.loyalty_metric}`; turnover = quits per employee per year; sales = revenue and profit =
 the model's profit, both in dollars per year. Confidence intervals: 95 % percentile bootstrap
@@ -329,14 +411,16 @@ location and offer decide who the customers are), and because turnover responds 
 below a threshold (below). Harter et al.'s figures are corrected for measurement error and range
 restriction; the model measures engagement and loyalty without survey error, so its r is the
 counterpart of their corrected r.
-"""]
-    held = np.isfinite(sales.low) and sales.low > 1.0 and (
-        not np.isfinite(profit.value) or profit.low > 1.0)
-    ratios = (f"the lowest-turnover fifth of stores has {sales.value:.2f} x the sales and "
-              f"{profit.value:.2f} x the profit of the highest-turnover fifth" if
-              np.isfinite(profit.value) else
-              f"the lowest-turnover fifth of stores has {sales.value:.2f} x the sales of the "
-              "highest-turnover fifth, which makes a loss on average")
+"""
+    ]
+    held = np.isfinite(sales.low) and sales.low > 1.0 and (not np.isfinite(profit.value) or profit.low > 1.0)
+    ratios = (
+        f"the lowest-turnover fifth of stores has {sales.value:.2f} x the sales and "
+        f"{profit.value:.2f} x the profit of the highest-turnover fifth"
+        if np.isfinite(profit.value)
+        else f"the lowest-turnover fifth of stores has {sales.value:.2f} x the sales of the "
+        "highest-turnover fifth, which makes a loss on average"
+    )
     share = n["share_at_base"]
     if held:
         parts.append(f"""
@@ -347,7 +431,7 @@ counterpart of their corrected r.
 **Turnover and results: not reproduced.** In the model {ratios} (Taco Bell: 2 x and 1.55 x), not
 clearly more. Two things the mechanism lacks explain it. (1) *Turnover is a threshold response.*
 Employees quit for work reasons only when engagement falls below `behaviour.quit_threshold`; above
-it they leave at the base rate of {n['base_turnover']:.2f} a year for reasons unrelated to work.
+it they leave at the base rate of {n["base_turnover"]:.2f} a year for reasons unrelated to work.
 {share:.0%} of the stores turn over at most 1.5 x that base rate, so ranking stores by turnover
 mostly ranks them by chance; only the worst-run stores stand out. (2) *Turnover costs almost
 nothing.* A quitter is replaced at once by a hire with lower skill; there is no vacancy, no hiring
@@ -356,16 +440,17 @@ the costs Heskett et al. point to.
 """)
     parts.append(f"""
 **Engagement, sales and profit.** Across the stores engagement correlates with sales at
-r = {n['r_engagement_sales'].text()} and with profit at r = {n['r_engagement_profit'].text()}. A
-linear fit on the store settings accounts for {n['sales_r2_situation']:.0%} of the spread of sales
-with the situation settings (competition, location, offer) and {n['sales_r2_culture']:.0%} with
-the culture settings; for profit {n['profit_r2_situation']:.0%} and {n['profit_r2_culture']:.0%}.
+r = {n["r_engagement_sales"].text()} and with profit at r = {n["r_engagement_profit"].text()}. A
+linear fit on the store settings accounts for {n["sales_r2_situation"]:.0%} of the spread of sales
+with the situation settings (competition, location, offer) and {n["sales_r2_culture"]:.0%} with
+the culture settings; for profit {n["profit_r2_situation"]:.0%} and {n["profit_r2_culture"]:.0%}.
 {_sales_driver(n)}
 """)
     if alone is not None:
         parts.append(_culture_alone(alone, n))
     if r_loyal.value > PUBLISHED_R_LOYALTY * prm.band_factor or (
-            r_turn.value < PUBLISHED_R_TURNOVER * prm.band_factor):
+        r_turn.value < PUBLISHED_R_TURNOVER * prm.band_factor
+    ):
         parts.append("""
 **Stronger than published.** A correlation beyond twice the published one means the simulated
 stores differ in little besides culture: in the model engagement is the common cause of loyalty
@@ -376,37 +461,50 @@ and turnover, with no survey error and few other sources of difference between u
 
 def _sales_driver(n: dict) -> str:
     """One sentence on what the simulated spread of sales mostly follows."""
-    how = ("culture moves sales through attachment, which adds `customers.emotion_weight` x "
-           "attachment to the store's utility against the outside option and raises spend by "
-           "`customers.spend_lift` x attachment")
+    how = (
+        "culture moves sales through attachment, which adds `customers.emotion_weight` x "
+        "attachment to the store's utility against the outside option and raises spend by "
+        "`customers.spend_lift` x attachment"
+    )
     if n["sales_r2_situation"] > n["sales_r2_culture"]:
-        return ("Sales follow the store's situation (how convenient and cheap it is against the "
-                f"outside option) more than its culture; {how}.")
+        return (
+            "Sales follow the store's situation (how convenient and cheap it is against the "
+            f"outside option) more than its culture; {how}."
+        )
     return f"Sales follow the store's culture more than its situation: {how}."
 
 
 def _culture_alone(a: dict, n: dict) -> str:
     """Paragraph on the panel that varies culture alone, set against the main panel ``n``."""
     profit = a["profit_ratio"]
-    profit_text = (f"{profit.text()} x the profit" if np.isfinite(profit.value) else
-                   "the profit of a loss-making highest-turnover fifth")
-    stronger = (abs(a["r_engagement_loyalty"].value) > abs(n["r_engagement_loyalty"].value)
-                and abs(a["r_engagement_turnover"].value) > abs(n["r_engagement_turnover"].value))
+    profit_text = (
+        f"{profit.text()} x the profit"
+        if np.isfinite(profit.value)
+        else "the profit of a loss-making highest-turnover fifth"
+    )
+    stronger = abs(a["r_engagement_loyalty"].value) > abs(n["r_engagement_loyalty"].value) and abs(
+        a["r_engagement_turnover"].value
+    ) > abs(n["r_engagement_turnover"].value)
     clear = a["sales_ratio"].low > 1.0 and (not np.isfinite(profit.value) or profit.low > 1.0)
-    verdict = ("Without differences in situation the correlations are stronger"
-               if stronger else "The correlations are not consistently stronger without "
-               "differences in situation")
-    verdict += ("; and the lowest-turnover fifth is then clearly ahead, so in the main panel the "
-                "differences in situation hide the turnover contrast." if clear else
-                "; and even then the lowest-turnover fifth is not clearly ahead: the turnover "
-                "contrast is small because of how the model makes staff quit, not because of "
-                f"the differences in situation ({a['share_at_base']:.0%} of these stores turn "
-                "over within 1.5 x the base rate).")
+    verdict = (
+        "Without differences in situation the correlations are stronger"
+        if stronger
+        else "The correlations are not consistently stronger without differences in situation"
+    )
+    verdict += (
+        "; and the lowest-turnover fifth is then clearly ahead, so in the main panel the "
+        "differences in situation hide the turnover contrast."
+        if clear
+        else "; and even then the lowest-turnover fifth is not clearly ahead: the turnover "
+        "contrast is small because of how the model makes staff quit, not because of "
+        f"the differences in situation ({a['share_at_base']:.0%} of these stores turn "
+        "over within 1.5 x the base rate)."
+    )
     return f"""
-**Culture varied alone.** A second panel of {a['stores']} stores varies only the culture and
+**Culture varied alone.** A second panel of {a["stores"]} stores varies only the culture and
 staffing settings, every store in the scenario's own situation. There engagement correlates with
-loyalty at r = {a['r_engagement_loyalty'].text()}, with turnover at
-r = {a['r_engagement_turnover'].text()} and with sales at r = {a['r_engagement_sales'].text()};
-the lowest-turnover fifth has {a['sales_ratio'].text()} x the sales and {profit_text} of the
+loyalty at r = {a["r_engagement_loyalty"].text()}, with turnover at
+r = {a["r_engagement_turnover"].text()} and with sales at r = {a["r_engagement_sales"].text()};
+the lowest-turnover fifth has {a["sales_ratio"].text()} x the sales and {profit_text} of the
 highest-turnover fifth. {verdict}
 """

@@ -18,12 +18,16 @@ from loyaltysim.validation.experiment import LoadedValidation, ValidationExperim
 from loyaltysim.validation.result import Comparison, FindingResult, percent
 
 TITLE = "Zero defections (Reichheld & Sasser)"
-SOURCE = ("Reichheld, F. F. & Sasser, W. E. (1990). Zero defections: quality comes to services. "
-          "Harvard Business Review 68(5), 105-111.")
-CLAIM = ("Cutting customer defections by 5 percentage points raised profits (the net present "
-         "value of a customer) by 25-85 % across the industries studied, because profit per "
-         "customer rises with tenure: more purchases, lower cost to serve, referrals, price "
-         "premiums.")
+SOURCE = (
+    "Reichheld, F. F. & Sasser, W. E. (1990). Zero defections: quality comes to services. "
+    "Harvard Business Review 68(5), 105-111."
+)
+CLAIM = (
+    "Cutting customer defections by 5 percentage points raised profits (the net present "
+    "value of a customer) by 25-85 % across the industries studied, because profit per "
+    "customer rises with tenure: more purchases, lower cost to serve, referrals, price "
+    "premiums."
+)
 #: The published range of the profit increase.
 LOW, HIGH = 0.25, 0.85
 #: Weeks per year.
@@ -33,29 +37,57 @@ YEAR = 52
 class Params(StrictModel):
     """Knobs of the zero-defections finding (``[params]`` of its experiment file)."""
 
-    scenarios: list[str] = Field(default_factory=lambda: list(shipped_scenarios()),
-                                 description="Shipped scenarios (names) whose focus firm is "
-                                 "measured; each is run as shipped with the file's [set].")
-    warmup_weeks: int = Field(26, ge=0, le=1000, description="Weeks left out after the "
-                              "start, or after the scenario's last timeline event (a competitor "
-                              "opening, a culture programme), before defection and profit are "
-                              "measured: the settled market is measured, not the shock.")
-    min_customer_years: float = Field(10.0, ge=0, le=1e9, description="Tenure years with fewer "
-                                      "customer-years (customer-weeks / 52) than this, over all "
-                                      "seeds, are too thin to use and are left out.")
-    lever: str = Field("culture.relationship_building", description="The simulated lever: a "
-                       "key of the focus firm (under firms.<focus>.) raised to cut its "
-                       "defections; relationship-building slows the decay of attachment and "
-                       "costs nothing in the model, so the profit change is the customers'.")
-    lever_value: float = Field(1.0, description="Value of the lever in the counterfactual run; "
-                               "profit at five points fewer defections is interpolated linearly "
-                               "between the shipped run and this one.")
-    years: int = Field(4, ge=1, le=50, description="Years measured after the warm-up (the run "
-                       "is extended to last event + warm-up + these years).")
-    cut_points: float = Field(0.05, gt=0, le=0.5, description="Cut of the annual defection "
-                              "rate, in share points (Reichheld & Sasser: 5 points).")
-    discount_rate: float = Field(0.10, ge=0, le=1, description="Annual discount rate of the "
-                                 "customer's net present value.")
+    scenarios: list[str] = Field(
+        default_factory=lambda: list(shipped_scenarios()),
+        description="Shipped scenarios (names) whose focus firm is "
+        "measured; each is run as shipped with the file's [set].",
+    )
+    warmup_weeks: int = Field(
+        26,
+        ge=0,
+        le=1000,
+        description="Weeks left out after the "
+        "start, or after the scenario's last timeline event (a competitor "
+        "opening, a culture programme), before defection and profit are "
+        "measured: the settled market is measured, not the shock.",
+    )
+    min_customer_years: float = Field(
+        10.0,
+        ge=0,
+        le=1e9,
+        description="Tenure years with fewer "
+        "customer-years (customer-weeks / 52) than this, over all "
+        "seeds, are too thin to use and are left out.",
+    )
+    lever: str = Field(
+        "culture.relationship_building",
+        description="The simulated lever: a "
+        "key of the focus firm (under firms.<focus>.) raised to cut its "
+        "defections; relationship-building slows the decay of attachment and "
+        "costs nothing in the model, so the profit change is the customers'.",
+    )
+    lever_value: float = Field(
+        1.0,
+        description="Value of the lever in the counterfactual run; "
+        "profit at five points fewer defections is interpolated linearly "
+        "between the shipped run and this one.",
+    )
+    years: int = Field(
+        4,
+        ge=1,
+        le=50,
+        description="Years measured after the warm-up (the run "
+        "is extended to last event + warm-up + these years).",
+    )
+    cut_points: float = Field(
+        0.05,
+        gt=0,
+        le=0.5,
+        description="Cut of the annual defection rate, in share points (Reichheld & Sasser: 5 points).",
+    )
+    discount_rate: float = Field(
+        0.10, ge=0, le=1, description="Annual discount rate of the customer's net present value."
+    )
 
 
 def follow(scenario, seed: int, start: int) -> dict:
@@ -74,7 +106,7 @@ def follow(scenario, seed: int, start: int) -> dict:
     model = start_model(scenario, seed)
     f = model.firm_keys.index(model.spec.focus_firm)
     window = model.spec.market.base_window_weeks
-    last_bought = np.full(model.n_customers, -10**9, dtype=np.int64)
+    last_bought = np.full(model.n_customers, -(10**9), dtype=np.int64)
     joined = np.full(model.n_customers, -1, dtype=np.int64)
     weeks_in: dict[int, int] = {}
     money: dict[int, float] = {}
@@ -90,12 +122,14 @@ def follow(scenario, seed: int, start: int) -> dict:
         joined[~current] = -1
         complained = at_f & (visits.outcome >= ON_SPOT) & (visits.outcome <= UNRESOLVED)
         resolved = at_f & ((visits.outcome == ON_SPOT) | (visits.outcome == ESCALATED))
-        handling = (model.focus_metrics["handling_cost"] / complained.sum()
-                    if complained.any() else 0.0)
+        handling = model.focus_metrics["handling_cost"] / complained.sum() if complained.any() else 0.0
         if week <= start:
             continue
-        value = (visits.spend.astype(np.float64) * model.firms[f].params.gross_margin * at_f
-                 - np.where(resolved, visits.problem_cost, 0.0) - handling * complained)
+        value = (
+            visits.spend.astype(np.float64) * model.firms[f].params.gross_margin * at_f
+            - np.where(resolved, visits.problem_cost, 0.0)
+            - handling * complained
+        )
         customers.append(current)
         year = (week - joined[current]) // YEAR + 1
         counts = np.bincount(year)
@@ -104,12 +138,16 @@ def follow(scenario, seed: int, start: int) -> dict:
             weeks_in[int(y)] = weeks_in.get(int(y), 0) + int(counts[y])
             money[int(y)] = money.get(int(y), 0.0) + float(totals[y])
     then = sum(int(c.sum()) for c in customers[:-YEAR])
-    kept = sum(int((c & later).sum()) for c, later in zip(customers[:-YEAR], customers[YEAR:],
-                                                          strict=False))
+    kept = sum(int((c & later).sum()) for c, later in zip(customers[:-YEAR], customers[YEAR:], strict=False))
     frame = model.firm_weekly()
-    return {"weekly": frame[frame["firm"] == model.spec.focus_firm], "customers_then": then,
-            "customers_kept": kept, "weeks_in": weeks_in, "money": money,
-            "firm": model.spec.focus_firm}
+    return {
+        "weekly": frame[frame["firm"] == model.spec.focus_firm],
+        "customers_then": then,
+        "customers_kept": kept,
+        "weeks_in": weeks_in,
+        "money": money,
+        "firm": model.spec.focus_firm,
+    }
 
 
 def customer_value(contribution: list[float], defection: float, discount: float) -> float:
@@ -117,21 +155,21 @@ def customer_value(contribution: list[float], defection: float, discount: float)
     y + 1 while the customer stays, surviving each year with probability 1 - ``defection``,
     discounted at ``discount`` a year; the last year's contribution continues for ever."""
     q = (1.0 - defection) / (1.0 + discount)
-    value = sum(c * q ** k for k, c in enumerate(contribution))
+    value = sum(c * q**k for k, c in enumerate(contribution))
     last = len(contribution)
-    return value + (contribution[-1] * q ** last / (1.0 - q) if q < 1.0 else math.inf)
+    return value + (contribution[-1] * q**last / (1.0 - q) if q < 1.0 else math.inf)
 
 
 def _defection_and_profit(runs: list[dict], start: int) -> tuple[float, float]:
     """Annual defection rate and annual profit ($, the model's metric) pooled over runs."""
     weekly = pd.concat([r["weekly"] for r in runs])
-    defection = 1.0 - (sum(r["customers_kept"] for r in runs)
-                       / max(1, sum(r["customers_then"] for r in runs)))
+    defection = 1.0 - (
+        sum(r["customers_kept"] for r in runs) / max(1, sum(r["customers_then"] for r in runs))
+    )
     return defection, YEAR * float(weekly[weekly["week"] > start]["profit"].mean())
 
 
-def lever_effect(base: tuple[float, float], pulled: tuple[float, float],
-                 cut: float) -> float:
+def lever_effect(base: tuple[float, float], pulled: tuple[float, float], cut: float) -> float:
     """Profit change ($ a year) at ``cut`` fewer annual defections, interpolated linearly between
     (defection, profit) of the shipped run ``base`` and of the run with the lever pulled; NaN
     when the lever does not cut defections by ``cut``."""
@@ -153,8 +191,10 @@ def measure(name: str, loaded: LoadedValidation, p: Params) -> dict:
     except ScenarioError as exc:
         raise ValidationExperimentError(
             f"{loaded.path}: params.lever / params.lever_value: {lever} = {p.lever_value:g} is "
-            f"not a valid setting of {name}: {exc}", file=str(loaded.path),
-            key_path="params.lever") from None
+            f"not a valid setting of {name}: {exc}",
+            file=str(loaded.path),
+            key_path="params.lever",
+        ) from None
     runs = [follow(scenario, s, start) for s in loaded.seeds]
     weekly = pd.concat([r["weekly"] for r in runs])
     defection, profit = _defection_and_profit(runs, start)
@@ -172,21 +212,31 @@ def measure(name: str, loaded: LoadedValidation, p: Params) -> dict:
     cut = min(p.cut_points, defection)
     before = customer_value(usable, defection, p.discount_rate)
     after = customer_value(usable, defection - cut, p.discount_rate)
-    contribution = YEAR * sum(sum(r["money"].values()) for r in runs) / (
-        len(runs) * (weekly["week"].max() - start))
+    contribution = (
+        YEAR * sum(sum(r["money"].values()) for r in runs) / (len(runs) * (weekly["week"].max() - start))
+    )
     # Same inflow of new customers: the steady-state number of customers is inflow / defection.
     grown = defection / (defection - cut) - 1.0 if defection > cut else float("nan")
-    return {"scenario": name, "firm": runs[0]["firm"], "measured from": start, "annual defection": defection,
-            "defection after cut": defection - cut, "profit per customer by tenure year":
-            per_year, "customer NPV": before, "customer NPV after cut": after,
-            "NPV increase": after / before - 1.0 if before > 0 else float("nan"),
-            "annual contribution": contribution, "annual profit": profit,
-            "annual fixed costs": contribution - profit,
-            "firm profit increase": (contribution * grown / profit if profit > 0
-                                     else float("nan")),
-            "rises with tenure": bool(len(usable) > 1 and usable[-1] > usable[0]),
-            "lever": f"{lever} = {p.lever_value:g}", "defection with lever": with_lever[0],
-            "profit with lever": with_lever[1], "lever profit gain": lever_gain}
+    return {
+        "scenario": name,
+        "firm": runs[0]["firm"],
+        "measured from": start,
+        "annual defection": defection,
+        "defection after cut": defection - cut,
+        "profit per customer by tenure year": per_year,
+        "customer NPV": before,
+        "customer NPV after cut": after,
+        "NPV increase": after / before - 1.0 if before > 0 else float("nan"),
+        "annual contribution": contribution,
+        "annual profit": profit,
+        "annual fixed costs": contribution - profit,
+        "firm profit increase": (contribution * grown / profit if profit > 0 else float("nan")),
+        "rises with tenure": bool(len(usable) > 1 and usable[-1] > usable[0]),
+        "lever": f"{lever} = {p.lever_value:g}",
+        "defection with lever": with_lever[0],
+        "profit with lever": with_lever[1],
+        "lever profit gain": lever_gain,
+    }
 
 
 def run(loaded: LoadedValidation) -> FindingResult:
@@ -196,51 +246,81 @@ def run(loaded: LoadedValidation) -> FindingResult:
     if unknown:
         raise ValidationExperimentError(
             f"{loaded.path}: params.scenarios: {unknown} are not shipped scenarios; allowed: "
-            f"{', '.join(shipped_scenarios())}.", file=str(loaded.path),
-            key_path="params.scenarios")
+            f"{', '.join(shipped_scenarios())}.",
+            file=str(loaded.path),
+            key_path="params.scenarios",
+        )
     rows = [measure(name, loaded, p) for name in p.scenarios]
     comparisons = []
     for r in rows:
         npv = r["NPV increase"]
-        note = "" if r["defection after cut"] > 1e-12 or r["annual defection"] >= p.cut_points \
+        note = (
+            ""
+            if r["defection after cut"] > 1e-12 or r["annual defection"] >= p.cut_points
             else f" (defection only {percent(r['annual defection'], 1)}: cut to zero)"
-        comparisons.append(Comparison(
-            f"{r['scenario']} ({r['firm']}): customer NPV gain from "
-            f"{100 * p.cut_points:.0f} pts fewer defections",
-            f"{percent(LOW)}-{percent(HIGH)}",
-            f"{percent(npv)} (defection {percent(r['annual defection'], 1)} -> "
-            f"{percent(r['defection after cut'], 1)}){note}",
-            f"within {percent(LOW)}-{percent(HIGH)}",
-            bool(LOW <= npv <= HIGH)))
+        )
+        comparisons.append(
+            Comparison(
+                f"{r['scenario']} ({r['firm']}): customer NPV gain from "
+                f"{100 * p.cut_points:.0f} pts fewer defections",
+                f"{percent(LOW)}-{percent(HIGH)}",
+                f"{percent(npv)} (defection {percent(r['annual defection'], 1)} -> "
+                f"{percent(r['defection after cut'], 1)}){note}",
+                f"within {percent(LOW)}-{percent(HIGH)}",
+                bool(LOW <= npv <= HIGH),
+            )
+        )
     rising = [r["scenario"] for r in rows if r["rises with tenure"]]
-    comparisons.append(Comparison(
-        "Profit per customer rises with tenure (last measured tenure year above the first)",
-        "rises in every industry studied", f"{len(rising)} of {len(rows)} scenarios"
-        + (f" (not: {', '.join(r['scenario'] for r in rows if not r['rises with tenure'])})"
-           if len(rising) < len(rows) else ""),
-        "every scenario", len(rising) == len(rows)))
+    comparisons.append(
+        Comparison(
+            "Profit per customer rises with tenure (last measured tenure year above the first)",
+            "rises in every industry studied",
+            f"{len(rising)} of {len(rows)} scenarios"
+            + (
+                f" (not: {', '.join(r['scenario'] for r in rows if not r['rises with tenure'])})"
+                if len(rising) < len(rows)
+                else ""
+            ),
+            "every scenario",
+            len(rising) == len(rows),
+        )
+    )
     table = _table(rows)
-    return FindingResult(key="zero_defections", title=TITLE, source=SOURCE, claim=CLAIM,
-                         comparisons=comparisons, figure=_figure(rows), table=table,
-                         discussion=_discussion(rows, p))
+    return FindingResult(
+        key="zero_defections",
+        title=TITLE,
+        source=SOURCE,
+        claim=CLAIM,
+        comparisons=comparisons,
+        figure=_figure(rows),
+        table=table,
+        discussion=_discussion(rows, p),
+    )
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:
     out = []
     for r in rows:
         tenure = {f"year {y} $/customer": c for y, _, c in r["profit per customer by tenure year"]}
-        out.append({"scenario": r["scenario"], "firm": r["firm"],
-                    "measured from week": r["measured from"],
-                    "annual defection": r["annual defection"],
-                    "NPV $": r["customer NPV"], "NPV after cut $": r["customer NPV after cut"],
-                    "NPV increase": r["NPV increase"],
-                    "contribution $/yr": r["annual contribution"],
-                    "fixed costs $/yr": r["annual fixed costs"],
-                    "profit $/yr": r["annual profit"],
-                    "firm profit increase": r["firm profit increase"],
-                    "defection with lever": r["defection with lever"],
-                    "profit with lever $/yr": r["profit with lever"],
-                    "lever: profit gain at -5 pts $/yr": r["lever profit gain"], **tenure})
+        out.append(
+            {
+                "scenario": r["scenario"],
+                "firm": r["firm"],
+                "measured from week": r["measured from"],
+                "annual defection": r["annual defection"],
+                "NPV $": r["customer NPV"],
+                "NPV after cut $": r["customer NPV after cut"],
+                "NPV increase": r["NPV increase"],
+                "contribution $/yr": r["annual contribution"],
+                "fixed costs $/yr": r["annual fixed costs"],
+                "profit $/yr": r["annual profit"],
+                "firm profit increase": r["firm profit increase"],
+                "defection with lever": r["defection with lever"],
+                "profit with lever $/yr": r["profit with lever"],
+                "lever: profit gain at -5 pts $/yr": r["lever profit gain"],
+                **tenure,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -277,25 +357,38 @@ def _discussion(rows: list[dict], p: Params) -> str:
         if r["annual profit"] <= 0:
             firm = f"not a percentage: the firm's annual profit is ${r['annual profit']:,.0f}"
         elif r["annual defection"] <= p.cut_points:
-            firm = ("unbounded: defection is below the cut, so with the same inflow the number "
-                    "of customers would grow without limit")
+            firm = (
+                "unbounded: defection is below the cut, so with the same inflow the number "
+                "of customers would grow without limit"
+            )
         else:
             firm = f"{percent(r['firm profit increase'])} of its annual profit"
         gain = r["lever profit gain"]
         if gain != gain:
-            lever = (f"the lever ({r['lever']}) moves defection only to "
-                     f"{percent(r['defection with lever'], 1)}: no five-point cut to read")
+            lever = (
+                f"the lever ({r['lever']}) moves defection only to "
+                f"{percent(r['defection with lever'], 1)}: no five-point cut to read"
+            )
         else:
             base = r["annual profit"]
-            share = ("" if not base else f", profit up {percent(gain / base)}" if base > 0
-                     else f", the loss {percent(gain / -base, 1)} smaller")
-            lever = (f"simulated with the lever ({r['lever']}: defection "
-                     f"{percent(r['defection with lever'], 1)}), five points fewer defections "
-                     f"change profit by ${gain:+,.0f} a year{share}")
-        lines.append(f"- `{r['scenario']}` ({r['firm']}): defection "
-                     f"{percent(r['annual defection'], 1)} a year; contribution per customer "
-                     f"${first:,.0f} in the first tenure year, ${last:,.0f} in year "
-                     f"{years[-1][0]}; firm-level gain (accounting, same inflow) {firm}; {lever}.")
+            share = (
+                ""
+                if not base
+                else f", profit up {percent(gain / base)}"
+                if base > 0
+                else f", the loss {percent(gain / -base, 1)} smaller"
+            )
+            lever = (
+                f"simulated with the lever ({r['lever']}: defection "
+                f"{percent(r['defection with lever'], 1)}), five points fewer defections "
+                f"change profit by ${gain:+,.0f} a year{share}"
+            )
+        lines.append(
+            f"- `{r['scenario']}` ({r['firm']}): defection "
+            f"{percent(r['annual defection'], 1)} a year; contribution per customer "
+            f"${first:,.0f} in the first tenure year, ${last:,.0f} in year "
+            f"{years[-1][0]}; firm-level gain (accounting, same inflow) {firm}; {lever}."
+        )
     return f"""
 **How it is measured.** Each scenario is run as shipped (its timeline included) and extended, and
 its focus firm is measured in the settled market: for {p.years} years from {p.warmup_weeks}
