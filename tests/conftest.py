@@ -1,0 +1,59 @@
+"""The test tiers: ``make test`` (CI) runs everything; ``make test-fast`` leaves out what is marked
+``slow`` (and ``install``). Whole modules that run the command line, sweeps, validation findings,
+notebooks or benchmarks are slow, and so are the long tests of otherwise quick modules, listed
+here by name, so that the fast tier stays under two minutes for editing (CONTRIBUTING.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+#: Modules whose every test runs subprocesses, sweeps, findings, notebooks or long runs.
+SLOW_MODULES = {
+    "test_benchmarks",
+    "test_cli",
+    "test_cli_outputs",
+    "test_clv",
+    "test_docs_site",
+    "test_examples",
+    "test_golden",
+    "test_model_behaviour",
+    "test_model_sanity",
+    "test_scenario_fuzz",
+    "test_sweep_analysis",
+    "test_sweep_benchmark",
+    "test_sweep_cli",
+    "test_sweep_damage",
+    "test_sweep_orphans",
+    "test_sweep_run",
+    "test_transactions",
+    "test_ui_benchmark",
+    "test_ui_cli",
+    "test_ui_access",
+    "test_validation_btyd",
+    "test_validation_chain",
+    "test_validation_complaints",
+    "test_validation_framework",
+    "test_validation_market",
+}
+
+#: Long tests of quick modules (name prefixes).
+SLOW_TESTS = (
+    "test_engines_agree_on_every_shipped_scenario",
+    "test_numba_results_do_not_depend_on",
+    "test_a_cli_run_with_either_engine",
+    "test_switching_twins",
+    "test_survey_from_candidates",
+    "test_engines_agree_on_random_valid_scenarios",
+    "test_engines_give_the_same_per_customer",
+    "test_a_town_of_many_firms",
+    "test_every_coefficient_changes_the_run",
+    "test_a_run_with_the_most_events_allowed",
+    "test_20000_events",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if module in SLOW_MODULES or item.name.startswith(SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
