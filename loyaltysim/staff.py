@@ -15,7 +15,7 @@ import numpy as np
 from loyaltysim import rng
 from loyaltysim.codes import FRONTLINE, SUPERVISOR
 from loyaltysim.kernels.rng import uniform_ids
-from loyaltysim.kernels.staff import step_posts
+from loyaltysim.kernels.staff import Posts, Situation, step_posts
 from loyaltysim.mechanisms.employees import staff_draw_id
 from loyaltysim.rng import Stream
 from loyaltysim.state import StaffArrays
@@ -70,24 +70,18 @@ def step_staff(
     if quit_key is None:
         quit_key = rng.stream_key(seed, Stream.QUIT, week)
     draws = uniform_ids(np.uint64(quit_key), staff_draw_ids(firm.index, staff))  # = rng.uniform
-    step_posts(
-        staff.role,
-        staff.slot,
-        staff.engagement,
-        staff.skill,
-        staff.tenure,
-        staff.quitting,
-        draws,
-        culture.empowerment.frontline,
-        culture.empowerment.supervisor,
-        firm.recognition_given,
-        culture.trust,
-        culture.transparency,
-        culture.leadership_commitment,
-        culture.training,
-        firm.delight_share,
+    posts = Posts(staff.role, staff.slot, staff.engagement, staff.skill, staff.tenure, staff.quitting)
+    at = Situation(
+        float(culture.empowerment.frontline),
+        float(culture.empowerment.supervisor),
+        float(firm.recognition_given),
+        float(culture.trust),
+        float(culture.transparency),
+        float(culture.leadership_commitment),
+        float(culture.training),
+        float(firm.delight_share),
         firm.encounters_by_slot,
         firm.delights_by_slot,
-        firm.overload,
-        k,
+        float(firm.overload),
     )
+    step_posts(posts, draws, at, k)

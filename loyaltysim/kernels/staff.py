@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 from numba import njit
 
 from loyaltysim.codes import FRONTLINE
@@ -13,42 +16,54 @@ from loyaltysim.kernels.formulas import (
 )
 
 
+class Posts(NamedTuple):
+    """A firm's posts (:class:`~loyaltysim.state.StaffArrays`' arrays), updated in place."""
+
+    role: np.ndarray
+    slot: np.ndarray
+    engagement: np.ndarray
+    skill: np.ndarray
+    tenure: np.ndarray
+    quitting: np.ndarray
+
+
+class Situation(NamedTuple):
+    """What the firm offers its staff this week: the culture and what the week brought."""
+
+    limit_frontline: float
+    limit_supervisor: float
+    recognition: float  # recognition given (the manager's last review)
+    trust: float
+    transparency: float
+    commitment: float
+    training: float
+    delight_share: float  # the firm's share of delighted visits
+    encounters: np.ndarray  # visits per frontline slot this week
+    delights: np.ndarray  # delighted visits per frontline slot
+    overload: float
+
+
 @njit(cache=True)
-def step_posts(
-    role,
-    slot,
-    engagement,
-    skill,
-    tenure,
-    quitting,
-    quit_draws,
-    limit_frontline,
-    limit_supervisor,
-    recognition,
-    trust,
-    transparency,
-    commitment,
-    training,
-    delight_share,
-    encounters,
-    delights,
-    overload,
-    k,
-):
+def step_posts(posts, quit_draws, at, k):
     """Update every post in place: decide quitting from last week's engagement (``quit_draws``
-    are the posts' uniform draws), then move engagement toward its target and build skill.
+    are the posts' uniform draws), then move engagement toward its target and build skill, in
+    the firm's situation ``at`` (:class:`Situation`).
 
     Meaning for a frontline post is the share of its own customers delighted this week
     (``delights / encounters`` by slot); otherwise the firm's share ``delight_share``. ``k`` is
     the packed :class:`~loyaltysim.mechanisms.employees.EmployeeCoefficients`.
     """
+    role, slot, engagement, skill, tenure, quitting = posts
+    encounters, delights = at.encounters, at.delights
     for r in range(len(role)):
-        limit = limit_frontline if role[r] == FRONTLINE else limit_supervisor
-        meaning = delight_share
+        limit = at.limit_frontline if role[r] == FRONTLINE else at.limit_supervisor
+        meaning = at.delight_share
         if role[r] == FRONTLINE and encounters[slot[r]] > 0:
             meaning = delights[slot[r]] / encounters[slot[r]]
-        target = engagement_target(recognition, trust, transparency, limit, commitment, meaning, overload, k)
+        target = engagement_target(
+            at.recognition, at.trust, at.transparency, limit, at.commitment, meaning, at.overload, k
+        )
         quitting[r] = quit_draws[r] < quit_probability(engagement[r], k)
         engagement[r] = next_engagement(engagement[r], target, k)
-        skill[r] = next_skill(skill[r], training, k)
+        skill[r] = next_skill(skill[r], at.training, k)
         tenure[r] += 1
