@@ -1,40 +1,29 @@
 """The week's per-firm tallies: the counts and sums over customers that both engines produce
 (the reference engine with NumPy in :func:`loyaltysim.measure.count_customers`, the numba engine
-inside its kernels) and :func:`loyaltysim.measure.firm_rows` turns into metrics. Each mechanism's
-module names the tallies it adds (:mod:`loyaltysim.mechanisms`)."""
+inside its kernels) and :func:`loyaltysim.measure.firm_rows` turns into metrics.
+
+Each mechanism declares the tallies it adds (``TALLIES`` in its module); the customer base and its
+Dick & Basu cells (:data:`BASE_TALLIES`) belong to the measurement itself. :data:`COUNTS` is their
+concatenation, the column order of the (F, len(COUNTS)) tally array.
+"""
 
 from __future__ import annotations
 
-#: Per-firm tallies of one week, in column order of the (F, len(COUNTS)) tally array.
+from loyaltysim.mechanisms import advocacy, attachment, choice, complaints, encounter
+
+#: The customer base now and one base window ago (and how much of it is still in the base), and
+#: its split into Dick & Basu's cells (attachment x patronage; see :mod:`loyaltysim.metrics`).
+BASE_TALLIES = ("base", "base_then", "base_kept", "true_loyal", "spurious_loyal", "latent_loyal", "no_loyal")
+
 COUNTS: tuple[str, ...] = (
-    "purchases",  # purchases at the firm this week
-    "came_from",  # purchase occasions of customers whose previous purchase was there
-    "came_back",  # ... of which made there again
-    "delighted",  # visits whose emotional value reached the delight threshold
-    "failures",
-    "complaints",
-    "silent",
-    "on_spot",
-    "escalated",
-    "unresolved",
-    "handoffs",  # hand-offs up the chain
-    "reached_supervisor",  # complaints whose highest level was a supervisor
-    "reached_manager",  # ... the manager
-    "revenue",
-    "refunds",  # dollars
-    "base",  # customer base (see metrics.py)
-    "true_loyal",
-    "spurious_loyal",
-    "latent_loyal",
-    "no_loyal",
-    "attachment_sum",
-    "satisfaction_sum",  # over the customer base
-    "promoters",
-    "detractors",  # in the whole customer base
-    "base_then",
-    "base_kept",  # base of one window ago; of which still in the base
-    "surveyed",
-    "surveyed_promoters",
-    "surveyed_detractors",
+    *choice.TALLIES,
+    *encounter.TALLIES,
+    *complaints.TALLIES,
+    *attachment.TALLIES,
+    *advocacy.TALLIES,
+    *BASE_TALLIES,
 )
 C = {name: k for k, name in enumerate(COUNTS)}
+
+if len(C) != len(COUNTS):
+    raise TypeError("two mechanisms declare the same tally")

@@ -61,6 +61,18 @@ class AdvocacyCoefficients(StrictModel):
     AdvocacyCoefficients, "advocacy_base", "advocacy_scale", "advocacy_attachment", "advocacy_satisfaction"
 )
 
+#: Per-firm tallies this mechanism adds each week (:mod:`loyaltysim.tallies`): summed satisfaction
+#: over the base; promoters and detractors in the whole base; surveyed customers and their
+#: promoters and detractors.
+TALLIES = (
+    "satisfaction_sum",
+    "promoters",
+    "detractors",
+    "surveyed",
+    "surveyed_promoters",
+    "surveyed_detractors",
+)
+
 #: The standard normal CDF tabulated from ``CDF_FROM`` in steps of 1 / ``CDF_STEPS_PER_UNIT``
 #: (-8 to 8, 1,025 points, exact ``math.erfc`` values) for :func:`advocacy_boundaries`.
 CDF_FROM, CDF_STEPS_PER_UNIT, CDF_LAST = -8.0, 64.0, 1024

@@ -68,6 +68,11 @@ class AttachmentCoefficients(StrictModel):
 )
 
 
+#: Per-firm tallies this mechanism adds each week (:mod:`loyaltysim.tallies`): summed attachment
+#: over the customer base (its mean is a metric).
+TALLIES = ("attachment_sum",)
+
+
 def attachment_change(attachment: float, value: float, k) -> float:
     """Change of attachment after a visit of emotional ``value`` (0-1).
 

@@ -35,6 +35,12 @@ class ChoiceCoefficients(StrictModel):
 (PRICE_SCALE,) = field_indices(ChoiceCoefficients, "price_scale")
 
 
+#: Per-firm tallies this mechanism adds each week (:mod:`loyaltysim.tallies`): purchases at the
+#: firm; purchase occasions of customers whose previous purchase was there; of which made there
+#: again.
+TALLIES = ("purchases", "came_from", "came_back")
+
+
 def convenience_utility(
     distance, distance_w, price_w, price_premium, deal_w, deals, hours_w, closed, selection_w, selection, k
 ):

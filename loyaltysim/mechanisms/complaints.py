@@ -128,6 +128,22 @@ class ComplaintCoefficients(StrictModel):
 )
 
 
+#: Per-firm tallies this mechanism adds each week (:mod:`loyaltysim.tallies`): failures complained
+#: about, left silent, fixed on the spot, fixed after escalation, left unresolved; hand-offs up the
+#: chain; complaints whose highest level was a supervisor, the manager; dollars refunded.
+TALLIES = (
+    "complaints",
+    "silent",
+    "on_spot",
+    "escalated",
+    "unresolved",
+    "handoffs",
+    "reached_supervisor",
+    "reached_manager",
+    "refunds",
+)
+
+
 def complaint_probability(propensity: float, attachment: float, k) -> float:
     """Chance that a customer complains after a failure: the customer's propensity x
     (complain_base + complain_attachment x attachment) - the attached still care, the

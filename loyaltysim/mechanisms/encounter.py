@@ -124,6 +124,11 @@ class EncounterCoefficients(StrictModel):
 )
 
 
+#: Per-firm tallies this mechanism adds each week (:mod:`loyaltysim.tallies`): visits whose
+#: emotional value reached the delight threshold; service failures; dollars spent.
+TALLIES = ("delighted", "failures", "revenue")
+
+
 def encounter_values(
     engagement: float, skill: float, empathy: float, overload: float, k
 ) -> tuple[float, float]:
