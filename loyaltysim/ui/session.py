@@ -15,6 +15,11 @@ Threads: button handlers and the background worker (:meth:`Session.work`) both c
 methods; a lock keeps one model operation at a time. What the page shows is published through
 Solara reactives holding frozen snapshots (``configs``, ``frames``, ``status``, ``headlines``),
 set only outside the lock, always to the latest snapshot, in one batched render.
+
+Playing keeps up with its speed by drawing less often, not by stepping slower: the worker steps
+the models on the speed's schedule and draws (freezes frames and publishes them) at most every
+:data:`DRAW_SECONDS`, so at 20 weeks per second every fourth week is drawn. Pause takes the lock
+between two weeks and draws the week it stopped at, so the screen stops within one week.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from loyaltysim.scenario import (
     shipped_scenarios,
 )
 from loyaltysim.ui.columns import ColumnConfig, ColumnRun, SessionStatus
-from loyaltysim.ui.config import COLUMN_COLOURS, FIRM_COLOURS, UIConfig
+from loyaltysim.ui.config import COLUMN_COLOURS, FIRM_COLOURS, MAX_CUSTOMERS, UIConfig
 from loyaltysim.ui.download import scenario_file, tweaked
 from loyaltysim.ui.frames import ColumnFrame, ModelSnapshot, build_frame
 from loyaltysim.ui.shock import events_with_shock, fire_shock, shock_pending, waiting_competitor
@@ -46,11 +51,11 @@ from loyaltysim.ui.uploads import read_upload
 
 logger = logging.getLogger(__name__)
 
-#: The Mesa headline plots are redrawn every this many weeks when stepping (and on every change of
-#: a column), every :data:`HEADLINE_EVERY_WEEKS_PLAYING` weeks while playing: each redraw is a
-#: Matplotlib figure, the slowest part of a displayed week (see benchmarks/ui_render.py).
-HEADLINE_EVERY_WEEKS = 4
-HEADLINE_EVERY_WEEKS_PLAYING = 26
+#: Shortest time between two drawn weeks while playing (seconds): the render interval. Weeks in
+#: between are simulated but not drawn. The Mesa headline plots (a Matplotlib figure each, the
+#: slowest thing to draw) are redrawn only when the clock stands still (paused, stepped, changed).
+DRAW_SECONDS = 0.2
+
 
 #: Shortest time between two publications while a column re-runs to the clock's week (seconds).
 CATCH_UP_PUBLISH_SECONDS = 0.25
@@ -62,7 +67,8 @@ class Session:
     """The columns of one browser tab and the clock they share. See the module docstring."""
 
     def __init__(self, sources: Sequence[Source], *, customers: int | None = None,
-                 seed: int | None = None, speed: float = 5.0):
+                 seed: int | None = None, speed: float = 5.0, present: bool = False,
+                 max_customers: int = MAX_CUSTOMERS, draw_seconds: float = DRAW_SECONDS):
         self.lock = threading.RLock()
         self._publish_lock = threading.Lock()
         self._wake = threading.Event()
@@ -73,6 +79,12 @@ class Session:
         self.playing = False
         self.speed = float(speed)
         self.customers = customers
+        self.present = present
+        self.max_customers = int(max_customers)
+        self.draw_seconds = float(draw_seconds)
+        self.drawn_every = 1  # weeks advanced between the last two drawn weeks
+        self._drawn_week = 0
+        self._last_draw = 0.0
         self.shock_week: int | None = None
         self.error: str | None = None
         #: The page's reacton render context, set by the app; batches publications.
@@ -92,7 +104,8 @@ class Session:
     @classmethod
     def from_config(cls, config: UIConfig) -> Session:
         """A session with the columns and settings ``loyaltysim ui`` was started with."""
-        return cls(list(config.scenarios), customers=config.customers, seed=config.seed)
+        return cls(list(config.scenarios), customers=config.customers, seed=config.seed,
+                   present=config.present, max_customers=config.max_customers)
 
     # -- sources and columns ---------------------------------------------------------------------
     def _register_source(self, source: Source) -> str:
@@ -116,6 +129,11 @@ class Session:
     def _resolve(self, label: str, overrides: Mapping[str, Any]) -> tuple[Scenario, Scenario]:
         """(scenario with overrides, same with the shock applied) for a source; may raise."""
         base = load_scenario(self.sources[label], {**overrides, **self._town_overrides()})
+        if base.market.customers > self.max_customers:
+            raise ScenarioError(
+                f"{label}: market.customers = {base.market.customers:,} is more than this UI runs "
+                f"per column (at most {self.max_customers:,}; start it with 'loyaltysim ui "
+                f"--max-customers N' to allow more)")
         scenario = base
         competitor = waiting_competitor(base)
         if self.shock_week is not None and competitor is not None \
@@ -169,7 +187,9 @@ class Session:
         return SessionStatus(
             week=self.week, weeks=self.max_weeks, playing=self.playing, speed=self.speed,
             seed=self.seed, customers=self.customers, catching_up=self.catching_up,
-            shock_week=self.shock_week, shock_available=self.shock_available, error=self.error)
+            shock_week=self.shock_week, shock_available=self.shock_available, error=self.error,
+            present=self.present, drawn_every=self.drawn_every,
+            max_customers=self.max_customers)
 
     def _shock_note(self, column: ColumnRun) -> str:
         competitor = waiting_competitor(column.base)
@@ -183,20 +203,14 @@ class Session:
     def _headlines(self) -> tuple[ModelSnapshot, ...]:
         return tuple(c.frame.snapshot for c in self.columns)
 
-    def _headline_due(self) -> bool:
-        """Whether the Mesa headline plots are redrawn this week (see
-        :data:`HEADLINE_EVERY_WEEKS`)."""
-        every = HEADLINE_EVERY_WEEKS_PLAYING if self.playing else HEADLINE_EVERY_WEEKS
-        return self.week % every == 0 or self.week >= self.max_weeks
-
     def _publish(self, configs: bool = False, headlines: bool | None = None) -> None:
         """Show the latest snapshots (called without holding ``lock``). ``headlines`` None:
-        redraw the Mesa plots when a column changed or when they are due."""
+        redraw the Mesa plots unless playing (see :data:`DRAW_SECONDS`)."""
         with self.lock:
             frames, status = self._frames(), self._status()
             config_values = self._configs() if configs else None
             if headlines is None:
-                headlines = configs or self._headline_due()
+                headlines = configs or not self.playing
             headline_values = self._headlines() if headlines else None
         # One render for all three changes: the page's render context batches them (without it,
         # each subscribed component would trigger its own render pass over the whole page).
@@ -253,15 +267,30 @@ class Session:
             else:
                 self.week += 1
                 for column in self.columns:
-                    if column.week == self.week - 1 and column.week < column.weeks:
-                        if not self._step_model(column):
-                            break
-                        self._freeze(column)
+                    due = column.week == self.week - 1 and column.week < column.weeks
+                    if due and not self._step_model(column):
+                        break
                 if self.week >= self.max_weeks:
                     self.playing = False
                 advanced = not self._halted
-        self._publish()
+        if not playing or not self.playing or self._draw_due():
+            self.draw()
         return advanced
+
+    def _draw_due(self) -> bool:
+        return time.monotonic() - self._last_draw >= self.draw_seconds
+
+    def draw(self) -> None:
+        """Freeze every column whose frame is behind its model and show the clock's week."""
+        with self.lock:
+            for column in self.columns:
+                if column.frame is None or column.frame.week != column.week:
+                    self._freeze(column)
+            if self.week != self._drawn_week:
+                self.drawn_every = max(1, self.week - self._drawn_week)
+            self._drawn_week = self.week
+            self._last_draw = time.monotonic()
+        self._publish()
 
     def catch_up_once(self) -> bool:
         """Step each column that is behind the clock by one week; False if none was behind."""
@@ -312,9 +341,16 @@ class Session:
         self._publish()
 
     def pause(self) -> None:
-        """Stop playing after the current week."""
+        """Stop playing: no week starts after this returns, and the week it stopped at is
+        drawn (weeks simulated since the last drawn one included)."""
         with self.lock:
             self.playing = False
+        self.draw()
+
+    def set_present(self, present: bool) -> None:
+        """Presentation mode on or off (larger text, thicker lines, the headline charts)."""
+        with self.lock:
+            self.present = bool(present)
         self._publish()
 
     def set_speed(self, weeks_per_second: float) -> None:
@@ -328,7 +364,7 @@ class Session:
         """Every column back to week 0 (keeping its overrides); the shock is withdrawn."""
         with self.lock:
             self.playing = False
-            self.week = 0
+            self.week = self._drawn_week = 0
             self.shock_week = None
             self.error = None
             for column in self.columns:
@@ -347,11 +383,15 @@ class Session:
             if self.playing:
                 now = time.monotonic()
                 if now < next_week:
-                    cancel.wait(min(next_week - now, 0.1))
+                    cancel.wait(min(next_week - now, 0.05))
                     continue
                 self.step(playing=True)
-                next_week = now + (1.0 / self.speed if self.speed > 0 else 0.0)
+                # Keep to the schedule (drawing time does not slow the weeks down), but do not
+                # rush to catch up more than a quarter of a second lost to a slow week.
+                interval = 1.0 / self.speed if self.speed > 0 else 0.0
+                next_week = max(next_week + interval, now - 0.25)
                 continue
+            next_week = time.monotonic()
             self._wake.wait(0.2)
             self._wake.clear()
 

@@ -24,8 +24,46 @@ def nearest_index(values: tuple, value: Any) -> int:
 
 
 @solara.component
+def SliderControl(spec: ControlSpec, on_value: OnValue):
+    """A slider over the spec's grid that commits on release (or a key press), not while it
+    moves.
+
+    It listens to Vuetify's ``change`` event only. Its ``v_model`` is set by the server; Vuetify
+    re-emits such a server-set value as user input, so a slider that acted on ``v_model``
+    changes would send a stale value back after a newer one (the revert of issue 19: $100 set
+    with the keyboard came back as $150 while the column was still re-running the drag's values).
+    """
+    def on_change(index: Any, values: tuple = spec.values) -> None:
+        on_value(spec.key, values[int(index)])
+
+    slider = rv.Slider(v_model=nearest_index(spec.values, spec.value), min=0,
+                       max=len(spec.values) - 1, step=1, dense=True, hide_details=True,
+                       class_="ls-slider", attributes={"data-testid": f"slider-{spec.key}",
+                                                       "aria-label": spec.label})
+    rv.use_event(slider, "change", lambda _widget, _event, index: on_change(index))
+    return slider
+
+
+@solara.component
+def NumberControl(spec: ControlSpec, on_value: OnValue):
+    """The exact value, typed (committed on Enter or leaving the field); the schema range is in
+    its label and a value outside it is refused with the schema's message."""
+    unit = "$" if spec.unit.startswith("dollars") else ""
+    label = f"{unit}{spec.format(spec.low).lstrip('$')} to {unit}" \
+            f"{spec.format(spec.high).lstrip('$')}"
+
+    def commit(value: float | None) -> None:
+        if value is not None and value != spec.value:
+            on_value(spec.key, int(value) if float(value).is_integer() else value)
+
+    with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
+        solara.InputFloat(label, value=float(spec.value), on_value=commit,
+                          continuous_update=False, dense=True)
+
+
+@solara.component
 def ParamControl(spec: ControlSpec, changed: bool, on_value: OnValue):
-    """One parameter: name, value with unit, the control, and the schema's explanation."""
+    """One parameter: label, value with unit, the control(s), and the schema's explanation."""
     test_id = f"control-{spec.key}"
     with rv.Html(tag="div", class_="ls-control" + (" ls-changed" if changed else ""),
                  attributes={"data-testid": test_id, "data-value": str(spec.value)}):
@@ -33,14 +71,9 @@ def ParamControl(spec: ControlSpec, changed: bool, on_value: OnValue):
             solara.Text(spec.label, classes=["ls-control-label"])
             solara.Text(f"{spec.format()} · {spec.unit}", classes=["ls-control-value"])
         if spec.kind == "slider":
-            def on_index(index: Any, values: tuple = spec.values) -> None:
-                on_value(spec.key, values[int(index)])
-
-            rv.Slider(v_model=nearest_index(spec.values, spec.value), min=0,
-                      max=len(spec.values) - 1, step=1, dense=True, hide_details=True,
-                      on_v_model=on_index, class_="ls-slider",
-                      attributes={"data-testid": f"slider-{spec.key}",
-                                  "aria-label": spec.label})
+            SliderControl(spec, on_value)
+            if spec.typed:
+                NumberControl(spec, on_value)
         elif spec.kind == "switch":
             rv.Switch(v_model=bool(spec.value), dense=True, hide_details=True,
                       label=spec.format(), on_v_model=lambda v: on_value(spec.key, bool(v)))
