@@ -11,7 +11,7 @@ from pathlib import Path
 
 from loyaltysim.argtypes import whole_number
 from loyaltysim.scenario import load_scenario
-from loyaltysim.ui.config import DEFAULT_SCENARIOS, UIConfig
+from loyaltysim.ui.config import DEFAULT_SCENARIOS, MAX_CUSTOMERS, UIConfig
 
 UI_EPILOG = """\
 examples:
@@ -20,6 +20,7 @@ examples:
   loyaltysim ui corner_pharmacy loyal_brand fear_culture --customers 5000
   loyaltysim ui my_town.toml --port 9000 --seed 7
   loyaltysim ui --host 0.0.0.0      (let other machines connect: a classroom)
+  loyaltysim ui --present           (for a projector: large text, thick lines, headline charts)
 
 Every column runs with the same seed (common random numbers). In the page: play, pause, step
 and reset the weeks; move a control to re-run that column from week 0; fire the shock (a
@@ -50,6 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="customers per column (default: each scenario's market.customers)")
     parser.add_argument("--seed", type=_seed, metavar="N",
                         help="the common seed (default: the first scenario's market.seed)")
+    parser.add_argument("--max-customers", type=_customers, metavar="N", default=MAX_CUSTOMERS,
+                        help="the most customers a column may run, however they are asked for "
+                             f"(--customers, an uploaded file, a typed value; default: "
+                             f"{MAX_CUSTOMERS:,})")
+    parser.add_argument("--present", action="store_true",
+                        help="start in presentation mode: text of 18 px and more, thicker lines, "
+                             "the headline charts only (a switch in the page toggles it)")
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.set_defaults(func=cmd_ui)
     return parser
@@ -63,7 +71,13 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
         overrides["market.seed"] = args.seed
     resolved = []
     for source in scenarios:
-        load_scenario(source, overrides)  # a bad file or value stops here, with the CLI's message
+        scenario = load_scenario(source, overrides)  # a bad file or value stops here
+        if scenario.market.customers > args.max_customers:
+            print(f"loyaltysim: error: {source}: market.customers = "
+                  f"{scenario.market.customers:,} is more than --max-customers "
+                  f"{args.max_customers:,} allows per column; run fewer (--customers N) or "
+                  "raise the limit (--max-customers N).", file=sys.stderr)
+            return 2
         path = Path(source)
         resolved.append(str(path.resolve()) if path.is_file() else source)
     from loyaltysim.ui.server import port_free, serve
@@ -80,5 +94,7 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
     warm_up()
     print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr,
           flush=True)
-    return serve(UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed),
+    config = UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed,
+                      present=args.present, max_customers=args.max_customers)
+    return serve(config,
                  host=args.host, port=args.port, open_browser=args.open)

@@ -65,8 +65,8 @@ EXPLANATIONS: dict[str, Explanation] = {
     "mesa": Explanation(
         "Headline (Mesa plot)",
         "Mesa's own plot component reading the model's reporters for the scenario's focus "
-        "store: retention per purchase against the loyalty rate, as 0-1 shares (redrawn every "
-        "few weeks; its x axis counts Mesa steps from 0).",
+        "store: retention per purchase against the loyalty rate, as 0-1 shares (redrawn "
+        "whenever the clock stops: paused, stepped or changed).",
         "The gap between the lines is the spurious loyalty."),
 }
 

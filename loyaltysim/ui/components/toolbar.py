@@ -67,13 +67,12 @@ def WeekCounter(status: SessionStatus):
 def ShockButton(session: Session, status: SessionStatus):
     """Open the waiting competitor in every column at the start of the next week."""
     with rv.Html(tag="div", class_="ls-toolbar-group"):
-        solara.Button("Competitor opens now", icon_name="mdi-flash", color="error", outlined=True,
-                      on_click=session.fire_shock, disabled=not status.shock_available,
-                      attributes={"data-testid": "shock", "title": SHOCK_TITLE})
+        with rv.Html(tag="span", attributes={"title": SHOCK_TITLE}):
+            solara.Button("Competitor opens now", icon_name="mdi-flash", color="error",
+                          outlined=True, on_click=session.fire_shock,
+                          disabled=not status.shock_available, attributes={"data-testid": "shock"})
         if status.shock_week is not None:
-            rv.Html(tag="span", class_="ls-shock-note", attributes={
-                        "data-testid": "shock-note",
-                        "title": f"Shock: the competitor opens in week {status.shock_week}."},
+            rv.Html(tag="span", class_="ls-shock-note", attributes={"data-testid": "shock-note"},
                     children=[f"opens in week {status.shock_week}"])
 
 
