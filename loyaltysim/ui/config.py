@@ -30,9 +30,9 @@ STORY_CONTROLS: tuple[tuple[str, str], ...] = (
 )
 
 #: Line colours of the scenario columns in the comparison charts (column A, B, C, ...): blue,
-#: orange, purple, teal, brown, magenta - none of them a meaning colour of the charts (green
+#: orange, purple, teal, brown, pink - none of them a meaning colour of the charts (green
 #: truly loyal / fixed, yellow merely retained / escalated, red unresolved, grey, light blue).
-COLUMN_COLOURS: tuple[str, ...] = ("#1565c0", "#e65100", "#7b1fa2", "#00838f", "#6d4c41", "#c2185b")
+COLUMN_COLOURS: tuple[str, ...] = ("#1565c0", "#e65100", "#7b1fa2", "#00838f", "#6d4c41", "#ec407a")
 
 #: Colours of firms on the town maps, assigned to firm keys in the order they are first seen, so a
 #: firm (the supermarket, say) has the same colour in every column.
