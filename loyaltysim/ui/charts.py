@@ -51,11 +51,17 @@ PRESENT = ChartStyle(text=18, line=4.5, band=2.5, present=True)
 
 @dataclass(frozen=True)
 class ChartColumn:
-    """A column as the charts see it: its short name, line colour and latest frame."""
+    """A column as the charts see it: its name (``A: Corner pharmacy``), line colour, latest
+    frame, and a short name (``A``) for legends that list several lines per column."""
 
     name: str
     colour: str
     frame: ColumnFrame
+    short: str = ""
+
+    @property
+    def tag(self) -> str:
+        return self.short or self.name
 
 
 def _points(frame: ColumnFrame, metric: str, scale: float = 1.0) -> list[list[Any]]:
@@ -88,11 +94,15 @@ def _x_axis(columns: Sequence[ChartColumn], style: ChartStyle, grid: int = 0,
             "splitLine": {"show": False}}
 
 
-def _y_axis(style: ChartStyle, name: str, grid: int = 0, **more: Any) -> Option:
-    """A value axis whose unit sits above it, starting at the axis line (never cut)."""
-    return {"type": "value", "gridIndex": grid, "name": name, "nameLocation": "end",
-            "nameGap": 10, "nameTextStyle": {"fontSize": style.text, "align": "left"},
-            "axisLabel": {"fontSize": style.text}, **more}
+def _y_axis(style: ChartStyle, unit: str = "", grid: int = 0, **more: Any) -> Option:
+    """A value axis without a name (the chart's HTML title says what it counts, so nothing sits
+    above the plot where event labels go); ``unit`` ("%", "$") is put on its labels."""
+    labels: Option = {"fontSize": style.text}
+    if unit == "$":
+        labels["formatter"] = "${value}"
+    elif unit:
+        labels["formatter"] = "{value}" + unit
+    return {"type": "value", "gridIndex": grid, "axisLabel": labels, **more}
 
 
 def short_label(label: str, limit: int = 14) -> str:
@@ -108,12 +118,14 @@ def short_label(label: str, limit: int = 14) -> str:
     return out or label[:limit]
 
 
-def _event_lines(frame: ColumnFrame, style: ChartStyle) -> Option:
+def _event_lines(frame: ColumnFrame, style: ChartStyle, labelled: bool = True) -> Option:
+    """Dashed lines at the weeks events fired; ``labelled`` False draws them without their
+    labels (another column's line at the same week already carries it)."""
     late = frame.weeks * 0.6
     return {"silent": True, "symbol": "none", "animation": False,
             "lineStyle": {"type": "dashed", "color": "#424242", "width": style.band},
-            "label": {"formatter": "{b}", "fontSize": style.text, "position": "end",
-                      "color": "#212121"},
+            "label": {"show": labelled, "formatter": "{b}", "fontSize": style.text,
+                      "position": "end", "color": "#212121"},
             "data": [{"xAxis": week, "name": short_label(label),
                       # keep the label inside the plot: left of late markers, right of early ones
                       "label": {"align": "right" if week > late else "left"}}
@@ -155,10 +167,15 @@ def _per_column_lines(columns: Sequence[ChartColumn], style: ChartStyle, y_name:
     option["xAxis"] = _x_axis(columns, style)
     option["yAxis"] = _y_axis(style, y_name, **(y_axis or {}))
     series = []
+    labelled: set[tuple[int, str]] = set()
     for column in columns:
+        # the first column with an event labels it; the others only draw its line
+        fresh = not set(column.frame.events) <= labelled
+        labelled |= set(column.frame.events)
         for k, (metric, suffix, scale, dashed) in enumerate(lines):
-            name = f"{column.name}{suffix}"
-            extra = {"markLine": _event_lines(column.frame, style)} if k == 0 else {}
+            # one line per column: its full name; several: the short name keeps one legend row
+            name = f"{column.tag}{suffix}" if len(lines) > 1 else f"{column.name}{suffix}"
+            extra = {"markLine": _event_lines(column.frame, style, fresh)} if k == 0 else {}
             series.append(_line(name, column.colour, _points(column.frame, metric, scale), style,
                                 dashed=dashed, **extra))
     option["series"] = series
@@ -185,10 +202,10 @@ def _stacked_panels(columns: Sequence[ChartColumn], style: ChartStyle, y_name: s
     option["xAxis"] = [_x_axis(columns, style, grid=i) for i in range(n)]
     stacks = [_running_totals(column.frame, list(cells)) for column in columns]
     highest = max((max(stack[-1], default=0.0) for stack in stacks), default=0.0)
-    option["yAxis"] = [_y_axis(style, y_name if i == 0 else "", grid=i, min=0,
-                               max=_ceil_nice(highest) or None) for i in range(n)]
+    option["yAxis"] = [_y_axis(style, y_name, grid=i, min=0, max=_ceil_nice(highest) or None)
+                       for i in range(n)]
     option["title"] = [
-        {"text": c.name, "left": f"{i * width + 0.5:.1f}%", "top": 0,
+        {"text": c.name, "left": f"{i * width + 0.5:.1f}%", "top": 4,
          "textStyle": {"fontSize": style.text, "color": c.colour, "fontWeight": "bold"}}
         for i, c in enumerate(columns)]
     series = []
@@ -248,12 +265,12 @@ def _ceil_nice(value: float) -> float:
 
 def loyalty_mix(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Dick & Basu cells of the customer base, stacked, one panel per column."""
-    return _stacked_panels(columns, style, "customers", LOYALTY_CELLS)
+    return _stacked_panels(columns, style, "", LOYALTY_CELLS)
 
 
 def retention_vs_loyalty(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Retention per purchase (solid) against the loyalty rate (dashed), per column, in %."""
-    return _per_column_lines(columns, style, "% of purchases / of customers",
+    return _per_column_lines(columns, style, "%",
                              [("retention_purchase", " retention", 100.0, False),
                               ("loyalty_rate", " loyalty", 100.0, True)],
                              {"min": 0, "max": 100})
@@ -261,14 +278,14 @@ def retention_vs_loyalty(columns: Sequence[ChartColumn], style: ChartStyle = NOR
 
 def customer_base(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Customers in each column's firm's base."""
-    return _per_column_lines(columns, style, "customers", [("customer_base", "", 1.0, False)],
+    return _per_column_lines(columns, style, "", [("customer_base", "", 1.0, False)],
                              {"min": 0})
 
 
 def nps(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Sampled NPS per column, with its 95% sampling band (± 1.96 standard errors) as dotted
     lines."""
-    option = _per_column_lines(columns, style, "NPS points", [("nps", "", 1.0, False)],
+    option = _per_column_lines(columns, style, "", [("nps", "", 1.0, False)],
                                {"min": -100, "max": 100})
     for column in columns:
         frame = column.frame
@@ -299,14 +316,20 @@ def employees(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Opt
         for key in [k for k, v in grid.items() if v is None]:
             del grid[key]
     option["xAxis"] = [_x_axis(columns, style, 0, show=False), _x_axis(columns, style, 1)]
-    option["yAxis"] = [_y_axis(style, "engagement (0-1)", grid=0, min=0, max=1),
-                       _y_axis(style, "% quitting per week", grid=1, min=0)]
+    # few ticks: the panels are short, and labels one text-height apart would touch
+    option["yAxis"] = [_y_axis(style, grid=0, min=0, max=1, splitNumber=2),
+                       _y_axis(style, "%", grid=1, min=0, splitNumber=1)]
     series = []
+    labelled: set[tuple[int, str]] = set()
     for column in columns:
-        series.append(_line(f"{column.name} engagement", column.colour,
+        fresh = not set(column.frame.events) <= labelled
+        labelled |= set(column.frame.events)
+        # both lines under the column's name: one legend entry per column (the title says
+        # which panel is which)
+        series.append(_line(column.name, column.colour,
                             _points(column.frame, "engagement_mean"), style,
-                            markLine=_event_lines(column.frame, style)))
-        series.append(_line(f"{column.name} turnover", column.colour,
+                            markLine=_event_lines(column.frame, style, fresh)))
+        series.append(_line(column.name, column.colour,
                             _points(column.frame, "turnover", 100.0), style, dashed=True,
                             xAxisIndex=1, yAxisIndex=1))
     option["series"] = series
@@ -315,14 +338,12 @@ def employees(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Opt
 
 def complaints(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Complaints per week by outcome (on the spot, escalated, unresolved), stacked per column."""
-    return _stacked_panels(columns, style, "complaints per week", COMPLAINT_OUTCOMES, kind="bar")
+    return _stacked_panels(columns, style, "", COMPLAINT_OUTCOMES, kind="bar")
 
 
 def profit(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Weekly profit in dollars, per column."""
-    option = _per_column_lines(columns, style, "$ per week", [("profit", "", 1.0, False)])
-    option["yAxis"]["axisLabel"]["formatter"] = "${value}"
-    return option
+    return _per_column_lines(columns, style, "$", [("profit", "", 1.0, False)])
 
 
 @dataclass(frozen=True)
@@ -339,14 +360,17 @@ class ChartSpec:
 
 #: The comparison charts, in the order the page shows them: headline charts first.
 CHARTS: tuple[ChartSpec, ...] = (
-    ChartSpec("loyalty", "Who are the customers? Truly loyal vs merely retained", loyalty_mix,
-              headline=True),
+    ChartSpec("loyalty", "Who are the customers? Truly loyal vs merely retained (customers)",
+              loyalty_mix, headline=True),
     ChartSpec("base", "Customers kept", customer_base, headline=True),
-    ChartSpec("nps", "Net Promoter Score (dotted: 95% survey error)", nps, headline=True),
-    ChartSpec("retention", "Retention (solid) is not loyalty (dashed)", retention_vs_loyalty),
-    ChartSpec("employees", "Employees: engagement (top) and quitting (bottom)", employees),
-    ChartSpec("complaints", "Complaints: fixed on the spot, escalated, unresolved", complaints),
-    ChartSpec("profit", "Profit per week", profit),
+    ChartSpec("nps", "Net Promoter Score, -100 to 100 (dotted: 95% survey error)", nps,
+              headline=True),
+    ChartSpec("retention", "Retention (solid) is not loyalty (dashed), %", retention_vs_loyalty),
+    ChartSpec("employees", "Employees: engagement 0-1 (top), % quitting per week (bottom)",
+              employees),
+    ChartSpec("complaints", "Complaints per week: fixed on the spot, escalated, unresolved",
+              complaints),
+    ChartSpec("profit", "Profit, $ per week", profit),
 )
 
 #: The charts shown first: the story's headline views.

@@ -23,7 +23,8 @@ from loyaltysim.ui.session import Session
 def chart_columns(session: Session) -> list[ChartColumn]:
     """The columns as the charts see them, from the latest configuration and frames."""
     configs, frames = session.configs.value, session.frames.value
-    return [ChartColumn(f"{config.name}: {frame.firm_label}", config.colour, frame)
+    return [ChartColumn(f"{config.name}: {frame.firm_label}", config.colour, frame,
+                        short=config.name)
             for config, frame in zip(configs, frames, strict=False)]
 
 
