@@ -85,15 +85,14 @@ def test_presentation_mode_is_larger_and_shows_the_headline_charts_only():
     _, rc = solara.render(App(session), handle_error=False)
     try:
         session.step()
-        root = rc.find(v.Html, attributes={"data-testid": "root"}).widget
-        assert "ls-present" in root.class_
+        rc.find(v.Html, attributes={"data-testid": "present-on"}).assert_single()
         charts = {w.attributes["data-testid"] for w in rc.find(LiveChartWidget).widgets}
         assert charts == {f"chart-{spec.id}" for spec in CHARTS if spec.headline}
         for widget in rc.find(LiveChartWidget).widgets:
             assert min(_font_sizes(widget.full)) >= 18
         switch = rc.find(v.Switch, attributes={"data-testid": "present"}).widget
         switch.v_model = False
-        assert "ls-present" not in rc.find(v.Html, attributes={"data-testid": "root"}).widget.class_
+        assert len(rc.find(v.Html, attributes={"data-testid": "present-on"})) == 0
         assert len(rc.find(LiveChartWidget).widgets) == len(CHARTS)
     finally:
         rc.close()
@@ -220,8 +219,9 @@ def test_dollar_limits_are_typed_as_numbers_within_the_schema_range():
     box = rc.find(v.Html, attributes={"data-testid": f"number-{FRONTLINE}"})
     field = box.find(v.TextField).widget
     assert field.label == "$0 to $1,000,000"
-    field.v_model = "120"
-    field.fire_event("keyup.enter", None)
+    assert field.v_model == "0"
+    field.fire_event("change", "120")
+    field.fire_event("change", "")  # cleared: nothing changes
     assert calls == [(FRONTLINE, 120)]
     assert len(rc.find(v.Html, attributes={"data-testid": "number-"
                                            "firms.pharmacy.culture.trust"})) == 0

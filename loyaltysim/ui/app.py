@@ -33,8 +33,6 @@ from loyaltysim.ui.session import Session
 CSS = """
 .ls-root { --ls-text: 15px; --ls-small: 14px; --ls-title: 17px; --ls-monitor: 30px;
            --ls-map: 32vh; font-size: var(--ls-text); padding: 0 6px 12px 6px; }
-.ls-root.ls-present { --ls-text: 20px; --ls-small: 18px; --ls-title: 24px; --ls-monitor: 46px;
-                      --ls-map: 34vh; }
 .ls-root .v-btn, .ls-root .v-label, .ls-root .v-select__selection, .ls-root input,
 .ls-root .v-alert { font-size: var(--ls-text) !important; }
 .ls-root .v-input--dense .v-label { font-size: var(--ls-small) !important; }
@@ -84,8 +82,6 @@ CSS = """
 .ls-headline-charts .ls-chart-box { height: clamp(240px, calc(68vh - 215px), 560px); }
 .ls-headline-charts .ls-chart:has(.ls-legend) .ls-chart-box {
   height: clamp(216px, calc(68vh - 241px), 534px); }
-.ls-present .ls-headline-charts .ls-chart-box { height: clamp(300px, calc(66vh - 215px), 600px); }
-.ls-present .ls-more, .ls-present .ls-look-for { display: none; }
 .ls-more { margin-top: 12px; }
 .ls-section-title { font-size: var(--ls-title); font-weight: 700; margin: 12px 0 4px 0; }
 .ls-mesa { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 8px; }
@@ -110,6 +106,28 @@ CSS = """
 """
 
 
+#: Presentation mode: larger sizes, only the headline charts (added after :data:`CSS`).
+PRESENT_CSS = """
+.ls-root { --ls-text: 20px; --ls-small: 18px; --ls-title: 24px; --ls-monitor: 46px;
+           --ls-map: 34vh; }
+.ls-speed { width: 250px; }
+.ls-headline-charts .ls-chart-box { height: clamp(300px, calc(66vh - 215px), 600px); }
+.ls-more, .ls-look-for { display: none; }
+"""
+
+
+@solara.component
+def PresentationMode(session: Session):
+    """Presentation mode's style, and the teaching panel that follows it. A component of its
+    own, so that the clock's status (read here) does not re-render the whole page each week."""
+    status = session.status.value
+    configs = session.configs.value
+    if status.present:
+        solara.Style(PRESENT_CSS)
+        rv.Html(tag="span", attributes={"data-testid": "present-on"})
+    ExplanationPanel(len(configs), tuple(c.source for c in configs), status.present)
+
+
 @solara.component
 def Columns(session: Session):
     """The scenario columns side by side (stacked on narrow screens)."""
@@ -131,20 +149,19 @@ def MoreViews(session: Session):
 
 @solara.component
 def App(session: Session):
-    """The whole page for one session: toolbar, columns, charts and the teaching panel."""
+    """The whole page for one session: toolbar, columns, charts and the teaching panel.
+
+    It reads no reactive itself: each part subscribes to what it shows, so a drawn week
+    re-renders the week counters, monitors, maps and charts, not the controls."""
     session.render_context = reacton.core.get_render_context(required=False)
     solara.use_thread(session.work, dependencies=[session], intrusive_cancel=False)
     solara.Style(CSS)
-    configs = session.configs.value
-    present = session.status.value.present
-    with rv.Html(tag="div", class_="ls-root" + (" ls-present" if present else ""),
-                 attributes={"data-testid": "root"}):
+    with rv.Html(tag="div", class_="ls-root", attributes={"data-testid": "root"}):
         Toolbar(session)
         Columns(session)
         ComparisonCharts(session, headline=True)
-        if not present:
-            MoreViews(session)
-        ExplanationPanel(len(configs), tuple(c.source for c in configs), present)
+        MoreViews(session)
+        PresentationMode(session)
 
 
 @solara.component

@@ -85,6 +85,7 @@ class Session:
         self.drawn_every = 1  # weeks advanced between the last two drawn weeks
         self._drawn_week = 0
         self._last_draw = 0.0
+        self._headlines_stale = False
         self.shock_week: int | None = None
         self.error: str | None = None
         #: The page's reacton render context, set by the app; batches publications.
@@ -205,12 +206,15 @@ class Session:
 
     def _publish(self, configs: bool = False, headlines: bool | None = None) -> None:
         """Show the latest snapshots (called without holding ``lock``). ``headlines`` None:
-        redraw the Mesa plots unless playing (see :data:`DRAW_SECONDS`)."""
+        redraw the Mesa plots only with a new configuration; otherwise they are marked stale and
+        the worker redraws them once the clock stands still (:meth:`redraw_headlines`), so a
+        click (pause, step) is answered before the slow Matplotlib figures are drawn."""
         with self.lock:
             frames, status = self._frames(), self._status()
             config_values = self._configs() if configs else None
             if headlines is None:
-                headlines = configs or not self.playing
+                headlines = configs
+            self._headlines_stale = not headlines
             headline_values = self._headlines() if headlines else None
         # One render for all three changes: the page's render context batches them (without it,
         # each subscribed component would trigger its own render pass over the whole page).
@@ -221,6 +225,14 @@ class Session:
             self.status.set(status)
             if headline_values is not None:
                 self.headlines.set(headline_values)
+
+    def redraw_headlines(self) -> bool:
+        """Redraw the Mesa plots if they are behind and the clock stands still; whether it did."""
+        with self.lock:
+            due = self._headlines_stale and not self.playing
+        if due:
+            self._publish(headlines=True)
+        return due
 
     def refresh(self, headlines: bool = False) -> None:
         """Rebuild every column's frame from its model and show it, without stepping (what a
@@ -278,6 +290,10 @@ class Session:
         return advanced
 
     def _draw_due(self) -> bool:
+        """Whether a played week is drawn: every week at speeds up to one week per draw
+        interval, otherwise once the interval has passed since the last draw."""
+        if 0 < self.speed <= 1.0 / self.draw_seconds:
+            return True
         return time.monotonic() - self._last_draw >= self.draw_seconds
 
     def draw(self) -> None:
@@ -392,6 +408,8 @@ class Session:
                 next_week = max(next_week + interval, now - 0.25)
                 continue
             next_week = time.monotonic()
+            if self.redraw_headlines():
+                continue
             self._wake.wait(0.2)
             self._wake.clear()
 

@@ -13,7 +13,6 @@ that nothing runs off a phone's screen. Set ``LOYALTYSIM_UPDATE_SCREENSHOT=1`` t
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -122,7 +121,7 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
             page.on("pageerror", lambda e: page_errors.append(str(e)))
             page.goto(url)
             wait_week(page, 0)
-            expect(page.get_by_test_id("chart-retention").locator("canvas").first).to_be_visible()
+            expect(page.get_by_test_id("chart-retention").locator("svg").first).to_be_visible()
             expect(page.get_by_test_id("mesa-0").locator("img")).to_be_visible()
             page.screenshot(path=shots / "01-start.png")
             log("page loaded")
@@ -333,7 +332,7 @@ def test_one_screen_readable_and_unclipped_at_projector_and_laptop_sizes(chromiu
                 time.sleep(0.5)
             # Presentation mode: 18 px and more, the headline charts only.
             page.get_by_role("switch", name="Present").check(force=True)
-            expect(page.get_by_test_id("root")).to_have_class(re.compile(r"\bls-present\b"))
+            expect(page.get_by_test_id("present-on")).to_have_count(1)
             expect(page.get_by_test_id("chart-profit")).to_have_count(0)
             time.sleep(1.5)
             _check_text(page, 18)

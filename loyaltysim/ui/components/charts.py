@@ -66,6 +66,8 @@ def ComparisonCharts(session: Session, headline: bool):
     columns = chart_columns(session)
     style = PRESENT if session.status.value.present else NORMAL
     specs = [spec for spec in CHARTS if spec.headline == headline]
+    if style.present and not headline:
+        specs = []  # presentation mode: the headline charts only
     with rv.Html(tag="div", class_="ls-charts" + (" ls-headline-charts" if headline else "")):
         for spec in specs:
             Chart(spec, columns, style).key(spec.id)

@@ -13,7 +13,7 @@ import solara
 from solara.alias import rv
 
 from loyaltysim.scenario import Scenario
-from loyaltysim.ui.controls import ControlSpec, control_groups
+from loyaltysim.ui.controls import ControlSpec, control_groups, format_value
 
 OnValue = Callable[[str, Any], None]
 
@@ -52,13 +52,22 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
     label = f"{unit}{spec.format(spec.low).lstrip('$')} to {unit}" \
             f"{spec.format(spec.high).lstrip('$')}"
 
-    def commit(value: float | None) -> None:
-        if value is not None and value != spec.value:
-            on_value(spec.key, int(value) if float(value).is_integer() else value)
+    def commit(text: Any) -> None:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            return  # the browser's number field lets only numbers through; blank: no change
+        if value != spec.value:
+            on_value(spec.key, int(value) if value.is_integer() else value)
 
+    shown = format_value(spec.value).replace(",", "").lstrip("$")
     with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
-        solara.InputFloat(label, value=float(spec.value), on_value=commit,
-                          continuous_update=False, dense=True)
+        # Vuetify's "change" (Enter or leaving the field) carries the typed text: one commit per
+        # entry, none per keystroke.
+        field = rv.TextField(label=label, v_model=shown, type="number", dense=True,
+                             hide_details=True, prefix=unit,
+                             attributes={"min": spec.low, "max": spec.high})
+        rv.use_event(field, "change", lambda _widget, _event, text: commit(text))
 
 
 @solara.component
