@@ -162,12 +162,12 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
             expect(control).to_contain_text("$100")
             # Type an exact amount, then $100 again; each sticks (no revert a few seconds later).
             number = page.get_by_test_id(f"number-{FRONTLINE}").locator("input")
-            for typed, shown in (("120", "120"), ("100", "100")):
+            for typed, shown in (("120", "120.0"), ("100", "100.0")):
                 number.fill(typed)
                 number.press("Enter")
                 expect(control).to_have_attribute("data-value", shown)
             time.sleep(2.0)
-            expect(control).to_have_attribute("data-value", "100")
+            expect(control).to_have_attribute("data-value", "100.0")
             page.get_by_test_id("close-setup-0").click()
             expect(page.get_by_test_id("column-0")).to_contain_text(
                 "Frontline employees' limit: $100")
