@@ -8,6 +8,7 @@ import json
 import threading
 import time
 
+import ipyvuetify as v
 import solara
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -150,3 +151,32 @@ def test_the_chart_component_patches_its_widget_as_weeks_are_drawn():
         assert [len(s["data"]) for s in widget.full["series"]] == [6, 6]
     finally:
         rc.close()
+
+
+def test_a_shared_session_shows_every_tab_the_same_week_and_runs_one_worker():
+    from loyaltysim.ui.app import App
+    from loyaltysim.ui.shared import SessionView
+
+    session = Session(["corner_pharmacy"], customers=200, seed=4)
+    teacher, student = SessionView(session), SessionView(session)
+    session.attach(teacher)
+    session.attach(student)
+    _, rc_teacher = solara.render(App(teacher), handle_error=False)
+    _, rc_student = solara.render(App(student), handle_error=False)
+    try:
+        student.step()  # a click in the student's tab
+        for rc in (rc_teacher, rc_student):
+            rc.find(v.Html, attributes={"data-testid": "week", "data-week": "1"}).assert_single()
+        assert teacher.frames.value[0] is student.frames.value[0]
+        # both tabs started a worker (solara.use_thread); only one plays the clock
+        session.set_speed(5)
+        session.play()
+        time.sleep(1.2)
+        session.pause()
+        assert 2 <= session.week <= 1 + 8  # two workers would play about twice as fast
+        session.detach(student)
+        session.step()
+        assert teacher.status.value.week == session.week != student.status.value.week
+    finally:
+        rc_teacher.close()
+        rc_student.close()

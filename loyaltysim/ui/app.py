@@ -27,6 +27,7 @@ from loyaltysim.ui.components.toolbar import Toolbar
 from loyaltysim.ui.components.views import MesaHeadline
 from loyaltysim.ui.config import DEFAULT_SCENARIOS, MAX_CUSTOMERS, UIConfig
 from loyaltysim.ui.session import Session
+from loyaltysim.ui.shared import SessionView, shared_session
 
 # Sizes: --ls-map is the town map's side; charts get the height left under the columns
 # (toolbar, column head and paddings take about 200 px), between 240 and 560 px.
@@ -185,7 +186,26 @@ def LoyaltyDashboard(scenarios: Sequence[str] = DEFAULT_SCENARIOS, customers: in
 
 @solara.component
 def Page():
-    """Solara entry point: one session per browser tab."""
-    session = solara.use_memo(lambda: Session.from_config(UIConfig.from_env()), [])
+    """Solara entry point: one session per browser tab, or with ``--shared`` one session that
+    every tab watches (each tab a :class:`~loyaltysim.ui.shared.SessionView` of it)."""
+    config = solara.use_memo(UIConfig.from_env, [])
     solara.Title("loyaltysim - retention is not loyalty")
-    App(session)
+    if config.shared:
+        SharedPage(config)
+    else:
+        session = solara.use_memo(lambda: Session.from_config(config), [])
+        App(session)
+
+
+@solara.component
+def SharedPage(config: UIConfig):
+    """This tab's view of the server's shared session, attached while the tab is open."""
+    shared = shared_session(config)
+    view = solara.use_memo(lambda: SessionView(shared), [])
+
+    def attach():
+        shared.attach(view)
+        return lambda: shared.detach(view)
+
+    solara.use_effect(attach, [])
+    App(view)

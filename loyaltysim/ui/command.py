@@ -21,6 +21,7 @@ examples:
   loyaltysim ui my_town.toml --port 9000 --seed 7
   loyaltysim ui --host 0.0.0.0      (let other machines connect: a classroom)
   loyaltysim ui --present           (for a projector: large text, thick lines, headline charts)
+  loyaltysim ui --shared --host 0.0.0.0   (a class: every browser watches one simulation)
 
 Every column runs with the same seed (common random numbers). In the page: play, pause, step
 and reset the weeks; move a control to re-run that column from week 0; fire the shock (a
@@ -58,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--present", action="store_true",
                         help="start in presentation mode: text of 18 px and more, thicker lines, "
                              "the headline charts only (a switch in the page toggles it)")
+    parser.add_argument("--shared", action="store_true",
+                        help="one simulation that every connected browser watches: the teacher "
+                             "drives, students' tabs follow (a click in any tab acts for all)")
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.set_defaults(func=cmd_ui)
     return parser
@@ -95,6 +99,7 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
     print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr,
           flush=True)
     config = UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed,
-                      present=args.present, max_customers=args.max_customers)
+                      present=args.present, max_customers=args.max_customers,
+                      shared=args.shared)
     return serve(config,
                  host=args.host, port=args.port, open_browser=args.open)

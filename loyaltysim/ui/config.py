@@ -70,6 +70,7 @@ class UIConfig:
         seed: the common seed of every column, or None for the first scenario's ``market.seed``.
         present: start in presentation mode (large text, thick lines, the headline charts).
         max_customers: the most customers a column may have (set, uploaded or typed).
+        shared: one session for every browser (a classroom follows the teacher's screen).
     """
 
     scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
@@ -77,6 +78,7 @@ class UIConfig:
     seed: int | None = None
     present: bool = False
     max_customers: int = MAX_CUSTOMERS
+    shared: bool = False
 
     def to_env(self) -> str:
         """JSON text for :data:`CONFIG_ENV`."""
@@ -92,4 +94,5 @@ class UIConfig:
         scenarios: Sequence[str] = data.get("scenarios") or DEFAULT_SCENARIOS
         return cls(scenarios=tuple(scenarios), customers=data.get("customers"), seed=data.get("seed"),
                    present=bool(data.get("present", False)),
-                   max_customers=int(data.get("max_customers") or MAX_CUSTOMERS))
+                   max_customers=int(data.get("max_customers") or MAX_CUSTOMERS),
+                   shared=bool(data.get("shared", False)))

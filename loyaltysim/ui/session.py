@@ -86,6 +86,9 @@ class Session:
         self._drawn_week = 0
         self._last_draw = 0.0
         self._headlines_stale = False
+        #: Other browser tabs watching this session (``loyaltysim ui --shared``).
+        self.views: list[Any] = []
+        self._worker_lock = threading.Lock()  # one worker plays the clock, however many tabs
         self.shock_week: int | None = None
         self.error: str | None = None
         #: The page's reacton render context, set by the app; batches publications.
@@ -218,13 +221,37 @@ class Session:
             headline_values = self._headlines() if headlines else None
         # One render for all three changes: the page's render context batches them (without it,
         # each subscribed component would trigger its own render pass over the whole page).
-        with self._publish_lock, self.render_context or contextlib.nullcontext():
-            if config_values is not None:
-                self.configs.set(config_values)
-            self.frames.set(frames)
-            self.status.set(status)
-            if headline_values is not None:
-                self.headlines.set(headline_values)
+        # Shared views (other tabs) are set inside their own kernel context.
+        with self._publish_lock:
+            for target in [self, *self.views]:
+                scope = target.scope() if target is not self else contextlib.nullcontext()
+                with scope, target.render_context or contextlib.nullcontext():
+                    if config_values is not None:
+                        target.configs.set(config_values)
+                    target.frames.set(frames)
+                    target.status.set(status)
+                    if headline_values is not None:
+                        target.headlines.set(headline_values)
+
+    def attach(self, view: Any) -> None:
+        """Show this session in another browser tab too (see :mod:`loyaltysim.ui.shared`)."""
+        with self.lock:
+            snapshot = self.snapshot()
+        with self._publish_lock:
+            self.views.append(view)
+            with view.scope():
+                for reactive, value in zip((view.configs, view.frames, view.status,
+                                            view.headlines), snapshot, strict=True):
+                    reactive.set(value)
+
+    def snapshot(self) -> tuple:
+        """(configs, frames, status, headlines) as of now (``lock`` held by the caller)."""
+        return self._configs(), self._frames(), self._status(), self._headlines()
+
+    def detach(self, view: Any) -> None:
+        """A tab closed: stop publishing to it."""
+        with self._publish_lock:
+            self.views = [v for v in self.views if v is not view]
 
     def redraw_headlines(self) -> bool:
         """Redraw the Mesa plots if they are behind and the clock stands still; whether it did."""
@@ -390,8 +417,18 @@ class Session:
     def work(self, cancel: threading.Event) -> None:
         """Background loop: re-run columns behind the clock, and step the clock while playing.
 
-        Runs until ``cancel`` is set (the browser tab closed).
+        Runs until ``cancel`` is set (the browser tab closed). With several tabs on one session
+        (``--shared``) only one worker runs; the others wait to take over.
         """
+        while not self._worker_lock.acquire(timeout=0.5):
+            if cancel.is_set():
+                return
+        try:
+            self._work(cancel)
+        finally:
+            self._worker_lock.release()
+
+    def _work(self, cancel: threading.Event) -> None:
         next_week = time.monotonic()
         while not cancel.is_set():
             if self.catch_up_once():

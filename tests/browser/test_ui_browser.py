@@ -356,3 +356,38 @@ def test_one_screen_readable_and_unclipped_at_projector_and_laptop_sizes(chromiu
     if os.environ.get("LOYALTYSIM_UPDATE_SCREENSHOT") == "1":
         README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shots / "layout-1366x768.png", README_SCREENSHOT)
+
+
+@pytest.mark.slow
+def test_shared_mode_two_browsers_watch_one_simulation(chromium_launch, shared_ui_server,
+                                                       tmp_path):
+    """``--shared``: two browsers see the same week and charts; a click in one acts for both."""
+    url, server_log = shared_ui_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium_launch)
+        try:
+            # two browser contexts: two separate visitors (no shared cookies)
+            teacher = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+            student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+            for page in (teacher, student):
+                page.set_default_timeout(TIMEOUT_MS)
+                page.goto(url)
+                wait_week(page, 0)
+            step(teacher, 3)
+            wait_week(student, 3)
+            for page in (teacher, student):
+                expect(page.get_by_test_id("chart-base")).to_have_attribute("data-weeks", "3,3")
+            time.sleep(1.0)
+            assert chart_image(teacher, "base") == chart_image(student, "base")
+            # the student's click is seen by the teacher
+            student.get_by_test_id("shock").click()
+            expect(teacher.get_by_test_id("shock-note")).to_contain_text("week 4")
+            student.get_by_test_id("step").click()
+            wait_week(teacher, 4)
+            wait_week(student, 4)
+            teacher.screenshot(path=tmp_path / "shared-teacher.png")
+            student.screenshot(path=tmp_path / "shared-student.png")
+        finally:
+            browser.close()
+    output = server_log.read_text(errors="replace")
+    assert "Traceback" not in output, output
