@@ -102,6 +102,7 @@ CSS = """
   .ls-map { --ls-map: min(100%, 60vh); width: 100%; height: auto; aspect-ratio: 1; }
   .ls-week { min-width: 0; }
   .ls-brand { display: none; }
+  .ls-toolbar { position: static; }  /* on a phone the toolbar would take a third of the screen */
   .ls-drawer { max-width: 100vw; }
 }
 """
