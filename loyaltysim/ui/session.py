@@ -292,7 +292,9 @@ class Session:
 
         Columns still re-running after a change are left to :meth:`catch_up_once`. Returns False
         (and stops playing) when every column has reached the end of its run. ``playing=True``
-        (the worker) steps only if the session is still playing, so a pause takes effect at once.
+        (the worker) steps only if the session is still playing, so a pause takes effect at once,
+        and draws the week only when a draw is due (:data:`DRAW_SECONDS`); a step by hand, the
+        last week and the week play stopped at are always drawn.
         """
         with self.lock:
             if self._halted:
