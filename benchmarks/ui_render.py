@@ -76,6 +76,7 @@ def play_once(session: Session, rc, speed: float, seconds: float) -> dict:
     return {"speed": speed_name(speed), "weeks_shown": weeks_shown,
             "draws": len(drawn) / ran, "weeks": session.week, "seconds": ran,
             "kib_week": (sent / max(len(drawn), 1) + map_bytes) / 1024,
+            "kib_maps": map_bytes / 1024,
             "kib_whole": (whole + map_bytes) / 1024, "pause_ms": pause_s * 1000,
             "moved_after": moved_after, "shown_after": shown_after}
 
@@ -114,11 +115,12 @@ def main() -> None:
     print(f"session build {build_s:.2f} s; model step (all columns, no drawing) "
           f"{step_s * 1000:.1f} ms per week")
     print("| speed setting | weeks/s shown | draws/s | weeks played (s) | KiB per drawn week "
-          "| KiB if charts were resent whole | pause() ms | weeks after pause |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| of which maps | KiB if charts were resent whole | pause() ms | weeks after pause |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['speed']} | {r['weeks_shown']:.1f} | {r['draws']:.1f} "
-              f"| {r['weeks']} ({r['seconds']:.1f}) | {r['kib_week']:.1f} | {r['kib_whole']:.1f} "
+              f"| {r['weeks']} ({r['seconds']:.1f}) | {r['kib_week']:.1f} | {r['kib_maps']:.1f} "
+              f"| {r['kib_whole']:.1f} "
               f"| {r['pause_ms']:.0f} | {r['moved_after']}{'' if r['shown_after'] else ' (!)'} |")
 
 

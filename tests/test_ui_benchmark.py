@@ -19,7 +19,8 @@ def test_ui_render_benchmark_prints_a_row_per_speed():
             line.startswith("| fastest")}
     assert set(rows) == {"5 weeks/s", "fastest"}, out
     for cells in rows.values():
-        weeks_shown, draws, kib, kib_whole = (float(cells[i].split()[0]) for i in (1, 2, 4, 5))
-        assert weeks_shown > 0 and draws > 0 and 0 < kib < kib_whole
-        assert cells[7] == "0"  # the clock did not move after pause
+        weeks_shown, draws, kib, maps, kib_whole = (float(cells[i].split()[0])
+                                                    for i in (1, 2, 4, 5, 6))
+        assert weeks_shown > 0 and draws > 0 and 0 < maps < kib < kib_whole
+        assert cells[8] == "0"  # the clock did not move after pause
     assert "model step (all columns" in out
