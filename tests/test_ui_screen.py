@@ -128,6 +128,12 @@ def test_labels_are_words_not_schema_keys():
                  if b.children and isinstance(b.children[-1], str)]
         assert "Frontline employees' limit: $100" in texts
         assert not any("PHARMACY" in t.upper() and "." in t for t in texts)
+        picker = rc.find(v.Select, label="Scenario").widget
+        assert {"text": "Corner pharmacy", "value": "corner_pharmacy"} in picker.items
+        stores = rc.find(v.Select, label="Store charted and controlled").widget
+        assert {i["text"] for i in stores.items} == {"Corner pharmacy", "Supermarket"}
+        picker.v_model = "loyal_brand"
+        assert session.config(0).source == "loyal_brand"
     finally:
         rc.close()
 

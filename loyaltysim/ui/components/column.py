@@ -55,15 +55,20 @@ def ScenarioPicker(session: Session, config: ColumnConfig):
     """What runs in a column: a shipped or uploaded scenario, and the store it charts."""
     index = config.index
     with solara.Column(gap="4px"):
-        solara.Select("Scenario", values=list(session.sources), value=config.source, dense=True,
-                      on_value=lambda label: session.choose_scenario(index, label))
+        # Items in words ("Corner pharmacy"), values the names the session knows them by.
+        rv.Select(label="Scenario", items=[{"text": scenario_words(label), "value": label}
+                                           for label in session.sources],
+                  v_model=config.source, dense=True,
+                  on_v_model=lambda label: session.choose_scenario(index, label))
         solara.Text(config.scenario.description, classes=["ls-help"])
         ScenarioUpload(on_file=lambda name, data: session.upload(index, name, data))
         if config.error:
             rv.Alert(type="error", dense=True, text=True, children=[config.error])
-        solara.Select("Store charted and controlled", values=list(config.scenario.firms),
-                      value=config.firm, dense=True,
-                      on_value=lambda firm: session.choose_firm(index, firm))
+        rv.Select(label="Store charted and controlled",
+                  items=[{"text": firm.label or scenario_words(key), "value": key}
+                         for key, firm in config.scenario.firms.items()],
+                  v_model=config.firm, dense=True,
+                  on_v_model=lambda firm: session.choose_firm(index, firm))
         solara.Text(config.shock_note, classes=["ls-help"])
 
 
@@ -82,10 +87,14 @@ def ColumnControls(session: Session, config: ColumnConfig):
                                 label="Download scenario (TOML)", mime_type="application/toml")
 
 
+def scenario_words(name: str) -> str:
+    """``corner_pharmacy`` -> ``Corner pharmacy`` (file names keep their ``.toml``)."""
+    return name.replace("_", " ").strip().capitalize()
+
+
 def column_title(config: ColumnConfig) -> str:
     """``A: Corner pharmacy`` - the column's letter and its scenario in words."""
-    name = config.scenario.name or config.source
-    return f"{config.name}: {name.replace('_', ' ').strip().capitalize()}"
+    return f"{config.name}: {scenario_words(config.scenario.name or config.source)}"
 
 
 @solara.component
