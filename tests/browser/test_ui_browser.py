@@ -162,10 +162,13 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
             expect(control).to_contain_text("$100")
             # Type an exact amount, then $100 again; each sticks (no revert a few seconds later).
             number = page.get_by_test_id(f"number-{FRONTLINE}").locator("input")
-            for typed, shown in (("120", "120.0"), ("100", "100.0")):
+            for before, typed, shown in (("100", "120", "120.0"), ("120", "100", "100.0")):
+                # the field shows the value in force before it is typed over (a server update
+                # arriving after the typing would put the old value back)
+                expect(number).to_have_value(before, timeout=TIMEOUT_MS)
                 number.fill(typed)
                 number.press("Enter")
-                expect(control).to_have_attribute("data-value", shown)
+                expect(control).to_have_attribute("data-value", shown, timeout=TIMEOUT_MS)
             time.sleep(2.0)
             expect(control).to_have_attribute("data-value", "100.0")
             page.get_by_test_id("close-setup-0").click()
