@@ -163,9 +163,11 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
             # Type an exact amount, then $100 again; each sticks (no revert a few seconds later).
             number = page.get_by_test_id(f"number-{FRONTLINE}").locator("input")
             for before, typed, shown in (("100", "120", "120.0"), ("120", "100", "100.0")):
-                # the field shows the value in force before it is typed over (a server update
-                # arriving after the typing would put the old value back)
+                # Type over the value in force only once the server's re-render of the field has
+                # arrived (as a person would: an update landing between typing and Enter puts the
+                # old value back, and Enter then changes nothing).
                 expect(number).to_have_value(before, timeout=TIMEOUT_MS)
+                time.sleep(1.0)
                 number.fill(typed)
                 number.press("Enter")
                 expect(control).to_have_attribute("data-value", shown, timeout=TIMEOUT_MS)
