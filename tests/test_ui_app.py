@@ -8,12 +8,12 @@ import time
 import ipyvuetify as v
 import pytest
 import solara
-from solara.components.echarts import EchartsWidget
 
 from loyaltysim.scenario import ScenarioError, scenario_from_toml
 from loyaltysim.ui.app import App
 from loyaltysim.ui.charts import CHARTS
 from loyaltysim.ui.components.charts import Chart
+from loyaltysim.ui.components.livechart import LiveChartWidget
 from loyaltysim.ui.explain import EXPLANATIONS
 from loyaltysim.ui.session import Session
 
@@ -38,14 +38,14 @@ def _wait_single(finder_factory, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def _charts(rc) -> dict[str, EchartsWidget]:
-    return {w.attributes["data-testid"]: w for w in rc.find(EchartsWidget).widgets}
+def _charts(rc) -> dict[str, LiveChartWidget]:
+    return {w.attributes["data-testid"]: w for w in rc.find(LiveChartWidget).widgets}
 
 
 def test_step_advances_the_week_counters_and_the_charts(page):
     _, rc = page
     _by_testid(rc, v.Html, "week", **{"data-week": "0"}).assert_single()
-    before = {k: json.dumps(w.option) for k, w in _charts(rc).items()}
+    before = {k: json.dumps(w.full) for k, w in _charts(rc).items()}
     assert set(before) == {f"chart-{spec.id}" for spec in CHARTS}
     step = _by_testid(rc, v.Btn, "step").widget
     for _ in range(3):
@@ -56,8 +56,8 @@ def test_step_advances_the_week_counters_and_the_charts(page):
     after = _charts(rc)
     for key, widget in after.items():
         assert widget.attributes["data-weeks"] == "3,3"
-        assert json.dumps(widget.option) != before[key], key
-    retention = after["chart-retention"].option
+        assert json.dumps(widget.full) != before[key], key
+    retention = after["chart-retention"].full
     lines = [s for s in retention["series"] if s.get("name", "").endswith("retention")]
     assert len(lines) == 2 and all(len(s["data"]) == 3 for s in lines)
 
@@ -67,7 +67,7 @@ def test_every_chart_option_is_plain_json(page):
     for _ in range(2):
         _by_testid(rc, v.Btn, "step").widget.click()
     for widget in _charts(rc).values():
-        json.dumps(widget.option, allow_nan=False)
+        json.dumps(widget.full, allow_nan=False)
 
 
 def test_shock_button_fires_once_and_says_when(page):
@@ -80,7 +80,7 @@ def test_shock_button_fires_once_and_says_when(page):
     note = _by_testid(rc, v.Html, "shock-note").widget
     assert "week 2" in note.children[0]
     _by_testid(rc, v.Btn, "step").widget.click()
-    retention = _charts(rc)["chart-retention"].option
+    retention = _charts(rc)["chart-retention"].full
     marks = [s["markLine"]["data"] for s in retention["series"] if "markLine" in s]
     assert marks and all(m and m[0]["xAxis"] == 2 for m in marks)
 
@@ -92,8 +92,8 @@ def test_moving_a_slider_restarts_that_column(page):
         step.click()
     key = "firms.pharmacy.culture.empowerment.frontline"
     slider = rc.find(v.Slider, attributes={"data-testid": f"slider-{key}",
-                                           "aria-label": "Frontline"}).widget
-    slider.v_model = slider.v_model + 5
+                                           "aria-label": "Frontline employees' limit"}).widget
+    slider.fire_event("change", slider.v_model + 5)  # released or key pressed in the browser
     value = session.config(0).overrides[key]
     assert value > 0
     _by_testid(rc, v.Html, f"control-{key}", **{"data-value": str(value)}).assert_single()
@@ -130,7 +130,7 @@ def test_chart_component_marks_its_weeks():
 
     columns = [ChartColumn("A", "#000000", session.frames.value[0])]
     _, rc = solara.render(Chart(CHARTS[0], columns), handle_error=False)
-    widget = rc.find(EchartsWidget).widget
+    widget = rc.find(LiveChartWidget).widget
     assert widget.attributes["data-testid"] == f"chart-{CHARTS[0].id}"
     assert widget.attributes["data-weeks"] == "1"
     rc.close()
@@ -141,17 +141,16 @@ def test_choosing_another_store_charts_it(page):
     for _ in range(2):
         _by_testid(rc, v.Btn, "step").widget.click()
     session.choose_firm(1, "supermarket")
-    retention = _charts(rc)["chart-retention"].option
-    names = [s.get("name") for s in retention["series"]]
-    assert "B: Supermarket retention" in names
+    assert "B: Supermarket" in [s.get("name") for s in _charts(rc)["chart-base"].full["series"]]
     assert session.frames.value[1].firm == "supermarket"
-    _wait_single(lambda: rc.find(v.Html, class_="ls-help", children=["Charted store: Supermarket"]))
+    _wait_single(lambda: rc.find(v.Html, attributes={"data-testid": "week-1", "data-week": "2"},
+                                 children=["B · week 2 of 208 · Supermarket"]))
 
 
 def test_removing_a_column_keeps_the_page_working(page):
     session, rc = page
-    remove = [b for b in rc.find(v.Btn).widgets if b.children and "Remove" in b.children]
-    assert len(remove) == 2
+    remove = [rc.find(v.Btn, attributes={"data-testid": f"remove-{i}",
+                                         "title": "Remove this column"}).widget for i in (0, 1)]
     remove[0].click()
     assert [c.source for c in session.configs.value] == ["loyal_brand"]
     _by_testid(rc, v.Btn, "step").widget.click()

@@ -21,7 +21,8 @@ def test_help_shows_the_defaults_and_examples():
     result = _cli("ui", "--help")
     assert result.returncode == 0
     for text in ("--port", "default: 8765", "127.0.0.1", "--customers", "--seed", "examples:",
-                 "corner_pharmacy loyal_brand"):
+                 "corner_pharmacy loyal_brand", "--present", "--shared", "--max-customers",
+                 "default: 50,000"):
         assert text in result.stdout
 
 
@@ -60,6 +61,8 @@ def test_bad_option_values_are_refused():
 def test_config_travels_through_the_environment():
     config = UIConfig(scenarios=("a.toml", "loyal_brand"), customers=300, seed=9)
     assert UIConfig.from_env({CONFIG_ENV: config.to_env()}) == config
+    classroom = UIConfig(present=True, shared=True, max_customers=1234)
+    assert UIConfig.from_env({CONFIG_ENV: classroom.to_env()}) == classroom
     assert UIConfig.from_env({}).scenarios == ("corner_pharmacy", "loyal_brand")
 
 

@@ -49,8 +49,9 @@ def test_every_culture_and_empowerment_field_has_a_control_read_from_the_schema(
             for part in (*section.split("."), field):
                 node = getattr(node, part)
             assert control.value == node
-            assert control.value in control.values
+            assert control.default in control.values
             assert control.values[0] == control.low and control.values[-1] == control.high
+            assert control.label and "_" not in control.label
 
 
 def test_story_includes_staffing_price_and_hours_with_schema_units():
@@ -113,11 +114,11 @@ def test_control_panel_renders_schema_labels_units_and_explanations():
         assert f"{control.format()} · {control.unit}" in texts
     frontline = rc.find(v.Slider, attributes={
         "data-testid": "slider-firms.pharmacy.culture.empowerment.frontline",
-        "aria-label": "Frontline"}).widget
+        "aria-label": "Frontline employees' limit"}).widget
     spec = expected["firms.pharmacy.culture.empowerment.frontline"]
     assert frontline.v_model == spec.values.index(0)
     target = spec.values.index(100)
-    frontline.v_model = target
+    frontline.fire_event("change", target)
     assert calls == [("firms.pharmacy.culture.empowerment.frontline", 100)]
     rc.close()
 
@@ -147,16 +148,16 @@ def test_a_new_schema_field_appears_in_the_controls_without_ui_changes():
                                          on_value=lambda k, val: calls.append((k, val))),
                             handle_error=False)
     key = "firms.pharmacy.culture.psychological_safety"
-    slider = rc.find(v.Slider, attributes={"data-testid": f"slider-{key}",
-                                           "aria-label": "Psychological safety"}).widget
+    slider = rc.find(v.Slider, attributes={"data-testid": f"slider-{key}", "aria-label":
+                                           "Staff can admit mistakes without fear"}).widget
     spec = _controls(scenario, "pharmacy")[key]
     assert spec.unit == "share 0-1" and (spec.low, spec.high) == (0, 1)
     assert spec.description == "Staff can admit mistakes without fear."
     assert spec.values[slider.v_model] == pytest.approx(0.65)
     texts = " | ".join(_find_texts(rc))
-    assert "Psychological safety" in texts and "Staff can admit mistakes without fear." in texts
-    assert "Huddles per week" in texts and "meetings per week" in texts
-    slider.v_model = nearest_index(spec.values, 0.9)
+    assert "Staff can admit mistakes without fear." in texts
+    assert "Short team meetings" in texts and "meetings per week" in texts
+    slider.fire_event("change", nearest_index(spec.values, 0.9))
     assert calls == [(key, pytest.approx(0.9))]
     huddles = _controls(scenario, "pharmacy")["firms.pharmacy.culture.huddles_per_week"]
     assert huddles.values == tuple(range(0, 15))

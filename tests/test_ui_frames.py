@@ -108,7 +108,7 @@ def test_charts_are_json_and_show_every_column_week_by_week(model):
     lengths = {s["name"]: len(s["data"]) for s in retention["series"]}
     assert lengths == {"A retention": 10, "A loyalty": 10, "B retention": 3, "B loyalty": 3}
     marks = retention["series"][0]["markLine"]["data"]
-    assert marks == [{"xAxis": 7, "name": "Supermarket with…"}]
+    assert marks == [{"xAxis": 7, "name": "Supermarket", "label": {"align": "left"}}]
     assert "markLine" not in retention["series"][2] or \
         retention["series"][2]["markLine"]["data"] == []
 

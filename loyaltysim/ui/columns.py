@@ -48,6 +48,9 @@ class SessionStatus:
     shock_week: int | None
     shock_available: bool
     error: str | None = None
+    present: bool = False
+    drawn_every: int = 1
+    max_customers: int = 0
 
 
 class ColumnRun:

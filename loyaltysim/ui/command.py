@@ -13,7 +13,7 @@ from pathlib import Path
 from loyaltysim.argtypes import whole_number
 from loyaltysim.scenario import load_scenario
 from loyaltysim.ui.access import PARAM, is_loopback, new_token
-from loyaltysim.ui.config import DEFAULT_SCENARIOS, UIConfig
+from loyaltysim.ui.config import DEFAULT_SCENARIOS, MAX_CUSTOMERS, UIConfig
 from loyaltysim.ui.uploads import EXTENDS_ENV
 
 UI_EPILOG = """\
@@ -25,6 +25,8 @@ examples:
   loyaltysim ui --host 0.0.0.0      (let other machines connect: a classroom; the printed
                                     address carries a token that the page then requires)
   loyaltysim ui --allow-extends ~/town_bases   (uploads may extend the files in that folder)
+  loyaltysim ui --present           (for a projector: large text, thick lines, headline charts)
+  loyaltysim ui --shared --host 0.0.0.0   (a class: every browser watches one simulation)
 
 Every column runs with the same seed (common random numbers). In the page: play, pause, step
 and reset the weeks; move a control to re-run that column from week 0; fire the shock (a
@@ -65,6 +67,16 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="customers per column (default: each scenario's market.customers)")
     parser.add_argument("--seed", type=_seed, metavar="N",
                         help="the common seed (default: the first scenario's market.seed)")
+    parser.add_argument("--max-customers", type=_customers, metavar="N", default=MAX_CUSTOMERS,
+                        help="the most customers a column may run, however they are asked for "
+                             f"(--customers, an uploaded file, a typed value; default: "
+                             f"{MAX_CUSTOMERS:,})")
+    parser.add_argument("--present", action="store_true",
+                        help="start in presentation mode: text of 18 px and more, thicker lines, "
+                             "the headline charts only (a switch in the page toggles it)")
+    parser.add_argument("--shared", action="store_true",
+                        help="one simulation that every connected browser watches: the teacher "
+                             "drives, students' tabs follow (a click in any tab acts for all)")
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.set_defaults(func=cmd_ui)
     return parser
@@ -78,7 +90,13 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
         overrides["market.seed"] = args.seed
     resolved = []
     for source in scenarios:
-        load_scenario(source, overrides)  # a bad file or value stops here, with the CLI's message
+        scenario = load_scenario(source, overrides)  # a bad file or value stops here
+        if scenario.market.customers > args.max_customers:
+            print(f"loyaltysim: error: {source}: market.customers = "
+                  f"{scenario.market.customers:,} is more than --max-customers "
+                  f"{args.max_customers:,} allows per column; run fewer (--customers N) or "
+                  "raise the limit (--max-customers N).", file=sys.stderr)
+            return 2
         path = Path(source)
         resolved.append(str(path.resolve()) if path.is_file() else source)
     for folder in args.allow_extends:
@@ -102,8 +120,10 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
     warm_up()
     print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr,
           flush=True)
-    return serve(UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed),
-                 host=args.host, port=args.port, open_browser=args.open, token=token)
+    config = UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed,
+                      present=args.present, max_customers=args.max_customers,
+                      shared=args.shared)
+    return serve(config, host=args.host, port=args.port, open_browser=args.open, token=token)
 
 
 def access_token(args: argparse.Namespace) -> str | None:

@@ -29,8 +29,10 @@ STORY_CONTROLS: tuple[tuple[str, str], ...] = (
     ("", "hours_per_day"),
 )
 
-#: Line colours of the scenario columns in the comparison charts (column A, B, C, ...).
-COLUMN_COLOURS: tuple[str, ...] = ("#1565c0", "#e65100", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457")
+#: Line colours of the scenario columns in the comparison charts (column A, B, C, ...): blue,
+#: orange, purple, teal, brown, pink - none of them a meaning colour of the charts (green
+#: truly loyal / fixed, yellow merely retained / escalated, red unresolved, grey, light blue).
+COLUMN_COLOURS: tuple[str, ...] = ("#1565c0", "#e65100", "#7b1fa2", "#00838f", "#6d4c41", "#ec407a")
 
 #: Colours of firms on the town maps, assigned to firm keys in the order they are first seen, so a
 #: firm (the supermarket, say) has the same colour in every column.
@@ -40,7 +42,7 @@ FIRM_COLOURS: tuple[str, ...] = ("#00897b", "#c62828", "#5e35b1", "#f9a825", "#3
 #: Dick & Basu cells and complaint outcomes: metric name -> (legend label, colour).
 LOYALTY_CELLS: dict[str, tuple[str, str]] = {
     "true_loyal": ("truly loyal", "#2e7d32"),
-    "spurious_loyal": ("spuriously loyal (merely retained)", "#f9a825"),
+    "spurious_loyal": ("merely retained", "#f9a825"),
     "latent_loyal": ("latent", "#64b5f6"),
     "no_loyal": ("no loyalty", "#bdbdbd"),
 }
@@ -50,8 +52,12 @@ COMPLAINT_OUTCOMES: dict[str, tuple[str, str]] = {
     "unresolved": ("unresolved", "#c62828"),
 }
 
-#: Playing speeds offered, in displayed weeks per second (0 = as fast as the engine goes).
-SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 0)
+#: Playing speeds offered, in simulated weeks per second (0 = as fast as the engine goes). Above
+#: about five weeks per second not every week is drawn (see loyaltysim.ui.session.DRAW_SECONDS).
+SPEEDS: tuple[float, ...] = (1, 2, 5, 10, 20, 0)
+
+#: Customers per column the UI runs at most unless started with ``--max-customers``.
+MAX_CUSTOMERS = 50_000
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,17 @@ class UIConfig:
         scenarios: shipped scenario names or paths of scenario files, one column each.
         customers: customers per column (``market.customers``), or None for each scenario's own.
         seed: the common seed of every column, or None for the first scenario's ``market.seed``.
+        present: start in presentation mode (large text, thick lines, the headline charts).
+        max_customers: the most customers a column may have (set, uploaded or typed).
+        shared: one session for every browser (a classroom follows the teacher's screen).
     """
 
     scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
     customers: int | None = None
     seed: int | None = None
+    present: bool = False
+    max_customers: int = MAX_CUSTOMERS
+    shared: bool = False
 
     def to_env(self) -> str:
         """JSON text for :data:`CONFIG_ENV`."""
@@ -80,4 +92,7 @@ class UIConfig:
             return cls()
         data = json.loads(text)
         scenarios: Sequence[str] = data.get("scenarios") or DEFAULT_SCENARIOS
-        return cls(scenarios=tuple(scenarios), customers=data.get("customers"), seed=data.get("seed"))
+        return cls(scenarios=tuple(scenarios), customers=data.get("customers"), seed=data.get("seed"),
+                   present=bool(data.get("present", False)),
+                   max_customers=int(data.get("max_customers") or MAX_CUSTOMERS),
+                   shared=bool(data.get("shared", False)))

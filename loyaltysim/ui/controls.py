@@ -7,8 +7,10 @@ and fields are shown is UI configuration (:data:`loyaltysim.ui.config.STORY_CONT
 mean is never written here.
 
 Sliders move over a grid of values built from the schema range: an even grid for narrow ranges
-(0-1 shares, hours, price ratios) and a 1-1.5-2-2.5-3-4-5-6-8 grid per decade for wide ones
-(dollar limits up to $1,000,000), always including the current and the default value.
+(0-1 shares, hours, price ratios) and a 1-2-2.5-5 grid per decade for wide ones (dollar limits:
+$0, $10, $20, $25, $50, $100 ... $1,000,000, 22 positions), always including the default. The
+grid never depends on the current value: a slider position means the same value before and
+after a change (see :func:`value_grid`). Exact values are typed into a number input instead.
 """
 
 from __future__ import annotations
@@ -33,7 +35,15 @@ WIDE_RANGE = 100.0
 EVEN_STEPS = 100
 
 #: Mantissas of the per-decade grid.
-DECADE_MANTISSAS: tuple[float, ...] = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+DECADE_MANTISSAS: tuple[float, ...] = (1, 2, 2.5, 5)
+
+#: A wide grid's smallest non-zero step is the range divided by this (10 for $0-$1,000,000).
+WIDE_DECADES = 1e5
+
+#: Longest label taken from a schema description; longer ones fall back to the field's name.
+LABEL_CHARS = 56
+
+_CLAUSE = re.compile(r"[:;(]|, |\. |\.$")
 
 # Source markers such as "[A]" or "[A]-[E]" in schema descriptions refer to the seed articles;
 # the UI's one-line explanations leave them out.
@@ -64,6 +74,12 @@ class ControlSpec:
         """The value as shown next to the control, with its unit where it reads naturally."""
         return format_value(self.value if value is None else value, self.unit)
 
+    @property
+    def typed(self) -> bool:
+        """Whether the value is also typed as a number (wide ranges such as dollar limits, where
+        a slider alone cannot hit $120 or 3 per 1,000)."""
+        return self.kind == "slider" and self.high - self.low > WIDE_RANGE
+
 
 @dataclass(frozen=True)
 class ControlGroup:
@@ -78,6 +94,15 @@ def humanise(name: str) -> str:
     """``frontline_per_1000`` -> ``Frontline per 1000``."""
     text = name.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def label_from(description: str | None, name: str) -> str:
+    """A control's label: the first clause of its schema description (``Frontline employees'
+    limit``, ``Price level``), or the humanised field name when there is none or it is long."""
+    first = _CLAUSE.split(one_line(description), maxsplit=1)[0].strip()
+    if not first or len(first) > LABEL_CHARS:
+        return humanise(name)
+    return first[:1].upper() + first[1:]
 
 
 def one_line(text: str | None) -> str:
@@ -118,7 +143,7 @@ def value_grid(low: float, high: float, integer: bool, keep: Sequence[float] = (
         grid = {low, high} | {v for v in inner if low < v < high}
     else:
         grid = {low, high}
-        start = max(low, 1.0)
+        start = max(low, 1.0, (high - low) / WIDE_DECADES)
         decade = 10.0 ** math.floor(math.log10(start))
         while decade <= high:
             grid |= {m * decade for m in DECADE_MANTISSAS if low <= m * decade <= high}
@@ -136,14 +161,17 @@ def _control(key: str, name: str, info: FieldInfo, value: Any) -> ControlSpec | 
     default = info.get_default(call_default_factory=True)
     unit, description = field_unit(info), one_line(info.description)
     low, high = field_range(info)
-    common = dict(key=key, name=name, label=humanise(name), value=value, low=low, high=high,
+    common = dict(key=key, name=name, label=label_from(info.description, name), value=value,
+                  low=low, high=high,
                   unit=unit, description=description, default=default)
     if annotation is bool:
         return ControlSpec(kind="switch", values=(False, True), **common)
     if typing.get_origin(annotation) is Literal:
         return ControlSpec(kind="choice", values=typing.get_args(annotation), **common)
     if annotation in (int, float) and low is not None and high is not None:
-        grid = value_grid(float(low), float(high), annotation is int, keep=(value, default))
+        # Not the current value: the grid (and what a slider position means) stays the same
+        # whatever the value, so a position sent by the browser cannot mean another value.
+        grid = value_grid(float(low), float(high), annotation is int, keep=(default,))
         return ControlSpec(kind="slider", values=grid, **common)
     return None
 
@@ -181,3 +209,15 @@ def control_groups(scenario: Scenario, firm: str,
         result.append(ControlGroup(title=title, description=one_line(doc[0] if doc else ""),
                                    controls=tuple(controls)))
     return result
+
+
+def override_label(scenario: Scenario, firm: str, key: str, value: Any) -> str:
+    """A changed parameter as people read it: ``Frontline employees' limit: $100`` rather than
+    ``firms.pharmacy.culture.empowerment.frontline = 100.0``."""
+    for group in control_groups(scenario, firm):
+        for control in group.controls:
+            if control.key == key:
+                return f"{control.label}: {control.format(value)}"
+    parts = key.split(".")
+    where = f" ({humanise(parts[-2])})" if len(parts) > 2 else ""
+    return f"{humanise(parts[-1])}{where}: {format_value(value)}"

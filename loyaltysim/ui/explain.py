@@ -65,15 +65,15 @@ EXPLANATIONS: dict[str, Explanation] = {
     "mesa": Explanation(
         "Headline (Mesa plot)",
         "Mesa's own plot component reading the model's reporters for the scenario's focus "
-        "store: retention per purchase against the loyalty rate, as 0-1 shares (redrawn every "
-        "few weeks; its x axis counts Mesa steps from 0).",
+        "store: retention per purchase against the loyalty rate, as 0-1 shares (redrawn "
+        "whenever the clock stops: paused, stepped or changed).",
         "The gap between the lines is the spurious loyalty."),
 }
 
 #: Suggestions for the "what to try" list, in teaching order.
 TRY_THIS: tuple[str, ...] = (
-    "Play both columns to week 60: similar retention, very different loyalty.",
-    "Then press 'A competitor with the same items opens nearby - now': the pharmacy's customers "
+    "Play the pharmacy and the brand to week 60: similar retention, very different loyalty.",
+    "Then press 'Competitor opens now': the pharmacy's customers "
     "leave, the brand's stay.",
     "Raise the pharmacy's frontline limit from $0 to $100 and watch escalations turn into "
     "on-the-spot fixes.",
@@ -88,3 +88,36 @@ TRY_THIS: tuple[str, ...] = (
 INTRO = ("Two stores, the same town, the same customers and the same luck (one seed for all "
          "columns): every difference you see comes from how each store treats its staff and "
          "customers. Move a control and that column reruns from week 0 with the new value.")
+
+#: Scenarios a suggestion of :data:`TRY_THIS` is about (by position): it is offered only while
+#: one of them is on screen. Suggestions not listed are always offered.
+TRY_NEEDS: dict[int, tuple[str, ...]] = {
+    0: ("corner_pharmacy", "loyal_brand"),
+    1: ("corner_pharmacy", "loyal_brand"),
+    2: ("corner_pharmacy",),
+    3: ("loyal_brand",),
+    4: ("loyal_brand",),
+}
+
+_COUNTS = ("No", "One", "Two", "Three", "Four", "Five", "Six")
+
+
+def intro(columns: int) -> str:
+    """The panel's first paragraph for ``columns`` columns on screen."""
+    if columns <= 1:
+        return ("One store in a town of customers. Add a column (Town and luck) to compare it "
+                "with another culture: every column gets the same customers and the same luck. "
+                "Move a control and the column reruns from week 0 with the new value.")
+    count = _COUNTS[columns] if columns < len(_COUNTS) else str(columns)
+    return INTRO.replace("Two stores", f"{count} stores", 1)
+
+
+def suggestions(shown: list[str] | tuple[str, ...]) -> list[str]:
+    """What to try, for the scenarios on screen (shipped names; uploaded files match none)."""
+    on_screen = set(shown)
+    out = []
+    for index, item in enumerate(TRY_THIS):
+        needs = TRY_NEEDS.get(index)
+        if needs is None or on_screen & set(needs):
+            out.append(item)
+    return out

@@ -40,6 +40,8 @@ def serve(config: UIConfig, host: str = "127.0.0.1", port: int = 8765,
     os.environ[CONFIG_ENV] = config.to_env()
     # Read by Solara's settings at import: no telemetry, no network calls at start-up.
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # No "This website runs on Solara" badge: it covered text at the bottom right.
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     from solara.__main__ import run as solara_run
 
     if token:

@@ -15,6 +15,11 @@ Threads: button handlers and the background worker (:meth:`Session.work`) both c
 methods; a lock keeps one model operation at a time. What the page shows is published through
 Solara reactives holding frozen snapshots (``configs``, ``frames``, ``status``, ``headlines``),
 set only outside the lock, always to the latest snapshot, in one batched render.
+
+Playing keeps up with its speed by drawing less often, not by stepping slower: the worker steps
+the models on the speed's schedule and draws (freezes frames and publishes them) at most every
+:data:`DRAW_SECONDS`, so at 20 weeks per second every fourth week is drawn. Pause takes the lock
+between two weeks and draws the week it stopped at, so the screen stops within one week.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from loyaltysim.scenario import (
     shipped_scenarios,
 )
 from loyaltysim.ui.columns import ColumnConfig, ColumnRun, SessionStatus
-from loyaltysim.ui.config import COLUMN_COLOURS, FIRM_COLOURS, UIConfig
+from loyaltysim.ui.config import COLUMN_COLOURS, FIRM_COLOURS, MAX_CUSTOMERS, UIConfig
 from loyaltysim.ui.download import scenario_file, tweaked
 from loyaltysim.ui.frames import ColumnFrame, ModelSnapshot, build_frame
 from loyaltysim.ui.shock import events_with_shock, fire_shock, shock_pending, waiting_competitor
@@ -46,11 +51,11 @@ from loyaltysim.ui.uploads import read_upload
 
 logger = logging.getLogger(__name__)
 
-#: The Mesa headline plots are redrawn every this many weeks when stepping (and on every change of
-#: a column), every :data:`HEADLINE_EVERY_WEEKS_PLAYING` weeks while playing: each redraw is a
-#: Matplotlib figure, the slowest part of a displayed week (see benchmarks/ui_render.py).
-HEADLINE_EVERY_WEEKS = 4
-HEADLINE_EVERY_WEEKS_PLAYING = 26
+#: Shortest time between two drawn weeks while playing (seconds): the render interval. Weeks in
+#: between are simulated but not drawn. The Mesa headline plots (a Matplotlib figure each, the
+#: slowest thing to draw) are redrawn only when the clock stands still (paused, stepped, changed).
+DRAW_SECONDS = 0.2
+
 
 #: Shortest time between two publications while a column re-runs to the clock's week (seconds).
 CATCH_UP_PUBLISH_SECONDS = 0.25
@@ -62,7 +67,8 @@ class Session:
     """The columns of one browser tab and the clock they share. See the module docstring."""
 
     def __init__(self, sources: Sequence[Source], *, customers: int | None = None,
-                 seed: int | None = None, speed: float = 5.0):
+                 seed: int | None = None, speed: float = 5.0, present: bool = False,
+                 max_customers: int = MAX_CUSTOMERS, draw_seconds: float = DRAW_SECONDS):
         self.lock = threading.RLock()
         self._publish_lock = threading.Lock()
         self._wake = threading.Event()
@@ -73,6 +79,16 @@ class Session:
         self.playing = False
         self.speed = float(speed)
         self.customers = customers
+        self.present = present
+        self.max_customers = int(max_customers)
+        self.draw_seconds = float(draw_seconds)
+        self.drawn_every = 1  # weeks advanced between the last two drawn weeks
+        self._drawn_week = 0
+        self._last_draw = 0.0
+        self._headlines_stale = False
+        #: Other browser tabs watching this session (``loyaltysim ui --shared``).
+        self.views: list[Any] = []
+        self._worker_lock = threading.Lock()  # one worker plays the clock, however many tabs
         self.shock_week: int | None = None
         self.error: str | None = None
         #: The page's reacton render context, set by the app; batches publications.
@@ -92,7 +108,8 @@ class Session:
     @classmethod
     def from_config(cls, config: UIConfig) -> Session:
         """A session with the columns and settings ``loyaltysim ui`` was started with."""
-        return cls(list(config.scenarios), customers=config.customers, seed=config.seed)
+        return cls(list(config.scenarios), customers=config.customers, seed=config.seed,
+                   present=config.present, max_customers=config.max_customers)
 
     # -- sources and columns ---------------------------------------------------------------------
     def _register_source(self, source: Source) -> str:
@@ -116,6 +133,11 @@ class Session:
     def _resolve(self, label: str, overrides: Mapping[str, Any]) -> tuple[Scenario, Scenario]:
         """(scenario with overrides, same with the shock applied) for a source; may raise."""
         base = load_scenario(self.sources[label], {**overrides, **self._town_overrides()})
+        if base.market.customers > self.max_customers:
+            raise ScenarioError(
+                f"{label}: market.customers = {base.market.customers:,} is more than this UI runs "
+                f"per column (at most {self.max_customers:,}; start it with 'loyaltysim ui "
+                f"--max-customers N' to allow more)")
         scenario = base
         competitor = waiting_competitor(base)
         if self.shock_week is not None and competitor is not None \
@@ -169,7 +191,9 @@ class Session:
         return SessionStatus(
             week=self.week, weeks=self.max_weeks, playing=self.playing, speed=self.speed,
             seed=self.seed, customers=self.customers, catching_up=self.catching_up,
-            shock_week=self.shock_week, shock_available=self.shock_available, error=self.error)
+            shock_week=self.shock_week, shock_available=self.shock_available, error=self.error,
+            present=self.present, drawn_every=self.drawn_every,
+            max_customers=self.max_customers)
 
     def _shock_note(self, column: ColumnRun) -> str:
         competitor = waiting_competitor(column.base)
@@ -183,30 +207,59 @@ class Session:
     def _headlines(self) -> tuple[ModelSnapshot, ...]:
         return tuple(c.frame.snapshot for c in self.columns)
 
-    def _headline_due(self) -> bool:
-        """Whether the Mesa headline plots are redrawn this week (see
-        :data:`HEADLINE_EVERY_WEEKS`)."""
-        every = HEADLINE_EVERY_WEEKS_PLAYING if self.playing else HEADLINE_EVERY_WEEKS
-        return self.week % every == 0 or self.week >= self.max_weeks
-
     def _publish(self, configs: bool = False, headlines: bool | None = None) -> None:
         """Show the latest snapshots (called without holding ``lock``). ``headlines`` None:
-        redraw the Mesa plots when a column changed or when they are due."""
+        redraw the Mesa plots only with a new configuration; otherwise they are marked stale and
+        the worker redraws them once the clock stands still (:meth:`redraw_headlines`), so a
+        click (pause, step) is answered before the slow Matplotlib figures are drawn."""
         with self.lock:
             frames, status = self._frames(), self._status()
             config_values = self._configs() if configs else None
             if headlines is None:
-                headlines = configs or self._headline_due()
+                headlines = configs
+            self._headlines_stale = not headlines
             headline_values = self._headlines() if headlines else None
         # One render for all three changes: the page's render context batches them (without it,
         # each subscribed component would trigger its own render pass over the whole page).
-        with self._publish_lock, self.render_context or contextlib.nullcontext():
-            if config_values is not None:
-                self.configs.set(config_values)
-            self.frames.set(frames)
-            self.status.set(status)
-            if headline_values is not None:
-                self.headlines.set(headline_values)
+        # Shared views (other tabs) are set inside their own kernel context.
+        with self._publish_lock:
+            for target in [self, *self.views]:
+                scope = target.scope() if target is not self else contextlib.nullcontext()
+                with scope, target.render_context or contextlib.nullcontext():
+                    if config_values is not None:
+                        target.configs.set(config_values)
+                    target.frames.set(frames)
+                    target.status.set(status)
+                    if headline_values is not None:
+                        target.headlines.set(headline_values)
+
+    def attach(self, view: Any) -> None:
+        """Show this session in another browser tab too (see :mod:`loyaltysim.ui.shared`)."""
+        with self.lock:
+            snapshot = self.snapshot()
+        with self._publish_lock:
+            self.views.append(view)
+            with view.scope():
+                for reactive, value in zip((view.configs, view.frames, view.status,
+                                            view.headlines), snapshot, strict=True):
+                    reactive.set(value)
+
+    def snapshot(self) -> tuple:
+        """(configs, frames, status, headlines) as of now (``lock`` held by the caller)."""
+        return self._configs(), self._frames(), self._status(), self._headlines()
+
+    def detach(self, view: Any) -> None:
+        """A tab closed: stop publishing to it."""
+        with self._publish_lock:
+            self.views = [v for v in self.views if v is not view]
+
+    def redraw_headlines(self) -> bool:
+        """Redraw the Mesa plots if they are behind and the clock stands still; whether it did."""
+        with self.lock:
+            due = self._headlines_stale and not self.playing
+        if due:
+            self._publish(headlines=True)
+        return due
 
     def refresh(self, headlines: bool = False) -> None:
         """Rebuild every column's frame from its model and show it, without stepping (what a
@@ -239,7 +292,9 @@ class Session:
 
         Columns still re-running after a change are left to :meth:`catch_up_once`. Returns False
         (and stops playing) when every column has reached the end of its run. ``playing=True``
-        (the worker) steps only if the session is still playing, so a pause takes effect at once.
+        (the worker) steps only if the session is still playing, so a pause takes effect at once,
+        and draws the week only when a draw is due (:data:`DRAW_SECONDS`); a step by hand, the
+        last week and the week play stopped at are always drawn.
         """
         with self.lock:
             if self._halted:
@@ -253,15 +308,34 @@ class Session:
             else:
                 self.week += 1
                 for column in self.columns:
-                    if column.week == self.week - 1 and column.week < column.weeks:
-                        if not self._step_model(column):
-                            break
-                        self._freeze(column)
+                    due = column.week == self.week - 1 and column.week < column.weeks
+                    if due and not self._step_model(column):
+                        break
                 if self.week >= self.max_weeks:
                     self.playing = False
                 advanced = not self._halted
-        self._publish()
+        if not playing or not self.playing or self._draw_due():
+            self.draw()
         return advanced
+
+    def _draw_due(self) -> bool:
+        """Whether a played week is drawn: every week at speeds up to one week per draw
+        interval, otherwise once the interval has passed since the last draw."""
+        if 0 < self.speed <= 1.0 / self.draw_seconds:
+            return True
+        return time.monotonic() - self._last_draw >= self.draw_seconds
+
+    def draw(self) -> None:
+        """Freeze every column whose frame is behind its model and show the clock's week."""
+        with self.lock:
+            for column in self.columns:
+                if column.frame is None or column.frame.week != column.week:
+                    self._freeze(column)
+            if self.week != self._drawn_week:
+                self.drawn_every = max(1, self.week - self._drawn_week)
+            self._drawn_week = self.week
+            self._last_draw = time.monotonic()
+        self._publish()
 
     def catch_up_once(self) -> bool:
         """Step each column that is behind the clock by one week; False if none was behind."""
@@ -312,9 +386,16 @@ class Session:
         self._publish()
 
     def pause(self) -> None:
-        """Stop playing after the current week."""
+        """Stop playing: no week starts after this returns, and the week it stopped at is
+        drawn (weeks simulated since the last drawn one included)."""
         with self.lock:
             self.playing = False
+        self.draw()
+
+    def set_present(self, present: bool) -> None:
+        """Presentation mode on or off (larger text, thicker lines, the headline charts)."""
+        with self.lock:
+            self.present = bool(present)
         self._publish()
 
     def set_speed(self, weeks_per_second: float) -> None:
@@ -328,7 +409,7 @@ class Session:
         """Every column back to week 0 (keeping its overrides); the shock is withdrawn."""
         with self.lock:
             self.playing = False
-            self.week = 0
+            self.week = self._drawn_week = 0
             self.shock_week = None
             self.error = None
             for column in self.columns:
@@ -338,8 +419,18 @@ class Session:
     def work(self, cancel: threading.Event) -> None:
         """Background loop: re-run columns behind the clock, and step the clock while playing.
 
-        Runs until ``cancel`` is set (the browser tab closed).
+        Runs until ``cancel`` is set (the browser tab closed). With several tabs on one session
+        (``--shared``) only one worker runs; the others wait to take over.
         """
+        while not self._worker_lock.acquire(timeout=0.5):
+            if cancel.is_set():
+                return
+        try:
+            self._work(cancel)
+        finally:
+            self._worker_lock.release()
+
+    def _work(self, cancel: threading.Event) -> None:
         next_week = time.monotonic()
         while not cancel.is_set():
             if self.catch_up_once():
@@ -347,10 +438,16 @@ class Session:
             if self.playing:
                 now = time.monotonic()
                 if now < next_week:
-                    cancel.wait(min(next_week - now, 0.1))
+                    cancel.wait(min(next_week - now, 0.05))
                     continue
                 self.step(playing=True)
-                next_week = now + (1.0 / self.speed if self.speed > 0 else 0.0)
+                # Keep to the schedule (drawing time does not slow the weeks down), but do not
+                # rush to catch up more than a quarter of a second lost to a slow week.
+                interval = 1.0 / self.speed if self.speed > 0 else 0.0
+                next_week = max(next_week + interval, now - 0.25)
+                continue
+            next_week = time.monotonic()
+            if self.redraw_headlines():
                 continue
             self._wake.wait(0.2)
             self._wake.clear()

@@ -7,6 +7,7 @@ message saying how to install it, unless ``LOYALTYSIM_SKIP_BROWSER_TESTS=1`` opt
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -66,8 +67,8 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float
                          f"{log.read_text(errors='replace')}")
 
 
-@pytest.fixture
-def ui_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+@contextlib.contextmanager
+def serve_ui(tmp_path: Path, *extra: str) -> Iterator[tuple[str, Path]]:
     """``loyaltysim ui corner_pharmacy loyal_brand`` on a free port (the real command)."""
     port = free_port()
     log = tmp_path / "server.log"
@@ -75,7 +76,7 @@ def ui_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "loyaltysim", "ui", "corner_pharmacy", "loyal_brand",
-             "--port", str(port), "--customers", "300", "--seed", "3"],
+             "--port", str(port), "--customers", "300", "--seed", "3", *extra],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -88,3 +89,17 @@ def ui_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture
+def ui_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A server of its own for the test (one session per browser tab)."""
+    with serve_ui(tmp_path) as served:
+        yield served
+
+
+@pytest.fixture
+def shared_ui_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The same with ``--shared``: one session that every browser watches."""
+    with serve_ui(tmp_path, "--shared") as served:
+        yield served

@@ -13,7 +13,7 @@ import solara
 from solara.alias import rv
 
 from loyaltysim.scenario import Scenario
-from loyaltysim.ui.controls import ControlSpec, control_groups
+from loyaltysim.ui.controls import ControlSpec, control_groups, format_value
 
 OnValue = Callable[[str, Any], None]
 
@@ -24,8 +24,55 @@ def nearest_index(values: tuple, value: Any) -> int:
 
 
 @solara.component
+def SliderControl(spec: ControlSpec, on_value: OnValue):
+    """A slider over the spec's grid that commits on release (or a key press), not while it
+    moves.
+
+    It listens to Vuetify's ``change`` event only. Its ``v_model`` is set by the server; Vuetify
+    re-emits such a server-set value as user input, so a slider that acted on ``v_model``
+    changes would send a stale value back after a newer one (the revert of issue 19: $100 set
+    with the keyboard came back as $150 while the column was still re-running the drag's values).
+    """
+    def on_change(index: Any, values: tuple = spec.values) -> None:
+        on_value(spec.key, values[int(index)])
+
+    slider = rv.Slider(v_model=nearest_index(spec.values, spec.value), min=0,
+                       max=len(spec.values) - 1, step=1, dense=True, hide_details=True,
+                       class_="ls-slider", attributes={"data-testid": f"slider-{spec.key}",
+                                                       "aria-label": spec.label})
+    rv.use_event(slider, "change", lambda _widget, _event, index: on_change(index))
+    return slider
+
+
+@solara.component
+def NumberControl(spec: ControlSpec, on_value: OnValue):
+    """The exact value, typed (committed on Enter or leaving the field); the schema range is in
+    its label and a value outside it is refused with the schema's message."""
+    unit = "$" if spec.unit.startswith("dollars") else ""
+    label = f"{unit}{spec.format(spec.low).lstrip('$')} to {unit}" \
+            f"{spec.format(spec.high).lstrip('$')}"
+
+    def commit(text: Any) -> None:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            return  # the browser's number field lets only numbers through; blank: no change
+        if value != spec.value:
+            on_value(spec.key, int(value) if value.is_integer() else value)
+
+    shown = format_value(spec.value).replace(",", "").lstrip("$")
+    with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
+        # Vuetify's "change" (Enter or leaving the field) carries the typed text: one commit per
+        # entry, none per keystroke.
+        field = rv.TextField(label=label, v_model=shown, type="number", dense=True,
+                             hide_details=True, prefix=unit,
+                             attributes={"min": spec.low, "max": spec.high})
+        rv.use_event(field, "change", lambda _widget, _event, text: commit(text))
+
+
+@solara.component
 def ParamControl(spec: ControlSpec, changed: bool, on_value: OnValue):
-    """One parameter: name, value with unit, the control, and the schema's explanation."""
+    """One parameter: label, value with unit, the control(s), and the schema's explanation."""
     test_id = f"control-{spec.key}"
     with rv.Html(tag="div", class_="ls-control" + (" ls-changed" if changed else ""),
                  attributes={"data-testid": test_id, "data-value": str(spec.value)}):
@@ -33,14 +80,9 @@ def ParamControl(spec: ControlSpec, changed: bool, on_value: OnValue):
             solara.Text(spec.label, classes=["ls-control-label"])
             solara.Text(f"{spec.format()} · {spec.unit}", classes=["ls-control-value"])
         if spec.kind == "slider":
-            def on_index(index: Any, values: tuple = spec.values) -> None:
-                on_value(spec.key, values[int(index)])
-
-            rv.Slider(v_model=nearest_index(spec.values, spec.value), min=0,
-                      max=len(spec.values) - 1, step=1, dense=True, hide_details=True,
-                      on_v_model=on_index, class_="ls-slider",
-                      attributes={"data-testid": f"slider-{spec.key}",
-                                  "aria-label": spec.label})
+            SliderControl(spec, on_value)
+            if spec.typed:
+                NumberControl(spec, on_value)
         elif spec.kind == "switch":
             rv.Switch(v_model=bool(spec.value), dense=True, hide_details=True,
                       label=spec.format(), on_v_model=lambda v: on_value(spec.key, bool(v)))

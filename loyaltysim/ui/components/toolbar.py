@@ -8,10 +8,16 @@ from solara.alias import rv
 from loyaltysim.ui.config import SPEEDS
 from loyaltysim.ui.session import Session, SessionStatus
 
+#: The shock button's tooltip: what it does, in full.
+SHOCK_TITLE = ("A competitor with the same items opens nearby - now: every column's waiting "
+               "competitor opens at the start of the next week.")
+
 
 def speed_label(speed: float) -> str:
-    """``5`` -> ``5 weeks/s``; ``0`` -> ``as fast as possible``."""
-    return "as fast as possible" if speed == 0 else f"{speed:g} weeks/s"
+    """``5`` -> ``5 weeks/s``; ``0`` -> ``fastest``."""
+    if speed == 0:
+        return "fastest"
+    return f"{speed:g} week/s" if speed == 1 else f"{speed:g} weeks/s"
 
 
 @solara.component
@@ -26,7 +32,7 @@ def ClockControls(session: Session, status: SessionStatus):
             session.play()
 
     labels = {speed_label(s): s for s in SPEEDS}
-    with solara.Row(gap="8px", style={"align-items": "center"}):
+    with rv.Html(tag="div", class_="ls-toolbar-group"):
         solara.Button("Pause" if status.playing else "Play",
                       icon_name="mdi-pause" if status.playing else "mdi-play", color="primary",
                       on_click=toggle, disabled=at_end and not status.playing,
@@ -35,34 +41,39 @@ def ClockControls(session: Session, status: SessionStatus):
                       disabled=status.playing or at_end, attributes={"data-testid": "step"})
         solara.Button("Reset", icon_name="mdi-restore", on_click=session.reset,
                       attributes={"data-testid": "reset"})
-        solara.Select("Speed", values=list(labels), value=speed_label(status.speed), dense=True,
-                      on_value=lambda label: session.set_speed(labels[label]),
-                      style={"max-width": "190px"})
+        with rv.Html(tag="div", class_="ls-speed", attributes={"data-testid": "speed"}):
+            rv.Html(tag="span", class_="ls-help", children=["Speed"])
+            rv.Select(items=list(labels), v_model=speed_label(status.speed), dense=True,
+                      hide_details=True, attach=True,
+                      on_v_model=lambda label: session.set_speed(labels[label]))
 
 
 @solara.component
 def WeekCounter(status: SessionStatus):
     """The common week on screen."""
-    with solara.Row(gap="6px", style={"align-items": "center"}):
+    with rv.Html(tag="div", class_="ls-toolbar-group"):
         rv.Html(tag="div", class_="ls-week",
                 attributes={"data-testid": "week", "data-week": str(status.week)},
                 children=[f"Week {status.week} of {status.weeks}"])
+        if status.playing and status.drawn_every > 1:
+            rv.Html(tag="span", class_="ls-help", attributes={"data-testid": "drawn-every"},
+                    children=[f"drawing every {status.drawn_every} weeks"])
         if status.catching_up:
-            rv.Chip(small=True, color="amber lighten-4",
+            rv.Html(tag="span", class_="ls-catching-up",
                     children=["a changed column is re-running from week 0"])
 
 
 @solara.component
 def ShockButton(session: Session, status: SessionStatus):
     """Open the waiting competitor in every column at the start of the next week."""
-    with solara.Row(gap="6px", style={"align-items": "center"}):
-        solara.Button("A competitor with the same items opens nearby - now",
-                      icon_name="mdi-flash", color="error", outlined=True,
-                      on_click=session.fire_shock, disabled=not status.shock_available,
-                      attributes={"data-testid": "shock"})
+    with rv.Html(tag="div", class_="ls-toolbar-group"):
+        with rv.Html(tag="span", attributes={"title": SHOCK_TITLE}):
+            solara.Button("Competitor opens now", icon_name="mdi-flash", color="error",
+                          outlined=True, on_click=session.fire_shock,
+                          disabled=not status.shock_available, attributes={"data-testid": "shock"})
         if status.shock_week is not None:
             rv.Html(tag="span", class_="ls-shock-note", attributes={"data-testid": "shock-note"},
-                    children=[f"Shock: the competitor opens in week {status.shock_week}."])
+                    children=[f"opens in week {status.shock_week}"])
 
 
 @solara.component
@@ -71,7 +82,8 @@ def TownSettings(session: Session, status: SessionStatus):
     customers, set_customers = solara.use_state(status.customers)
     seed, set_seed = solara.use_state(status.seed)
     with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.InputInt("Customers per column (blank: the scenario's)", value=customers,
+        solara.InputInt(f"Customers per column (blank: the scenario's; at most "
+                        f"{status.max_customers:,})", value=customers,
                         on_value=set_customers, optional=True, dense=True,
                         style={"max-width": "260px"})
         solara.InputInt("Seed (common to all columns)", value=seed, on_value=set_seed,
@@ -85,14 +97,24 @@ def TownSettings(session: Session, status: SessionStatus):
 
 @solara.component
 def Toolbar(session: Session):
-    """Everything that acts on all columns at once."""
+    """Everything that acts on all columns at once, in one bar that stays in view."""
     status = session.status.value
-    with rv.Card(outlined=True, class_="ls-toolbar"), rv.CardText():
-        with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "wrap"}):
+    town_open, set_town_open = solara.use_state(False)
+    with rv.Html(tag="div", class_="ls-toolbar", attributes={"data-testid": "toolbar"}):
+        with rv.Html(tag="div", class_="ls-toolbar-row"):
+            rv.Html(tag="div", class_="ls-brand", children=["loyaltysim"])
             ClockControls(session, status)
             WeekCounter(status)
             ShockButton(session, status)
-        with solara.Details("Town and luck: customers, seed, columns"):
+            with rv.Html(tag="div", class_="ls-toolbar-group"):
+                rv.Switch(v_model=status.present, dense=True, hide_details=True,
+                          label="Present", class_="ls-present-switch",
+                          on_v_model=lambda v: session.set_present(bool(v)),
+                          attributes={"data-testid": "present"})
+                solara.Button("Town", icon_name="mdi-account-group", text=True,
+                              on_click=lambda: set_town_open(not town_open),
+                              attributes={"data-testid": "town"})
+        if town_open:
             TownSettings(session, status)
         if status.error:
             rv.Alert(type="error", dense=True, text=True, children=[status.error],
