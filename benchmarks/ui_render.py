@@ -73,12 +73,19 @@ def play_once(session: Session, rc, speed: float, seconds: float) -> dict:
     weeks_shown = (drawn[-1][1] - drawn[0][1]) / span if span else 0.0
     whole = len(json.dumps([spec.build(chart_columns(session)) for spec in CHARTS]))
     map_bytes = sum(d[2] for d in drawn) / max(len(drawn), 1)
-    return {"speed": speed_name(speed), "weeks_shown": weeks_shown,
-            "draws": len(drawn) / ran, "weeks": session.week, "seconds": ran,
-            "kib_week": (sent / max(len(drawn), 1) + map_bytes) / 1024,
-            "kib_maps": map_bytes / 1024,
-            "kib_whole": (whole + map_bytes) / 1024, "pause_ms": pause_s * 1000,
-            "moved_after": moved_after, "shown_after": shown_after}
+    return {
+        "speed": speed_name(speed),
+        "weeks_shown": weeks_shown,
+        "draws": len(drawn) / ran,
+        "weeks": session.week,
+        "seconds": ran,
+        "kib_week": (sent / max(len(drawn), 1) + map_bytes) / 1024,
+        "kib_maps": map_bytes / 1024,
+        "kib_whole": (whole + map_bytes) / 1024,
+        "pause_ms": pause_s * 1000,
+        "moved_after": moved_after,
+        "shown_after": shown_after,
+    }
 
 
 def main() -> None:
@@ -91,8 +98,7 @@ def main() -> None:
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    session = Session(args.scenarios, customers=args.customers, seed=1,
-                      max_customers=max(args.customers, 1))
+    session = Session(args.scenarios, customers=args.customers, seed=1, max_customers=max(args.customers, 1))
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     with session.lock:
@@ -108,20 +114,27 @@ def main() -> None:
     finally:
         rc.close()
 
-    print(f"machine: {platform.processor() or platform.machine()}, python "
-          f"{platform.python_version()}; engine {engine}; {len(session.columns)} columns "
-          f"({', '.join(args.scenarios)}), {args.customers:,} customers each; draw interval "
-          f"{DRAW_SECONDS} s")
-    print(f"session build {build_s:.2f} s; model step (all columns, no drawing) "
-          f"{step_s * 1000:.1f} ms per week")
-    print("| speed setting | weeks/s shown | draws/s | weeks played (s) | KiB per drawn week "
-          "| of which maps | KiB if charts were resent whole | pause() ms | weeks after pause |")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python "
+        f"{platform.python_version()}; engine {engine}; {len(session.columns)} columns "
+        f"({', '.join(args.scenarios)}), {args.customers:,} customers each; draw interval "
+        f"{DRAW_SECONDS} s"
+    )
+    print(
+        f"session build {build_s:.2f} s; model step (all columns, no drawing) {step_s * 1000:.1f} ms per week"
+    )
+    print(
+        "| speed setting | weeks/s shown | draws/s | weeks played (s) | KiB per drawn week "
+        "| of which maps | KiB if charts were resent whole | pause() ms | weeks after pause |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['speed']} | {r['weeks_shown']:.1f} | {r['draws']:.1f} "
-              f"| {r['weeks']} ({r['seconds']:.1f}) | {r['kib_week']:.1f} | {r['kib_maps']:.1f} "
-              f"| {r['kib_whole']:.1f} "
-              f"| {r['pause_ms']:.0f} | {r['moved_after']}{'' if r['shown_after'] else ' (!)'} |")
+        print(
+            f"| {r['speed']} | {r['weeks_shown']:.1f} | {r['draws']:.1f} "
+            f"| {r['weeks']} ({r['seconds']:.1f}) | {r['kib_week']:.1f} | {r['kib_maps']:.1f} "
+            f"| {r['kib_whole']:.1f} "
+            f"| {r['pause_ms']:.0f} | {r['moved_after']}{'' if r['shown_after'] else ' (!)'} |"
+        )
 
 
 if __name__ == "__main__":

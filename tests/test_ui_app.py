@@ -91,8 +91,9 @@ def test_moving_a_slider_restarts_that_column(page):
     for _ in range(2):
         step.click()
     key = "firms.pharmacy.culture.empowerment.frontline"
-    slider = rc.find(v.Slider, attributes={"data-testid": f"slider-{key}",
-                                           "aria-label": "Frontline employees' limit"}).widget
+    slider = rc.find(
+        v.Slider, attributes={"data-testid": f"slider-{key}", "aria-label": "Frontline employees' limit"}
+    ).widget
     slider.fire_event("change", slider.v_model + 5)  # released or key pressed in the browser
     value = session.config(0).overrides[key]
     assert value > 0
@@ -143,14 +144,21 @@ def test_choosing_another_store_charts_it(page):
     session.choose_firm(1, "supermarket")
     assert "B: Supermarket" in [s.get("name") for s in _charts(rc)["chart-base"].full["series"]]
     assert session.frames.value[1].firm == "supermarket"
-    _wait_single(lambda: rc.find(v.Html, attributes={"data-testid": "week-1", "data-week": "2"},
-                                 children=["B · week 2 of 208 · Supermarket"]))
+    _wait_single(
+        lambda: rc.find(
+            v.Html,
+            attributes={"data-testid": "week-1", "data-week": "2"},
+            children=["B · week 2 of 208 · Supermarket"],
+        )
+    )
 
 
 def test_removing_a_column_keeps_the_page_working(page):
     session, rc = page
-    remove = [rc.find(v.Btn, attributes={"data-testid": f"remove-{i}",
-                                         "title": "Remove this column"}).widget for i in (0, 1)]
+    remove = [
+        rc.find(v.Btn, attributes={"data-testid": f"remove-{i}", "title": "Remove this column"}).widget
+        for i in (0, 1)
+    ]
     remove[0].click()
     assert [c.source for c in session.configs.value] == ["loyal_brand"]
     _by_testid(rc, v.Btn, "step").widget.click()

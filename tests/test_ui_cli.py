@@ -13,22 +13,34 @@ from loyaltysim.ui.config import CONFIG_ENV, UIConfig
 
 
 def _cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loyaltysim", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "loyaltysim", *args], capture_output=True, text=True, timeout=timeout, cwd=cwd
+    )
 
 
 def test_help_shows_the_defaults_and_examples():
     result = _cli("ui", "--help")
     assert result.returncode == 0
-    for text in ("--port", "default: 8765", "127.0.0.1", "--customers", "--seed", "examples:",
-                 "corner_pharmacy loyal_brand", "--present", "--shared", "--max-customers",
-                 "default: 50,000"):
+    for text in (
+        "--port",
+        "default: 8765",
+        "127.0.0.1",
+        "--customers",
+        "--seed",
+        "examples:",
+        "corner_pharmacy loyal_brand",
+        "--present",
+        "--shared",
+        "--max-customers",
+        "default: 50,000",
+    ):
         assert text in result.stdout
 
 
 def test_a_bad_scenario_stops_before_serving_with_the_cli_message(tmp_path):
-    (tmp_path / "bad.toml").write_text('extends = "corner_pharmacy"\n[firms.pharmacy]\n'
-                                       "price_index = 9\n", encoding="utf-8")
+    (tmp_path / "bad.toml").write_text(
+        'extends = "corner_pharmacy"\n[firms.pharmacy]\nprice_index = 9\n', encoding="utf-8"
+    )
     ui = _cli("ui", "bad.toml", "--port", "1", cwd=tmp_path)
     validate = _cli("scenarios", "validate", "bad.toml", cwd=tmp_path)
     assert ui.returncode == 2
@@ -51,9 +63,11 @@ def test_a_busy_port_is_a_clear_error():
 
 
 def test_bad_option_values_are_refused():
-    for args, text in ((["--port", "70000"], "must be from 1 to 65535"),
-                       (["--customers", "-3"], "must be at least 1"),
-                       (["--port", "http"], "is not a whole number")):
+    for args, text in (
+        (["--port", "70000"], "must be from 1 to 65535"),
+        (["--customers", "-3"], "must be at least 1"),
+        (["--port", "http"], "is not a whole number"),
+    ):
         result = _cli("ui", *args)
         assert result.returncode == 2 and text in result.stderr, result.stderr
 
@@ -71,8 +85,11 @@ def test_the_server_answers_on_localhost(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "loyaltysim", "ui", "--port", str(port),
-                                "--customers", "100"], stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loyaltysim", "ui", "--port", str(port), "--customers", "100"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline, page = time.monotonic() + 90, ""
         while time.monotonic() < deadline and not page:

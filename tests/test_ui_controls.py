@@ -22,8 +22,7 @@ from loyaltysim.ui.controls import (
 
 
 def _scalar_fields(model_cls) -> list[str]:
-    return [name for name, info in model_cls.model_fields.items()
-            if info.annotation in (int, float, bool)]
+    return [name for name, info in model_cls.model_fields.items() if info.annotation in (int, float, bool)]
 
 
 def _controls(scenario, firm):
@@ -57,9 +56,11 @@ def test_every_culture_and_empowerment_field_has_a_control_read_from_the_schema(
 def test_story_includes_staffing_price_and_hours_with_schema_units():
     scenario = load_scenario("corner_pharmacy")
     controls = _controls(scenario, "pharmacy")
-    for key, cls, field in (("firms.pharmacy.staffing.frontline_per_1000", Firm, None),
-                            ("firms.pharmacy.price_index", Firm, "price_index"),
-                            ("firms.pharmacy.hours_per_day", Firm, "hours_per_day")):
+    for key, cls, field in (
+        ("firms.pharmacy.staffing.frontline_per_1000", Firm, None),
+        ("firms.pharmacy.price_index", Firm, "price_index"),
+        ("firms.pharmacy.hours_per_day", Firm, "hours_per_day"),
+    ):
         assert key in controls
         if field:
             assert controls[key].unit == field_unit(cls.model_fields[field])
@@ -70,8 +71,12 @@ def test_story_includes_staffing_price_and_hours_with_schema_units():
 
 
 @settings(max_examples=60, deadline=None)
-@given(low=st.floats(0, 50), span=st.floats(0.5, 2_000_000), integer=st.booleans(),
-       keep=st.lists(st.floats(0, 2_000_050), max_size=3))
+@given(
+    low=st.floats(0, 50),
+    span=st.floats(0.5, 2_000_000),
+    integer=st.booleans(),
+    keep=st.lists(st.floats(0, 2_000_050), max_size=3),
+)
 def test_value_grid_is_sorted_bounded_and_keeps_requested_values(low, span, integer, keep):
     if integer:
         low, span = float(round(low)), float(max(1, round(span)))
@@ -94,16 +99,20 @@ def test_wide_dollar_ranges_get_round_values_a_teacher_asks_for():
 
 
 def _find_texts(rc) -> list[str]:
-    return [w.children[0] for w in rc.find(v.Html, tag="span").widgets
-            if w.children and isinstance(w.children[0], str)]
+    return [
+        w.children[0]
+        for w in rc.find(v.Html, tag="span").widgets
+        if w.children and isinstance(w.children[0], str)
+    ]
 
 
 def test_control_panel_renders_schema_labels_units_and_explanations():
     scenario = load_scenario("corner_pharmacy")
     calls = []
-    _, rc = solara.render(ControlPanel(scenario, "pharmacy", {},
-                                         on_value=lambda k, val: calls.append((k, val))),
-                            handle_error=False)
+    _, rc = solara.render(
+        ControlPanel(scenario, "pharmacy", {}, on_value=lambda k, val: calls.append((k, val))),
+        handle_error=False,
+    )
     expected = _controls(scenario, "pharmacy")
     sliders = rc.find(v.Slider).widgets
     assert len(sliders) == sum(c.kind == "slider" for c in expected.values())
@@ -112,9 +121,13 @@ def test_control_panel_renders_schema_labels_units_and_explanations():
         assert control.label in texts
         assert control.description in texts
         assert f"{control.format()} · {control.unit}" in texts
-    frontline = rc.find(v.Slider, attributes={
-        "data-testid": "slider-firms.pharmacy.culture.empowerment.frontline",
-        "aria-label": "Frontline employees' limit"}).widget
+    frontline = rc.find(
+        v.Slider,
+        attributes={
+            "data-testid": "slider-firms.pharmacy.culture.empowerment.frontline",
+            "aria-label": "Frontline employees' limit",
+        },
+    ).widget
     spec = expected["firms.pharmacy.culture.empowerment.frontline"]
     assert frontline.v_model == spec.values.index(0)
     target = spec.values.index(100)
@@ -126,8 +139,9 @@ def test_control_panel_renders_schema_labels_units_and_explanations():
 class BraveCulture(Culture):
     """A culture with one more lever (a schema extension the UI has never heard of)."""
 
-    psychological_safety: float = param(0.4, "share 0-1", "Staff can admit mistakes without "
-                                        "fear [D].", ge=0, le=1)
+    psychological_safety: float = param(
+        0.4, "share 0-1", "Staff can admit mistakes without fear [D].", ge=0, le=1
+    )
     huddles_per_week: int = param(2, "meetings per week", "Short team meetings.", ge=0, le=14)
 
 
@@ -144,12 +158,15 @@ def test_a_new_schema_field_appears_in_the_controls_without_ui_changes():
     data["firms"]["pharmacy"]["culture"]["psychological_safety"] = 0.65
     scenario = BraveScenario.model_validate(data)
     calls = []
-    _, rc = solara.render(ControlPanel(scenario, "pharmacy", {},
-                                         on_value=lambda k, val: calls.append((k, val))),
-                            handle_error=False)
+    _, rc = solara.render(
+        ControlPanel(scenario, "pharmacy", {}, on_value=lambda k, val: calls.append((k, val))),
+        handle_error=False,
+    )
     key = "firms.pharmacy.culture.psychological_safety"
-    slider = rc.find(v.Slider, attributes={"data-testid": f"slider-{key}", "aria-label":
-                                           "Staff can admit mistakes without fear"}).widget
+    slider = rc.find(
+        v.Slider,
+        attributes={"data-testid": f"slider-{key}", "aria-label": "Staff can admit mistakes without fear"},
+    ).widget
     spec = _controls(scenario, "pharmacy")[key]
     assert spec.unit == "share 0-1" and (spec.low, spec.high) == (0, 1)
     assert spec.description == "Staff can admit mistakes without fear."

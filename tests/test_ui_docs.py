@@ -24,6 +24,5 @@ def test_the_browser_test_switches_named_in_the_readme_are_the_ones_the_tests_re
     script = (ROOT / "scripts" / "install-chromium.sh").read_text(encoding="utf-8")
     for name in ("LOYALTYSIM_SKIP_BROWSER_TESTS", "LOYALTYSIM_CHROMIUM"):
         assert name in SECTION and name in conftest and name in script
-    assert "LOYALTYSIM_UPDATE_SCREENSHOT" in SECTION and "LOYALTYSIM_UPDATE_SCREENSHOT" in \
-        browser_test
+    assert "LOYALTYSIM_UPDATE_SCREENSHOT" in SECTION and "LOYALTYSIM_UPDATE_SCREENSHOT" in browser_test
     assert "install-chromium.sh" in (ROOT / "Makefile").read_text(encoding="utf-8")

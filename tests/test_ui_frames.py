@@ -49,8 +49,13 @@ def test_customer_colours_follow_firm_recency_and_attachment():
     st, window = model.state, model.spec.market.base_window_weeks
     rgb = [townmap.hex_to_rgb(COLOURS[f.key]) for f in model.firms]
     pharmacy = model.firm_keys.index("pharmacy")
-    cases = {0: (pharmacy, 20, 1.0), 1: (pharmacy, 20, 0.0), 2: (model.n_firms, 20, 0.5),
-             3: (-1, NEVER, 0.5), 4: (pharmacy, 20 - window, 1.0)}
+    cases = {
+        0: (pharmacy, 20, 1.0),
+        1: (pharmacy, 20, 0.0),
+        2: (model.n_firms, 20, 0.5),
+        3: (-1, NEVER, 0.5),
+        4: (pharmacy, 20 - window, 1.0),
+    }
     for row, (firm, week, attachment) in cases.items():
         st.last_firm[row], st.last_purchase_week[row] = firm, week
         if 0 <= firm < model.n_firms:
@@ -77,8 +82,7 @@ def test_map_marks_open_and_closed_firms_and_colours_households(model, monkeypat
         cx = round(firm.params.x_km / town * (side - 1))
         cy = round((town - firm.params.y_km) / town * (side - 1))
         assert tuple(image[cy - 5, cx]) == townmap.OUTLINE  # the square's border
-        centre = townmap.hex_to_rgb(COLOURS[firm.key]) if firm.params.open \
-            else townmap.BACKGROUND
+        centre = townmap.hex_to_rgb(COLOURS[firm.key]) if firm.params.open else townmap.BACKGROUND
         assert tuple(image[cy, cx]) == centre
     # Households of the pharmacy appear in its hue somewhere on the map.
     teal = np.array(townmap.hex_to_rgb(COLOURS["pharmacy"]), dtype=float)
@@ -93,8 +97,10 @@ def test_map_marks_open_and_closed_firms_and_colours_households(model, monkeypat
 def _columns(model) -> list[ChartColumn]:
     other = LoyaltyModel("corner_pharmacy", rng=2, overrides={"market.customers": 300})
     other.run(3)
-    return [ChartColumn("A", "#1565c0", build_frame(model, "pharmacy", COLOURS)),
-            ChartColumn("B", "#e65100", build_frame(other, "pharmacy", COLOURS))]
+    return [
+        ChartColumn("A", "#1565c0", build_frame(model, "pharmacy", COLOURS)),
+        ChartColumn("B", "#e65100", build_frame(other, "pharmacy", COLOURS)),
+    ]
 
 
 def test_charts_are_json_and_show_every_column_week_by_week(model):
@@ -109,8 +115,7 @@ def test_charts_are_json_and_show_every_column_week_by_week(model):
     assert lengths == {"A retention": 10, "A loyalty": 10, "B retention": 3, "B loyalty": 3}
     marks = retention["series"][0]["markLine"]["data"]
     assert marks == [{"xAxis": 7, "name": "Supermarket", "label": {"align": "left"}}]
-    assert "markLine" not in retention["series"][2] or \
-        retention["series"][2]["markLine"]["data"] == []
+    assert "markLine" not in retention["series"][2] or retention["series"][2]["markLine"]["data"] == []
 
 
 def test_dick_basu_panels_stack_to_the_customer_base(model):

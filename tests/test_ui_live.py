@@ -33,10 +33,8 @@ def _apply(sent: dict, patch: list) -> list[list]:
 @given(old=st.lists(points, min_size=1, max_size=4), grow=st.data())
 def test_a_patch_turns_what_the_browser_holds_into_the_new_option(old, grow):
     new = [grow.draw(points) for _ in old]
-    sent = {"xAxis": {"max": 208}, "series": [{"name": str(i), "data": d}
-                                              for i, d in enumerate(old)]}
-    option = {"xAxis": {"max": 208}, "series": [{"name": str(i), "data": d}
-                                                for i, d in enumerate(new)]}
+    sent = {"xAxis": {"max": 208}, "series": [{"name": str(i), "data": d} for i, d in enumerate(old)]}
+    option = {"xAxis": {"max": 208}, "series": [{"name": str(i), "data": d} for i, d in enumerate(new)]}
     patch = data_patch(sent, option)
     assert patch is not None
     assert _apply(sent, patch) == new
@@ -61,8 +59,10 @@ def test_a_played_week_sends_a_few_points_not_every_series_again():
         session.step()
 
     def columns():
-        return [ChartColumn(f"{c.name}: x", c.colour, f)
-                for c, f in zip(session.configs.value, session.frames.value, strict=True)]
+        return [
+            ChartColumn(f"{c.name}: x", c.colour, f)
+            for c, f in zip(session.configs.value, session.frames.value, strict=True)
+        ]
 
     widget = LiveChartWidget(full=customer_base(columns(), NORMAL))
     whole, first_id = widget.sent_bytes, widget.option_id
@@ -118,8 +118,9 @@ def test_playing_fast_draws_every_few_weeks_and_says_so():
 
 
 def test_pause_stops_within_one_week_and_shows_the_week_it_stopped_at():
-    session = Session(["corner_pharmacy", "loyal_brand"], customers=200, seed=3,
-                      draw_seconds=10.0)  # nothing drawn while playing but the first week
+    session = Session(
+        ["corner_pharmacy", "loyal_brand"], customers=200, seed=3, draw_seconds=10.0
+    )  # nothing drawn while playing but the first week
     _, cancel, worker = _play(session, 1.0)
     try:
         session.pause()
@@ -143,8 +144,10 @@ def test_the_chart_component_patches_its_widget_as_weeks_are_drawn():
     try:
         for _ in range(5):
             session.step()
-        widget = rc.find(LiveChartWidget, attributes={
-            "class": "ls-chart-box", "data-testid": "chart-base", "data-weeks": "5,5"}).widget
+        widget = rc.find(
+            LiveChartWidget,
+            attributes={"class": "ls-chart-box", "data-testid": "chart-base", "data-weeks": "5,5"},
+        ).widget
         first = widget.option_id
         session.step()
         assert widget.option_id == first and widget.patch["series"]

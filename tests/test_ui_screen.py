@@ -47,8 +47,10 @@ def columns() -> list[ChartColumn]:
     session.fire_shock()
     for _ in range(3):
         session.step()
-    return [ChartColumn(f"{c.name}: x", c.colour, f)
-            for c, f in zip(session.configs.value, session.frames.value, strict=True)]
+    return [
+        ChartColumn(f"{c.name}: x", c.colour, f)
+        for c, f in zip(session.configs.value, session.frames.value, strict=True)
+    ]
 
 
 @pytest.mark.parametrize("style,smallest", [(NORMAL, 12), (PRESENT, 18)])
@@ -57,8 +59,9 @@ def test_every_chart_text_is_large_enough(columns, style, smallest):
         option = spec.build(columns, style)
         sizes = list(_font_sizes(option))
         assert sizes and min(sizes) >= smallest, spec.id
-        widths = [s["lineStyle"]["width"] for s in option["series"]
-                  if s.get("lineStyle", {}).get("width")]  # stacked areas and bars have none
+        widths = [
+            s["lineStyle"]["width"] for s in option["series"] if s.get("lineStyle", {}).get("width")
+        ]  # stacked areas and bars have none
         assert all(w >= (1.5 if style is NORMAL else 2.5) for w in widths), spec.id
 
 
@@ -99,7 +102,7 @@ def test_presentation_mode_is_larger_and_shows_the_headline_charts_only():
 
 
 def _distance(a: str, b: str) -> float:
-    rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in (a, b)]
+    rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (a, b)]
     return sum((x - y) ** 2 for x, y in zip(*rgb, strict=True)) ** 0.5
 
 
@@ -108,7 +111,7 @@ def test_column_colours_never_look_like_a_meaning_colour_or_each_other():
     for colour in COLUMN_COLOURS:
         assert min(_distance(colour, m) for m in meanings) > 60, colour
     for i, a in enumerate(COLUMN_COLOURS):
-        for b in COLUMN_COLOURS[i + 1:]:
+        for b in COLUMN_COLOURS[i + 1 :]:
             assert _distance(a, b) > 60
     assert set(COLUMN_COLOURS).isdisjoint(FIRM_COLOURS[:2])
 
@@ -124,8 +127,9 @@ def test_labels_are_words_not_schema_keys():
     session.set_override(0, FRONTLINE, 100.0)
     _, rc = solara.render(App(session), handle_error=False)
     try:
-        texts = [b.children[-1] for b in rc.find(v.Btn).widgets
-                 if b.children and isinstance(b.children[-1], str)]
+        texts = [
+            b.children[-1] for b in rc.find(v.Btn).widgets if b.children and isinstance(b.children[-1], str)
+        ]
         assert "Frontline employees' limit: $100" in texts
         assert not any("PHARMACY" in t.upper() and "." in t for t in texts)
         picker = rc.find(v.Select, label="Scenario").widget
@@ -177,18 +181,33 @@ def test_customers_per_column_are_capped_with_a_clear_message(tmp_path):
 
 
 def test_the_command_refuses_more_customers_than_the_cap():
-    result = subprocess.run([sys.executable, "-m", "loyaltysim", "ui", "--customers", "2000",
-                             "--max-customers", "1000", "--port", "1"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loyaltysim",
+            "ui",
+            "--customers",
+            "2000",
+            "--max-customers",
+            "1000",
+            "--port",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "market.customers = 2,000 is more than --max-customers 1,000" in result.stderr
 
 
 def _panel(calls: list):
     scenario = load_scenario("corner_pharmacy")
-    return solara.render(ControlPanel(scenario, "pharmacy", {},
-                                      on_value=lambda k, val: calls.append((k, val))),
-                         handle_error=False)
+    return solara.render(
+        ControlPanel(scenario, "pharmacy", {}, on_value=lambda k, val: calls.append((k, val))),
+        handle_error=False,
+    )
 
 
 def test_a_slider_value_echoed_by_the_browser_does_not_override_a_newer_one():
@@ -196,10 +215,16 @@ def test_a_slider_value_echoed_by_the_browser_does_not_override_a_newer_one():
     # server used to act on that echo, so a stale $150 came back after the user's $100.
     calls: list = []
     _, rc = _panel(calls)
-    slider = rc.find(v.Slider, attributes={"data-testid": f"slider-{FRONTLINE}",
-                                           "aria-label": "Frontline employees' limit"}).widget
-    values = next(c for g in control_groups(load_scenario("corner_pharmacy"), "pharmacy")
-              for c in g.controls if c.key == FRONTLINE).values
+    slider = rc.find(
+        v.Slider,
+        attributes={"data-testid": f"slider-{FRONTLINE}", "aria-label": "Frontline employees' limit"},
+    ).widget
+    values = next(
+        c
+        for g in control_groups(load_scenario("corner_pharmacy"), "pharmacy")
+        for c in g.controls
+        if c.key == FRONTLINE
+    ).values
     slider.v_model = values.index(250)  # an echo of a server-set value: not a user's choice
     assert calls == []
     slider.fire_event("change", values.index(100))  # the user released the slider at $100
@@ -212,8 +237,11 @@ def test_slider_positions_mean_the_same_value_whatever_the_current_value():
     grids = set()
     for value in (0, 120, 150, 333.5, 999_999):
         changed = load_scenario(scenario, {FRONTLINE: value})
-        grids.add(next(c for g in control_groups(changed, "pharmacy") for c in g.controls
-                   if c.key == FRONTLINE).values)
+        grids.add(
+            next(
+                c for g in control_groups(changed, "pharmacy") for c in g.controls if c.key == FRONTLINE
+            ).values
+        )
     assert len(grids) == 1
     grid = grids.pop()
     assert len(grid) <= 25 and {0, 10, 25, 50, 100, 250, 500, 1000, 1_000_000} <= set(grid)
@@ -229,16 +257,14 @@ def test_dollar_limits_are_typed_as_numbers_within_the_schema_range():
     field.fire_event("change", "120")
     field.fire_event("change", "")  # cleared: nothing changes
     assert calls == [(FRONTLINE, 120)]
-    assert len(rc.find(v.Html, attributes={"data-testid": "number-"
-                                           "firms.pharmacy.culture.trust"})) == 0
+    assert len(rc.find(v.Html, attributes={"data-testid": "number-firms.pharmacy.culture.trust"})) == 0
     rc.close()
 
 
 def test_the_dashboard_renders_outside_the_server_as_a_notebook_component():
     from loyaltysim.ui import LoyaltyDashboard
 
-    _, rc = solara.render(LoyaltyDashboard(["corner_pharmacy"], customers=100, seed=2),
-                          handle_error=False)
+    _, rc = solara.render(LoyaltyDashboard(["corner_pharmacy"], customers=100, seed=2), handle_error=False)
     try:
         rc.find(v.Html, attributes={"data-testid": "week", "data-week": "0"}).assert_single()
         rc.find(v.Btn, attributes={"data-testid": "step"}).widget.click()

@@ -167,9 +167,13 @@ def App(session: Session):
 
 
 @solara.component
-def LoyaltyDashboard(scenarios: Sequence[str] = DEFAULT_SCENARIOS, customers: int | None = None,
-                     seed: int | None = None, present: bool = False,
-                     max_customers: int = MAX_CUSTOMERS):
+def LoyaltyDashboard(
+    scenarios: Sequence[str] = DEFAULT_SCENARIOS,
+    customers: int | None = None,
+    seed: int | None = None,
+    present: bool = False,
+    max_customers: int = MAX_CUSTOMERS,
+):
     """The whole UI as one component, for a Jupyter notebook::
 
         from loyaltysim.ui import LoyaltyDashboard
@@ -179,9 +183,11 @@ def LoyaltyDashboard(scenarios: Sequence[str] = DEFAULT_SCENARIOS, customers: in
     runs its own session, as a browser tab of ``loyaltysim ui`` does.
     """
     session = solara.use_memo(
-        lambda: Session(list(scenarios), customers=customers, seed=seed, present=present,
-                        max_customers=max_customers),
-        [tuple(scenarios), customers, seed, present, max_customers])
+        lambda: Session(
+            list(scenarios), customers=customers, seed=seed, present=present, max_customers=max_customers
+        ),
+        [tuple(scenarios), customers, seed, present, max_customers],
+    )
     App(session)
 
 

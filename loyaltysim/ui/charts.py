@@ -81,17 +81,23 @@ def week_ticks(weeks: int) -> int:
     return max(1, weeks // 5)
 
 
-def _x_axis(columns: Sequence[ChartColumn], style: ChartStyle, grid: int = 0,
-            show: bool = True) -> Option:
+def _x_axis(columns: Sequence[ChartColumn], style: ChartStyle, grid: int = 0, show: bool = True) -> Option:
     longest = max((c.frame.weeks for c in columns), default=52)
     step = week_ticks(longest)
-    return {"type": "value", "min": 0, "max": longest, "interval": step, "gridIndex": grid,
-            "name": "week" if show else "", "nameLocation": "middle",
-            "nameGap": style.text + 10, "nameTextStyle": {"fontSize": style.text},
-            # a last label off the tick grid would crowd the one before it
-            "axisLabel": {"show": show, "fontSize": style.text,
-                          "showMaxLabel": longest % step == 0},
-            "splitLine": {"show": False}}
+    return {
+        "type": "value",
+        "min": 0,
+        "max": longest,
+        "interval": step,
+        "gridIndex": grid,
+        "name": "week" if show else "",
+        "nameLocation": "middle",
+        "nameGap": style.text + 10,
+        "nameTextStyle": {"fontSize": style.text},
+        # a last label off the tick grid would crowd the one before it
+        "axisLabel": {"show": show, "fontSize": style.text, "showMaxLabel": longest % step == 0},
+        "splitLine": {"show": False},
+    }
 
 
 def _y_axis(style: ChartStyle, unit: str = "", grid: int = 0, **more: Any) -> Option:
@@ -122,19 +128,39 @@ def _event_lines(frame: ColumnFrame, style: ChartStyle, labelled: bool = True) -
     """Dashed lines at the weeks events fired; ``labelled`` False draws them without their
     labels (another column's line at the same week already carries it)."""
     late = frame.weeks * 0.6
-    return {"silent": True, "symbol": "none", "animation": False,
-            "lineStyle": {"type": "dashed", "color": "#424242", "width": style.band},
-            "label": {"show": labelled, "formatter": "{b}", "fontSize": style.text,
-                      "position": "end", "color": "#212121"},
-            "data": [{"xAxis": week, "name": short_label(label),
-                      # keep the label inside the plot: left of late markers, right of early ones
-                      "label": {"align": "right" if week > late else "left"}}
-                     for week, label in frame.events]}
+    return {
+        "silent": True,
+        "symbol": "none",
+        "animation": False,
+        "lineStyle": {"type": "dashed", "color": "#424242", "width": style.band},
+        "label": {
+            "show": labelled,
+            "formatter": "{b}",
+            "fontSize": style.text,
+            "position": "end",
+            "color": "#212121",
+        },
+        "data": [
+            {
+                "xAxis": week,
+                "name": short_label(label),
+                # keep the label inside the plot: left of late markers, right of early ones
+                "label": {"align": "right" if week > late else "left"},
+            }
+            for week, label in frame.events
+        ],
+    }
 
 
 def _grid(style: ChartStyle, **more: Any) -> Option:
-    return {"left": 4, "right": 2 * style.text, "top": style.plot_top,
-            "bottom": 2 * style.text + 14, "containLabel": True, **more}
+    return {
+        "left": 4,
+        "right": 2 * style.text,
+        "top": style.plot_top,
+        "bottom": 2 * style.text + 14,
+        "containLabel": True,
+        **more,
+    }
 
 
 def _base(style: ChartStyle) -> Option:
@@ -144,24 +170,42 @@ def _base(style: ChartStyle) -> Option:
         "tooltip": {"trigger": "axis", "textStyle": {"fontSize": style.text}},
         "grid": _grid(style),
         # one scrollable legend row: long names never wrap onto the plot
-        "legend": {"type": "scroll", "top": style.legend_top, "left": 0, "right": 0,
-                   "itemHeight": style.text - 2, "itemWidth": 2 * style.text, "itemGap": 12,
-                   "textStyle": {"fontSize": style.text},
-                   "pageTextStyle": {"fontSize": style.text}},
+        "legend": {
+            "type": "scroll",
+            "top": style.legend_top,
+            "left": 0,
+            "right": 0,
+            "itemHeight": style.text - 2,
+            "itemWidth": 2 * style.text,
+            "itemGap": 12,
+            "textStyle": {"fontSize": style.text},
+            "pageTextStyle": {"fontSize": style.text},
+        },
     }
 
 
-def _line(name: str, colour: str, data: list, style: ChartStyle, dashed: bool = False,
-          **extra: Any) -> Option:
-    return {"type": "line", "name": name, "data": data, "showSymbol": False, "connectNulls": False,
-            "color": colour, "lineStyle": {"width": style.line,
-                                           "type": "dashed" if dashed else "solid"},
-            **extra}
+def _line(
+    name: str, colour: str, data: list, style: ChartStyle, dashed: bool = False, **extra: Any
+) -> Option:
+    return {
+        "type": "line",
+        "name": name,
+        "data": data,
+        "showSymbol": False,
+        "connectNulls": False,
+        "color": colour,
+        "lineStyle": {"width": style.line, "type": "dashed" if dashed else "solid"},
+        **extra,
+    }
 
 
-def _per_column_lines(columns: Sequence[ChartColumn], style: ChartStyle, y_name: str,
-                      lines: Sequence[tuple[str, str, float, bool]],
-                      y_axis: Option | None = None) -> Option:
+def _per_column_lines(
+    columns: Sequence[ChartColumn],
+    style: ChartStyle,
+    y_name: str,
+    lines: Sequence[tuple[str, str, float, bool]],
+    y_axis: Option | None = None,
+) -> Option:
     """One plot, each column's lines in its colour; ``lines`` = (metric, suffix, scale, dashed)."""
     option = _base(style)
     option["xAxis"] = _x_axis(columns, style)
@@ -176,14 +220,22 @@ def _per_column_lines(columns: Sequence[ChartColumn], style: ChartStyle, y_name:
             # one line per column: its full name; several: the short name keeps one legend row
             name = f"{column.tag}{suffix}" if len(lines) > 1 else f"{column.name}{suffix}"
             extra = {"markLine": _event_lines(column.frame, style, fresh)} if k == 0 else {}
-            series.append(_line(name, column.colour, _points(column.frame, metric, scale), style,
-                                dashed=dashed, **extra))
+            series.append(
+                _line(
+                    name, column.colour, _points(column.frame, metric, scale), style, dashed=dashed, **extra
+                )
+            )
     option["series"] = series
     return option
 
 
-def _stacked_panels(columns: Sequence[ChartColumn], style: ChartStyle, y_name: str,
-                    cells: dict[str, tuple[str, str]], kind: str = "line") -> Option:
+def _stacked_panels(
+    columns: Sequence[ChartColumn],
+    style: ChartStyle,
+    y_name: str,
+    cells: dict[str, tuple[str, str]],
+    kind: str = "line",
+) -> Option:
     """One small stacked panel per column, side by side, sharing the y scale.
 
     The stacking is computed here (running totals, drawn largest first with opaque fills or
@@ -195,30 +247,47 @@ def _stacked_panels(columns: Sequence[ChartColumn], style: ChartStyle, y_name: s
     width = 100.0 / n
     top = style.plot_top  # the column's name above its panel, where the legend would be
     # a gap of 8% between panels: one panel's last week label never meets the next one's 0
-    option["grid"] = [_grid(style, left=f"{i * width + 0.5:.1f}%", right=None,
-                            width=f"{width - 8:.1f}%", top=top) for i in range(n)]
+    option["grid"] = [
+        _grid(style, left=f"{i * width + 0.5:.1f}%", right=None, width=f"{width - 8:.1f}%", top=top)
+        for i in range(n)
+    ]
     for grid in option["grid"]:
         del grid["right"]
     option["xAxis"] = [_x_axis(columns, style, grid=i) for i in range(n)]
     stacks = [_running_totals(column.frame, list(cells)) for column in columns]
     highest = max((max(stack[-1], default=0.0) for stack in stacks), default=0.0)
-    option["yAxis"] = [_y_axis(style, y_name, grid=i, min=0, max=_ceil_nice(highest) or None)
-                       for i in range(n)]
+    option["yAxis"] = [
+        _y_axis(style, y_name, grid=i, min=0, max=_ceil_nice(highest) or None) for i in range(n)
+    ]
     option["title"] = [
-        {"text": c.name, "left": f"{i * width + 0.5:.1f}%", "top": 4,
-         "textStyle": {"fontSize": style.text, "color": c.colour, "fontWeight": "bold"}}
-        for i, c in enumerate(columns)]
+        {
+            "text": c.name,
+            "left": f"{i * width + 0.5:.1f}%",
+            "top": 4,
+            "textStyle": {"fontSize": style.text, "color": c.colour, "fontWeight": "bold"},
+        }
+        for i, c in enumerate(columns)
+    ]
     series = []
     for i, (column, stack) in enumerate(zip(columns, stacks, strict=True)):
         layers = list(enumerate(cells.items()))
         for k, (metric, (label, colour)) in reversed(layers):
             own = column.frame.series.get(metric, ())
-            data = [[week, total, value] for week, (total, value)
-                    in enumerate(zip(stack[k], own, strict=True), start=1)]
-            entry: Option = {"type": kind, "name": label, "data": data, "xAxisIndex": i,
-                             "yAxisIndex": i, "color": colour, "showSymbol": False,
-                             "dimensions": ["week", "stacked", "value"],
-                             "encode": {"x": "week", "y": "stacked", "tooltip": ["value"]}}
+            data = [
+                [week, total, value]
+                for week, (total, value) in enumerate(zip(stack[k], own, strict=True), start=1)
+            ]
+            entry: Option = {
+                "type": kind,
+                "name": label,
+                "data": data,
+                "xAxisIndex": i,
+                "yAxisIndex": i,
+                "color": colour,
+                "showSymbol": False,
+                "dimensions": ["week", "stacked", "value"],
+                "encode": {"x": "week", "y": "stacked", "tooltip": ["value"]},
+            }
             if kind == "line":
                 entry["areaStyle"] = {"opacity": 1}
                 entry["lineStyle"] = {"width": 0}
@@ -270,55 +339,63 @@ def loyalty_mix(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> O
 
 def retention_vs_loyalty(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Retention per purchase (solid) against the loyalty rate (dashed), per column, in %."""
-    return _per_column_lines(columns, style, "%",
-                             [("retention_purchase", " retention", 100.0, False),
-                              ("loyalty_rate", " loyalty", 100.0, True)],
-                             {"min": 0, "max": 100})
+    return _per_column_lines(
+        columns,
+        style,
+        "%",
+        [("retention_purchase", " retention", 100.0, False), ("loyalty_rate", " loyalty", 100.0, True)],
+        {"min": 0, "max": 100},
+    )
 
 
 def customer_base(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Customers in each column's firm's base."""
-    return _per_column_lines(columns, style, "", [("customer_base", "", 1.0, False)],
-                             {"min": 0})
+    return _per_column_lines(columns, style, "", [("customer_base", "", 1.0, False)], {"min": 0})
 
 
 def nps(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Sampled NPS per column, with its 95% sampling band (± 1.96 standard errors) as dotted
     lines."""
-    option = _per_column_lines(columns, style, "", [("nps", "", 1.0, False)],
-                               {"min": -100, "max": 100})
+    option = _per_column_lines(columns, style, "", [("nps", "", 1.0, False)], {"min": -100, "max": 100})
     for column in columns:
         frame = column.frame
         bands: dict[str, list] = {"low": [], "high": []}
-        for week, (mid, se) in enumerate(zip(frame.series.get("nps", ()),
-                                             frame.series.get("nps_se", ()), strict=True),
-                                         start=1):
+        for week, (mid, se) in enumerate(
+            zip(frame.series.get("nps", ()), frame.series.get("nps_se", ()), strict=True), start=1
+        ):
             missing = mid is None or se is None
             bands["low"].append([week, None if missing else round(mid - 1.96 * se, 3)])
             bands["high"].append([week, None if missing else round(mid + 1.96 * se, 3)])
         for side, data in bands.items():
-            option["series"].append({"type": "line", "name": f"{column.name} 95% {side}",
-                                     "data": data, "silent": True, "showSymbol": False,
-                                     "color": column.colour, "tooltip": {"show": False},
-                                     "lineStyle": {"width": style.band, "type": "dotted",
-                                                   "opacity": 0.7}})
-    option["legend"]["data"] = [s["name"] for s in option["series"]
-                                if "95%" not in s["name"]]
+            option["series"].append(
+                {
+                    "type": "line",
+                    "name": f"{column.name} 95% {side}",
+                    "data": data,
+                    "silent": True,
+                    "showSymbol": False,
+                    "color": column.colour,
+                    "tooltip": {"show": False},
+                    "lineStyle": {"width": style.band, "type": "dotted", "opacity": 0.7},
+                }
+            )
+    option["legend"]["data"] = [s["name"] for s in option["series"] if "95%" not in s["name"]]
     return option
 
 
 def employees(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Employee engagement (top, 0-1) and weekly turnover (bottom, %), per column."""
     option = _base(style)
-    option["grid"] = [_grid(style, height="34%", bottom=None),
-                      _grid(style, top=None, height="22%")]
+    option["grid"] = [_grid(style, height="34%", bottom=None), _grid(style, top=None, height="22%")]
     for grid in option["grid"]:
         for key in [k for k, v in grid.items() if v is None]:
             del grid[key]
     option["xAxis"] = [_x_axis(columns, style, 0, show=False), _x_axis(columns, style, 1)]
     # few ticks: the panels are short, and labels one text-height apart would touch
-    option["yAxis"] = [_y_axis(style, grid=0, min=0, max=1, splitNumber=2),
-                       _y_axis(style, "%", grid=1, min=0, splitNumber=1)]
+    option["yAxis"] = [
+        _y_axis(style, grid=0, min=0, max=1, splitNumber=2),
+        _y_axis(style, "%", grid=1, min=0, splitNumber=1),
+    ]
     series = []
     labelled: set[tuple[int, str]] = set()
     for column in columns:
@@ -326,12 +403,26 @@ def employees(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Opt
         labelled |= set(column.frame.events)
         # both lines under the column's name: one legend entry per column (the title says
         # which panel is which)
-        series.append(_line(column.name, column.colour,
-                            _points(column.frame, "engagement_mean"), style,
-                            markLine=_event_lines(column.frame, style, fresh)))
-        series.append(_line(column.name, column.colour,
-                            _points(column.frame, "turnover", 100.0), style, dashed=True,
-                            xAxisIndex=1, yAxisIndex=1))
+        series.append(
+            _line(
+                column.name,
+                column.colour,
+                _points(column.frame, "engagement_mean"),
+                style,
+                markLine=_event_lines(column.frame, style, fresh),
+            )
+        )
+        series.append(
+            _line(
+                column.name,
+                column.colour,
+                _points(column.frame, "turnover", 100.0),
+                style,
+                dashed=True,
+                xAxisIndex=1,
+                yAxisIndex=1,
+            )
+        )
     option["series"] = series
     return option
 
@@ -360,16 +451,17 @@ class ChartSpec:
 
 #: The comparison charts, in the order the page shows them: headline charts first.
 CHARTS: tuple[ChartSpec, ...] = (
-    ChartSpec("loyalty", "Who are the customers? Truly loyal vs merely retained (customers)",
-              loyalty_mix, headline=True),
+    ChartSpec(
+        "loyalty",
+        "Who are the customers? Truly loyal vs merely retained (customers)",
+        loyalty_mix,
+        headline=True,
+    ),
     ChartSpec("base", "Customers kept", customer_base, headline=True),
-    ChartSpec("nps", "Net Promoter Score, -100 to 100 (dotted: 95% survey error)", nps,
-              headline=True),
+    ChartSpec("nps", "Net Promoter Score, -100 to 100 (dotted: 95% survey error)", nps, headline=True),
     ChartSpec("retention", "Retention (solid) is not loyalty (dashed), %", retention_vs_loyalty),
-    ChartSpec("employees", "Employees: engagement 0-1 (top), % quitting per week (bottom)",
-              employees),
-    ChartSpec("complaints", "Complaints per week: fixed on the spot, escalated, unresolved",
-              complaints),
+    ChartSpec("employees", "Employees: engagement 0-1 (top), % quitting per week (bottom)", employees),
+    ChartSpec("complaints", "Complaints per week: fixed on the spot, escalated, unresolved", complaints),
     ChartSpec("profit", "Profit, $ per week", profit),
 )
 

@@ -43,40 +43,76 @@ _seed = whole_number(0)
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``ui`` to the ``loyaltysim`` command's subcommands."""
     parser = subparsers.add_parser(
-        "ui", help="start the browser app: compare scenarios live, tweak one, download it",
+        "ui",
+        help="start the browser app: compare scenarios live, tweak one, download it",
         description="Start the browser UI (a local Solara web server) with one column per "
-                    "scenario, all run with the same seed.",
-        epilog=UI_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                        help="shipped scenario names or .toml paths, one column each "
-                             f"(default: {' '.join(DEFAULT_SCENARIOS)})")
+        "scenario, all run with the same seed.",
+        epilog=UI_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="shipped scenario names or .toml paths, one column each "
+        f"(default: {' '.join(DEFAULT_SCENARIOS)})",
+    )
     parser.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1, this machine only); any "
-                             "other address prints a warning and requires a token")
-    parser.add_argument("--token", metavar="TEXT",
-                        help="the token the page requires (default: a random one when --host is "
-                             "not this machine, none otherwise)")
-    parser.add_argument("--no-token", action="store_true",
-                        help="serve beyond this machine without a token (anyone who can reach "
-                             "the port can use the page)")
-    parser.add_argument("--allow-extends", action="append", default=[], metavar="DIR",
-                        type=Path, help="a folder whose scenario files uploads may extend "
-                                        "(repeatable; default: shipped scenarios only)")
-    parser.add_argument("--customers", type=_customers, metavar="N",
-                        help="customers per column (default: each scenario's market.customers)")
-    parser.add_argument("--seed", type=_seed, metavar="N",
-                        help="the common seed (default: the first scenario's market.seed)")
-    parser.add_argument("--max-customers", type=_customers, metavar="N", default=MAX_CUSTOMERS,
-                        help="the most customers a column may run, however they are asked for "
-                             f"(--customers, an uploaded file, a typed value; default: "
-                             f"{MAX_CUSTOMERS:,})")
-    parser.add_argument("--present", action="store_true",
-                        help="start in presentation mode: text of 18 px and more, thicker lines, "
-                             "the headline charts only (a switch in the page toggles it)")
-    parser.add_argument("--shared", action="store_true",
-                        help="one simulation that every connected browser watches: the teacher "
-                             "drives, students' tabs follow (a click in any tab acts for all)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only); any "
+        "other address prints a warning and requires a token",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TEXT",
+        help="the token the page requires (default: a random one when --host is "
+        "not this machine, none otherwise)",
+    )
+    parser.add_argument(
+        "--no-token",
+        action="store_true",
+        help="serve beyond this machine without a token (anyone who can reach the port can use the page)",
+    )
+    parser.add_argument(
+        "--allow-extends",
+        action="append",
+        default=[],
+        metavar="DIR",
+        type=Path,
+        help="a folder whose scenario files uploads may extend (repeatable; default: shipped scenarios only)",
+    )
+    parser.add_argument(
+        "--customers",
+        type=_customers,
+        metavar="N",
+        help="customers per column (default: each scenario's market.customers)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, metavar="N", help="the common seed (default: the first scenario's market.seed)"
+    )
+    parser.add_argument(
+        "--max-customers",
+        type=_customers,
+        metavar="N",
+        default=MAX_CUSTOMERS,
+        help="the most customers a column may run, however they are asked for "
+        f"(--customers, an uploaded file, a typed value; default: "
+        f"{MAX_CUSTOMERS:,})",
+    )
+    parser.add_argument(
+        "--present",
+        action="store_true",
+        help="start in presentation mode: text of 18 px and more, thicker lines, "
+        "the headline charts only (a switch in the page toggles it)",
+    )
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="one simulation that every connected browser watches: the teacher "
+        "drives, students' tabs follow (a click in any tab acts for all)",
+    )
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.set_defaults(func=cmd_ui)
     return parser
@@ -92,10 +128,13 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
     for source in scenarios:
         scenario = load_scenario(source, overrides)  # a bad file or value stops here
         if scenario.market.customers > args.max_customers:
-            print(f"loyaltysim: error: {source}: market.customers = "
-                  f"{scenario.market.customers:,} is more than --max-customers "
-                  f"{args.max_customers:,} allows per column; run fewer (--customers N) or "
-                  "raise the limit (--max-customers N).", file=sys.stderr)
+            print(
+                f"loyaltysim: error: {source}: market.customers = "
+                f"{scenario.market.customers:,} is more than --max-customers "
+                f"{args.max_customers:,} allows per column; run fewer (--customers N) or "
+                "raise the limit (--max-customers N).",
+                file=sys.stderr,
+            )
             return 2
         path = Path(source)
         resolved.append(str(path.resolve()) if path.is_file() else source)
@@ -108,21 +147,32 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
     from loyaltysim.ui.server import port_free, serve
 
     if not port_free(args.host, args.port):
-        print(f"loyaltysim: error: port {args.port} on {args.host} is in use (another loyaltysim "
-              "ui?); choose another with --port N.", file=sys.stderr)
+        print(
+            f"loyaltysim: error: port {args.port} on {args.host} is in use (another loyaltysim "
+            "ui?); choose another with --port N.",
+            file=sys.stderr,
+        )
         return 1
     token = access_token(args)
     url = f"http://{args.host}:{args.port}/" + (f"?{PARAM}={token}" if token else "")
-    print("loyaltysim ui: preparing the simulation engine (compiled on the first run on this "
-          "machine, then loaded from the cache)...", file=sys.stderr, flush=True)
+    print(
+        "loyaltysim ui: preparing the simulation engine (compiled on the first run on this "
+        "machine, then loaded from the cache)...",
+        file=sys.stderr,
+        flush=True,
+    )
     from loyaltysim.model import warm_up
 
     warm_up()
-    print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr,
-          flush=True)
-    config = UIConfig(scenarios=tuple(resolved), customers=args.customers, seed=args.seed,
-                      present=args.present, max_customers=args.max_customers,
-                      shared=args.shared)
+    print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    config = UIConfig(
+        scenarios=tuple(resolved),
+        customers=args.customers,
+        seed=args.seed,
+        present=args.present,
+        max_customers=args.max_customers,
+        shared=args.shared,
+    )
     return serve(config, host=args.host, port=args.port, open_browser=args.open, token=token)
 
 
@@ -131,10 +181,17 @@ def access_token(args: argparse.Namespace) -> str | None:
     if is_loopback(args.host):
         return args.token
     token = None if args.no_token else (args.token or new_token())
-    print(f"loyaltysim ui: WARNING: --host {args.host} serves the page to every machine that can "
-          f"reach port {args.port}: they can run simulations on this computer and upload "
-          "scenarios. " + ("Anyone can: --no-token was given." if token is None else
-                           "They need the token in the address below; give it only to your "
-                           "audience.") + " The connection is not encrypted (docs/security.md).",
-          file=sys.stderr, flush=True)
+    print(
+        f"loyaltysim ui: WARNING: --host {args.host} serves the page to every machine that can "
+        f"reach port {args.port}: they can run simulations on this computer and upload "
+        "scenarios. "
+        + (
+            "Anyone can: --no-token was given."
+            if token is None
+            else "They need the token in the address below; give it only to your audience."
+        )
+        + " The connection is not encrypted (docs/security.md).",
+        file=sys.stderr,
+        flush=True,
+    )
     return token

@@ -36,8 +36,16 @@ COLUMN_COLOURS: tuple[str, ...] = ("#1565c0", "#e65100", "#7b1fa2", "#00838f", "
 
 #: Colours of firms on the town maps, assigned to firm keys in the order they are first seen, so a
 #: firm (the supermarket, say) has the same colour in every column.
-FIRM_COLOURS: tuple[str, ...] = ("#00897b", "#c62828", "#5e35b1", "#f9a825", "#3949ab", "#6d4c41",
-                                 "#d81b60", "#7cb342")
+FIRM_COLOURS: tuple[str, ...] = (
+    "#00897b",
+    "#c62828",
+    "#5e35b1",
+    "#f9a825",
+    "#3949ab",
+    "#6d4c41",
+    "#d81b60",
+    "#7cb342",
+)
 
 #: Dick & Basu cells and complaint outcomes: metric name -> (legend label, colour).
 LOYALTY_CELLS: dict[str, tuple[str, str]] = {
@@ -92,7 +100,11 @@ class UIConfig:
             return cls()
         data = json.loads(text)
         scenarios: Sequence[str] = data.get("scenarios") or DEFAULT_SCENARIOS
-        return cls(scenarios=tuple(scenarios), customers=data.get("customers"), seed=data.get("seed"),
-                   present=bool(data.get("present", False)),
-                   max_customers=int(data.get("max_customers") or MAX_CUSTOMERS),
-                   shared=bool(data.get("shared", False)))
+        return cls(
+            scenarios=tuple(scenarios),
+            customers=data.get("customers"),
+            seed=data.get("seed"),
+            present=bool(data.get("present", False)),
+            max_customers=int(data.get("max_customers") or MAX_CUSTOMERS),
+            shared=bool(data.get("shared", False)),
+        )

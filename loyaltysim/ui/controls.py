@@ -161,9 +161,17 @@ def _control(key: str, name: str, info: FieldInfo, value: Any) -> ControlSpec | 
     default = info.get_default(call_default_factory=True)
     unit, description = field_unit(info), one_line(info.description)
     low, high = field_range(info)
-    common = dict(key=key, name=name, label=label_from(info.description, name), value=value,
-                  low=low, high=high,
-                  unit=unit, description=description, default=default)
+    common = dict(
+        key=key,
+        name=name,
+        label=label_from(info.description, name),
+        value=value,
+        low=low,
+        high=high,
+        unit=unit,
+        description=description,
+        default=default,
+    )
     if annotation is bool:
         return ControlSpec(kind="switch", values=(False, True), **common)
     if typing.get_origin(annotation) is Literal:
@@ -183,8 +191,9 @@ def _section(firm: BaseModel, path: str) -> BaseModel:
     return node
 
 
-def control_groups(scenario: Scenario, firm: str,
-                   story: Sequence[tuple[str, str]] = STORY_CONTROLS) -> list[ControlGroup]:
+def control_groups(
+    scenario: Scenario, firm: str, story: Sequence[tuple[str, str]] = STORY_CONTROLS
+) -> list[ControlGroup]:
     """The controls of ``firm`` in ``scenario``: one group per schema section named in ``story``.
 
     Everything shown - label, range, grid, unit, explanation, default - is read from the schema
@@ -206,8 +215,9 @@ def control_groups(scenario: Scenario, firm: str,
     for path, (section, controls) in groups.items():
         title = humanise(path.rsplit(".", 1)[-1]) if path else "Store"
         doc = (type(section).__doc__ or "").strip().splitlines()
-        result.append(ControlGroup(title=title, description=one_line(doc[0] if doc else ""),
-                                   controls=tuple(controls)))
+        result.append(
+            ControlGroup(title=title, description=one_line(doc[0] if doc else ""), controls=tuple(controls))
+        )
     return result
 
 

@@ -25,69 +25,74 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Each store's customer base split by feeling (attachment) and habit (share of recent "
         "purchases made there): truly loyal have both; spuriously loyal come back without "
         "feeling anything - merely retained; latent like the store but buy elsewhere.",
-        "A tall yellow band is a store that keeps customers only because it is convenient."),
+        "A tall yellow band is a store that keeps customers only because it is convenient.",
+    ),
     "retention": Explanation(
         "Retention is not loyalty",
         "Solid: the share of purchases that come back to the store. Dashed: the share of its "
         "customers who are emotionally attached.",
-        "The corner pharmacy's solid line is high while its dashed line stays low."),
+        "The corner pharmacy's solid line is high while its dashed line stays low.",
+    ),
     "base": Explanation(
         "Customers kept",
-        "How many people count the store as theirs (bought there most recently, in the last "
-        "13 weeks).",
-        "Fire the shock: the merely retained leave at once; the loyal stay."),
+        "How many people count the store as theirs (bought there most recently, in the last 13 weeks).",
+        "Fire the shock: the merely retained leave at once; the loyal stay.",
+    ),
     "nps": Explanation(
         "Net Promoter Score",
         "Promoters minus detractors in a small weekly survey, -100 to 100. The band is the "
         "survey's sampling error: wiggles inside it are luck, not change.",
-        "Compare the levels, not week-to-week jumps."),
+        "Compare the levels, not week-to-week jumps.",
+    ),
     "employees": Explanation(
         "Employees",
         "Top: how engaged staff are (0-1). Bottom: the share who quit each week; their "
         "replacements start untrained.",
-        "Cut staffing and engagement falls; where it sinks very low (the discount chain), "
-        "people quit."),
+        "Cut staffing and engagement falls; where it sinks very low (the discount chain), people quit.",
+    ),
     "complaints": Explanation(
         "Complaints and what happens to them",
         "Green: fixed on the spot by the first employee. Yellow: fixed after passing up to a "
         "supervisor or the manager. Red: nobody fixed it - these customers become detractors.",
-        "With a $0 frontline limit every complaint must be escalated."),
+        "With a $0 frontline limit every complaint must be escalated.",
+    ),
     "profit": Explanation(
         "Profit",
         "Weekly sales margin minus wages, training, refunds and the staff time complaints take.",
-        "Good service costs wages now; it pays back when a competitor arrives."),
+        "Good service costs wages now; it pays back when a competitor arrives.",
+    ),
     "map": Explanation(
         "The town",
         "Each dot is a household, coloured by the store it last bought at (within 13 weeks) and "
         "darker the more attached it is. Squares are stores; an empty square has not opened. "
         "Dark grey: buys outside town; light grey: no recent purchase.",
-        "After the shock, pale dots change colour first."),
+        "After the shock, pale dots change colour first.",
+    ),
     "mesa": Explanation(
         "Headline (Mesa plot)",
         "Mesa's own plot component reading the model's reporters for the scenario's focus "
         "store: retention per purchase against the loyalty rate, as 0-1 shares (redrawn "
         "whenever the clock stops: paused, stepped or changed).",
-        "The gap between the lines is the spurious loyalty."),
+        "The gap between the lines is the spurious loyalty.",
+    ),
 }
 
 #: Suggestions for the "what to try" list, in teaching order.
 TRY_THIS: tuple[str, ...] = (
     "Play the pharmacy and the brand to week 60: similar retention, very different loyalty.",
-    "Then press 'Competitor opens now': the pharmacy's customers "
-    "leave, the brand's stay.",
-    "Raise the pharmacy's frontline limit from $0 to $100 and watch escalations turn into "
-    "on-the-spot fixes.",
+    "Then press 'Competitor opens now': the pharmacy's customers leave, the brand's stay.",
+    "Raise the pharmacy's frontline limit from $0 to $100 and watch escalations turn into on-the-spot fixes.",
     "Set the brand's trust to 0.05 (a culture of fear): recovery fails and NPS drops.",
-    "Cut the brand's staffing to 2 per 1,000 customers: overload, more failures, engagement "
-    "falls.",
+    "Cut the brand's staffing to 2 per 1,000 customers: overload, more failures, engagement falls.",
     "Compare with the discount chain: engagement so low that staff quit every few weeks.",
-    "Download a tweaked scenario and run it from the command line: "
-    "loyaltysim run my_scenario.toml",
+    "Download a tweaked scenario and run it from the command line: loyaltysim run my_scenario.toml",
 )
 
-INTRO = ("Two stores, the same town, the same customers and the same luck (one seed for all "
-         "columns): every difference you see comes from how each store treats its staff and "
-         "customers. Move a control and that column reruns from week 0 with the new value.")
+INTRO = (
+    "Two stores, the same town, the same customers and the same luck (one seed for all "
+    "columns): every difference you see comes from how each store treats its staff and "
+    "customers. Move a control and that column reruns from week 0 with the new value."
+)
 
 #: Scenarios a suggestion of :data:`TRY_THIS` is about (by position): it is offered only while
 #: one of them is on screen. Suggestions not listed are always offered.
@@ -105,9 +110,11 @@ _COUNTS = ("No", "One", "Two", "Three", "Four", "Five", "Six")
 def intro(columns: int) -> str:
     """The panel's first paragraph for ``columns`` columns on screen."""
     if columns <= 1:
-        return ("One store in a town of customers. Add a column (Town and luck) to compare it "
-                "with another culture: every column gets the same customers and the same luck. "
-                "Move a control and the column reruns from week 0 with the new value.")
+        return (
+            "One store in a town of customers. Add a column (Town and luck) to compare it "
+            "with another culture: every column gets the same customers and the same luck. "
+            "Move a control and the column reruns from week 0 with the new value."
+        )
     count = _COUNTS[columns] if columns < len(_COUNTS) else str(columns)
     return INTRO.replace("Two stores", f"{count} stores", 1)
 

@@ -28,6 +28,5 @@ def monitors(frame: ColumnFrame) -> tuple[Monitor, ...]:
         Monitor("customers", "customers kept", _text(frame.latest("customer_base"), ",.0f")),
         Monitor("loyalty", "loyalty rate (attached)", "–" if loyalty is None else f"{loyalty * 100:.0f}%"),
         Monitor("nps", "NPS (-100 to 100)", _text(frame.latest("nps"), "+.0f")),
-        Monitor("engagement", "staff engagement (0-1)",
-                _text(frame.latest("engagement_mean"), ".2f")),
+        Monitor("engagement", "staff engagement (0-1)", _text(frame.latest("engagement_mean"), ".2f")),
     )

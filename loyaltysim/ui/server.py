@@ -29,8 +29,13 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def serve(config: UIConfig, host: str = "127.0.0.1", port: int = 8765,
-          open_browser: bool = False, token: str | None = None) -> int:
+def serve(
+    config: UIConfig,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    open_browser: bool = False,
+    token: str | None = None,
+) -> int:
     """Run the UI web server until interrupted; returns an exit code (130 after Ctrl+C).
 
     ``config`` reaches the app through the ``LOYALTYSIM_UI_CONFIG`` environment variable, so the
@@ -59,9 +64,18 @@ def serve(config: UIConfig, host: str = "127.0.0.1", port: int = 8765,
 
             threading.Timer(3.0, webbrowser.open, [f"http://{host}:{port}/?token={token}"]).start()
             open_browser = False
-    args = [APP_MODULE, "--host", host, "--port", str(port), "--production",
-            "--no-check-version", "--log-level-uvicorn", "warning",
-            "--open" if open_browser else "--no-open"]
+    args = [
+        APP_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-check-version",
+        "--log-level-uvicorn",
+        "warning",
+        "--open" if open_browser else "--no-open",
+    ]
     from click.exceptions import Abort
 
     try:

@@ -66,9 +66,17 @@ Source = str | Scenario
 class Session:
     """The columns of one browser tab and the clock they share. See the module docstring."""
 
-    def __init__(self, sources: Sequence[Source], *, customers: int | None = None,
-                 seed: int | None = None, speed: float = 5.0, present: bool = False,
-                 max_customers: int = MAX_CUSTOMERS, draw_seconds: float = DRAW_SECONDS):
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        *,
+        customers: int | None = None,
+        seed: int | None = None,
+        speed: float = 5.0,
+        present: bool = False,
+        max_customers: int = MAX_CUSTOMERS,
+        draw_seconds: float = DRAW_SECONDS,
+    ):
         self.lock = threading.RLock()
         self._publish_lock = threading.Lock()
         self._wake = threading.Event()
@@ -108,8 +116,13 @@ class Session:
     @classmethod
     def from_config(cls, config: UIConfig) -> Session:
         """A session with the columns and settings ``loyaltysim ui`` was started with."""
-        return cls(list(config.scenarios), customers=config.customers, seed=config.seed,
-                   present=config.present, max_customers=config.max_customers)
+        return cls(
+            list(config.scenarios),
+            customers=config.customers,
+            seed=config.seed,
+            present=config.present,
+            max_customers=config.max_customers,
+        )
 
     # -- sources and columns ---------------------------------------------------------------------
     def _register_source(self, source: Source) -> str:
@@ -137,11 +150,11 @@ class Session:
             raise ScenarioError(
                 f"{label}: market.customers = {base.market.customers:,} is more than this UI runs "
                 f"per column (at most {self.max_customers:,}; start it with 'loyaltysim ui "
-                f"--max-customers N' to allow more)")
+                f"--max-customers N' to allow more)"
+            )
         scenario = base
         competitor = waiting_competitor(base)
-        if self.shock_week is not None and competitor is not None \
-                and competitor.week > self.shock_week:
+        if self.shock_week is not None and competitor is not None and competitor.week > self.shock_week:
             scenario = load_scenario(base, {"events": events_with_shock(base, self.shock_week)})
         return base, scenario
 
@@ -152,8 +165,9 @@ class Session:
             if key not in self.firm_colours:
                 self.firm_colours[key] = FIRM_COLOURS[len(self.firm_colours) % len(FIRM_COLOURS)]
 
-    def _rebuild(self, column: ColumnRun, label: str, overrides: Mapping[str, Any],
-                 firm: str | None = None) -> None:
+    def _rebuild(
+        self, column: ColumnRun, label: str, overrides: Mapping[str, Any], firm: str | None = None
+    ) -> None:
         """Point ``column`` at a source and overrides and restart it from week 0 (may raise
         ScenarioError, leaving the column as it was)."""
         base, scenario = self._resolve(label, overrides)
@@ -178,22 +192,42 @@ class Session:
         column.frame = build_frame(column.model, column.firm, self.firm_colours)
 
     def _configs(self) -> tuple[ColumnConfig, ...]:
-        return tuple(ColumnConfig(
-            index=c.index, uid=c.uid, name=chr(ord("A") + c.index), colour=COLUMN_COLOURS[
-                c.index % len(COLUMN_COLOURS)], source=c.source_label, scenario=c.scenario,
-            base=c.base, overrides=dict(c.overrides), firm=c.firm, error=c.error,
-            shock_note=self._shock_note(c)) for c in self.columns)
+        return tuple(
+            ColumnConfig(
+                index=c.index,
+                uid=c.uid,
+                name=chr(ord("A") + c.index),
+                colour=COLUMN_COLOURS[c.index % len(COLUMN_COLOURS)],
+                source=c.source_label,
+                scenario=c.scenario,
+                base=c.base,
+                overrides=dict(c.overrides),
+                firm=c.firm,
+                error=c.error,
+                shock_note=self._shock_note(c),
+            )
+            for c in self.columns
+        )
 
     def _frames(self) -> tuple[ColumnFrame, ...]:
         return tuple(c.frame for c in self.columns)
 
     def _status(self) -> SessionStatus:
         return SessionStatus(
-            week=self.week, weeks=self.max_weeks, playing=self.playing, speed=self.speed,
-            seed=self.seed, customers=self.customers, catching_up=self.catching_up,
-            shock_week=self.shock_week, shock_available=self.shock_available, error=self.error,
-            present=self.present, drawn_every=self.drawn_every,
-            max_customers=self.max_customers)
+            week=self.week,
+            weeks=self.max_weeks,
+            playing=self.playing,
+            speed=self.speed,
+            seed=self.seed,
+            customers=self.customers,
+            catching_up=self.catching_up,
+            shock_week=self.shock_week,
+            shock_available=self.shock_available,
+            error=self.error,
+            present=self.present,
+            drawn_every=self.drawn_every,
+            max_customers=self.max_customers,
+        )
 
     def _shock_note(self, column: ColumnRun) -> str:
         competitor = waiting_competitor(column.base)
@@ -240,8 +274,9 @@ class Session:
         with self._publish_lock:
             self.views.append(view)
             with view.scope():
-                for reactive, value in zip((view.configs, view.frames, view.status,
-                                            view.headlines), snapshot, strict=True):
+                for reactive, value in zip(
+                    (view.configs, view.frames, view.status, view.headlines), snapshot, strict=True
+                ):
                     reactive.set(value)
 
     def snapshot(self) -> tuple:
@@ -284,8 +319,11 @@ class Session:
     @property
     def shock_available(self) -> bool:
         """Whether firing the shock now would open a competitor in some column."""
-        return self.shock_week is None and self.week < self.max_weeks and any(
-            c.model is not None and shock_pending(c.model) is not None for c in self.columns)
+        return (
+            self.shock_week is None
+            and self.week < self.max_weeks
+            and any(c.model is not None and shock_pending(c.model) is not None for c in self.columns)
+        )
 
     def step(self, *, playing: bool = False) -> bool:
         """Advance the clock one week and step every column that is at the clock's week.
@@ -340,15 +378,13 @@ class Session:
     def catch_up_once(self) -> bool:
         """Step each column that is behind the clock by one week; False if none was behind."""
         with self.lock:
-            behind = [] if self._halted else [c for c in self.columns
-                                              if c.week < min(self.week, c.weeks)]
+            behind = [] if self._halted else [c for c in self.columns if c.week < min(self.week, c.weeks)]
             for column in behind:
                 if not self._step_model(column):
                     break
             now = time.monotonic()
             done = not self.catching_up or self._halted
-            publish = bool(behind) and (done or now - self._last_catch_up_publish
-                                        >= CATCH_UP_PUBLISH_SECONDS)
+            publish = bool(behind) and (done or now - self._last_catch_up_publish >= CATCH_UP_PUBLISH_SECONDS)
             if publish:
                 for column in behind:
                     self._freeze(column)
@@ -364,12 +400,13 @@ class Session:
         try:
             column.model.step()
         except Exception as exc:
-            logger.exception("loyaltysim ui: column %s failed in week %s", column.index,
-                             column.week + 1)
+            logger.exception("loyaltysim ui: column %s failed in week %s", column.index, column.week + 1)
             self.playing = False
             self._halted = True
-            self.error = (f"Column {chr(ord('A') + column.index)} stopped with an error in week "
-                          f"{column.week + 1}: {exc}. Reset, or change a control, to run again.")
+            self.error = (
+                f"Column {chr(ord('A') + column.index)} stopped with an error in week "
+                f"{column.week + 1}: {exc}. Reset, or change a control, to run again."
+            )
             return False
         return True
 
@@ -474,8 +511,7 @@ class Session:
         return fired
 
     # -- column changes --------------------------------------------------------------------------
-    def _change(self, index: int, label: str, overrides: Mapping[str, Any],
-                firm: str | None = None) -> bool:
+    def _change(self, index: int, label: str, overrides: Mapping[str, Any], firm: str | None = None) -> bool:
         """Restart column ``index`` with a new source/overrides; on a bad value keep it as it
         was and show the message. Returns whether the change was applied."""
         with self.lock:
@@ -555,8 +591,7 @@ class Session:
         """Add a column (by default showing the next shipped scenario not yet shown)."""
         with self.lock:
             shown = {c.source_label for c in self.columns}
-            label = label or next((s for s in self.sources if s not in shown),
-                                  next(iter(self.sources)))
+            label = label or next((s for s in self.sources if s not in shown), next(iter(self.sources)))
             self._add_column(label)
         self._wake.set()
         self._publish(configs=True)
@@ -593,8 +628,7 @@ class Session:
 
     # -- download --------------------------------------------------------------------------------
     def downloadable(self, index: int) -> Scenario:
-        """The column's scenario as it runs on screen (see :func:`~loyaltysim.ui.download.tweaked`).
-        """
+        """The column's scenario as it runs on screen (see :func:`~loyaltysim.ui.download.tweaked`)."""
         with self.lock:
             column = self.columns[index]
             return tweaked(column.scenario, column.base, column.overrides, self.shock_week)

@@ -24,9 +24,16 @@ CHROMIUM = Path(os.environ.get("LOYALTYSIM_CHROMIUM", "/usr/bin/chromium"))
 OPT_OUT = "LOYALTYSIM_SKIP_BROWSER_TESTS"
 #: As Debian's Chromium needs it here: headless, as root without a sandbox, no GPU, and no
 #: background connections (this machine has no internet).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +43,13 @@ def chromium_launch() -> dict:
         return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
     if os.environ.get(OPT_OUT) == "1":
         pytest.skip(f"{OPT_OUT}=1: browser test skipped on request (no Chromium at {CHROMIUM})")
-    pytest.fail(f"Chromium not found at {CHROMIUM}. Install Debian's browser with "
-                "'apt-get install -y chromium' (as root; 'make test' does this), point "
-                f"LOYALTYSIM_CHROMIUM at another Chromium, or set {OPT_OUT}=1 to skip the "
-                "browser test explicitly.", pytrace=False)
+    pytest.fail(
+        f"Chromium not found at {CHROMIUM}. Install Debian's browser with "
+        "'apt-get install -y chromium' (as root; 'make test' does this), point "
+        f"LOYALTYSIM_CHROMIUM at another Chromium, or set {OPT_OUT}=1 to skip the "
+        "browser test explicitly.",
+        pytrace=False,
+    )
 
 
 def free_port() -> int:
@@ -54,8 +64,9 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"loyaltysim ui exited with {process.returncode}:\n"
-                                 f"{log.read_text(errors='replace')}")
+            raise AssertionError(
+                f"loyaltysim ui exited with {process.returncode}:\n{log.read_text(errors='replace')}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
@@ -63,8 +74,9 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.25)
-    raise AssertionError(f"loyaltysim ui did not answer at {url} within {timeout:.0f} s:\n"
-                         f"{log.read_text(errors='replace')}")
+    raise AssertionError(
+        f"loyaltysim ui did not answer at {url} within {timeout:.0f} s:\n{log.read_text(errors='replace')}"
+    )
 
 
 @contextlib.contextmanager
@@ -75,9 +87,26 @@ def serve_ui(tmp_path: Path, *extra: str) -> Iterator[tuple[str, Path]]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "loyaltysim", "ui", "corner_pharmacy", "loyal_brand",
-             "--port", str(port), "--customers", "300", "--seed", "3", *extra],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+            [
+                sys.executable,
+                "-m",
+                "loyaltysim",
+                "ui",
+                "corner_pharmacy",
+                "loyal_brand",
+                "--port",
+                str(port),
+                "--customers",
+                "300",
+                "--seed",
+                "3",
+                *extra,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_http(url, process, log)

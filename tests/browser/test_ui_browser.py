@@ -43,8 +43,7 @@ def week(page: Page, testid: str = "week") -> int:
 
 
 def wait_week(page: Page, value: int, testid: str = "week") -> None:
-    expect(page.get_by_test_id(testid)).to_have_attribute("data-week", str(value),
-                                                          timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id(testid)).to_have_attribute("data-week", str(value), timeout=TIMEOUT_MS)
 
 
 def step(page: Page, times: int = 1) -> None:
@@ -113,11 +112,11 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1900},
-                                    accept_downloads=True)
+            page = browser.new_page(viewport={"width": 1440, "height": 1900}, accept_downloads=True)
             page.set_default_timeout(TIMEOUT_MS)
-            page.on("response", lambda r: bad_responses.append(f"{r.status} {r.url}")
-                    if r.status >= 400 else None)
+            page.on(
+                "response", lambda r: bad_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None
+            )
             page.on("pageerror", lambda e: page_errors.append(str(e)))
             page.goto(url)
             wait_week(page, 0)
@@ -174,8 +173,7 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
             time.sleep(2.0)
             expect(control).to_have_attribute("data-value", "100.0")
             page.get_by_test_id("close-setup-0").click()
-            expect(page.get_by_test_id("column-0")).to_contain_text(
-                "Frontline employees' limit: $100")
+            expect(page.get_by_test_id("column-0")).to_contain_text("Frontline employees' limit: $100")
             wait_week(page, paused_at, "week-0")
             expect(page.get_by_test_id("week")).to_have_attribute("data-week", str(paused_at))
             assert chart_image(page, "complaints") != complaints_before
@@ -213,12 +211,19 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
 
             log("downloaded")
             # A bad upload shows the CLI's message in the page; the app keeps working.
-            page.get_by_test_id("column-1").locator("input[type=file]").set_input_files(files=[{
-                "name": "bad.toml", "mimeType": "text/plain",
-                "buffer": b'extends = "loyal_brand"\n[firms.brand.culture]\ntrsut = 0.9\n'}])
+            page.get_by_test_id("column-1").locator("input[type=file]").set_input_files(
+                files=[
+                    {
+                        "name": "bad.toml",
+                        "mimeType": "text/plain",
+                        "buffer": b'extends = "loyal_brand"\n[firms.brand.culture]\ntrsut = 0.9\n',
+                    }
+                ]
+            )
             error = page.get_by_test_id("error-1")
-            expect(error).to_contain_text("bad.toml: unknown key 'firms.brand.culture.trsut' "
-                                          "(did you mean 'trust'?)")
+            expect(error).to_contain_text(
+                "bad.toml: unknown key 'firms.brand.culture.trsut' (did you mean 'trust'?)"
+            )
             now = week(page)
             step(page, 1)
             wait_week(page, now + 1, "week-1")
@@ -238,10 +243,24 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
 
 
 #: The headline views: the toolbar, each column's card, map and monitors, the headline charts.
-HEADLINE_VIEWS = ["toolbar", "column-0", "column-1", "map-0", "map-1", "monitor-0-customers",
-                  "monitor-0-loyalty", "monitor-0-nps", "monitor-0-engagement",
-                  "monitor-1-customers", "monitor-1-loyalty", "monitor-1-nps",
-                  "monitor-1-engagement", "chart-loyalty", "chart-base", "chart-nps"]
+HEADLINE_VIEWS = [
+    "toolbar",
+    "column-0",
+    "column-1",
+    "map-0",
+    "map-1",
+    "monitor-0-customers",
+    "monitor-0-loyalty",
+    "monitor-0-nps",
+    "monitor-0-engagement",
+    "monitor-1-customers",
+    "monitor-1-loyalty",
+    "monitor-1-nps",
+    "monitor-1-engagement",
+    "chart-loyalty",
+    "chart-base",
+    "chart-nps",
+]
 
 # Every rendered text of the charts (SVG <text>), the monitors, chart titles and legends: its
 # font size, and whether it lies inside its chart and overlaps no other text of that chart.
@@ -284,9 +303,14 @@ MEASURE_TEXT = """() => {
 def _in_view(page: Page, testid: str) -> bool:
     box = page.get_by_test_id(testid).bounding_box()
     view = page.viewport_size
-    return (box is not None and box["x"] >= 0 and box["y"] >= 0 and box["height"] > 0
-            and box["x"] + box["width"] <= view["width"] + 1
-            and box["y"] + box["height"] <= view["height"] + 1)
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["height"] > 0
+        and box["x"] + box["width"] <= view["width"] + 1
+        and box["y"] + box["height"] <= view["height"] + 1
+    )
 
 
 def _check_text(page: Page, smallest: int) -> dict:
@@ -300,8 +324,9 @@ def _check_text(page: Page, smallest: int) -> dict:
 
 
 @pytest.mark.slow
-def test_one_screen_readable_and_unclipped_at_projector_and_laptop_sizes(chromium_launch,
-                                                                         ui_server, tmp_path):
+def test_one_screen_readable_and_unclipped_at_projector_and_laptop_sizes(
+    chromium_launch, ui_server, tmp_path
+):
     url, server_log = ui_server
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -347,9 +372,11 @@ def test_one_screen_readable_and_unclipped_at_projector_and_laptop_sizes(chromiu
             page.set_viewport_size({"width": 390, "height": 844})
             time.sleep(1.5)
             # (closed setup drawers wait off-screen, to the right: not counted)
-            widest = page.evaluate("Math.max(...[...document.querySelectorAll('[data-testid]')]"
-                                   ".filter((e) => !e.closest('.v-navigation-drawer'))"
-                                   ".map((e) => e.getBoundingClientRect().right))")
+            widest = page.evaluate(
+                "Math.max(...[...document.querySelectorAll('[data-testid]')]"
+                ".filter((e) => !e.closest('.v-navigation-drawer'))"
+                ".map((e) => e.getBoundingClientRect().right))"
+            )
             assert widest <= 391, f"something runs off a 390 px screen (right edge {widest})"
             for testid in ("play", "speed", "shock", "week"):
                 assert _in_view(page, testid), testid
@@ -364,8 +391,7 @@ def test_one_screen_readable_and_unclipped_at_projector_and_laptop_sizes(chromiu
 
 
 @pytest.mark.slow
-def test_shared_mode_two_browsers_watch_one_simulation(chromium_launch, shared_ui_server,
-                                                       tmp_path):
+def test_shared_mode_two_browsers_watch_one_simulation(chromium_launch, shared_ui_server, tmp_path):
     """``--shared``: two browsers see the same week and charts; a click in one acts for both."""
     url, server_log = shared_ui_server
     with sync_playwright() as playwright:
@@ -382,14 +408,14 @@ def test_shared_mode_two_browsers_watch_one_simulation(chromium_launch, shared_u
             wait_week(student, 3)
             for page in (teacher, student):
                 expect(page.get_by_test_id("chart-base")).to_have_attribute(
-                    "data-weeks", "3,3", timeout=TIMEOUT_MS)
+                    "data-weeks", "3,3", timeout=TIMEOUT_MS
+                )
             time.sleep(1.0)
             assert chart_image(teacher, "base") == chart_image(student, "base")
             # the student's click is seen by the teacher (a loaded machine may take seconds)
             student.get_by_test_id("shock").click()
             for page in (student, teacher):
-                expect(page.get_by_test_id("shock-note")).to_contain_text("week 4",
-                                                                          timeout=TIMEOUT_MS)
+                expect(page.get_by_test_id("shock-note")).to_contain_text("week 4", timeout=TIMEOUT_MS)
             student.get_by_test_id("step").click()
             wait_week(teacher, 4)
             wait_week(student, 4)

@@ -23,9 +23,10 @@ from loyaltysim.ui.session import Session
 def chart_columns(session: Session) -> list[ChartColumn]:
     """The columns as the charts see them, from the latest configuration and frames."""
     configs, frames = session.configs.value, session.frames.value
-    return [ChartColumn(f"{config.name}: {frame.firm_label}", config.colour, frame,
-                        short=config.name)
-            for config, frame in zip(configs, frames, strict=False)]
+    return [
+        ChartColumn(f"{config.name}: {frame.firm_label}", config.colour, frame, short=config.name)
+        for config, frame in zip(configs, frames, strict=False)
+    ]
 
 
 def event_notes(columns: list[ChartColumn]) -> str:
@@ -34,8 +35,9 @@ def event_notes(columns: list[ChartColumn]) -> str:
     for column in columns:
         for event in column.frame.events:
             seen.setdefault(event, []).append(column.name.split(":")[0])
-    return "; ".join(f"week {week}: {label} ({', '.join(names)})"
-                     for (week, label), names in sorted(seen.items()))
+    return "; ".join(
+        f"week {week}: {label} ({', '.join(names)})" for (week, label), names in sorted(seen.items())
+    )
 
 
 @solara.component
@@ -52,8 +54,10 @@ def Chart(spec: ChartSpec, columns: list[ChartColumn], style: ChartStyle = NORMA
                     with rv.Html(tag="div", class_="ls-legend-entry"):
                         rv.Html(tag="span", class_="ls-swatch", style_=f"background:{colour}")
                         rv.Html(tag="span", children=[label])
-        LiveChart(option, attributes={"class": "ls-chart-box", "data-testid": f"chart-{spec.id}",
-                                      "data-weeks": weeks})
+        LiveChart(
+            option,
+            attributes={"class": "ls-chart-box", "data-testid": f"chart-{spec.id}", "data-weeks": weeks},
+        )
         notes = event_notes(columns)
         if notes:
             rv.Html(tag="div", class_="ls-help", children=[notes])

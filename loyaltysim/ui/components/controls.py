@@ -33,13 +33,20 @@ def SliderControl(spec: ControlSpec, on_value: OnValue):
     changes would send a stale value back after a newer one (the revert of issue 19: $100 set
     with the keyboard came back as $150 while the column was still re-running the drag's values).
     """
+
     def on_change(index: Any, values: tuple = spec.values) -> None:
         on_value(spec.key, values[int(index)])
 
-    slider = rv.Slider(v_model=nearest_index(spec.values, spec.value), min=0,
-                       max=len(spec.values) - 1, step=1, dense=True, hide_details=True,
-                       class_="ls-slider", attributes={"data-testid": f"slider-{spec.key}",
-                                                       "aria-label": spec.label})
+    slider = rv.Slider(
+        v_model=nearest_index(spec.values, spec.value),
+        min=0,
+        max=len(spec.values) - 1,
+        step=1,
+        dense=True,
+        hide_details=True,
+        class_="ls-slider",
+        attributes={"data-testid": f"slider-{spec.key}", "aria-label": spec.label},
+    )
     rv.use_event(slider, "change", lambda _widget, _event, index: on_change(index))
     return slider
 
@@ -49,8 +56,7 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
     """The exact value, typed (committed on Enter or leaving the field); the schema range is in
     its label and a value outside it is refused with the schema's message."""
     unit = "$" if spec.unit.startswith("dollars") else ""
-    label = f"{unit}{spec.format(spec.low).lstrip('$')} to {unit}" \
-            f"{spec.format(spec.high).lstrip('$')}"
+    label = f"{unit}{spec.format(spec.low).lstrip('$')} to {unit}{spec.format(spec.high).lstrip('$')}"
 
     def commit(text: Any) -> None:
         try:
@@ -64,9 +70,15 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
     with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
         # Vuetify's "change" (Enter or leaving the field) carries the typed text: one commit per
         # entry, none per keystroke.
-        field = rv.TextField(label=label, v_model=shown, type="number", dense=True,
-                             hide_details=True, prefix=unit,
-                             attributes={"min": spec.low, "max": spec.high})
+        field = rv.TextField(
+            label=label,
+            v_model=shown,
+            type="number",
+            dense=True,
+            hide_details=True,
+            prefix=unit,
+            attributes={"min": spec.low, "max": spec.high},
+        )
         rv.use_event(field, "change", lambda _widget, _event, text: commit(text))
 
 
@@ -74,8 +86,11 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
 def ParamControl(spec: ControlSpec, changed: bool, on_value: OnValue):
     """One parameter: label, value with unit, the control(s), and the schema's explanation."""
     test_id = f"control-{spec.key}"
-    with rv.Html(tag="div", class_="ls-control" + (" ls-changed" if changed else ""),
-                 attributes={"data-testid": test_id, "data-value": str(spec.value)}):
+    with rv.Html(
+        tag="div",
+        class_="ls-control" + (" ls-changed" if changed else ""),
+        attributes={"data-testid": test_id, "data-value": str(spec.value)},
+    ):
         with solara.Row(justify="space-between", style={"align-items": "baseline"}, gap="6px"):
             solara.Text(spec.label, classes=["ls-control-label"])
             solara.Text(f"{spec.format()} · {spec.unit}", classes=["ls-control-value"])
@@ -84,19 +99,27 @@ def ParamControl(spec: ControlSpec, changed: bool, on_value: OnValue):
             if spec.typed:
                 NumberControl(spec, on_value)
         elif spec.kind == "switch":
-            rv.Switch(v_model=bool(spec.value), dense=True, hide_details=True,
-                      label=spec.format(), on_v_model=lambda v: on_value(spec.key, bool(v)))
+            rv.Switch(
+                v_model=bool(spec.value),
+                dense=True,
+                hide_details=True,
+                label=spec.format(),
+                on_v_model=lambda v: on_value(spec.key, bool(v)),
+            )
         else:
-            solara.Select(label=spec.label, values=list(spec.values), value=spec.value,
-                          on_value=lambda v: on_value(spec.key, v), dense=True)
-        low_high = "" if spec.low is None else f" Range {spec.format(spec.low)} to " \
-                                                f"{spec.format(spec.high)}."
+            solara.Select(
+                label=spec.label,
+                values=list(spec.values),
+                value=spec.value,
+                on_value=lambda v: on_value(spec.key, v),
+                dense=True,
+            )
+        low_high = "" if spec.low is None else f" Range {spec.format(spec.low)} to {spec.format(spec.high)}."
         solara.Text(f"{spec.description}{low_high}", classes=["ls-help"])
 
 
 @solara.component
-def ControlPanel(scenario: Scenario, firm: str, overrides: Mapping[str, Any],
-                 on_value: OnValue):
+def ControlPanel(scenario: Scenario, firm: str, overrides: Mapping[str, Any], on_value: OnValue):
     """Every story control of ``firm``, grouped by schema section; changed ones are marked."""
     groups = solara.use_memo(lambda: control_groups(scenario, firm), [scenario, firm])
     with solara.Column(gap="4px"):

@@ -10,8 +10,7 @@ from loyaltysim.ui.explain import EXPLANATIONS, intro, suggestions
 
 
 @solara.component
-def ExplanationPanel(columns: int = 2, shown: tuple[str, ...] = (),
-                     present: bool = False):
+def ExplanationPanel(columns: int = 2, shown: tuple[str, ...] = (), present: bool = False):
     """Short, plain notes for a class. ``columns`` and ``shown`` (the scenarios on screen) adapt
     the text; in presentation mode only the charts on screen are explained."""
     charts = [spec.id for spec in CHARTS if spec.headline or not present]

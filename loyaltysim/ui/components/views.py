@@ -31,8 +31,7 @@ def _headline_style(ax) -> None:
 #: Mesa's plot component over the model reporters. Matplotlib backend: the page needs no
 #: JavaScript plotting library for it (Solara's Vega-Lite loader asks the internet for
 #: ``vega@5``, which an offline classroom does not have).
-HEADLINE_PLOT, _ = make_plot_component(HEADLINE_MEASURES, post_process=_headline_style,
-                                       backend="matplotlib")
+HEADLINE_PLOT, _ = make_plot_component(HEADLINE_MEASURES, post_process=_headline_style, backend="matplotlib")
 
 
 @solara.component
@@ -40,8 +39,9 @@ def Monitors(frame: ColumnFrame, index: int):
     """The column's big numbers this week."""
     with rv.Html(tag="div", class_="ls-monitors"):
         for monitor in monitors(frame):
-            with rv.Html(tag="div", class_="ls-monitor",
-                         attributes={"data-testid": f"monitor-{index}-{monitor.id}"}):
+            with rv.Html(
+                tag="div", class_="ls-monitor", attributes={"data-testid": f"monitor-{index}-{monitor.id}"}
+            ):
                 rv.Html(tag="div", class_="ls-monitor-value", children=[monitor.value])
                 rv.Html(tag="div", class_="ls-monitor-label", children=[monitor.label])
 
@@ -51,20 +51,26 @@ def MapLegend(frame: ColumnFrame):
     """Which colour is which store, and how many customers each has."""
     with rv.Html(tag="div", class_="ls-legend"):
         for entry in frame.legend:
-            swatch = {"background": entry.colour if entry.open else "#fff",
-                      "border": f"2px solid {entry.colour}"}
+            swatch = {
+                "background": entry.colour if entry.open else "#fff",
+                "border": f"2px solid {entry.colour}",
+            }
             state = f"{entry.customers:,}" if entry.open else "not open"
             with rv.Html(tag="div", class_="ls-legend-entry"):
-                rv.Html(tag="span", class_="ls-swatch", style_=";".join(
-                    f"{k}:{v}" for k, v in swatch.items()))
+                rv.Html(
+                    tag="span", class_="ls-swatch", style_=";".join(f"{k}:{v}" for k, v in swatch.items())
+                )
                 rv.Html(tag="span", children=[f"{entry.label}: {state}"])
 
 
 @solara.component
 def TownMap(frame: ColumnFrame, index: int):
     """The rasterised town map, large: the centrepiece of a column."""
-    with rv.Html(tag="div", class_="ls-map", attributes={
-            "data-testid": f"map-{index}", "title": EXPLANATIONS["map"].shows}):
+    with rv.Html(
+        tag="div",
+        class_="ls-map",
+        attributes={"data-testid": f"map-{index}", "title": EXPLANATIONS["map"].shows},
+    ):
         solara.Image(frame.map_png)
 
 
@@ -75,10 +81,12 @@ def ColumnView(session: Session, index: int, name: str):
     with rv.Html(tag="div", class_="ls-column-body"):
         TownMap(frame, index)
         with rv.Html(tag="div", class_="ls-column-side"):
-            rv.Html(tag="div", class_="ls-column-week",
-                    attributes={"data-testid": f"week-{index}", "data-week": str(frame.week)},
-                    children=[f"{name} · week {frame.week} of {frame.weeks} · "
-                              f"{frame.firm_label}"])
+            rv.Html(
+                tag="div",
+                class_="ls-column-week",
+                attributes={"data-testid": f"week-{index}", "data-week": str(frame.week)},
+                children=[f"{name} · week {frame.week} of {frame.weeks} · {frame.firm_label}"],
+            )
             Monitors(frame, index)
             MapLegend(frame)
 
