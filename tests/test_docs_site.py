@@ -18,7 +18,16 @@ pytest.importorskip("mkdocstrings")
 ROOT = Path(__file__).resolve().parents[1]
 
 #: What the site is built from (a copy of these makes a site we can break on purpose).
-SOURCES = ("README.md", "mkdocs.yml", "tools", "docs", "benchmarks", "examples")
+SOURCES = (
+    "README.md",
+    "CONTRIBUTING.md",
+    "CHANGELOG.md",
+    "mkdocs.yml",
+    "tools",
+    "docs",
+    "benchmarks",
+    "examples",
+)
 
 
 def build(root: Path, site: Path) -> subprocess.CompletedProcess[str]:
@@ -88,14 +97,15 @@ def test_api_reference_comes_from_the_docstrings(site):
 
 
 def test_a_new_docs_page_is_picked_up_without_editing_the_config(copy, tmp_path):
-    (copy / "docs" / "design.md").write_text(
-        "# Design\n\nSee [the parameters](parameters.md).\n", encoding="utf-8"
+    assert not (copy / "docs" / "a_new_page.md").exists()
+    (copy / "docs" / "a_new_page.md").write_text(
+        "# A new page\n\nSee [the parameters](parameters.md).\n", encoding="utf-8"
     )
     proc = build(copy, tmp_path / "site")
     assert proc.returncode == 0, proc.stderr
-    page = (tmp_path / "site" / "design" / "index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "site" / "a_new_page" / "index.html").read_text(encoding="utf-8")
     assert "See <a" in page and "parameters/" in page
-    assert 'href="design/"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="a_new_page/"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -41,9 +41,12 @@ def _is_relative(target: str) -> bool:
 
 
 def _source_dir(page_src: str, config: Any) -> Path:
-    """Where the page's markdown lives in the repository (index.md from README: the root)."""
+    """Where the page's markdown lives in the repository (index.md from README: the root; a
+    published copy under ``repo/``: its own folder in the repository)."""
     if page_src == "index.md" and not (_docs(config) / "index.md").is_file():
         return _root(config)
+    if page_src.startswith(f"{REPO_PREFIX}/"):
+        return (_root(config) / page_src[len(REPO_PREFIX) + 1 :]).parent
     return (_docs(config) / page_src).parent
 
 
@@ -68,6 +71,15 @@ def on_files(files: Files, config: Any) -> Files:
     needed = _outside_targets(readme, root, config)
     for page in docs.rglob("*.md"):
         needed |= _outside_targets(page.read_text(encoding="utf-8"), page.parent, config)
+    # Published Markdown files link on (CONTRIBUTING.md -> CHANGELOG.md): publish those too.
+    todo = [path for path in needed if path.suffix == ".md"]
+    while todo:
+        page = todo.pop()
+        for path in _outside_targets(page.read_text(encoding="utf-8"), page.parent, config):
+            if path not in needed:
+                needed.add(path)
+                if path.suffix == ".md":
+                    todo.append(path)
     for path in sorted(needed):
         rel = path.relative_to(root).as_posix()
         files.append(File.generated(config, f"{REPO_PREFIX}/{rel}", abs_src_path=str(path)))
