@@ -1,6 +1,11 @@
-"""Golden outputs: every shipped scenario on both engines and every validation finding at --quick
-size give, value for value, the numbers recorded in ``tests/golden/data`` (see
-``tests/golden/record.py``, which also re-records them when a change is meant to move numbers)."""
+"""Golden outputs: every shipped scenario on both engines gives, value for value, the weekly tables
+recorded in ``tests/golden/data``, and every validation finding at --quick size the same figures
+(see ``tests/golden/record.py``, which also re-records them when a change is meant to move
+numbers).
+
+A finding's detail table is compared to 1e-9 relative: findings fit regressions with LAPACK, whose
+last bits differ between NumPy builds (the attitude-patronage coefficients differ in their last
+bits between NumPy 2.4 and 2.5), while the model's own numbers are the same on every build."""
 
 from __future__ import annotations
 
@@ -39,5 +44,5 @@ def test_finding_matches_golden(key: str) -> None:
         assert not table_path.exists()
     else:
         pd.testing.assert_frame_equal(
-            _stringify_columns(table), pd.read_parquet(table_path), check_exact=True
+            _stringify_columns(table), pd.read_parquet(table_path), check_exact=False, rtol=1e-9, atol=1e-12
         )

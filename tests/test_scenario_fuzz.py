@@ -455,7 +455,8 @@ def test_set_arguments_run_or_explain(case):
         loaded = None
     else:
         assert time.perf_counter() - start < CASE_SECONDS
-    args = ["scenarios", "show", name, *(a for s in sets for a in ("--set", s))]
+    # --set=KEY=VALUE: a typo may start the key with "-", which argparse would take for an option
+    args = ["scenarios", "show", name, *(f"--set={s}" for s in sets)]
     import contextlib
     import io
 
