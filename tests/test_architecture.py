@@ -165,6 +165,7 @@ LAYERS = [
             "loyaltysim.transactions",
             "loyaltysim.btyd",
             "loyaltysim.runs",
+            "loyaltysim.counterfactual",
             "loyaltysim.plots",
             "loyaltysim.report",
             "loyaltysim.paramdoc",
