@@ -22,9 +22,8 @@ from loyaltysim.codes import (
     SILENT,
     UNRESOLVED,
 )
-from loyaltysim.mechanisms import advocacy, employees
+from loyaltysim.mechanisms import employees
 from loyaltysim.mechanisms.advocacy import advocacy_classes, survey_probability
-from loyaltysim.parameters import pack
 from loyaltysim.rng import Stream
 from loyaltysim.tallies import COUNTS, C
 
@@ -79,7 +78,7 @@ def count_customers(
     base-firm array of one base window ago (None in the first window).
     """
     market = model.spec.market
-    k_advocacy = pack(model.spec.behaviour, advocacy.AdvocacyCoefficients)
+    k_advocacy = model.k.advocacy
     counts = np.zeros((model.n_firms, len(COUNTS)))
     choice = scratch.choice
     occasions = choice >= 0
@@ -152,7 +151,7 @@ def firm_rows(
     """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`."""
     lag = model.spec.market.base_window_weeks
     horizon = float(model.spec.market.clv_horizon_weeks)
-    k_employees = pack(model.spec.behaviour, employees.EmployeeCoefficients)
+    k_employees = model.k.employees
     rows = []
     for firm in model.firms:
         c = dict(zip(COUNTS, counts[firm.index].tolist(), strict=True))
