@@ -167,6 +167,7 @@ def firm_rows(
             + int(c["reached_manager"]) * proc.handling_manager
         )
         engagement = staff.engagement
+        engaged, disengaged = employees.engaged_shares(engagement, k_employees)
         revenue, refunds = c["revenue"], c["refunds"]
         trading = firm.params.open  # a closed store has not hired or trained anyone yet
         wages = headcount * staffing.wage_per_week * trading
@@ -220,6 +221,8 @@ def firm_rows(
                 "quits": firm.quits,
                 "turnover": firm.quits / headcount,
                 "enps": employees.enps(engagement, k_employees),
+                "engaged_share": engaged,
+                "disengaged_share": disengaged,
                 "revenue": revenue,
                 "refunds": refunds,
                 "wages": wages,

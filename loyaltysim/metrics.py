@@ -107,6 +107,14 @@ FIRM_METRICS: dict[str, Metric] = {
         "Employee NPS: % with engagement >= 0.85 - % with "
         "engagement < 0.65 (engagement x 10 read as a 0-10 answer).",
     ),
+    "engaged_share": Metric(
+        "share 0-1",
+        "Employees engaged in Gallup's sense: engagement >= behaviour.engaged_threshold.",
+    ),
+    "disengaged_share": Metric(
+        "share 0-1",
+        "Employees actively disengaged in Gallup's sense: engagement < behaviour.disengaged_threshold.",
+    ),
     "revenue": Metric("dollars per week", "Sales: baskets x price index x spend lift."),
     "refunds": Metric("dollars per week", "Cost of fixing resolved problems."),
     "wages": Metric("dollars per week", "Staff wages."),

@@ -137,6 +137,24 @@ class EmployeeCoefficients(StrictModel):
         ge=0,
         le=1,
     )
+    engaged_threshold: float = param(
+        0.7,
+        "engagement 0-1",
+        "Engagement at or above which an employee counts as engaged in Gallup's sense "
+        "(metric engaged_share).",
+        source="Gallup Q12 (engaged / not engaged / actively disengaged); model convention for the cut-off",
+        ge=0,
+        le=1,
+    )
+    disengaged_threshold: float = param(
+        0.3,
+        "engagement 0-1",
+        "Engagement below which an employee counts as actively disengaged in Gallup's sense "
+        "(metric disengaged_share).",
+        source="Gallup Q12 (engaged / not engaged / actively disengaged); model convention for the cut-off",
+        ge=0,
+        le=1,
+    )
 
 
 (
@@ -162,6 +180,8 @@ class EmployeeCoefficients(StrictModel):
     INITIAL_SKILL,
     ENPS_PROMOTER,
     ENPS_DETRACTOR,
+    ENGAGED_THRESHOLD,
+    DISENGAGED_THRESHOLD,
 ) = field_indices(
     EmployeeCoefficients,
     "engagement_rate",
@@ -186,6 +206,8 @@ class EmployeeCoefficients(StrictModel):
     "initial_skill",
     "enps_promoter",
     "enps_detractor",
+    "engaged_threshold",
+    "disengaged_threshold",
 )
 
 
@@ -250,6 +272,16 @@ def enps(engagement: np.ndarray, k) -> float:
     return 100.0 * (
         np.count_nonzero(engagement >= k[ENPS_PROMOTER]) / headcount
         - np.count_nonzero(engagement < k[ENPS_DETRACTOR]) / headcount
+    )
+
+
+def engaged_shares(engagement: np.ndarray, k) -> tuple[float, float]:
+    """(share engaged, share actively disengaged) in Gallup's sense: engagement at or above
+    ``engaged_threshold``, below ``disengaged_threshold``."""
+    headcount = len(engagement)
+    return (
+        np.count_nonzero(engagement >= k[ENGAGED_THRESHOLD]) / headcount,
+        np.count_nonzero(engagement < k[DISENGAGED_THRESHOLD]) / headcount,
     )
 
 
