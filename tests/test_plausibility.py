@@ -378,4 +378,4 @@ def test_shipped_scenario_meets_heterogeneity_criterion(measured, scenario, crit
     rows = plausibility_table([measured(scenario)])
     rows = rows[(rows["kind"] == "criterion") & (rows["quantity"] == criterion)]
     failed = [f"{r.firm}: {r.detail}" for r in rows.itertuples() if not r.passed]
-    assert not failed, f"{scenario}: {criterion} ({rows['expected'].iloc[0]}) fails - " + "; ".join(failed)
+    assert not failed, f"{scenario}: {criterion} ({rows['plausible'].iloc[0]}) fails - " + "; ".join(failed)

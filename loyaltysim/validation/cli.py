@@ -89,9 +89,20 @@ def _plausibility(out: Path, quick: bool) -> bool:
 
     def done(m: ScenarioMeasurement) -> None:
         rows = plausibility_table([m])
-        bad = rows.loc[~rows["passed"].astype(bool), "quantity"].tolist()
-        print(f"plausibility {m.scenario}: {len(rows) - len(bad)}/{len(rows)} checks hold", end="")
-        print(f" (outside: {', '.join(bad)})" if bad else "", flush=True)
+        bad = rows[~rows["passed"].astype(bool)]
+        ranges = bad.loc[bad["kind"] == "range", "quantity"].tolist()
+        criteria = [
+            f"{q} ({f})"
+            for q, f in zip(
+                bad.loc[bad["kind"] == "criterion", "quantity"],
+                bad.loc[bad["kind"] == "criterion", "firm"],
+                strict=True,
+            )
+        ]
+        line = f"plausibility {m.scenario}: {len(rows) - len(bad)}/{len(rows)} checks hold"
+        line += f"; outside the ranges: {', '.join(ranges)}" if ranges else ""
+        line += f"; criteria failed: {', '.join(criteria)}" if criteria else ""
+        print(line, flush=True)
 
     measurements = run_plausibility(quick=quick, on_done=done)
     written = write_plausibility(out, measurements, quick=quick)

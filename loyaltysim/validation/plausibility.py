@@ -354,7 +354,7 @@ def check_attachment_sd(sd: float, minimum: float = 0.1) -> Check:
     """Attachment differs across a store's customers: standard deviation at least ``minimum``."""
     if _missing(sd):
         return False, "no customer base to measure"
-    return sd >= minimum, f"sd {sd:.3f} ({'>=' if sd >= minimum else '<'} {minimum:g})"
+    return sd >= minimum, f"sd {sd:.3f} {'>=' if sd >= minimum else '<'} {minimum:g}"
 
 
 def check_dick_basu(shares: Mapping[str, float], monopoly: bool = False) -> Check:
@@ -368,7 +368,7 @@ def check_dick_basu(shares: Mapping[str, float], monopoly: bool = False) -> Chec
     text = ", ".join(f"{c.removesuffix('_loyal')} {v:.1f} %" for c, v in values.items())
     if monopoly:
         ok = all(values[c] >= 5.0 for c in HIGH_PATRONAGE_CELLS)
-        return ok, f"{text} (monopoly: true and spurious each >= 5 %)"
+        return ok, f"{text} (no alternative: true and spurious each >= 5 %)"
     present = sum(v >= 5.0 for v in values.values())
     largest = max(values.values())
     ok = present >= 3 and largest <= 80.0
@@ -379,19 +379,23 @@ def check_loyalty_rate(rate: float) -> Check:
     """The loyalty rate (%) lies strictly between 3 % and 97 %."""
     if _missing(rate):
         return False, "no customer base to measure"
-    return 3.0 < rate < 97.0, f"{rate:.1f} % (strictly between 3 and 97 %)"
+    ok = 3.0 < rate < 97.0
+    return ok, f"{rate:.1f} % {'inside' if ok else 'outside'} (3 %, 97 %)"
 
 
 def check_engaged_share(share: float) -> Check:
     """The share of engaged staff (%) lies between 5 % and 80 %."""
     if _missing(share):
         return False, "no staff to measure"
-    return 5.0 <= share <= 80.0, f"{share:.1f} % (between 5 and 80 %)"
+    ok = 5.0 <= share <= 80.0
+    return ok, f"{share:.1f} % {'inside' if ok else 'outside'} [5 %, 80 %]"
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """One heterogeneity criterion: applied to the focus firm or to every open store."""
+    """One heterogeneity criterion: applied to the focus firm or to every open store.
+    ``quantity``: the one quantity it reads (None: several); ``monopoly_rule``: the rule where
+    customers have no alternative, if different."""
 
     key: str
     label: str
@@ -399,6 +403,12 @@ class Criterion:
     rule: str
     source: str
     check: Callable[[Mapping[str, float], bool], Check] = field(repr=False, compare=False)
+    quantity: str | None = None
+    monopoly_rule: str | None = None
+
+    def rule_for(self, monopoly: bool) -> str:
+        """The rule that applies (the monopoly rule in a monopoly)."""
+        return self.monopoly_rule if monopoly and self.monopoly_rule else self.rule
 
 
 CRITERIA: tuple[Criterion, ...] = (
@@ -409,14 +419,16 @@ CRITERIA: tuple[Criterion, ...] = (
         ">= 0.1",
         "issue 16 (heterogeneity)",
         lambda v, _m: check_attachment_sd(v["attachment_sd"]),
+        quantity="attachment_sd",
     ),
     Criterion(
         "loyalty_mix",
         "Dick & Basu cells present",
         "focus",
-        ">= 3 cells >= 5 % and none > 80 % (monopoly: true and spurious each >= 5 %)",
+        ">= 3 of 4 cells >= 5 % of the base, none > 80 %",
         "Dick & Basu 1994; Ngobo 2017; Sharp 2010; issue 16",
         lambda v, m: check_dick_basu(v, monopoly=m),
+        monopoly_rule="no alternative: true and spurious each >= 5 %",
     ),
     Criterion(
         "loyalty_rate",
@@ -425,6 +437,7 @@ CRITERIA: tuple[Criterion, ...] = (
         "strictly between 3 % and 97 %",
         "issue 16 (no all-or-nothing loyalty)",
         lambda v, _m: check_loyalty_rate(v["loyalty_rate"]),
+        quantity="loyalty_rate",
     ),
     Criterion(
         "engaged_share",
@@ -433,6 +446,7 @@ CRITERIA: tuple[Criterion, ...] = (
         "5-80 %",
         "Gallup; issue 16 (employees differ)",
         lambda v, _m: check_engaged_share(v["engaged_share"]),
+        quantity="engaged_share",
     ),
 )
 
@@ -705,6 +719,13 @@ def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFr
             firms = [m.focus] if c.scope == "focus" else [m.focus] + [f for f in m.firms if f != m.focus]
             for firm in firms:
                 passed, detail = c.check(m.means(firm), m.monopoly)
+                nan = float("nan")
+                mean, low, high = (
+                    (m.summary(firm).loc[c.quantity, k] for k in ("mean", "min", "max"))
+                    if c.quantity
+                    else (nan, nan, nan)
+                )
+                unit = QUANTITIES[c.quantity][1] if c.quantity else ""
                 rows.append(
                     {
                         "scenario": m.scenario,
@@ -713,12 +734,12 @@ def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFr
                         "quantity": c.key,
                         "label": c.label,
                         "expected_class": "-",
-                        "expected": c.rule,
-                        "plausible": c.rule,
-                        "simulated": float("nan"),
-                        "seed_min": float("nan"),
-                        "seed_max": float("nan"),
-                        "shown": detail,
+                        "expected": "-",
+                        "plausible": c.rule_for(m.monopoly),
+                        "simulated": mean,
+                        "seed_min": low,
+                        "seed_max": high,
+                        "shown": _spread(mean, low, high, unit) if c.quantity else detail,
                         "passed": passed,
                         "in_class": None,
                         "detail": detail,
@@ -778,7 +799,15 @@ def plausibility_markdown(
     )
     lines += [markdown_table(ranges), ""]
     criteria = pd.DataFrame(
-        [{"criterion": c.label, "applies to": c.scope, "rule": c.rule, "source": c.source} for c in CRITERIA]
+        [
+            {
+                "criterion": c.label,
+                "applies to": c.scope,
+                "rule": c.rule + (f" ({c.monopoly_rule})" if c.monopoly_rule else ""),
+                "source": c.source,
+            }
+            for c in CRITERIA
+        ]
     )
     lines += ["Heterogeneity criteria:", "", markdown_table(criteria), ""]
     lines += ["Checked elsewhere:", ""]
