@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="reproduce published loyalty findings; write docs/validation.md",
         description="Run the validation experiments (experiments/validation/) "
         "and write a report: each finding, the published and the simulated "
-        "figure, a plot and the settings used.",
+        "figure, a plot and the settings used; then (without --only) check every shipped "
+        "scenario against the ranges real stores show and write the report's section "
+        "'Plausibility against published ranges'.",
     )
     p.add_argument(
         "--quick", action="store_true", help="small populations (minutes, indicative; what CI runs)"
