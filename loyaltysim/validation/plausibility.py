@@ -677,7 +677,7 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def _spread(mean: float, low: float, high: float, unit: str) -> str:
-    if low == high or _missing(low):
+    if _missing(low) or _fmt(low, unit) == _fmt(high, unit):
         return _fmt(mean, unit)
     return f"{_fmt(mean, unit)} ({_fmt(low, unit)} to {_fmt(high, unit)})"
 
