@@ -330,6 +330,22 @@ def test_measure_gives_every_quantity_for_every_open_firm_with_seed_spread():
         measure("corner_pharmacy", customers=50, seeds=(1,), window=(100, 300))
 
 
+def test_the_attachment_spread_is_over_the_same_base_the_model_reports():
+    from loyaltysim.measure import base_firms
+    from loyaltysim.model import LoyaltyModel
+
+    model = LoyaltyModel("pharmacy_vs_brand", rng=3, overrides={"market.customers": 400})
+    model.run(30)
+    base = base_firms(model.state, model.week, model.spec.market.base_window_weeks)
+    last = model.firm_weekly().query("week == 30").set_index("firm")
+    for f, key in enumerate(model.firm_keys):
+        members = model.state.attachment[base == f, f].astype(np.float64)
+        assert len(members) == last.loc[key, "customer_base"]
+        if len(members):
+            assert members.mean() == pytest.approx(last.loc[key, "attachment_mean"], rel=1e-6)
+            assert attachment_sd(model.state.attachment, base, f) == pytest.approx(members.std())
+
+
 def test_validate_plausibility_quick_writes_only_its_section(tmp_path):
     from loyaltysim.validation.cli import cmd_validate
 
