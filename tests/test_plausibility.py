@@ -365,7 +365,7 @@ def test_validate_plausibility_quick_writes_only_its_section(tmp_path):
 # -- the real check (slow tier) ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def measured():
-    """Each shipped scenario measured once (3,000 customers, seeds 1-3), on first use."""
+    """Each shipped scenario measured once (10,000 customers, seeds 1-3), on first use."""
     cache: dict[str, ScenarioMeasurement] = {}
 
     def get(name: str) -> ScenarioMeasurement:

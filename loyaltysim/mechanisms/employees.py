@@ -3,9 +3,10 @@ engagement makes people quit, and quitters are replaced by less skilled hires [A
 
 The engagement an employee's situation supports rises with recognition received, trust,
 transparency, empowerment (the share of the firm's problems their own limit lets them fix),
-pay against the going wage, leadership commitment and meaning (the share of their own customers delighted) and falls with fear (1 -
-trust) and overload (Gallup Q12 drivers; Harter, Schmidt & Hayes 2002). Quitting rises as
-engagement falls below a threshold (Harter et al. 2002: engagement and turnover correlate about
+pay against the going wage, leadership commitment and meaning (the share of their own customers
+delighted) and falls with fear (1 - trust) and overload (Gallup Q12 drivers; Harter, Schmidt &
+Hayes 2002); each employee's disposition shifts it. Quitting rises as engagement falls below a
+threshold, and falls with pay (Harter et al. 2002: engagement and turnover correlate about
 -0.3). Metrics: ``engagement_mean``, ``skill_mean``, ``quits``, ``turnover``, ``enps``.
 """
 
