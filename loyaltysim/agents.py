@@ -23,7 +23,7 @@ import numpy as np
 from loyaltysim.codes import ESCALATED, NO_PURCHASE, OK, ON_SPOT, SILENT, UNRESOLVED
 from loyaltysim.mechanisms import managers
 from loyaltysim.mechanisms.attachment import attachment_change, decay_rate
-from loyaltysim.mechanisms.choice import logit_pick
+from loyaltysim.mechanisms.choice import emotional_utility, logit_pick
 from loyaltysim.mechanisms.complaints import (
     LADDER,
     SIZE_DOLLARS,
@@ -129,7 +129,9 @@ class Customer(mesa.Agent):
         for f in m.open_firms:
             if m.state.aware[i, f]:
                 u = m.convenience_utility(i, f)
-                u += float(pop["emotion_weight"][i]) * float(m.state.attachment[i, f])
+                u += emotional_utility(
+                    float(pop["emotion_weight"][i]), float(m.state.attachment[i, f]), m.k.choice
+                )
                 u += habit * (last == f)
                 options.append(f)
                 utilities.append(u)
@@ -190,14 +192,14 @@ class Customer(mesa.Agent):
             server.engagement, server.skill, firm.params.culture.empathy, firm.overload, k.encounter
         )
         if slot == usual:
-            hired = int(firm.staff.hired[slot])
+            person = int(firm.staff.person[slot])
             rapport = float(m.state.rapport[i])
-            known = int(m.state.rapport_firm[i]) == f and int(m.state.rapport_hire[i]) == hired
+            known = int(m.state.rapport_firm[i]) == f and int(m.state.rapport_person[i]) == person
             if known:
                 emotional += rapport_value(rapport, k.relationships)
                 m.scratch.known[i] = True
             m.next_state.rapport[i] = rapport_after(rapport, known, server.engagement, k.relationships)
-            m.next_state.rapport_firm[i], m.next_state.rapport_hire[i] = f, hired
+            m.next_state.rapport_firm[i], m.next_state.rapport_person[i] = f, person
         emotional = perceived(emotional, float(pop["perception"][i]))
         m.scratch.spend[i] = (
             m.segment_basket[pop["segment"][i]]

@@ -195,7 +195,7 @@ class LoyaltyModel(mesa.Model):
             if self.week == self._start_week
             else employees.hire_skill(firm.params.culture.training, k)
         )
-        hire = Hiring(self.seed, self.week, firm.index, k)
+        hire = Hiring(self.seed, self.week, firm, k)
         firm.staff = resize_staff(
             firm.staff, frontline, supervisors, k[employees.HIRE_ENGAGEMENT], skill, hire
         )
@@ -335,7 +335,7 @@ class LoyaltyModel(mesa.Model):
             staff.skill[quitters] = employees.hire_skill(firm.params.culture.training, k)
             staff.tenure[quitters] = 0
             staff.quitting[quitters] = False
-            Hiring(self.seed, self.week, firm.index, k).fill(staff, quitters)
+            Hiring(self.seed, self.week, firm, k).fill(staff, quitters)
             for row in quitters:
                 role, slot = int(staff.role[row]), int(staff.slot[row])
                 team = firm.frontline if role == FRONTLINE else firm.supervisors

@@ -103,7 +103,7 @@ class Market(StrictModel):
         "without). False models a monopoly with no alternative [D].",
     )
     outside_utility: float = param(
-        -1.0,
+        -1.5,
         "utility",
         "Utility of buying outside the town, on the same scale as the firms' utilities.",
         ge=-50,
@@ -209,7 +209,7 @@ class Customers(StrictModel):
         1.0, 0.3, "utility per unit selection", "Pull of a wide selection [A]."
     )
     emotion_weight: Distribution = dist(
-        4.5,
+        4.0,
         1.0,
         "utility per unit attachment",
         "Pull of emotional attachment: what keeps a customer when a rival is more convenient [A].",

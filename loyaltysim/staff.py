@@ -50,7 +50,7 @@ def resize_staff(
     for role, count in ((FRONTLINE, frontline), (SUPERVISOR, supervisors)):
         old_rows = np.flatnonzero(old.role == role)[:count]
         new_rows = np.flatnonzero(new.role == role)[: len(old_rows)]
-        for name in ("engagement", "skill", "tenure", "disposition", "hired"):
+        for name in ("engagement", "skill", "tenure", "disposition", "person"):
             getattr(new, name)[new_rows] = getattr(old, name)[old_rows]
         kept[new_rows] = True
     hire.fill(new, np.flatnonzero(~kept))
@@ -58,20 +58,22 @@ def resize_staff(
 
 
 class Hiring:
-    """Who a firm hires in week ``week``: each new holder of a post draws a disposition (normal,
-    ``disposition_sd``; stream DISPOSITION keyed by week and post) and records the week hired."""
+    """Who firm ``firm`` hires in week ``week``: each new holder of a post draws a disposition
+    (normal, ``disposition_sd``; stream DISPOSITION keyed by week and post) and gets the firm's
+    next person id (customers' rapport is with a person, not a post)."""
 
-    def __init__(self, seed: int, week: int, firm: int, k: tuple[float, ...]):
+    def __init__(self, seed: int, week: int, firm: FirmState, k: tuple[float, ...]):
         self.seed, self.week, self.firm, self.k = seed, week, firm, k
 
     def fill(self, staff: StaffArrays, rows: np.ndarray) -> None:
         """Mark ``rows`` of ``staff`` as filled by new hires this week."""
         if not len(rows):
             return
-        ids = staff_draw_ids(self.firm, staff)[rows]
+        ids = staff_draw_ids(self.firm.index, staff)[rows]
         z = rng.normal(self.seed, Stream.DISPOSITION, self.week, ids)
         staff.disposition[rows] = self.k[DISPOSITION_SD] * z
-        staff.hired[rows] = self.week
+        staff.person[rows] = self.firm.hires + np.arange(len(rows))
+        self.firm.hires += len(rows)
 
 
 def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:

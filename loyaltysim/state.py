@@ -63,7 +63,7 @@ class CustomerState:
     story_sign: np.ndarray  # (n,) int8, +1 promoter story, -1 detractor story
     rapport: np.ndarray  # (n,) float32, rapport 0-1 with the customer's usual employee
     rapport_firm: np.ndarray  # (n,) int8, firm of that employee (NO_PURCHASE: none yet)
-    rapport_hire: np.ndarray  # (n,) int16, week that employee was hired (NEVER: none)
+    rapport_person: np.ndarray  # (n,) int32, id of that employee (StaffArrays.person; -1 none)
 
     @classmethod
     def initial(
@@ -83,7 +83,7 @@ class CustomerState:
             story_sign=np.zeros(n, dtype=np.int8),
             rapport=np.zeros(n, dtype=FEELING),
             rapport_firm=np.full(n, NO_PURCHASE, dtype=np.int8),
-            rapport_hire=np.full(n, NEVER, dtype=np.int16),
+            rapport_person=np.full(n, -1, dtype=np.int32),
         )
 
     def copy(self) -> CustomerState:
@@ -116,7 +116,7 @@ class CustomerArrays(NamedTuple):
     story_sign: np.ndarray
     rapport: np.ndarray
     rapport_firm: np.ndarray
-    rapport_hire: np.ndarray
+    rapport_person: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
@@ -189,7 +189,7 @@ class StaffArrays:
     tenure: np.ndarray  # (k,) int32, weeks in post
     quitting: np.ndarray  # (k,) bool, decided to quit this week
     disposition: np.ndarray  # (k,) float64, the holder's own shift of the engagement target
-    hired: np.ndarray  # (k,) int16, week the holder was hired (customers' rapport is with them)
+    person: np.ndarray  # (k,) int32, the holder's id, unique in the firm (customers' rapport is with them)
 
     @classmethod
     def build(cls, frontline: int, supervisors: int) -> StaffArrays:
@@ -204,7 +204,7 @@ class StaffArrays:
             tenure=np.zeros(k, dtype=np.int32),
             quitting=np.zeros(k, dtype=bool),
             disposition=np.zeros(k),
-            hired=np.zeros(k, dtype=np.int16),
+            person=np.full(k, -1, dtype=np.int32),
         )
 
     @property
@@ -244,6 +244,7 @@ class FirmState:
     review_visits: int = 0
     review_complaints: int = 0
     review_silent: int = 0
+    hires: int = 0  # people hired so far (the next person id)
     quits: int = 0
 
     @property

@@ -227,15 +227,15 @@ class NumbaEngine:
         n_sup = np.array([f.staff.n_supervisors for f in m.firms], dtype=np.int64)
         front_eng = np.zeros((m.n_firms, max(1, n_front.max())))
         front_skill = np.zeros_like(front_eng)
-        front_hired = np.zeros(front_eng.shape, dtype=np.int16)
+        front_person = np.zeros(front_eng.shape, dtype=np.int32)
         sup_eng = np.zeros((m.n_firms, max(1, n_sup.max())))
         for firm in m.firms:
             staff, k = firm.staff, firm.staff.n_frontline
             front_eng[firm.index, :k] = staff.engagement[:k]
             front_skill[firm.index, :k] = staff.skill[:k]
-            front_hired[firm.index, :k] = staff.hired[:k]
+            front_person[firm.index, :k] = staff.person[:k]
             sup_eng[firm.index, : staff.n_supervisors] = staff.engagement[k:]
-        return n_front, front_eng, front_skill, front_hired, n_sup, sup_eng
+        return n_front, front_eng, front_skill, front_person, n_sup, sup_eng
 
     # -- the week ------------------------------------------------------------------------------
     def customers_week(self) -> WeekTallies:
@@ -274,7 +274,7 @@ class NumbaEngine:
         m.set_visits(per_firm)
         ring = m.base_ring
         base_then = ring.then(week)
-        n_front, front_eng, front_skill, front_hired, n_sup, sup_eng = self._staff_tables()
+        n_front, front_eng, front_skill, front_person, n_sup, sup_eng = self._staff_tables()
         # One layer per stripe of chunks: one stripe per thread (see kx.live_week).
         stripes = numba.get_num_threads() if self.parallel else 1
         slot_shape = (stripes, nf, front_eng.shape[1])
@@ -293,7 +293,7 @@ class NumbaEngine:
                 t["perception"],
             ),
             st.arrays(),
-            kx.Firms(self._experience_firms(), n_front, front_eng, front_skill, front_hired, n_sup, sup_eng),
+            kx.Firms(self._experience_firms(), n_front, front_eng, front_skill, front_person, n_sup, sup_eng),
             kx.Coefficients(
                 k.encounter,
                 k.relationships,

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from loyaltysim.kernels import CHUNK, without_dims
-from loyaltysim.kernels.formulas import convenience_utility, logit_pick
+from loyaltysim.kernels.formulas import convenience_utility, emotional_utility, logit_pick
 from loyaltysim.kernels.rng import uniform, uniform_below, uniform_threshold
 
 #: Columns of the per-firm parameter matrix of :func:`choose`.
@@ -80,7 +80,7 @@ def _choose_chunk(
         final = -1
         for f in range(n_firms):
             u = convenience[i, f] if kept else convenience_of(places, i, firm, f, k_choice)
-            u += w_emotion * np.float64(attachment[i, f])
+            u += emotional_utility(w_emotion, np.float64(attachment[i, f]), k_choice)
             u += habit * (1.0 if last == f else 0.0)
             possible = firm[f, OPEN] != 0.0 and aware[i, f]
             utilities[s, f] = u if possible else -np.inf

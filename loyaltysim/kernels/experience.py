@@ -97,7 +97,7 @@ class Firms(NamedTuple):
     n_front: np.ndarray  # (F,) frontline posts
     front_engagement: np.ndarray  # (F, max posts)
     front_skill: np.ndarray
-    front_hired: np.ndarray  # (F, max posts) week each frontline holder was hired
+    front_person: np.ndarray  # (F, max posts) id of each frontline post's holder (StaffArrays.person)
     n_sup: np.ndarray  # (F,) supervisor posts
     sup_engagement: np.ndarray
 
@@ -268,8 +268,8 @@ def _live_chunk(
     attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
-    rapport, rapport_firm, rapport_hire = st.rapport, st.rapport_firm, st.rapport_hire
-    firm, n_front, front_engagement, front_skill, front_hired, n_sup, sup_engagement = firms
+    rapport, rapport_firm, rapport_person = st.rapport, st.rapport_firm, st.rapport_person
+    firm, n_front, front_engagement, front_skill, front_person, n_sup, sup_engagement = firms
     k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey = keys
     base_window, base_now, base_then, has_base_then = base
@@ -353,15 +353,15 @@ def _live_chunk(
                 engagement, skill, firm[f, EMPATHY], firm[f, OVERLOAD], k_enc
             )
             if slot == usual:
-                hired = np.int64(front_hired[f, slot])
+                person = np.int64(front_person[f, slot])
                 r = np.float64(rapport[i])
-                known = np.int64(rapport_firm[i]) == f and np.int64(rapport_hire[i]) == hired
+                known = np.int64(rapport_firm[i]) == f and np.int64(rapport_person[i]) == person
                 if known:
                     emotional += rapport_value(r, k_rel)
                     counts[f, T_SERVED_BY_KNOWN] += 1
                 rapport[i] = rapport_after(r, known, engagement, k_rel)
                 rapport_firm[i] = f
-                rapport_hire[i] = hired
+                rapport_person[i] = person
             emotional = perceived(emotional, np.float64(perception[i]))
             attached = np.float64(attachment[i, f])
             spend = (

@@ -35,6 +35,7 @@ def _inline(func):
 logit_weight = _inline(choice.logit_weight)
 logit_pick = _inline(_calling(choice.logit_pick, logit_weight=logit_weight))
 convenience_utility = _inline(choice.convenience_utility)
+emotional_utility = _inline(choice.emotional_utility)
 advocacy_expected = _inline(advocacy.advocacy_expected)
 advocacy_boundaries = _inline(advocacy.advocacy_boundaries)
 advocacy_class = _inline(_calling(advocacy.advocacy_class, advocacy_boundaries=advocacy_boundaries))

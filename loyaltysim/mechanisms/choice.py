@@ -31,14 +31,43 @@ class ChoiceCoefficients(StrictModel):
         le=100,
     )
 
+    loyalty_resistance: float = param(
+        6.0,
+        "utility per unit attachment above resistance_from",
+        "Extra pull of attachment above resistance_from: truly loyal customers resist a rival's "
+        "better offer (counter-persuasion) far more than the merely satisfied. utility += "
+        "loyalty_resistance x max(0, attachment - resistance_from).",
+        source="Dick & Basu 1994; Oliver 1999",
+        ge=0,
+        le=100,
+    )
+    resistance_from: float = param(
+        0.5,
+        "attachment 0-1",
+        "Attachment above which loyalty resists rivals (by default the market's attachment_threshold "
+        "of the Dick & Basu cells).",
+        source="Dick & Basu 1994",
+        ge=0,
+        le=1,
+    )
 
-(PRICE_SCALE,) = field_indices(ChoiceCoefficients, "price_scale")
+
+(PRICE_SCALE, LOYALTY_RESISTANCE, RESISTANCE_FROM) = field_indices(
+    ChoiceCoefficients, "price_scale", "loyalty_resistance", "resistance_from"
+)
 
 
 #: Per-firm tallies this mechanism adds each week (:mod:`loyaltysim.tallies`): purchases at the
 #: firm; purchase occasions of customers whose previous purchase was there; of which made there
 #: again.
 TALLIES = ("purchases", "came_from", "came_back")
+
+
+def emotional_utility(emotion_weight: float, attachment: float, k) -> float:
+    """Utility of attachment to a firm: emotion weight x attachment, plus loyalty_resistance x
+    the attachment above resistance_from (true loyalty resists rivals' offers; Dick & Basu
+    1994). ``k`` is the packed :class:`ChoiceCoefficients`."""
+    return emotion_weight * attachment + k[LOYALTY_RESISTANCE] * max(0.0, attachment - k[RESISTANCE_FROM])
 
 
 def convenience_utility(

@@ -71,14 +71,14 @@ class EmployeeCoefficients(StrictModel):
         0.005, "probability per week", "Quits for reasons unrelated to work.", source="BLS JOLTS", ge=0, le=1
     )
     engagement_base: float = _weight(
-        0.53,
+        0.47,
         "Engagement target before any culture lever: target "
         "= engagement_base + the weighted levers below, clipped "
         "to 0-1.",
     )
-    engagement_recognition: float = _weight(0.05, "Weight of recognition received [C].", "[C]")
+    engagement_recognition: float = _weight(0.12, "Weight of recognition received [C].", "[C]")
     engagement_trust: float = _weight(0.1, "Weight of trust [D].", "[D]")
-    engagement_transparency: float = _weight(0.03, "Weight of transparency (open books) [A][D].", "[A][D]")
+    engagement_transparency: float = _weight(0.08, "Weight of transparency (open books) [A][D].", "[A][D]")
     engagement_empowerment: float = _weight(
         0.04,
         "Weight of empowerment: the share of the firm's problems (its log-normal problem costs) "
@@ -291,7 +291,10 @@ def empowered_share(limit: float, cost_median: float, cost_sigma: float) -> floa
         return 1.0
     if cost_sigma <= 0.0:
         return 1.0 if limit >= cost_median else 0.0
-    return 0.5 * math.erfc(-math.log(limit / cost_median) / (cost_sigma * math.sqrt(2.0)))
+    ratio = limit / cost_median
+    if ratio <= 0.0:  # a positive limit too small to tell from 0 next to the median
+        return 0.0
+    return 0.5 * math.erfc(-math.log(ratio) / (cost_sigma * math.sqrt(2.0)))
 
 
 def pay_effects(wage: float, k) -> tuple[float, float]:

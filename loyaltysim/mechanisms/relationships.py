@@ -36,7 +36,7 @@ class RelationshipCoefficients(StrictModel):
         le=1,
     )
     rapport_warmth: float = param(
-        0.25,
+        0.2,
         "experience 0-1 per unit rapport",
         "Emotional value that full rapport adds to a visit with one's own employee (being "
         "recognised, 'looked in the eye' [A]).",
