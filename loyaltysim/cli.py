@@ -33,6 +33,8 @@ from loyaltysim.report import (
     EVENT_WINDOW,
     LAST_WEEKS,
     comparison_rows,
+    effect_share,
+    effect_value,
     format_value,
     reading,
     run_title,
@@ -383,21 +385,6 @@ EFFECT_NAMES = {
 }
 
 
-def effect_value(metric: str, value: float, signed: bool = False) -> str:
-    """A window's sum (dollars or a count) or a customer count, "+" marked if ``signed``."""
-    if math.isnan(value):
-        return "n/a"
-    sign = ("+" if value > 0 else "-" if value < 0 else "±") if signed else ("-" if value < 0 else "")
-    if metric in ("revenue", "profit"):
-        return f"{sign}${abs(value):,.0f}"
-    return f"{sign}{abs(value):,.0f}"
-
-
-def effect_share(value: float) -> str:
-    """The effect as a share of the run without the event: "-31.2%" ("n/a" where that was 0)."""
-    return "n/a" if math.isnan(value) else f"{100 * value:+.1f}%"
-
-
 def effects_table(effects: EventEffects, week: int, firms: Sequence[str] | None = None) -> Table:
     """Rich table of one event week's effect on each firm, against the same run without it."""
     from loyaltysim.counterfactual import event_noun
@@ -679,12 +666,15 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         for run, folder in zip(runs, _unique_dirs(runs), strict=True):
             written += _write_tables(run, out / folder)
         images = plots.render_png(plots.comparison_figures(runs))
+        if effects:
+            from loyaltysim.report import EFFECTS_CAPTION, EFFECTS_FIGURE
+
+            figure = plots.effects_figure([(e, [e.scenario.focus_firm]) for e in effects])
+            images[EFFECTS_FIGURE] = (EFFECTS_CAPTION, plots.figure_png(figure))
         written += plots.save_figures(images, out)
         written.append(_write_comparison_csv(runs, out))
         if effects:
             written.append(_write_effects_csv(effects, out))
-            figure = plots.effects_figure([(e, [e.scenario.focus_firm]) for e in effects])
-            written += plots.save_figures({"event_effects": ("", figure)}, out)
     if args.report is not None:
         from loyaltysim.report import write_report
 
