@@ -5,6 +5,9 @@ Every chart shows all columns in one view - as lines in one plot where values co
 where a chart splits a total (the Dick & Basu cells, complaint outcomes). The x axis always spans
 the longest run, so a chart does not rescale as the weeks go by. Fired events (the competitor
 opening, a culture programme) are marked with a vertical line and a short horizontal label.
+Once a column's event has fired, the customers, NPS and profit charts also draw, dashed in the
+column's colour, the same run without that event (same seed; "A without the supermarket"): it
+leaves the solid line at the week before the event, where the two runs are still identical.
 
 Readability on a projector: chart titles are HTML above the chart (they wrap instead of being
 cut), text sizes and line widths come from a :class:`ChartStyle` (presentation mode is larger),
@@ -67,6 +70,35 @@ class ChartColumn:
 def _points(frame: ColumnFrame, metric: str, scale: float = 1.0) -> list[list[Any]]:
     values = frame.series.get(metric, ())
     return [[week, None if v is None else v * scale] for week, v in enumerate(values, start=1)]
+
+
+def without_points(frame: ColumnFrame, metric: str, scale: float = 1.0) -> list[list[Any]]:
+    """The run without the column's event, from the week before it (where it meets the run
+    itself) on; None before that, so only the part that differs is drawn."""
+    values = frame.series.get(metric, ()) if frame.without_week is None else frame.without.get(metric, ())
+    start = (frame.without_week or 1) - 1
+    return [
+        [week, None if v is None or week < start else v * scale] for week, v in enumerate(values, start=1)
+    ]
+
+
+def without_series(column: ChartColumn, metric: str, style: ChartStyle, scale: float = 1.0) -> list[Option]:
+    """The dashed line of the column's run without its event (none before it or overlay off)."""
+    frame = column.frame
+    if not frame.without:
+        return []
+    name = f"{column.tag} {frame.without_label}"
+    return [
+        _line(
+            name,
+            column.colour,
+            without_points(frame, metric, scale),
+            style,
+            dashed=True,
+            z=1,
+            tooltip={"show": True},
+        )
+    ]
 
 
 def week_ticks(weeks: int) -> int:
@@ -205,8 +237,10 @@ def _per_column_lines(
     y_name: str,
     lines: Sequence[tuple[str, str, float, bool]],
     y_axis: Option | None = None,
+    without: bool = False,
 ) -> Option:
-    """One plot, each column's lines in its colour; ``lines`` = (metric, suffix, scale, dashed)."""
+    """One plot, each column's lines in its colour; ``lines`` = (metric, suffix, scale, dashed);
+    ``without``: the first metric also dashed for the run without the column's event."""
     option = _base(style)
     option["xAxis"] = _x_axis(columns, style)
     option["yAxis"] = _y_axis(style, y_name, **(y_axis or {}))
@@ -225,6 +259,9 @@ def _per_column_lines(
                     name, column.colour, _points(column.frame, metric, scale), style, dashed=dashed, **extra
                 )
             )
+        if without:
+            metric, _, scale, _ = lines[0]
+            series += without_series(column, metric, style, scale)
     option["series"] = series
     return option
 
@@ -350,13 +387,17 @@ def retention_vs_loyalty(columns: Sequence[ChartColumn], style: ChartStyle = NOR
 
 def customer_base(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Customers in each column's firm's base."""
-    return _per_column_lines(columns, style, "", [("customer_base", "", 1.0, False)], {"min": 0})
+    return _per_column_lines(
+        columns, style, "", [("customer_base", "", 1.0, False)], {"min": 0}, without=True
+    )
 
 
 def nps(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Sampled NPS per column, with its 95% sampling band (± 1.96 standard errors) as dotted
     lines."""
-    option = _per_column_lines(columns, style, "", [("nps", "", 1.0, False)], {"min": -100, "max": 100})
+    option = _per_column_lines(
+        columns, style, "", [("nps", "", 1.0, False)], {"min": -100, "max": 100}, without=True
+    )
     for column in columns:
         frame = column.frame
         bands: dict[str, list] = {"low": [], "high": []}
@@ -434,7 +475,7 @@ def complaints(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Op
 
 def profit(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Weekly profit in dollars, per column."""
-    return _per_column_lines(columns, style, "$", [("profit", "", 1.0, False)])
+    return _per_column_lines(columns, style, "$", [("profit", "", 1.0, False)], without=True)
 
 
 @dataclass(frozen=True)
