@@ -364,6 +364,36 @@ class EffectsSection:
     sentences: list[str]
 
 
+def _effect_sentence(
+    run: RunLike, effects: EventEffects, week: int, values: pd.DataFrame, first: int, last: int
+) -> str:
+    """ "The supermarket (week 104) cost Corner pharmacy $X of revenue (-Y%) ... than in the same
+    run without the event." for one store, from its rows of the effects table."""
+    from loyaltysim.counterfactual import event_noun
+
+    noun = event_noun(effects.scenario, week)
+    revenue, base = values.loc["revenue"], values.loc["customer_base"]
+    money = effect_value("revenue", abs(float(revenue["effect"])))
+    share = effect_share(float(revenue["effect_share"]))
+    if revenue["effect"] < 0:
+        did = f"cost {_who(run)} {money} of revenue ({share})"
+    elif revenue["effect"] > 0:
+        did = f"brought {_who(run)} {money} more revenue ({share})"
+    else:
+        did = f"did not change the revenue of {_who(run)}"
+    count = effect_value("customer_base", abs(float(base["effect"])))
+    if base["effect"] == 0:
+        customers = f"it had as many customers in week {last} as"
+    else:
+        more = "fewer" if base["effect"] < 0 else "more"
+        change = effect_share(float(base["effect_share"]))
+        customers = f"it had {count} {more} customers in week {last} ({change}) than"
+    return (
+        f"{noun[:1].upper()}{noun[1:]} (week {week}) {did} in weeks {first}-{last}, and {customers} "
+        "in the same run without the event."
+    )
+
+
 def effects_section(runs: Sequence[RunLike], effects: Sequence[EventEffects | None]) -> EffectsSection | None:
     """What each run's events did to its focus firm ("store"), against the same run without them
     (same seed); None when no run had a measured event. ``effects`` is aligned with ``runs``."""
@@ -391,18 +421,7 @@ def effects_section(runs: Sequence[RunLike], effects: Sequence[EventEffects | No
                 cell = f"{effect_value(metric, effect, signed=True)} ({effect_share(share)})"
                 row += [effect_value(metric, fact), effect_value(metric, counter), cell] if both else [cell]
             rows.append(row)
-            revenue, base = values.loc["revenue"], values.loc["customer_base"]
-            lost = "cost" if revenue["effect"] < 0 else "brought"
-            moved = "fewer" if base["effect"] < 0 else "more"
-            sentences.append(
-                f"{event_noun(e.scenario, week)[:1].upper()}{event_noun(e.scenario, week)[1:]} "
-                f"(week {week}) {lost} {_who(run)} "
-                f"{effect_value('revenue', abs(float(revenue['effect'])))} of revenue "
-                f"({effect_share(float(revenue['effect_share']))}) in weeks {first}-{last}, and it "
-                f"had {effect_value('customer_base', abs(float(base['effect'])))} {moved} customers in "
-                f"week {last} ({effect_share(float(base['effect_share']))}) than in the same run "
-                "without the event."
-            )
+            sentences.append(_effect_sentence(run, e, week, values, first, last))
     window = " or ".join(str(w) for w in windows)
     intro = (
         "Each store against the same run without the event (same seed): common random numbers "
