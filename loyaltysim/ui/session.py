@@ -206,9 +206,10 @@ class Session:
 
     # -- snapshots and publishing ----------------------------------------------------------------
     def _freeze(self, column: ColumnRun) -> None:
-        week = column.shadow_week
-        label = without_label(column.scenario, week) if week is not None else ""
-        column.frame = build_frame(column.model, column.firm, self.firm_colours, column.shadow, week, label)
+        model, scenario, week = column.model, column.scenario, column.shadow_week
+        assert model is not None and scenario is not None
+        label = without_label(scenario, week) if week is not None else ""
+        column.frame = build_frame(model, column.firm, self.firm_colours, column.shadow, week, label)
 
     # -- the counterfactual overlay ----------------------------------------------------------------
     @staticmethod
@@ -224,25 +225,25 @@ class Session:
         return weeks[0] if weeks else None
 
     def _without_note(self, column: ColumnRun) -> str:
-        week = self._overlay_week(column)
-        if week is None:
+        week, scenario = self._overlay_week(column), column.scenario
+        if week is None or scenario is None:
             return ""
-        return f"Dashed: the same run {without_label(column.scenario, week)} (same seed)."
+        return f"Dashed: the same run {without_label(scenario, week)} (same seed)."
 
     def _fork_shadow(self, column: ColumnRun) -> None:
         """Copy the column's model just before its event week, without that week's events."""
         if not self.counterfactual or column.shadow is not None:
             return
-        week = self._overlay_week(column)
-        if week is not None and week == column.model.week + 1:
-            column.shadow, column.shadow_week = fork_without_events(column.model, week), week
+        week, model = self._overlay_week(column), column.model
+        if week is not None and model is not None and week == model.week + 1:
+            column.shadow, column.shadow_week = fork_without_events(model, week), week
 
     def _rebuild_shadow(self, column: ColumnRun) -> None:
         """The run without the column's event from week 0, for a column already past it (it
         catches up in the background, :meth:`catch_up_once`)."""
-        week = self._overlay_week(column)
-        if week is not None and column.model.week >= week:
-            spec = without_events_of_week(column.scenario, week)
+        week, scenario = self._overlay_week(column), column.scenario
+        if week is not None and scenario is not None and column.week >= week:
+            spec = without_events_of_week(scenario, week)
             column.shadow, column.shadow_week = LoyaltyModel(spec, rng=self.seed), week
 
     def set_counterfactual(self, on: bool) -> None:
@@ -472,12 +473,11 @@ class Session:
         """One week of a column's model (``lock`` held). A failure stops the session with the
         message on the page instead of breaking it; rebuilding a column (reset, a control, a
         new scenario) lets it run again."""
+        model = column.model
+        assert model is not None
         try:
             self._fork_shadow(column)
-            column.model.step()
-            shadow = column.shadow
-            if shadow is not None and shadow.week == column.model.week - 1:
-                shadow.step()  # in lockstep after the event
+            model.step()
         except Exception as exc:
             logger.exception("loyaltysim ui: column %s failed in week %s", column.index, column.week + 1)
             self.playing = False
@@ -487,12 +487,18 @@ class Session:
                 f"{column.week + 1}: {exc}. Reset, or change a control, to run again."
             )
             return False
+        shadow = column.shadow
+        if shadow is not None and shadow.week == model.week - 1:
+            self._step_shadow(column)  # in lockstep after the event
         return True
 
     def _step_shadow(self, column: ColumnRun) -> bool:
-        """One week of a column's run without its event, catching up (``lock`` held)."""
+        """One week of a column's run without its event (``lock`` held). A failure drops the
+        overlay of that column with a message; the column runs on."""
+        shadow = column.shadow
+        assert shadow is not None
         try:
-            column.shadow.step()
+            shadow.step()
         except Exception as exc:  # the overlay is optional: drop it, keep the column running
             logger.exception("loyaltysim ui: the run without the event of column %s failed", column.index)
             column.shadow, column.shadow_week = None, None
