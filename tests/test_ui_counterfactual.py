@@ -153,3 +153,16 @@ def test_a_scenario_without_events_has_no_shadow(scenario):
     assert session.set_override(0, "market.weeks", 6)
     play(session, 6)
     assert session.columns[0].shadow is None and session.config(0).without_note == ""
+
+
+def test_loyaltysim_ui_no_counterfactual_starts_with_the_overlay_off():
+    from loyaltysim.cli import build_parser
+    from loyaltysim.ui.config import CONFIG_ENV, UIConfig
+
+    assert build_parser().parse_args(["ui", "--no-counterfactual"]).no_counterfactual
+    assert not build_parser().parse_args(["ui"]).no_counterfactual
+    config = UIConfig(scenarios=("pharmacy_vs_brand",), customers=100, counterfactual=False)
+    assert UIConfig.from_env({CONFIG_ENV: config.to_env()}) == config
+    assert UIConfig.from_env({}).counterfactual
+    session = Session.from_config(config)
+    assert not session.status.value.counterfactual

@@ -138,6 +138,7 @@ class Session:
             seed=config.seed,
             present=config.present,
             max_customers=config.max_customers,
+            counterfactual=config.counterfactual,
         )
 
     # -- sources and columns ---------------------------------------------------------------------
