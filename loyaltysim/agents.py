@@ -34,9 +34,11 @@ from loyaltysim.mechanisms.complaints import (
     willing_to_resolve,
 )
 from loyaltysim.mechanisms.employees import (
+    empowered_share,
     engagement_target,
     next_engagement,
     next_skill,
+    pay_effects,
     quit_probability,
     staff_draw_id,
 )
@@ -45,6 +47,13 @@ from loyaltysim.mechanisms.encounter import (
     encounter_values,
     failure_probability,
     next_satisfaction,
+    perceived,
+)
+from loyaltysim.mechanisms.relationships import (
+    rapport_after,
+    rapport_value,
+    server_slot,
+    usual_slot,
 )
 from loyaltysim.mechanisms.word_of_mouth import DETRACTOR_REACH, STORY_EFFECT, TELL_PROMOTER, story_change
 from loyaltysim.rng import Stream
@@ -126,7 +135,8 @@ class Customer(mesa.Agent):
                 utilities.append(u)
         if m.spec.market.outside_option:
             options.append(m.n_firms)
-            utilities.append(m.spec.market.outside_utility + habit * (last == m.n_firms))
+            outside = m.spec.market.outside_utility + float(pop["outside_preference"][i])
+            utilities.append(outside + habit * (last == m.n_firms))
         if options:
             pick = logit_pick(utilities, len(utilities), float(draws.uniform(Stream.CHOICE)[i]))
             m.scratch.choice[i] = options[pick]
@@ -168,13 +178,27 @@ class Customer(mesa.Agent):
         of attachment to ``f`` (whose value last week was ``attached``)."""
         m, i = self.model, self.row
         pop, draws, firm, k = m.population, m.customer_draws, m.firms[f], m.k
-        # Encounter: served by a frontline employee of the firm [A].
-        slot = min(int(draws.uniform(Stream.SERVER)[i] * len(firm.frontline)), len(firm.frontline) - 1)
+        # Encounter: served by a frontline employee of the firm - a returning customer often by
+        # their usual one, with whom rapport grows; it is lost when that person quits [A].
+        posts = len(firm.frontline)
+        usual = usual_slot(i, f, posts)
+        returning = int(m.state.last_firm[i]) == f
+        slot = server_slot(float(draws.uniform(Stream.SERVER)[i]), returning, usual, posts, k.relationships)
         server = firm.frontline[slot]
         m.scratch.server[i] = slot
         emotional, quality = encounter_values(
             server.engagement, server.skill, firm.params.culture.empathy, firm.overload, k.encounter
         )
+        if slot == usual:
+            hired = int(firm.staff.hired[slot])
+            rapport = float(m.state.rapport[i])
+            known = int(m.state.rapport_firm[i]) == f and int(m.state.rapport_hire[i]) == hired
+            if known:
+                emotional += rapport_value(rapport, k.relationships)
+                m.scratch.known[i] = True
+            m.next_state.rapport[i] = rapport_after(rapport, known, server.engagement, k.relationships)
+            m.next_state.rapport_firm[i], m.next_state.rapport_hire[i] = f, hired
+        emotional = perceived(emotional, float(pop["perception"][i]))
         m.scratch.spend[i] = (
             m.segment_basket[pop["segment"][i]]
             * firm.params.price_index
@@ -220,7 +244,9 @@ class Customer(mesa.Agent):
         proc, culture = firm.params.process, firm.params.culture
         cost = proc.cost_median * math.exp(proc.cost_sigma * float(draws.normal(Stream.COST)[i]))
         m.scratch.problem_cost[i] = cost
-        p_complain = complaint_probability(float(pop["complaint_propensity"][i]), attached, m.k.complaints)
+        p_complain = complaint_probability(
+            float(pop["complaint_propensity"][i]), attached, culture.listening, m.k.complaints
+        )
         if draws.uniform(Stream.COMPLAIN)[i] >= p_complain:
             return SILENT
         limits = culture.empowerment
@@ -317,6 +343,11 @@ class Employee(mesa.Agent):
         return float(self._staff.skill[self._row])
 
     @property
+    def disposition(self) -> float:
+        """The holder's own shift of the engagement target (drawn at hire)."""
+        return float(self._staff.disposition[self._row])
+
+    @property
     def tenure(self) -> int:
         """Weeks in post."""
         return int(self._staff.tenure[self._row])
@@ -339,8 +370,11 @@ class Employee(mesa.Agent):
         who served nobody)."""
         m = self.model
         firm = m.firms[self.firm]
-        culture, k = firm.params.culture, m.k.employees
-        limit = getattr(culture.empowerment, self.role)
+        culture, k, proc = firm.params.culture, m.k.employees, firm.params.process
+        empowered = empowered_share(
+            getattr(culture.empowerment, self.role), proc.cost_median, proc.cost_sigma
+        )
+        pay, pay_quit = pay_effects(firm.params.staffing.wage_per_week, k)
         meaning = firm.delight_share
         if self.role == "frontline" and firm.encounters_by_slot[self.slot] > 0:
             meaning = firm.delights_by_slot[self.slot] / firm.encounters_by_slot[self.slot]
@@ -348,16 +382,18 @@ class Employee(mesa.Agent):
             firm.recognition_given,
             culture.trust,
             culture.transparency,
-            limit,
+            empowered,
             culture.leadership_commitment,
             meaning,
             firm.overload,
+            pay,
+            self.disposition,
             k,
         )
         engagement = next_engagement(self.engagement, target, k)
         skill = next_skill(self.skill, culture.training, k)
         self._next = (engagement, skill)
-        p_quit = quit_probability(self.engagement, k)
+        p_quit = quit_probability(self.engagement, pay_quit, k)
         u = m.employee_draw(Stream.QUIT, self.draw_id)
         self._staff.quitting[self._row] = u < p_quit
 
@@ -388,7 +424,7 @@ class Manager(mesa.Agent):
         m = self.model
         firm = m.firms[self.firm]
         culture, proc, k = firm.params.culture, firm.params.process, m.k.managers
-        firm.backlog = managers.backlog_after_week(firm.backlog, culture.listening, k)
+        firm.backlog = managers.backlog_after_week(firm.backlog, culture.listening, firm.overload, k)
         if m.week % m.spec.market.manager_review_weeks:
             return
         firm.recognition_given = managers.recognition_given(culture.recognition, self.commitment, k)

@@ -111,6 +111,7 @@ def count_customers(
             "came_back": (came_from_f & at_f).sum(),
             "delighted": scratch.delighted[at_f].sum(),
             "failures": scratch.failure[at_f].sum(),
+            "served_by_known": scratch.known[at_f].sum(),
             "complaints": complained.sum(),
             "silent": (outcome == SILENT).sum(),
             "on_spot": (outcome == ON_SPOT).sum(),
@@ -212,6 +213,7 @@ def firm_rows(
                 "unresolved": int(c["unresolved"]),
                 "escalations": int(c["handoffs"]),
                 "recovery_rate": _ratio(on_spot + escalated, complaints),
+                "relationship_share": _ratio(c["served_by_known"], c["purchases"]),
                 "backlog": firm.backlog,
                 "overload": firm.overload,
                 "failure_rate": firm.failure_rate,
@@ -240,8 +242,9 @@ class BaseRing:
     """Each customer's base firm for the last ``lag + 1`` weeks: a ring of int8 rows (1 byte per
     customer and week), enough to tell who is still in a firm's base one window later."""
 
-    def __init__(self, lag: int, n: int):
+    def __init__(self, lag: int, n: int, first_week: int = 1):
         self.lag = lag
+        self.first_week = first_week  # the first week stored (before 1 with a warm-up)
         self.rows = np.full((lag + 1, n), NO_PURCHASE, dtype=np.int8)
 
     def now(self, week: int) -> np.ndarray:
@@ -250,7 +253,7 @@ class BaseRing:
 
     def then(self, week: int) -> np.ndarray | None:
         """Base firms of week ``week - lag`` (None before a whole window has passed)."""
-        return self.rows[(week - self.lag) % (self.lag + 1)] if week > self.lag else None
+        return self.rows[(week - self.lag) % (self.lag + 1)] if week - self.lag >= self.first_week else None
 
     def store(self, week: int, base: np.ndarray) -> None:
         """Record week ``week``'s base firms."""

@@ -94,6 +94,10 @@ FIRM_METRICS: dict[str, Metric] = {
         "hand-offs per week", "Hand-offs up the chain (frontline -> supervisor -> manager)."
     ),
     "recovery_rate": Metric("share 0-1", "Resolved complaints / complaints this week."),
+    "relationship_share": Metric(
+        "share 0-1",
+        "Visits served by an employee the customer already knew (a relationship carried on).",
+    ),
     "backlog": Metric("complaints", "Unresolved complaints still open, carried week to week."),
     "overload": Metric("ratio", "Visits / (frontline staff x capacity); above 1 the store is overloaded."),
     "failure_rate": Metric("probability per visit", "The process failure rate (before overload and skill)."),

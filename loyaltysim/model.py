@@ -47,7 +47,7 @@ from loyaltysim.network import build_network
 from loyaltysim.population import make_population, segment_table
 from loyaltysim.rng import Stream, TickDraws
 from loyaltysim.scenario import Scenario
-from loyaltysim.staff import resize_staff, staff_counts
+from loyaltysim.staff import Hiring, resize_staff, staff_counts
 from loyaltysim.state import FRONTLINE, CustomerState, FirmState, TickScratch, WeekVisits
 
 #: Default scenario when a model is created without one (so ``mesa.batch_run`` can build it).
@@ -110,8 +110,10 @@ class LoyaltyModel(mesa.Model):
         super().__init__(**args.mesa_init)
         self.spec = spec
         self.seed = seed
-        self.week = 0
         market = spec.market
+        # Warm-up weeks are numbered up to 0, so the reported run starts at week 1.
+        self.week = -market.warmup_weeks
+        self._start_week = self.week  # staff in post then are experienced, later hires are not
         self.n_customers = market.customers
         self.n_firms = len(spec.firms)
         self.firm_keys = spec.firm_ids
@@ -139,7 +141,7 @@ class LoyaltyModel(mesa.Model):
         self.scratch = TickScratch.empty(0)
         self.customer_ids = np.arange(self.n_customers, dtype=np.int64)
         self.customer_draws = TickDraws(seed, 0, self.customer_ids)
-        self.base_ring = BaseRing(market.base_window_weeks, self.n_customers)
+        self.base_ring = BaseRing(market.base_window_weeks, self.n_customers, self.week + 1)
         self._customers_materialized = False
         self._distance: np.ndarray | None = None
         self.firms: list[FirmState] = []
@@ -167,6 +169,14 @@ class LoyaltyModel(mesa.Model):
             tables={"firm_weekly": list(FIRM_WEEKLY_COLUMNS)},
         )
         self.running = True
+        self.warm_up_market()
+
+    def warm_up_market(self) -> None:
+        """Run the ``market.warmup_weeks`` unreported weeks (numbered up to 0), so that week 1
+        is a market in steady state: attachment, satisfaction, histories, staff engagement and
+        turnover have settled instead of starting cold. Nothing is recorded."""
+        while self.week < 0:
+            self.step()
 
     # -- set-up and events (public: :mod:`loyaltysim.events` and the UI call them) -------------
     def staff_firm(self, firm: FirmState) -> None:
@@ -180,10 +190,13 @@ class LoyaltyModel(mesa.Model):
         frontline, supervisors = staff_counts(firm.params, self.n_customers)
         skill = (
             k[employees.INITIAL_SKILL]
-            if self.week == 0
+            if self.week == self._start_week
             else employees.hire_skill(firm.params.culture.training, k)
         )
-        firm.staff = resize_staff(firm.staff, frontline, supervisors, k[employees.HIRE_ENGAGEMENT], skill)
+        hire = Hiring(self.seed, self.week, firm.index, k)
+        firm.staff = resize_staff(
+            firm.staff, frontline, supervisors, k[employees.HIRE_ENGAGEMENT], skill, hire
+        )
         for role, team, target in (
             ("frontline", firm.frontline, frontline),
             ("supervisor", firm.supervisors, supervisors),
@@ -267,6 +280,8 @@ class LoyaltyModel(mesa.Model):
         self.agents_by_type[Manager].do("step")
         self.engine.commit()
         self.next_state = self.state
+        if week < 1:
+            return  # a warm-up week: not reported
         for record in firm_rows(self, tallies.counts, tallies.total_purchases, tallies.has_base_then):
             self.datacollector.add_table_row("firm_weekly", record)
             if record["firm"] == self.spec.focus_firm:
@@ -318,6 +333,7 @@ class LoyaltyModel(mesa.Model):
             staff.skill[quitters] = employees.hire_skill(firm.params.culture.training, k)
             staff.tenure[quitters] = 0
             staff.quitting[quitters] = False
+            Hiring(self.seed, self.week, firm.index, k).fill(staff, quitters)
             for row in quitters:
                 role, slot = int(staff.role[row]), int(staff.slot[row])
                 team = firm.frontline if role == FRONTLINE else firm.supervisors

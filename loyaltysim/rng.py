@@ -49,6 +49,7 @@ class Stream(IntEnum):
     SURVEY = 22
     ADVOCACY = 23
     QUIT = 30
+    DISPOSITION = 31
 
 
 def mix64(x: int) -> int:

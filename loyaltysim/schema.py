@@ -25,6 +25,7 @@ from loyaltysim.mechanisms.complaints import ComplaintCoefficients
 from loyaltysim.mechanisms.employees import EmployeeCoefficients
 from loyaltysim.mechanisms.encounter import EncounterCoefficients
 from loyaltysim.mechanisms.managers import ManagerCoefficients
+from loyaltysim.mechanisms.relationships import RelationshipCoefficients
 from loyaltysim.mechanisms.word_of_mouth import Network
 from loyaltysim.parameters import (
     Distribution,
@@ -68,6 +69,15 @@ class Market(StrictModel):
     """The town and the run: how long, how many customers, which seed."""
 
     weeks: int = param(208, "weeks", "Length of the run; one tick is one week.", ge=1, le=5200)
+    warmup_weeks: int = param(
+        104,
+        "weeks",
+        "Weeks the market runs before week 1 and that are not reported (weeks -warmup+1..0), so "
+        "week 1 of a run is a market in steady state, not a cold start; events count from week 1.",
+        source="standard practice for simulation output analysis (Law 2015, warm-up period)",
+        ge=0,
+        le=1040,
+    )
     customers: int = param(2000, "customers", "Number of customers living in the town.", ge=1, le=100_000_000)
     town_km: float = param(
         4.0, "km", "Side of the square town; homes are spread uniformly over it.", ge=0.1, le=100
@@ -93,7 +103,7 @@ class Market(StrictModel):
         "without). False models a monopoly with no alternative [D].",
     )
     outside_utility: float = param(
-        -3.0,
+        -1.0,
         "utility",
         "Utility of buying outside the town, on the same scale as the firms' utilities.",
         ge=-50,
@@ -114,7 +124,7 @@ class Market(StrictModel):
         le=32,
     )
     patronage_threshold: float = param(
-        0.5,
+        0.7,
         "share 0-1",
         "Patronage at or above which a customer counts as a heavy patron ('high').",
         ge=0,
@@ -186,7 +196,7 @@ class Customers(StrictModel):
 
     segments: Segments = Field(default_factory=Segments)
     distance_weight: Distribution = dist(
-        1.0, 0.3, "utility per km", "Dislike of travel distance (convenience) [A]."
+        2.0, 0.6, "utility per km", "Dislike of travel distance (convenience) [A]."
     )
     price_weight: Distribution = dist(
         0.6, 0.2, "utility per 10% price", "Dislike of prices above the market level [A][E]."
@@ -199,14 +209,14 @@ class Customers(StrictModel):
         1.0, 0.3, "utility per unit selection", "Pull of a wide selection [A]."
     )
     emotion_weight: Distribution = dist(
-        4.0,
+        4.5,
         1.0,
         "utility per unit attachment",
         "Pull of emotional attachment: what keeps a customer when a rival is more convenient [A].",
     )
     habit: Distribution = dist(0.8, 0.2, "utility", "Inertia: bonus for the firm chosen last time.")
     complaint_propensity: Distribution = dist(
-        0.6,
+        0.72,
         0.15,
         "probability",
         "Chance of complaining after a failure at full attachment; "
@@ -227,6 +237,25 @@ class Customers(StrictModel):
         "Experience quality the customer expects; satisfaction is experience against it.",
         high=1.0,
     )
+    outside_preference: Distribution = dist(
+        0.0,
+        2.0,
+        "utility",
+        "How much the customer likes shops outside the town (other towns, online), added to "
+        "market.outside_utility: customers split their buying in different shares - "
+        "polygamous loyalty (Ehrenberg; Sharp 2010).",
+        low=-10.0,
+        high=10.0,
+    )
+    perception: Distribution = dist(
+        0.0,
+        0.2,
+        "experience 0-1",
+        "How the customer perceives a visit: added to its emotional value (some customers are "
+        "easy to please, some hard). Zone of tolerance: Zeithaml, Berry & Parasuraman 1993.",
+        low=-1.0,
+        high=1.0,
+    )
     spend_lift: float = param(
         0.5,
         "share per unit attachment",
@@ -237,6 +266,7 @@ class Customers(StrictModel):
 
 
 class Behaviour(
+    RelationshipCoefficients,
     ManagerCoefficients,
     EmployeeCoefficients,
     AdvocacyCoefficients,
@@ -315,7 +345,7 @@ class Process(StrictModel):
     """Service failures and what they cost [B]."""
 
     base_failure_rate: float = param(
-        0.05,
+        0.03,
         "probability per visit",
         "Failure rate (delay, out of stock, defect, wrong order) of untended processes.",
         ge=0,

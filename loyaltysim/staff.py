@@ -16,7 +16,12 @@ from loyaltysim import rng
 from loyaltysim.codes import FRONTLINE, SUPERVISOR
 from loyaltysim.kernels.rng import uniform_ids
 from loyaltysim.kernels.staff import Posts, Situation, step_posts
-from loyaltysim.mechanisms.employees import staff_draw_id
+from loyaltysim.mechanisms.employees import (
+    DISPOSITION_SD,
+    empowered_share,
+    pay_effects,
+    staff_draw_id,
+)
 from loyaltysim.rng import Stream
 from loyaltysim.state import StaffArrays
 
@@ -33,20 +38,40 @@ def staff_counts(firm: Firm, customers: int) -> tuple[int, int]:
 
 
 def resize_staff(
-    old: StaffArrays, frontline: int, supervisors: int, engagement: float, skill: float
+    old: StaffArrays, frontline: int, supervisors: int, engagement: float, skill: float, hire: Hiring
 ) -> StaffArrays:
     """Posts for a new staffing plan: existing posts keep their holders (lowest slots first),
-    extra posts are filled by hires with ``engagement`` and ``skill``; surplus posts (highest
-    slots) are cut."""
+    extra posts are filled by hires with ``engagement``, ``skill`` and the disposition
+    ``hire`` draws for them; surplus posts (highest slots) are cut."""
     new = StaffArrays.build(frontline, supervisors)
     new.engagement[:] = engagement
     new.skill[:] = skill
+    kept = np.zeros(len(new), dtype=bool)
     for role, count in ((FRONTLINE, frontline), (SUPERVISOR, supervisors)):
         old_rows = np.flatnonzero(old.role == role)[:count]
         new_rows = np.flatnonzero(new.role == role)[: len(old_rows)]
-        for name in ("engagement", "skill", "tenure"):
+        for name in ("engagement", "skill", "tenure", "disposition", "hired"):
             getattr(new, name)[new_rows] = getattr(old, name)[old_rows]
+        kept[new_rows] = True
+    hire.fill(new, np.flatnonzero(~kept))
     return new
+
+
+class Hiring:
+    """Who a firm hires in week ``week``: each new holder of a post draws a disposition (normal,
+    ``disposition_sd``; stream DISPOSITION keyed by week and post) and records the week hired."""
+
+    def __init__(self, seed: int, week: int, firm: int, k: tuple[float, ...]):
+        self.seed, self.week, self.firm, self.k = seed, week, firm, k
+
+    def fill(self, staff: StaffArrays, rows: np.ndarray) -> None:
+        """Mark ``rows`` of ``staff`` as filled by new hires this week."""
+        if not len(rows):
+            return
+        ids = staff_draw_ids(self.firm, staff)[rows]
+        z = rng.normal(self.seed, Stream.DISPOSITION, self.week, ids)
+        staff.disposition[rows] = self.k[DISPOSITION_SD] * z
+        staff.hired[rows] = self.week
 
 
 def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:
@@ -70,10 +95,14 @@ def step_staff(
     if quit_key is None:
         quit_key = rng.stream_key(seed, Stream.QUIT, week)
     draws = uniform_ids(np.uint64(quit_key), staff_draw_ids(firm.index, staff))  # = rng.uniform
-    posts = Posts(staff.role, staff.slot, staff.engagement, staff.skill, staff.tenure, staff.quitting)
+    posts = Posts(
+        staff.role, staff.slot, staff.engagement, staff.skill, staff.tenure, staff.quitting, staff.disposition
+    )
+    proc = firm.params.process
+    pay, pay_quit = pay_effects(firm.params.staffing.wage_per_week, k)
     at = Situation(
-        float(culture.empowerment.frontline),
-        float(culture.empowerment.supervisor),
+        empowered_share(culture.empowerment.frontline, proc.cost_median, proc.cost_sigma),
+        empowered_share(culture.empowerment.supervisor, proc.cost_median, proc.cost_sigma),
         float(firm.recognition_given),
         float(culture.trust),
         float(culture.transparency),
@@ -83,5 +112,7 @@ def step_staff(
         firm.encounters_by_slot,
         firm.delights_by_slot,
         float(firm.overload),
+        pay,
+        pay_quit,
     )
     step_posts(posts, draws, at, k)

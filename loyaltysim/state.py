@@ -61,6 +61,9 @@ class CustomerState:
     history: np.ndarray  # (n, W) int8, last W purchases, oldest first (NO_PURCHASE: empty)
     story_firm: np.ndarray  # (n,) int8, firm of the story told last week (NO_PURCHASE: none)
     story_sign: np.ndarray  # (n,) int8, +1 promoter story, -1 detractor story
+    rapport: np.ndarray  # (n,) float32, rapport 0-1 with the customer's usual employee
+    rapport_firm: np.ndarray  # (n,) int8, firm of that employee (NO_PURCHASE: none yet)
+    rapport_hire: np.ndarray  # (n,) int16, week that employee was hired (NEVER: none)
 
     @classmethod
     def initial(
@@ -78,6 +81,9 @@ class CustomerState:
             history=np.full((n, window), NO_PURCHASE, dtype=np.int8),
             story_firm=np.full(n, NO_PURCHASE, dtype=np.int8),
             story_sign=np.zeros(n, dtype=np.int8),
+            rapport=np.zeros(n, dtype=FEELING),
+            rapport_firm=np.full(n, NO_PURCHASE, dtype=np.int8),
+            rapport_hire=np.full(n, NEVER, dtype=np.int16),
         )
 
     def copy(self) -> CustomerState:
@@ -108,6 +114,9 @@ class CustomerArrays(NamedTuple):
     history: np.ndarray
     story_firm: np.ndarray
     story_sign: np.ndarray
+    rapport: np.ndarray
+    rapport_firm: np.ndarray
+    rapport_hire: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
@@ -121,6 +130,7 @@ class TickScratch:
     choice: np.ndarray  # (n,) int8: firm index, F = outside, NO_PURCHASE
     server: np.ndarray  # (n,) int32: frontline slot that served the customer, -1 none
     delighted: np.ndarray  # (n,) bool
+    known: np.ndarray  # (n,) bool, served by an employee the customer already knew
     failure: np.ndarray  # (n,) bool
     outcome: np.ndarray  # (n,) int8: OK, ON_SPOT, ESCALATED, UNRESOLVED, SILENT
     handoffs: np.ndarray  # (n,) int8: hand-offs up the chain
@@ -136,6 +146,7 @@ class TickScratch:
             choice=np.full(n, NO_PURCHASE, dtype=np.int8),
             server=np.full(n, -1, dtype=np.int32),
             delighted=np.zeros(n, dtype=bool),
+            known=np.zeros(n, dtype=bool),
             failure=np.zeros(n, dtype=bool),
             outcome=np.zeros(n, dtype=np.int8),
             handoffs=np.zeros(n, dtype=np.int8),
@@ -177,6 +188,8 @@ class StaffArrays:
     skill: np.ndarray  # (k,) float64, 0-1
     tenure: np.ndarray  # (k,) int32, weeks in post
     quitting: np.ndarray  # (k,) bool, decided to quit this week
+    disposition: np.ndarray  # (k,) float64, the holder's own shift of the engagement target
+    hired: np.ndarray  # (k,) int16, week the holder was hired (customers' rapport is with them)
 
     @classmethod
     def build(cls, frontline: int, supervisors: int) -> StaffArrays:
@@ -190,6 +203,8 @@ class StaffArrays:
             skill=np.zeros(k),
             tenure=np.zeros(k, dtype=np.int32),
             quitting=np.zeros(k, dtype=bool),
+            disposition=np.zeros(k),
+            hired=np.zeros(k, dtype=np.int16),
         )
 
     @property

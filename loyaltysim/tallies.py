@@ -9,7 +9,7 @@ concatenation, the column order of the (F, len(COUNTS)) tally array.
 
 from __future__ import annotations
 
-from loyaltysim.mechanisms import advocacy, attachment, choice, complaints, encounter
+from loyaltysim.mechanisms import advocacy, attachment, choice, complaints, encounter, relationships
 
 #: The customer base now and one base window ago (and how much of it is still in the base), and
 #: its split into Dick & Basu's cells (attachment x patronage; see :mod:`loyaltysim.metrics`).
@@ -18,6 +18,7 @@ BASE_TALLIES = ("base", "base_then", "base_kept", "true_loyal", "spurious_loyal"
 COUNTS: tuple[str, ...] = (
     *choice.TALLIES,
     *encounter.TALLIES,
+    *relationships.TALLIES,
     *complaints.TALLIES,
     *attachment.TALLIES,
     *advocacy.TALLIES,

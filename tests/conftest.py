@@ -49,6 +49,9 @@ SLOW_TESTS = (
     "test_every_coefficient_changes_the_run",
     "test_a_run_with_the_most_events_allowed",
     "test_20000_events",
+    "test_shipped_scenario_inside_published_range",
+    "test_shipped_scenario_meets_heterogeneity_criterion",
+    "test_validate_plausibility_quick",
 )
 
 

@@ -177,6 +177,7 @@ LAYERS = [
         "applications",
         [
             "loyaltysim.validation",
+            "loyaltysim.validation.plausibility",
             "loyaltysim.sweep",
             "loyaltysim.ui",
             "loyaltysim.replicate",

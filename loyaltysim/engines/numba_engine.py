@@ -93,6 +93,8 @@ class NumbaEngine:
                 "expectation",
                 "complaint_propensity",
                 "patience",
+                "perception",
+                "outside_preference",
             )
         }
         self.places = (
@@ -207,6 +209,7 @@ class NumbaEngine:
             row[kx.COMMITMENT] = culture.leadership_commitment
             row[kx.DECAY] = decay_rate(decay, culture.relationship_building)
             row[kx.ADVERTISING], row[kx.OPEN] = p.advertising, float(p.open)
+            row[kx.LISTENING] = culture.listening
         return table
 
     def _market(self) -> tuple[float, float, float]:
@@ -224,13 +227,15 @@ class NumbaEngine:
         n_sup = np.array([f.staff.n_supervisors for f in m.firms], dtype=np.int64)
         front_eng = np.zeros((m.n_firms, max(1, n_front.max())))
         front_skill = np.zeros_like(front_eng)
+        front_hired = np.zeros(front_eng.shape, dtype=np.int16)
         sup_eng = np.zeros((m.n_firms, max(1, n_sup.max())))
         for firm in m.firms:
             staff, k = firm.staff, firm.staff.n_frontline
             front_eng[firm.index, :k] = staff.engagement[:k]
             front_skill[firm.index, :k] = staff.skill[:k]
+            front_hired[firm.index, :k] = staff.hired[:k]
             sup_eng[firm.index, : staff.n_supervisors] = staff.engagement[k:]
-        return n_front, front_eng, front_skill, n_sup, sup_eng
+        return n_front, front_eng, front_skill, front_hired, n_sup, sup_eng
 
     # -- the week ------------------------------------------------------------------------------
     def customers_week(self) -> WeekTallies:
@@ -257,6 +262,7 @@ class NumbaEngine:
             firms,
             market.outside_option,
             market.outside_utility,
+            t["outside_preference"],
             keys["need"][0],
             keys["choice"][0],
             self.choice,
@@ -268,7 +274,7 @@ class NumbaEngine:
         m.set_visits(per_firm)
         ring = m.base_ring
         base_then = ring.then(week)
-        n_front, front_eng, front_skill, n_sup, sup_eng = self._staff_tables()
+        n_front, front_eng, front_skill, front_hired, n_sup, sup_eng = self._staff_tables()
         # One layer per stripe of chunks: one stripe per thread (see kx.live_week).
         stripes = numba.get_num_threads() if self.parallel else 1
         slot_shape = (stripes, nf, front_eng.shape[1])
@@ -279,12 +285,23 @@ class NumbaEngine:
             self.choice,
             m.network.indices,
             kx.People(
-                pop["segment"], m.segment_basket, t["expectation"], t["complaint_propensity"], t["patience"]
+                pop["segment"],
+                m.segment_basket,
+                t["expectation"],
+                t["complaint_propensity"],
+                t["patience"],
+                t["perception"],
             ),
             st.arrays(),
-            kx.Firms(self._experience_firms(), n_front, front_eng, front_skill, n_sup, sup_eng),
+            kx.Firms(self._experience_firms(), n_front, front_eng, front_skill, front_hired, n_sup, sup_eng),
             kx.Coefficients(
-                k.encounter, k.complaints, k.attachment, k.word_of_mouth, k.advocacy, self._market()
+                k.encounter,
+                k.relationships,
+                k.complaints,
+                k.attachment,
+                k.word_of_mouth,
+                k.advocacy,
+                self._market(),
             ),
             kx.Keys(
                 np.concatenate([keys[g] for g in FIXED_KEYS]),

@@ -37,6 +37,7 @@ def _choose_chunk(
     firm,
     outside_option,
     outside_utility,
+    outside_pref,
     key_need,
     key_choice,
     choice,
@@ -85,7 +86,9 @@ def _choose_chunk(
             utilities[s, f] = u if possible else -np.inf
             final = f if possible else final
         if outside_option:
-            utilities[s, n_firms] = outside_utility + habit * (1.0 if last == n_firms else 0.0)
+            utilities[s, n_firms] = (
+                outside_utility + np.float64(outside_pref[i]) + habit * (1.0 if last == n_firms else 0.0)
+            )
             final = n_firms
         else:
             utilities[s, n_firms] = -np.inf
@@ -114,6 +117,7 @@ def _choose_parallel(
     firm,
     outside_option,
     outside_utility,
+    outside_pref,
     key_need,
     key_choice,
     choice,
@@ -138,6 +142,7 @@ def _choose_parallel(
             firm,
             outside_option,
             outside_utility,
+            outside_pref,
             key_need,
             key_choice,
             choice,
@@ -162,6 +167,7 @@ def _choose_serial(
     firm,
     outside_option,
     outside_utility,
+    outside_pref,
     key_need,
     key_choice,
     choice,
@@ -186,6 +192,7 @@ def _choose_serial(
             firm,
             outside_option,
             outside_utility,
+            outside_pref,
             key_need,
             key_choice,
             choice,

@@ -30,8 +30,13 @@ from loyaltysim.kernels.formulas import (
     failure_probability,
     next_satisfaction,
     outcome_value,
+    perceived,
     problem_size_sting,
+    rapport_after,
+    rapport_value,
+    server_slot,
     story_change,
+    usual_slot,
     willing_to_resolve,
 )
 from loyaltysim.kernels.rng import normal, uniform, uniform_below, uniform_threshold
@@ -64,6 +69,7 @@ T_REACHED_SUPERVISOR = C["reached_supervisor"]
 T_REFUNDS = C["refunds"]
 T_REVENUE = C["revenue"]
 T_SATISFACTION_SUM = C["satisfaction_sum"]
+T_SERVED_BY_KNOWN = C["served_by_known"]
 T_SILENT = C["silent"]
 T_SPURIOUS_LOYAL = C["spurious_loyal"]
 T_SURVEYED = C["surveyed"]
@@ -81,6 +87,7 @@ class People(NamedTuple):
     expectation: np.ndarray
     propensity: np.ndarray  # complaint propensity
     patience: np.ndarray
+    perception: np.ndarray  # shift of a visit's emotional value as this customer perceives it
 
 
 class Firms(NamedTuple):
@@ -90,6 +97,7 @@ class Firms(NamedTuple):
     n_front: np.ndarray  # (F,) frontline posts
     front_engagement: np.ndarray  # (F, max posts)
     front_skill: np.ndarray
+    front_hired: np.ndarray  # (F, max posts) week each frontline holder was hired
     n_sup: np.ndarray  # (F,) supervisor posts
     sup_engagement: np.ndarray
 
@@ -99,6 +107,7 @@ class Coefficients(NamedTuple):
     market's (SPEND_LIFT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD)."""
 
     encounter: tuple
+    relationships: tuple
     complaints: tuple
     attachment: tuple
     word_of_mouth: tuple
@@ -164,8 +173,9 @@ class Buffers(NamedTuple):
     DECAY,
     ADVERTISING,
     OPEN,
-) = range(14)
-N_FIRM_PARAMS = 14
+    LISTENING,
+) = range(15)
+N_FIRM_PARAMS = 15
 
 # Entries of the ``market`` tuple (the mechanisms' coefficients come as their own packed tuples,
 # see loyaltysim.mechanisms.coefficients).
@@ -204,7 +214,7 @@ def _complain_or_leave(
     """Outcome after a failure: (outcome code, hand-offs, highest level reached, refund $,
     cost of the problem $)."""
     cost = firm[f, COST_MEDIAN] * np.exp(firm[f, COST_SIGMA] * cost_draw)
-    p_complain = complaint_probability(propensity, attached, k_cpl)
+    p_complain = complaint_probability(propensity, attached, firm[f, LISTENING], k_cpl)
     if complain_draw >= p_complain:
         return SILENT, 0, 0, 0.0, cost
     levels = 2
@@ -254,12 +264,13 @@ def _live_chunk(
     tie_dims,
 ):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
-    segment, basket_by_segment, expectation, propensity, patience_w = people
+    segment, basket_by_segment, expectation, propensity, patience_w, perception = people
     attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
-    firm, n_front, front_engagement, front_skill, n_sup, sup_engagement = firms
-    k_enc, k_cpl, k_att, k_wom, k_adv, market = k
+    rapport, rapport_firm, rapport_hire = st.rapport, st.rapport_firm, st.rapport_hire
+    firm, n_front, front_engagement, front_skill, front_hired, n_sup, sup_engagement = firms
+    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey = keys
     base_window, base_now, base_then, has_base_then = base
     survey_guess, candidates, n_candidates = survey
@@ -331,15 +342,27 @@ def _live_chunk(
         if f < n_firms:
             visits[i, f] += 1
             counts[f, T_PURCHASES] += 1
-            # Encounter.
+            # Encounter: a returning customer often meets their usual employee (rapport).
             nf = n_front[f]
-            slot = min(int(uniform(key_fixed[K_SERVER], i) * nf), nf - 1)
+            usual = usual_slot(i, f, nf)
+            slot = server_slot(uniform(key_fixed[K_SERVER], i), previous == f, usual, nf, k_rel)
             encounters[f, slot] += 1
             engagement = front_engagement[f, slot]
             skill = front_skill[f, slot]
             emotional, quality = encounter_values(
                 engagement, skill, firm[f, EMPATHY], firm[f, OVERLOAD], k_enc
             )
+            if slot == usual:
+                hired = np.int64(front_hired[f, slot])
+                r = np.float64(rapport[i])
+                known = np.int64(rapport_firm[i]) == f and np.int64(rapport_hire[i]) == hired
+                if known:
+                    emotional += rapport_value(r, k_rel)
+                    counts[f, T_SERVED_BY_KNOWN] += 1
+                rapport[i] = rapport_after(r, known, engagement, k_rel)
+                rapport_firm[i] = f
+                rapport_hire[i] = hired
+            emotional = perceived(emotional, np.float64(perception[i]))
             attached = np.float64(attachment[i, f])
             spend = (
                 basket_by_segment[segment[i]] * firm[f, PRICE_INDEX] * (1.0 + market[SPEND_LIFT] * attached)
@@ -498,6 +521,7 @@ def _live_week_parallel(
     st,
     firms,
     k_enc,
+    k_rel,
     k_cpl,
     k_att,
     k_wom,
@@ -516,7 +540,7 @@ def _live_week_parallel(
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
-        k = Coefficients(k_enc, k_cpl, k_att, k_wom, k_adv, market)
+        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(
                 c,
@@ -548,6 +572,7 @@ def _live_week_serial(
     st,
     firms,
     k_enc,
+    k_rel,
     k_cpl,
     k_att,
     k_wom,
@@ -563,7 +588,7 @@ def _live_week_serial(
     window_dims,
     tie_dims,
 ):
-    k = Coefficients(k_enc, k_cpl, k_att, k_wom, k_adv, market)
+    k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market)
     for c in range((len(choice) + CHUNK - 1) // CHUNK):
         _live_chunk(
             c,

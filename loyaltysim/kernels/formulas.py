@@ -15,6 +15,7 @@ from loyaltysim.mechanisms import (
     complaints,
     employees,
     encounter,
+    relationships,
     word_of_mouth,
 )
 
@@ -44,6 +45,11 @@ problem_size_sting = _inline(complaints.problem_size_sting)
 encounter_values = _inline(encounter.encounter_values)
 failure_probability = _inline(encounter.failure_probability)
 next_satisfaction = _inline(encounter.next_satisfaction)
+perceived = _inline(encounter.perceived)
+usual_slot = _inline(relationships.usual_slot)
+server_slot = _inline(relationships.server_slot)
+rapport_after = _inline(relationships.rapport_after)
+rapport_value = _inline(relationships.rapport_value)
 attachment_change = _inline(attachment.attachment_change)
 story_change = _inline(word_of_mouth.story_change)
 engagement_target = njit(cache=True)(employees.engagement_target)

@@ -25,13 +25,14 @@ class Posts(NamedTuple):
     skill: np.ndarray
     tenure: np.ndarray
     quitting: np.ndarray
+    disposition: np.ndarray
 
 
 class Situation(NamedTuple):
     """What the firm offers its staff this week: the culture and what the week brought."""
 
-    limit_frontline: float
-    limit_supervisor: float
+    empowered_frontline: float  # share of problems within the frontline's limit
+    empowered_supervisor: float
     recognition: float  # recognition given (the manager's last review)
     trust: float
     transparency: float
@@ -41,6 +42,8 @@ class Situation(NamedTuple):
     encounters: np.ndarray  # visits per frontline slot this week
     delights: np.ndarray  # delighted visits per frontline slot
     overload: float
+    pay: float  # engagement term of the wage (employees.pay_effects)
+    pay_quit: float  # quit multiplier of the wage
 
 
 @njit(cache=True)
@@ -53,17 +56,26 @@ def step_posts(posts, quit_draws, at, k):
     (``delights / encounters`` by slot); otherwise the firm's share ``delight_share``. ``k`` is
     the packed :class:`~loyaltysim.mechanisms.employees.EmployeeCoefficients`.
     """
-    role, slot, engagement, skill, tenure, quitting = posts
+    role, slot, engagement, skill, tenure, quitting, disposition = posts
     encounters, delights = at.encounters, at.delights
     for r in range(len(role)):
-        limit = at.limit_frontline if role[r] == FRONTLINE else at.limit_supervisor
+        empowered = at.empowered_frontline if role[r] == FRONTLINE else at.empowered_supervisor
         meaning = at.delight_share
         if role[r] == FRONTLINE and encounters[slot[r]] > 0:
             meaning = delights[slot[r]] / encounters[slot[r]]
         target = engagement_target(
-            at.recognition, at.trust, at.transparency, limit, at.commitment, meaning, at.overload, k
+            at.recognition,
+            at.trust,
+            at.transparency,
+            empowered,
+            at.commitment,
+            meaning,
+            at.overload,
+            at.pay,
+            disposition[r],
+            k,
         )
-        quitting[r] = quit_draws[r] < quit_probability(engagement[r], k)
+        quitting[r] = quit_draws[r] < quit_probability(engagement[r], at.pay_quit, k)
         engagement[r] = next_engagement(engagement[r], target, k)
         skill[r] = next_skill(skill[r], at.training, k)
         tenure[r] += 1

@@ -24,7 +24,7 @@ class AdvocacyCoefficients(StrictModel):
     """Coefficients of the answer to "would you recommend us?" (``behaviour.*``)."""
 
     advocacy_base: float = param(
-        5.0,
+        6.0,
         "answer 0-10",
         "Expected answer of a customer with no attachment and no satisfaction.",
         source="model convention",
@@ -32,7 +32,7 @@ class AdvocacyCoefficients(StrictModel):
         le=10,
     )
     advocacy_scale: float = param(
-        5.0,
+        4.0,
         "answer 0-10",
         "Answer points added at full attachment and satisfaction (base + scale = 10).",
         source="model convention",

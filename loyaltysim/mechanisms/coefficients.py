@@ -19,6 +19,7 @@ from loyaltysim.mechanisms import (
     employees,
     encounter,
     managers,
+    relationships,
     word_of_mouth,
 )
 from loyaltysim.parameters import pack
@@ -33,6 +34,7 @@ class Coefficients:
 
     choice: tuple[float, ...]
     encounter: tuple[float, ...]
+    relationships: tuple[float, ...]
     complaints: tuple[float, ...]
     attachment: tuple[float, ...]
     word_of_mouth: tuple[float, ...]
@@ -47,6 +49,7 @@ class Coefficients:
         return cls(
             choice=pack(beh, choice.ChoiceCoefficients),
             encounter=pack(beh, encounter.EncounterCoefficients),
+            relationships=pack(beh, relationships.RelationshipCoefficients),
             complaints=pack(beh, complaints.ComplaintCoefficients),
             attachment=pack(beh, attachment.AttachmentCoefficients),
             word_of_mouth=word_of_mouth.coefficients(spec.network),

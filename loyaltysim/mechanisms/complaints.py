@@ -54,7 +54,7 @@ class ComplaintCoefficients(StrictModel):
         le=1_000_000,
     )
     complain_base: float = _value(
-        0.25,
+        0.65,
         "Share of a customer's complaint propensity left at zero "
         "attachment: p(complain) = propensity x (complain_base + "
         "complain_attachment x attachment); the unattached leave "
@@ -63,9 +63,17 @@ class ComplaintCoefficients(StrictModel):
         unit="share 0-1",
     )
     complain_attachment: float = _value(
-        0.75,
+        0.35,
         "Share of the complaint propensity that grows with attachment (see complain_base).",
         "[B]",
+        unit="share 0-1",
+    )
+    complain_listening: float = _value(
+        0.4,
+        "Share of complaints that depend on the firm listening: p(complain) is multiplied by "
+        "1 - complain_listening x (1 - listening). Where complaining is easy and heard, more "
+        "customers complain instead of leaving silently.",
+        "Goodman / TARP (complaint accessibility); Fornell & Wernerfelt 1987",
         unit="share 0-1",
     )
     resolve_base: float = _value(
@@ -107,6 +115,7 @@ class ComplaintCoefficients(StrictModel):
     SIZE_DOLLARS,
     COMPLAIN_BASE,
     COMPLAIN_ATTACHMENT,
+    COMPLAIN_LISTENING,
     RESOLVE_BASE,
     RESOLVE_TRUST,
     RESOLVE_ENGAGEMENT_BASE,
@@ -121,6 +130,7 @@ class ComplaintCoefficients(StrictModel):
     "problem_size_dollars",
     "complain_base",
     "complain_attachment",
+    "complain_listening",
     "resolve_base",
     "resolve_trust",
     "resolve_engagement_base",
@@ -144,11 +154,13 @@ TALLIES = (
 )
 
 
-def complaint_probability(propensity: float, attachment: float, k) -> float:
+def complaint_probability(propensity: float, attachment: float, listening: float, k) -> float:
     """Chance that a customer complains after a failure: the customer's propensity x
-    (complain_base + complain_attachment x attachment) - the attached still care, the
-    unattached drift away silently [B]. ``k``: packed :class:`ComplaintCoefficients`."""
-    return propensity * (k[COMPLAIN_BASE] + k[COMPLAIN_ATTACHMENT] * attachment)
+    (complain_base + complain_attachment x attachment) x (1 - complain_listening x (1 -
+    listening)) - the attached still care, the unattached drift away silently [B], and customers
+    speak up where the firm listens (TARP). ``k``: packed :class:`ComplaintCoefficients`."""
+    heard = 1.0 - k[COMPLAIN_LISTENING] * (1.0 - listening)
+    return propensity * (k[COMPLAIN_BASE] + k[COMPLAIN_ATTACHMENT] * attachment) * heard
 
 
 def willing_to_resolve(trust: float, engagement: float, k) -> float:

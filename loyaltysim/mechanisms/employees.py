@@ -2,14 +2,17 @@
 engagement makes people quit, and quitters are replaced by less skilled hires [A][C][D][E].
 
 The engagement an employee's situation supports rises with recognition received, trust,
-transparency, empowerment (their own limit against ``empowerment_full_dollars``), leadership
-commitment and meaning (the share of their own customers delighted) and falls with fear (1 -
-trust) and overload (Gallup Q12 drivers; Harter, Schmidt & Hayes 2002). Quitting rises as
-engagement falls below a threshold (Harter et al. 2002: engagement and turnover correlate about
+transparency, empowerment (the share of the firm's problems their own limit lets them fix),
+pay against the going wage, leadership commitment and meaning (the share of their own customers
+delighted) and falls with fear (1 - trust) and overload (Gallup Q12 drivers; Harter, Schmidt &
+Hayes 2002); each employee's disposition shifts it. Quitting rises as engagement falls below a
+threshold, and falls with pay (Harter et al. 2002: engagement and turnover correlate about
 -0.3). Metrics: ``engagement_mean``, ``skill_mean``, ``quits``, ``turnover``, ``enps``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -49,7 +52,7 @@ class EmployeeCoefficients(StrictModel):
     )
     hire_skill: float = param(0.15, "skill 0-1", "Skill of an untrained new hire.", source="[E]", ge=0, le=1)
     quit_threshold: float = param(
-        0.35,
+        0.4,
         "engagement 0-1",
         "Below this engagement employees start to quit.",
         source="Harter et al. 2002",
@@ -57,7 +60,7 @@ class EmployeeCoefficients(StrictModel):
         le=1,
     )
     quit_rate: float = param(
-        0.15,
+        0.06,
         "probability per week",
         "Weekly quit chance at zero engagement (falls linearly to 0 at the threshold).",
         source="Harter et al. 2002",
@@ -65,33 +68,59 @@ class EmployeeCoefficients(StrictModel):
         le=1,
     )
     base_turnover: float = param(
-        0.004, "probability per week", "Quits for reasons unrelated to work.", source="BLS JOLTS", ge=0, le=1
+        0.005, "probability per week", "Quits for reasons unrelated to work.", source="BLS JOLTS", ge=0, le=1
     )
     engagement_base: float = _weight(
-        0.25,
+        0.53,
         "Engagement target before any culture lever: target "
         "= engagement_base + the weighted levers below, clipped "
         "to 0-1.",
     )
-    engagement_recognition: float = _weight(0.2, "Weight of recognition received [C].", "[C]")
-    engagement_trust: float = _weight(0.15, "Weight of trust [D].", "[D]")
-    engagement_transparency: float = _weight(0.1, "Weight of transparency (open books) [A][D].", "[A][D]")
+    engagement_recognition: float = _weight(0.05, "Weight of recognition received [C].", "[C]")
+    engagement_trust: float = _weight(0.1, "Weight of trust [D].", "[D]")
+    engagement_transparency: float = _weight(0.03, "Weight of transparency (open books) [A][D].", "[A][D]")
     engagement_empowerment: float = _weight(
-        0.1, "Weight of empowerment: own limit / empowerment_full_dollars, capped at 1 [C].", "[C]"
+        0.04,
+        "Weight of empowerment: the share of the firm's problems (its log-normal problem costs) "
+        "that the employee's own limit lets them fix on the spot [C].",
+        "[C]",
     )
-    empowerment_full_dollars: float = param(
-        100.0,
-        "dollars",
-        "Empowerment limit at which an employee feels fully empowered (the frontline's $100 of [C]).",
-        source="[C]",
-        ge=0.01,
-        le=1_000_000,
+    disposition_sd: float = param(
+        0.25,
+        "engagement 0-1",
+        "Spread of employees' dispositions: each hire's engagement target is shifted by a "
+        "normal draw with this standard deviation, so engagement is a distribution, not a camp.",
+        source="Staw, Bell & Clausen 1986; Judge, Heller & Mount 2002 (dispositional job attitudes)",
+        ge=0,
+        le=1,
     )
-    engagement_commitment: float = _weight(0.15, "Weight of leadership commitment [C].", "[C]")
+    reference_wage_per_week: float = param(
+        500.0,
+        "dollars per employee per week",
+        "The going wage for the job in town; a firm's wage_per_week is compared with it.",
+        source="BLS OEWS: retail salespersons' median pay about $15-16 an hour",
+        ge=1,
+        le=100_000,
+    )
+    engagement_wage: float = _weight(
+        0.1,
+        "Engagement per unit of relative pay (wage / reference wage - 1, within -1..1): a fair "
+        "wage is part of being valued.",
+        "Akerlof & Yellen 1990 (fair wage-effort); Cascio 2006 (Costco vs Sam's Club)",
+    )
+    wage_quit_elasticity: float = param(
+        1.5,
+        "elasticity",
+        "Quitting falls with relative pay: quit chance x (wage / reference wage) ^ -elasticity.",
+        source="Manning 2003 (separation elasticities about 1-2); Cascio 2006",
+        ge=0,
+        le=10,
+    )
+    engagement_commitment: float = _weight(0.05, "Weight of leadership commitment [C].", "[C]")
     engagement_meaning: float = _weight(
-        0.25, "Weight of meaning: the share of one's own customers delighted [A][E].", "[A][E]"
+        0.05, "Weight of meaning: the share of one's own customers delighted [A][E].", "[A][E]"
     )
-    engagement_fear: float = _weight(0.15, "Engagement lost per unit of fear (1 - trust) [D].", "[D]")
+    engagement_fear: float = _weight(0.1, "Engagement lost per unit of fear (1 - trust) [D].", "[D]")
     engagement_crowding: float = _weight(
         0.35, "Engagement lost per unit of overload above capacity [E].", "[E]"
     )
@@ -170,7 +199,10 @@ class EmployeeCoefficients(StrictModel):
     ENGAGEMENT_TRUST,
     ENGAGEMENT_TRANSPARENCY,
     ENGAGEMENT_EMPOWERMENT,
-    EMPOWERMENT_FULL_DOLLARS,
+    DISPOSITION_SD,
+    REFERENCE_WAGE,
+    ENGAGEMENT_WAGE,
+    WAGE_QUIT_ELASTICITY,
     ENGAGEMENT_COMMITMENT,
     ENGAGEMENT_MEANING,
     ENGAGEMENT_FEAR,
@@ -196,7 +228,10 @@ class EmployeeCoefficients(StrictModel):
     "engagement_trust",
     "engagement_transparency",
     "engagement_empowerment",
-    "empowerment_full_dollars",
+    "disposition_sd",
+    "reference_wage_per_week",
+    "engagement_wage",
+    "wage_quit_elasticity",
     "engagement_commitment",
     "engagement_meaning",
     "engagement_fear",
@@ -215,15 +250,18 @@ def engagement_target(
     recognition: float,
     trust: float,
     transparency: float,
-    limit: float,
+    empowered: float,
     commitment: float,
     meaning: float,
     overload: float,
+    pay: float,
+    disposition: float,
     k,
 ) -> float:
     """The engagement 0-1 an employee's situation supports [A][C][D][E]: engagement_base +
-    weights x (recognition received, trust, transparency, empowerment = own limit /
-    empowerment_full_dollars capped at 1, leadership commitment, meaning) - engagement_fear x
+    weights x (recognition received, trust, transparency, ``empowered`` - the share of problems
+    the employee's own limit covers, :func:`empowered_share` -, leadership commitment, meaning)
+    + ``pay`` (:func:`pay_effects`) + the employee's own ``disposition`` - engagement_fear x
     (1 - trust) - engagement_crowding x overload above capacity; clipped to 0-1. ``k``: packed
     :class:`EmployeeCoefficients`."""
     crowding = max(0.0, overload - 1.0)
@@ -232,13 +270,37 @@ def engagement_target(
         + k[ENGAGEMENT_RECOGNITION] * recognition
         + k[ENGAGEMENT_TRUST] * trust
         + k[ENGAGEMENT_TRANSPARENCY] * transparency
-        + k[ENGAGEMENT_EMPOWERMENT] * min(1.0, limit / k[EMPOWERMENT_FULL_DOLLARS])
+        + k[ENGAGEMENT_EMPOWERMENT] * empowered
         + k[ENGAGEMENT_COMMITMENT] * commitment
         + k[ENGAGEMENT_MEANING] * meaning
+        + pay
+        + disposition
         - k[ENGAGEMENT_FEAR] * (1.0 - trust)
         - k[ENGAGEMENT_CROWDING] * crowding
     )
     return min(1.0, max(0.0, target))
+
+
+def empowered_share(limit: float, cost_median: float, cost_sigma: float) -> float:
+    """Share of the firm's problems that a limit of ``limit`` dollars covers: P(cost <= limit)
+    for the firm's log-normal problem costs (median ``cost_median``, log-sd ``cost_sigma``).
+    A limit acts against the size of the problems staff actually face [C]."""
+    if limit <= 0.0:
+        return 0.0
+    if cost_median <= 0.0:
+        return 1.0
+    if cost_sigma <= 0.0:
+        return 1.0 if limit >= cost_median else 0.0
+    return 0.5 * math.erfc(-math.log(limit / cost_median) / (cost_sigma * math.sqrt(2.0)))
+
+
+def pay_effects(wage: float, k) -> tuple[float, float]:
+    """(engagement term, quit multiplier) of paying ``wage`` a week: engagement_wage x (wage /
+    reference wage - 1, within -1..1), and (wage / reference wage) ^ -wage_quit_elasticity (a
+    wage under 5 % of the reference counts as 5 %)."""
+    relative = wage / k[REFERENCE_WAGE]
+    term = k[ENGAGEMENT_WAGE] * min(1.0, max(-1.0, relative - 1.0))
+    return term, max(relative, 0.05) ** -k[WAGE_QUIT_ELASTICITY]
 
 
 def next_engagement(engagement: float, target: float, k) -> float:
@@ -252,12 +314,13 @@ def next_skill(skill: float, training: float, k) -> float:
     return skill + k[SKILL_RATE] * (training + k[SKILL_ON_THE_JOB]) * (1.0 - skill)
 
 
-def quit_probability(engagement: float, k) -> float:
-    """Weekly chance that an employee quits: the base turnover plus ``quit_rate`` times the
-    shortfall of engagement below ``quit_threshold`` (as a share of the threshold) [A][E]."""
+def quit_probability(engagement: float, pay_quit: float, k) -> float:
+    """Weekly chance that an employee quits: (the base turnover plus ``quit_rate`` times the
+    shortfall of engagement below ``quit_threshold``, as a share of the threshold) x
+    ``pay_quit`` (:func:`pay_effects`), at most 1 [A][E]."""
     threshold = k[QUIT_THRESHOLD]
     shortfall = max(0.0, threshold - engagement) / max(threshold, 1e-9)
-    return k[BASE_TURNOVER] + k[QUIT_RATE] * shortfall
+    return min(1.0, (k[BASE_TURNOVER] + k[QUIT_RATE] * shortfall) * pay_quit)
 
 
 def hire_skill(training: float, k) -> float:

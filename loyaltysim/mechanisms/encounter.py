@@ -24,7 +24,7 @@ class EncounterCoefficients(StrictModel):
         0.5, "satisfaction 0-1", "Satisfaction with every firm at the start.", "model convention"
     )
     delight_threshold: float = _share(
-        0.8,
+        0.75,
         "experience 0-1",
         "Emotional value at or above which a visit delights (gives employees meaning, makes stories).",
         "[A][E]",
@@ -44,7 +44,7 @@ class EncounterCoefficients(StrictModel):
         le=20,
     )
     warmth_base: float = _share(
-        0.3,
+        0.4,
         "warmth per unit engagement",
         "Warmth an engaged employee "
         "shows even where the firm asks for no empathy: warmth = "
@@ -52,7 +52,7 @@ class EncounterCoefficients(StrictModel):
         "[A][D]",
     )
     warmth_empathy: float = _share(
-        0.7,
+        0.5,
         "warmth per unit engagement and empathy",
         "Warmth the firm's empathy adds per unit of the employee's engagement.",
         "[A][D]",
@@ -66,7 +66,7 @@ class EncounterCoefficients(StrictModel):
         le=10,
     )
     emotion_warmth: float = _share(
-        0.7,
+        0.55,
         "share 0-1",
         "Weight of warmth in a visit's emotional "
         "value (the rest is emotion_quality x quality): how one is "
@@ -74,7 +74,7 @@ class EncounterCoefficients(StrictModel):
         "[A]",
     )
     emotion_quality: float = _share(
-        0.3, "share 0-1", "Weight of functional quality in a visit's emotional value.", "[A]"
+        0.25, "share 0-1", "Weight of functional quality in a visit's emotional value.", "[A]"
     )
     failure_skill_offset: float = param(
         1.5,
@@ -85,6 +85,22 @@ class EncounterCoefficients(StrictModel):
         source="[B][E]",
         ge=1,
         le=10,
+    )
+    pace_warmth: float = _share(
+        0.3,
+        "share of warmth at full capacity",
+        "Warmth lost to time pressure below capacity too: warmth x (1 - pace_warmth x "
+        "min(overload, 1)) - busy staff have less time for each customer.",
+        "Sutton & Rafaeli 1988",
+    )
+    pace_failure: float = param(
+        0.5,
+        "multiplier at full capacity",
+        "Extra failures (waiting, rushed service) as the store fills up to capacity: the process "
+        "rate x (1 + pace_failure x min(overload, 1) + overload_failure x overload above capacity).",
+        source="Taylor 1994 (waiting for service); model convention for the value",
+        ge=0,
+        le=20,
     )
     satisfaction_neutral: float = _share(
         0.5,
@@ -107,6 +123,8 @@ class EncounterCoefficients(StrictModel):
     EMOTION_WARMTH,
     EMOTION_QUALITY,
     FAILURE_SKILL_OFFSET,
+    PACE_WARMTH,
+    PACE_FAILURE,
     SATISFACTION_NEUTRAL,
 ) = field_indices(
     EncounterCoefficients,
@@ -120,6 +138,8 @@ class EncounterCoefficients(StrictModel):
     "emotion_warmth",
     "emotion_quality",
     "failure_skill_offset",
+    "pace_warmth",
+    "pace_failure",
     "satisfaction_neutral",
 )
 
@@ -134,24 +154,37 @@ def encounter_values(
 ) -> tuple[float, float]:
     """Emotional value and functional quality (both 0-1) of a visit without failure.
 
-    warmth = engagement x (warmth_base + warmth_empathy x empathy) / (1 + warmth_crowding x
-    crowding); quality = skill / (1 + crowding), crowding = overload above capacity; emotional
-    value = emotion_warmth x warmth + emotion_quality x quality. ``k``: packed
-    :class:`EncounterCoefficients`.
+    warmth = engagement x (warmth_base + warmth_empathy x empathy) x (1 - pace_warmth x busy) /
+    (1 + warmth_crowding x crowding); quality = skill / (1 + crowding), busy = min(overload, 1),
+    crowding = overload above capacity; emotional value = emotion_warmth x warmth +
+    emotion_quality x quality. ``k``: packed :class:`EncounterCoefficients`.
     """
     crowding = max(0.0, overload - 1.0)
+    busy = min(overload, 1.0)
     warmth = (
-        engagement * (k[WARMTH_BASE] + k[WARMTH_EMPATHY] * empathy) / (1.0 + k[WARMTH_CROWDING] * crowding)
+        engagement
+        * (k[WARMTH_BASE] + k[WARMTH_EMPATHY] * empathy)
+        * (1.0 - k[PACE_WARMTH] * busy)
+        / (1.0 + k[WARMTH_CROWDING] * crowding)
     )
     quality = skill / (1.0 + crowding)
     return k[EMOTION_WARMTH] * warmth + k[EMOTION_QUALITY] * quality, quality
 
 
 def failure_probability(base_rate: float, overload: float, skill: float, k) -> float:
-    """Chance of a failure in one visit: the process rate x (1 + overload_failure x overload
-    above capacity) x (failure_skill_offset - skill), capped at 1 [B][E]."""
+    """Chance of a failure in one visit: the process rate x (1 + pace_failure x min(overload, 1)
+    + overload_failure x overload above capacity) x (failure_skill_offset - skill), capped at 1
+    [B][E]."""
     crowding = max(0.0, overload - 1.0)
-    return min(1.0, base_rate * (1.0 + k[OVERLOAD_FAILURE] * crowding) * (k[FAILURE_SKILL_OFFSET] - skill))
+    busy = min(overload, 1.0)
+    pressure = 1.0 + k[PACE_FAILURE] * busy + k[OVERLOAD_FAILURE] * crowding
+    return min(1.0, base_rate * pressure * (k[FAILURE_SKILL_OFFSET] - skill))
+
+
+def perceived(value: float, perception: float) -> float:
+    """A visit's emotional value as this customer perceives it: shifted by the customer's
+    ``perception`` trait (some are easy to please, some hard), kept within 0-1."""
+    return min(max(value + perception, 0.0), 1.0)
 
 
 def next_satisfaction(satisfaction: float, quality: float, expectation: float, k) -> float:

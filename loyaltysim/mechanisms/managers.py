@@ -41,6 +41,16 @@ class ManagerCoefficients(StrictModel):
         ge=0,
         le=1,
     )
+    backlog_expiry: float = param(
+        0.1,
+        "share per week",
+        "Share of the unresolved-complaint backlog that lapses each week whatever the firm does "
+        "(the customer gives up or leaves): with it the backlog levels off at about inflow / "
+        "(backlog_expiry + cleared share).",
+        source="Goodman / TARP; model convention for the value",
+        ge=0,
+        le=1,
+    )
     fix_evidence_half: float = param(
         1.0,
         "heard problems per 100 visits",
@@ -72,16 +82,23 @@ class ManagerCoefficients(StrictModel):
     )
 
 
-(FIX_EFFICACY, FAILURE_DRIFT, BACKLOG_CLEAR, FIX_EVIDENCE_HALF, RECOGNITION_BASE, RECOGNITION_COMMITMENT) = (
-    field_indices(
-        ManagerCoefficients,
-        "fix_efficacy",
-        "failure_drift",
-        "backlog_clear_share",
-        "fix_evidence_half",
-        "recognition_base",
-        "recognition_commitment",
-    )
+(
+    FIX_EFFICACY,
+    FAILURE_DRIFT,
+    BACKLOG_CLEAR,
+    BACKLOG_EXPIRY,
+    FIX_EVIDENCE_HALF,
+    RECOGNITION_BASE,
+    RECOGNITION_COMMITMENT,
+) = field_indices(
+    ManagerCoefficients,
+    "fix_efficacy",
+    "failure_drift",
+    "backlog_clear_share",
+    "backlog_expiry",
+    "fix_evidence_half",
+    "recognition_base",
+    "recognition_commitment",
 )
 
 
@@ -91,10 +108,13 @@ def recognition_given(recognition: float, commitment: float, k) -> float:
     return recognition * (k[RECOGNITION_BASE] + k[RECOGNITION_COMMITMENT] * commitment)
 
 
-def backlog_after_week(backlog: float, listening: float, k) -> float:
-    """The unresolved-complaint backlog after a week's work: a share backlog_clear_share x
-    listening of it is cleared [D]."""
-    return backlog - backlog * k[BACKLOG_CLEAR] * listening
+def backlog_after_week(backlog: float, listening: float, overload: float, k) -> float:
+    """The unresolved-complaint backlog after a week: a share backlog_clear_share x listening of
+    it is worked off - less when the staff are overloaded (/ max(1, overload)) [D] - and a share
+    backlog_expiry lapses, so the backlog levels off where listening and staffing can absorb its
+    inflow."""
+    cleared = k[BACKLOG_EXPIRY] + k[BACKLOG_CLEAR] * listening / max(1.0, overload)
+    return backlog - backlog * min(1.0, cleared)
 
 
 def reviewed_failure_rate(

@@ -1,4 +1,5 @@
-"""``loyaltysim validate``: run the validation findings and write ``docs/validation.md``."""
+"""``loyaltysim validate``: run the validation findings and write ``docs/validation.md``; with
+``--plausibility``, only its section "Plausibility against published ranges"."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="reproduce published loyalty findings; write docs/validation.md",
         description="Run the validation experiments (experiments/validation/) "
         "and write a report: each finding, the published and the simulated "
-        "figure, a plot and the settings used.",
+        "figure, a plot and the settings used; then (without --only) check every shipped "
+        "scenario against the ranges real stores show and write the report's section "
+        "'Plausibility against published ranges'.",
     )
     p.add_argument(
         "--quick", action="store_true", help="small populations (minutes, indicative; what CI runs)"
@@ -38,7 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="report path (figures go in a folder of the same stem beside it); default docs/validation.md",
     )
     p.add_argument(
-        "--strict", action="store_true", help="exit with status 1 when any comparison is not reproduced"
+        "--plausibility",
+        action="store_true",
+        help="only check every shipped scenario against the published ranges (3,000 customers, "
+        "3 seeds; --quick: 500 customers, 1 seed) and rewrite that section of the report, "
+        "leaving the rest of it as it is (a full run without --only does both)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 1 when any comparison is not reproduced or any plausibility check fails",
     )
     p.set_defaults(func=cmd_validate)
 
@@ -57,9 +69,44 @@ def cmd_validate(args: argparse.Namespace, _console: object = None) -> int:
             flush=True,
         )
 
-    results = run_validation(args.only, quick=args.quick, on_done=done)
-    out = write_report(results, args.out, quick=args.quick)
-    print(f"wrote {out}")
-    if args.strict and any(r.failed() for r in results):
-        return 1
-    return 0
+    failed = False
+    if not args.plausibility:
+        results = run_validation(args.only, quick=args.quick, on_done=done)
+        out = write_report(results, args.out, quick=args.quick)
+        print(f"wrote {out}")
+        failed = any(r.failed() for r in results)
+    if args.plausibility or args.only is None:
+        failed = _plausibility(args.out, args.quick) or failed
+    return 1 if args.strict and failed else 0
+
+
+def _plausibility(out: Path, quick: bool) -> bool:
+    """Measure the shipped scenarios, print a line each, write the section; True if any failed."""
+    from loyaltysim.validation.plausibility import (
+        ScenarioMeasurement,
+        plausibility_table,
+        run_plausibility,
+        write_plausibility,
+    )
+
+    def done(m: ScenarioMeasurement) -> None:
+        rows = plausibility_table([m])
+        bad = rows[~rows["passed"].astype(bool)]
+        ranges = bad.loc[bad["kind"] == "range", "quantity"].tolist()
+        criteria = [
+            f"{q} ({f})"
+            for q, f in zip(
+                bad.loc[bad["kind"] == "criterion", "quantity"],
+                bad.loc[bad["kind"] == "criterion", "firm"],
+                strict=True,
+            )
+        ]
+        line = f"plausibility {m.scenario}: {len(rows) - len(bad)}/{len(rows)} checks hold"
+        line += f"; outside the ranges: {', '.join(ranges)}" if ranges else ""
+        line += f"; criteria failed: {', '.join(criteria)}" if criteria else ""
+        print(line, flush=True)
+
+    measurements = run_plausibility(quick=quick, on_done=done)
+    written = write_plausibility(out, measurements, quick=quick)
+    print(f"wrote {written} (plausibility)")
+    return not bool(plausibility_table(measurements)["passed"].all())

@@ -11,6 +11,11 @@ from loyaltysim import __version__
 from loyaltysim.report import md_table
 from loyaltysim.validation.result import FindingResult
 
+#: Markers around the plausibility section of the report (written by
+#: :mod:`loyaltysim.validation.plausibility`): kept when the findings are written again.
+SECTION_START = "<!-- plausibility:start (loyaltysim validate --plausibility) -->"
+SECTION_END = "<!-- plausibility:end -->"
+
 VERDICT_MARK = {
     "reproduced": "reproduced",
     "partly reproduced": "PARTLY reproduced",
@@ -113,8 +118,30 @@ def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
         "",
     ]
     lines += [_section(r, figure_dir, f"{figure_dir.name}/") for r in results]
-    out.write_text("\n".join(lines), encoding="utf-8")
+    text = "\n".join(lines)
+    kept = extract_section(out.read_text(encoding="utf-8")) if out.exists() else None
+    out.write_text(text if kept is None else replace_section(text, kept), encoding="utf-8")
     return out
+
+
+def extract_section(text: str) -> str | None:
+    """The plausibility section of a report (between its markers, markers excluded), if any."""
+    start, end = text.find(SECTION_START), text.find(SECTION_END)
+    if start < 0 or end < start:
+        return None
+    return text[start + len(SECTION_START) : end].strip("\n") + "\n"
+
+
+def replace_section(text: str, section: str) -> str:
+    """``text`` with its plausibility section replaced by ``section`` (markers added), or with
+    ``section`` appended at the end when it has none; nothing else changes."""
+    block = f"{SECTION_START}\n{section.rstrip()}\n{SECTION_END}"
+    start, end = text.find(SECTION_START), text.find(SECTION_END)
+    if start >= 0 and end > start:
+        return text[:start] + block + text[end + len(SECTION_END) :]
+    if not text:
+        return block + "\n"
+    return text.rstrip("\n") + "\n\n" + block + "\n"
 
 
 def _anchor(title: str) -> str:
