@@ -114,21 +114,20 @@ def test_the_overlay_turns_off_and_on():
     session = short_session(counterfactual=False)
     play(session, 12)
     column = session.columns[0]
-    assert column.shadow is None and session.frames.value[0].without == {}
-    chart = [ChartColumn("A: Corner pharmacy", "#1565c0", session.frames.value[0], "A")]
-    assert dashed_names(customer_base(chart)) == []
+    # off: the copy made before the event stands still there and nothing is drawn
+    assert column.shadow.week == EVENT - 1 and session.frames.value[0].without == {}
+    assert dashed_names(customer_base(chart_now(session))) == []
     assert not session.status.value.counterfactual and session.config(0).without_note == ""
 
-    session.set_counterfactual(True)  # after the event: the run without it is rebuilt from week 0
+    session.set_counterfactual(True)  # on: it catches up with the column
     assert session.status.value.counterfactual
     session.catch_up()
     assert column.shadow.week == 12
     assert_shadow_is(session, reference_without(EVENT))
     play(session, 3)  # then in lockstep
     assert column.shadow.week == 15
-    chart = [ChartColumn("A: Corner pharmacy", "#1565c0", session.frames.value[0], "A")]
     for build in (customer_base, profit):
-        option = build(chart)
+        option = build(chart_now(session))
         label = session.frames.value[0].without_label
         assert dashed_names(option) == [f"A {label}"]
         (dashed,) = [s for s in option["series"] if s["name"] == f"A {label}"]
@@ -139,8 +138,21 @@ def test_the_overlay_turns_off_and_on():
     assert "without the" in session.config(0).without_note
 
     session.set_counterfactual(False)
-    assert column.shadow is None
+    play(session, 2)
+    assert column.shadow.week == 15  # stands still
     assert all(dashed_names(spec.build(chart_now(session))) == [] for spec in CHARTS)
+
+
+def test_a_column_past_its_event_without_a_copy_reruns_it_from_week_0():
+    """The fallback (after the run without the event failed): rebuilt and caught up, exact."""
+    session = short_session()
+    play(session, 12)
+    session.set_counterfactual(False)
+    session.columns[0].shadow = None
+    session.set_counterfactual(True)
+    assert session.columns[0].shadow.week == 0
+    session.catch_up()
+    assert_shadow_is(session, reference_without(EVENT))
 
 
 def chart_now(session: Session) -> list[ChartColumn]:

@@ -22,7 +22,8 @@ its model is copied just before that week and the copy runs without that week's 
 step for each step of the column. Before the event the two runs are identical (common random
 numbers), so the copy is exactly the run without the event from week 0
 (:func:`~loyaltysim.counterfactual.fork_without_events`) and costs nothing before the event.
-Turned on after the event, the run without it is rebuilt from week 0 in the background.
+With the overlay off the copy is still made (one copy, no steps) and stands still; turned on, it
+catches up with its column in the background.
 
 Playing keeps up with its speed by drawing less often, not by stepping slower: the worker steps
 the models on the speed's schedule and draws (freezes frames and publishes them) at most every
@@ -210,7 +211,8 @@ class Session:
         model, scenario, week = column.model, column.scenario, column.shadow_week
         assert model is not None and scenario is not None
         label = without_label(scenario, week) if week is not None else ""
-        column.frame = build_frame(model, column.firm, self.firm_colours, column.shadow, week, label)
+        shadow = column.shadow if self.counterfactual else None
+        column.frame = build_frame(model, column.firm, self.firm_colours, shadow, week, label)
 
     # -- the counterfactual overlay ----------------------------------------------------------------
     @staticmethod
@@ -232,29 +234,31 @@ class Session:
         return f"Dashed: the same run {without_label(scenario, week)} (same seed)."
 
     def _fork_shadow(self, column: ColumnRun) -> None:
-        """Copy the column's model just before its event week, without that week's events."""
-        if not self.counterfactual or column.shadow is not None:
+        """Copy the column's model just before its event week, without that week's events (also
+        with the overlay off: the copy then waits there, costing no time, until it is turned on)."""
+        if column.shadow is not None:
             return
         week, model = self._overlay_week(column), column.model
         if week is not None and model is not None and week == model.week + 1:
             column.shadow, column.shadow_week = fork_without_events(model, week), week
 
     def _rebuild_shadow(self, column: ColumnRun) -> None:
-        """The run without the column's event from week 0, for a column already past it (it
-        catches up in the background, :meth:`catch_up_once`)."""
+        """The run without the column's event from week 0, for a column already past it with no
+        copy made before it (its run without the event failed); it catches up in the background
+        (:meth:`catch_up_once`), after a warm-up."""
         week, scenario = self._overlay_week(column), column.scenario
         if week is not None and scenario is not None and column.week >= week:
             spec = without_events_of_week(scenario, week)
             column.shadow, column.shadow_week = LoyaltyModel(spec, rng=self.seed), week
 
     def set_counterfactual(self, on: bool) -> None:
-        """Show (and run) each column's "without the event" line, or not. Off, no shadow run
-        costs any time; on again after an event, the run without it is rebuilt from week 0."""
+        """Show (and run) each column's "without the event" line, or not. Off, the run without
+        the event stands still (no time spent on it); on again, it catches up with its column in
+        the background."""
         with self.lock:
             self.counterfactual = bool(on)
             for column in self.columns:
-                column.shadow, column.shadow_week = None, None
-                if self.counterfactual:
+                if self.counterfactual and column.shadow is None:
                     self._rebuild_shadow(column)
                 self._freeze(column)
         self._wake.set()
@@ -454,7 +458,8 @@ class Session:
             for column in behind:
                 if not self._step_model(column):
                     break
-            shadows = [] if self._halted else [c for c in self.columns if c.shadow_behind]
+            running = self.counterfactual and not self._halted
+            shadows = [c for c in self.columns if c.shadow_behind] if running else []
             for column in shadows:
                 if not self._step_shadow(column):
                     break
@@ -489,7 +494,7 @@ class Session:
             )
             return False
         shadow = column.shadow
-        if shadow is not None and shadow.week == model.week - 1:
+        if self.counterfactual and shadow is not None and shadow.week == model.week - 1:
             self._step_shadow(column)  # in lockstep after the event
         return True
 
