@@ -96,8 +96,9 @@ writes to DIR: <scenario>/firm_weekly.csv, .parquet and scenario.toml for every 
 compare_loyalty.png, compare_dashboard.png and comparison.csv; with --report R also
 R/report.html (self-contained, images embedded) and R/report.md (with the PNGs beside it).
 Scenarios with events are also run without each event week (same seed), as with 'run':
-event_effects.csv (a row per scenario, event, firm and metric), event_effects.png (each focus
-firm with and without its first event) and a report section on what the event cost each store.
+event_effects.csv (a row per scenario folder, event, firm and metric), event_effects.png (each
+focus firm with and without its first event) and a report section on what the event cost each
+store.
 """
 
 SCENARIOS_EPILOG = """\
@@ -542,11 +543,15 @@ def _write_comparison_csv(runs: Sequence[RunLike], out: Path) -> Path:
     return path
 
 
-def _write_effects_csv(effects: Sequence[EventEffects], out: Path) -> Path:
-    """Write ``event_effects.csv``: the effects table of every run, a ``scenario`` column first."""
+def _write_effects_csv(
+    effects: Sequence[EventEffects], out: Path, names: Sequence[str] | None = None
+) -> Path:
+    """Write ``event_effects.csv``: the effects table of every run, a ``scenario`` column first
+    (``names``, e.g. the output folders of compared runs; by default the scenarios' names)."""
     import pandas as pd
 
-    frames = [e.table.assign(scenario=e.scenario.name) for e in effects]
+    names = names or [e.scenario.name for e in effects]
+    frames = [e.table.assign(scenario=name) for e, name in zip(effects, names, strict=True)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     table = table[["scenario", *(c for c in table.columns if c != "scenario")]]
     path = out / "event_effects.csv"
@@ -674,7 +679,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         written += plots.save_figures(images, out)
         written.append(_write_comparison_csv(runs, out))
         if effects:
-            written.append(_write_effects_csv(effects, out))
+            folders = [f for f, m in zip(_unique_dirs(runs), measured, strict=True) if m is not None]
+            written.append(_write_effects_csv(effects, out, folders))
     if args.report is not None:
         from loyaltysim.report import write_report
 

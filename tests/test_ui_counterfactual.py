@@ -12,7 +12,7 @@ import pytest
 
 from loyaltysim.counterfactual import run_weekly, without_events_of_week, without_label
 from loyaltysim.scenario import load_scenario
-from loyaltysim.ui.charts import CHARTS, ChartColumn, customer_base, profit
+from loyaltysim.ui.charts import CHARTS, ChartColumn, customer_base, profit, without_note
 from loyaltysim.ui.frames import CHART_METRICS
 from loyaltysim.ui.session import Session
 
@@ -135,6 +135,9 @@ def test_the_overlay_turns_off_and_on():
         # drawn from the week before the event, where it meets the solid line
         assert [point[1] is None for point in dashed["data"][: EVENT - 2]] == [True] * (EVENT - 2)
         assert dashed["data"][EVENT - 2][1] is not None
+        # explained under the chart, not in its one-row legend
+        assert dashed["name"] not in option["legend"]["data"]
+    assert without_note(chart_now(session)).startswith(f"Dashed: the same run {label} (A)")
     assert "without the" in session.config(0).without_note
 
     session.set_counterfactual(False)

@@ -95,6 +95,7 @@ def without_series(column: ChartColumn, metric: str, style: ChartStyle, scale: f
             without_points(frame, metric, scale),
             style,
             dashed=True,
+            id=f"without:{column.tag}",
             z=1,
             tooltip={"show": True},
         )
@@ -263,7 +264,28 @@ def _per_column_lines(
             metric, _, scale, _ = lines[0]
             series += without_series(column, metric, style, scale)
     option["series"] = series
+    if without:  # the dashed lines are explained under the chart (:func:`without_note`): a
+        # legend row has no room for them
+        option["legend"]["data"] = [s["name"] for s in series if s not in without_all(series)]
     return option
+
+
+def without_all(series: Sequence[Option]) -> list[Option]:
+    """The dashed "without the event" series among ``series``."""
+    return [s for s in series if s.get("id", "").startswith("without:")]
+
+
+def without_note(columns: Sequence[ChartColumn]) -> str:
+    """What the dashed lines are, in words, once some column draws one: "Dashed: the same run
+    without the supermarket (A, B; same seed)"."""
+    labels: dict[str, list[str]] = {}
+    for column in columns:
+        if column.frame.without:
+            labels.setdefault(column.frame.without_label, []).append(column.tag)
+    if not labels:
+        return ""
+    parts = [f"{label} ({', '.join(tags)})" for label, tags in labels.items()]
+    return "Dashed: the same run " + "; ".join(parts) + ", same seed - the gap is the event's doing."
 
 
 def _stacked_panels(
@@ -420,7 +442,10 @@ def nps(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
                     "lineStyle": {"width": style.band, "type": "dotted", "opacity": 0.7},
                 }
             )
-    option["legend"]["data"] = [s["name"] for s in option["series"] if "95%" not in s["name"]]
+    dashed = without_all(option["series"])
+    option["legend"]["data"] = [
+        s["name"] for s in option["series"] if "95%" not in s["name"] and s not in dashed
+    ]
     return option
 
 
@@ -488,6 +513,7 @@ class ChartSpec:
     title: str
     build: Callable[..., Option]
     headline: bool = False
+    without: bool = False  # draws the dashed runs without the event
 
 
 #: The comparison charts, in the order the page shows them: headline charts first.
@@ -498,12 +524,18 @@ CHARTS: tuple[ChartSpec, ...] = (
         loyalty_mix,
         headline=True,
     ),
-    ChartSpec("base", "Customers kept", customer_base, headline=True),
-    ChartSpec("nps", "Net Promoter Score, -100 to 100 (dotted: 95% survey error)", nps, headline=True),
+    ChartSpec("base", "Customers kept", customer_base, headline=True, without=True),
+    ChartSpec(
+        "nps",
+        "Net Promoter Score, -100 to 100 (dotted: 95% survey error)",
+        nps,
+        headline=True,
+        without=True,
+    ),
     ChartSpec("retention", "Retention (solid) is not loyalty (dashed), %", retention_vs_loyalty),
     ChartSpec("employees", "Employees: engagement 0-1 (top), % quitting per week (bottom)", employees),
     ChartSpec("complaints", "Complaints per week: fixed on the spot, escalated, unresolved", complaints),
-    ChartSpec("profit", "Profit, $ per week", profit),
+    ChartSpec("profit", "Profit, $ per week", profit, without=True),
 )
 
 #: The charts shown first: the story's headline views.
