@@ -6,8 +6,9 @@ where a chart splits a total (the Dick & Basu cells, complaint outcomes). The x 
 the longest run, so a chart does not rescale as the weeks go by. Fired events (the competitor
 opening, a culture programme) are marked with a vertical line and a short horizontal label.
 Once a column's event has fired, the customers, NPS and profit charts also draw, dashed in the
-column's colour, the same run without that event (same seed; "A without the supermarket"): it
-leaves the solid line at the week before the event, where the two runs are still identical.
+column's colour, the same run without that event (same seed; "A without the supermarket" in the
+tooltip, explained under the chart by :func:`without_note`): it leaves the solid line at the week
+before the event, where the two runs are still identical.
 
 Readability on a projector: chart titles are HTML above the chart (they wrap instead of being
 cut), text sizes and line widths come from a :class:`ChartStyle` (presentation mode is larger),
