@@ -14,7 +14,7 @@ from typing import Any
 
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import Scenario
-from loyaltysim.ui.frames import ColumnFrame
+from loyaltysim.ui.frames import ColumnFrame, SeriesReader
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class ColumnRun:
         #: lockstep with ``model`` from that week on: the charts' "without the supermarket" line.
         self.shadow: LoyaltyModel | None = None
         self.shadow_week: int | None = None
+        self.shadow_reader: SeriesReader | None = None  # reads the shadow's chart series
 
     @property
     def week(self) -> int:

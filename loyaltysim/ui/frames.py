@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -104,20 +104,49 @@ def firm_series(model: LoyaltyModel, firm: str) -> dict[str, tuple[float | None,
     return {metric: _clean(rows[metric]) for metric in CHART_METRICS}
 
 
+def _clean_value(value: Any) -> float | None:
+    """One value as :func:`_clean` gives it."""
+    number = math.nan if value is None else float(value)
+    return None if not math.isfinite(number) else float(f"{number:.6g}")
+
+
+class SeriesReader:
+    """:func:`firm_series` of one model and firm, read incrementally: each call converts only the
+    rows the model's ``firm_weekly`` table gained since the last (what the run without the event
+    costs a drawn week stays small however long the run)."""
+
+    def __init__(self, model: LoyaltyModel, firm: str):
+        self.model, self.firm = model, firm
+        self._rows = 0
+        self._values: dict[str, list[float | None]] = {metric: [] for metric in CHART_METRICS}
+
+    def series(self) -> dict[str, tuple[float | None, ...]]:
+        """Weekly values of :data:`CHART_METRICS` for the firm (index 0 = week 1)."""
+        table = self.model.datacollector.tables["firm_weekly"]
+        firms = table["firm"]
+        for row in range(self._rows, len(firms)):
+            if firms[row] == self.firm:
+                for metric, values in self._values.items():
+                    values.append(_clean_value(table[metric][row]))
+        self._rows = len(firms)
+        return {metric: tuple(values) for metric, values in self._values.items()}
+
+
 def build_frame(
     model: LoyaltyModel,
     firm: str,
     firm_colours: Mapping[str, str],
-    shadow: LoyaltyModel | None = None,
+    shadow: SeriesReader | None = None,
     shadow_week: int | None = None,
     shadow_label: str = "",
 ) -> ColumnFrame:
     """Freeze what a column shows after ``model``'s latest week (charts, map, events), with the
-    series of ``shadow`` (the run without the events of ``shadow_week``) once that week is run."""
+    series that ``shadow`` reads (from the run without the events of ``shadow_week``) once that
+    week is run."""
     png, legend = render_town(model, firm_colours)
     without = {}
-    if shadow is not None and shadow_week is not None and shadow.week >= shadow_week:
-        without = firm_series(shadow, firm)
+    if shadow is not None and shadow_week is not None and shadow.model.week >= shadow_week:
+        without = shadow.series()
     params = model.spec.firms[firm]
     model_vars = model.datacollector.get_model_vars_dataframe().copy()
     return ColumnFrame(

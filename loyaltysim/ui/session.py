@@ -60,7 +60,7 @@ from loyaltysim.scenario import (
 from loyaltysim.ui.columns import ColumnConfig, ColumnRun, SessionStatus
 from loyaltysim.ui.config import COLUMN_COLOURS, FIRM_COLOURS, MAX_CUSTOMERS, UIConfig
 from loyaltysim.ui.download import scenario_file, tweaked
-from loyaltysim.ui.frames import ColumnFrame, ModelSnapshot, build_frame
+from loyaltysim.ui.frames import ColumnFrame, ModelSnapshot, SeriesReader, build_frame
 from loyaltysim.ui.shock import events_with_shock, fire_shock, shock_pending, waiting_competitor
 from loyaltysim.ui.uploads import read_upload
 
@@ -211,8 +211,12 @@ class Session:
         model, scenario, week = column.model, column.scenario, column.shadow_week
         assert model is not None and scenario is not None
         label = without_label(scenario, week) if week is not None else ""
-        shadow = column.shadow if self.counterfactual else None
-        column.frame = build_frame(model, column.firm, self.firm_colours, shadow, week, label)
+        reader = None
+        if self.counterfactual and column.shadow is not None:
+            reader = column.shadow_reader
+            if reader is None or reader.model is not column.shadow or reader.firm != column.firm:
+                reader = column.shadow_reader = SeriesReader(column.shadow, column.firm)
+        column.frame = build_frame(model, column.firm, self.firm_colours, reader, week, label)
 
     # -- the counterfactual overlay ----------------------------------------------------------------
     @staticmethod
