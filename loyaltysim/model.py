@@ -174,9 +174,11 @@ class LoyaltyModel(mesa.Model):
     def warm_up_market(self) -> None:
         """Run the ``market.warmup_weeks`` unreported weeks (numbered up to 0), so that week 1
         is a market in steady state: attachment, satisfaction, histories, staff engagement and
-        turnover have settled instead of starting cold. Nothing is recorded."""
+        turnover have settled instead of starting cold. Nothing is recorded, and Mesa's clock
+        (``steps``, ``time``) does not move: the class's own ``step`` is called, not Mesa's wrapper,
+        so ``batch_run`` and ``max_steps`` count reported weeks."""
         while self.week < 0:
-            self.step()
+            type(self).step(self)
 
     # -- set-up and events (public: :mod:`loyaltysim.events` and the UI call them) -------------
     def staff_firm(self, firm: FirmState) -> None:

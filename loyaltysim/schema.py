@@ -74,7 +74,7 @@ class Market(StrictModel):
         "weeks",
         "Weeks the market runs before week 1 and that are not reported (weeks -warmup+1..0), so "
         "week 1 of a run is a market in steady state, not a cold start; events count from week 1.",
-        source="standard practice for simulation output analysis (Law 2015, warm-up period)",
+        source="Law 2015 (warm-up period in simulation output analysis)",
         ge=0,
         le=1040,
     )

@@ -235,8 +235,10 @@ def test_advocacy_classes_follow_the_rounded_normal_answer_law():
     """Class frequencies from the one-uniform draw match round(expected + N(0, 1)) (exact normal
     probabilities) within sampling error, across the range of expected answers."""
     u = rng.uniform(3, 23, 0, np.arange(200_000))
-    for expected in (5.0, 6.4, 7.5, 8.6, 10.0):
-        a = np.full(len(u), (expected - 5.0) / 5.0)  # attachment = satisfaction -> expected
+    base, scale = K_ADVOCACY[advocacy.ADVOCACY_BASE], K_ADVOCACY[advocacy.ADVOCACY_SCALE]
+    weights = K_ADVOCACY[advocacy.ADVOCACY_ATTACHMENT] + K_ADVOCACY[advocacy.ADVOCACY_SATISFACTION]
+    for expected in (base, base + 0.4, 7.5, 8.6, base + scale * weights):
+        a = np.full(len(u), (expected - base) / (scale * weights))  # attachment = satisfaction
         classes = advocacy_classes(a, a, u, K_ADVOCACY)
         cdf = [0.5 * math.erfc(-(b - expected) / math.sqrt(2.0)) for b in (6.5, 8.5)]
         law = [cdf[0], cdf[1] - cdf[0], 1.0 - cdf[1]]

@@ -73,7 +73,7 @@ class ComplaintCoefficients(StrictModel):
         "Share of complaints that depend on the firm listening: p(complain) is multiplied by "
         "1 - complain_listening x (1 - listening). Where complaining is easy and heard, more "
         "customers complain instead of leaving silently.",
-        "Goodman / TARP (complaint accessibility); Fornell & Wernerfelt 1987",
+        "TARP (complaint accessibility); Fornell & Wernerfelt 1987",
         unit="share 0-1",
     )
     resolve_base: float = _value(

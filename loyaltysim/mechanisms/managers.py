@@ -47,7 +47,7 @@ class ManagerCoefficients(StrictModel):
         "Share of the unresolved-complaint backlog that lapses each week whatever the firm does "
         "(the customer gives up or leaves): with it the backlog levels off at about inflow / "
         "(backlog_expiry + cleared share).",
-        source="Goodman / TARP; model convention for the value",
+        source="TARP (the value: model convention)",
         ge=0,
         le=1,
     )

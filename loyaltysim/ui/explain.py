@@ -84,8 +84,8 @@ TRY_THIS: tuple[str, ...] = (
     "Then press 'Competitor opens now': the pharmacy's customers leave, the brand's stay.",
     "Raise the pharmacy's frontline limit from $0 to $100 and watch escalations turn into on-the-spot fixes.",
     "Set the brand's trust to 0.05 (a culture of fear): recovery fails and NPS drops.",
-    "Cut the brand's staffing to 2 per 1,000 customers: overload, more failures, engagement falls.",
-    "Compare with the discount chain: engagement so low that staff quit every few weeks.",
+    "Cut the brand's staffing to 1 per 1,000 customers: overload, more failures, NPS falls.",
+    "Compare with the discount chain: more failures, less engaged staff, customers kept by price.",
     "Download a tweaked scenario and run it from the command line: loyaltysim run my_scenario.toml",
 )
 
