@@ -133,3 +133,15 @@ def test_the_event_is_named_from_the_scenario(spec):
         update={"events": [Event(week=5, label="Price cut", set={"firms.pharmacy.price_index": 0.9})]}
     )
     assert opened_firms(cut, 5) == [] and event_noun(cut, 5) == "“Price cut”"
+
+
+@pytest.mark.parametrize("engine", ["numba", "reference"])
+def test_a_fork_is_exact_on_either_engine_after_a_warm_up(engine):
+    tiny = {"market.customers": 150, "market.weeks": 12, "events.0.week": 6, "market.warmup_weeks": 4}
+    spec = load_scenario("pharmacy_vs_brand", {**tiny, "market.engine": engine})
+    model = LoyaltyModel(spec)
+    model.run(5)
+    shadow = fork_without_events(model, 6)
+    shadow.run()
+    expected = run_weekly(without_events_of_week(spec, 6))
+    pd.testing.assert_frame_equal(shadow.firm_weekly(), expected, check_exact=True)
