@@ -193,7 +193,7 @@ class Session:
         column.source_label, column.overrides = label, dict(overrides)
         column.base, column.scenario, column.model = base, scenario, model
         column.firm = firm if firm in scenario.firms else scenario.focus_firm
-        column.shadow, column.shadow_week = None, None
+        column.shadow, column.shadow_week, column.shadow_reader = None, None, None
         column.error = None
         if self._halted:  # a fresh model: let the session run again
             self._halted, self.error = False, None
@@ -511,7 +511,7 @@ class Session:
             shadow.step()
         except Exception as exc:  # the overlay is optional: drop it, keep the column running
             logger.exception("loyaltysim ui: the run without the event of column %s failed", column.index)
-            column.shadow, column.shadow_week = None, None
+            column.shadow, column.shadow_week, column.shadow_reader = None, None, None
             column.error = f"The line without the event stopped with an error: {exc}"
             return False
         return True
