@@ -33,6 +33,8 @@ from loyaltysim.report import (
     EVENT_WINDOW,
     LAST_WEEKS,
     comparison_rows,
+    effect_share,
+    effect_value,
     format_value,
     reading,
     run_title,
@@ -51,6 +53,7 @@ from loyaltysim.ui.command import register as register_ui
 from loyaltysim.validation.cli import register as register_validate
 
 if TYPE_CHECKING:
+    from loyaltysim.counterfactual import EventEffects
     from loyaltysim.report import RunLike
 
 ProgressCallback = Callable[[int, int], None]
@@ -71,6 +74,11 @@ writes to DIR: firm_weekly.csv and firm_weekly.parquet (one row per firm per wee
 week, firm and every metric), scenario.toml (the scenario as run - overrides applied, events
 as given - so 'loyaltysim run DIR/scenario.toml' reproduces the run exactly),
 dick_basu.png, dashboard.png, complaints.png, summary.csv; prints a summary per firm.
+A scenario with events also gets, per event week, the same run without that week's events (same
+seed: identical until the event) and their difference: event_effects.csv (per firm, revenue,
+profit and purchases over --effect-window weeks from the event, customers at its end; effect =
+with - without, negative = lost because of the event) and event_effects.png (revenue and
+customers with the event, solid, and without it, dashed). --no-counterfactual skips those runs.
 """
 
 COMPARE_EPILOG = """\
@@ -87,6 +95,10 @@ scenario's market.seed is used for all. Each scenario's focus firm is compared.
 writes to DIR: <scenario>/firm_weekly.csv, .parquet and scenario.toml for every scenario,
 compare_loyalty.png, compare_dashboard.png and comparison.csv; with --report R also
 R/report.html (self-contained, images embedded) and R/report.md (with the PNGs beside it).
+Scenarios with events are also run without each event week (same seed), as with 'run':
+event_effects.csv (a row per scenario folder, event, firm and metric), event_effects.png (each
+focus firm with and without its first event) and a report section on what the event cost each
+store.
 """
 
 SCENARIOS_EPILOG = """\
@@ -149,6 +161,19 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "both give the same numbers, 'reference' is per-agent Python",
     )
     _add_set_option(parser)
+    parser.add_argument(
+        "--effect-window",
+        type=_count,
+        default=26,
+        metavar="N",
+        help="weeks from an event over which its effect is measured against the same run without "
+        "it (default: 26)",
+    )
+    parser.add_argument(
+        "--no-counterfactual",
+        action="store_true",
+        help="skip the runs without each event (no event_effects.csv, no effects table)",
+    )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no list of written files"
     )
@@ -352,6 +377,52 @@ def firm_summary_table(run: RunLike, firm: str) -> Table:
     return table
 
 
+#: How the effects table names each metric of :data:`loyaltysim.counterfactual.EFFECT_METRICS`.
+EFFECT_NAMES = {
+    "revenue": "revenue",
+    "profit": "profit",
+    "purchases": "purchases",
+    "customer_base": "customers",
+}
+
+
+def effects_table(effects: EventEffects, week: int, firms: Sequence[str] | None = None) -> Table:
+    """Rich table of one event week's effect on each firm, against the same run without it."""
+    from loyaltysim.counterfactual import event_noun
+
+    spec = effects.scenario
+    rows = effects.table[effects.table["event_week"] == week]
+    first, last = int(rows["first_week"].iloc[0]), int(rows["last_week"].iloc[0])
+    title = (
+        f"What {event_noun(spec, week)} did (week {week}) — {spec.name}: "
+        "against the same run without the event (same seed)"
+    )
+    table = Table(title=Text(title), title_justify="left")
+    cut = " (cut at the run's end)" if last - first + 1 < effects.window_weeks else ""
+    table.caption = Text(
+        f"{effects.label(week)}. Revenue, profit and purchases summed over weeks {first}-{last}{cut}; "
+        f"customers in week {last}. Effect = with - without: negative = lost because of the event."
+    )
+    table.caption_justify = "left"
+    for name, justify in (("firm", "left"), ("metric", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for name in ("with the event", "without it", "effect", "effect %"):
+        table.add_column(name, justify="right")
+    order = list(firms) if firms is not None else list(dict.fromkeys(rows["firm"]))
+    for firm in order:
+        label = spec.firms[firm].label or firm if firm in spec.firms else firm
+        for row in rows[rows["firm"] == firm].itertuples():
+            table.add_row(
+                Text(label),
+                Text(EFFECT_NAMES.get(str(row.metric), str(row.metric))),
+                Text(effect_value(str(row.metric), float(row.factual))),
+                Text(effect_value(str(row.metric), float(row.counterfactual))),
+                Text(effect_value(str(row.metric), float(row.effect), signed=True)),
+                Text(effect_share(float(row.effect_share))),
+            )
+    return table
+
+
 def comparison_table(runs: Sequence[RunLike]) -> Table:
     """Rich table comparing each run's focus firm side by side."""
     table = Table(
@@ -472,6 +543,22 @@ def _write_comparison_csv(runs: Sequence[RunLike], out: Path) -> Path:
     return path
 
 
+def _write_effects_csv(
+    effects: Sequence[EventEffects], out: Path, names: Sequence[str] | None = None
+) -> Path:
+    """Write ``event_effects.csv``: the effects table of every run, a ``scenario`` column first
+    (``names``, e.g. the output folders of compared runs; by default the scenarios' names)."""
+    import pandas as pd
+
+    names = names or [e.scenario.name for e in effects]
+    frames = [e.table.assign(scenario=name) for e, name in zip(effects, names, strict=True)]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    table = table[["scenario", *(c for c in table.columns if c != "scenario")]]
+    path = out / "event_effects.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
 def _report_written(console: Console, paths: Sequence[Path], quiet: bool) -> None:
     if quiet:
         return
@@ -497,6 +584,25 @@ def _simulate(scenario: Scenario, progress: ProgressCallback, on_week=None) -> R
     return simulate(scenario, progress=progress, on_week=on_week)
 
 
+def _measure(
+    result: RunLike, args: argparse.Namespace, task: Callable[[str, int], ProgressCallback]
+) -> EventEffects | None:
+    """The run's event effects against the same run without each event week (None with
+    ``--no-counterfactual`` or when no event fires within the run)."""
+    from loyaltysim.counterfactual import event_weeks, measure_events
+
+    if args.no_counterfactual or not event_weeks(result.scenario):
+        return None
+
+    def run(spec: Scenario):
+        description = f"{spec.name} without an event"
+        return _simulate(spec, task(description, spec.market.weeks)).firm_weekly
+
+    return measure_events(
+        result.scenario, window_weeks=args.effect_window, factual=result.firm_weekly, run=run
+    )
+
+
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """``loyaltysim run``: simulate, write tables/plots/scenario, print per-firm summaries."""
     scenario = _load(args.scenario, args, args.seed)
@@ -508,6 +614,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             task(scenario.name, scenario.market.weeks),
             on_week=None if recorder is None else recorder.record,
         )
+        effects = _measure(result, args, task)
     from loyaltysim import plots
 
     with _writing(out):
@@ -516,8 +623,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             written.append(write_transactions(recorder.frame(), args.transactions))
         written.append(_write_run_summary(result, out))
         written += plots.save_figures(plots.run_figures(result), out)
+        if effects is not None:
+            written.append(_write_effects_csv([effects], out))
+            figure = plots.effects_figure([(effects, _firms_focus_first(result.scenario))])
+            written += plots.save_figures({"event_effects": ("", figure)}, out)
     for firm in _firms_focus_first(result.scenario):
         console.print(firm_summary_table(result, firm))
+    if effects is not None:
+        for week in effects.weeks:
+            console.print(effects_table(effects, week, _firms_focus_first(result.scenario)))
     _report_written(console, written, args.quiet)
     return 0
 
@@ -548,6 +662,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     with _progress(not args.quiet) as task:
         for scenario in scenarios:
             runs.append(_simulate(scenario, task(scenario.name, scenario.market.weeks)))
+        measured = [_measure(run, args, task) for run in runs]
+    effects = [e for e in measured if e is not None]
     written: list[Path] = []
     from loyaltysim import plots
 
@@ -555,16 +671,28 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         for run, folder in zip(runs, _unique_dirs(runs), strict=True):
             written += _write_tables(run, out / folder)
         images = plots.render_png(plots.comparison_figures(runs))
+        if effects:
+            from loyaltysim.report import EFFECTS_CAPTION, EFFECTS_FIGURE
+
+            figure = plots.effects_figure([(e, [e.scenario.focus_firm]) for e in effects])
+            images[EFFECTS_FIGURE] = (EFFECTS_CAPTION, plots.figure_png(figure))
         written += plots.save_figures(images, out)
         written.append(_write_comparison_csv(runs, out))
+        if effects:
+            folders = [f for f, m in zip(_unique_dirs(runs), measured, strict=True) if m is not None]
+            written.append(_write_effects_csv(effects, out, folders))
     if args.report is not None:
         from loyaltysim.report import write_report
 
         with _writing(args.report):
-            written += write_report(runs, args.report, images=images)
+            written += write_report(runs, args.report, images=images, effects=measured)
     console.print(comparison_table(runs))
     for sentence in reading(runs):
         console.print(Text(f"• {sentence}"))
+    for run, measure in zip(runs, measured, strict=True):
+        if measure is not None:
+            for week in measure.weeks:
+                console.print(effects_table(measure, week, _firms_focus_first(run.scenario)))
     _report_written(console, written, args.quiet)
     return 0
 

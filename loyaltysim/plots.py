@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 if TYPE_CHECKING:
+    from loyaltysim.counterfactual import EventEffects
     from loyaltysim.runs import RunLike
 
 __all__ = [
@@ -33,8 +34,10 @@ __all__ = [
     "comparison_figures",
     "comparison_loyalty_figure",
     "complaints_figure",
+    "counterfactual_figure",
     "dashboard_figure",
     "dick_basu_figure",
+    "effects_figure",
     "figure_png",
     "render_png",
     "run_figures",
@@ -406,6 +409,77 @@ def comparison_figures(runs: Sequence[RunLike]) -> Figures:
             comparison_dashboard_figure(frames, events),
         ),
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Counterfactuals
+
+#: Focus metrics drawn with and without an event: (metric, panel title, dollars?).
+COUNTERFACTUAL_PANELS = (
+    ("revenue", "Revenue (dollars per week)", True),
+    ("customer_base", "Customer base (customers)", False),
+)
+
+
+def counterfactual_figure(
+    lines: Mapping[str, tuple[pd.DataFrame, pd.DataFrame | None, str]],
+    events: Events = (),
+    title: str = "With the event (solid) and without it (dashed), same seed",
+) -> Figure:
+    """Revenue per week and customer base with an event (solid) and in the same run without it
+    (dashed, same seed: identical before the event, so the gap after it is the event's doing).
+
+    ``lines`` maps a display title to ``(factual rows, counterfactual rows, without label)``, the
+    rows being one firm's ``firm_weekly`` rows of the run and of the run without the event (None:
+    no dashed line, e.g. for the firm the event opens); the dashed line's legend reads
+    "<title>: <without label>" ("without the supermarket").
+    """
+    colors = _colors(list(lines))
+    fig, axes = _new_figure(1, len(COUNTERFACTUAL_PANELS), row_height=4.2)
+    for ax, (metric, panel, dollars) in zip(axes[0], COUNTERFACTUAL_PANELS, strict=True):
+        for name, (factual, counterfactual, without) in lines.items():
+            _line(ax, factual.sort_values("week"), metric, color=colors[name], label=name)
+            if counterfactual is None:
+                continue
+            _line(
+                ax,
+                counterfactual.sort_values("week"),
+                metric,
+                color=colors[name],
+                linestyle="--",
+                label=f"{name}: {without}",
+            )
+        ax.set_title(panel)
+        if dollars:
+            _dollars(ax)
+        else:
+            ax.set_ylabel("customers")
+        ax.set_ylim(bottom=0)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
+    return _finish(fig, axes, title, events)
+
+
+def effects_figure(pairs: Sequence[tuple[EventEffects, Sequence[str]]]) -> Figure:
+    """:func:`counterfactual_figure` of measured events: for each ``(effects, firms)``, those
+    firms with and without the first event week measured (with several, named by scenario)."""
+    from loyaltysim.counterfactual import opened_firms, without_label
+
+    lines: dict[str, tuple[pd.DataFrame, pd.DataFrame | None, str]] = {}
+    events: list[tuple[int, str]] = []
+    for effects, firms in pairs:
+        week = effects.weeks[0]
+        spec = effects.scenario
+        events.append((week, effects.label(week)))
+        counter = effects.counterfactual[week]
+        for firm in firms:
+            name = spec.firms[firm].label or firm
+            if len(pairs) > 1:
+                name = f"{spec.name} ({name})"
+            factual = effects.factual[effects.factual["firm"] == firm]
+            # a firm the event opens was closed without it: no dashed line along zero
+            without = None if firm in opened_firms(spec, week) else counter[counter["firm"] == firm]
+            lines[name] = (factual, without, without_label(spec, week))
+    return counterfactual_figure(lines, events, "With the event (solid) and without it (dashed), same seed")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -22,12 +22,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
 from loyaltysim.runs import RunLike, run_title
+
+if TYPE_CHECKING:
+    from loyaltysim.counterfactual import EventEffects
 
 __all__ = [
     "EVENT_WINDOW",
@@ -37,6 +40,9 @@ __all__ = [
     "FirmSummary",
     "RunLike",
     "comparison_rows",
+    "effect_share",
+    "effect_value",
+    "effects_section",
     "first_event",
     "format_value",
     "kept_share",
@@ -76,6 +82,22 @@ def format_value(metric: str, value: float | None) -> str:
     if "0-1" in unit or unit.startswith(("probability", "ratio")):
         return f"{value:.3f}"
     return f"{value:,.1f}"
+
+
+def effect_value(metric: str, value: float, signed: bool = False) -> str:
+    """A window's sum of revenue or profit ("$1,234") or a count (purchases, customers: "1,234");
+    ``signed`` marks the direction ("+$1,234", "-1,234")."""
+    if math.isnan(value):
+        return "n/a"
+    sign = ("+" if value > 0 else "-" if value < 0 else "±") if signed else ("-" if value < 0 else "")
+    if metric in ("revenue", "profit"):
+        return f"{sign}${abs(value):,.0f}"
+    return f"{sign}{abs(value):,.0f}"
+
+
+def effect_share(value: float) -> str:
+    """An effect as a share of the run without the event: "-31.2%" ("n/a" where that was 0)."""
+    return "n/a" if math.isnan(value) else f"{100 * value:+.1f}%"
 
 
 def _firm_frame(firm_weekly: pd.DataFrame, firm: str) -> pd.DataFrame:
@@ -317,6 +339,102 @@ def reading(runs: Sequence[RunLike]) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------------
+# What an event cost each store (counterfactuals)
+
+#: The effects section's columns: (metric, header, whether the values with and without are shown).
+_EFFECT_COLUMNS = (
+    ("revenue", "revenue", True),
+    ("profit", "profit", False),
+    ("purchases", "purchases", False),
+    ("customer_base", "customers", True),
+)
+
+
+_VALUES = ("factual", "counterfactual", "effect", "effect_share")
+
+
+@dataclass(frozen=True)
+class EffectsSection:
+    """The report's section on what the events cost each store (see :func:`effects_section`)."""
+
+    title: str
+    intro: str
+    header: list[str]
+    rows: list[list[str]]
+    sentences: list[str]
+
+
+def _effect_sentence(
+    run: RunLike, effects: EventEffects, week: int, values: pd.DataFrame, first: int, last: int
+) -> str:
+    """ "The supermarket (week 104) cost Corner pharmacy $X of revenue (-Y%) ... than in the same
+    run without the event." for one store, from its rows of the effects table."""
+    from loyaltysim.counterfactual import event_noun
+
+    noun = event_noun(effects.scenario, week)
+    revenue, base = values.loc["revenue"], values.loc["customer_base"]
+    money = effect_value("revenue", abs(float(revenue["effect"])))
+    share = effect_share(float(revenue["effect_share"]))
+    if revenue["effect"] < 0:
+        did = f"cost {_who(run)} {money} of revenue ({share})"
+    elif revenue["effect"] > 0:
+        did = f"brought {_who(run)} {money} more revenue ({share})"
+    else:
+        did = f"did not change the revenue of {_who(run)}"
+    count = effect_value("customer_base", abs(float(base["effect"])))
+    if base["effect"] == 0:
+        customers = f"it had as many customers in week {last} as"
+    else:
+        more = "fewer" if base["effect"] < 0 else "more"
+        change = effect_share(float(base["effect_share"]))
+        customers = f"it had {count} {more} customers in week {last} ({change}) than"
+    return (
+        f"{noun[:1].upper()}{noun[1:]} (week {week}) {did} in weeks {first}-{last}, and {customers} "
+        "in the same run without the event."
+    )
+
+
+def effects_section(runs: Sequence[RunLike], effects: Sequence[EventEffects | None]) -> EffectsSection | None:
+    """What each run's events did to its focus firm ("store"), against the same run without them
+    (same seed); None when no run had a measured event. ``effects`` is aligned with ``runs``."""
+    from loyaltysim.counterfactual import event_noun
+
+    measured = [(run, e) for run, e in zip(runs, effects, strict=True) if e is not None and e.weeks]
+    if not measured:
+        return None
+    nouns = {event_noun(e.scenario, e.weeks[0]) for _, e in measured}
+    noun = nouns.pop() if len(nouns) == 1 else "the events"
+    windows = sorted({e.window_weeks for _, e in measured})
+    header = ["store", "event", "weeks"]
+    for _, name, both in _EFFECT_COLUMNS:
+        header += [f"{name} with", f"{name} without", f"{name}: effect"] if both else [f"{name}: effect"]
+    rows, sentences = [], []
+    for run, e in measured:
+        focus = run.scenario.focus_firm
+        for week in e.weeks:
+            table = e.table[(e.table["event_week"] == week) & (e.table["firm"] == focus)]
+            values = table.set_index("metric")
+            first, last = int(table["first_week"].iloc[0]), int(table["last_week"].iloc[0])
+            row = [run_title(run), f"week {week}: {e.label(week)}", f"{first}-{last}"]
+            for metric, _, both in _EFFECT_COLUMNS:
+                fact, counter, effect, share = (float(values.at[metric, c]) for c in _VALUES)
+                cell = f"{effect_value(metric, effect, signed=True)} ({effect_share(share)})"
+                row += [effect_value(metric, fact), effect_value(metric, counter), cell] if both else [cell]
+            rows.append(row)
+            sentences.append(_effect_sentence(run, e, week, values, first, last))
+    window = " or ".join(str(w) for w in windows)
+    intro = (
+        "Each store against the same run without the event (same seed): common random numbers "
+        "make the two runs identical until the event, so the difference after it is the event's "
+        f"doing, not chance or the market's drift. Revenue, profit and purchases are summed over "
+        f"the {window} weeks from the event's week (cut at the run's end), customers counted in "
+        "the window's last week; effect = with - without (in % of without): negative = lost "
+        "because of the event."
+    )
+    return EffectsSection(f"What {noun} cost each store", intro, header, rows, sentences)
+
+
+# --------------------------------------------------------------------------------------------------
 # Report files
 
 
@@ -382,9 +500,10 @@ class _Content:
     timeline: list[tuple[int, str, str]]
     reading: list[str]
     definitions: list[tuple[str, str, str]]
+    effects: EffectsSection | None = None
 
 
-def _content(runs: Sequence[RunLike]) -> _Content:
+def _content(runs: Sequence[RunLike], effects: Sequence[EventEffects | None] | None = None) -> _Content:
     names = [run.scenario.name for run in runs]
     rows = comparison_rows(runs)
     return _Content(
@@ -404,7 +523,48 @@ def _content(runs: Sequence[RunLike]) -> _Content:
         timeline=event_timeline(runs),
         reading=reading(runs),
         definitions=[(m, FIRM_METRICS[m].unit, FIRM_METRICS[m].definition) for m in HEADLINE_METRICS],
+        effects=effects_section(runs, effects) if effects is not None else None,
     )
+
+
+#: File stem of the figure of each store with and without its first event.
+EFFECTS_FIGURE = "event_effects"
+EFFECTS_CAPTION = (
+    "Revenue per week and customer base of each store with the event (solid) and in the same run "
+    "without it (dashed, same seed)"
+)
+
+
+def _effects_html(section: EffectsSection | None, image: tuple[str, bytes] | None) -> list[str]:
+    if section is None:
+        return []
+    esc = html.escape
+    parts = [
+        f"<h2>{esc(section.title)}</h2>",
+        f"<p>{esc(section.intro)}</p>",
+        _html_table(section.header, section.rows, cls="summary"),
+        '<ul class="reading">' + "".join(f"<li>{esc(s)}</li>" for s in section.sentences) + "</ul>",
+    ]
+    if image is not None:
+        caption, png = image
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(
+            f'<figure id="{EFFECTS_FIGURE}"><img alt="{esc(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{esc(caption)}</figcaption></figure>"
+        )
+    return parts
+
+
+def _effects_markdown(section: EffectsSection | None, image: tuple[str, str] | None) -> list[str]:
+    if section is None:
+        return []
+    parts = [f"## {section.title}", "", section.intro, "", md_table(section.header, section.rows), ""]
+    parts += [f"- {s}" for s in section.sentences]
+    parts.append("")
+    if image is not None:
+        caption, filename = image
+        parts += [f"![{caption}]({filename})", "", f"*{caption}*", ""]
+    return parts
 
 
 def _render_html(content: _Content, images: Mapping[str, tuple[str, bytes]]) -> str:
@@ -422,6 +582,7 @@ def _render_html(content: _Content, images: Mapping[str, tuple[str, bytes]]) -> 
         "<h2>Summary</h2>",
         f"<p>Focus firm of each scenario; means over the last {LAST_WEEKS} weeks unless stated.</p>",
         _html_table(content.summary_header, content.summary_rows, cls="summary"),
+        *_effects_html(content.effects, images.get(EFFECTS_FIGURE)),
         "<h2>Event timeline</h2>",
         _html_table(["week", "scenario", "event"], content.timeline)
         if content.timeline
@@ -429,6 +590,8 @@ def _render_html(content: _Content, images: Mapping[str, tuple[str, bytes]]) -> 
         "<h2>Figures</h2>",
     ]
     for name, (caption, png) in images.items():
+        if name == EFFECTS_FIGURE:
+            continue  # in its section
         data = base64.b64encode(png).decode("ascii")
         parts.append(
             f'<figure id="{esc(name)}"><img alt="{esc(caption)}" '
@@ -458,6 +621,7 @@ def _render_markdown(content: _Content, images: Mapping[str, tuple[str, str]]) -
         "",
         md_table(content.summary_header, content.summary_rows),
         "",
+        *_effects_markdown(content.effects, images.get(EFFECTS_FIGURE)),
         "## Event timeline",
         "",
     ]
@@ -465,7 +629,9 @@ def _render_markdown(content: _Content, images: Mapping[str, tuple[str, str]]) -
         md_table(["week", "scenario", "event"], content.timeline) if content.timeline else "No events fired."
     )
     parts += ["", "## Figures", ""]
-    for caption, filename in images.values():
+    for name, (caption, filename) in images.items():
+        if name == EFFECTS_FIGURE:
+            continue  # in its section
         parts += [f"![{caption}]({filename})", "", f"*{caption}*", ""]
     parts += [
         "## Metric definitions",
@@ -477,13 +643,20 @@ def _render_markdown(content: _Content, images: Mapping[str, tuple[str, str]]) -
 
 
 def write_report(
-    runs: Sequence[RunLike], out_dir: str | Path, images: Mapping[str, tuple[str, bytes]] | None = None
+    runs: Sequence[RunLike],
+    out_dir: str | Path,
+    images: Mapping[str, tuple[str, bytes]] | None = None,
+    effects: Sequence[EventEffects | None] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``report.html`` (self-contained: PNGs embedded as base64) and ``report.md``
     (referencing PNG files written next to it) comparing the focus firms of ``runs``.
 
     ``images`` maps a file stem to ``(caption, PNG bytes)``; by default the comparison figures of
-    :func:`loyaltysim.plots.comparison_figures` are drawn. Returns the HTML and Markdown paths.
+    :func:`loyaltysim.plots.comparison_figures` are drawn. ``effects``, aligned with ``runs``
+    (:func:`loyaltysim.counterfactual.measure_events` of each, None for a run without events),
+    adds the section on what the events cost each store against the same run without them, with
+    the figure ``event_effects.png`` (revenue and customers with and without the event).
+    Returns the HTML and Markdown paths.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -491,7 +664,13 @@ def write_report(
         from loyaltysim import plots  # matplotlib is only imported when figures are drawn
 
         images = plots.render_png(plots.comparison_figures(runs))
-    content = _content(runs)
+    measured = [e for e in effects or () if e is not None and e.weeks]
+    if measured and EFFECTS_FIGURE not in images:
+        from loyaltysim import plots
+
+        figure = plots.effects_figure([(e, [e.scenario.focus_firm]) for e in measured])
+        images = {**images, EFFECTS_FIGURE: (EFFECTS_CAPTION, plots.figure_png(figure))}
+    content = _content(runs, effects)
     md_images: dict[str, tuple[str, str]] = {}
     for name, (caption, data) in images.items():
         (out / f"{name}.png").write_bytes(data)

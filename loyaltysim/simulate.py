@@ -24,6 +24,21 @@ class SimulationResult:
     firm_weekly: pd.DataFrame  # tidy: week, firm, every FIRM_METRICS column
     events: list[tuple[int, str]]  # (week, label) of events that fired
 
+    def event_effects(self, window_weeks: int = 26) -> pd.DataFrame:
+        """Each event week's effect on every firm against the same run without that week's
+        events (same seed): :func:`loyaltysim.counterfactual.event_effects`, measured against this
+        run (one more run per event week). ``effect`` < 0: lost because of the event."""
+        from loyaltysim.counterfactual import event_effects
+
+        return event_effects(self.scenario, window_weeks=window_weeks, factual=self.firm_weekly)
+
+    def counterfactual_weekly(self, week: int) -> pd.DataFrame:
+        """``firm_weekly`` of the same run without the events of ``week`` (same seed): what
+        would have happened without them, e.g. to plot as a dashed line."""
+        from loyaltysim.counterfactual import counterfactual_weekly
+
+        return counterfactual_weekly(self.scenario, week)
+
 
 def simulate(
     scenario: str | os.PathLike[str] | Scenario,

@@ -5,8 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from loyaltysim.counterfactual import EFFECT_METRICS, event_effects, run_weekly, without_events_of_week
+from loyaltysim.counterfactual import (
+    EFFECT_METRICS,
+    counterfactual_weekly,
+    event_effects,
+    event_noun,
+    fork_without_events,
+    measure_events,
+    opened_firms,
+    run_weekly,
+    without_events_of_week,
+    without_label,
+)
+from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import load_scenario
+from loyaltysim.schema import Event
+from loyaltysim.simulate import simulate
 
 #: The supermarket opens in week 20 of a 40-week, 800-customer town.
 SMALL = {"market.customers": 800, "market.weeks": 40, "events.0.week": 20}
@@ -63,3 +77,71 @@ def test_events_after_the_end_of_the_run_have_no_effects():
 def test_a_window_of_no_weeks_is_refused(spec):
     with pytest.raises(ValueError, match="at least one week"):
         event_effects(spec, window_weeks=0)
+
+
+def test_a_model_forked_before_the_event_continues_as_the_run_without_it(spec):
+    model = LoyaltyModel(spec)
+    model.run(19)
+    shadow = fork_without_events(model, 20)
+    model.run()
+    shadow.run()
+    pd.testing.assert_frame_equal(
+        shadow.firm_weekly(), run_weekly(without_events_of_week(spec, 20)), check_exact=True
+    )
+    pd.testing.assert_frame_equal(model.firm_weekly(), run_weekly(spec), check_exact=True)  # untouched
+
+
+def test_a_fork_is_made_just_before_the_event(spec):
+    model = LoyaltyModel(spec)
+    model.run(5)
+    with pytest.raises(ValueError, match="just before week 20"):
+        fork_without_events(model, 20)
+
+
+def test_counterfactual_weekly_is_the_run_without_that_weeks_events(spec):
+    pd.testing.assert_frame_equal(
+        counterfactual_weekly(spec, 20), run_weekly(without_events_of_week(spec, 20)), check_exact=True
+    )
+
+
+def test_the_effects_of_a_finished_run_need_no_second_factual_run(spec, effects):
+    result = simulate(spec)
+    pd.testing.assert_frame_equal(result.event_effects(window_weeks=13), effects, check_exact=True)
+    measured = measure_events(spec, window_weeks=13, factual=result.firm_weekly)
+    assert measured.weeks == [20]
+    pd.testing.assert_frame_equal(
+        measured.counterfactual[20], result.counterfactual_weekly(20), check_exact=True
+    )
+
+
+def test_an_effect_share_has_the_sign_of_the_effect_even_against_a_loss(effects):
+    rows = effects[effects["counterfactual"] != 0]
+    assert (rows["effect_share"] * rows["effect"] >= 0).all()
+    assert (rows["effect_share"] == rows["effect"] / rows["counterfactual"].abs()).all()
+
+
+def test_the_window_is_named_and_cut_at_the_end_of_the_run(spec):
+    table = event_effects(spec, window_weeks=100)
+    assert (table["first_week"] == 20).all() and (table["last_week"] == 40).all()
+
+
+def test_the_event_is_named_from_the_scenario(spec):
+    label = spec.firms["supermarket"].label
+    assert opened_firms(spec, 20) == ["supermarket"]
+    assert without_label(spec, 20) == f"without the {label[0].lower()}{label[1:]}"
+    cut = spec.model_copy(
+        update={"events": [Event(week=5, label="Price cut", set={"firms.pharmacy.price_index": 0.9})]}
+    )
+    assert opened_firms(cut, 5) == [] and event_noun(cut, 5) == "“Price cut”"
+
+
+@pytest.mark.parametrize("engine", ["numba", "reference"])
+def test_a_fork_is_exact_on_either_engine_after_a_warm_up(engine):
+    tiny = {"market.customers": 150, "market.weeks": 12, "events.0.week": 6, "market.warmup_weeks": 4}
+    spec = load_scenario("pharmacy_vs_brand", {**tiny, "market.engine": engine})
+    model = LoyaltyModel(spec)
+    model.run(5)
+    shadow = fork_without_events(model, 6)
+    shadow.run()
+    expected = run_weekly(without_events_of_week(spec, 6))
+    pd.testing.assert_frame_equal(shadow.firm_weekly(), expected, check_exact=True)

@@ -197,3 +197,41 @@ def test_reading_says_when_no_event_fired(pharmacy, brand):
     text = " ".join(reading(runs))
     assert "No timed event fired" in text
     assert "kept" not in text
+
+
+def measured(spec: Scenario, factual: pd.DataFrame, counterfactual: pd.DataFrame):
+    """Effects measured on hand-made tables: the 'run without the event' is ``counterfactual``."""
+    from loyaltysim.counterfactual import measure_events
+
+    return measure_events(spec, window_weeks=26, factual=factual, run=lambda _spec: counterfactual)
+
+
+def test_the_report_says_what_the_event_cost_each_store_against_the_run_without_it(tmp_path):
+    timed = {"market.weeks": WEEKS, "events.0.week": EVENT}
+    pharmacy, brand = load_scenario("corner_pharmacy", timed), load_scenario("loyal_brand", timed)
+    runs = [
+        FakeRun(pharmacy, weekly_table({"pharmacy": 1000.0, "supermarket": 5.0}, drop_to={"pharmacy": 0.25})),
+        FakeRun(brand, weekly_table({"brand": 800.0, "supermarket": 5.0}, drop_to={"brand": 0.9})),
+    ]
+    without = [
+        weekly_table({"pharmacy": 1000.0, "supermarket": 0.0}, event=None),
+        weekly_table({"brand": 800.0, "supermarket": 0.0}, event=None),
+    ]
+    effects = [measured(run.scenario, run.firm_weekly, cf) for run, cf in zip(runs, without, strict=True)]
+    html_path, md_path = write_report(runs, tmp_path, images={}, effects=effects)
+    md, html = md_path.read_text(), html_path.read_text()
+    label = pharmacy.firms["supermarket"].label
+    title = f"What the {label[0].lower()}{label[1:]} cost each store"
+    assert f"## {title}" in md and f"<h2>{title}</h2>" in html
+    assert "against the same run without the event (same seed)" in md
+    # customers in week 40 + 26 - 1: 250 with the event, 1,000 without; 720 and 800 for the brand
+    assert "| 250 | 1,000 | -750 (-75.0%) |" in md
+    assert "| 720 | 800 | -80 (-10.0%) |" in md
+    assert "750 fewer customers in week 65 (-75.0%)" in md
+    assert "](event_effects.png)" in md and (tmp_path / "event_effects.png").stat().st_size > 10_000
+    assert 'id="event_effects"' in html
+
+
+def test_without_measured_effects_the_report_has_no_such_section(pharmacy, brand, tmp_path):
+    md = write_report(two_runs(pharmacy, brand), tmp_path, images={}, effects=[None, None])[1].read_text()
+    assert "cost each store" not in md and not (tmp_path / "event_effects.png").exists()

@@ -5,6 +5,10 @@ Every chart shows all columns in one view - as lines in one plot where values co
 where a chart splits a total (the Dick & Basu cells, complaint outcomes). The x axis always spans
 the longest run, so a chart does not rescale as the weeks go by. Fired events (the competitor
 opening, a culture programme) are marked with a vertical line and a short horizontal label.
+Once a column's event has fired, the customers, NPS and profit charts also draw, dashed in the
+column's colour, the same run without that event (same seed; "A without the supermarket" in the
+tooltip, explained under the chart by :func:`without_note`): it leaves the solid line at the week
+before the event, where the two runs are still identical.
 
 Readability on a projector: chart titles are HTML above the chart (they wrap instead of being
 cut), text sizes and line widths come from a :class:`ChartStyle` (presentation mode is larger),
@@ -67,6 +71,36 @@ class ChartColumn:
 def _points(frame: ColumnFrame, metric: str, scale: float = 1.0) -> list[list[Any]]:
     values = frame.series.get(metric, ())
     return [[week, None if v is None else v * scale] for week, v in enumerate(values, start=1)]
+
+
+def without_points(frame: ColumnFrame, metric: str, scale: float = 1.0) -> list[list[Any]]:
+    """The run without the column's event, from the week before it (where it meets the run
+    itself) on; None before that, so only the part that differs is drawn."""
+    values = frame.series.get(metric, ()) if frame.without_week is None else frame.without.get(metric, ())
+    start = (frame.without_week or 1) - 1
+    return [
+        [week, None if v is None or week < start else v * scale] for week, v in enumerate(values, start=1)
+    ]
+
+
+def without_series(column: ChartColumn, metric: str, style: ChartStyle, scale: float = 1.0) -> list[Option]:
+    """The dashed line of the column's run without its event (none before it or overlay off)."""
+    frame = column.frame
+    if not frame.without:
+        return []
+    name = f"{column.tag} {frame.without_label}"
+    return [
+        _line(
+            name,
+            column.colour,
+            without_points(frame, metric, scale),
+            style,
+            dashed=True,
+            id=f"without:{column.tag}",
+            z=1,
+            tooltip={"show": True},
+        )
+    ]
 
 
 def week_ticks(weeks: int) -> int:
@@ -205,8 +239,10 @@ def _per_column_lines(
     y_name: str,
     lines: Sequence[tuple[str, str, float, bool]],
     y_axis: Option | None = None,
+    without: bool = False,
 ) -> Option:
-    """One plot, each column's lines in its colour; ``lines`` = (metric, suffix, scale, dashed)."""
+    """One plot, each column's lines in its colour; ``lines`` = (metric, suffix, scale, dashed);
+    ``without``: the first metric also dashed for the run without the column's event."""
     option = _base(style)
     option["xAxis"] = _x_axis(columns, style)
     option["yAxis"] = _y_axis(style, y_name, **(y_axis or {}))
@@ -225,8 +261,32 @@ def _per_column_lines(
                     name, column.colour, _points(column.frame, metric, scale), style, dashed=dashed, **extra
                 )
             )
+        if without:
+            metric, _, scale, _ = lines[0]
+            series += without_series(column, metric, style, scale)
     option["series"] = series
+    if without:  # the dashed lines are explained under the chart (:func:`without_note`): a
+        # legend row has no room for them
+        option["legend"]["data"] = [s["name"] for s in series if s not in without_all(series)]
     return option
+
+
+def without_all(series: Sequence[Option]) -> list[Option]:
+    """The dashed "without the event" series among ``series``."""
+    return [s for s in series if s.get("id", "").startswith("without:")]
+
+
+def without_note(columns: Sequence[ChartColumn]) -> str:
+    """What the dashed lines are, in words, once some column draws one: "Dashed: the same run
+    without the supermarket (A, B; same seed)"."""
+    labels: dict[str, list[str]] = {}
+    for column in columns:
+        if column.frame.without:
+            labels.setdefault(column.frame.without_label, []).append(column.tag)
+    if not labels:
+        return ""
+    parts = [f"{label} ({', '.join(tags)})" for label, tags in labels.items()]
+    return "Dashed: the same run " + "; ".join(parts) + ", same seed - the gap is the event's doing."
 
 
 def _stacked_panels(
@@ -350,13 +410,17 @@ def retention_vs_loyalty(columns: Sequence[ChartColumn], style: ChartStyle = NOR
 
 def customer_base(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Customers in each column's firm's base."""
-    return _per_column_lines(columns, style, "", [("customer_base", "", 1.0, False)], {"min": 0})
+    return _per_column_lines(
+        columns, style, "", [("customer_base", "", 1.0, False)], {"min": 0}, without=True
+    )
 
 
 def nps(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Sampled NPS per column, with its 95% sampling band (± 1.96 standard errors) as dotted
     lines."""
-    option = _per_column_lines(columns, style, "", [("nps", "", 1.0, False)], {"min": -100, "max": 100})
+    option = _per_column_lines(
+        columns, style, "", [("nps", "", 1.0, False)], {"min": -100, "max": 100}, without=True
+    )
     for column in columns:
         frame = column.frame
         bands: dict[str, list] = {"low": [], "high": []}
@@ -379,7 +443,10 @@ def nps(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
                     "lineStyle": {"width": style.band, "type": "dotted", "opacity": 0.7},
                 }
             )
-    option["legend"]["data"] = [s["name"] for s in option["series"] if "95%" not in s["name"]]
+    dashed = without_all(option["series"])
+    option["legend"]["data"] = [
+        s["name"] for s in option["series"] if "95%" not in s["name"] and s not in dashed
+    ]
     return option
 
 
@@ -434,7 +501,7 @@ def complaints(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Op
 
 def profit(columns: Sequence[ChartColumn], style: ChartStyle = NORMAL) -> Option:
     """Weekly profit in dollars, per column."""
-    return _per_column_lines(columns, style, "$", [("profit", "", 1.0, False)])
+    return _per_column_lines(columns, style, "$", [("profit", "", 1.0, False)], without=True)
 
 
 @dataclass(frozen=True)
@@ -447,6 +514,7 @@ class ChartSpec:
     title: str
     build: Callable[..., Option]
     headline: bool = False
+    without: bool = False  # draws the dashed runs without the event
 
 
 #: The comparison charts, in the order the page shows them: headline charts first.
@@ -457,12 +525,18 @@ CHARTS: tuple[ChartSpec, ...] = (
         loyalty_mix,
         headline=True,
     ),
-    ChartSpec("base", "Customers kept", customer_base, headline=True),
-    ChartSpec("nps", "Net Promoter Score, -100 to 100 (dotted: 95% survey error)", nps, headline=True),
+    ChartSpec("base", "Customers kept", customer_base, headline=True, without=True),
+    ChartSpec(
+        "nps",
+        "Net Promoter Score, -100 to 100 (dotted: 95% survey error)",
+        nps,
+        headline=True,
+        without=True,
+    ),
     ChartSpec("retention", "Retention (solid) is not loyalty (dashed), %", retention_vs_loyalty),
     ChartSpec("employees", "Employees: engagement 0-1 (top), % quitting per week (bottom)", employees),
     ChartSpec("complaints", "Complaints per week: fixed on the spot, escalated, unresolved", complaints),
-    ChartSpec("profit", "Profit, $ per week", profit),
+    ChartSpec("profit", "Profit, $ per week", profit, without=True),
 )
 
 #: The charts shown first: the story's headline views.

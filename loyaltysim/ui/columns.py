@@ -14,7 +14,7 @@ from typing import Any
 
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import Scenario
-from loyaltysim.ui.frames import ColumnFrame
+from loyaltysim.ui.frames import ColumnFrame, SeriesReader
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ColumnConfig:
     firm: str
     error: str | None = None
     shock_note: str = ""
+    without_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class SessionStatus:
     present: bool = False
     drawn_every: int = 1
     max_customers: int = 0
+    counterfactual: bool = True
 
 
 class ColumnRun:
@@ -69,11 +71,21 @@ class ColumnRun:
         self.scenario: Scenario | None = None
         self.model: LoyaltyModel | None = None
         self.frame: ColumnFrame | None = None
+        #: The same scenario without the events of ``shadow_week`` (same seed), stepped in
+        #: lockstep with ``model`` from that week on: the charts' "without the supermarket" line.
+        self.shadow: LoyaltyModel | None = None
+        self.shadow_week: int | None = None
+        self.shadow_reader: SeriesReader | None = None  # reads the shadow's chart series
 
     @property
     def week(self) -> int:
         """Weeks this column's model has run."""
         return self.model.week if self.model is not None else 0
+
+    @property
+    def shadow_behind(self) -> bool:
+        """Whether the shadow run is behind the column (built after its event week)."""
+        return self.shadow is not None and self.shadow.week < self.week
 
     @property
     def weeks(self) -> int:

@@ -27,6 +27,7 @@ examples:
   loyaltysim ui --allow-extends ~/town_bases   (uploads may extend the files in that folder)
   loyaltysim ui --present           (for a projector: large text, thick lines, headline charts)
   loyaltysim ui --shared --host 0.0.0.0   (a class: every browser watches one simulation)
+  loyaltysim ui --no-counterfactual (no dashed "without the supermarket" lines, no run for them)
 
 Every column runs with the same seed (common random numbers). In the page: play, pause, step
 and reset the weeks; move a control to re-run that column from week 0; fire the shock (a
@@ -113,6 +114,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="one simulation that every connected browser watches: the teacher "
         "drives, students' tabs follow (a click in any tab acts for all)",
     )
+    parser.add_argument(
+        "--no-counterfactual",
+        action="store_true",
+        help="start without the dashed lines of each column's run without its competitor's "
+        "opening (same seed), which cost a second run after the opening (a switch in the page "
+        "toggles them)",
+    )
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.set_defaults(func=cmd_ui)
     return parser
@@ -172,6 +180,7 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
         present=args.present,
         max_customers=args.max_customers,
         shared=args.shared,
+        counterfactual=not args.no_counterfactual,
     )
     return serve(config, host=args.host, port=args.port, open_browser=args.open, token=token)
 

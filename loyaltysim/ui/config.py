@@ -79,6 +79,8 @@ class UIConfig:
         present: start in presentation mode (large text, thick lines, the headline charts).
         max_customers: the most customers a column may have (set, uploaded or typed).
         shared: one session for every browser (a classroom follows the teacher's screen).
+        counterfactual: draw each column's run without its competitor's opening (dashed, same
+            seed) once the competitor has opened; a switch in the page toggles it.
     """
 
     scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
@@ -87,6 +89,7 @@ class UIConfig:
     present: bool = False
     max_customers: int = MAX_CUSTOMERS
     shared: bool = False
+    counterfactual: bool = True
 
     def to_env(self) -> str:
         """JSON text for :data:`CONFIG_ENV`."""
@@ -107,4 +110,5 @@ class UIConfig:
             present=bool(data.get("present", False)),
             max_customers=int(data.get("max_customers") or MAX_CUSTOMERS),
             shared=bool(data.get("shared", False)),
+            counterfactual=bool(data.get("counterfactual", True)),
         )

@@ -36,7 +36,8 @@ EXPLANATIONS: dict[str, Explanation] = {
     "base": Explanation(
         "Customers kept",
         "How many people count the store as theirs (bought there most recently, in the last 13 weeks).",
-        "Fire the shock: the merely retained leave at once; the loyal stay.",
+        "Fire the shock: the merely retained leave at once; the loyal stay. The dashed line is "
+        "the same town without the supermarket (same seed): the gap is what it cost.",
     ),
     "nps": Explanation(
         "Net Promoter Score",

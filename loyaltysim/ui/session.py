@@ -16,6 +16,15 @@ methods; a lock keeps one model operation at a time. What the page shows is publ
 Solara reactives holding frozen snapshots (``configs``, ``frames``, ``status``, ``headlines``),
 set only outside the lock, always to the latest snapshot, in one batched render.
 
+The counterfactual overlay ("without the supermarket", on by default, :meth:`Session.set_counterfactual`):
+when a column reaches the week its competitor opens (or, without a competitor, its first event),
+its model is copied just before that week and the copy runs without that week's events, one
+step for each step of the column. Before the event the two runs are identical (common random
+numbers), so the copy is exactly the run without the event from week 0
+(:func:`~loyaltysim.counterfactual.fork_without_events`) and costs nothing before the event.
+With the overlay off the copy is still made (one copy, no steps) and stands still; turned on, it
+catches up with its column in the background.
+
 Playing keeps up with its speed by drawing less often, not by stepping slower: the worker steps
 the models on the speed's schedule and draws (freezes frames and publishes them) at most every
 :data:`DRAW_SECONDS`, so at 20 weeks per second every fourth week is drawn. Pause takes the lock
@@ -34,6 +43,12 @@ from typing import Any
 
 import solara
 
+from loyaltysim.counterfactual import (
+    event_weeks,
+    fork_without_events,
+    without_events_of_week,
+    without_label,
+)
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import (
     Scenario,
@@ -45,7 +60,7 @@ from loyaltysim.scenario import (
 from loyaltysim.ui.columns import ColumnConfig, ColumnRun, SessionStatus
 from loyaltysim.ui.config import COLUMN_COLOURS, FIRM_COLOURS, MAX_CUSTOMERS, UIConfig
 from loyaltysim.ui.download import scenario_file, tweaked
-from loyaltysim.ui.frames import ColumnFrame, ModelSnapshot, build_frame
+from loyaltysim.ui.frames import ColumnFrame, ModelSnapshot, SeriesReader, build_frame
 from loyaltysim.ui.shock import events_with_shock, fire_shock, shock_pending, waiting_competitor
 from loyaltysim.ui.uploads import read_upload
 
@@ -76,6 +91,7 @@ class Session:
         present: bool = False,
         max_customers: int = MAX_CUSTOMERS,
         draw_seconds: float = DRAW_SECONDS,
+        counterfactual: bool = True,
     ):
         self.lock = threading.RLock()
         self._publish_lock = threading.Lock()
@@ -90,6 +106,7 @@ class Session:
         self.present = present
         self.max_customers = int(max_customers)
         self.draw_seconds = float(draw_seconds)
+        self.counterfactual = bool(counterfactual)
         self.drawn_every = 1  # weeks advanced between the last two drawn weeks
         self._drawn_week = 0
         self._last_draw = 0.0
@@ -122,6 +139,7 @@ class Session:
             seed=config.seed,
             present=config.present,
             max_customers=config.max_customers,
+            counterfactual=config.counterfactual,
         )
 
     # -- sources and columns ---------------------------------------------------------------------
@@ -175,6 +193,7 @@ class Session:
         column.source_label, column.overrides = label, dict(overrides)
         column.base, column.scenario, column.model = base, scenario, model
         column.firm = firm if firm in scenario.firms else scenario.focus_firm
+        column.shadow, column.shadow_week, column.shadow_reader = None, None, None
         column.error = None
         if self._halted:  # a fresh model: let the session run again
             self._halted, self.error = False, None
@@ -189,7 +208,65 @@ class Session:
 
     # -- snapshots and publishing ----------------------------------------------------------------
     def _freeze(self, column: ColumnRun) -> None:
-        column.frame = build_frame(column.model, column.firm, self.firm_colours)
+        model, scenario, week = column.model, column.scenario, column.shadow_week
+        assert model is not None and scenario is not None
+        label = without_label(scenario, week) if week is not None else ""
+        reader = None
+        if self.counterfactual and column.shadow is not None:
+            reader = column.shadow_reader
+            if reader is None or reader.model is not column.shadow or reader.firm != column.firm:
+                reader = column.shadow_reader = SeriesReader(column.shadow, column.firm)
+        column.frame = build_frame(model, column.firm, self.firm_colours, reader, week, label)
+
+    # -- the counterfactual overlay ----------------------------------------------------------------
+    @staticmethod
+    def _overlay_week(column: ColumnRun) -> int | None:
+        """The week whose events the column's dashed line leaves out: its competitor's opening
+        (moved by the shock, if fired), else its first event; None without events."""
+        if column.scenario is None:
+            return None
+        competitor = waiting_competitor(column.scenario)
+        if competitor is not None and competitor.week <= column.scenario.market.weeks:
+            return competitor.week
+        weeks = event_weeks(column.scenario)
+        return weeks[0] if weeks else None
+
+    def _without_note(self, column: ColumnRun) -> str:
+        week, scenario = self._overlay_week(column), column.scenario
+        if week is None or scenario is None:
+            return ""
+        return f"Dashed: the same run {without_label(scenario, week)} (same seed)."
+
+    def _fork_shadow(self, column: ColumnRun) -> None:
+        """Copy the column's model just before its event week, without that week's events (also
+        with the overlay off: the copy then waits there, costing no time, until it is turned on)."""
+        if column.shadow is not None:
+            return
+        week, model = self._overlay_week(column), column.model
+        if week is not None and model is not None and week == model.week + 1:
+            column.shadow, column.shadow_week = fork_without_events(model, week), week
+
+    def _rebuild_shadow(self, column: ColumnRun) -> None:
+        """The run without the column's event from week 0, for a column already past it with no
+        copy made before it (its run without the event failed); it catches up in the background
+        (:meth:`catch_up_once`), after a warm-up."""
+        week, scenario = self._overlay_week(column), column.scenario
+        if week is not None and scenario is not None and column.week >= week:
+            spec = without_events_of_week(scenario, week)
+            column.shadow, column.shadow_week = LoyaltyModel(spec, rng=self.seed), week
+
+    def set_counterfactual(self, on: bool) -> None:
+        """Show (and run) each column's "without the event" line, or not. Off, the run without
+        the event stands still (no time spent on it); on again, it catches up with its column in
+        the background."""
+        with self.lock:
+            self.counterfactual = bool(on)
+            for column in self.columns:
+                if self.counterfactual and column.shadow is None:
+                    self._rebuild_shadow(column)
+                self._freeze(column)
+        self._wake.set()
+        self._publish(configs=True)
 
     def _configs(self) -> tuple[ColumnConfig, ...]:
         return tuple(
@@ -205,6 +282,7 @@ class Session:
                 firm=c.firm,
                 error=c.error,
                 shock_note=self._shock_note(c),
+                without_note=self._without_note(c) if self.counterfactual else "",
             )
             for c in self.columns
         )
@@ -227,6 +305,7 @@ class Session:
             present=self.present,
             drawn_every=self.drawn_every,
             max_customers=self.max_customers,
+            counterfactual=self.counterfactual,
         )
 
     def _shock_note(self, column: ColumnRun) -> str:
@@ -376,12 +455,19 @@ class Session:
         self._publish()
 
     def catch_up_once(self) -> bool:
-        """Step each column that is behind the clock by one week; False if none was behind."""
+        """Step each column that is behind the clock by one week, and each run without an event
+        that is behind its column; False if none was behind."""
         with self.lock:
             behind = [] if self._halted else [c for c in self.columns if c.week < min(self.week, c.weeks)]
             for column in behind:
                 if not self._step_model(column):
                     break
+            running = self.counterfactual and not self._halted
+            shadows = [c for c in self.columns if c.shadow_behind] if running else []
+            for column in shadows:
+                if not self._step_shadow(column):
+                    break
+            behind += [c for c in shadows if c not in behind]
             now = time.monotonic()
             done = not self.catching_up or self._halted
             publish = bool(behind) and (done or now - self._last_catch_up_publish >= CATCH_UP_PUBLISH_SECONDS)
@@ -397,8 +483,11 @@ class Session:
         """One week of a column's model (``lock`` held). A failure stops the session with the
         message on the page instead of breaking it; rebuilding a column (reset, a control, a
         new scenario) lets it run again."""
+        model = column.model
+        assert model is not None
         try:
-            column.model.step()
+            self._fork_shadow(column)
+            model.step()
         except Exception as exc:
             logger.exception("loyaltysim ui: column %s failed in week %s", column.index, column.week + 1)
             self.playing = False
@@ -407,6 +496,23 @@ class Session:
                 f"Column {chr(ord('A') + column.index)} stopped with an error in week "
                 f"{column.week + 1}: {exc}. Reset, or change a control, to run again."
             )
+            return False
+        shadow = column.shadow
+        if self.counterfactual and shadow is not None and shadow.week == model.week - 1:
+            self._step_shadow(column)  # in lockstep after the event
+        return True
+
+    def _step_shadow(self, column: ColumnRun) -> bool:
+        """One week of a column's run without its event (``lock`` held). A failure drops the
+        overlay of that column with a message; the column runs on."""
+        shadow = column.shadow
+        assert shadow is not None
+        try:
+            shadow.step()
+        except Exception as exc:  # the overlay is optional: drop it, keep the column running
+            logger.exception("loyaltysim ui: the run without the event of column %s failed", column.index)
+            column.shadow, column.shadow_week, column.shadow_reader = None, None, None
+            column.error = f"The line without the event stopped with an error: {exc}"
             return False
         return True
 
@@ -505,6 +611,9 @@ class Session:
                     column.base, column.scenario = base, scenario
                     if column.model.week < self.shock_week:
                         competitor = fire_shock(column.model, self.shock_week)
+                        shadow = column.shadow  # a run without an earlier event gets the shock too
+                        if shadow is not None and shadow.week < self.shock_week:
+                            fire_shock(shadow, self.shock_week)
                         if competitor is not None:
                             fired.append(f"{chr(ord('A') + column.index)}: {competitor.label}")
         self._publish(configs=True)

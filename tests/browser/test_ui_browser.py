@@ -360,6 +360,18 @@ def test_one_screen_readable_and_unclipped_at_projector_and_laptop_sizes(
                 assert _in_view(page, "toolbar") and _in_view(page, "play")
                 page.mouse.wheel(0, -3000)
                 time.sleep(0.5)
+            # After the opening, the customers chart also draws each column's run without it
+            # (dashed, explained under the chart); the switch turns that off.
+            note = page.get_by_test_id("without-base")
+            expect(note).to_contain_text("without the supermarket")
+            dashed = page.get_by_test_id("chart-base").locator("svg path[stroke-dasharray]")
+            with_lines = dashed.count()
+            page.get_by_role("switch", name="Without the event (dashed)").uncheck(force=True)
+            expect(note).to_have_count(0)
+            expect(dashed).to_have_count(with_lines - 2)  # one per column
+            page.get_by_role("switch", name="Without the event (dashed)").check(force=True)
+            expect(note).to_have_count(1)
+            expect(dashed).to_have_count(with_lines)
             # Presentation mode: 18 px and more, the headline charts only.
             page.get_by_role("switch", name="Present").check(force=True)
             expect(page.get_by_test_id("present-on")).to_have_count(1)

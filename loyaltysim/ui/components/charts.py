@@ -14,6 +14,7 @@ from loyaltysim.ui.charts import (
     ChartSpec,
     ChartStyle,
     html_legend,
+    without_note,
 )
 from loyaltysim.ui.components.livechart import LiveChart
 from loyaltysim.ui.explain import EXPLANATIONS
@@ -61,6 +62,14 @@ def Chart(spec: ChartSpec, columns: list[ChartColumn], style: ChartStyle = NORMA
         notes = event_notes(columns)
         if notes:
             rv.Html(tag="div", class_="ls-help", children=[notes])
+        dashed = without_note(columns) if spec.without else ""
+        if dashed:
+            rv.Html(
+                tag="div",
+                class_="ls-help",
+                attributes={"data-testid": f"without-{spec.id}"},
+                children=[dashed],
+            )
         rv.Html(tag="div", class_="ls-help ls-look-for", children=[EXPLANATIONS[spec.id].look_for])
 
 

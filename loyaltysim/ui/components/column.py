@@ -90,6 +90,8 @@ def ScenarioPicker(session: Session, config: ColumnConfig):
             on_v_model=lambda firm: session.choose_firm(index, firm),
         )
         solara.Text(config.shock_note, classes=["ls-help"])
+        if config.without_note:
+            solara.Text(config.without_note, classes=["ls-help"])
 
 
 @solara.component

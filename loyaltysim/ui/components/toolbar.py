@@ -161,6 +161,19 @@ def Toolbar(session: Session):
                     on_v_model=lambda v: session.set_present(bool(v)),
                     attributes={"data-testid": "present"},
                 )
+                rv.Switch(
+                    v_model=status.counterfactual,
+                    dense=True,
+                    hide_details=True,
+                    label="Without the event (dashed)",
+                    class_="ls-present-switch",
+                    on_v_model=lambda v: session.set_counterfactual(bool(v)),
+                    attributes={
+                        "data-testid": "counterfactual",
+                        "title": "Dashed lines: the same run without the competitor's opening (same "
+                        "seed); off, that run is not simulated",
+                    },
+                )
                 solara.Button(
                     "Town",
                     icon_name="mdi-account-group",
