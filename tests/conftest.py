@@ -52,6 +52,21 @@ SLOW_TESTS = (
     "test_shipped_scenario_inside_published_range",
     "test_shipped_scenario_meets_heterogeneity_criterion",
     "test_validate_plausibility_quick",
+    # test_credible_model: runs of 3,000-10,000 households x 3 seeds (cached per session)
+    "test_lever_raised_to_the_brands_value",
+    "test_loyalty_rises_step_by_step",
+    "test_fewer_staff_below_capacity",
+    "test_higher_wages_raise_engagement",
+    "test_higher_supervisor_and_manager_limits",
+    "test_more_listening_raises",
+    "test_the_complaint_backlog_levels_off",
+    "test_relationships_follow_the_usual_server_share",
+    "test_turnover_erodes_relationships",
+    "test_rapport_is_lost_when_the_employee_leaves",
+    "test_dispositions_make_engagement",
+    "test_perception_spreads_attachment",
+    "test_the_warm_up_starts_the_report",
+    "test_engines_agree_exactly_on_the_new_mechanisms",
 )
 
 

@@ -1,0 +1,625 @@
+"""Issue 16, "credible numbers": levers move results gradually, the new mechanisms act, a warm-up
+gives a steady start, and both engines agree on every new mechanism.
+
+Runs are made once and cached (``late_means``); every test compares runs of the same seed with
+and without a change (common random numbers), over 3 seeds, and asks of a difference that it is
+*visible*: the mean paired difference is in the expected direction, at least a minimum step
+(``STEPS``) and more than twice its standard error across the seeds. Nothing the model outputs is
+written down as an expected value; the measured effects are quoted in comments, for the record.
+
+The corner pharmacy is run in a town of 10,000 households (25 frontline staff): at 3,000 it has 8,
+and one hire's disposition moves the store's engagement by 3 points, which drowns the levers that
+act through engagement (trust at 3,000: loyalty +1.6 +- 2.0 points; at 10,000: +2.7 +- 0.2).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_engines import run_both
+
+from loyaltysim.mechanisms import employees, managers, relationships
+from loyaltysim.model import LoyaltyModel
+from loyaltysim.parameters import pack
+from loyaltysim.scenario import load_scenario
+
+SEEDS = (1, 2, 3)
+TOWN = 10_000  # households in the lever runs (see the module docstring)
+WEEKS = 104  # reported weeks of a lever run (after the default warm-up)
+WINDOW = 52  # the late window the means are taken over
+
+#: Minimum step of a visible change, per quantity (in its unit).
+STEPS = {
+    "loyalty_rate": 0.005,  # half a point of the base highly attached
+    "nps": 0.5,  # half an NPS point
+    "recovery": 0.005,  # half a point of complaints resolved
+    "engagement_net": 0.005,  # engagement 0-1, net of the employees' own dispositions
+    "engagement_mean": 0.02,
+    "turnover": 0.001,  # share per week (5 points a year)
+    "failure_rate": 0.0002,  # process failures per visit
+    "failures_per_visit": 0.002,
+    "attachment_mean": 0.005,
+    "complaint_share": 0.02,
+    "retention_base": 0.0005,
+    "skill_mean": 0.02,
+    "relationship_share": 0.02,
+}
+
+PHARMACY = load_scenario("corner_pharmacy").firms["pharmacy"]
+BRAND = load_scenario("loyal_brand").firms["brand"]
+
+#: The culture levers of issue 16, as dotted keys under ``firms.<id>.culture``.
+LEVERS = (
+    "trust",
+    "training",
+    "recognition",
+    "transparency",
+    "empathy",
+    "listening",
+    "relationship_building",
+    "leadership_commitment",
+    "empowerment.frontline",
+    "empowerment.supervisor",
+    "empowerment.manager",
+)
+
+
+def culture_value(firm, lever: str) -> float:
+    value = firm.culture
+    for part in lever.split("."):
+        value = getattr(value, part)
+    return float(value)
+
+
+def raised(lever: str) -> dict[str, float]:
+    """The override that raises one lever of the pharmacy to the loyal brand's value."""
+    return {f"firms.pharmacy.culture.{lever}": culture_value(BRAND, lever)}
+
+
+@functools.cache
+def _late_means(scenario: str, firm: str, overrides: tuple, seed: int, customers: int) -> pd.Series:
+    spec = load_scenario(scenario, {"market.customers": customers, "market.weeks": WEEKS, **dict(overrides)})
+    spec = spec.model_copy(update={"events": []})  # the supermarket would open in week 104
+    model = LoyaltyModel(spec, rng=seed, engine="numba")
+    f = model.firm_keys.index(firm)
+    net, spread = [], []
+    while model.running:
+        model.step()
+        if model.week > WEEKS - WINDOW:
+            staff = model.firms[f].staff
+            net.append(np.mean(staff.engagement - staff.disposition))
+            spread.append(np.std(staff.engagement))
+    table = model.firm_weekly()
+    late = table[(table["firm"] == firm) & (table["week"] > WEEKS - WINDOW)]
+    means = late.drop(columns=["week", "firm"]).astype(float).mean()
+    total = late.sum(numeric_only=True)
+    means["recovery"] = (total["resolved_on_spot"] + total["resolved_escalated"]) / total["complaints"]
+    means["complaint_share"] = total["complaints"] / (total["complaints"] + total["silent_failures"])
+    means["failures_per_visit"] = total["failures"] / total["purchases"]
+    means["overload_max"] = late["overload"].max()
+    # Engagement net of each holder's own disposition: what the culture supports, without the
+    # luck of who was hired (a lever that changes quitting changes who is hired, too).
+    means["engagement_net"] = float(np.mean(net))
+    means["engagement_sd"] = float(np.mean(spread))
+    base = model.state.last_firm == f
+    means["attachment_sd"] = float(np.std(model.state.attachment[base, f]))
+    return means
+
+
+def late_means(
+    overrides: dict | None = None,
+    seed: int = 1,
+    *,
+    scenario: str = "corner_pharmacy",
+    firm: str = "pharmacy",
+    customers: int = TOWN,
+) -> pd.Series:
+    """Means over the last ``WINDOW`` of ``WEEKS`` reported weeks (numba engine, no events)."""
+    return _late_means(scenario, firm, tuple(sorted((overrides or {}).items())), seed, customers)
+
+
+def paired(metric: str, change: dict, base: dict | None = None, **where) -> np.ndarray:
+    """Per seed: ``metric`` with ``change`` minus without it (same seed)."""
+    base = base or {}
+    return np.array(
+        [
+            late_means({**base, **change}, s, **where)[metric] - late_means(base, s, **where)[metric]
+            for s in SEEDS
+        ]
+    )
+
+
+def assert_visible(diffs: np.ndarray, metric: str, sign: int = 1, what: str = "") -> None:
+    """The mean paired difference, times ``sign``, is at least STEPS[metric] and more than twice
+    its standard error across seeds."""
+    d = sign * np.asarray(diffs, dtype=float)
+    mean, se = d.mean(), d.std(ddof=1) / math.sqrt(len(d))
+    assert mean >= STEPS[metric], (
+        f"{what} {metric}: {sign * d} mean {sign * mean:+.4g} (step {STEPS[metric]})"
+    )
+    assert mean > 2 * se, f"{what} {metric}: {sign * d} mean {sign * mean:+.4g} not above 2 x se {se:.3g}"
+
+
+# -- 1. gradual levers ----------------------------------------------------------------------------
+# Measured, pharmacy lever raised to the brand's value, 10,000 households, mean +- sd of the paired
+# difference over seeds 1-3, weeks 53-104 (loyalty in points of the base, NPS in points):
+#   trust 0.35->0.9            loyalty +2.7 +- 0.2   NPS +3.3 +- 1.3   recovery +0.195  eng. net +0.097
+#   training 0.2->0.9          loyalty +7.2 +- 0.7   NPS +17.9 +- 2.5
+#   recognition 0.15->0.85     loyalty +0.4 +- 0.6   NPS +0.9 +- 0.9   eng. net +0.019 +- 0.001
+#   transparency 0.2->0.8      loyalty +0.3 +- 0.7   NPS +0.6 +- 1.0   eng. net +0.017, failure rate -0.0005
+#   empathy 0.2->0.9           loyalty +13.9 +- 1.4  NPS +9.1 +- 0.3
+#   listening 0.2->0.85        loyalty +0.8 +- 0.05  NPS +0.76 +- 0.06 complaint share +0.145,
+#                                                                      failure rate -0.0068
+#   relationship_building      loyalty +6.9 +- 0.5   NPS +4.5 +- 0.1
+#   leadership_commitment      loyalty +1.3 +- 0.9   NPS +1.9 +- 0.6   recovery +0.054, failure rate -0.0063
+#   empowerment.frontline 0->100   loyalty +1.2 +- 0.6  NPS +1.7 +- 1.0  recovery +0.225 +- 0.019
+#   empowerment.supervisor 50->250 loyalty +0.14 +- 0.03 NPS +0.10 +- 0.06 recovery +0.067 +- 0.014
+#   empowerment.manager 200->500   loyalty +0.02 +- 0.01 NPS +0.02 +- 0.01 recovery +0.009 +- 0.002
+# (seeds 1-6: leadership loyalty +1.6 +- 0.7, recognition +0.5 +- 0.4, transparency +0.6 +- 0.6.)
+
+#: Levers whose loyalty and NPS effects are not visible (issue 16 asks that they be): strict
+#: xfail, so that the test reports the gap and fails once a recalibration closes it.
+NOT_VISIBLE_ON_LOYALTY = {
+    "recognition": "acts only through engagement (weight 0.05): loyalty +0.4 +- 0.6 points, NPS +0.9 +- 0.9",
+    "transparency": "engagement weight 0.03 and the manager's view of silent failures: loyalty +0.3 +- 0.7",
+    "empowerment.supervisor": "acts on escalated complaints only: loyalty +0.14 points, NPS +0.1",
+    "empowerment.manager": "few problems exceed $200 (cost median $30): loyalty +0.02 points, NPS +0.02",
+}
+#: Loyalty visible in the mean but by 2.3 standard errors only at seeds 1-3: tested as "up in every
+#: seed by at least the step on average"; its NPS effect is tested in full.
+WEAK_ON_LOYALTY = {"leadership_commitment"}
+
+
+def test_every_lever_is_lower_at_the_pharmacy_than_at_the_brand():
+    for lever in LEVERS:
+        assert culture_value(PHARMACY, lever) < culture_value(BRAND, lever), lever
+
+
+@pytest.mark.parametrize(
+    "lever",
+    [
+        pytest.param(lever, marks=pytest.mark.xfail(strict=True, reason=f"issue 16 gap: {why}"))
+        if (why := NOT_VISIBLE_ON_LOYALTY.get(lever))
+        else lever
+        for lever in LEVERS
+    ],
+)
+def test_lever_raised_to_the_brands_value_moves_pharmacy_loyalty_and_nps(lever):
+    loyalty, nps = paired("loyalty_rate", raised(lever)), paired("nps", raised(lever))
+    assert_visible(nps, "nps", what=lever)
+    if lever in WEAK_ON_LOYALTY:
+        assert (loyalty > 0).all() and loyalty.mean() >= STEPS["loyalty_rate"], loyalty
+    else:
+        assert_visible(loyalty, "loyalty_rate", what=lever)
+
+
+#: What each lever moves besides loyalty and NPS (direction +1 up, -1 down).
+ALSO_MOVES = {
+    "trust": [("recovery", 1), ("engagement_net", 1)],
+    "training": [("skill_mean", 1), ("failures_per_visit", -1)],
+    "recognition": [("engagement_net", 1)],
+    "transparency": [("engagement_net", 1), ("failure_rate", -1)],
+    "empathy": [("attachment_mean", 1)],
+    "listening": [("complaint_share", 1), ("failure_rate", -1)],
+    "relationship_building": [("attachment_mean", 1)],
+    "leadership_commitment": [("recovery", 1), ("failure_rate", -1), ("engagement_net", 1)],
+    "empowerment.frontline": [("recovery", 1), ("engagement_net", 1)],
+    "empowerment.supervisor": [("recovery", 1)],
+    "empowerment.manager": [("recovery", 1)],
+}
+
+
+@pytest.mark.parametrize("lever", LEVERS)
+def test_lever_raised_to_the_brands_value_moves_what_it_acts_on(lever):
+    for metric, sign in ALSO_MOVES[lever]:
+        assert_visible(paired(metric, raised(lever)), metric, sign, what=lever)
+
+
+@pytest.mark.parametrize("lever", ["empathy", "relationship_building"])
+def test_loyalty_rises_step_by_step_with_a_lever_not_like_a_switch(lever):
+    """Four evenly spaced values from the pharmacy's to the brand's: the mean loyalty rate over
+    seeds rises at every step, and no step carries more than 70 % of the total change.
+    Measured (empathy 0.2, 0.43, 0.67, 0.9): steps of +4.2, +4.7, +5.1 points (largest 36 %);
+    relationship_building 0.05, 0.27, 0.48, 0.7: +2.0, +2.3, +2.7 points (largest 38 %)."""
+    key = f"firms.pharmacy.culture.{lever}"
+    points = np.linspace(culture_value(PHARMACY, lever), culture_value(BRAND, lever), 4)
+    loyalty = [np.mean([late_means({key: float(v)}, s)["loyalty_rate"] for s in SEEDS]) for v in points]
+    steps = np.diff(loyalty)
+    assert (steps > 0).all(), (points, loyalty)
+    assert steps.max() <= 0.7 * steps.sum(), (points, loyalty)
+
+
+# -- 2. live levers --------------------------------------------------------------------------------
+def test_fewer_staff_below_capacity_mean_more_failures_and_less_attachment():
+    """Pace below capacity: 2 vs 4 frontline staff per 1,000 households, the store never
+    overloaded in either. Measured at 10,000: weekly overload at most about 0.9 vs 0.45; failures
+    per visit +0.0053 +- 0.0002, attachment -0.015 +- 0.007, loyalty -2.3 +- 0.7 points, NPS
+    -2.8 +- 0.4 (at 3,000 the staff's luck hides it: failures +0.003 +- 0.003; and 1.8 staff per
+    1,000 overload the store, 1.03-1.08)."""
+    few, many = ({"firms.pharmacy.staffing.frontline_per_1000": v} for v in (2.0, 4.0))
+    for s in SEEDS:
+        assert late_means(few, s)["overload_max"] < 1.0
+    assert_visible(paired("failures_per_visit", few, many), "failures_per_visit", what="fewer staff")
+    assert_visible(paired("attachment_mean", few, many), "attachment_mean", -1, what="fewer staff")
+    assert_visible(paired("nps", few, many), "nps", -1, what="fewer staff")
+
+
+def test_higher_wages_raise_engagement_and_cut_turnover():
+    """Twice the going wage. Measured: engagement_mean +0.072 +- 0.024, turnover -0.0058 +- 0.0006
+    a week. At the brand's $700 the engagement gain (+0.008 +- 0.037) is lost in the luck of who is
+    hired; turnover falls by 0.0028 +- 0.0013 a week."""
+    wage = PHARMACY.staffing.wage_per_week
+    assert wage > 0
+    more = {"firms.pharmacy.staffing.wage_per_week": 2 * wage}
+    assert_visible(paired("engagement_mean", more), "engagement_mean", what="wage x2")
+    assert_visible(paired("turnover", more), "turnover", -1, what="wage x2")
+
+
+@pytest.mark.parametrize("role", ["supervisor", "manager"])
+def test_higher_supervisor_and_manager_limits_resolve_more_complaints(role):
+    """Raised to the brand's: more complaints fixed after escalation, fewer unresolved, higher
+    recovery - where the firm's problems exceed the lower limit (they do: log-normal costs)."""
+    lower = culture_value(PHARMACY, f"empowerment.{role}")
+    process = PHARMACY.process
+    assert employees.empowered_share(lower, process.cost_median, process.cost_sigma) < 1.0
+    change = raised(f"empowerment.{role}")
+    assert (paired("resolved_escalated", change) > 0).all()
+    assert (paired("unresolved", change) < 0).all()
+    assert_visible(paired("recovery", change), "recovery", what=role)
+
+
+def test_more_listening_raises_the_complaint_share_and_retention():
+    """Listening 0.2 -> 0.85. Measured: complaint share +0.145 +- 0.013, retention_base
+    +0.0009 +- 0.0002, customer base +14 of about 5,000. Recovery is not moved (+0.0004 +- 0.008):
+    the complaint ladder does not read listening."""
+    change = raised("listening")
+    assert_visible(paired("complaint_share", change), "complaint_share", what="listening")
+    assert_visible(paired("retention_base", change), "retention_base", what="listening")
+
+
+@functools.cache
+def _backlog(expiry: float | None, seed: int) -> pd.DataFrame:
+    overrides = {"market.customers": 3000, "market.weeks": 208}
+    if expiry is not None:
+        overrides["behaviour.backlog_expiry"] = expiry
+    model = LoyaltyModel("public_service_monopoly", rng=seed, engine="numba", overrides=overrides)
+    model.run()
+    return model.firm_weekly().query("firm == 'agency'")
+
+
+def yearly_growth(backlog: np.ndarray) -> float:
+    """Last 52 weeks' mean backlog against the 52 before, in % per year."""
+    return 100.0 * (backlog[-52:].mean() / backlog[-104:-52].mean() - 1.0)
+
+
+def test_the_complaint_backlog_levels_off_and_grew_without_expiry():
+    """Public service, 3,000 households, weeks 105-208 against 53-104. Measured (seeds 1-3): the
+    backlog changes +0.9, -1.4, +2.7 % a year at 190-220 complaints (inflow about 23 a week, within
+    3 % of the clearing's fixed point); with backlog_expiry 0 (the old clearing) it grows +10.9,
+    +16.5, +14.6 % a year at about 5,100."""
+    spec = load_scenario("public_service_monopoly")
+    expiry = spec.behaviour.backlog_expiry
+    assert expiry > 0
+    for s in SEEDS:
+        table = _backlog(None, s)
+        backlog = table["backlog"].to_numpy()
+        assert abs(yearly_growth(backlog)) < 5.0
+        assert backlog[-52:].max() < 3000 / 4  # far below the customer count
+        # The level is the fixed point of the weekly clearing for last year's inflow.
+        listening = spec.firms["agency"].culture.listening
+        overload = table["overload"].to_numpy()[-52:].mean()
+        k = pack(spec.behaviour, managers.ManagerCoefficients)
+        kept = managers.backlog_after_week(1.0, listening, overload, k)  # 1 - cleared share
+        inflow = table["unresolved"].to_numpy()[-52:].mean()
+        assert backlog[-52:].mean() == pytest.approx(inflow * kept / (1.0 - kept), rel=0.2)
+        assert yearly_growth(_backlog(0.0, s)["backlog"].to_numpy()) > 5.0
+
+
+# -- 3. heterogeneity mechanisms -------------------------------------------------------------------
+def test_relationships_follow_the_usual_server_share():
+    """Measured at 3,000 (8 frontline posts): share 0 -> relationship_share 0.113, default 0.5 ->
+    0.50, 1 -> 0.90. With share 0 it is not 0: a customer who meets the holder of their usual
+    post by chance (1 in 8) still knows them - the bound is that chance."""
+    where = {"customers": 3000}
+    share = {v: late_means({"behaviour.usual_server_share": v}, 1, **where) for v in (0.0, 0.5, 1.0)}
+    posts = employees_in_post("corner_pharmacy", "pharmacy", 3000)
+    assert share[0.0]["relationship_share"] <= 1.0 / posts
+    assert (
+        share[0.0]["relationship_share"] < share[0.5]["relationship_share"] < share[1.0]["relationship_share"]
+    )
+    assert share[1.0]["relationship_share"] >= 0.8
+
+
+def employees_in_post(scenario: str, firm: str, customers: int) -> int:
+    model = LoyaltyModel(
+        scenario, rng=1, engine="numba", overrides={"market.customers": customers, "market.warmup_weeks": 0}
+    )
+    return model.firms[model.firm_keys.index(firm)].staff.n_frontline
+
+
+def test_turnover_erodes_relationships():
+    """base_turnover 0.1 a week vs 0. Measured at 3,000: relationship_share 0.35 vs 0.52."""
+    where = {"customers": 3000}
+    change, calm = {"behaviour.base_turnover": 0.1}, {"behaviour.base_turnover": 0.0}
+    assert_visible(
+        paired("relationship_share", change, calm, **where), "relationship_share", -1, what="turnover"
+    )
+
+
+@pytest.mark.parametrize("engine", ["reference", "numba"])
+def test_rapport_is_lost_when_the_employee_leaves(engine):
+    """Every frontline holder of the pharmacy is replaced (a new hire week) before a week: in that
+    week nobody is served by someone they knew, and rapport starts again from nothing; the twin
+    run without replacements carries its relationships on."""
+    overrides = {"market.customers": 1000, "market.warmup_weeks": 20, "market.weeks": 10}
+    runs = []
+    for replace in (False, True):
+        model = LoyaltyModel("corner_pharmacy", rng=3, engine=engine, overrides=overrides)
+        model.run(5)
+        firm = model.firms[model.firm_keys.index("pharmacy")]
+        if replace:
+            firm.staff.hired[: firm.staff.n_frontline] = model.week + 1
+        model.step()
+        runs.append(model)
+    kept, replaced = (m.firm_weekly().query("firm == 'pharmacy'").iloc[-1] for m in runs)
+    assert kept["relationship_share"] > 0.2
+    assert replaced["relationship_share"] == 0.0
+    state = runs[1].state
+    fresh = (state.rapport_firm == runs[1].firm_keys.index("pharmacy")) & (state.rapport_hire == runs[1].week)
+    assert fresh.sum() > 50
+    gain = runs[1].spec.behaviour.rapport_gain
+    assert (state.rapport[fresh] <= gain + 1e-6).all()  # one visit's worth, from nothing
+
+
+@pytest.mark.parametrize(("scenario", "firm"), [("corner_pharmacy", "pharmacy"), ("loyal_brand", "brand")])
+def test_dispositions_make_engagement_a_distribution(scenario, firm):
+    """Measured at 10,000 (30 staff): sd of a store's engagement 0.19 (pharmacy), 0.18 (brand)
+    with the default disposition_sd, 0.01-0.03 with 0."""
+    where = {"scenario": scenario, "firm": firm}
+    for s in SEEDS:
+        spread = late_means({}, s, **where)["engagement_sd"]
+        alike = late_means({"behaviour.disposition_sd": 0.0}, s, **where)["engagement_sd"]
+        assert spread > 0.1 and spread > 3 * alike, (spread, alike)
+
+
+@pytest.mark.parametrize(("scenario", "firm"), [("corner_pharmacy", "pharmacy"), ("loyal_brand", "brand")])
+def test_perception_spreads_attachment(scenario, firm):
+    """Measured at 3,000: sd of attachment over the store's base 0.18 (pharmacy), 0.17 (brand)
+    with the default perception sd, 0.09 with 0."""
+    where = {"scenario": scenario, "firm": firm, "customers": 3000}
+    for s in SEEDS:
+        spread = late_means({}, s, **where)["attachment_sd"]
+        alike = late_means({"customers.perception.sd": 0.0}, s, **where)["attachment_sd"]
+        assert spread > 1.4 * alike, (spread, alike)
+
+
+# -- 4. equilibrium start --------------------------------------------------------------------------
+#: Largest |mean of weeks 27-52 - mean of weeks 1-26| (mean over seeds) of a steady market.
+STEADY = {"attachment_mean": 0.03, "nps": 5.0, "engagement_mean": 0.03}
+
+
+def first_year_drift(scenario: str, firm: str, warmup: int | None) -> pd.Series:
+    """Mean over seeds of (weeks 27-52) - (weeks 1-26) of the store's attachment, NPS, engagement."""
+    overrides = {"market.customers": 3000, "market.weeks": 52}
+    if warmup is not None:
+        overrides["market.warmup_weeks"] = warmup
+    drifts = []
+    for s in SEEDS:
+        model = LoyaltyModel(scenario, rng=s, engine="numba", overrides=overrides)
+        assert model.week == 0
+        model.run()
+        table = model.firm_weekly().query(f"firm == '{firm}'")
+        halves = table.groupby(table["week"] > 26)[list(STEADY)].mean()
+        drifts.append(halves.loc[True] - halves.loc[False])
+    return sum(drifts) / len(drifts)
+
+
+@pytest.mark.parametrize(("scenario", "firm"), [("corner_pharmacy", "pharmacy"), ("loyal_brand", "brand")])
+def test_the_warm_up_starts_the_report_in_a_steady_market(scenario, firm):
+    """No event in the first year of either scenario. Measured drift (3 seeds, 3,000):
+    pharmacy attachment +0.009, NPS +1.2, engagement +0.004 (no warm-up: +0.040, +8.6, +0.017);
+    brand +0.018, +2.3, -0.009 (no warm-up: +0.155, +31.2, +0.048). The brand is not fully settled
+    after the default 104 weeks: its loyalty rate still rises 3 points in the first half-year."""
+    assert all(e.week > 52 for e in load_scenario(scenario).events)
+    warm = first_year_drift(scenario, firm, None)
+    cold = first_year_drift(scenario, firm, 0)
+    for metric, tolerance in STEADY.items():
+        assert abs(warm[metric]) < tolerance, (metric, warm[metric])
+    for metric in ("attachment_mean", "nps"):
+        assert abs(cold[metric]) > 3 * abs(warm[metric]), (metric, cold[metric], warm[metric])
+        assert abs(cold[metric]) > STEADY[metric], (metric, cold[metric])
+
+
+@pytest.mark.parametrize("warmup", [0, 30])
+def test_warm_up_weeks_are_not_reported_and_events_keep_their_week(warmup):
+    spec = load_scenario("corner_pharmacy", {"market.customers": 300, "market.warmup_weeks": warmup})
+    (event,) = spec.events
+    weeks = event.week + 2
+    model = LoyaltyModel(spec, rng=2, engine="numba")
+    assert model.week == 0
+    model.run(weeks)
+    table = model.firm_weekly()
+    assert table["week"].min() == 1 and table["week"].max() == weeks
+    assert (table.groupby("firm")["week"].count() == weeks).all()
+    assert model.fired_events == [(event.week, event.label)]
+    opened = table.query("firm == 'supermarket'").set_index("week")["open"]
+    assert not opened.loc[: event.week - 1].any() and opened.loc[event.week :].all()
+
+
+# -- 5. engine equivalence on the new mechanisms ---------------------------------------------------
+#: pharmacy_vs_brand with the supermarket open, staffed so that each store has several posts.
+EQUIVALENCE_BASE = {
+    "market.customers": 300,
+    "market.weeks": 30,
+    "market.warmup_weeks": 10,
+    "firms.supermarket.open": True,
+    "firms.pharmacy.staffing.frontline_per_1000": 15.0,
+    "firms.brand.staffing.frontline_per_1000": 15.0,
+}
+BOTH = ("pharmacy", "brand")
+EQUIVALENCE_CASES = {
+    "usual_server_share_0": {"behaviour.usual_server_share": 0.0},
+    "usual_server_share_1": {"behaviour.usual_server_share": 1.0, "behaviour.rapport_gain": 1.0},
+    "rapport_lost_to_turnover": {"behaviour.base_turnover": 0.5},
+    "dispositions_wide": {"behaviour.disposition_sd": 0.5},
+    "wages_0_and_2000": {
+        "firms.pharmacy.staffing.wage_per_week": 0.0,
+        "firms.brand.staffing.wage_per_week": 2000.0,
+    },
+    "limits_0_and_1e6": {
+        **{f"firms.pharmacy.culture.empowerment.{r}": 0.0 for r in ("frontline", "supervisor", "manager")},
+        **{f"firms.brand.culture.empowerment.{r}": 1e6 for r in ("frontline", "supervisor", "manager")},
+    },
+    "listening_0_and_1": {"firms.pharmacy.culture.listening": 0.0, "firms.brand.culture.listening": 1.0},
+    "overloaded": {f"firms.{f}.staffing.capacity": 8.0 for f in BOTH},
+    "perception_and_outside_preference_wide": {
+        "customers.perception.sd": 0.6,
+        "customers.outside_preference.sd": 5.0,
+    },
+    "no_backlog_expiry": {"behaviour.backlog_expiry": 0.0},
+}
+
+
+def _exercised(case: str, table: pd.DataFrame) -> bool:
+    """The case reached its mechanism (the comparison is not vacuous)."""
+    stores = table[table["firm"].isin(BOTH)]
+    return {
+        "usual_server_share_0": stores["relationship_share"].mean() < 0.3,
+        "usual_server_share_1": stores["relationship_share"].mean() > 0.35,
+        "rapport_lost_to_turnover": stores["quits"].sum() > 20,
+        "dispositions_wide": stores["engaged_share"].between(0.01, 0.99).any(),
+        "wages_0_and_2000": table.query("firm == 'pharmacy'")["quits"].sum() > 0,
+        "limits_0_and_1e6": table.query("firm == 'pharmacy'")["resolved_on_spot"].sum() == 0
+        and table.query("firm == 'brand'")["resolved_on_spot"].sum() > 0,
+        "listening_0_and_1": stores["complaints"].sum() > 0,
+        "overloaded": stores["overload"].max() > 1.0,
+        "perception_and_outside_preference_wide": stores["purchases"].sum() > 0,
+        "no_backlog_expiry": stores["backlog"].max() > 0,
+    }[case]
+
+
+@pytest.mark.parametrize("case", list(EQUIVALENCE_CASES))
+def test_engines_agree_exactly_on_the_new_mechanisms(case):
+    ref, fast = run_both("pharmacy_vs_brand", 30, {**EQUIVALENCE_BASE, **EQUIVALENCE_CASES[case]}, seed=7)
+    pd.testing.assert_frame_equal(ref.firm_weekly(), fast.firm_weekly(), check_exact=True)
+    for name in ("rapport", "rapport_firm", "rapport_hire", "attachment"):
+        np.testing.assert_array_equal(getattr(fast.state, name), getattr(ref.state, name), err_msg=name)
+    for f_ref, f_fast in zip(ref.firms, fast.firms, strict=True):
+        for name in ("engagement", "disposition", "hired"):
+            np.testing.assert_array_equal(
+                getattr(f_fast.staff, name), getattr(f_ref.staff, name), err_msg=name
+            )
+    assert _exercised(case, ref.firm_weekly()), case
+
+
+# -- properties of the new formulas ----------------------------------------------------------------
+#: Limits in dollars from a cent up (see the next test for smaller ones).
+limits = st.one_of(st.just(0.0), st.floats(0.01, 1e6))
+
+
+@settings(deadline=None)
+@given(a=limits, b=limits, median=st.floats(0.0, 1e5), sigma=st.floats(0.0, 5.0))
+def test_empowered_share_is_a_share_monotone_in_the_limit(a, b, median, sigma):
+    low, high = sorted((a, b))
+    s_low, s_high = (employees.empowered_share(x, median, sigma) for x in (low, high))
+    assert 0.0 <= s_low <= s_high <= 1.0
+    if median > 1e-3 and sigma > 0:
+        assert employees.empowered_share(median, median, sigma) == pytest.approx(0.5)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="model bug: limit / cost_median underflows to 0 and math.log(0) raises; the schema "
+    "allows any limit >= 0, so a run with empowerment.frontline = 5e-324 stops with ValueError",
+)
+def test_empowered_share_of_a_tiny_positive_limit_is_next_to_nothing():
+    assert employees.empowered_share(5e-324, 2.0, 1.0) == pytest.approx(0.0)
+
+
+@settings(deadline=None)
+@given(
+    u=st.floats(0.0, 1.0, exclude_max=True),
+    returning=st.booleans(),
+    posts=st.integers(1, 500),
+    usual_at=st.floats(0.0, 1.0, exclude_max=True),
+    share=st.floats(0.0, 1.0),
+)
+def test_server_slot_is_a_post_and_the_usual_one_for_regulars_below_the_share(
+    u, returning, posts, usual_at, share
+):
+    """The usual post whenever returning and u < share; otherwise the uniform pick by u's place in
+    the rest of the interval - which can be the usual post too (met by chance)."""
+    k = pack(
+        relationships.RelationshipCoefficients(usual_server_share=share),
+        relationships.RelationshipCoefficients,
+    )
+    usual = int(usual_at * posts)
+    slot = relationships.server_slot(u, returning, usual, posts, k)
+    assert 0 <= slot < posts
+    effective = share if returning else 0.0
+    if u < effective:
+        assert slot == usual
+    else:
+        assert slot == min(int((u - effective) / (1.0 - effective) * posts), posts - 1)
+        # The pick does not depend on which post is the usual one.
+        assert slot == relationships.server_slot(u, returning, (usual + 1) % posts, posts, k) or posts == 1
+
+
+@settings(deadline=None)
+@given(customer=st.integers(0, 10**8), firm=st.integers(0, 60), posts=st.integers(1, 10**4))
+def test_usual_slot_is_a_post(customer, firm, posts):
+    assert 0 <= relationships.usual_slot(customer, firm, posts) < posts
+
+
+@settings(deadline=None)
+@given(
+    rapport=st.floats(0.0, 1.0),
+    known=st.booleans(),
+    engagement=st.floats(0.0, 1.0),
+    gain=st.floats(0.0, 1.0),
+)
+def test_rapport_grows_within_0_1_and_starts_from_nothing_with_a_stranger(rapport, known, engagement, gain):
+    k = pack(
+        relationships.RelationshipCoefficients(rapport_gain=gain), relationships.RelationshipCoefficients
+    )
+    after = relationships.rapport_after(rapport, known, engagement, k)
+    assert 0.0 <= after <= 1.0
+    if known:
+        assert after >= rapport
+    else:
+        assert after == pytest.approx(gain * engagement)
+
+
+@settings(deadline=None)
+@given(
+    backlog=st.floats(0.0, 1e7),
+    listening=st.floats(0.0, 1.0),
+    overload=st.floats(0.0, 20.0),
+    expiry=st.floats(0.0, 1.0),
+    clear=st.floats(0.0, 1.0),
+    inflow=st.floats(0.0, 1e4),
+)
+def test_backlog_after_a_week_is_never_negative_and_levels_off_at_inflow_over_the_cleared_share(
+    backlog, listening, overload, expiry, clear, inflow
+):
+    k = pack(
+        managers.ManagerCoefficients(backlog_expiry=expiry, backlog_clear_share=clear),
+        managers.ManagerCoefficients,
+    )
+    after = managers.backlog_after_week(backlog, listening, overload, k)
+    assert 0.0 <= after <= backlog
+    cleared = min(1.0, expiry + clear * listening / max(1.0, overload))
+    if cleared >= 0.01:
+        # Week by week: the inflow arrives, then the manager clears; before clearing the backlog
+        # tends to inflow / cleared share (afterwards to that x (1 - cleared share)).
+        level = 0.0
+        for _ in range(5000):
+            level = managers.backlog_after_week(level + inflow, listening, overload, k)
+        assert level + inflow == pytest.approx(inflow / cleared, rel=1e-6, abs=1e-6)
