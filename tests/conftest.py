@@ -67,6 +67,7 @@ SLOW_TESTS = (
     "test_perception_spreads_attachment",
     "test_the_warm_up_starts_the_report",
     "test_engines_agree_exactly_on_the_new_mechanisms",
+    "test_the_supermarket_costs_the_pharmacy",
 )
 
 
