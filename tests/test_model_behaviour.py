@@ -1,8 +1,11 @@
 """The cases the model must tell apart (docs/design.md section 1), checked on real runs.
 
-Each test runs the reference engine on a shipped scenario at 1,000 customers and checks that the
-outcome follows from the mechanism - and, where a parameter drives it, that moving the parameter
-moves the outcome the right way.
+Each test runs a shipped scenario at 3,000 customers (the numba engine: the reference engine gives
+the same numbers, tests/test_engines.py; at 1,000 customers a store has a handful of staff, whose
+luck drowns the effects) and checks that the outcome follows from the mechanism - and, where a
+parameter drives it, that moving the parameter moves the outcome the right way. Magnitudes are
+those of the credible-numbers calibration (gradual, not switches); the measured values are in each
+test's comment.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pytest
 
 from loyaltysim.simulate import simulate
 
-N = 1000
+N = 3000
 SHOCK = 104  # week the supermarket opens in the shipped town
 
 
@@ -22,7 +25,7 @@ SHOCK = 104  # week the supermarket opens in the shipped town
 def run(name: str, weeks: int | None = None, **overrides) -> pd.DataFrame:
     """Firm-weekly table of one run, cached across tests (same inputs, same numbers)."""
     result = simulate(
-        name, customers=N, weeks=weeks, overrides={k.replace("__", "."): v for k, v in overrides.items()}
+        name, customers=N, weeks=weeks, engine="numba", overrides={k.replace("__", "."): v for k, v in overrides.items()}
     )
     return result.firm_weekly.set_index(["week", "firm"])
 
@@ -51,9 +54,12 @@ def test_pharmacy_retains_without_loyalty_and_brand_is_loved():
 
 
 def test_supermarket_takes_the_pharmacys_customers_not_the_brands():
+    # Measured: the pharmacy keeps 0.64 of its base, the brand 0.93 (tests/test_credible_model.py
+    # measures the same against the run without the supermarket: revenue -31..-39 % vs -4..-5 %).
     df = run("pharmacy_vs_brand", weeks=140)
-    assert kept_after_shock(df, "pharmacy") < 0.5
-    assert kept_after_shock(df, "brand") > 0.5
+    assert kept_after_shock(df, "pharmacy") < 0.8
+    assert kept_after_shock(df, "brand") > 0.85
+    assert kept_after_shock(df, "brand") > kept_after_shock(df, "pharmacy") + 0.15
 
 
 def test_dick_basu_cells_add_up_to_the_customer_base():
@@ -88,10 +94,15 @@ def test_brand_culture_makes_the_pharmacy_keep_its_customers():
 
 
 def test_emotion_weight_is_what_keeps_the_brand():
-    """Take away the pull of attachment in the choice and the brand loses like the pharmacy."""
+    """Take away the pull of attachment in the choice (its weight and the resistance of the truly
+    loyal) and the brand loses far more: measured, it keeps 0.74 of its base instead of 0.93."""
     baseline = run("pharmacy_vs_brand", weeks=140)
     no_emotion = run(
-        "pharmacy_vs_brand", weeks=140, customers__emotion_weight__mean=0.0, customers__emotion_weight__sd=0.0
+        "pharmacy_vs_brand",
+        weeks=140,
+        customers__emotion_weight__mean=0.0,
+        customers__emotion_weight__sd=0.0,
+        behaviour__loyalty_resistance=0.0,
     )
     assert kept_after_shock(no_emotion, "brand") < kept_after_shock(baseline, "brand") - 0.15
 
@@ -117,15 +128,20 @@ def test_fear_culture_fails_recovery_and_breeds_detractors():
     def detractor_share(df):
         return value(df, "brand", "detractors", weeks) / value(df, "brand", "customer_base", weeks)
 
-    assert detractor_share(fear) > max(5 * detractor_share(trust), detractor_share(trust) + 0.1)
+    # Measured: recovery 0.28 vs 0.84; detractors 4.2 % vs 1.3 % of the base.
+    assert detractor_share(fear) > max(2 * detractor_share(trust), detractor_share(trust) + 0.02)
 
 
-def test_monopoly_retains_everyone_loves_nobody_and_piles_up_complaints():
+def test_monopoly_retains_everyone_loves_few_and_carries_a_backlog():
+    """Measured: retention 1.0, loyalty rate 0.09, backlog 237, 206, 191 complaints at weeks 26, 78,
+    156 - it levels off where expiry and listening absorb the inflow (issue 16), instead of growing
+    without end as it did before backlog_expiry."""
     df = run("public_service_monopoly", weeks=156)
     assert value(df, "agency", "retention_purchase", range(26, 157)) > 0.99
-    assert value(df, "agency", "loyalty_rate", range(26, 157)) < 0.1
+    assert value(df, "agency", "loyalty_rate", range(26, 157)) < 0.15
     backlog = [value(df, "agency", "backlog", w) for w in (26, 78, 156)]
-    assert backlog[0] < backlog[1] < backlog[2]
+    assert 0.7 < backlog[2] / backlog[1] < 1.3
+    assert min(backlog) > 0.02 * N  # unresolved complaints stay on the books
 
 
 def test_turnaround_engagement_leads_and_loyalty_lags():
@@ -133,11 +149,12 @@ def test_turnaround_engagement_leads_and_loyalty_lags():
     start = 104
     engagement = df.xs("discounter", level="firm")["engagement_mean"]
     loyalty = df.xs("discounter", level="firm")["loyalty_rate"]
+    # Measured: engagement 0.54 -> 0.63 four weeks later -> 0.73; loyalty 0.09 -> 0.11 -> 0.53.
     # Engagement rises within weeks of the culture change...
-    assert engagement.loc[start + 4] > engagement.loc[start - 1] + 0.15
+    assert engagement.loc[start + 4] > engagement.loc[start - 1] + 0.05
     # ... loyalty is still where it was then, and only rises later.
     assert loyalty.loc[start + 4] < loyalty.loc[start - 1] + 0.05
-    assert loyalty.loc[180] > loyalty.loc[start - 1] + 0.4
+    assert loyalty.loc[180] > loyalty.loc[start - 1] + 0.3
 
     def halfway(series):
         lo, hi = series.loc[start - 1], series.loc[start:].max()
@@ -149,11 +166,12 @@ def test_turnaround_engagement_leads_and_loyalty_lags():
 @pytest.mark.parametrize("name", ["discount_chain"])
 def test_discount_chain_is_overloaded_and_loses_to_the_supermarket(name):
     df = run(name, weeks=140)
-    assert value(df, "discounter", "overload", range(52, SHOCK)) > 1.0
+    # Measured: overload 1.00 (staffed to capacity, 3.5x the brand's load); keeps 0.56 of its base.
+    assert value(df, "discounter", "overload", range(52, SHOCK)) > 0.95
     brand = run("loyal_brand", weeks=140)
     assert value(df, "discounter", "failures", range(52, SHOCK)) / value(
         df, "discounter", "purchases", range(52, SHOCK)
     ) > value(brand, "brand", "failures", range(52, SHOCK)) / value(
         brand, "brand", "purchases", range(52, SHOCK)
     )
-    assert kept_after_shock(df, "discounter") < 0.5
+    assert kept_after_shock(df, "discounter") < 0.8
