@@ -23,7 +23,7 @@ export PIP_NO_INPUT := 1
 
 help:
 	@echo "loyaltysim make targets:"
-	@echo "  make demo    set up .venv, then compare corner_pharmacy vs loyal_brand"
+	@echo "  make demo    set up .venv, then compare corner_pharmacy, loyal_brand and both in one town"
 	@echo "               and write an HTML report to $(REPORT_DIR)/report.html"
 	@echo "  make ui      set up .venv, then start the browser UI at http://127.0.0.1:8765/"
 	@echo "  make validate  set up .venv, then reproduce the published findings at full size"
@@ -76,7 +76,7 @@ FORCE:
 # --- tasks --------------------------------------------------------------------
 
 demo: venv
-	"$(VENV_BIN)/loyaltysim" compare corner_pharmacy loyal_brand --report "$(REPORT_DIR)"
+	"$(VENV_BIN)/loyaltysim" compare corner_pharmacy loyal_brand pharmacy_vs_brand --report "$(REPORT_DIR)"
 	@if [ -f "$(REPORT_DIR)/report.html" ]; then \
 		echo; \
 		echo "==> Report written to $(REPORT_DIR)/report.html"; \
