@@ -25,7 +25,11 @@ SHOCK = 104  # week the supermarket opens in the shipped town
 def run(name: str, weeks: int | None = None, **overrides) -> pd.DataFrame:
     """Firm-weekly table of one run, cached across tests (same inputs, same numbers)."""
     result = simulate(
-        name, customers=N, weeks=weeks, engine="numba", overrides={k.replace("__", "."): v for k, v in overrides.items()}
+        name,
+        customers=N,
+        weeks=weeks,
+        engine="numba",
+        overrides={k.replace("__", "."): v for k, v in overrides.items()},
     )
     return result.firm_weekly.set_index(["week", "firm"])
 

@@ -54,13 +54,17 @@ class RelationshipCoefficients(StrictModel):
 #: employee the customer already knew (a relationship carried on).
 TALLIES = ("served_by_known",)
 
-#: Spreads customers' usual posts over a firm's posts (a prime: neighbouring firms differ).
-POST_STRIDE = 7919
+#: Multipliers of the hash that spreads customers' usual posts over a firm's posts (Knuth's
+#: multiplicative hash; the firm's term makes neighbouring firms differ).
+POST_HASH, FIRM_HASH = 2654435761, 40503
 
 
 def usual_slot(customer: int, firm: int, posts: int) -> int:
-    """The frontline post whose holder is customer ``customer``'s usual employee at ``firm``."""
-    return (customer + POST_STRIDE * firm) % posts
+    """The frontline post whose holder is customer ``customer``'s usual employee at ``firm``: a
+    32-bit hash of (customer, firm) scaled to ``posts`` by a multiplication, not a division (the
+    kernel does this for every visit). Exact in int64 for customers below 2**31."""
+    h = (customer * POST_HASH + firm * FIRM_HASH) & 0xFFFFFFFF
+    return (h * posts) >> 32
 
 
 def server_slot(u: float, returning: bool, usual: int, posts: int, k) -> int:
@@ -68,10 +72,13 @@ def server_slot(u: float, returning: bool, usual: int, posts: int, k) -> int:
     the customer is returning and ``u < usual_server_share``; otherwise ``u``'s position in the
     rest of the unit interval picks a post uniformly (every post, the usual one included).
     ``k``: packed :class:`RelationshipCoefficients`."""
-    share = k[USUAL_SERVER_SHARE] if returning else 0.0
+    if not returning:
+        return min(int(u * posts), posts - 1)
+    share = k[USUAL_SERVER_SHARE]
     if u < share:
         return usual
-    return min(int((u - share) / (1.0 - share) * posts), posts - 1)
+    # A product by a loop-invariant reciprocal (the kernel hoists it), not a division per visit.
+    return min(int((u - share) * (1.0 / (1.0 - share)) * posts), posts - 1)
 
 
 def rapport_after(rapport: float, known: bool, engagement: float, k) -> float:
