@@ -243,7 +243,7 @@ class Customers(StrictModel):
         "utility",
         "How much the customer likes shops outside the town (other towns, online), added to "
         "market.outside_utility: customers split their buying in different shares - "
-        "polygamous loyalty (Ehrenberg; Sharp 2010).",
+        "polygamous loyalty (Ehrenberg 1988; Sharp 2010).",
         low=-10.0,
         high=10.0,
     )

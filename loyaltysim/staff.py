@@ -58,9 +58,9 @@ def resize_staff(
 
 
 class Hiring:
-    """Who firm ``firm`` hires in week ``week``: each new holder of a post draws a disposition
-    (normal, ``disposition_sd``; stream DISPOSITION keyed by week and post) and gets the firm's
-    next person id (customers' rapport is with a person, not a post)."""
+    """Who firm ``firm`` hires in week ``week``: each new holder of a post gets the firm's next
+    person id (customers' rapport is with a person, not a post) and draws a disposition (normal,
+    ``disposition_sd``; stream DISPOSITION keyed by week, firm and person)."""
 
     def __init__(self, seed: int, week: int, firm: FirmState, k: tuple[float, ...]):
         self.seed, self.week, self.firm, self.k = seed, week, firm, k
@@ -69,11 +69,12 @@ class Hiring:
         """Mark ``rows`` of ``staff`` as filled by new hires this week."""
         if not len(rows):
             return
-        ids = staff_draw_ids(self.firm.index, staff)[rows]
-        z = rng.normal(self.seed, Stream.DISPOSITION, self.week, ids)
-        staff.disposition[rows] = self.k[DISPOSITION_SD] * z
-        staff.person[rows] = self.firm.hires + np.arange(len(rows))
+        people = self.firm.hires + np.arange(len(rows), dtype=np.int64)
         self.firm.hires += len(rows)
+        # Keyed by the person, not the post: two hires into one post in one week differ.
+        z = rng.normal(self.seed, Stream.DISPOSITION, self.week, (self.firm.index << 40) | people)
+        staff.disposition[rows] = self.k[DISPOSITION_SD] * z
+        staff.person[rows] = people
 
 
 def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:

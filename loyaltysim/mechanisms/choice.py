@@ -44,8 +44,9 @@ class ChoiceCoefficients(StrictModel):
     resistance_from: float = param(
         0.5,
         "attachment 0-1",
-        "Attachment above which loyalty resists rivals (by default the market's attachment_threshold "
-        "of the Dick & Basu cells).",
+        "Attachment above which loyalty resists rivals (the same default as "
+        "market.attachment_threshold, the line between Dick & Basu's high and low attitude; set "
+        "apart from it).",
         source="Dick & Basu 1994",
         ge=0,
         le=1,
