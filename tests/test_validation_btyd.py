@@ -165,17 +165,23 @@ def result():
     return run_finding("buy_till_you_die", quick=True)
 
 
+#: Comparisons the model reproduces. The scenario was tuned to the model before the
+#: credible-numbers round (issue 16, 8 of 9 held then); since that round customers differ in
+#: customers.outside_preference and the cohort's BG/NBD parameters, purchase rate and share
+#: without repeat purchase moved outside CDNOW's criteria (docs/validation.md, "What changed").
 REPRODUCED = [
     "Fitter check",
+    "Mean dropout chance",
+]
+NOT_REPRODUCED = [
     "BG/NBD r of",
     "BG/NBD alpha",
     "BG/NBD a of",
     "BG/NBD b of",
     "Mean purchase rate",
-    "Mean dropout chance",
     "Share of the cohort with no repeat",
+    "BG/NBD forecast of holdout",
 ]
-NOT_REPRODUCED = ["BG/NBD forecast of holdout"]
 
 
 def test_finding_reports_every_comparison(result):
@@ -196,11 +202,15 @@ def test_finding_reproduces(result, prefix):
 @pytest.mark.parametrize("prefix", NOT_REPRODUCED)
 def test_finding_reports_what_it_does_not_reproduce(result, prefix):
     """The holdout forecast is honestly missed (the model's customers come back from the outside
-    option, BG/NBD's dead do not); the report must say so and explain what the model lacks."""
+    option, BG/NBD's dead do not); the parameters moved with the credible-numbers round. The
+    report must say so and explain what the model lacks and what changed."""
     c = result.comparison(prefix)
     assert not c.reproduced
     assert c.quantity in result.discussion.split("**Not reproduced:**", 1)[1]
     assert "lacks" in result.discussion
+    if prefix.startswith("BG/NBD ") and "forecast" not in prefix:
+        assert "outside_preference" in result.discussion.split("credible-numbers round", 1)[1]
+    assert result.verdict == "partly reproduced"
 
 
 def test_fitter_check_fails_when_fitter_is_off(result, cdnow):
@@ -228,7 +238,7 @@ UNTUNED = {
 def test_untuned_scenario_shows_almost_no_dropout():
     """The discussion's mechanism: when the store takes half the occasions and habit is weak, a
     customer who bought elsewhere comes back and BG/NBD sees almost no dropout; the tuned
-    scenario's dropout is CDNOW-like."""
+    scenario's dropout is several times larger, near CDNOW's."""
     from loyaltysim.validation.findings.buy_till_you_die import _cohort_transactions
 
     loaded = load_validation(EXPERIMENT, quick=True)
@@ -240,4 +250,7 @@ def test_untuned_scenario_shows_almost_no_dropout():
         tx = _cohort_transactions(loaded.model_copy(update={"spec": spec}), seed=21, p=p)
         s = btyd.summarise(tx, cal_end)
         dropouts[name] = btyd.fit_bgnbd(s["frequency"], s["recency"], s["T"]).mean_dropout
-    assert dropouts["untuned"] < 0.1 < 0.2 < dropouts["tuned"]
+    # tuned: about 0.18 for this seed since the credible-numbers round (CDNOW 0.246; the pooled
+    # replications are within the finding's 25 %), several times the untuned dropout
+    assert dropouts["untuned"] < 0.1 < 0.15 < dropouts["tuned"]
+    assert dropouts["tuned"] > 3 * dropouts["untuned"]

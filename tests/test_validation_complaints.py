@@ -37,19 +37,60 @@ def tarp():
     return run_finding("complaint_repurchase", quick=True)
 
 
-def test_tarp_every_cell_within_ten_points_and_orderings_hold(tarp):
-    failed = [(c.quantity, c.published, c.simulated) for c in tarp.comparisons if not c.reproduced]
-    assert not failed, failed
-    assert len(tarp.comparisons) == 12
-    assert tarp.verdict == "reproduced"
+#: Comparisons the model still reproduces after the credible-numbers round (issue 16), and the
+#: cells it no longer does: customers who prefer the town's stores (customers.outside_preference)
+#: come back after a failure however it was handled (docs/validation.md, "What changed").
+TARP_REPRODUCED = [
+    "buy again, problem under $5: did not complain",
+    "buy again, problem under $5: complained, not resolved",
+    "buy again, problem under $5: complained, resolved quickly",
+    "buy again, problem over $100: complained, not resolved",
+    "buy again, problem over $100: complained, resolved",
+    "buy again, problem over $100: complained, resolved quickly",
+    "ordering of handling, problem under $5",
+    "ordering of handling, problem over $100",
+    "bigger problems lose more customers",
+    "handling matters more for big problems",
+]
+TARP_NOT_REPRODUCED = [
+    "buy again, problem under $5: complained, resolved",
+    "buy again, problem over $100: did not complain",
+]
+
+
+def _tarp_comparison(tarp, name):
+    found = [c for c in tarp.comparisons if c.quantity == name or c.quantity.startswith(name + " (")]
+    found = found or [c for c in tarp.comparisons if c.quantity.startswith(name)]
+    assert len(found) == 1, (name, [c.quantity for c in tarp.comparisons])
+    return found[0]
+
+
+@pytest.mark.parametrize("name", TARP_REPRODUCED)
+def test_tarp_orderings_and_most_cells_hold(tarp, name):
+    c = _tarp_comparison(tarp, name)
+    assert c.reproduced, (c.quantity, c.published, c.simulated)
+
+
+@pytest.mark.parametrize("name", TARP_NOT_REPRODUCED)
+def test_tarp_cells_the_model_no_longer_reproduces_are_reported(tarp, name):
+    """Two cells are more than 10 points off since the credible-numbers round: the report says
+    so, names them under "Not reproduced" and gives the mechanism; the verdict is partial."""
+    c = _tarp_comparison(tarp, name)
+    assert not c.reproduced
+    assert c.quantity in tarp.discussion.split("**Not reproduced:**", 1)[1]
+    assert "outside_preference" in tarp.discussion
+    assert len(tarp.comparisons) == len(TARP_REPRODUCED) + len(TARP_NOT_REPRODUCED) == 12
+    assert tarp.verdict == "partly reproduced"
 
 
 def test_tarp_cells_are_computed_from_enough_failures(tarp):
     table = tarp.table
     calibrated = table[["band", "handling", "published", "share", "events"]]
     assert (calibrated["events"] >= 30).all()
+    # each cell's verdict is the criterion (within 10 points, n >= 30) applied to the table
     diff = (calibrated["share"] - calibrated["published"]).abs()
-    assert (diff <= 0.10).all()
+    for k, c in enumerate(tarp.comparisons[:8]):
+        assert c.reproduced == bool(diff.iloc[k] <= 0.10 and calibrated["events"].iloc[k] >= 30), c
     # the comparison text is the table's numbers, not a separate computation
     first = tarp.comparisons[0]
     assert first.simulated.startswith(f"{100 * table['share'].iloc[0]:.0f} %")
@@ -218,7 +259,8 @@ def test_problem_size_penalty_is_the_same_in_both_engines_and_hurts_big_problems
 def test_size_penalty_lowers_attachment_after_a_big_silent_failure():
     """Same customers, same luck (common random numbers): in the first week, every customer with
     a silent failure ends less attached with the penalty on, more so for costlier problems."""
-    base = {"market.customers": 3000}
+    # a cold start (no market warm-up): "the first week" is the first week the customers live
+    base = {"market.customers": 3000, "market.warmup_weeks": 0}
     models = [
         LoyaltyModel("discount_chain", rng=9, overrides={**base, "behaviour.problem_size_penalty": p})
         for p in (0.0, 0.6)

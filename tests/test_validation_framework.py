@@ -158,3 +158,43 @@ def test_a_comparison_is_found_by_the_start_of_its_quantity_and_only_if_unique()
         result.comparison("share kept")
     with pytest.raises(KeyError, match="0 comparisons"):
         result.comparison("missing")
+
+
+def test_the_report_keeps_the_what_changed_section_near_the_top(tmp_path):
+    """The section "What changed in the credible-numbers round" is written by hand between its
+    markers; rewriting the findings keeps it, after the summary table and before the findings,
+    and keeps the plausibility section at the end as before."""
+    from loyaltysim.validation.report import (
+        CHANGES_END,
+        CHANGES_START,
+        extract_changes,
+        extract_section,
+        replace_section,
+        write_report,
+    )
+    from loyaltysim.validation.result import Comparison, FindingResult
+
+    changes = "## What changed in the credible-numbers round\n\n| finding | before | now | why |\n"
+    old = f"# old report\n\n{CHANGES_START}\n{changes}{CHANGES_END}\n\n## Old finding\n"
+    out = tmp_path / "validation.md"
+    out.write_text(replace_section(old, "## Plausibility\n\nkept\n"), encoding="utf-8")
+    result = FindingResult("demo", "Demo", "source", "claim", [Comparison("q", "1", "1", "equal", True)])
+    for _ in range(2):  # twice: the section is kept, not duplicated
+        write_report([result], out, quick=True)
+        text = out.read_text(encoding="utf-8")
+        assert "# old report" not in text and "## Old finding" not in text
+        assert extract_changes(text) == changes and text.count(CHANGES_START) == 1
+        assert text.index("| [Demo](#demo)") < text.index(CHANGES_START) < text.index("## Demo")
+        assert extract_section(text) == "## Plausibility\n\nkept\n"
+    assert extract_changes("# no markers\n") is None
+
+
+def test_the_shipped_report_says_what_changed_for_every_finding():
+    from loyaltysim.validation.report import extract_changes
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text(encoding="utf-8")
+    changes = extract_changes(text)
+    assert changes is not None and "## What changed in the credible-numbers round" in changes
+    for key in FINDINGS:
+        title = finding_module(key).TITLE.split(":")[0]
+        assert f"| {title}" in changes, title

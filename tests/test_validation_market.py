@@ -131,7 +131,9 @@ def test_convenience_matches_the_models_choice_utility():
     closed = [f.index for f in model.firms if not f.params.open]
     assert np.isneginf(u[:, closed]).all()
     adv = convenience_advantage(model, np.zeros(model.n_customers, dtype=np.int64) + 1)
-    best_other = np.maximum(u[:, [0, 2]].max(axis=1), model.spec.market.outside_utility)
+    # the outside option as this customer values it: the market's utility plus their own preference
+    outside = model.spec.market.outside_utility + model.population["outside_preference"]
+    best_other = np.maximum(u[:, [0, 2]].max(axis=1), outside)
     np.testing.assert_allclose(adv, u[:, 1] - best_other)
 
 

@@ -93,7 +93,9 @@ def convenience_utilities(model: LoyaltyModel) -> np.ndarray:
 def convenience_advantage(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
     """Per customer: convenience utility of ``firm`` (firm index per customer) minus that of the
     best alternative open now - another open firm or, when the market has one, the outside
-    option (utility units; positive: the customer's firm is the most convenient)."""
+    option as this customer values it (``market.outside_utility`` plus the customer's own
+    ``outside_preference``, as in the choice) (utility units; positive: the customer's firm is
+    the most convenient)."""
     firm = np.asarray(firm, dtype=np.int64)
     u = convenience_utilities(model)
     rows = np.arange(len(firm))
@@ -102,7 +104,8 @@ def convenience_advantage(model: LoyaltyModel, firm: np.ndarray) -> np.ndarray:
     others[rows, firm] = -np.inf
     best = others.max(axis=1)
     if model.spec.market.outside_option:
-        best = np.maximum(best, model.spec.market.outside_utility)
+        outside = model.spec.market.outside_utility + model.population["outside_preference"]
+        best = np.maximum(best, outside)
     return own - best
 
 

@@ -16,6 +16,12 @@ from loyaltysim.validation.result import FindingResult
 SECTION_START = "<!-- plausibility:start (loyaltysim validate --plausibility) -->"
 SECTION_END = "<!-- plausibility:end -->"
 
+#: Markers around the section "What changed in the credible-numbers round" (written by hand
+#: from a re-run: findings before and after a model change, and why), kept near the top of the
+#: report when the findings are written again.
+CHANGES_START = "<!-- changes:start (kept when loyaltysim validate rewrites this file) -->"
+CHANGES_END = "<!-- changes:end -->"
+
 VERDICT_MARK = {
     "reproduced": "reproduced",
     "partly reproduced": "PARTLY reproduced",
@@ -117,11 +123,23 @@ def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
         markdown_table(summary),
         "",
     ]
+    previous = out.read_text(encoding="utf-8") if out.exists() else ""
+    changes = extract_changes(previous)
+    if changes is not None:
+        lines += [f"{CHANGES_START}\n{changes.rstrip()}\n{CHANGES_END}", ""]
     lines += [_section(r, figure_dir, f"{figure_dir.name}/") for r in results]
     text = "\n".join(lines)
-    kept = extract_section(out.read_text(encoding="utf-8")) if out.exists() else None
+    kept = extract_section(previous) if previous else None
     out.write_text(text if kept is None else replace_section(text, kept), encoding="utf-8")
     return out
+
+
+def extract_changes(text: str) -> str | None:
+    """The section between the "what changed" markers of a report (markers excluded), if any."""
+    start, end = text.find(CHANGES_START), text.find(CHANGES_END)
+    if start < 0 or end < start:
+        return None
+    return text[start + len(CHANGES_START) : end].strip("\n") + "\n"
 
 
 def extract_section(text: str) -> str | None:

@@ -283,9 +283,21 @@ past patronage and convenience explain more of who stays than attachment does is
 spread of those terms across customers, not of how retention is defined. It does not show that
 attachment is unimportant for retention. Fitted together, the standardized coefficients on
 retention are attachment {joint["attachment"]:+.2f}, patronage {joint["patronage"]:+.2f} and
-convenience {joint["convenience"]:+.2f}: alone, attachment explains little because the attached
-tend to shop at the less convenient store (attachment and convenience advantage correlate
-{corr_ac:+.2f}), so its pull and the distance cancel out in the raw data.
-And attachment matters most when something changes (see the Jones & Sasser finding), which a
+convenience {joint["convenience"]:+.2f}{_alone(corr_ac)}
+Convenience is measured against the best alternative as the customer values it, their own
+`customers.outside_preference` included (customers differ in how much they like shopping outside
+the town). And attachment matters most when something changes (see the Jones & Sasser finding), which a
 survey of a settled market cannot see.
 """
+
+
+def _alone(corr_ac: float) -> str:
+    """Why attachment alone explains little of retention (the sign of its correlation with
+    convenience decides the sentence)."""
+    if corr_ac < 0:
+        return (
+            ": alone, attachment explains little because the attached tend to shop at the less "
+            f"convenient store (attachment and convenience advantage correlate {corr_ac:+.2f}), so "
+            "its pull and the distance cancel out in the raw data."
+        )
+    return f" (attachment and convenience advantage correlate {corr_ac:+.2f})."

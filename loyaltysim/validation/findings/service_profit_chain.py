@@ -394,8 +394,9 @@ def _discussion(prm: Params, n: dict, alone: dict | None) -> str:
 (shopping elsewhere) as competition. A seeded Latin hypercube sets each store's culture and
 staffing ({", ".join(k.rsplit(".", 1)[-1] for k in prm.culture)}) and - because real business units
 also differ in where they are and whom they compete with - its situation
-({", ".join(k.rsplit(".", 1)[-1] for k in prm.situation)}). Unit figures are means over the weeks
-after a {prm.burn_in_weeks}-week burn-in: engagement = mean staff engagement; loyalty =
+({", ".join(k.rsplit(".", 1)[-1] for k in prm.situation)}). Unit figures are means over the
+reported weeks{_after_burn_in(prm.burn_in_weeks)} (each run starts after the market warm-up,
+`market.warmup_weeks`, so the store has settled): engagement = mean staff engagement; loyalty =
 `{prm.loyalty_metric}`; turnover = quits per employee per year; sales = revenue and profit =
 the model's profit, both in dollars per year. Confidence intervals: 95 % percentile bootstrap
 over stores.
@@ -433,10 +434,12 @@ clearly more. Two things the mechanism lacks explain it. (1) *Turnover is a thre
 Employees quit for work reasons only when engagement falls below `behaviour.quit_threshold`; above
 it they leave at the base rate of {n["base_turnover"]:.2f} a year for reasons unrelated to work.
 {share:.0%} of the stores turn over at most 1.5 x that base rate, so ranking stores by turnover
-mostly ranks them by chance; only the worst-run stores stand out. (2) *Turnover costs almost
-nothing.* A quitter is replaced at once by a hire with lower skill; there is no vacancy, no hiring
-or onboarding cost and no loss of customer relationships tied to a particular employee, which are
-the costs Heskett et al. point to.
+mostly ranks them by chance; only the worst-run stores stand out (employees now differ in
+disposition and pay enters quitting, so some staff quit in every store, which blurs the ranking
+further). (2) *Turnover costs little.* A quitter is replaced at once by a hire with lower skill;
+there is no vacancy and no hiring or onboarding cost. The one cost Heskett et al. point to that
+the model has is the loss of the quitter's rapport with their regular customers
+(`behaviour.rapport_gain`), and in these stores it does not add up to a clear difference in sales.
 """)
     parts.append(f"""
 **Engagement, sales and profit.** Across the stores engagement correlates with sales at
@@ -457,6 +460,10 @@ stores differ in little besides culture: in the model engagement is the common c
 and turnover, with no survey error and few other sources of difference between units.
 """)
     return "\n\n".join(p.strip() for p in parts)
+
+
+def _after_burn_in(weeks: int) -> str:
+    return f" after a {weeks}-week burn-in" if weeks else ""
 
 
 def _sales_driver(n: dict) -> str:

@@ -350,6 +350,8 @@ def _figure(rows: list[dict]) -> Figure:
 
 
 def _discussion(rows: list[dict], p: Params) -> str:
+    high = _named(rows, lambda d: d >= 0.4)
+    low = _named(rows, lambda d: d <= p.cut_points)
     lines = []
     for r in rows:
         years = r["profit per customer by tenure year"]
@@ -433,8 +435,15 @@ money (a promoter's story makes neighbours aware and more attached, but the cust
 are not credited to the teller). Where the figure falls outside 25-85 %, the defection rate
 decides it more than the tenure curve: Reichheld & Sasser's examples have defection rates of the
 order of 10-20 % a year (a credit-card issuer cutting defections from 20 % to 10 % doubles the
-average customer's life from five years to ten); a store losing 40-70 % of its customers a year
-keeps few of them into the profitable years,
-so five points change little, and a store losing about 1 % (a monopoly, or a firm whose culture
-has turned round) has no five points to cut.
+average customer's life from five years to ten); a store losing 40 % or more of its customers a
+year keeps few of them into the profitable years, so five points change little{high},
+and a store losing less than five points has no five points to cut{low}.
 """
+
+
+def _named(rows: list[dict], which) -> str:
+    """ " (here: a, b)" for the scenarios whose annual defection satisfies ``which``, else ""."""
+    names = [
+        f"`{r['scenario']}` {percent(r['annual defection'], 1)}" for r in rows if which(r["annual defection"])
+    ]
+    return f" (here: {', '.join(names)})" if names else ""
