@@ -194,12 +194,12 @@ class Customer(mesa.Agent):
         if slot == usual:
             person = int(firm.staff.person[slot])
             rapport = float(m.state.rapport[i])
-            known = int(m.state.rapport_firm[i]) == f and int(m.state.rapport_person[i]) == person
+            known = int(m.state.rapport_person[i]) == person  # ids are unique across firms
             if known:
                 emotional += rapport_value(rapport, k.relationships)
                 m.scratch.known[i] = True
             m.next_state.rapport[i] = rapport_after(rapport, known, server.engagement, k.relationships)
-            m.next_state.rapport_firm[i], m.next_state.rapport_person[i] = f, person
+            m.next_state.rapport_person[i] = person
         emotional = perceived(emotional, float(pop["perception"][i]))
         m.scratch.spend[i] = (
             m.segment_basket[pop["segment"][i]]

@@ -16,3 +16,7 @@ DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
 
 #: Staff roles (``StaffArrays.role``).
 FRONTLINE, SUPERVISOR = 0, 1
+
+#: Most firms a scenario may have (firm codes are int8; a person id keeps the firm in its low
+#: five bits, :class:`loyaltysim.staff.Hiring`).
+MAX_FIRMS = 32

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from loyaltysim.codes import MAX_FIRMS
 from loyaltysim.mechanisms.advocacy import AdvocacyCoefficients
 from loyaltysim.mechanisms.attachment import AttachmentCoefficients
 from loyaltysim.mechanisms.choice import ChoiceCoefficients
@@ -456,7 +457,7 @@ class Scenario(StrictModel):
     network: Network = Field(default_factory=Network)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     firms: dict[str, Firm] = Field(
-        ..., min_length=1, max_length=32, description="The stores in town, keyed by an identifier."
+        ..., min_length=1, max_length=MAX_FIRMS, description="The stores in town, keyed by an identifier."
     )
     events: list[Event] = param([], "list", "Timeline of parameter changes.")
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from loyaltysim import rng
-from loyaltysim.codes import FRONTLINE, SUPERVISOR
+from loyaltysim.codes import FRONTLINE, MAX_FIRMS, SUPERVISOR
 from loyaltysim.kernels.rng import uniform_ids
 from loyaltysim.kernels.staff import Posts, Situation, step_posts
 from loyaltysim.mechanisms.employees import (
@@ -69,10 +69,11 @@ class Hiring:
         """Mark ``rows`` of ``staff`` as filled by new hires this week."""
         if not len(rows):
             return
-        people = self.firm.hires + np.arange(len(rows), dtype=np.int64)
+        # Ids unique across firms (the firm in the low bits), so a customer's rapport names one
+        # person of one firm; draws keyed by the person: two hires into one post in a week differ.
+        people = (self.firm.hires + np.arange(len(rows), dtype=np.int64)) * MAX_FIRMS + self.firm.index
         self.firm.hires += len(rows)
-        # Keyed by the person, not the post: two hires into one post in one week differ.
-        z = rng.normal(self.seed, Stream.DISPOSITION, self.week, (self.firm.index << 40) | people)
+        z = rng.normal(self.seed, Stream.DISPOSITION, self.week, people)
         staff.disposition[rows] = self.k[DISPOSITION_SD] * z
         staff.person[rows] = people
 

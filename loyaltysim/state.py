@@ -62,8 +62,9 @@ class CustomerState:
     story_firm: np.ndarray  # (n,) int8, firm of the story told last week (NO_PURCHASE: none)
     story_sign: np.ndarray  # (n,) int8, +1 promoter story, -1 detractor story
     rapport: np.ndarray  # (n,) float32, rapport 0-1 with the customer's usual employee
-    rapport_firm: np.ndarray  # (n,) int8, firm of that employee (NO_PURCHASE: none yet)
-    rapport_person: np.ndarray  # (n,) int32, id of that employee (StaffArrays.person; -1 none)
+    rapport_person: (
+        np.ndarray
+    )  # (n,) int32, id of that employee (StaffArrays.person, unique across firms; -1 none)
 
     @classmethod
     def initial(
@@ -82,7 +83,6 @@ class CustomerState:
             story_firm=np.full(n, NO_PURCHASE, dtype=np.int8),
             story_sign=np.zeros(n, dtype=np.int8),
             rapport=np.zeros(n, dtype=FEELING),
-            rapport_firm=np.full(n, NO_PURCHASE, dtype=np.int8),
             rapport_person=np.full(n, -1, dtype=np.int32),
         )
 
@@ -115,7 +115,6 @@ class CustomerArrays(NamedTuple):
     story_firm: np.ndarray
     story_sign: np.ndarray
     rapport: np.ndarray
-    rapport_firm: np.ndarray
     rapport_person: np.ndarray
 
 
@@ -189,7 +188,7 @@ class StaffArrays:
     tenure: np.ndarray  # (k,) int32, weeks in post
     quitting: np.ndarray  # (k,) bool, decided to quit this week
     disposition: np.ndarray  # (k,) float64, the holder's own shift of the engagement target
-    person: np.ndarray  # (k,) int32, the holder's id, unique in the firm (customers' rapport is with them)
+    person: np.ndarray  # (k,) int32, the holder's id, unique across firms (customers' rapport is with them)
 
     @classmethod
     def build(cls, frontline: int, supervisors: int) -> StaffArrays:

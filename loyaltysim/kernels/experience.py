@@ -268,7 +268,7 @@ def _live_chunk(
     attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
-    rapport, rapport_firm, rapport_person = st.rapport, st.rapport_firm, st.rapport_person
+    rapport, rapport_person = st.rapport, st.rapport_person
     firm, n_front, front_engagement, front_skill, front_person, n_sup, sup_engagement = firms
     k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey = keys
@@ -355,12 +355,11 @@ def _live_chunk(
             if slot == usual:
                 person = np.int64(front_person[f, slot])
                 r = np.float64(rapport[i])
-                known = np.int64(rapport_firm[i]) == f and np.int64(rapport_person[i]) == person
+                known = np.int64(rapport_person[i]) == person  # ids are unique across firms
                 if known:
                     emotional += rapport_value(r, k_rel)
                     counts[f, T_SERVED_BY_KNOWN] += 1
                 rapport[i] = rapport_after(r, known, engagement, k_rel)
-                rapport_firm[i] = f
                 rapport_person[i] = person
             emotional = perceived(emotional, np.float64(perception[i]))
             attached = np.float64(attachment[i, f])
