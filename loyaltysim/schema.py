@@ -217,7 +217,7 @@ class Customers(StrictModel):
     )
     habit: Distribution = dist(0.8, 0.2, "utility", "Inertia: bonus for the firm chosen last time.")
     complaint_propensity: Distribution = dist(
-        0.72,
+        0.68,
         0.15,
         "probability",
         "Chance of complaining after a failure at full attachment; "

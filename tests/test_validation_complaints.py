@@ -44,7 +44,6 @@ TARP_REPRODUCED = [
     "buy again, problem under $5: did not complain",
     "buy again, problem under $5: complained, not resolved",
     "buy again, problem under $5: complained, resolved quickly",
-    "buy again, problem over $100: complained, not resolved",
     "buy again, problem over $100: complained, resolved",
     "buy again, problem over $100: complained, resolved quickly",
     "ordering of handling, problem under $5",
@@ -55,6 +54,9 @@ TARP_REPRODUCED = [
 TARP_NOT_REPRODUCED = [
     "buy again, problem under $5: complained, resolved",
     "buy again, problem over $100: did not complain",
+    # 30 % against 19 % since complaint_propensity's mean went 0.72 -> 0.68 (fewer, more attached
+    # complainers): a further cell lost to the hand calibration, for issue 18 to refit.
+    "buy again, problem over $100: complained, not resolved",
 ]
 
 
