@@ -57,10 +57,15 @@ def resize_staff(
     return new
 
 
+#: The tick of the DISPOSITION stream: a constant, so a person's disposition does not depend on
+#: the week they were hired.
+HIRING_TICK = 0
+
+
 class Hiring:
     """Who firm ``firm`` hires in week ``week``: each new holder of a post gets the firm's next
-    person id (customers' rapport is with a person, not a post) and draws a disposition (normal,
-    ``disposition_sd``; stream DISPOSITION keyed by week, firm and person)."""
+    person id (customers' rapport is with a person, not a post) and that person's disposition
+    (normal, ``disposition_sd``; stream DISPOSITION keyed by the person id alone)."""
 
     def __init__(self, seed: int, week: int, firm: FirmState, k: tuple[float, ...]):
         self.seed, self.week, self.firm, self.k = seed, week, firm, k
@@ -70,10 +75,12 @@ class Hiring:
         if not len(rows):
             return
         # Ids unique across firms (the firm in the low bits), so a customer's rapport names one
-        # person of one firm; draws keyed by the person: two hires into one post in a week differ.
+        # person of one firm. The disposition is keyed by the person alone, not the week: the
+        # firm's k-th hire is the same person in every run of a seed (common random numbers
+        # when a lever changes who quits when).
         people = (self.firm.hires + np.arange(len(rows), dtype=np.int64)) * MAX_FIRMS + self.firm.index
         self.firm.hires += len(rows)
-        z = rng.normal(self.seed, Stream.DISPOSITION, self.week, people)
+        z = rng.normal(self.seed, Stream.DISPOSITION, HIRING_TICK, people)
         staff.disposition[rows] = self.k[DISPOSITION_SD] * z
         staff.person[rows] = people
 

@@ -388,7 +388,7 @@ def test_engines_give_the_same_per_customer_week_record(name):
     """``week_visits`` (firm, spend, failure outcome, problem cost per customer) is the same in
     both engines every week, and it agrees with the weekly tallies."""
     models = [
-        LoyaltyModel(name, rng=5, engine=e, overrides={"market.customers": 300})
+        LoyaltyModel(name, rng=5, engine=e, overrides={"market.customers": 1000, "market.warmup_weeks": 26})
         for e in ("reference", "numba")
     ]
     seen = np.zeros(5, dtype=int)

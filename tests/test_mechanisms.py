@@ -17,6 +17,7 @@ from loyaltysim.mechanisms import (
     employees,
     encounter,
     managers,
+    relationships,
 )
 from loyaltysim.mechanisms.coefficients import Coefficients
 from loyaltysim.model import LoyaltyModel
@@ -31,6 +32,7 @@ SECTIONS: dict[str, type[StrictModel]] = {
     "advocacy": advocacy.AdvocacyCoefficients,
     "employees": employees.EmployeeCoefficients,
     "managers": managers.ManagerCoefficients,
+    "relationships": relationships.RelationshipCoefficients,
 }
 
 #: A busy, badly run store with a rival: failures, complaints at every level, quits and hires,
@@ -76,7 +78,7 @@ def test_engines_agree_when_every_coefficient_of_a_mechanism_moves(mechanism):
 #: A well-run store where staff are engaged and visits delight (meaning, eNPS promoters): with
 #: the badly run one above, every coefficient has a town where it acts.
 GOOD = {
-    "market.customers": 600,
+    "market.customers": 2000,  # 12 frontline posts: engagement spans the eNPS cut-offs
     "market.survey_size": 60,
     "market.manager_review_weeks": 2,
     "behaviour.problem_size_penalty": 0.3,
