@@ -37,7 +37,10 @@ from loyaltysim.validation.unit_stats import correlation, fifths, latin_hypercub
 
 @pytest.fixture(scope="module")
 def chain():
-    return run_finding("service_profit_chain", quick=True)
+    # Full size (240 stores of 3,000 households): since employees differ in disposition, the
+    # correlations of 100 stores of 1,500 (--quick, a handful of posts each) are too noisy to
+    # test a sign (r(engagement, turnover) -0.13, its interval crossing 0); full size gives -0.27.
+    return run_finding("service_profit_chain", quick=False)
 
 
 def test_chain_correlations_have_the_published_signs_and_sizes(chain):
@@ -77,8 +80,11 @@ def test_chain_discussion_states_what_drives_sales(chain):
 
 def test_chain_culture_alone_panel_is_reported_consistently(chain):
     alone = chain.settings["estimates"]["culture_only"]
-    assert alone["stores"] == 50
-    assert alone["r_engagement_loyalty"]["low"] > 0 and alone["r_engagement_turnover"]["high"] < 0
+    assert alone["stores"] == 120
+    # Since employees differ in disposition the turnover link of this panel is weak (measured
+    # r = -0.11, 95 % CI -0.27 to 0.07): its sign is checked and the report must print it.
+    assert alone["r_engagement_loyalty"]["low"] > 0 and alone["r_engagement_turnover"]["value"] < 0
+    assert f"with turnover at\nr = {alone['r_engagement_turnover']['value']:.2f}" in chain.discussion
     clear = alone["sales_ratio"]["low"] > 1.0 and alone["profit_ratio"]["low"] > 1.0
     assert ("is then clearly ahead" in chain.discussion) == clear
     assert ("not clearly ahead" in chain.discussion) == (not clear)
@@ -87,13 +93,13 @@ def test_chain_culture_alone_panel_is_reported_consistently(chain):
 def test_chain_table_and_figure(chain):
     assert isinstance(chain.figure, Figure)
     stores = chain.settings["stores"]
-    assert stores == 100
+    assert stores == 240
     for ranked in ("turnover", "engagement"):
         part = chain.table[chain.table["stores ranked by"] == ranked]
         assert part["stores"].sum() == stores and len(part) == 5
         assert part[ranked].is_monotonic_increasing
     alone = chain.table[chain.table["stores ranked by"] == "turnover (culture varied alone)"]
-    assert alone["stores"].sum() == 50 and alone["turnover"].is_monotonic_increasing
+    assert alone["stores"].sum() == 120 and alone["turnover"].is_monotonic_increasing
     turnover = chain.table[chain.table["stores ranked by"] == "turnover"]
     assert turnover["turnover"].iloc[-1] > 2 * turnover["turnover"].iloc[0]
 
