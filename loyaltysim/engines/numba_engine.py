@@ -23,6 +23,7 @@ from loyaltysim.kernels import experience as kx
 from loyaltysim.kernels import rng as krng
 from loyaltysim.mechanisms.advocacy import survey_probability
 from loyaltysim.mechanisms.attachment import decay_rate
+from loyaltysim.population import TRAITS
 from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
 from loyaltysim.state import WeekVisits
@@ -80,23 +81,7 @@ class NumbaEngine:
         self.candidates = np.zeros((n_chunks, SURVEY_CANDIDATES), dtype=np.int32)
         self.n_candidates = np.zeros(n_chunks, dtype=np.int64)
         pop = model.population
-        self.traits = {
-            name: pop[name]
-            for name in (
-                "distance_weight",
-                "price_weight",
-                "deal_weight",
-                "hours_weight",
-                "selection_weight",
-                "emotion_weight",
-                "habit",
-                "expectation",
-                "complaint_propensity",
-                "patience",
-                "perception",
-                "outside_preference",
-            )
-        }
+        self.traits = {name: pop[name] for name in TRAITS}  # every per-customer trait
         self.places = (
             pop["x"],
             pop["y"],

@@ -82,9 +82,9 @@ CLASSES: tuple[Class, ...] = ("typical", "best", "worst")
 #: The heading of the section this module writes in ``docs/validation.md``.
 SECTION_TITLE = "Plausibility against published ranges"
 
-#: (customers, seeds) of the check at full size and at ``--quick`` size.
 # 10,000 customers: a store of a 3,000-household town has 5-20 posts, so its staff shares move in
 # steps of 5-20 % and one seed's window can hold no engaged employee by chance.
+#: (customers, seeds) of the check at full size and at ``--quick`` size.
 FULL_SIZE: tuple[int, tuple[int, ...]] = (10000, (1, 2, 3))
 QUICK_SIZE: tuple[int, tuple[int, ...]] = (500, (1,))
 
