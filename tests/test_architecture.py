@@ -211,3 +211,25 @@ def test_mechanisms_depend_only_on_foundations():
     for module, deps in GRAPH.items():
         if module.startswith("loyaltysim.mechanisms"):
             assert all(layer_of(dep) == 0 for dep in deps), (module, deps)
+
+
+def test_kernel_twins_share_one_body():
+    """Every serial/parallel pair of kernels is compiled from one function (``kernels.twins``), so
+    an edit to one twin cannot miss the other; the parallel one really is compiled parallel, and
+    each has its own name (numba's disk cache tells functions apart by qualified name only)."""
+    import importlib
+
+    pairs = 0
+    for name in ("loyaltysim.kernels.choice", "loyaltysim.kernels.experience", "loyaltysim.kernels.network"):
+        module = importlib.import_module(name)
+        for attr in dir(module):
+            if not attr.endswith("_parallel") or not hasattr(module, attr[: -len("parallel")] + "serial"):
+                continue
+            parallel = getattr(module, attr)
+            serial = getattr(module, attr[: -len("parallel")] + "serial")
+            assert parallel.py_func.__code__ is serial.py_func.__code__, f"{name}.{attr}"
+            assert parallel.targetoptions.get("parallel") is True, f"{name}.{attr}"
+            assert not serial.targetoptions.get("parallel"), f"{name}.{attr}"
+            assert parallel.py_func.__qualname__ != serial.py_func.__qualname__
+            pairs += 1
+    assert pairs >= 7  # choose, convenience, live week, survey and the network's four

@@ -8,9 +8,10 @@ survey), :mod:`.staff` (phase 6 for all posts), :mod:`.formulas` (the model's fo
 sources changed).
 
 Every kernel is ``@njit(cache=True)``. The per-customer ones process fixed chunks of customers
-(one compiled chunk function) and come as twins: ``parallel=True`` over chunks, and serial for
-small towns, where waking the thread pool can cost more than the work (much more when the other
-cores are busy); :mod:`loyaltysim.engines.twins` picks one per week. Reductions add chunk partials
+(one compiled chunk function) and come as twins made by :func:`twins` from one loop written with
+``prange``: ``parallel=True`` over chunks, and serial for small towns, where waking the thread
+pool can cost more than the work (much more when the other cores are busy);
+:mod:`loyaltysim.engines.twins` picks one per week. Reductions add chunk partials
 in chunk order, so results do not depend on the twin or the number of threads
 (``numba.set_num_threads``).
 """
@@ -20,6 +21,10 @@ in chunk order, so results do not depend on the twin or the number of threads
 CHUNK = 1024
 
 import inspect  # noqa: E402
+import types  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from numba import njit  # noqa: E402
 
 from loyaltysim.kernels.cache import drop_stale_kernels  # noqa: E402
 
@@ -31,3 +36,23 @@ def without_dims(kernel) -> inspect.Signature:
     (parameters named ``*_dims``): what its Python wrapper binds its arguments to, by name."""
     params = inspect.signature(kernel.py_func).parameters.values()
     return inspect.Signature([p for p in params if not p.name.endswith("_dims")])
+
+
+def twins(loop: Callable) -> tuple[Callable, Callable]:
+    """The parallel and the serial twin of one kernel, compiled from the same Python function
+    ``loop`` written with ``prange`` (which a kernel compiled without ``parallel`` runs as
+    ``range``): one body, so the twins cannot drift apart. Each twin compiles a copy of ``loop``
+    under its own name (``<loop>_parallel``, ``<loop>_serial``), because numba's on-disk cache is
+    keyed by the function's qualified name and signature, not by the ``parallel`` flag: two
+    dispatchers of one function would load each other's machine code."""
+
+    def copy(suffix: str) -> Callable:
+        f = types.FunctionType(
+            loop.__code__, loop.__globals__, loop.__name__ + suffix, loop.__defaults__, loop.__closure__
+        )
+        f.__qualname__ = loop.__qualname__ + suffix
+        f.__module__ = loop.__module__
+        f.__doc__ = loop.__doc__
+        return f
+
+    return njit(cache=True, parallel=True)(copy("_parallel")), njit(cache=True)(copy("_serial"))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit, prange
 
-from loyaltysim.kernels import CHUNK, without_dims
+from loyaltysim.kernels import CHUNK, twins, without_dims
 from loyaltysim.kernels.formulas import convenience_utility, emotional_utility, logit_pick
 from loyaltysim.kernels.rng import uniform, uniform_below, uniform_threshold
 
@@ -103,8 +103,7 @@ def _choose_chunk(
         counts[c, best] += 1
 
 
-@njit(cache=True, parallel=True)
-def _choose_parallel(
+def _choose_all(
     convenience,
     places,
     segment,
@@ -153,54 +152,7 @@ def _choose_parallel(
         )
 
 
-@njit(cache=True)
-def _choose_serial(
-    convenience,
-    places,
-    segment,
-    need_by_segment,
-    emotion_w,
-    habit_w,
-    attachment,
-    aware,
-    last_firm,
-    firm,
-    outside_option,
-    outside_utility,
-    outside_pref,
-    key_need,
-    key_choice,
-    choice,
-    counts,
-    k_choice,
-    firm_dims,
-    kept_dims,
-):
-    n_chunks = (len(segment) + CHUNK - 1) // CHUNK
-    for c in range(n_chunks):
-        _choose_chunk(
-            c,
-            convenience,
-            places,
-            segment,
-            need_by_segment,
-            emotion_w,
-            habit_w,
-            attachment,
-            aware,
-            last_firm,
-            firm,
-            outside_option,
-            outside_utility,
-            outside_pref,
-            key_need,
-            key_choice,
-            choice,
-            counts,
-            k_choice,
-            firm_dims,
-            kept_dims,
-        )
+_choose_parallel, _choose_serial = twins(_choose_all)
 
 
 _CHOOSE_ARGS = without_dims(_choose_serial)
@@ -253,16 +205,12 @@ def _convenience_chunk(c, places, firm, columns, out, k):
             out[i, f] = convenience_of(places, i, firm, f, k)
 
 
-@njit(cache=True, parallel=True)
-def _convenience_parallel(places, firm, columns, out, k):
+def _convenience_all(places, firm, columns, out, k):
     for c in prange((len(out) + CHUNK - 1) // CHUNK):
         _convenience_chunk(c, places, firm, columns, out, k)
 
 
-@njit(cache=True)
-def _convenience_serial(places, firm, columns, out, k):
-    for c in range((len(out) + CHUNK - 1) // CHUNK):
-        _convenience_chunk(c, places, firm, columns, out, k)
+_convenience_parallel, _convenience_serial = twins(_convenience_all)
 
 
 def fill_convenience(*args, parallel: bool = True) -> None:

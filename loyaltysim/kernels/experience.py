@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from loyaltysim.codes import DETRACTOR, ESCALATED, OK, ON_SPOT, PROMOTER, SILENT, UNRESOLVED
-from loyaltysim.kernels import CHUNK
+from loyaltysim.kernels import CHUNK, twins
 from loyaltysim.kernels.formulas import (
     advocacy_class,
     advocacy_expected,
@@ -509,10 +509,9 @@ def _live_chunk(
             tally[g, k] += counts[g, k]
 
 
-# The twins take the coefficient tuples one by one: numba's parallel loops cannot take a tuple
-# of tuples as an argument (arrays and flat tuples are fine); the chunk gets them grouped again.
-@njit(cache=True, parallel=True)
-def _live_week_parallel(
+# The coefficient tuples come one by one: numba's parallel loops cannot take a tuple of tuples as
+# an argument (arrays and flat tuples are fine); the chunk gets them grouped again.
+def _live_week_all(
     week,
     choice,
     indices,
@@ -562,52 +561,7 @@ def _live_week_parallel(
             )
 
 
-@njit(cache=True)
-def _live_week_serial(
-    week,
-    choice,
-    indices,
-    people,
-    st,
-    firms,
-    k_enc,
-    k_rel,
-    k_cpl,
-    k_att,
-    k_wom,
-    k_adv,
-    market,
-    keys,
-    base,
-    survey,
-    out,
-    slot_encounters,
-    slot_delights,
-    firm_dims,
-    window_dims,
-    tie_dims,
-):
-    k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market)
-    for c in range((len(choice) + CHUNK - 1) // CHUNK):
-        _live_chunk(
-            c,
-            week,
-            choice,
-            indices,
-            people,
-            st,
-            firms,
-            k,
-            keys,
-            base,
-            survey,
-            out,
-            slot_encounters[0],
-            slot_delights[0],
-            firm_dims,
-            window_dims,
-            tie_dims,
-        )
+_live_week_parallel, _live_week_serial = twins(_live_week_all)
 
 
 def live_week(
@@ -709,18 +663,13 @@ def _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates,
                 tallies[c, f, T_SURVEYED_DETRACTORS] += 1.0
 
 
-@njit(cache=True, parallel=True)
-def _survey_parallel(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all):
+def _survey_all(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all):
     n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all)
 
 
-@njit(cache=True)
-def _survey_serial(base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all):
-    n_chunks = (len(base_now) + CHUNK - 1) // CHUNK
-    for c in range(n_chunks):
-        _survey_chunk(c, base_now, score, p_survey, key_survey, tallies, candidates, n_candidates, scan_all)
+_survey_parallel, _survey_serial = twins(_survey_all)
 
 
 def survey(*args, parallel: bool = True) -> None:

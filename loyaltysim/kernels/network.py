@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from loyaltysim.kernels import twins
 from loyaltysim.kernels.rng import bits, uniform
 
 #: Customers per chunk of the parallel radix sort. Any value gives the same order; this one keeps
@@ -76,20 +77,14 @@ def _code(x, y, sx, sy, codes, i):
     return 0
 
 
-@njit(cache=True, parallel=True)
-def _codes_parallel(x, y, sx, sy, codes):
+def _codes_all(x, y, sx, sy, codes):
     nan = 0
     for i in prange(x.shape[0]):
         nan += _code(x, y, sx, sy, codes, i)
     return nan
 
 
-@njit(cache=True)
-def _codes_serial(x, y, sx, sy, codes):
-    nan = 0
-    for i in range(x.shape[0]):
-        nan += _code(x, y, sx, sy, codes, i)
-    return nan
+_codes_parallel, _codes_serial = twins(_codes_all)
 
 
 def morton_codes(x: np.ndarray, y: np.ndarray, sx, sy, codes: np.ndarray) -> int:
@@ -114,16 +109,12 @@ def _count_chunk(keys, shift, nbuckets, chunk, counts, c):
         counts[d, c] = local[d]
 
 
-@njit(cache=True, parallel=True)
-def _count_parallel(keys, shift, nbuckets, chunk, counts):
+def _count_all(keys, shift, nbuckets, chunk, counts):
     for c in prange(counts.shape[1]):
         _count_chunk(keys, shift, nbuckets, chunk, counts, c)
 
 
-@njit(cache=True)
-def _count_serial(keys, shift, nbuckets, chunk, counts):
-    for c in range(counts.shape[1]):
-        _count_chunk(keys, shift, nbuckets, chunk, counts, c)
+_count_parallel, _count_serial = twins(_count_all)
 
 
 @njit(cache=True)
@@ -157,16 +148,12 @@ def _scatter_chunk(keys, vals, shift, nbuckets, chunk, offsets, keys_out, vals_o
             keys_out[j] = key
 
 
-@njit(cache=True, parallel=True)
-def _scatter_parallel(keys, vals, shift, nbuckets, chunk, offsets, keys_out, vals_out, first, last):
+def _scatter_all(keys, vals, shift, nbuckets, chunk, offsets, keys_out, vals_out, first, last):
     for c in prange(offsets.shape[1]):
         _scatter_chunk(keys, vals, shift, nbuckets, chunk, offsets, keys_out, vals_out, first, last, c)
 
 
-@njit(cache=True)
-def _scatter_serial(keys, vals, shift, nbuckets, chunk, offsets, keys_out, vals_out, first, last):
-    for c in range(offsets.shape[1]):
-        _scatter_chunk(keys, vals, shift, nbuckets, chunk, offsets, keys_out, vals_out, first, last, c)
+_scatter_parallel, _scatter_serial = twins(_scatter_all)
 
 
 def radix_argsort(codes: np.ndarray, chunk: int = SORT_CHUNK) -> np.ndarray:
@@ -245,8 +232,7 @@ def _tie(order, place, k, window, far_share, key_far, key_far_pick, key_offset, 
     return pick
 
 
-@njit(cache=True, parallel=True)
-def _fill_parallel(order, ties, window, far_share, key_far, key_far_pick, key_offset, key_side, out):
+def _fill_all(order, ties, window, far_share, key_far, key_far_pick, key_offset, key_side, out):
     for place in prange(order.shape[0]):
         base = np.int64(order[place]) * ties
         for k in range(ties):
@@ -255,14 +241,7 @@ def _fill_parallel(order, ties, window, far_share, key_far, key_far_pick, key_of
             )
 
 
-@njit(cache=True)
-def _fill_serial(order, ties, window, far_share, key_far, key_far_pick, key_offset, key_side, out):
-    for place in range(order.shape[0]):
-        base = np.int64(order[place]) * ties
-        for k in range(ties):
-            out[base + k] = _tie(
-                order, place, k, window, far_share, key_far, key_far_pick, key_offset, key_side
-            )
+_fill_parallel, _fill_serial = twins(_fill_all)
 
 
 def fill_ties(
