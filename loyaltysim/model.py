@@ -66,6 +66,27 @@ def _focus_reporter(name: str):
     return lambda model: model.focus_metrics.get(name)
 
 
+def accelerated(spec: Scenario) -> Scenario:
+    """``spec`` with the customers' bonds running ``market.warmup_acceleration`` times faster:
+    attachment_gain, attachment_decay and network.story_effect multiplied (each capped at 1).
+    The ratio of gain to decay - where attachment settles for a given pattern of visits and
+    stories - is unchanged; only the time to get there shrinks (accelerated spin-up, Thornton &
+    Rosenbloom 2005). The weeks after the fast ones, at the model's own rates, settle the rest."""
+    a = spec.market.warmup_acceleration
+    beh, net = spec.behaviour, spec.network
+    return spec.model_copy(
+        update={
+            "behaviour": beh.model_copy(
+                update={
+                    "attachment_gain": min(1.0, beh.attachment_gain * a),
+                    "attachment_decay": min(1.0, beh.attachment_decay * a),
+                }
+            ),
+            "network": net.model_copy(update={"story_effect": min(1.0, net.story_effect * a)}),
+        }
+    )
+
+
 class LoyaltyModel(mesa.Model):
     """Customers, employees and managers of competing stores under culture parameters.
 
@@ -174,9 +195,21 @@ class LoyaltyModel(mesa.Model):
     def warm_up_market(self) -> None:
         """Run the ``market.warmup_weeks`` unreported weeks (numbered up to 0), so that week 1
         is a market in steady state: attachment, satisfaction, histories, staff engagement and
-        turnover have settled instead of starting cold. Nothing is recorded, and Mesa's clock
+        turnover have settled instead of starting cold. The first ``market.warmup_fast_weeks``
+        run the customers' bonds faster (:func:`accelerated`): a brand's share of its town settles
+        over about five years at the model's own rates. Nothing is recorded, and Mesa's clock
         (``steps``, ``time``) does not move: the class's own ``step`` is called, not Mesa's wrapper,
         so ``batch_run`` and ``max_steps`` count reported weeks."""
+        reported = self.spec
+        fast_until = self.week + min(reported.market.warmup_fast_weeks, reported.market.warmup_weeks)
+        if self.week < fast_until and reported.market.warmup_acceleration != 1.0:
+            # Accelerated spin-up: the customers' bonds move ``warmup_acceleration`` times faster,
+            # then the rest of the warm-up runs at the model's own rates. Both engines read the
+            # coefficients from ``self.spec`` every week, so swapping it is all it takes.
+            self.spec = accelerated(reported)
+            while self.week < fast_until:
+                type(self).step(self)
+            self.spec = reported
         while self.week < 0:
             type(self).step(self)
 

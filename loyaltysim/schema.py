@@ -71,13 +71,33 @@ class Market(StrictModel):
 
     weeks: int = param(208, "weeks", "Length of the run; one tick is one week.", ge=1, le=5200)
     warmup_weeks: int = param(
-        104,
+        208,
         "weeks",
         "Weeks the market runs before week 1 and that are not reported (weeks -warmup+1..0), so "
         "week 1 of a run is a market in steady state, not a cold start; events count from week 1.",
         source="Law 2015 (warm-up period in simulation output analysis)",
         ge=0,
         le=1040,
+    )
+    warmup_fast_weeks: int = param(
+        104,
+        "weeks",
+        "The first this many warm-up weeks run the customers' bonds faster (warmup_acceleration); "
+        "the rest of the warm-up, at the model's own rates, lets them settle (a warm-up shorter "
+        "than this is fast throughout).",
+        source="Thornton & Rosenbloom 2005 (accelerated spin-up to steady state)",
+        ge=0,
+        le=1040,
+    )
+    warmup_acceleration: float = param(
+        5.0,
+        "multiplier",
+        "Factor on attachment_gain, attachment_decay and network.story_effect (each capped at 1) "
+        "in the fast warm-up weeks: attachment there settles over years, a brand's share of "
+        "its town over about five (docs/design.md, warm-up); 1 turns the acceleration off.",
+        source="Thornton & Rosenbloom 2005 (accelerated spin-up to steady state)",
+        ge=1,
+        le=20,
     )
     customers: int = param(2000, "customers", "Number of customers living in the town.", ge=1, le=100_000_000)
     town_km: float = param(
