@@ -154,9 +154,9 @@ def _identification_figure(run: CalibrationRun, trials: pd.DataFrame, found: lis
         p = params[ident.key]
         x = done[f"param.{ident.key}"]
         ax.plot(x, done["loss"] - best + 0.01, ".", color="0.6", ms=3)
-        edges = np.geomspace(p.low, p.high, 11) if p.log else np.linspace(p.low, p.high, 11)
-        centres = np.sqrt(edges[:-1] * edges[1:]) if p.log else (edges[:-1] + edges[1:]) / 2
-        ax.plot(centres, np.asarray(ident.profile) - best + 0.01, "-", color="C0", label="profile")
+        if ident.slice:
+            xs, ys = zip(*ident.slice, strict=True)
+            ax.plot(xs, np.asarray(ys) - best + 0.01, "o-", color="C0", ms=3, label="slice through best")
         ax.axhline(DELTA, color="C3", lw=0.8, ls="--", label=f"best + {DELTA}")
         ax.axvspan(ident.near_low, ident.near_high, color="C2", alpha=0.15, label="near-best")
         ax.set_yscale("log")
@@ -210,7 +210,9 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
         return [folder / "report.md"]
     found = identification(
-        trials[trials["number"] >= 0], {k: (p.low, p.high, p.log) for k, p in spec.parameters.items()}
+        trials[trials["number"] >= 0],
+        {k: (p.low, p.high, p.log) for k, p in spec.parameters.items()},
+        run.slices(),
     )
     baseline = run.baseline
     lines += [
@@ -234,7 +236,8 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
                 "base scenario": _fmt(_base_value(run, i.key)),
                 "best": _fmt(float(best["params"][i.key])),
                 "near-best values": f"{_fmt(i.near_low)} to {_fmt(i.near_high)} ({i.near_count} trials)",
-                "span of range": f"{100 * i.span:.0f} %" if math.isfinite(i.span) else "n/a",
+                "near-best span": f"{100 * i.span:.0f} %" if math.isfinite(i.span) else "n/a",
+                "flat share of slice": f"{100 * i.flat:.0f} %" if math.isfinite(i.flat) else "n/a",
                 "identified": "yes" if i.identified else "**no**",
             }
             for i in found
@@ -244,16 +247,19 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
     loose = [i.key for i in found if not i.identified]
     if loose:
         lines += [
-            f"**Not identified by these targets: {', '.join(f'`{k}`' for k in loose)}.** Trials within "
-            f"{DELTA} of the best loss take values across more than {100 * IDENTIFIED:.0f} % of the range "
-            "searched, so the targets cannot tell these values apart: the best value is one of many "
-            "that fit as well. Add a target that depends on them, or fix them at a value from elsewhere.",
+            f"**Not identified by these targets: {', '.join(f'`{k}`' for k in loose)}.** Values across "
+            f"more than {100 * IDENTIFIED:.0f} % of the range searched fit within {DELTA} of the best loss "
+            "(along the slice through the best fit, or among the near-best trials), so the targets cannot "
+            "tell these values apart: the best value is one of many that fit as well. Add a target that "
+            "depends on them, or fix them at a value from elsewhere.",
             "",
         ]
     else:
         lines += [
-            f"Every free parameter is identified: the trials within {DELTA} of the best loss span at most "
-            f"{100 * IDENTIFIED:.0f} % of its range.",
+            f"Every free parameter is identified: along its slice through the best fit and among the "
+            f"near-best trials, values within {DELTA} of the best loss span at most "
+            f"{100 * IDENTIFIED:.0f} % of its range. A slice holds the other parameters fixed, so a "
+            "trade-off between two parameters shows only in the near-best spread.",
             "",
         ]
     rows = []
@@ -308,9 +314,9 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         "",
         "## Identification",
         "",
-        "Each panel: every trial's loss above the best against the parameter's value (grey), the lowest "
-        f"loss in each tenth of the range (a coarse 1-D profile, blue), the line best + {DELTA} (red) "
-        "and the span of the near-best trials (green).",
+        "Each panel: every trial's loss above the best against the parameter's value (grey), the slice "
+        "through the best fit - the loss with only this parameter moved (blue) - the line best + "
+        f"{DELTA} (red) and the span of the near-best trials (green).",
         "",
         f"![identification]({save(_identification_figure(run, trials, found), 'identification.png')})",
         "",

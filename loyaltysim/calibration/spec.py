@@ -181,6 +181,9 @@ class TargetsFile(StrictModel):
     batch_size: int = Field(8, ge=1, le=10_000, description="Trials asked of the sampler at a time.")
     sampler: Literal["tpe", "random"] = Field("tpe", description="Optuna sampler.")
     startup_trials: int = Field(10, ge=0, le=100_000, description="TPE: random trials before modelling.")
+    profile_points: int = Field(
+        7, ge=0, le=100, description="Points of each parameter's slice through the best fit (0: none)."
+    )
     set: dict[str, Scalar] = Field(default_factory=dict, description="Fixed overrides of every run.")
     parameters: dict[str, FreeParameter] = Field(min_length=1, max_length=200, description="Free parameters.")
     targets: dict[str, Target] = Field(min_length=1, max_length=10_000, description="What is fitted.")

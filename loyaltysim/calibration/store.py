@@ -101,7 +101,7 @@ class TrialStore:
                 record = _number(json.loads(line))
             except ValueError:
                 break
-            records.setdefault(int(record["number"]), record)
+            records[int(record["number"])] = record  # a re-measured slice point replaces the old
             good += len(line)
         if good < len(raw):
             with path.open("r+b") as handle:

@@ -32,6 +32,25 @@ __all__ = ["BASELINE", "CalibrationRun", "make_plan", "run_calibration"]
 
 #: Trial number of the base scenarios as they are (the report's "before"); never told to Optuna.
 BASELINE = -1
+#: Slice points through the best fit are numbered -2, -3, ... (never told to Optuna).
+FIRST_SLICE = -2
+
+
+def slice_points(loaded: LoadedTargets, best: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """Number -> parameters of each slice point: every free parameter in turn at ``profile_points``
+    evenly spaced values across its range (log-spaced on a log scale), the others at the best fit."""
+    import numpy as np
+
+    k = loaded.spec.profile_points
+    out: dict[int, dict[str, Any]] = {}
+    for p, (key, par) in enumerate(loaded.spec.parameters.items()):
+        if k == 0:
+            break
+        grid = np.geomspace(par.low, par.high, k) if par.log else np.linspace(par.low, par.high, k)
+        for i, value in enumerate(grid):
+            v: float | int = int(np.rint(value)) if key in loaded.integers else float(value)
+            out[FIRST_SLICE - p * k - i] = {**best["params"], key: v}
+    return out
 
 
 def make_plan(loaded: LoadedTargets) -> Plan:
@@ -98,6 +117,22 @@ class CalibrationRun:
     @property
     def baseline(self) -> dict[str, Any] | None:
         return self.records.get(BASELINE)
+
+    def slices(self) -> dict[str, list[tuple[float, float]]]:
+        """Free parameter -> (value, loss) of each slice point through the best fit."""
+        best = self.best
+        if best is None:
+            return {}
+        out: dict[str, list[tuple[float, float]]] = {key: [] for key in self.loaded.spec.parameters}
+        keys = list(self.loaded.spec.parameters)
+        k = self.loaded.spec.profile_points
+        for number, params in slice_points(self.loaded, best).items():
+            record = self.records.get(number)
+            if record is None or record["params"] != params or record["state"] != "complete":
+                continue
+            key = keys[(FIRST_SLICE - number) // k]
+            out[key].append((float(params[key]), float(record["loss"])))
+        return out
 
 
 class CalibrationProgress(SweepProgress):
@@ -232,7 +267,7 @@ def _evaluate(
             "session": session,
         }
         store.add(record)
-        if number != BASELINE:
+        if number >= 0:
             if not error:
                 bar.best = min(bar.best, loss)
             bar.update(done=0 if error else 1, failed=1 if error else 0)
@@ -296,15 +331,23 @@ def run_calibration(
                         )
                 if wanted:
                     _evaluate(plan, loaded, wanted, dispatcher, store, session, bar)
-                    evaluated += [n for n in wanted if n != BASELINE]
+                    evaluated += [n for n in wanted if n >= 0]
                 for number, trial in zip(batch, asked, strict=True):
                     record = store.records[number]
                     if record["state"] == "complete":
                         study.tell(trial, record["loss"])
                     else:
                         study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            if BASELINE not in store.records:  # no trials asked (trials = 0 is refused; kept safe)
-                _evaluate(plan, loaded, {BASELINE: {}}, dispatcher, store, session, bar)
+            done = [store.records[n] for n in range(total) if store.records[n]["state"] == "complete"]
+            if done:  # slices through the best fit, for identification (re-measured if it moved)
+                best = min(done, key=lambda r: (r["loss"], r["number"]))
+                wanted = {
+                    n: params
+                    for n, params in slice_points(loaded, best).items()
+                    if n not in store.records or store.records[n]["params"] != params
+                }
+                if wanted:
+                    _evaluate(plan, loaded, wanted, dispatcher, store, session, bar)
     finally:
         description = dispatcher.description
         dispatcher.close()
