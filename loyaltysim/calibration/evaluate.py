@@ -195,9 +195,10 @@ def _finding(unit: Unit) -> tuple[dict[str, Any], float]:
     beside = Path(unit.plan.here) / target["finding"]
     loaded = load_validation(beside if beside.is_file() else target["finding"], quick=target["quick"])
     spec = loaded.spec
-    # the experiment's [set] (and [quick]), then the target's set and the file's [set], then the
-    # trial's parameters; a variant (the setting of a study, or a contrast) still has the last word
-    quick = {**(spec.quick if target["quick"] else {}), **unit.plan.set, **target["set"], **unit.params}
+    # the experiment's [set] (and [quick]), then the target's set (the file's [set] is for the
+    # scenario runs, not the findings: each finding keeps its own setting), then the trial's
+    # parameters; a variant (the setting of a study, or a contrast) still has the last word
+    quick = {**(spec.quick if target["quick"] else {}), **target["set"], **unit.params}
     spec = spec.model_copy(
         update={
             "quick": quick,

@@ -490,7 +490,7 @@ def _check_finding(
         for end in ("low", "high"):
             value = getattr(p, end)
             try:
-                overrides = {**spec.set, **t.set, key: int(value) if key in integers else value}
+                overrides = {**t.set, key: int(value) if key in integers else value}
                 typing.cast(Any, loaded).scenario(**overrides)
             except ScenarioError as exc:
                 raise _fail(
