@@ -21,20 +21,10 @@ from loyaltysim.calibration.identify import DELTA, IDENTIFIED, Identification, i
 from loyaltysim.calibration.loss import bounds, csv_columns
 from loyaltysim.calibration.outputs import trials_table
 from loyaltysim.calibration.spec import CsvTarget, FindingTarget
-from loyaltysim.calibration.study import CalibrationRun
+from loyaltysim.calibration.study import CalibrationRun, base_value
 from loyaltysim.sweep.progress import format_duration
 
 __all__ = ["write_report"]
-
-
-def _base_value(run: CalibrationRun, key: str) -> Any:
-    for spec in run.loaded.scenarios.values():
-        node: Any = spec.model_dump(mode="json")
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is not None:
-            return node
-    return None
 
 
 def _fmt(value: Any) -> str:
@@ -233,7 +223,7 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
                 "parameter": f"`{i.key}`",
                 "range searched": f"{spec.parameters[i.key].low:g} to {spec.parameters[i.key].high:g}"
                 + (" (log)" if spec.parameters[i.key].log else ""),
-                "base scenario": _fmt(_base_value(run, i.key)),
+                "base scenario": _fmt(base_value(run.loaded, i.key)),
                 "best": _fmt(float(best["params"][i.key])),
                 "near-best values": f"{_fmt(i.near_low)} to {_fmt(i.near_high)} ({i.near_count} trials)",
                 "near-best span": f"{100 * i.span:.0f} %" if math.isfinite(i.span) else "n/a",

@@ -36,6 +36,30 @@ BASELINE = -1
 FIRST_SLICE = -2
 
 
+def base_value(loaded: LoadedTargets, key: str) -> Any:
+    """The value of free parameter ``key`` in the first base scenario that has it (None: none)."""
+    for spec in loaded.scenarios.values():
+        node: Any = spec.model_dump(mode="json")
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            return node
+    return None
+
+
+def base_params(loaded: LoadedTargets) -> dict[str, Any] | None:
+    """The base scenario's own values of the free parameters, when each lies inside its range
+    (trial 0 starts the search there, so the best fit is never worse than the scenario as it
+    is); None otherwise."""
+    out: dict[str, Any] = {}
+    for key, p in loaded.spec.parameters.items():
+        value = base_value(loaded, key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not p.low <= value <= p.high:
+            return None
+        out[key] = int(value) if key in loaded.integers else float(value)
+    return out
+
+
 def slice_points(loaded: LoadedTargets, best: dict[str, Any]) -> dict[int, dict[str, Any]]:
     """Number -> parameters of each slice point: every free parameter in turn at ``profile_points``
     evenly spaced values across its range (log-spaced on a log scale), the others at the best fit."""
@@ -301,6 +325,9 @@ def run_calibration(
     study = optuna.create_study(
         direction="minimize", sampler=_sampler(spec.sampler, seed, spec.startup_trials)
     )
+    start_at = base_params(loaded)
+    if start_at is not None:
+        study.enqueue_trial(start_at)
     session = uuid.uuid4().hex[:12]
     dispatcher = _Dispatcher(workers, scheduler, cluster)
     evaluated: list[int] = []
