@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--sampler-trials", type=int, default=1000)
+    parser.add_argument("--full-trials", type=int, default=1000, help="size to extrapolate to")
     args = parser.parse_args()
     if not 1 <= args.parameters <= len(PARAMETERS):
         parser.error(f"--parameters from 1 to {len(PARAMETERS)}")
@@ -149,13 +150,14 @@ def main() -> None:
     print(f"replay of the stored study (sampler + store, no simulation): {replay_wall:.2f} s")
     full = sampler_seconds(args.sampler_trials, args.parameters, args.batch)
     print(f"sampler alone, {args.sampler_trials} trials x {args.parameters} parameters: {full:.2f} s")
-    if args.trials != 1000:
+    n = args.full_trials
+    if args.trials != n:
         small = sampler_seconds(args.trials, args.parameters, args.batch)
-        at_1000 = full if args.sampler_trials == 1000 else sampler_seconds(1000, args.parameters, args.batch)
-        estimate = per_trial * 1000 + max(0.0, at_1000 - small)
+        at_full = full if args.sampler_trials == n else sampler_seconds(n, args.parameters, args.batch)
+        estimate = per_trial * n + max(0.0, at_full - small)
         print(
-            f"extrapolated to 1000 trials: {estimate:.0f} s ({estimate / 60:.1f} min; measured time per "
-            f"trial x 1000 + the sampler's extra cost from {args.trials} to 1000 trials)"
+            f"extrapolated to {n} trials: {estimate:.0f} s ({estimate / 60:.1f} min; measured time per "
+            f"trial x {n} + the sampler's extra cost from {args.trials} to {n} trials)"
         )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

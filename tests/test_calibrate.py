@@ -338,3 +338,32 @@ def test_csv_target_and_best_fragment_reproduce_the_best_trial(tmp_path: Path) -
     } <= set(trials.columns)
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "csv_store.png" in report and (tmp_path / "out" / "csv_store.png").is_file()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cell=st.text(alphabet=st.characters(blacklist_characters=',"\r\n'), min_size=1, max_size=8),
+    row=st.integers(0, 2),
+    column=st.sampled_from(["retention", "nps", "complaints"]),
+)
+def test_a_bad_csv_cell_names_file_line_and_column(tmp_path: Path, cell: str, row: int, column: str) -> None:
+    try:
+        float(cell.strip())
+        return  # a number (or an empty cell) is not an error
+    except ValueError:
+        if not cell.strip():
+            return
+    lines = CSV.splitlines()
+    header = lines[0].split(",")
+    cells = lines[row + 1].split(",")
+    cells[header.index(column)] = cell
+    lines[row + 1] = ",".join(cells)
+    write(tmp_path, "\n".join(lines) + "\n", "store.csv")
+    target = (
+        '[targets.store]\nkind = "csv"\nfile = "store.csv"\n'
+        "sd = {retention = 0.03, nps = 8.0, complaints = 2.0}\n"
+    )
+    err = error_of(write(tmp_path, HEAD + PARAM + target))
+    assert err.key_path == "targets.store.file"
+    assert f"line {row + 2}, column {column!r}" in str(err)
+    assert str(tmp_path / "targets.toml") in str(err)
