@@ -599,11 +599,17 @@ def read_csv_target(
     return rows
 
 
-def _fingerprint(paths: list[Path]) -> str:
+def _fingerprint(paths: list[Path], scenarios: dict[str, Scenario]) -> str:
+    """The identity of a calibration's inputs: the files it reads (targets, CSVs, finding
+    experiments) and every base scenario as loaded (a changed shipped scenario or schema default
+    changes it too)."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    for name, spec in sorted(scenarios.items()):
+        digest.update(name.encode())
+        digest.update(spec.model_dump_json().encode())
     return digest.hexdigest()
 
 
@@ -639,8 +645,9 @@ def load_targets(source: str | os.PathLike[str]) -> LoadedTargets:
     for name, t in spec.targets.items():
         if isinstance(t, FindingTarget):
             _check_finding(label, name, t, here, spec, integers)
-            if (here / t.finding).is_file():
-                files.append(here / t.finding)
+            from loyaltysim.validation.experiment import resolve_validation
+
+            files.append(resolve_validation(here / t.finding if (here / t.finding).is_file() else t.finding))
             continue
         base = _scenario_of(label, name, spec, t.scenario, here)
         _firm(label, name, base, t.firm)
@@ -655,7 +662,7 @@ def load_targets(source: str | os.PathLike[str]) -> LoadedTargets:
             files.append(here / t.file)
         scenarios[name] = base
     _check_ends(label, spec, scenarios, integers)
-    return LoadedTargets(path, spec, scenarios, tables, integers, _fingerprint(files))
+    return LoadedTargets(path, spec, scenarios, tables, integers, _fingerprint(files, scenarios))
 
 
 def _check_ends(
