@@ -150,6 +150,7 @@ def _identification_figure(run: CalibrationRun, trials: pd.DataFrame, found: lis
         ax.axhline(DELTA, color="C3", lw=0.8, ls="--", label=f"best + {DELTA}")
         ax.axvspan(ident.near_low, ident.near_high, color="C2", alpha=0.15, label="near-best")
         ax.set_yscale("log")
+        ax.set_xlim(p.low, p.high)
         if p.log:
             ax.set_xscale("log")
         ax.set_title(f"{ident.key}\n{'identified' if ident.identified else 'NOT identified'}", fontsize=8)
