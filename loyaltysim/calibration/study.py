@@ -246,7 +246,11 @@ class _Dispatcher:
     def description(self) -> str:
         return self.executor.description if self.executor is not None else ""
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
+        """Shut the workers down; ``stop``: at once, dropping the units still running (an
+        interrupted calibration redoes their trials when rerun)."""
+        if self.executor is not None and stop:
+            self.executor.terminate()
         if self.stack is not None:
             self.stack.close()
 
@@ -375,9 +379,11 @@ def run_calibration(
                 }
                 if wanted:
                     _evaluate(plan, loaded, wanted, dispatcher, store, session, bar)
-    finally:
-        description = dispatcher.description
-        dispatcher.close()
+    except BaseException:
+        dispatcher.close(stop=True)
+        raise
+    description = dispatcher.description
+    dispatcher.close()
     return CalibrationRun(
         loaded,
         Path(out),
