@@ -26,6 +26,7 @@ from rich.text import Text
 
 from loyaltysim import __version__
 from loyaltysim.argtypes import whole_number
+from loyaltysim.calibration.cli import register as register_calibrate
 from loyaltysim.engines import ENGINES
 from loyaltysim.extras import missing_extra_message
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
@@ -291,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files (or names)")
     validate.set_defaults(func=cmd_scenarios_validate)
     register_sweep_commands(sub)
+    register_calibrate(sub)
     register_ui(sub)
     register_validate(sub)
     return parser

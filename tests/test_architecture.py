@@ -179,6 +179,7 @@ LAYERS = [
             "loyaltysim.validation",
             "loyaltysim.validation.plausibility",
             "loyaltysim.sweep",
+            "loyaltysim.calibration",
             "loyaltysim.ui",
             "loyaltysim.replicate",
             "loyaltysim.cli",
