@@ -105,14 +105,18 @@ class Params(StrictModel):
 
 
 def _cohort_transactions(loaded: LoadedValidation, seed: int, p: Params) -> pd.DataFrame:
-    """The focus store's transactions of one replication, cut to the cohort; customer ids are
-    prefixed with the seed so that replications can be pooled."""
+    """The focus store's transactions of one replication, cut to the cohort. A customer is a
+    person - a row and its generation: one who left the category (``behaviour.lapse_mean``) is not
+    merged with the newcomer who took their row (a newcomer whose first purchase here falls in the
+    cohort's weeks is a first-time buyer like any other); ids are prefixed with the seed so that
+    replications can be pooled."""
     model = LoyaltyModel(loaded.scenario(), rng=seed)
     tx = collect_transactions(model, weeks=p.calibration_weeks + p.holdout_weeks)
     tx = tx[tx["firm"] == model.spec.focus_firm]
+    person = tx["customer_id"].astype(np.int64) * 256 + tx["generation"].astype(np.int64)
+    tx = tx.assign(customer_id=seed * 10**12 + person)
     first = tx.groupby("customer_id")["week"].min()
-    tx = tx[tx["customer_id"].isin(first.index[first <= p.cohort_weeks])]
-    return tx.assign(customer_id=seed * 10**9 + tx["customer_id"].astype(np.int64))
+    return tx[tx["customer_id"].isin(first.index[first <= p.cohort_weeks])]
 
 
 def _weekly_repeats(tx: pd.DataFrame, start: pd.Timestamp, weeks: int) -> np.ndarray:
