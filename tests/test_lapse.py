@@ -128,9 +128,13 @@ def test_lapse_and_usage_results_do_not_depend_on_the_thread_count():
     for threads in (1, 2):
         env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
         out = subprocess.run(
-            [sys.executable, "-c", THREAD_SCRIPT], env=env, capture_output=True, text=True, check=True, timeout=900
+            [sys.executable, "-c", THREAD_SCRIPT],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=900,
         ).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert [(r["threads"], r["parallel"]) for r in results] == [(1, False), (2, True)]
     assert len({r["digest"] for r in results}) == 1 and results[0]["lapsed"] > 1000
-
