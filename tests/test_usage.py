@@ -70,7 +70,7 @@ def test_attachment_moves_customers_between_usage_segments_and_back():
     """Held high, attachment turns regular users into heavy users and heavy into super users
     [E] - and they buy more often; let it fade and they move back. Against the same run with
     migration off (same seed: the drawn segments never change)."""
-    phases = ((0.95, 60), (0.05, 60))
+    phases = ((0.98, 60), (0.02, 60))
     on = _forced(0.2, phases)
     off = _forced(0.0, phases)
     start = off[0][0]  # the drawn mix (off: unchanged)
