@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from loyaltysim import rng
 from loyaltysim.codes import ESCALATED, NO_PURCHASE, OK, ON_SPOT, SILENT, UNRESOLVED
 from loyaltysim.mechanisms import managers
 from loyaltysim.mechanisms.attachment import attachment_change, decay_rate
@@ -49,20 +50,34 @@ from loyaltysim.mechanisms.encounter import (
     next_satisfaction,
     perceived,
 )
+from loyaltysim.mechanisms.lapse import GENERATIONS, LAPSE_MEAN, lapse_probability
 from loyaltysim.mechanisms.relationships import (
     rapport_after,
     rapport_value,
     server_slot,
     usual_slot,
 )
+from loyaltysim.mechanisms.usage import MIGRATION, segment_of, usage_step
 from loyaltysim.mechanisms.word_of_mouth import DETRACTOR_REACH, STORY_EFFECT, TELL_PROMOTER, story_change
 from loyaltysim.rng import Stream
+from loyaltysim.state import CustomerState
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
     from loyaltysim.state import FirmState, StaffArrays
 
 __all__ = ["LADDER", "Customer", "Employee", "Manager", "staff_draw_id"]
+
+
+#: State a newcomer does not take from ``CustomerState.initial``: the story the leaver told this
+#: week (heard next week), and what :meth:`Customer._make_way` draws or counts itself.
+NEWCOMER_KEEPS = ("story_firm", "story_sign", "segment", "generation", "aware")
+
+
+def newcomer_fields() -> list[str]:
+    """The ``CustomerState`` arrays a newcomer takes at their starting value (every one but
+    :data:`NEWCOMER_KEEPS`: a state array added later is reset without a change here)."""
+    return [f for f in CustomerState.__dataclass_fields__ if f not in NEWCOMER_KEEPS]
 
 
 class Customer(mesa.Agent):
@@ -103,7 +118,7 @@ class Customer(mesa.Agent):
         """Usage segment: regular, heavy or super user [E]."""
         from loyaltysim.population import SEGMENTS
 
-        return SEGMENTS[self.model.population["segment"][self.row]]
+        return SEGMENTS[self.model.state.segment[self.row]]
 
     def trait(self, name: str) -> float:
         """One of the customer's fixed sensitivities (see ``Customers`` in the schema)."""
@@ -121,7 +136,7 @@ class Customer(mesa.Agent):
         """
         m, i = self.model, self.row
         pop, draws = m.population, m.customer_draws
-        if draws.uniform(Stream.NEED)[i] >= m.segment_need[pop["segment"][i]]:
+        if draws.uniform(Stream.NEED)[i] >= m.segment_need[m.state.segment[i]]:
             return
         last = int(m.state.last_firm[i])
         habit = float(pop["habit"][i])
@@ -162,6 +177,8 @@ class Customer(mesa.Agent):
         self._listen(after, before)
         self._notice_ads()
         m.next_state.attachment[i] = np.clip(after, 0.0, 1.0)
+        if f != NO_PURCHASE and self._lapses():
+            self._make_way()
 
     def _record_purchase(self, f: int) -> None:
         """Update purchase history, tenure and recency (f = firm index or F for outside)."""
@@ -202,10 +219,12 @@ class Customer(mesa.Agent):
             m.next_state.rapport_person[i] = person
         emotional = perceived(emotional, float(pop["perception"][i]))
         m.scratch.spend[i] = (
-            m.segment_basket[pop["segment"][i]]
+            m.segment_basket[m.state.segment[i]]
             * firm.params.price_index
             * (1.0 + m.spec.customers.spend_lift * attached)
         )
+        if returning:
+            self._migrate(attached)
         # Failure: process failure rate, raised by overload and low skill [B][E].
         outcome = OK
         p_fail = failure_probability(firm.failure_rate, firm.overload, server.skill, k.encounter)
@@ -233,6 +252,51 @@ class Customer(mesa.Agent):
         )
         # Attachment moves toward the visit's emotional value; losses weigh more [A].
         return attachment_change(attached, emotional, k.attachment)
+
+    def _migrate(self, attached: float) -> None:
+        """Usage migration at a repeat purchase (mechanisms/usage.py): past a threshold of
+        attachment to the current store (last week's ``attached``), one segment up or down with
+        chance ``usage_migration`` [E]. The draw is made only past a threshold."""
+        m, i = self.model, self.row
+        k = m.k.usage
+        segment = int(m.state.segment[i])
+        target = usage_step(segment, attached, k)
+        if target != segment and m.customer_draws.uniform(Stream.USAGE)[i] < k[MIGRATION]:
+            m.next_state.segment[i] = target
+
+    def _lapses(self) -> bool:
+        """After a purchase: does this person leave the category for good (FHL 2005)? Their
+        dropout chance is the beta quantile of their own draw (stream LAPSE, tick = generation,
+        sub 1); the decision one draw this week (stream LAPSE, sub 0)."""
+        m, i = self.model, self.row
+        if m.k.lapse[LAPSE_MEAN] <= 0.0:
+            return False
+        person = rng.uniform(m.seed, Stream.LAPSE, int(m.state.generation[i]), np.array([i]), 1)[0]
+        p = lapse_probability(float(person), m.lapse_table)
+        return bool(m.customer_draws.uniform(Stream.LAPSE)[i] < p)
+
+    def _make_way(self) -> None:
+        """A newcomer to the category takes this row (mechanisms/lapse.py): same home and traits,
+        every state as at creation - except the story the leaver told this week, still heard
+        next week - a fresh usage segment and awareness of each open firm with its known share
+        (stream NEWCOMER), and the next generation."""
+        m, i = self.model, self.row
+        nxt, draws = m.next_state, m.customer_draws
+        m.scratch.lapsed[i] = True
+        fresh = CustomerState.initial(
+            1,
+            m.n_firms,
+            nxt.history.shape[1],
+            m.spec.behaviour.initial_attachment,
+            m.spec.behaviour.initial_satisfaction,
+        )
+        for name in newcomer_fields():
+            getattr(nxt, name)[i] = getattr(fresh, name)[0]
+        nxt.generation[i] = (int(m.state.generation[i]) + 1) % GENERATIONS
+        nxt.segment[i] = segment_of(float(draws.uniform(Stream.NEWCOMER, 0)[i]), m.k.usage)
+        nxt.aware[i] = False
+        for f in m.open_firms:
+            nxt.aware[i, f] = draws.uniform(Stream.NEWCOMER, 1 + f)[i] < m.firms[f].params.known_share
 
     def _complain_or_leave(self, f: int, firm: FirmState, server, attached: float) -> int:
         """After a failure: complain (the attached still care) or drift away silently [B].

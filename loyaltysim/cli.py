@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=transactions_path,
         metavar="FILE",
         help="also write every purchase at a firm to FILE (.csv or .parquet): "
-        "customer_id, firm, week, date, amount - the input of "
+        "customer_id, firm, week, date, amount, generation - the input of "
         "customer-lifetime-value tools (see loyaltysim/transactions.py)",
     )
     run.set_defaults(func=cmd_run)

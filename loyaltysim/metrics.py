@@ -98,6 +98,11 @@ FIRM_METRICS: dict[str, Metric] = {
         "share 0-1",
         "Visits served by an employee the customer already knew (a relationship carried on).",
     ),
+    "lapsed": Metric(
+        "customers per week",
+        "Customers who left the category for good after a purchase at the firm this week (a "
+        "newcomer takes their place in the town).",
+    ),
     "backlog": Metric("complaints", "Unresolved complaints still open, carried week to week."),
     "overload": Metric("ratio", "Visits / (frontline staff x capacity); above 1 the store is overloaded."),
     "failure_rate": Metric("probability per visit", "The process failure rate (before overload and skill)."),

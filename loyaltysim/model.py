@@ -44,7 +44,7 @@ from loyaltysim.mechanisms.coefficients import Coefficients
 from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
 from loyaltysim.model_args import SCENARIO_SEED, ScenarioSeed, resolve_model_args
 from loyaltysim.network import build_network
-from loyaltysim.population import make_population, segment_table
+from loyaltysim.population import lapse_quantiles, make_population, segment_table
 from loyaltysim.rng import Stream, TickDraws
 from loyaltysim.scenario import Scenario
 from loyaltysim.staff import Hiring, resize_staff, staff_counts
@@ -157,6 +157,7 @@ class LoyaltyModel(mesa.Model):
             market.patronage_window,
             beh.initial_attachment,
             beh.initial_satisfaction,
+            segment=self.population.pop("segment"),  # from here on state (mechanisms/usage.py)
         )
         self.next_state = self.state
         self.scratch = TickScratch.empty(0)
@@ -296,6 +297,11 @@ class LoyaltyModel(mesa.Model):
             p.selection,
             self.k.choice,
         )
+
+    @property
+    def lapse_table(self) -> np.ndarray:
+        """The quantile table of this week's dropout distribution (:mod:`loyaltysim.mechanisms.lapse`)."""
+        return lapse_quantiles(*self.k.lapse)
 
     def employee_draw(self, stream: int, draw_id: int) -> float:
         """One counter-based uniform draw for an employee this week."""

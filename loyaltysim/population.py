@@ -1,20 +1,34 @@
 """Create the customer population: homes, usage segments and per-customer sensitivities.
 
 Every value is a counter-based draw keyed by the customer's id, so the same seed gives the same
-people in every scenario (common random numbers) whatever the firms look like.
+people in every scenario (common random numbers) whatever the firms look like. Homes and traits are
+fixed; the usage segment drawn here is where a customer starts - it is state from then on
+(``CustomerState.segment``, moved by :mod:`loyaltysim.mechanisms.usage`). A newcomer who takes a
+lapsed customer's row keeps the home's traits (:mod:`loyaltysim.mechanisms.lapse`).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+from scipy import special
 
 from loyaltysim import rng
 from loyaltysim.kernels.network import morton_order
+from loyaltysim.mechanisms import usage
+from loyaltysim.mechanisms.lapse import QUANTILE_POINTS
 from loyaltysim.rng import SETUP_TICK, Stream
 from loyaltysim.schema import Customers, Distribution, Market
 
 #: Segment codes, in the order of ``Segments`` fields.
 SEGMENTS: tuple[str, ...] = ("regular", "heavy", "super")
+if (SEGMENTS.index("regular"), SEGMENTS.index("heavy"), SEGMENTS.index("super")) != (
+    usage.REGULAR,
+    usage.HEAVY,
+    usage.SUPER,
+):
+    raise TypeError("population.SEGMENTS must follow the codes of loyaltysim.mechanisms.usage")
 
 #: Per-customer traits drawn from the scenario's distributions (field names of ``Customers``).
 TRAITS: tuple[str, ...] = tuple(
@@ -38,7 +52,8 @@ def make_population(market: Market, customers: Customers, seed: int) -> dict[str
     Homes are drawn first and customers numbered along a Z-order (Morton) curve of them, so
     customers with nearby ids live near each other; everything else is drawn by that id.
     Returns arrays of length ``market.customers``: ``x``, ``y`` (km), ``segment`` (index into
-    :data:`SEGMENTS`, int8) and one array per trait. Positions and traits are float32 (fixed
+    :data:`SEGMENTS`, int8: the starting segment, which the model moves into its state) and one
+    array per trait. Positions and traits are float32 (fixed
     per customer; 7 significant digits - 0.4 mm on a 4 km town - are plenty, and 40 bytes per
     customer are saved at ten million); engines read them as float64. Per-segment purchase rates
     and baskets are in :func:`segment_table`.
@@ -67,3 +82,30 @@ def make_population(market: Market, customers: Customers, seed: int) -> dict[str
 def segment_table(customers: Customers, attribute: str) -> np.ndarray:
     """One ``Segment`` attribute per segment code (float64), e.g. ``purchases_per_week``."""
     return np.array([getattr(getattr(customers.segments, s), attribute) for s in SEGMENTS], dtype=np.float64)
+
+
+@lru_cache(maxsize=16)
+def lapse_quantiles(mean: float, shape: float) -> np.ndarray:
+    """The quantile function of the dropout chance (beta with mean ``mean`` and first shape
+    ``shape``, b = shape x (1 - mean) / mean) at 0, 1/1024, ..., 1: the table
+    :func:`loyaltysim.mechanisms.lapse.lapse_probability` interpolates (both engines read it).
+    All zeros for a mean of 0 (nobody lapses). Read-only (cached). Linear interpolation keeps
+    the distribution's mean to within a few per cent (tested)."""
+    grid = np.linspace(0.0, 1.0, QUANTILE_POINTS)
+    if mean <= 0.0:
+        table = np.zeros(QUANTILE_POINTS)
+    elif mean >= 1.0:
+        table = np.ones(QUANTILE_POINTS)
+    else:
+        b = shape * (1.0 - mean) / mean
+        table = special.betaincinv(shape, b, grid)
+        table[0] = 0.0
+        # The last point (the quantile at 1 is 1) so that the line over the last 1/1024 has the
+        # beta's own mean there: E[p | p above its 1023/1024 quantile q] = 1024 x mean x
+        # (1 - I_q(a + 1, b)); the line's mean is (q + last) / 2.
+        q = table[-2]
+        tail = (QUANTILE_POINTS - 1) * mean * (1.0 - special.betainc(shape + 1.0, b, q))
+        table[-1] = min(1.0, max(q, 2.0 * tail - q))
+    table = np.ascontiguousarray(table, dtype=np.float64)
+    table.flags.writeable = False
+    return table

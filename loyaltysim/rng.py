@@ -34,6 +34,9 @@ class Stream(IntEnum):
     NETWORK_NEAR = 4
     NETWORK_FAR = 5
     NETWORK_OFFSET = 6
+    USAGE = 7  # usage migration at a repeat purchase past a threshold (tick = week)
+    LAPSE = 8  # sub 0: lapse after a purchase (tick = week); sub 1: a person's dropout (tick = generation)
+    NEWCOMER = 9  # a newcomer's segment (sub 0) and awareness of firm f (sub 1 + f); tick = week
     NEED = 10
     CHOICE = 11
     SERVER = 12

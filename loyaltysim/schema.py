@@ -25,8 +25,10 @@ from loyaltysim.mechanisms.choice import ChoiceCoefficients
 from loyaltysim.mechanisms.complaints import ComplaintCoefficients
 from loyaltysim.mechanisms.employees import EmployeeCoefficients
 from loyaltysim.mechanisms.encounter import EncounterCoefficients
+from loyaltysim.mechanisms.lapse import LapseCoefficients
 from loyaltysim.mechanisms.managers import ManagerCoefficients
 from loyaltysim.mechanisms.relationships import RelationshipCoefficients
+from loyaltysim.mechanisms.usage import UsageCoefficients
 from loyaltysim.mechanisms.word_of_mouth import Network
 from loyaltysim.parameters import (
     Distribution,
@@ -287,6 +289,8 @@ class Customers(StrictModel):
 
 
 class Behaviour(
+    LapseCoefficients,
+    UsageCoefficients,
     RelationshipCoefficients,
     ManagerCoefficients,
     EmployeeCoefficients,

@@ -65,12 +65,22 @@ class CustomerState:
     rapport_person: (
         np.ndarray
     )  # (n,) int32, id of that employee (StaffArrays.person, unique across firms; -1 none)
+    segment: np.ndarray  # (n,) int8, usage segment (population.SEGMENTS; mechanisms/usage.py)
+    generation: np.ndarray  # (n,) uint8, newcomers the row has had (mechanisms/lapse.py; wraps)
 
     @classmethod
     def initial(
-        cls, n: int, n_firms: int, window: int, attachment: float, satisfaction: float
+        cls,
+        n: int,
+        n_firms: int,
+        window: int,
+        attachment: float,
+        satisfaction: float,
+        segment: np.ndarray | None = None,
     ) -> CustomerState:
-        """State at week 0: nobody has bought anything yet."""
+        """State at week 0: nobody has bought anything yet. ``segment``: the usage segments drawn
+        at creation (:func:`loyaltysim.population.make_population`; all regular if None); the
+        state takes the array itself, not a copy."""
         return cls(
             attachment=np.full((n, n_firms), attachment, dtype=FEELING),
             satisfaction=np.full((n, n_firms), satisfaction, dtype=FEELING),
@@ -84,6 +94,8 @@ class CustomerState:
             story_sign=np.zeros(n, dtype=np.int8),
             rapport=np.zeros(n, dtype=FEELING),
             rapport_person=np.full(n, -1, dtype=np.int32),
+            segment=np.zeros(n, dtype=np.int8) if segment is None else segment.astype(np.int8, copy=False),
+            generation=np.zeros(n, dtype=np.uint8),
         )
 
     def copy(self) -> CustomerState:
@@ -116,6 +128,8 @@ class CustomerArrays(NamedTuple):
     story_sign: np.ndarray
     rapport: np.ndarray
     rapport_person: np.ndarray
+    segment: np.ndarray
+    generation: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
@@ -137,6 +151,7 @@ class TickScratch:
     refund: np.ndarray  # (n,) float64, dollars paid to fix the problem
     problem_cost: np.ndarray  # (n,) float64, dollars to fix the problem after a failure
     spend: np.ndarray  # (n,) float64, dollars spent
+    lapsed: np.ndarray  # (n,) bool, left the category after this week's purchase (a newcomer follows)
 
     @classmethod
     def empty(cls, n: int) -> TickScratch:
@@ -153,6 +168,7 @@ class TickScratch:
             refund=np.zeros(n),
             problem_cost=np.zeros(n),
             spend=np.zeros(n),
+            lapsed=np.zeros(n, dtype=bool),
         )
 
 

@@ -1,8 +1,8 @@
 """Export a run's purchases as transactions: one row per purchase at a firm.
 
-The table has the columns ``customer_id, firm, week, date, amount`` - with (customer_id, date,
-amount) it is the input of the standard customer-lifetime-value ("buy till you die") tools, such as
-the BG/NBD and Pareto/NBD models of the ``lifetimes`` and ``btyd`` packages.
+The table has the columns ``customer_id, firm, week, date, amount, generation`` - with (customer_id,
+date, amount) it is the input of the standard customer-lifetime-value ("buy till you die") tools,
+such as the BG/NBD and Pareto/NBD models of the ``lifetimes`` and ``btyd`` packages.
 
 * ``customer_id`` (int32): the customer's row in the model's arrays (stable across weeks and across
   scenarios with the same seed and size);
@@ -12,7 +12,11 @@ the BG/NBD and Pareto/NBD models of the ``lifetimes`` and ``btyd`` packages.
 * ``date`` (datetime64): :data:`START_DATE` + 7 days x (week - 1), so week 1 is dated on the start
   date and every purchase of a week carries the same date (the model's clock ticks in weeks);
 * ``amount`` (float32): dollars spent (basket x price index x spend lift), the same figure the
-  weekly table sums as ``revenue``.
+  weekly table sums as ``revenue``;
+* ``generation`` (uint8): which person of the row bought - 0 the customer there from the start,
+  1, 2, ... the newcomers who took the row after a customer left the category
+  (:mod:`loyaltysim.mechanisms.lapse`). (customer_id, generation) identifies a person: a tool fed
+  customer_id alone would see a lapsed customer and their successor as one who came back.
 
 Memory: only the week's purchasers at a firm are kept (indices found with ``numpy.flatnonzero``),
 as int32/int8/float32 chunks concatenated once at the end: 13 bytes per purchase while
@@ -37,7 +41,7 @@ if TYPE_CHECKING:  # the CLI imports this module at start-up: keep the model (nu
 START_DATE = dt.date(2000, 1, 3)
 
 #: Columns of the transaction table, in order.
-TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "firm", "week", "date", "amount")
+TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "firm", "week", "date", "amount", "generation")
 
 #: File suffixes :func:`write_transactions` understands.
 SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
@@ -57,6 +61,7 @@ class TransactionRecorder:
         self._firm: list[np.ndarray] = []
         self._week: list[np.ndarray] = []
         self._amount: list[np.ndarray] = []
+        self._generation: list[np.ndarray] = []
 
     def record(self, model: LoyaltyModel) -> None:
         """Keep the purchases at a firm of the week ``model`` has just stepped."""
@@ -68,6 +73,7 @@ class TransactionRecorder:
         self._firm.append(visits.firm[bought].astype(np.int8))
         self._week.append(np.full(len(bought), model.week, dtype=np.int32))
         self._amount.append(visits.spend[bought].astype(np.float32))
+        self._generation.append(buyer_generation(model, bought))
 
     def frame(self) -> pd.DataFrame:
         """The transactions recorded so far, sorted by week then customer (see the module doc)."""
@@ -85,9 +91,22 @@ class TransactionRecorder:
                 "week": week,
                 "date": (start + 7 * (week.astype(np.int64) - 1)).astype("datetime64[s]"),
                 "amount": cat(self._amount, np.float32),
+                "generation": cat(self._generation, np.uint8),
             },
             columns=list(TRANSACTION_COLUMNS),
         )
+
+
+def buyer_generation(model: LoyaltyModel, rows: np.ndarray) -> np.ndarray:
+    """The generation of the person who bought in row ``rows`` in the week just stepped (uint8).
+
+    A customer who left the category after this week's purchase was replaced at the end of the
+    week (both engines): the row then holds a newcomer of the next generation who has bought
+    nothing yet, so a buyer whose row no longer shows this week's purchase was the one before.
+    """
+    state = model.state
+    replaced = state.last_purchase_week[rows] != model.week
+    return (state.generation[rows].astype(np.int64) - replaced).astype(np.uint8)  # wraps as it
 
 
 def collect_transactions(
@@ -140,4 +159,6 @@ def read_transactions(path: str | os.PathLike[str]) -> pd.DataFrame:
         frame = pd.read_parquet(path, engine="pyarrow")
     else:
         frame = pd.read_csv(path, parse_dates=["date"], dtype={"firm": "category"})
-    return frame.astype({"customer_id": np.int32, "week": np.int32, "amount": np.float32})
+    return frame.astype(
+        {"customer_id": np.int32, "week": np.int32, "amount": np.float32, "generation": np.uint8}
+    )

@@ -68,6 +68,7 @@ SLOW_TESTS = (
     "test_the_warm_up_starts_the_report",
     "test_engines_agree_exactly_on_the_new_mechanisms",
     "test_the_supermarket_costs_the_pharmacy",
+    "test_lapse_and_usage_results_do_not_depend_on_the_thread_count",
 )
 
 

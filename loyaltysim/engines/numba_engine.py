@@ -23,6 +23,7 @@ from loyaltysim.kernels import experience as kx
 from loyaltysim.kernels import rng as krng
 from loyaltysim.mechanisms.advocacy import survey_probability
 from loyaltysim.mechanisms.attachment import decay_rate
+from loyaltysim.mechanisms.lapse import GENERATIONS
 from loyaltysim.population import TRAITS
 from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
@@ -42,7 +43,18 @@ SURVEY_CANDIDATES = 128
 KEEP_CONVENIENCE_UP_TO = 8
 
 #: Key groups passed to the experience kernel as its fixed key vector, in the order of ``kx.K_*``.
-FIXED_KEYS = ("server", "failure", "cost", "complain", "supervisor", "ladder", "patience")
+FIXED_KEYS = (
+    "server",
+    "failure",
+    "cost",
+    "complain",
+    "supervisor",
+    "ladder",
+    "patience",
+    "usage",
+    "lapse",
+    "newcomer_segment",
+)
 
 
 class NumbaEngine:
@@ -97,6 +109,11 @@ class NumbaEngine:
             ),
         )
         self._no_base = np.zeros(0, dtype=np.int8)
+        # A person's dropout draw is keyed by the row's generation (tick), not the week: one key
+        # per generation, once (mechanisms/lapse.py).
+        self.person_keys = np.array(
+            [rng.stream_key(model.seed, Stream.LAPSE, g, 1) for g in range(GENERATIONS)], dtype=np.uint64
+        )
         nf = model.n_firms
         ties_of = np.diff(model.network.indptr)
         self.degree = int(ties_of.max()) if model.n_customers else 0
@@ -116,6 +133,10 @@ class NumbaEngine:
                 "supervisor": (Stream.SUPERVISOR, [0]),
                 "ladder": (Stream.LADDER, [0, 1, 2]),
                 "patience": (Stream.PATIENCE, [0, 1, 2]),
+                "usage": (Stream.USAGE, [0]),
+                "lapse": (Stream.LAPSE, [0]),
+                "newcomer_segment": (Stream.NEWCOMER, [0]),
+                "newcomer": (Stream.NEWCOMER, [1 + f for f in range(nf)]),
                 "wom": (Stream.WOM, list(range(self.degree))),
                 "advert": (Stream.AWARE_ADVERT, list(range(nf))),
                 "advocacy": (Stream.ADVOCACY, list(range(nf))),
@@ -195,6 +216,7 @@ class NumbaEngine:
             row[kx.DECAY] = decay_rate(decay, culture.relationship_building)
             row[kx.ADVERTISING], row[kx.OPEN] = p.advertising, float(p.open)
             row[kx.LISTENING] = culture.listening
+            row[kx.KNOWN_SHARE] = p.known_share
         return table
 
     def _market(self) -> tuple[float, float, float]:
@@ -227,7 +249,7 @@ class NumbaEngine:
         """Choice kernel, visit reduction, experience kernel, survey kernel, slot reduction."""
         m = self.model
         seed, week, nf = m.seed, m.week, m.n_firms
-        st, t, pop, k = m.state, self.traits, m.population, m.k
+        st, t, k = m.state, self.traits, m.k
         self.parallel = self.twins.pick()
         started = time.perf_counter()
         market = m.spec.market
@@ -237,7 +259,7 @@ class NumbaEngine:
         kc.choose(
             self.convenience,
             self.places,
-            pop["segment"],
+            st.segment,
             m.segment_need,
             t["emotion_weight"],
             t["habit"],
@@ -270,12 +292,12 @@ class NumbaEngine:
             self.choice,
             m.network.indices,
             kx.People(
-                pop["segment"],
                 m.segment_basket,
                 t["expectation"],
                 t["complaint_propensity"],
                 t["patience"],
                 t["perception"],
+                m.lapse_table,
             ),
             st.arrays(),
             kx.Firms(self._experience_firms(), n_front, front_eng, front_skill, front_person, n_sup, sup_eng),
@@ -286,6 +308,8 @@ class NumbaEngine:
                 k.attachment,
                 k.word_of_mouth,
                 k.advocacy,
+                k.usage,
+                k.lapse,
                 self._market(),
             ),
             kx.Keys(
@@ -294,6 +318,8 @@ class NumbaEngine:
                 keys["advert"],
                 keys["advocacy"],
                 keys["survey"],
+                keys["newcomer"],
+                self.person_keys,
             ),
             kx.Base(
                 market.base_window_weeks,

@@ -19,7 +19,17 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from loyaltysim.codes import DETRACTOR, ESCALATED, OK, ON_SPOT, PROMOTER, SILENT, UNRESOLVED
+from loyaltysim.codes import (
+    DETRACTOR,
+    ESCALATED,
+    NEVER,
+    NO_PURCHASE,
+    OK,
+    ON_SPOT,
+    PROMOTER,
+    SILENT,
+    UNRESOLVED,
+)
 from loyaltysim.kernels import CHUNK, twins
 from loyaltysim.kernels.formulas import (
     advocacy_class,
@@ -28,20 +38,26 @@ from loyaltysim.kernels.formulas import (
     complaint_probability,
     encounter_values,
     failure_probability,
+    lapse_probability,
     next_satisfaction,
     outcome_value,
     perceived,
     problem_size_sting,
     rapport_after,
     rapport_value,
+    segment_of,
     server_slot,
     story_change,
+    usage_step,
     usual_slot,
     willing_to_resolve,
 )
 from loyaltysim.kernels.rng import normal, uniform, uniform_below, uniform_threshold
+from loyaltysim.mechanisms.attachment import INITIAL_ATTACHMENT
 from loyaltysim.mechanisms.complaints import SIZE_DOLLARS, SIZE_PENALTY
-from loyaltysim.mechanisms.encounter import DELIGHT
+from loyaltysim.mechanisms.encounter import DELIGHT, INITIAL_SATISFACTION
+from loyaltysim.mechanisms.lapse import GENERATIONS, LAPSE_MEAN
+from loyaltysim.mechanisms.usage import MIGRATION
 from loyaltysim.mechanisms.word_of_mouth import DETRACTOR_REACH, STORY_EFFECT, TELL_PROMOTER
 from loyaltysim.state import CustomerArrays
 from loyaltysim.tallies import C
@@ -57,6 +73,7 @@ T_COMPLAINTS = C["complaints"]
 T_DELIGHTED = C["delighted"]
 T_DETRACTORS = C["detractors"]
 T_ESCALATED = C["escalated"]
+T_LAPSED = C["lapsed"]
 T_FAILURES = C["failures"]
 T_HANDOFFS = C["handoffs"]
 T_LATENT_LOYAL = C["latent_loyal"]
@@ -80,14 +97,14 @@ T_UNRESOLVED = C["unresolved"]
 
 
 class People(NamedTuple):
-    """Per-customer traits the week reads (drawn once), and the segments' tables."""
+    """Per-customer traits the week reads (drawn once), the segments' tables and the dropout's."""
 
-    segment: np.ndarray  # (n,) int8
-    basket_by_segment: np.ndarray  # dollars per purchase at price index 1
+    basket_by_segment: np.ndarray  # dollars per purchase at price index 1 (by st.segment)
     expectation: np.ndarray
     propensity: np.ndarray  # complaint propensity
     patience: np.ndarray
     perception: np.ndarray  # shift of a visit's emotional value as this customer perceives it
+    lapse_table: np.ndarray  # quantiles of the dropout chance (population.lapse_quantiles)
 
 
 class Firms(NamedTuple):
@@ -112,6 +129,8 @@ class Coefficients(NamedTuple):
     attachment: tuple
     word_of_mouth: tuple
     advocacy: tuple
+    usage: tuple
+    lapse: tuple
     market: tuple
 
 
@@ -123,6 +142,8 @@ class Keys(NamedTuple):
     advert: np.ndarray
     advocacy: np.ndarray
     survey: np.ndarray
+    newcomer: np.ndarray  # a newcomer's awareness of each firm (stream NEWCOMER, sub 1 + firm)
+    person: np.ndarray  # a person's dropout draw by generation (stream LAPSE, sub 1, tick 0-255)
 
 
 class Base(NamedTuple):
@@ -174,8 +195,9 @@ class Buffers(NamedTuple):
     ADVERTISING,
     OPEN,
     LISTENING,
-) = range(15)
-N_FIRM_PARAMS = 15
+    KNOWN_SHARE,
+) = range(16)
+N_FIRM_PARAMS = 16
 
 # Entries of the ``market`` tuple (the mechanisms' coefficients come as their own packed tuples,
 # see loyaltysim.mechanisms.coefficients).
@@ -192,7 +214,8 @@ SPEND_LIFT, ATTACHMENT_THRESHOLD, PATRONAGE_THRESHOLD = range(3)
     6,
     9,
 )
-N_KEYS = 12  # LADDER and PATIENCE take subs 0..2
+K_USAGE, K_LAPSE, K_NEWCOMER = 12, 13, 14  # usage migration, lapse decision, newcomer's segment
+N_KEYS = 15  # LADDER and PATIENCE take subs 0..2
 
 
 @njit(cache=True, inline="always")
@@ -243,6 +266,26 @@ def _complain_or_leave(
     return UNRESOLVED, handoffs, reached, 0.0, cost
 
 
+@njit(cache=True, inline="always")
+def _newcomer(i, st, firm, key_fixed, key_newcomer, k_use, initial_attachment, k_enc):
+    """Row ``i`` taken by a newcomer: every state at its start value but the stories told this
+    week, a fresh segment, awareness of each open firm with its known share, the next generation."""
+    st.generation[i] = np.uint8((np.int64(st.generation[i]) + 1) % GENERATIONS)
+    st.segment[i] = segment_of(uniform(key_fixed[K_NEWCOMER], i), k_use)
+    for g in range(st.attachment.shape[1]):
+        st.attachment[i, g] = initial_attachment
+        st.satisfaction[i, g] = k_enc[INITIAL_SATISFACTION]
+        st.visits[i, g] = 0
+        st.aware[i, g] = firm[g, OPEN] != 0.0 and uniform(key_newcomer[g], i) < firm[g, KNOWN_SHARE]
+    st.last_firm[i] = NO_PURCHASE
+    st.last_purchase_week[i] = NEVER
+    st.tenure[i] = 0
+    for w in range(st.history.shape[1]):
+        st.history[i, w] = NO_PURCHASE
+    st.rapport[i] = 0.0
+    st.rapport_person[i] = -1
+
+
 @njit(cache=True)
 def _live_chunk(
     c,
@@ -264,14 +307,15 @@ def _live_chunk(
     tie_dims,
 ):
     """Customers of chunk ``c`` (see :func:`live_week`)."""
-    segment, basket_by_segment, expectation, propensity, patience_w, perception = people
+    basket_by_segment, expectation, propensity, patience_w, perception, lapse_table = people
+    segment, generation = st.segment, st.generation
     attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
     rapport, rapport_person = st.rapport, st.rapport_person
     firm, n_front, front_engagement, front_skill, front_person, n_sup, sup_engagement = firms
-    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market = k
-    key_fixed, key_wom, key_advert, key_advocacy, key_survey = keys
+    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market = k
+    key_fixed, key_wom, key_advert, key_advocacy, key_survey, key_newcomer, key_person = keys
     base_window, base_now, base_then, has_base_then = base
     survey_guess, candidates, n_candidates = survey
     told_prev, told_next, story_firm_next, story_sign_next = (
@@ -287,7 +331,7 @@ def _live_chunk(
         out.cost,
         out.tallies,
     )
-    n = len(segment)
+    n = len(choice)
     n_firms = len(firm_dims)  # compile-time constants (see live_week)
     window = len(window_dims)
     n_ties = len(tie_dims)
@@ -316,6 +360,8 @@ def _live_chunk(
         buyers[n_buyers] = i
         n_buyers += choice[i] >= 0
     change = np.zeros(last - first)
+    gone = np.zeros(last - first, dtype=np.bool_)  # lapsed after this week's purchase
+    lapse_on = k_lapse[LAPSE_MEAN] > 0.0
     # The probabilities tested by many draws below, as integer thresholds (uniform_threshold).
     reach_promoter = uniform_threshold(k_wom[TELL_PROMOTER])
     reach_detractor = uniform_threshold(k_wom[DETRACTOR_REACH])
@@ -368,6 +414,11 @@ def _live_chunk(
             )
             tally[f, T_REVENUE] += spend
             spend_out[i] = spend
+            if previous == f:  # usage migration at a repeat purchase (mechanisms/usage.py)
+                seg = np.int64(segment[i])
+                target = usage_step(seg, attached, k_use)
+                if target != seg and uniform(key_fixed[K_USAGE], i) < k_use[MIGRATION]:
+                    segment[i] = target
             # Failure, complaint, recovery.
             outcome, handoffs, reached, refund, problem_cost = OK, 0, 0, 0.0, 0.0
             p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill, k_enc)
@@ -425,6 +476,12 @@ def _live_chunk(
                 np.float64(satisfaction[i, f]), quality, np.float64(expectation[i]), k_enc
             )
             change[i - first] = attachment_change(attached, emotional, k_att)
+        if lapse_on:  # after any purchase (mechanisms/lapse.py)
+            p_lapse = lapse_probability(uniform(key_person[generation[i]], i), lapse_table)
+            if uniform(key_fixed[K_LAPSE], i) < p_lapse:
+                gone[i - first] = True
+                if f < n_firms:
+                    counts[f, T_LAPSED] += 1
     before = np.empty(n_firms)
     after = np.empty(n_firms)
     for i in range(first, last):
@@ -454,6 +511,8 @@ def _live_chunk(
                 aware[i, g] = True  # (a closed firm's reach is 0)
         for g in range(n_firms):
             attachment[i, g] = min(max(after[g], 0.0), 1.0)
+        if gone[i - first]:  # a newcomer takes the row (Customer._make_way)
+            _newcomer(i, st, firm, key_fixed, key_newcomer, k_use, k_att[INITIAL_ATTACHMENT], k_enc)
     # High patronage for each possible count of the base firm among the last purchases: the
     # same comparison as the reference (share = count / window), without a division per customer.
     high_patronage = np.empty(window + 1, dtype=np.bool_)
@@ -524,6 +583,8 @@ def _live_week_all(
     k_att,
     k_wom,
     k_adv,
+    k_use,
+    k_lapse,
     market,
     keys,
     base,
@@ -538,7 +599,7 @@ def _live_week_all(
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
-        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market)
+        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(
                 c,

@@ -15,7 +15,9 @@ from loyaltysim.mechanisms import (
     complaints,
     employees,
     encounter,
+    lapse,
     relationships,
+    usage,
     word_of_mouth,
 )
 
@@ -53,6 +55,9 @@ rapport_after = _inline(relationships.rapport_after)
 rapport_value = _inline(relationships.rapport_value)
 attachment_change = _inline(attachment.attachment_change)
 story_change = _inline(word_of_mouth.story_change)
+usage_step = _inline(usage.usage_step)
+segment_of = _inline(usage.segment_of)
+lapse_probability = _inline(lapse.lapse_probability)
 engagement_target = njit(cache=True)(employees.engagement_target)
 next_engagement = njit(cache=True)(employees.next_engagement)
 next_skill = njit(cache=True)(employees.next_skill)

@@ -18,8 +18,10 @@ from loyaltysim.mechanisms import (
     complaints,
     employees,
     encounter,
+    lapse,
     managers,
     relationships,
+    usage,
     word_of_mouth,
 )
 from loyaltysim.parameters import pack
@@ -41,6 +43,8 @@ class Coefficients:
     advocacy: tuple[float, ...]
     employees: tuple[float, ...]
     managers: tuple[float, ...]
+    usage: tuple[float, ...]
+    lapse: tuple[float, ...]
 
     @classmethod
     def of(cls, spec: Scenario) -> Coefficients:
@@ -56,4 +60,8 @@ class Coefficients:
             advocacy=pack(beh, advocacy.AdvocacyCoefficients),
             employees=pack(beh, employees.EmployeeCoefficients),
             managers=pack(beh, managers.ManagerCoefficients),
+            usage=usage.coefficients(
+                beh, spec.customers.segments.regular.share, spec.customers.segments.heavy.share
+            ),
+            lapse=pack(beh, lapse.LapseCoefficients),
         )
