@@ -65,6 +65,9 @@ class CustomerState:
     rapport_person: (
         np.ndarray
     )  # (n,) int32, id of that employee (StaffArrays.person, unique across firms; -1 none)
+    failure_memory: (
+        np.ndarray
+    )  # (n,) uint8, firm of the latest failure (high 5 bits), failures remembered there (low 3)
 
     @classmethod
     def initial(
@@ -84,6 +87,7 @@ class CustomerState:
             story_sign=np.zeros(n, dtype=np.int8),
             rapport=np.zeros(n, dtype=FEELING),
             rapport_person=np.full(n, -1, dtype=np.int32),
+            failure_memory=np.zeros(n, dtype=np.uint8),
         )
 
     def copy(self) -> CustomerState:
@@ -116,6 +120,7 @@ class CustomerArrays(NamedTuple):
     story_sign: np.ndarray
     rapport: np.ndarray
     rapport_person: np.ndarray
+    failure_memory: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
@@ -244,6 +249,11 @@ class FirmState:
     review_complaints: int = 0
     review_silent: int = 0
     hires: int = 0  # people hired so far (the next person id)
+    # The back of house (mechanisms/back_of_house.py): engagement and disposition per post, and
+    # the supply shortfall 0-1 it leaves the frontline (set once a week, read by the encounter).
+    back_engagement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    back_disposition: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    supply_shortfall: float = 0.0
     quits: int = 0
 
     @property

@@ -9,7 +9,15 @@ concatenation, the column order of the (F, len(COUNTS)) tally array.
 
 from __future__ import annotations
 
-from loyaltysim.mechanisms import advocacy, attachment, choice, complaints, encounter, relationships
+from loyaltysim.mechanisms import (
+    advocacy,
+    attachment,
+    choice,
+    complaints,
+    encounter,
+    failure_memory,
+    relationships,
+)
 
 #: The customer base now and one base window ago (and how much of it is still in the base), and
 #: its split into Dick & Basu's cells (attachment x patronage; see :mod:`loyaltysim.metrics`).
@@ -20,6 +28,7 @@ COUNTS: tuple[str, ...] = (
     *encounter.TALLIES,
     *relationships.TALLIES,
     *complaints.TALLIES,
+    *failure_memory.TALLIES,
     *attachment.TALLIES,
     *advocacy.TALLIES,
     *BASE_TALLIES,

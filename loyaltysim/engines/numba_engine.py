@@ -23,6 +23,7 @@ from loyaltysim.kernels import experience as kx
 from loyaltysim.kernels import rng as krng
 from loyaltysim.mechanisms.advocacy import survey_probability
 from loyaltysim.mechanisms.attachment import decay_rate
+from loyaltysim.mechanisms.back_of_house import stockout_chance, supplied_warmth
 from loyaltysim.population import TRAITS
 from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
@@ -195,6 +196,8 @@ class NumbaEngine:
             row[kx.DECAY] = decay_rate(decay, culture.relationship_building)
             row[kx.ADVERTISING], row[kx.OPEN] = p.advertising, float(p.open)
             row[kx.LISTENING] = culture.listening
+            row[kx.STOCKOUT] = stockout_chance(firm.supply_shortfall, m.k.back_of_house)
+            row[kx.SUPPLIED_WARMTH] = supplied_warmth(firm.supply_shortfall, m.k.back_of_house)
         return table
 
     def _market(self) -> tuple[float, float, float]:
@@ -242,6 +245,7 @@ class NumbaEngine:
             t["emotion_weight"],
             t["habit"],
             st.attachment,
+            st.satisfaction,
             st.aware,
             st.last_firm,
             firms,
@@ -287,6 +291,7 @@ class NumbaEngine:
                 k.word_of_mouth,
                 k.advocacy,
                 self._market(),
+                k.failure_memory,
             ),
             kx.Keys(
                 np.concatenate([keys[g] for g in FIXED_KEYS]),

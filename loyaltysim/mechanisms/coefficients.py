@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 from loyaltysim.mechanisms import (
     advocacy,
     attachment,
+    back_of_house,
     choice,
     complaints,
     employees,
     encounter,
+    failure_memory,
     managers,
     relationships,
     word_of_mouth,
@@ -41,6 +43,8 @@ class Coefficients:
     advocacy: tuple[float, ...]
     employees: tuple[float, ...]
     managers: tuple[float, ...]
+    failure_memory: tuple[float, ...]
+    back_of_house: tuple[float, ...]
 
     @classmethod
     def of(cls, spec: Scenario) -> Coefficients:
@@ -56,4 +60,6 @@ class Coefficients:
             advocacy=pack(beh, advocacy.AdvocacyCoefficients),
             employees=pack(beh, employees.EmployeeCoefficients),
             managers=pack(beh, managers.ManagerCoefficients),
+            failure_memory=pack(beh, failure_memory.FailureMemoryCoefficients),
+            back_of_house=pack(beh, back_of_house.BackOfHouseCoefficients),
         )
