@@ -55,7 +55,7 @@ class BackOfHouseCoefficients(StrictModel):
         "Chance of a failure (an item out of stock, an order not ready) that a total supply "
         "shortfall adds to every visit: p_fail + stockout_failure x shortfall.",
         source="Gruen, Corsten & Bharadwaj 2002 (out-of-stocks arise mostly in the store); [B]; "
-        "model convention for the value",
+        "model convention",
         ge=0,
         le=1,
     )
@@ -64,7 +64,7 @@ class BackOfHouseCoefficients(StrictModel):
         "share of warmth",
         "Share of an encounter's warmth lost at a total supply shortfall (the employee chases "
         "stock, the customer waits): warmth x (1 - delay_warmth x shortfall).",
-        source="[B]; Heskett et al. 1994; model convention for the value",
+        source="Heskett et al. 1994 (internal service quality); [B]; model convention",
         ge=0,
         le=1,
     )

@@ -63,7 +63,7 @@ class ChoiceCoefficients(StrictModel):
         "20 lifts the satisfaction_defection finding's top-box ratio from 1.9x to 2.2x but lets the "
         "loyal brand's repurchase per occasion overtake the corner pharmacy's (the retention-is-"
         "not-loyalty case) - a value for the calibration to settle.",
-        source="Jones & Sasser 1995; model convention for the value",
+        source="Jones & Sasser 1995 (the shape); model convention",
         ge=0,
         le=100,
     )

@@ -42,7 +42,7 @@ class FailureMemoryCoefficients(StrictModel):
         "bonus of a new one: recovery_bonus x max(0, 1 - repeat_recovery_cut x remembered); with "
         "0.5 a second failure fixed on the spot lifts half as much as the first, a third not at "
         "all (0 = no memory: every recovery lifts as the first).",
-        source="Maxham & Netemeyer 2002; model convention for the value",
+        source="Maxham & Netemeyer 2002 (the direction); model convention",
         ge=0,
         le=1,
     )
@@ -52,7 +52,7 @@ class FailureMemoryCoefficients(StrictModel):
         "Rise of the customer's expectation at a firm per failure remembered there: the "
         "satisfaction target of a visit uses expectation + repeat_expectation x remembered "
         "(a customer let down before expects less to go right and judges harder).",
-        source="Maxham & Netemeyer 2002; model convention for the value",
+        source="Maxham & Netemeyer 2002 (the direction); model convention",
         ge=0,
         le=1,
     )
