@@ -24,9 +24,11 @@ from loyaltysim import rng
 from loyaltysim.codes import ESCALATED, NO_PURCHASE, OK, ON_SPOT, SILENT, UNRESOLVED
 from loyaltysim.mechanisms import managers
 from loyaltysim.mechanisms.attachment import attachment_change, decay_rate
+from loyaltysim.mechanisms.back_of_house import stockout_chance, supplied_warmth
 from loyaltysim.mechanisms.choice import emotional_utility, logit_pick
 from loyaltysim.mechanisms.complaints import (
     LADDER,
+    RECOVERY_BONUS,
     SIZE_DOLLARS,
     SIZE_PENALTY,
     complaint_probability,
@@ -49,6 +51,13 @@ from loyaltysim.mechanisms.encounter import (
     failure_probability,
     next_satisfaction,
     perceived,
+)
+from loyaltysim.mechanisms.failure_memory import (
+    forgets,
+    memory_after,
+    raised_expectation,
+    remembered_failures,
+    repeat_bonus,
 )
 from loyaltysim.mechanisms.lapse import GENERATIONS, LAPSE_MEAN, lapse_probability
 from loyaltysim.mechanisms.relationships import (
@@ -130,9 +139,10 @@ class Customer(mesa.Agent):
 
         utility = - distance x distance_weight - price premium x price_weight + deals x deal_weight
         - share of the day closed x hours_weight + selection x selection_weight
-        + attachment x emotion_weight + habit (same firm as last time).
-        Convenience and price retain; only the attachment term makes a customer stay when a rival
-        matches them [A]. Writes ``scratch.choice[row]``: a firm index, F for outside, -1 none.
+        + attachment x emotion_weight + the pull of complete satisfaction + habit (same firm as
+        last time). Convenience and price retain; only attachment and delight make a customer stay
+        when a rival matches them [A] (Jones & Sasser 1995). Writes ``scratch.choice[row]``: a
+        firm index, F for outside, -1 none.
         """
         m, i = self.model, self.row
         pop, draws = m.population, m.customer_draws
@@ -145,7 +155,10 @@ class Customer(mesa.Agent):
             if m.state.aware[i, f]:
                 u = m.convenience_utility(i, f)
                 u += emotional_utility(
-                    float(pop["emotion_weight"][i]), float(m.state.attachment[i, f]), m.k.choice
+                    float(pop["emotion_weight"][i]),
+                    float(m.state.attachment[i, f]),
+                    float(m.state.satisfaction[i, f]),
+                    m.k.choice,
                 )
                 u += habit * (last == f)
                 options.append(f)
@@ -205,8 +218,15 @@ class Customer(mesa.Agent):
         slot = server_slot(float(draws.uniform(Stream.SERVER)[i]), returning, usual, posts, k.relationships)
         server = firm.frontline[slot]
         m.scratch.server[i] = slot
+        # The back of house supplies the frontline: its shortfall cools the encounter (delays)
+        # and adds stock-outs to the failures [B] (Heskett et al. 1994).
         emotional, quality = encounter_values(
-            server.engagement, server.skill, firm.params.culture.empathy, firm.overload, k.encounter
+            server.engagement,
+            server.skill,
+            firm.params.culture.empathy,
+            firm.overload,
+            supplied_warmth(firm.supply_shortfall, k.back_of_house),
+            k.encounter,
         )
         if slot == usual:
             person = int(firm.staff.person[slot])
@@ -225,16 +245,31 @@ class Customer(mesa.Agent):
         )
         if returning:
             self._migrate(attached)
-        # Failure: process failure rate, raised by overload and low skill [B][E].
+        # Failure: process failure rate, raised by overload and low skill [B][E], plus stock-outs.
         outcome = OK
-        p_fail = failure_probability(firm.failure_rate, firm.overload, server.skill, k.encounter)
-        if draws.uniform(Stream.FAILURE)[i] < p_fail:
+        p_fail = failure_probability(
+            firm.failure_rate,
+            firm.overload,
+            server.skill,
+            stockout_chance(firm.supply_shortfall, k.back_of_house),
+            k.encounter,
+        )
+        u_fail = float(draws.uniform(Stream.FAILURE)[i])
+        failed = u_fail < p_fail
+        if failed:
             m.scratch.failure[i] = True
             outcome = self._complain_or_leave(f, firm, server, attached)
         m.scratch.outcome[i] = outcome
+        # Failures remembered at this firm shrink the recovery bonus and raise expectations
+        # (Maxham & Netemeyer 2002); this visit adds to or fades the memory.
+        memory = int(m.state.failure_memory[i])
+        remembered = remembered_failures(memory, f)
+        forgot = not failed and remembered > 0 and forgets(u_fail, p_fail, k.failure_memory)
+        m.next_state.failure_memory[i] = memory_after(memory, f, remembered, failed, forgot)
+        bonus = repeat_bonus(k.complaints[RECOVERY_BONUS], remembered, k.failure_memory)
         handoffs = int(m.scratch.handoffs[i])
-        emotional = outcome_value(emotional, outcome, handoffs, k.complaints)
-        quality = outcome_value(quality, outcome, handoffs, k.complaints)
+        emotional = outcome_value(emotional, outcome, handoffs, bonus, k.complaints)
+        quality = outcome_value(quality, outcome, handoffs, bonus, k.complaints)
         if outcome != OK and k.complaints[SIZE_PENALTY] > 0.0:
             sting = problem_size_sting(
                 float(m.scratch.problem_cost[i]), k.complaints[SIZE_PENALTY], k.complaints[SIZE_DOLLARS]
@@ -247,8 +282,9 @@ class Customer(mesa.Agent):
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, 1
         elif outcome in (UNRESOLVED, SILENT):
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, -1
+        expectation = raised_expectation(float(pop["expectation"][i]), remembered, k.failure_memory)
         m.next_state.satisfaction[i, f] = next_satisfaction(
-            float(m.state.satisfaction[i, f]), quality, float(pop["expectation"][i]), k.encounter
+            float(m.state.satisfaction[i, f]), quality, expectation, k.encounter
         )
         # Attachment moves toward the visit's emotional value; losses weigh more [A].
         return attachment_change(attached, emotional, k.attachment)

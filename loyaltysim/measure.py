@@ -24,6 +24,7 @@ from loyaltysim.codes import (
 )
 from loyaltysim.mechanisms import employees
 from loyaltysim.mechanisms.advocacy import advocacy_classes, survey_probability
+from loyaltysim.mechanisms.failure_memory import COUNT_BITS, MOST_REMEMBERED
 from loyaltysim.rng import Stream
 from loyaltysim.tallies import COUNTS, C
 
@@ -105,12 +106,15 @@ def count_customers(
         outcome = scratch.outcome[at_f]
         complained = (outcome >= ON_SPOT) & (outcome <= UNRESOLVED)
         reached = scratch.reached[at_f][complained]
+        memory = previous.failure_memory
+        remembered = ((memory >> COUNT_BITS) == f) & ((memory & MOST_REMEMBERED) > 0)
         values = {
             "purchases": at_f.sum(),
             "came_from": came_from_f.sum(),
             "came_back": (came_from_f & at_f).sum(),
             "delighted": scratch.delighted[at_f].sum(),
             "failures": scratch.failure[at_f].sum(),
+            "repeat_failures": (scratch.failure & at_f & remembered).sum(),
             "served_by_known": scratch.known[at_f].sum(),
             "lapsed": scratch.lapsed[at_f].sum(),
             "complaints": complained.sum(),
@@ -172,7 +176,7 @@ def firm_rows(
         engaged, disengaged = employees.engaged_shares(engagement, k_employees)
         revenue, refunds = c["revenue"], c["refunds"]
         trading = firm.params.open  # a closed store has not hired or trained anyone yet
-        wages = headcount * staffing.wage_per_week * trading
+        wages = (headcount + len(firm.back_engagement)) * staffing.wage_per_week * trading
         training = headcount * staffing.training_cost * firm.params.culture.training * trading
         backlog_cost = firm.backlog * proc.backlog_cost
         margin = revenue * firm.params.gross_margin
@@ -207,6 +211,7 @@ def firm_rows(
                 "promoters": int(c["promoters"]),
                 "detractors": int(c["detractors"]),
                 "failures": int(c["failures"]),
+                "repeat_failures": int(c["repeat_failures"]),
                 "complaints": complaints,
                 "silent_failures": int(c["silent"]),
                 "resolved_on_spot": on_spot,
@@ -219,6 +224,7 @@ def firm_rows(
                 "backlog": firm.backlog,
                 "overload": firm.overload,
                 "failure_rate": firm.failure_rate,
+                "supply_shortfall": firm.supply_shortfall,
                 "staff": headcount,
                 "engagement_mean": float(engagement.sum()) / headcount,
                 "skill_mean": float(staff.skill.sum()) / headcount,

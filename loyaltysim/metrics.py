@@ -76,6 +76,11 @@ FIRM_METRICS: dict[str, Metric] = {
     "failures": Metric(
         "failures per week", "Service failures (delay, out of stock, defect, wrong order) this week."
     ),
+    "repeat_failures": Metric(
+        "failures per week",
+        "Failures of customers who still remembered an earlier failure at the firm (a smaller "
+        "recovery bonus, higher expectations: Maxham & Netemeyer 2002).",
+    ),
     "complaints": Metric("complaints per week", "Failures the customer complained about."),
     "silent_failures": Metric(
         "failures per week",
@@ -106,6 +111,11 @@ FIRM_METRICS: dict[str, Metric] = {
     "backlog": Metric("complaints", "Unresolved complaints still open, carried week to week."),
     "overload": Metric("ratio", "Visits / (frontline staff x capacity); above 1 the store is overloaded."),
     "failure_rate": Metric("probability per visit", "The process failure rate (before overload and skill)."),
+    "supply_shortfall": Metric(
+        "share 0-1",
+        "How badly the back of house supplies the frontline (0 = fully, 1 = not at all), from its "
+        "head count and engagement: stock-outs and delays at next week's visits.",
+    ),
     "staff": Metric("employees", "Frontline employees and supervisors."),
     "engagement_mean": Metric("engagement 0-1", "Mean employee engagement."),
     "skill_mean": Metric("skill 0-1", "Mean employee skill."),
@@ -126,7 +136,7 @@ FIRM_METRICS: dict[str, Metric] = {
     ),
     "revenue": Metric("dollars per week", "Sales: baskets x price index x spend lift."),
     "refunds": Metric("dollars per week", "Cost of fixing resolved problems."),
-    "wages": Metric("dollars per week", "Staff wages."),
+    "wages": Metric("dollars per week", "Staff wages (frontline, supervisors and back of house)."),
     "training_spend": Metric("dollars per week", "Training programme cost."),
     "handling_cost": Metric("dollars per week", "Staff time spent on complaints."),
     "backlog_cost": Metric("dollars per week", "Cost of carrying the complaint backlog."),

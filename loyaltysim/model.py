@@ -47,7 +47,7 @@ from loyaltysim.network import build_network
 from loyaltysim.population import lapse_quantiles, make_population, segment_table
 from loyaltysim.rng import Stream, TickDraws
 from loyaltysim.scenario import Scenario
-from loyaltysim.staff import Hiring, resize_staff, staff_counts
+from loyaltysim.staff import Hiring, resize_staff, staff_back_of_house, staff_counts, step_back_of_house
 from loyaltysim.state import FRONTLINE, CustomerState, FirmState, TickScratch, WeekVisits
 
 #: Default scenario when a model is created without one (so ``mesa.batch_run`` can build it).
@@ -233,6 +233,7 @@ class LoyaltyModel(mesa.Model):
         firm.staff = resize_staff(
             firm.staff, frontline, supervisors, k[employees.HIRE_ENGAGEMENT], skill, hire
         )
+        staff_back_of_house(firm, frontline, self.seed, k, self.k.back_of_house)
         for role, team, target in (
             ("frontline", firm.frontline, frontline),
             ("supervisor", firm.supervisors, supervisors),
@@ -318,6 +319,8 @@ class LoyaltyModel(mesa.Model):
         self._absorb(tallies)
         self.engine.staff_week()
         self._replace_quitters()
+        for firm in self.firms:  # the back of house, firm-level in both engines
+            step_back_of_house(firm, self.k.employees, self.k.back_of_house)
         self.agents_by_type[Manager].do("step")
         self.engine.commit()
         self.next_state = self.state

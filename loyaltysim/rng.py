@@ -51,6 +51,7 @@ class Stream(IntEnum):
     AWARE_ADVERT = 21
     SURVEY = 22
     ADVOCACY = 23
+    BACK_OF_HOUSE = 24
     QUIT = 30
     DISPOSITION = 31
 

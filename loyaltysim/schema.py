@@ -21,10 +21,12 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from loyaltysim.codes import MAX_FIRMS
 from loyaltysim.mechanisms.advocacy import AdvocacyCoefficients
 from loyaltysim.mechanisms.attachment import AttachmentCoefficients
+from loyaltysim.mechanisms.back_of_house import BackOfHouseCoefficients
 from loyaltysim.mechanisms.choice import ChoiceCoefficients
 from loyaltysim.mechanisms.complaints import ComplaintCoefficients
 from loyaltysim.mechanisms.employees import EmployeeCoefficients
 from loyaltysim.mechanisms.encounter import EncounterCoefficients
+from loyaltysim.mechanisms.failure_memory import FailureMemoryCoefficients
 from loyaltysim.mechanisms.lapse import LapseCoefficients
 from loyaltysim.mechanisms.managers import ManagerCoefficients
 from loyaltysim.mechanisms.relationships import RelationshipCoefficients
@@ -291,6 +293,8 @@ class Customers(StrictModel):
 class Behaviour(
     LapseCoefficients,
     UsageCoefficients,
+    BackOfHouseCoefficients,
+    FailureMemoryCoefficients,
     RelationshipCoefficients,
     ManagerCoefficients,
     EmployeeCoefficients,
@@ -349,6 +353,14 @@ class Staffing(StrictModel):
         le=1000,
     )
     supervisors_per_frontline: float = param(0.2, "ratio", "Supervisors per frontline employee.", ge=0, le=1)
+    back_of_house_per_frontline: float = param(
+        0.25,
+        "ratio",
+        "Back-of-house staff (stock room, kitchen, logistics: the frontline's internal suppliers) "
+        "per frontline employee; below behaviour.back_of_house_need the frontline runs short [B].",
+        ge=0,
+        le=10,
+    )
     capacity: float = param(
         150.0,
         "visits per employee per week",

@@ -14,10 +14,13 @@ import numpy as np
 
 from loyaltysim import rng
 from loyaltysim.codes import FRONTLINE, MAX_FIRMS, SUPERVISOR
+from loyaltysim.kernels.back_of_house import step_team
 from loyaltysim.kernels.rng import uniform_ids
 from loyaltysim.kernels.staff import Posts, Situation, step_posts
+from loyaltysim.mechanisms.back_of_house import supply_shortfall, team_size
 from loyaltysim.mechanisms.employees import (
     DISPOSITION_SD,
+    HIRE_ENGAGEMENT,
     empowered_share,
     pay_effects,
     staff_draw_id,
@@ -127,3 +130,48 @@ def step_staff(
         pay_quit,
     )
     step_posts(posts, draws, at, k)
+
+
+def staff_back_of_house(
+    firm: FirmState, frontline: int, seed: int, k: tuple[float, ...], k_supply: tuple[float, ...]
+) -> None:
+    """Size firm ``firm``'s back-of-house team to its staffing plan for ``frontline`` frontline
+    posts (:func:`loyaltysim.mechanisms.back_of_house.team_size`) and set the supply shortfall
+    the plan and the team leave at once: members in the lowest posts stay, new posts start at
+    ``hire_engagement``. Post r's disposition is drawn once (normal x ``disposition_sd``; stream
+    BACK_OF_HOUSE, keyed by r x 32 + the firm's index), so a resized team keeps its people; the
+    back of house's turnover is not modelled. ``k``: packed
+    :class:`~loyaltysim.mechanisms.employees.EmployeeCoefficients`; ``k_supply``: packed
+    :class:`~loyaltysim.mechanisms.back_of_house.BackOfHouseCoefficients`."""
+    per_frontline = firm.params.staffing.back_of_house_per_frontline
+    size = team_size(per_frontline, frontline)
+    kept = firm.back_engagement[:size]
+    firm.back_engagement = np.concatenate([kept, np.full(size - len(kept), k[HIRE_ENGAGEMENT])])
+    posts = np.arange(size, dtype=np.int64) * MAX_FIRMS + firm.index
+    firm.back_disposition = k[DISPOSITION_SD] * rng.normal(seed, Stream.BACK_OF_HOUSE, HIRING_TICK, posts)
+    mean = float(firm.back_engagement.mean()) if size else 0.0
+    firm.supply_shortfall = supply_shortfall(per_frontline, mean, k_supply)
+
+
+def step_back_of_house(firm: FirmState, k: tuple[float, ...], k_supply: tuple[float, ...]) -> None:
+    """One week of firm ``firm``'s back of house, after the frontline's step: each member's
+    engagement moves toward the target the culture supports (the frontline's empowerment, the
+    firm's share of delighted visits as meaning; :func:`loyaltysim.kernels.back_of_house.step_team`),
+    and the team's mean sets the supply shortfall the frontline meets next week
+    (:func:`loyaltysim.mechanisms.back_of_house.supply_shortfall`). ``k``: packed
+    :class:`~loyaltysim.mechanisms.employees.EmployeeCoefficients`; ``k_supply``: packed
+    :class:`~loyaltysim.mechanisms.back_of_house.BackOfHouseCoefficients`."""
+    culture, proc = firm.params.culture, firm.params.process
+    pay, _ = pay_effects(firm.params.staffing.wage_per_week, k)
+    situation = (
+        float(firm.recognition_given),
+        float(culture.trust),
+        float(culture.transparency),
+        empowered_share(culture.empowerment.frontline, proc.cost_median, proc.cost_sigma),
+        float(culture.leadership_commitment),
+        float(firm.delight_share),
+        float(firm.overload),
+        pay,
+    )
+    mean = step_team(firm.back_engagement, firm.back_disposition, situation, k)
+    firm.supply_shortfall = supply_shortfall(firm.params.staffing.back_of_house_per_frontline, mean, k_supply)

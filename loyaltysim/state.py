@@ -67,6 +67,9 @@ class CustomerState:
     )  # (n,) int32, id of that employee (StaffArrays.person, unique across firms; -1 none)
     segment: np.ndarray  # (n,) int8, usage segment (population.SEGMENTS; mechanisms/usage.py)
     generation: np.ndarray  # (n,) uint8, newcomers the row has had (mechanisms/lapse.py; wraps)
+    failure_memory: (
+        np.ndarray
+    )  # (n,) uint8, firm of the latest failure (high 5 bits), failures remembered there (low 3)
 
     @classmethod
     def initial(
@@ -96,6 +99,7 @@ class CustomerState:
             rapport_person=np.full(n, -1, dtype=np.int32),
             segment=np.zeros(n, dtype=np.int8) if segment is None else segment.astype(np.int8, copy=False),
             generation=np.zeros(n, dtype=np.uint8),
+            failure_memory=np.zeros(n, dtype=np.uint8),
         )
 
     def copy(self) -> CustomerState:
@@ -130,6 +134,7 @@ class CustomerArrays(NamedTuple):
     rapport_person: np.ndarray
     segment: np.ndarray
     generation: np.ndarray
+    failure_memory: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
@@ -260,6 +265,11 @@ class FirmState:
     review_complaints: int = 0
     review_silent: int = 0
     hires: int = 0  # people hired so far (the next person id)
+    # The back of house (mechanisms/back_of_house.py): engagement and disposition per post, and
+    # the supply shortfall 0-1 it leaves the frontline (set once a week, read by the encounter).
+    back_engagement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    back_disposition: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    supply_shortfall: float = 0.0
     quits: int = 0
 
     @property

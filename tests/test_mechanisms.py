@@ -12,10 +12,12 @@ from test_engines import assert_same_run, run_both
 from loyaltysim.mechanisms import (
     advocacy,
     attachment,
+    back_of_house,
     choice,
     complaints,
     employees,
     encounter,
+    failure_memory,
     managers,
     relationships,
 )
@@ -33,6 +35,8 @@ SECTIONS: dict[str, type[StrictModel]] = {
     "employees": employees.EmployeeCoefficients,
     "managers": managers.ManagerCoefficients,
     "relationships": relationships.RelationshipCoefficients,
+    "failure_memory": failure_memory.FailureMemoryCoefficients,
+    "back_of_house": back_of_house.BackOfHouseCoefficients,
 }
 
 #: A busy, badly run store with a rival: failures, complaints at every level, quits and hires,

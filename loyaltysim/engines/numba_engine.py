@@ -23,6 +23,7 @@ from loyaltysim.kernels import experience as kx
 from loyaltysim.kernels import rng as krng
 from loyaltysim.mechanisms.advocacy import survey_probability
 from loyaltysim.mechanisms.attachment import decay_rate
+from loyaltysim.mechanisms.back_of_house import stockout_chance, supplied_warmth
 from loyaltysim.mechanisms.lapse import GENERATIONS
 from loyaltysim.population import TRAITS
 from loyaltysim.rng import KeyLayout, Stream
@@ -217,6 +218,8 @@ class NumbaEngine:
             row[kx.ADVERTISING], row[kx.OPEN] = p.advertising, float(p.open)
             row[kx.LISTENING] = culture.listening
             row[kx.KNOWN_SHARE] = p.known_share
+            row[kx.STOCKOUT] = stockout_chance(firm.supply_shortfall, m.k.back_of_house)
+            row[kx.SUPPLIED_WARMTH] = supplied_warmth(firm.supply_shortfall, m.k.back_of_house)
         return table
 
     def _market(self) -> tuple[float, float, float]:
@@ -264,6 +267,7 @@ class NumbaEngine:
             t["emotion_weight"],
             t["habit"],
             st.attachment,
+            st.satisfaction,
             st.aware,
             st.last_firm,
             firms,
@@ -311,6 +315,7 @@ class NumbaEngine:
                 k.usage,
                 k.lapse,
                 self._market(),
+                k.failure_memory,
             ),
             kx.Keys(
                 np.concatenate([keys[g] for g in FIXED_KEYS]),

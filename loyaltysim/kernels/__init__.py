@@ -3,7 +3,8 @@
 Modules: :mod:`.rng` (the counter-based draws of :mod:`loyaltysim.rng`, bit for bit),
 :mod:`.choice` (phase 1), :mod:`.experience` (phases 2-5: encounter, complaint and recovery,
 attachment, word of mouth, advertising, the per-firm counters the metrics need and the sampled NPS
-survey), :mod:`.staff` (phase 6 for all posts), :mod:`.formulas` (the model's formulas compiled),
+survey), :mod:`.staff` (phase 6 for all posts), :mod:`.back_of_house` (phase 6 for a firm's back-of-house
+team), :mod:`.formulas` (the model's formulas compiled),
 :mod:`.network` (the social-network generator) and :mod:`.cache` (drops cached kernels whose
 sources changed).
 

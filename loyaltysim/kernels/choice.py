@@ -1,8 +1,9 @@
 """Phase 1 for every customer at once: whether to shop this week and where (multinomial logit).
 
 The arithmetic of :meth:`loyaltysim.agents.Customer.choose`, operation for operation: convenience
-(distance, price, deals, hours, selection), emotion weight x attachment and habit give each known
-open firm (and the outside option, when the market has one) a utility; ``logit_pick`` draws one.
+(distance, price, deals, hours, selection), emotion weight x attachment, the pull of complete
+satisfaction and habit give each known open firm (and the outside option, when the market has
+one) a utility; ``logit_pick`` draws one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def _choose_chunk(
     emotion_w,
     habit_w,
     attachment,
+    satisfaction,
     aware,
     last_firm,
     firm,
@@ -80,7 +82,9 @@ def _choose_chunk(
         final = -1
         for f in range(n_firms):
             u = convenience[i, f] if kept else convenience_of(places, i, firm, f, k_choice)
-            u += emotional_utility(w_emotion, np.float64(attachment[i, f]), k_choice)
+            u += emotional_utility(
+                w_emotion, np.float64(attachment[i, f]), np.float64(satisfaction[i, f]), k_choice
+            )
             u += habit * (1.0 if last == f else 0.0)
             possible = firm[f, OPEN] != 0.0 and aware[i, f]
             utilities[s, f] = u if possible else -np.inf
@@ -111,6 +115,7 @@ def _choose_all(
     emotion_w,
     habit_w,
     attachment,
+    satisfaction,
     aware,
     last_firm,
     firm,
@@ -136,6 +141,7 @@ def _choose_all(
             emotion_w,
             habit_w,
             attachment,
+            satisfaction,
             aware,
             last_firm,
             firm,

@@ -38,13 +38,18 @@ from loyaltysim.kernels.formulas import (
     complaint_probability,
     encounter_values,
     failure_probability,
+    forgets,
     lapse_probability,
+    memory_after,
     next_satisfaction,
     outcome_value,
     perceived,
     problem_size_sting,
+    raised_expectation,
     rapport_after,
     rapport_value,
+    remembered_failures,
+    repeat_bonus,
     segment_of,
     server_slot,
     story_change,
@@ -54,7 +59,7 @@ from loyaltysim.kernels.formulas import (
 )
 from loyaltysim.kernels.rng import normal, uniform, uniform_below, uniform_threshold
 from loyaltysim.mechanisms.attachment import INITIAL_ATTACHMENT
-from loyaltysim.mechanisms.complaints import SIZE_DOLLARS, SIZE_PENALTY
+from loyaltysim.mechanisms.complaints import RECOVERY_BONUS, SIZE_DOLLARS, SIZE_PENALTY
 from loyaltysim.mechanisms.encounter import DELIGHT, INITIAL_SATISFACTION
 from loyaltysim.mechanisms.lapse import GENERATIONS, LAPSE_MEAN
 from loyaltysim.mechanisms.usage import MIGRATION
@@ -84,6 +89,7 @@ T_PURCHASES = C["purchases"]
 T_REACHED_MANAGER = C["reached_manager"]
 T_REACHED_SUPERVISOR = C["reached_supervisor"]
 T_REFUNDS = C["refunds"]
+T_REPEAT_FAILURES = C["repeat_failures"]
 T_REVENUE = C["revenue"]
 T_SATISFACTION_SUM = C["satisfaction_sum"]
 T_SERVED_BY_KNOWN = C["served_by_known"]
@@ -132,6 +138,7 @@ class Coefficients(NamedTuple):
     usage: tuple
     lapse: tuple
     market: tuple
+    failure_memory: tuple
 
 
 class Keys(NamedTuple):
@@ -196,8 +203,10 @@ class Buffers(NamedTuple):
     OPEN,
     LISTENING,
     KNOWN_SHARE,
-) = range(16)
-N_FIRM_PARAMS = 16
+    STOCKOUT,
+    SUPPLIED_WARMTH,
+) = range(18)
+N_FIRM_PARAMS = 18
 
 # Entries of the ``market`` tuple (the mechanisms' coefficients come as their own packed tuples,
 # see loyaltysim.mechanisms.coefficients).
@@ -284,6 +293,7 @@ def _newcomer(i, st, firm, key_fixed, key_newcomer, k_use, initial_attachment, k
         st.history[i, w] = NO_PURCHASE
     st.rapport[i] = 0.0
     st.rapport_person[i] = -1
+    st.failure_memory[i] = 0
 
 
 @njit(cache=True)
@@ -312,9 +322,9 @@ def _live_chunk(
     attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
-    rapport, rapport_person = st.rapport, st.rapport_person
+    rapport, rapport_person, failure_memory = st.rapport, st.rapport_person, st.failure_memory
     firm, n_front, front_engagement, front_skill, front_person, n_sup, sup_engagement = firms
-    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market = k
+    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey, key_newcomer, key_person = keys
     base_window, base_now, base_then, has_base_then = base
     survey_guess, candidates, n_candidates = survey
@@ -396,7 +406,7 @@ def _live_chunk(
             engagement = front_engagement[f, slot]
             skill = front_skill[f, slot]
             emotional, quality = encounter_values(
-                engagement, skill, firm[f, EMPATHY], firm[f, OVERLOAD], k_enc
+                engagement, skill, firm[f, EMPATHY], firm[f, OVERLOAD], firm[f, SUPPLIED_WARMTH], k_enc
             )
             if slot == usual:
                 person = np.int64(front_person[f, slot])
@@ -421,9 +431,16 @@ def _live_chunk(
                     segment[i] = target
             # Failure, complaint, recovery.
             outcome, handoffs, reached, refund, problem_cost = OK, 0, 0, 0.0, 0.0
-            p_fail = failure_probability(firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill, k_enc)
-            if uniform(key_fixed[K_FAILURE], i) < p_fail:
+            p_fail = failure_probability(
+                firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill, firm[f, STOCKOUT], k_enc
+            )
+            u_fail = uniform(key_fixed[K_FAILURE], i)
+            failed = u_fail < p_fail
+            memory = np.int64(failure_memory[i])
+            remembered = remembered_failures(memory, f)
+            if failed:
                 counts[f, T_FAILURES] += 1
+                counts[f, T_REPEAT_FAILURES] += remembered > 0
                 outcome, handoffs, reached, refund, problem_cost = _complain_or_leave(
                     i,
                     f,
@@ -457,8 +474,13 @@ def _live_chunk(
                     else:
                         counts[f, T_UNRESOLVED] += 1
                 tally[f, T_REFUNDS] += refund
-            emotional = outcome_value(emotional, outcome, handoffs, k_cpl)
-            quality = outcome_value(quality, outcome, handoffs, k_cpl)
+            # Failures remembered here (Maxham & Netemeyer 2002): a smaller recovery bonus, higher
+            # expectations; this visit adds to or fades the memory.
+            forgot = not failed and remembered > 0 and forgets(u_fail, p_fail, k_mem)
+            failure_memory[i] = np.uint8(memory_after(memory, f, remembered, failed, forgot))
+            bonus = repeat_bonus(k_cpl[RECOVERY_BONUS], remembered, k_mem)
+            emotional = outcome_value(emotional, outcome, handoffs, bonus, k_cpl)
+            quality = outcome_value(quality, outcome, handoffs, bonus, k_cpl)
             if outcome != OK and k_cpl[SIZE_PENALTY] > 0.0:
                 sting = problem_size_sting(problem_cost, k_cpl[SIZE_PENALTY], k_cpl[SIZE_DOLLARS])
                 emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
@@ -473,7 +495,10 @@ def _live_chunk(
                 story_sign_next[i] = -1
                 told_next[i >> 3] |= np.uint8(1 << (i & 7))
             satisfaction[i, f] = next_satisfaction(
-                np.float64(satisfaction[i, f]), quality, np.float64(expectation[i]), k_enc
+                np.float64(satisfaction[i, f]),
+                quality,
+                raised_expectation(np.float64(expectation[i]), remembered, k_mem),
+                k_enc,
             )
             change[i - first] = attachment_change(attached, emotional, k_att)
         if lapse_on:  # after any purchase (mechanisms/lapse.py)
@@ -586,6 +611,7 @@ def _live_week_all(
     k_use,
     k_lapse,
     market,
+    k_mem,
     keys,
     base,
     survey,
@@ -599,7 +625,7 @@ def _live_week_all(
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
-        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market)
+        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(
                 c,

@@ -15,6 +15,7 @@ from loyaltysim.mechanisms import (
     complaints,
     employees,
     encounter,
+    failure_memory,
     lapse,
     relationships,
     usage,
@@ -54,6 +55,11 @@ server_slot = _inline(relationships.server_slot)
 rapport_after = _inline(relationships.rapport_after)
 rapport_value = _inline(relationships.rapport_value)
 attachment_change = _inline(attachment.attachment_change)
+remembered_failures = _inline(failure_memory.remembered_failures)
+repeat_bonus = _inline(failure_memory.repeat_bonus)
+raised_expectation = _inline(failure_memory.raised_expectation)
+forgets = _inline(failure_memory.forgets)
+memory_after = _inline(failure_memory.memory_after)
 story_change = _inline(word_of_mouth.story_change)
 usage_step = _inline(usage.usage_step)
 segment_of = _inline(usage.segment_of)

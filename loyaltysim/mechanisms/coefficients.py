@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 from loyaltysim.mechanisms import (
     advocacy,
     attachment,
+    back_of_house,
     choice,
     complaints,
     employees,
     encounter,
+    failure_memory,
     lapse,
     managers,
     relationships,
@@ -45,6 +47,8 @@ class Coefficients:
     managers: tuple[float, ...]
     usage: tuple[float, ...]
     lapse: tuple[float, ...]
+    failure_memory: tuple[float, ...]
+    back_of_house: tuple[float, ...]
 
     @classmethod
     def of(cls, spec: Scenario) -> Coefficients:
@@ -64,4 +68,6 @@ class Coefficients:
                 beh, spec.customers.segments.regular.share, spec.customers.segments.heavy.share
             ),
             lapse=pack(beh, lapse.LapseCoefficients),
+            failure_memory=pack(beh, failure_memory.FailureMemoryCoefficients),
+            back_of_house=pack(beh, back_of_house.BackOfHouseCoefficients),
         )

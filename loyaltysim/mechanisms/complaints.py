@@ -2,8 +2,9 @@
 or leaves silently [B]; a complaint climbs the empowerment ladder frontline -> supervisor ->
 manager, each level fixing it on the spot if the cost is within its limit and it is willing, and
 each hand-off may cost the customer's patience [C][D]. The visit's value after its handling:
-the recovery paradox for a quick fix, a penalty per hand-off, low values for unresolved and silent
-failures; bigger problems hurt more (TARP; docs/sources.md).
+the recovery paradox for a quick fix (smaller after failures the customer remembers,
+:mod:`loyaltysim.mechanisms.failure_memory`), a penalty per hand-off, low values for unresolved and
+silent failures; bigger problems hurt more (TARP; docs/sources.md).
 
 Tallies: ``complaints``, ``silent``, ``on_spot``, ``escalated``, ``unresolved``, ``handoffs``,
 ``reached_supervisor``, ``reached_manager``, ``refunds``.
@@ -173,16 +174,18 @@ def willing_to_resolve(trust: float, engagement: float, k) -> float:
     )
 
 
-def outcome_value(value: float, outcome: int, handoffs: int, k) -> float:
+def outcome_value(value: float, outcome: int, handoffs: int, bonus: float, k) -> float:
     """The value (0-1) a visit leaves after its failure handling.
 
-    Fixed on the spot: the recovery paradox lifts it above an ordinary visit; fixed after
-    escalation: the lift minus a penalty per hand-off [C]; unresolved or silent: a fixed low value.
+    Fixed on the spot: the recovery paradox lifts it above an ordinary visit by ``bonus`` (the
+    ``recovery_bonus``, shrunk by earlier failures the customer remembers:
+    :func:`loyaltysim.mechanisms.failure_memory.repeat_bonus`); fixed after escalation: the lift
+    minus a penalty per hand-off [C]; unresolved or silent: a fixed low value.
     """
     if outcome == ON_SPOT:
-        return min(1.0, value + k[RECOVERY_BONUS])
+        return min(1.0, value + bonus)
     if outcome == ESCALATED:
-        return min(1.0, max(0.0, value + k[RECOVERY_BONUS] - k[HANDOFF_PENALTY] * handoffs))
+        return min(1.0, max(0.0, value + bonus - k[HANDOFF_PENALTY] * handoffs))
     if outcome == UNRESOLVED:
         return k[UNRESOLVED_VALUE]
     if outcome == SILENT:

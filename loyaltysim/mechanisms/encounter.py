@@ -3,7 +3,9 @@ and functional quality, the chance of a service failure, and satisfaction agains
 
 Warmth - being looked in the eye, recognised, appreciated [A] - comes from the employee's
 engagement and the firm's empathy [D]; quality from skill; both are cut by overload above capacity
-[E]. Failures come from the firm's process failure rate, raised by overload and low skill [B][E].
+[E] and by delays when the back of house leaves the frontline short. Failures come from the firm's
+process failure rate, raised by overload and low skill [B][E], plus stock-outs
+(:mod:`loyaltysim.mechanisms.back_of_house`).
 Satisfaction is a moving average of quality against the customer's expectation (Oliver 1980,
 expectation-disconfirmation; docs/sources.md). Tallies: ``delighted``, ``failures``, ``revenue``.
 """
@@ -150,14 +152,16 @@ TALLIES = ("delighted", "failures", "revenue")
 
 
 def encounter_values(
-    engagement: float, skill: float, empathy: float, overload: float, k
+    engagement: float, skill: float, empathy: float, overload: float, supplied: float, k
 ) -> tuple[float, float]:
     """Emotional value and functional quality (both 0-1) of a visit without failure.
 
     warmth = engagement x (warmth_base + warmth_empathy x empathy) x (1 - pace_warmth x busy) /
-    (1 + warmth_crowding x crowding); quality = skill / (1 + crowding), busy = min(overload, 1),
-    crowding = overload above capacity; emotional value = emotion_warmth x warmth +
-    emotion_quality x quality. ``k``: packed :class:`EncounterCoefficients`.
+    (1 + warmth_crowding x crowding) x supplied; quality = skill / (1 + crowding), busy =
+    min(overload, 1), crowding = overload above capacity, ``supplied`` the share of warmth left
+    after the back of house's delays (:func:`loyaltysim.mechanisms.back_of_house.supplied_warmth`,
+    1 when nothing is short); emotional value = emotion_warmth x warmth + emotion_quality x
+    quality. ``k``: packed :class:`EncounterCoefficients`.
     """
     crowding = max(0.0, overload - 1.0)
     busy = min(overload, 1.0)
@@ -166,19 +170,21 @@ def encounter_values(
         * (k[WARMTH_BASE] + k[WARMTH_EMPATHY] * empathy)
         * (1.0 - k[PACE_WARMTH] * busy)
         / (1.0 + k[WARMTH_CROWDING] * crowding)
+        * supplied
     )
     quality = skill / (1.0 + crowding)
     return k[EMOTION_WARMTH] * warmth + k[EMOTION_QUALITY] * quality, quality
 
 
-def failure_probability(base_rate: float, overload: float, skill: float, k) -> float:
+def failure_probability(base_rate: float, overload: float, skill: float, stockout: float, k) -> float:
     """Chance of a failure in one visit: the process rate x (1 + pace_failure x min(overload, 1)
-    + overload_failure x overload above capacity) x (failure_skill_offset - skill), capped at 1
-    [B][E]."""
+    + overload_failure x overload above capacity) x (failure_skill_offset - skill), plus the
+    stock-outs of an ill-supplied frontline (``stockout``,
+    :func:`loyaltysim.mechanisms.back_of_house.stockout_chance`), capped at 1 [B][E]."""
     crowding = max(0.0, overload - 1.0)
     busy = min(overload, 1.0)
     pressure = 1.0 + k[PACE_FAILURE] * busy + k[OVERLOAD_FAILURE] * crowding
-    return min(1.0, base_rate * pressure * (k[FAILURE_SKILL_OFFSET] - skill))
+    return min(1.0, base_rate * pressure * (k[FAILURE_SKILL_OFFSET] - skill) + stockout)
 
 
 def perceived(value: float, perception: float) -> float:

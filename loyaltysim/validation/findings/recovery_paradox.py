@@ -294,14 +294,14 @@ def _discussion(m2b: float, t2b: float, fx: dict[str, float], gain: float) -> st
             f"(raw differences: {fx.get('sat_after_raw', float('nan')):+.3f} satisfaction, "
             f"{100 * fx.get('again_raw', float('nan')):+.1f} points of buying again).",
             "",
-            "*What the model lacks.* Nothing in a customer's state remembers earlier failures: "
-            "a second failure fixed on the spot gets the same lift as the first "
-            f"(satisfaction after the second minus just before it: {m2b:+.3f}, t = {t2b:.1f}), "
-            "so satisfaction after two recovered failures still ends above the level before the "
-            "first. Maxham & Netemeyer's result - the paradox disappears after a second failure - "
-            "needs a memory of failures (a count or a decaying 'failure history' per customer and "
-            "firm) that shrinks the recovery bonus or raises expectations; the model has none, so "
-            "this part is not reproduced.",
+            "*A memory of failures.* Each customer remembers the failures at the firm of their "
+            "latest failure (`loyaltysim/mechanisms/failure_memory.py`): every one remembered "
+            "shrinks the recovery bonus of the next (`behaviour.repeat_recovery_cut`) and raises "
+            "the expectation the visit is judged against (`behaviour.repeat_expectation`), so a "
+            "second failure fixed on the spot lifts satisfaction less than the first "
+            f"(satisfaction after the second minus just before it: {m2b:+.3f}, t = {t2b:.1f}) and "
+            "satisfaction after two recovered failures no longer ends above the level before the "
+            "first - Maxham & Netemeyer's result.",
         ]
     )
 

@@ -242,12 +242,13 @@ box is retained: the hostages of Jones & Sasser, reproduced by the choice model 
 option and a high switching cost.
 
 **What the model lacks.** Completely satisfied customers are {ratio:.1f} times as likely to stay
-as satisfied ones, not six times as at Xerox. Satisfaction itself does not enter the customer's
-choice (only attachment, convenience, price and habit do), and customers at one firm differ in
-satisfaction mostly through their own expectation, which says nothing about their loyalty. The
-model has no "zone of indifference" in which merely satisfied customers feel free to switch while
-the completely satisfied feel bound; its box 4 mixes the less satisfied customers of a firm
-that builds attachment (about half of whom stay) with the best-served customers of one that
-does not (who leave). A satisfaction term in the choice utility (or an attachment response that rises
-steeply only at high satisfaction) would be needed to reproduce the Xerox ratio.
+as satisfied ones, not six times as at Xerox. Satisfaction enters the choice only at the top
+(`behaviour.delight_loyalty` x the satisfaction above `behaviour.delight_from`, the top box), and
+with a mild default weight: a weight of 20 takes the ratio to about 2.2x but lets the loyal
+brand's repurchase per occasion overtake the corner pharmacy's before the supermarket opens.
+Even then box 4 caps the ratio: it mixes the less satisfied customers of a firm that builds
+attachment (about half of whom stay) with the best-served customers of one that does not (who
+leave), so at a 38 % repurchase in box 4 no top box can reach six times it. Customers at one firm
+differ in satisfaction mostly through their own expectation, which says nothing about their
+loyalty.
 """
