@@ -23,6 +23,7 @@ from loyaltysim.mechanisms.advocacy import AdvocacyCoefficients
 from loyaltysim.mechanisms.attachment import AttachmentCoefficients
 from loyaltysim.mechanisms.choice import ChoiceCoefficients
 from loyaltysim.mechanisms.complaints import ComplaintCoefficients
+from loyaltysim.mechanisms.economics import EconomicsCoefficients
 from loyaltysim.mechanisms.employees import EmployeeCoefficients
 from loyaltysim.mechanisms.encounter import EncounterCoefficients
 from loyaltysim.mechanisms.managers import ManagerCoefficients
@@ -267,6 +268,7 @@ class Customers(StrictModel):
 
 
 class Behaviour(
+    EconomicsCoefficients,
     RelationshipCoefficients,
     ManagerCoefficients,
     EmployeeCoefficients,

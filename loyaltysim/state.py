@@ -65,6 +65,7 @@ class CustomerState:
     rapport_person: (
         np.ndarray
     )  # (n,) int32, id of that employee (StaffArrays.person, unique across firms; -1 none)
+    referral_firm: np.ndarray  # (n,) int8, firm of a promoter's story not yet acted on (-1 none)
 
     @classmethod
     def initial(
@@ -84,6 +85,7 @@ class CustomerState:
             story_sign=np.zeros(n, dtype=np.int8),
             rapport=np.zeros(n, dtype=FEELING),
             rapport_person=np.full(n, -1, dtype=np.int32),
+            referral_firm=np.full(n, -1, dtype=np.int8),
         )
 
     def copy(self) -> CustomerState:
@@ -116,6 +118,7 @@ class CustomerArrays(NamedTuple):
     story_sign: np.ndarray
     rapport: np.ndarray
     rapport_person: np.ndarray
+    referral_firm: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
@@ -137,6 +140,9 @@ class TickScratch:
     refund: np.ndarray  # (n,) float64, dollars paid to fix the problem
     problem_cost: np.ndarray  # (n,) float64, dollars to fix the problem after a failure
     spend: np.ndarray  # (n,) float64, dollars spent
+    new_customer: np.ndarray  # (n,) bool, first purchase ever at the firm
+    referred: np.ndarray  # (n,) bool, that first purchase followed a promoter's story about the firm
+    serve_cost: np.ndarray  # (n,) float64, dollars it cost the firm to serve the visit
 
     @classmethod
     def empty(cls, n: int) -> TickScratch:
@@ -153,6 +159,9 @@ class TickScratch:
             refund=np.zeros(n),
             problem_cost=np.zeros(n),
             spend=np.zeros(n),
+            new_customer=np.zeros(n, dtype=bool),
+            referred=np.zeros(n, dtype=bool),
+            serve_cost=np.zeros(n),
         )
 
 

@@ -9,7 +9,15 @@ concatenation, the column order of the (F, len(COUNTS)) tally array.
 
 from __future__ import annotations
 
-from loyaltysim.mechanisms import advocacy, attachment, choice, complaints, encounter, relationships
+from loyaltysim.mechanisms import (
+    advocacy,
+    attachment,
+    choice,
+    complaints,
+    economics,
+    encounter,
+    relationships,
+)
 
 #: The customer base now and one base window ago (and how much of it is still in the base), and
 #: its split into Dick & Basu's cells (attachment x patronage; see :mod:`loyaltysim.metrics`).
@@ -22,6 +30,7 @@ COUNTS: tuple[str, ...] = (
     *complaints.TALLIES,
     *attachment.TALLIES,
     *advocacy.TALLIES,
+    *economics.TALLIES,
     *BASE_TALLIES,
 )
 C = {name: k for k, name in enumerate(COUNTS)}

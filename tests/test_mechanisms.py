@@ -14,6 +14,7 @@ from loyaltysim.mechanisms import (
     attachment,
     choice,
     complaints,
+    economics,
     employees,
     encounter,
     managers,
@@ -33,6 +34,7 @@ SECTIONS: dict[str, type[StrictModel]] = {
     "employees": employees.EmployeeCoefficients,
     "managers": managers.ManagerCoefficients,
     "relationships": relationships.RelationshipCoefficients,
+    "economics": economics.EconomicsCoefficients,
 }
 
 #: A busy, badly run store with a rival: failures, complaints at every level, quits and hires,

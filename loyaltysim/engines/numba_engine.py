@@ -253,6 +253,8 @@ class NumbaEngine:
             self.choice,
             self.choice_counts,
             m.k.choice,
+            st.referral_firm,
+            m.k.economics,
             parallel=self.parallel,
         )
         per_firm = self.choice_counts.sum(axis=0)
@@ -287,6 +289,7 @@ class NumbaEngine:
                 k.word_of_mouth,
                 k.advocacy,
                 self._market(),
+                k.economics,
             ),
             kx.Keys(
                 np.concatenate([keys[g] for g in FIXED_KEYS]),

@@ -26,6 +26,7 @@ from loyaltysim.kernels.formulas import (
     advocacy_expected,
     attachment_change,
     complaint_probability,
+    cost_to_serve,
     encounter_values,
     failure_probability,
     next_satisfaction,
@@ -34,6 +35,7 @@ from loyaltysim.kernels.formulas import (
     problem_size_sting,
     rapport_after,
     rapport_value,
+    refers,
     server_slot,
     story_change,
     usual_slot,
@@ -60,16 +62,19 @@ T_ESCALATED = C["escalated"]
 T_FAILURES = C["failures"]
 T_HANDOFFS = C["handoffs"]
 T_LATENT_LOYAL = C["latent_loyal"]
+T_NEW_CUSTOMERS = C["new_customers"]
 T_NO_LOYAL = C["no_loyal"]
 T_ON_SPOT = C["on_spot"]
 T_PROMOTERS = C["promoters"]
 T_PURCHASES = C["purchases"]
 T_REACHED_MANAGER = C["reached_manager"]
 T_REACHED_SUPERVISOR = C["reached_supervisor"]
+T_REFERRED_CUSTOMERS = C["referred_customers"]
 T_REFUNDS = C["refunds"]
 T_REVENUE = C["revenue"]
 T_SATISFACTION_SUM = C["satisfaction_sum"]
 T_SERVED_BY_KNOWN = C["served_by_known"]
+T_SERVE_COST = C["serve_cost"]
 T_SILENT = C["silent"]
 T_SPURIOUS_LOYAL = C["spurious_loyal"]
 T_SURVEYED = C["surveyed"]
@@ -113,6 +118,7 @@ class Coefficients(NamedTuple):
     word_of_mouth: tuple
     advocacy: tuple
     market: tuple
+    economics: tuple
 
 
 class Keys(NamedTuple):
@@ -268,9 +274,9 @@ def _live_chunk(
     attachment, satisfaction, aware, visits = st.attachment, st.satisfaction, st.aware, st.visits
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
-    rapport, rapport_person = st.rapport, st.rapport_person
+    rapport, rapport_person, referral_firm = st.rapport, st.rapport_person, st.referral_firm
     firm, n_front, front_engagement, front_skill, front_person, n_sup, sup_engagement = firms
-    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market = k
+    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market, k_eco = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey = keys
     base_window, base_now, base_then, has_base_then = base
     survey_guess, candidates, n_candidates = survey
@@ -339,9 +345,16 @@ def _live_chunk(
         for w in range(window - 1):
             history[i, w] = history[i, w + 1]
         history[i, window - 1] = f
+        referred_to = np.int64(referral_firm[i])  # any purchase uses up a pending referral
+        referral_firm[i] = -1
         if f < n_firms:
+            if visits[i, f] == 0:  # a new customer; referred if a promoter's story led here
+                counts[f, T_NEW_CUSTOMERS] += 1
+                if referred_to == f:
+                    counts[f, T_REFERRED_CUSTOMERS] += 1
             visits[i, f] += 1
             counts[f, T_PURCHASES] += 1
+            tally[f, T_SERVE_COST] += cost_to_serve(np.int64(tenure[i]), k_eco)
             # Encounter: a returning customer often meets their usual employee (rapport).
             nf = n_front[f]
             usual = usual_slot(i, f, nf)
@@ -448,6 +461,8 @@ def _live_chunk(
                 continue
             aware[i, h] = True
             after[h] += story_change(before[h], promoter, k_wom[STORY_EFFECT])
+            if refers(promoter, np.int64(visits[i, h])):  # a referral to a store never tried
+                referral_firm[i] = h
         # Advertising reaches customers who do not know an open firm yet.
         for g in range(n_firms):
             if not aware[i, g] and uniform_below(key_advert[g], i, advert_reach[g]):
@@ -526,6 +541,7 @@ def _live_week_parallel(
     k_wom,
     k_adv,
     market,
+    k_eco,
     keys,
     base,
     survey,
@@ -539,7 +555,7 @@ def _live_week_parallel(
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
-        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market)
+        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market, k_eco)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(
                 c,
@@ -577,6 +593,7 @@ def _live_week_serial(
     k_wom,
     k_adv,
     market,
+    k_eco,
     keys,
     base,
     survey,
@@ -587,7 +604,7 @@ def _live_week_serial(
     window_dims,
     tie_dims,
 ):
-    k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market)
+    k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, market, k_eco)
     for c in range((len(choice) + CHUNK - 1) // CHUNK):
         _live_chunk(
             c,

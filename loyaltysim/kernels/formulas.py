@@ -13,6 +13,7 @@ from loyaltysim.mechanisms import (
     attachment,
     choice,
     complaints,
+    economics,
     employees,
     encounter,
     relationships,
@@ -53,6 +54,9 @@ rapport_after = _inline(relationships.rapport_after)
 rapport_value = _inline(relationships.rapport_value)
 attachment_change = _inline(attachment.attachment_change)
 story_change = _inline(word_of_mouth.story_change)
+referral_utility = _inline(economics.referral_utility)
+refers = _inline(economics.refers)
+cost_to_serve = _inline(economics.cost_to_serve)
 engagement_target = njit(cache=True)(employees.engagement_target)
 next_engagement = njit(cache=True)(employees.next_engagement)
 next_skill = njit(cache=True)(employees.next_skill)

@@ -16,6 +16,7 @@ from loyaltysim.mechanisms import (
     attachment,
     choice,
     complaints,
+    economics,
     employees,
     encounter,
     managers,
@@ -41,6 +42,7 @@ class Coefficients:
     advocacy: tuple[float, ...]
     employees: tuple[float, ...]
     managers: tuple[float, ...]
+    economics: tuple[float, ...]
 
     @classmethod
     def of(cls, spec: Scenario) -> Coefficients:
@@ -56,4 +58,5 @@ class Coefficients:
             advocacy=pack(beh, advocacy.AdvocacyCoefficients),
             employees=pack(beh, employees.EmployeeCoefficients),
             managers=pack(beh, managers.ManagerCoefficients),
+            economics=pack(beh, economics.EconomicsCoefficients),
         )
