@@ -47,7 +47,7 @@ class EconomicsCoefficients(StrictModel):
         "What the firm spends to win a new customer (first purchase there) who was not referred: "
         "advertising, introductory offers, setting up the relationship. A referred customer costs "
         "nothing to win.",
-        source="Reichheld & Sasser 1990; Reichheld 1996; model convention for the value",
+        source="Reichheld & Sasser 1990; Reichheld 1996; model convention (the value)",
         ge=0,
         le=100_000,
     )
@@ -57,7 +57,7 @@ class EconomicsCoefficients(StrictModel):
         "Utility a pending referral adds to the referred firm at the customer's next purchase "
         "occasion: a promoter's story gets a store the listener never bought at a trial. 0 = "
         "stories still make customers aware and attached, but a recommendation brings no trial.",
-        source="East, Hammond & Lomax 2008; Reichheld 1996; model convention for the value",
+        source="East, Hammond & Lomax 2008; Reichheld 1996; model convention (the value)",
         ge=0,
         le=20,
     )
@@ -66,7 +66,7 @@ class EconomicsCoefficients(StrictModel):
         "dollars per visit",
         "Cost to serve a visit by a customer at their first purchase at the firm (or the first "
         "after buying elsewhere): help, questions, handling beyond wages and the cost of goods.",
-        source="[A]; Reichheld & Sasser 1990; model convention for the value",
+        source="[A]; Reichheld & Sasser 1990; model convention (the value)",
         ge=0,
         le=10_000,
     )
@@ -75,7 +75,7 @@ class EconomicsCoefficients(StrictModel):
         "share of serve_cost per purchase",
         "Share of serve_cost saved for every consecutive earlier purchase at the firm (tenure): "
         "loyal customers are easier to serve.",
-        source="[A]; Reichheld & Sasser 1990; model convention for the value",
+        source="[A]; Reichheld & Sasser 1990; model convention (the value)",
         ge=0,
         le=1,
     )
