@@ -36,6 +36,7 @@ from loyaltysim.mechanisms.complaints import (
     problem_size_sting,
     willing_to_resolve,
 )
+from loyaltysim.mechanisms.economics import NO_REFERRAL, cost_to_serve, referral_utility, refers
 from loyaltysim.mechanisms.employees import (
     empowered_share,
     engagement_target,
@@ -161,6 +162,8 @@ class Customer(mesa.Agent):
                     m.k.choice,
                 )
                 u += habit * (last == f)
+                # A pending referral gets the recommended store a trial (economics).
+                u += referral_utility(int(m.state.referral_firm[i]) == f, m.k.economics)
                 options.append(f)
                 utilities.append(u)
         if m.spec.market.outside_option:
@@ -194,16 +197,25 @@ class Customer(mesa.Agent):
             self._make_way()
 
     def _record_purchase(self, f: int) -> None:
-        """Update purchase history, tenure and recency (f = firm index or F for outside)."""
+        """Update purchase history, tenure and recency (f = firm index or F for outside); a
+        first purchase at a firm is a new customer, referred if it follows a promoter's story
+        about the firm; the visit's cost to serve falls with tenure. Any purchase uses up a
+        pending referral (economics)."""
         m, i = self.model, self.row
-        nxt = m.next_state
+        nxt, sc = m.next_state, m.scratch
         nxt.tenure[i] = m.state.tenure[i] + 1 if m.state.last_firm[i] == f else 1
         nxt.last_firm[i] = f
         nxt.last_purchase_week[i] = m.week
         nxt.history[i, :-1] = m.state.history[i, 1:]
         nxt.history[i, -1] = f
+        referred_to = int(m.state.referral_firm[i])
+        nxt.referral_firm[i] = NO_REFERRAL
         if f < m.n_firms:
+            if nxt.visits[i, f] == 0:
+                sc.new_customer[i] = True
+                sc.referred[i] = referred_to == f
             nxt.visits[i, f] += 1
+            sc.serve_cost[i] = cost_to_serve(int(nxt.tenure[i]), m.k.economics)
 
     def _visit(self, f: int, attached: float) -> float:
         """Encounter, failure, complaint and recovery; updates satisfaction and returns the change
@@ -405,6 +417,9 @@ class Customer(mesa.Agent):
                 continue
             m.next_state.aware[i, f] = True
             after[f] += story_change(before[f], promoter, wom[STORY_EFFECT])
+            # A promoter's story about a store never tried is a referral (economics).
+            if refers(promoter, int(m.next_state.visits[i, f])):
+                m.next_state.referral_firm[i] = f
 
     def _notice_ads(self) -> None:
         """Unaware customers may hear of an open firm through its advertising."""

@@ -22,7 +22,7 @@ from loyaltysim.codes import (
     SILENT,
     UNRESOLVED,
 )
-from loyaltysim.mechanisms import employees
+from loyaltysim.mechanisms import economics, employees
 from loyaltysim.mechanisms.advocacy import advocacy_classes, survey_probability
 from loyaltysim.mechanisms.failure_memory import COUNT_BITS, MOST_REMEMBERED
 from loyaltysim.rng import Stream
@@ -127,6 +127,9 @@ def count_customers(
             "reached_manager": (reached == 2).sum(),
             "revenue": scratch.spend[at_f].sum(),
             "refunds": scratch.refund[at_f].sum(),
+            "new_customers": scratch.new_customer[at_f].sum(),
+            "referred_customers": scratch.referred[at_f].sum(),
+            "serve_cost": scratch.serve_cost[at_f].sum(),
             "base": n_base,
             "true_loyal": (in_base & high_a & high_p).sum(),
             "spurious_loyal": (in_base & ~high_a & high_p).sum(),
@@ -157,7 +160,7 @@ def firm_rows(
     """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`."""
     lag = model.spec.market.base_window_weeks
     horizon = float(model.spec.market.clv_horizon_weeks)
-    k_employees = model.k.employees
+    k_employees, k_economics = model.k.employees, model.k.economics
     rows = []
     for firm in model.firms:
         c = dict(zip(COUNTS, counts[firm.index].tolist(), strict=True))
@@ -180,6 +183,9 @@ def firm_rows(
         training = headcount * staffing.training_cost * firm.params.culture.training * trading
         backlog_cost = firm.backlog * proc.backlog_cost
         margin = revenue * firm.params.gross_margin
+        new_customers, referred = int(c["new_customers"]), int(c["referred_customers"])
+        acquisition = economics.acquisition_spend(new_customers, referred, k_economics)
+        serving = c["serve_cost"]
         retention_base = _ratio(c["base_kept"], c["base_then"]) if has_old_base else float("nan")
         lifetime = (
             min(horizon, lag / max(1.0 - retention_base, 1e-9))
@@ -239,7 +245,15 @@ def firm_rows(
                 "training_spend": training,
                 "handling_cost": handling,
                 "backlog_cost": backlog_cost,
-                "profit": margin - refunds - wages - training - handling - backlog_cost,
+                "new_customers": new_customers,
+                "referred_customers": referred,
+                "acquisition_cost": acquisition,
+                "referral_value": economics.referral_value(referred, k_economics),
+                "serve_cost": serving,
+                "serve_cost_per_visit": _ratio(serving, c["purchases"]),
+                "profit": (
+                    margin - refunds - wages - training - handling - backlog_cost - acquisition - serving
+                ),
                 "clv": _ratio(margin, n_base) * lifetime if n_base else float("nan"),
             }
         )

@@ -140,8 +140,35 @@ FIRM_METRICS: dict[str, Metric] = {
     "training_spend": Metric("dollars per week", "Training programme cost."),
     "handling_cost": Metric("dollars per week", "Staff time spent on complaints."),
     "backlog_cost": Metric("dollars per week", "Cost of carrying the complaint backlog."),
+    "new_customers": Metric(
+        "customers per week", "First purchases ever at the firm this week (customers won)."
+    ),
+    "referred_customers": Metric(
+        "customers per week",
+        "New customers whose first purchase followed a promoter's story about the firm (referred: "
+        "their next purchase after the story).",
+    ),
+    "acquisition_cost": Metric(
+        "dollars per week",
+        "Cost of winning the new customers who were not referred: (new - referred) x "
+        "behaviour.acquisition_cost.",
+    ),
+    "referral_value": Metric(
+        "dollars per week",
+        "Acquisition cost saved by referrals: referred customers x behaviour.acquisition_cost.",
+    ),
+    "serve_cost": Metric(
+        "dollars per week",
+        "Cost to serve the week's visits; a visit costs less the longer the customer's run of "
+        "purchases at the firm (behaviour.serve_cost, serve_learning, serve_floor).",
+    ),
+    "serve_cost_per_visit": Metric(
+        "dollars per purchase", "serve_cost / purchases: falls as the firm's customers stay."
+    ),
     "profit": Metric(
-        "dollars per week", "Revenue x gross margin - refunds - wages - training - handling - backlog cost."
+        "dollars per week",
+        "Revenue x gross margin - refunds - wages - training - handling - backlog cost - "
+        "acquisition cost - cost to serve.",
     ),
     "clv": Metric(
         "dollars",

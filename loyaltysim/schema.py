@@ -24,6 +24,7 @@ from loyaltysim.mechanisms.attachment import AttachmentCoefficients
 from loyaltysim.mechanisms.back_of_house import BackOfHouseCoefficients
 from loyaltysim.mechanisms.choice import ChoiceCoefficients
 from loyaltysim.mechanisms.complaints import ComplaintCoefficients
+from loyaltysim.mechanisms.economics import EconomicsCoefficients
 from loyaltysim.mechanisms.employees import EmployeeCoefficients
 from loyaltysim.mechanisms.encounter import EncounterCoefficients
 from loyaltysim.mechanisms.failure_memory import FailureMemoryCoefficients
@@ -295,6 +296,7 @@ class Behaviour(
     UsageCoefficients,
     BackOfHouseCoefficients,
     FailureMemoryCoefficients,
+    EconomicsCoefficients,
     RelationshipCoefficients,
     ManagerCoefficients,
     EmployeeCoefficients,

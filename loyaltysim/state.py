@@ -70,6 +70,7 @@ class CustomerState:
     failure_memory: (
         np.ndarray
     )  # (n,) uint8, firm of the latest failure (high 5 bits), failures remembered there (low 3)
+    referral_firm: np.ndarray  # (n,) int8, firm of a promoter's story not yet acted on (-1 none)
 
     @classmethod
     def initial(
@@ -100,6 +101,7 @@ class CustomerState:
             segment=np.zeros(n, dtype=np.int8) if segment is None else segment.astype(np.int8, copy=False),
             generation=np.zeros(n, dtype=np.uint8),
             failure_memory=np.zeros(n, dtype=np.uint8),
+            referral_firm=np.full(n, -1, dtype=np.int8),
         )
 
     def copy(self) -> CustomerState:
@@ -135,6 +137,7 @@ class CustomerArrays(NamedTuple):
     segment: np.ndarray
     generation: np.ndarray
     failure_memory: np.ndarray
+    referral_firm: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):
@@ -157,6 +160,9 @@ class TickScratch:
     problem_cost: np.ndarray  # (n,) float64, dollars to fix the problem after a failure
     spend: np.ndarray  # (n,) float64, dollars spent
     lapsed: np.ndarray  # (n,) bool, left the category after this week's purchase (a newcomer follows)
+    new_customer: np.ndarray  # (n,) bool, first purchase ever at the firm
+    referred: np.ndarray  # (n,) bool, that first purchase followed a promoter's story about the firm
+    serve_cost: np.ndarray  # (n,) float64, dollars it cost the firm to serve the visit
 
     @classmethod
     def empty(cls, n: int) -> TickScratch:
@@ -174,6 +180,9 @@ class TickScratch:
             problem_cost=np.zeros(n),
             spend=np.zeros(n),
             lapsed=np.zeros(n, dtype=bool),
+            new_customer=np.zeros(n, dtype=bool),
+            referred=np.zeros(n, dtype=bool),
+            serve_cost=np.zeros(n),
         )
 
 

@@ -14,6 +14,7 @@ from loyaltysim.mechanisms import (
     attachment,
     choice,
     complaints,
+    economics,
     encounter,
     failure_memory,
     lapse,
@@ -35,6 +36,7 @@ COUNTS: tuple[str, ...] = (
     *advocacy.TALLIES,
     *usage.TALLIES,
     *lapse.TALLIES,
+    *economics.TALLIES,
     *BASE_TALLIES,
 )
 C = {name: k for k, name in enumerate(COUNTS)}

@@ -469,7 +469,7 @@ model = LoyaltyModel("pharmacy_vs_brand", rng=3, engine="numba",
 model.run(12)
 digest = hashlib.sha256()
 digest.update(model.firm_weekly().to_csv().encode())
-for name in ("attachment", "satisfaction", "aware", "visits", "last_firm", "history"):
+for name in ("attachment", "satisfaction", "aware", "visits", "last_firm", "history", "referral_firm"):
     digest.update(getattr(model.state, name).tobytes())
 print(json.dumps({"threads": numba.get_num_threads(), "parallel": model.engine.parallel,
                   "digest": digest.hexdigest()}))

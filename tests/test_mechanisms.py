@@ -15,6 +15,7 @@ from loyaltysim.mechanisms import (
     back_of_house,
     choice,
     complaints,
+    economics,
     employees,
     encounter,
     failure_memory,
@@ -37,6 +38,7 @@ SECTIONS: dict[str, type[StrictModel]] = {
     "relationships": relationships.RelationshipCoefficients,
     "failure_memory": failure_memory.FailureMemoryCoefficients,
     "back_of_house": back_of_house.BackOfHouseCoefficients,
+    "economics": economics.EconomicsCoefficients,
 }
 
 #: A busy, badly run store with a rival: failures, complaints at every level, quits and hires,

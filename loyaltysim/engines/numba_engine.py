@@ -279,6 +279,8 @@ class NumbaEngine:
             self.choice,
             self.choice_counts,
             m.k.choice,
+            st.referral_firm,
+            m.k.economics,
             parallel=self.parallel,
         )
         per_firm = self.choice_counts.sum(axis=0)
@@ -316,6 +318,7 @@ class NumbaEngine:
                 k.lapse,
                 self._market(),
                 k.failure_memory,
+                k.economics,
             ),
             kx.Keys(
                 np.concatenate([keys[g] for g in FIXED_KEYS]),

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from loyaltysim.kernels import CHUNK, twins, without_dims
-from loyaltysim.kernels.formulas import convenience_utility, emotional_utility, logit_pick
+from loyaltysim.kernels.formulas import convenience_utility, emotional_utility, logit_pick, referral_utility
 from loyaltysim.kernels.rng import uniform, uniform_below, uniform_threshold
 
 #: Columns of the per-firm parameter matrix of :func:`choose`.
@@ -45,6 +45,8 @@ def _choose_chunk(
     choice,
     counts,
     k_choice,
+    referral_firm,
+    k_eco,
     firm_dims,
     kept_dims,
 ):
@@ -79,6 +81,7 @@ def _choose_chunk(
         last = last_firm[i]
         habit = np.float64(habit_w[i])
         w_emotion = np.float64(emotion_w[i])
+        referred_to = referral_firm[i]
         final = -1
         for f in range(n_firms):
             u = convenience[i, f] if kept else convenience_of(places, i, firm, f, k_choice)
@@ -86,6 +89,7 @@ def _choose_chunk(
                 w_emotion, np.float64(attachment[i, f]), np.float64(satisfaction[i, f]), k_choice
             )
             u += habit * (1.0 if last == f else 0.0)
+            u += referral_utility(referred_to == f, k_eco)  # a pending referral (economics)
             possible = firm[f, OPEN] != 0.0 and aware[i, f]
             utilities[s, f] = u if possible else -np.inf
             final = f if possible else final
@@ -127,6 +131,8 @@ def _choose_all(
     choice,
     counts,
     k_choice,
+    referral_firm,
+    k_eco,
     firm_dims,
     kept_dims,
 ):
@@ -153,6 +159,8 @@ def _choose_all(
             choice,
             counts,
             k_choice,
+            referral_firm,
+            k_eco,
             firm_dims,
             kept_dims,
         )
@@ -171,6 +179,8 @@ def choose(*args, parallel: bool = True) -> None:
     shopper's out from ``places`` (see :func:`convenience_of`) instead. ``firm`` is
     (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium (price index - 1),
     deals, share of the day closed, selection. ``counts`` is (chunks, F + 1) int64, zeroed here.
+    ``referral_firm`` (n,) int8 is each customer's pending referral (-1 none) and ``k_eco`` the
+    packed economics coefficients (its ``referral_pull``).
     Compiled once per number of firms and per whether ``convenience`` is kept (compile-time
     constants, as in :func:`loyaltysim.kernels.experience.live_week`).
     """

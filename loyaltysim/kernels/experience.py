@@ -36,6 +36,7 @@ from loyaltysim.kernels.formulas import (
     advocacy_expected,
     attachment_change,
     complaint_probability,
+    cost_to_serve,
     encounter_values,
     failure_probability,
     forgets,
@@ -48,6 +49,7 @@ from loyaltysim.kernels.formulas import (
     raised_expectation,
     rapport_after,
     rapport_value,
+    refers,
     remembered_failures,
     repeat_bonus,
     segment_of,
@@ -82,17 +84,20 @@ T_LAPSED = C["lapsed"]
 T_FAILURES = C["failures"]
 T_HANDOFFS = C["handoffs"]
 T_LATENT_LOYAL = C["latent_loyal"]
+T_NEW_CUSTOMERS = C["new_customers"]
 T_NO_LOYAL = C["no_loyal"]
 T_ON_SPOT = C["on_spot"]
 T_PROMOTERS = C["promoters"]
 T_PURCHASES = C["purchases"]
 T_REACHED_MANAGER = C["reached_manager"]
 T_REACHED_SUPERVISOR = C["reached_supervisor"]
+T_REFERRED_CUSTOMERS = C["referred_customers"]
 T_REFUNDS = C["refunds"]
 T_REPEAT_FAILURES = C["repeat_failures"]
 T_REVENUE = C["revenue"]
 T_SATISFACTION_SUM = C["satisfaction_sum"]
 T_SERVED_BY_KNOWN = C["served_by_known"]
+T_SERVE_COST = C["serve_cost"]
 T_SILENT = C["silent"]
 T_SPURIOUS_LOYAL = C["spurious_loyal"]
 T_SURVEYED = C["surveyed"]
@@ -139,6 +144,7 @@ class Coefficients(NamedTuple):
     lapse: tuple
     market: tuple
     failure_memory: tuple
+    economics: tuple
 
 
 class Keys(NamedTuple):
@@ -294,6 +300,7 @@ def _newcomer(i, st, firm, key_fixed, key_newcomer, k_use, initial_attachment, k
     st.rapport[i] = 0.0
     st.rapport_person[i] = -1
     st.failure_memory[i] = 0
+    st.referral_firm[i] = -1
 
 
 @njit(cache=True)
@@ -323,8 +330,9 @@ def _live_chunk(
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
     rapport, rapport_person, failure_memory = st.rapport, st.rapport_person, st.failure_memory
+    referral_firm = st.referral_firm
     firm, n_front, front_engagement, front_skill, front_person, n_sup, sup_engagement = firms
-    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem = k
+    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey, key_newcomer, key_person = keys
     base_window, base_now, base_then, has_base_then = base
     survey_guess, candidates, n_candidates = survey
@@ -395,9 +403,16 @@ def _live_chunk(
         for w in range(window - 1):
             history[i, w] = history[i, w + 1]
         history[i, window - 1] = f
+        referred_to = np.int64(referral_firm[i])  # any purchase uses up a pending referral
+        referral_firm[i] = -1
         if f < n_firms:
+            if visits[i, f] == 0:  # a new customer; referred if a promoter's story led here
+                counts[f, T_NEW_CUSTOMERS] += 1
+                if referred_to == f:
+                    counts[f, T_REFERRED_CUSTOMERS] += 1
             visits[i, f] += 1
             counts[f, T_PURCHASES] += 1
+            tally[f, T_SERVE_COST] += cost_to_serve(np.int64(tenure[i]), k_eco)
             # Encounter: a returning customer often meets their usual employee (rapport).
             nf = n_front[f]
             usual = usual_slot(i, f, nf)
@@ -530,6 +545,8 @@ def _live_chunk(
                 continue
             aware[i, h] = True
             after[h] += story_change(before[h], promoter, k_wom[STORY_EFFECT])
+            if refers(promoter, np.int64(visits[i, h])):  # a referral to a store never tried
+                referral_firm[i] = h
         # Advertising reaches customers who do not know an open firm yet.
         for g in range(n_firms):
             if not aware[i, g] and uniform_below(key_advert[g], i, advert_reach[g]):
@@ -612,6 +629,7 @@ def _live_week_all(
     k_lapse,
     market,
     k_mem,
+    k_eco,
     keys,
     base,
     survey,
@@ -625,7 +643,7 @@ def _live_week_all(
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
-        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem)
+        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(
                 c,

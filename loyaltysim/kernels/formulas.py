@@ -13,6 +13,7 @@ from loyaltysim.mechanisms import (
     attachment,
     choice,
     complaints,
+    economics,
     employees,
     encounter,
     failure_memory,
@@ -64,6 +65,9 @@ story_change = _inline(word_of_mouth.story_change)
 usage_step = _inline(usage.usage_step)
 segment_of = _inline(usage.segment_of)
 lapse_probability = _inline(lapse.lapse_probability)
+referral_utility = _inline(economics.referral_utility)
+refers = _inline(economics.refers)
+cost_to_serve = _inline(economics.cost_to_serve)
 engagement_target = njit(cache=True)(employees.engagement_target)
 next_engagement = njit(cache=True)(employees.next_engagement)
 next_skill = njit(cache=True)(employees.next_skill)

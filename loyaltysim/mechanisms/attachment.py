@@ -43,8 +43,9 @@ class AttachmentCoefficients(StrictModel):
         0.5,
         "share 0-1",
         "How much existing attachment shields it from a "
-        "bad experience: loss x (1 - forgiveness x attachment) [A].",
-        source="[A]",
+        "bad experience: loss x (1 - forgiveness x attachment) [A]. 0 = the attached suffer a "
+        "failure as much as anyone.",
+        source="[A]; Tax, Brown & Chandrashekaran 1998",
         ge=0,
         le=1,
     )

@@ -17,6 +17,7 @@ from loyaltysim.mechanisms import (
     back_of_house,
     choice,
     complaints,
+    economics,
     employees,
     encounter,
     failure_memory,
@@ -49,6 +50,7 @@ class Coefficients:
     lapse: tuple[float, ...]
     failure_memory: tuple[float, ...]
     back_of_house: tuple[float, ...]
+    economics: tuple[float, ...]
 
     @classmethod
     def of(cls, spec: Scenario) -> Coefficients:
@@ -70,4 +72,5 @@ class Coefficients:
             lapse=pack(beh, lapse.LapseCoefficients),
             failure_memory=pack(beh, failure_memory.FailureMemoryCoefficients),
             back_of_house=pack(beh, back_of_house.BackOfHouseCoefficients),
+            economics=pack(beh, economics.EconomicsCoefficients),
         )
