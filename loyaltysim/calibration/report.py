@@ -194,7 +194,7 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         spec.description or "",
         "",
         f"{len(records)} of {run.trials} trials ({failed} failed), {len(spec.parameters)} free parameters, "
-        f"{len(spec.targets)} targets, {spec.replications} replication(s) per trial (seeds fixed across "
+        f"{len(spec.targets)} target(s), {spec.replications} replication(s) per trial (seeds fixed across "
         f"trials), sampler {spec.sampler} (seed {run.seed}, batches of {spec.batch_size}). This session "
         f"evaluated {len(run.evaluated)} trial(s) on {run.executor or 'no workers (all stored)'} in "
         f"{format_duration(run.wall_seconds)}; the stored trials simulated for {format_duration(sim)} in "
