@@ -47,6 +47,15 @@ def _table(frame: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
+def _at_edge(p: Any, value: float) -> bool:
+    """Whether ``value`` lies in the outer 2 % of free parameter ``p``'s range (its scale)."""
+    if p.log:
+        share = (math.log(value) - math.log(p.low)) / (math.log(p.high) - math.log(p.low))
+    else:
+        share = (value - p.low) / (p.high - p.low)
+    return share < 0.02 or share > 0.98
+
+
 def _observed_text(run: CalibrationRun, name: str) -> str:
     target = run.loaded.spec.targets[name]
     if isinstance(target, FindingTarget):
@@ -185,7 +194,7 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         spec.description or "",
         "",
         f"{len(records)} of {run.trials} trials ({failed} failed), {len(spec.parameters)} free parameters, "
-        f"{len(spec.targets)} targets, {spec.replications} replication(s) per trial (seeds fixed across "
+        f"{len(spec.targets)} target(s), {spec.replications} replication(s) per trial (seeds fixed across "
         f"trials), sampler {spec.sampler} (seed {run.seed}, batches of {spec.batch_size}). This session "
         f"evaluated {len(run.evaluated)} trial(s) on {run.executor or 'no workers (all stored)'} in "
         f"{format_duration(run.wall_seconds)}; the stored trials simulated for {format_duration(sim)} in "
@@ -235,6 +244,15 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         ]
     )
     lines += [_table(table), ""]
+    edge = [i.key for i in found if _at_edge(spec.parameters[i.key], float(best["params"][i.key]))]
+    if edge:
+        lines += [
+            f"**At the edge of the range searched: {', '.join(f'`{k}`' for k in edge)}.** The best value "
+            "lies in the outer 2 % of the range, so the best fit may lie beyond it: widen the range "
+            "(within the schema's), or suspect a trade-off with another parameter or a target the "
+            "model cannot reach.",
+            "",
+        ]
     loose = [i.key for i in found if not i.identified]
     if loose:
         lines += [
