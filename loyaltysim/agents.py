@@ -186,13 +186,14 @@ class Customer(mesa.Agent):
         usual = usual_slot(i, f, posts)
         returning = int(m.state.last_firm[i]) == f
         slot = server_slot(float(draws.uniform(Stream.SERVER)[i]), returning, usual, posts, k.relationships)
-        server = firm.frontline[slot]
+        served = int(firm.serving[slot])  # an empty post's visit goes to a colleague (turnover)
+        server = firm.frontline[served]
         m.scratch.server[i] = slot
         emotional, quality = encounter_values(
             server.engagement, server.skill, firm.params.culture.empathy, firm.overload, k.encounter
         )
         if slot == usual:
-            person = int(firm.staff.person[slot])
+            person = int(firm.staff.person[served])
             rapport = float(m.state.rapport[i])
             known = int(m.state.rapport_person[i]) == person  # ids are unique across firms
             if known:

@@ -101,11 +101,17 @@ FIRM_METRICS: dict[str, Metric] = {
     "backlog": Metric("complaints", "Unresolved complaints still open, carried week to week."),
     "overload": Metric("ratio", "Visits / (frontline staff x capacity); above 1 the store is overloaded."),
     "failure_rate": Metric("probability per visit", "The process failure rate (before overload and skill)."),
-    "staff": Metric("employees", "Frontline employees and supervisors."),
+    "staff": Metric("employees", "Frontline employees and supervisors in post (empty posts not counted)."),
+    "vacancies": Metric(
+        "posts",
+        "Frontline posts left empty by a quit, not yet filled (behaviour.vacancy_weeks); their visits "
+        "go to the next filled post.",
+    ),
     "engagement_mean": Metric("engagement 0-1", "Mean employee engagement."),
     "skill_mean": Metric("skill 0-1", "Mean employee skill."),
     "quits": Metric("employees per week", "Employees who quit this week (replaced by untrained hires)."),
     "turnover": Metric("share per week", "Quits / staff."),
+    "hires": Metric("employees per week", "People hired this week (replacements and new posts)."),
     "enps": Metric(
         "points -100..100",
         "Employee NPS: % with engagement >= 0.85 - % with "
@@ -121,18 +127,31 @@ FIRM_METRICS: dict[str, Metric] = {
     ),
     "revenue": Metric("dollars per week", "Sales: baskets x price index x spend lift."),
     "refunds": Metric("dollars per week", "Cost of fixing resolved problems."),
-    "wages": Metric("dollars per week", "Staff wages."),
+    "wages": Metric("dollars per week", "Staff wages (staff in post; an empty post draws none)."),
     "training_spend": Metric("dollars per week", "Training programme cost."),
     "handling_cost": Metric("dollars per week", "Staff time spent on complaints."),
     "backlog_cost": Metric("dollars per week", "Cost of carrying the complaint backlog."),
+    "hiring_cost": Metric(
+        "dollars per week",
+        "Cost of this week's hires: hires x behaviour.hiring_cost_share x a year's wage.",
+    ),
     "profit": Metric(
-        "dollars per week", "Revenue x gross margin - refunds - wages - training - handling - backlog cost."
+        "dollars per week",
+        "Revenue x gross margin - refunds - wages - training - handling - backlog cost - hiring cost.",
     ),
     "clv": Metric(
         "dollars",
         "Customer lifetime value: weekly gross margin per base customer x "
         "expected lifetime in weeks, 13 / (1 - retention_base), capped at "
         "market.clv_horizon_weeks (520).",
+    ),
+    "price_index": Metric("ratio to market price", "The firm's price level this week (a policy may cut it)."),
+    "training": Metric("share 0-1", "The firm's training effort this week (a policy may change it)."),
+    "decision": Metric(
+        "bit flags",
+        "What the firm's management policy decided at this week's review (firms.<id>.policy): "
+        "1 staff cut, 2 training cut, 4 price cut, 8 staff added, 16 training added, summed; 0 "
+        "nothing. The reasons are in model.decisions.",
     ),
 }
 

@@ -26,7 +26,9 @@ from loyaltysim.mechanisms.complaints import ComplaintCoefficients
 from loyaltysim.mechanisms.employees import EmployeeCoefficients
 from loyaltysim.mechanisms.encounter import EncounterCoefficients
 from loyaltysim.mechanisms.managers import ManagerCoefficients
+from loyaltysim.mechanisms.policy import PolicyCoefficients, PolicyName
 from loyaltysim.mechanisms.relationships import RelationshipCoefficients
+from loyaltysim.mechanisms.turnover import TurnoverCoefficients
 from loyaltysim.mechanisms.word_of_mouth import Network
 from loyaltysim.parameters import (
     Distribution,
@@ -267,6 +269,8 @@ class Customers(StrictModel):
 
 
 class Behaviour(
+    PolicyCoefficients,
+    TurnoverCoefficients,
     RelationshipCoefficients,
     ManagerCoefficients,
     EmployeeCoefficients,
@@ -408,6 +412,15 @@ class Firm(StrictModel):
         "Chance an unaware customer hears of the store in a week (external influence).",
         ge=0,
         le=1,
+    )
+    policy: PolicyName = param(
+        "fixed",
+        "name",
+        "Management policy: how the firm reacts at each review to what it observes (sales, "
+        "profit, overload, failures heard) - 'fixed' (never changes: the scenario's parameters "
+        "hold), 'demand_staffing' (frontline follows demand within the staff budget), "
+        "'cost_cutting' (falling profit: cut training and staff, then prices) or "
+        "'customer_focused' (invest in training and staff instead) [C][E].",
     )
     staffing: Staffing = Field(default_factory=Staffing)
     culture: Culture = Field(default_factory=Culture)

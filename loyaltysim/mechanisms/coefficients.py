@@ -19,7 +19,9 @@ from loyaltysim.mechanisms import (
     employees,
     encounter,
     managers,
+    policy,
     relationships,
+    turnover,
     word_of_mouth,
 )
 from loyaltysim.parameters import pack
@@ -41,6 +43,8 @@ class Coefficients:
     advocacy: tuple[float, ...]
     employees: tuple[float, ...]
     managers: tuple[float, ...]
+    turnover: tuple[float, ...]
+    policy: tuple[float, ...]
 
     @classmethod
     def of(cls, spec: Scenario) -> Coefficients:
@@ -56,4 +60,6 @@ class Coefficients:
             advocacy=pack(beh, advocacy.AdvocacyCoefficients),
             employees=pack(beh, employees.EmployeeCoefficients),
             managers=pack(beh, managers.ManagerCoefficients),
+            turnover=pack(beh, turnover.TurnoverCoefficients),
+            policy=pack(beh, policy.PolicyCoefficients),
         )
