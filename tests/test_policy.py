@@ -174,5 +174,6 @@ def test_decisions_are_recorded_and_both_engines_decide_alike():
     assert (frame.week % 4 == 0).all() and frame.why.str.len().gt(0).all()
     weekly = fast.firm_weekly()
     flagged = weekly[weekly.decision > 0]
-    assert sorted(zip(flagged.week, flagged.firm, strict=True)) == sorted(zip(frame.week, frame.firm, strict=True))
+    recorded = sorted(zip(frame.week, frame.firm, strict=True))
+    assert sorted(zip(flagged.week, flagged.firm, strict=True)) == recorded
     assert np.isin(weekly.decision.unique(), np.arange(32)).all()
