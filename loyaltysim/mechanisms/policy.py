@@ -88,7 +88,7 @@ class PolicyCoefficients(StrictModel):
         0.03,
         "share of the price",
         "Price cut by one decision: price_index x (1 - step) [E].",
-        source="[E]; the value: model convention",
+        source="model convention ([E]: the price trap)",
         ge=0,
         le=1,
     )
@@ -132,7 +132,7 @@ class PolicyCoefficients(StrictModel):
         "heard failures per 100 visits",
         "Failures heard by managers (complaints, and silent failures staff report) per 100 "
         "visits above which a customer-focused policy invests in training and staff [B][C].",
-        source="[B][C]; the value: model convention",
+        source="model convention ([B][C]: managers hear complaints)",
         ge=0,
         le=100,
     )

@@ -29,7 +29,7 @@ class TurnoverCoefficients(StrictModel):
     """Coefficients of the costs of staff turnover (``behaviour.*``)."""
 
     vacancy_weeks: int = param(
-        2,
+        1,
         "weeks",
         "Weeks a frontline post stays empty after its holder quits (0: filled at once, as before "
         "issue 17). While empty, its visits go to the next filled post.",
