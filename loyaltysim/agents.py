@@ -228,7 +228,8 @@ class Customer(mesa.Agent):
         usual = usual_slot(i, f, posts)
         returning = int(m.state.last_firm[i]) == f
         slot = server_slot(float(draws.uniform(Stream.SERVER)[i]), returning, usual, posts, k.relationships)
-        server = firm.frontline[slot]
+        served = int(firm.serving[slot])  # an empty post's visit goes to a colleague (turnover)
+        server = firm.frontline[served]
         m.scratch.server[i] = slot
         # The back of house supplies the frontline: its shortfall cools the encounter (delays)
         # and adds stock-outs to the failures [B] (Heskett et al. 1994).
@@ -241,7 +242,7 @@ class Customer(mesa.Agent):
             k.encounter,
         )
         if slot == usual:
-            person = int(firm.staff.person[slot])
+            person = int(firm.staff.person[served])
             rapport = float(m.state.rapport[i])
             known = int(m.state.rapport_person[i]) == person  # ids are unique across firms
             if known:

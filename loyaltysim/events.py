@@ -24,16 +24,23 @@ def apply_events(model: LoyaltyModel, week: int) -> list[str]:
     """Apply every event scheduled for ``week``; return their labels."""
     fired = [e for e in model.spec.events if e.week == week]
     for event in fired:
-        # The timeline itself never changes (events may not set events.*) and was validated when
-        # the scenario was loaded: leave it out of the re-validation, so that a run's cost does
-        # not grow with the square of its number of events.
-        data = model.spec.model_dump(mode="json", exclude={"events"})
-        for key, value in event.set.items():
-            apply_override(data, key, value, label=f"event {event.label!r}")
-        spec = Scenario.model_validate(data).model_copy(update={"events": model.spec.events})
-        _adopt(model, spec)
+        change_parameters(model, event.set, label=f"event {event.label!r}")
         model.fired_events.append((week, event.label or ", ".join(event.set)))
     return [e.label for e in fired]
+
+
+def change_parameters(model: LoyaltyModel, changes: dict, label: str) -> None:
+    """Set dotted keys mid-run, as an event does (events and management policies,
+    :mod:`loyaltysim.mechanisms.policy`): re-validate the scenario and bring the running model in
+    line. ``label`` names the change in an error."""
+    # The timeline itself never changes (events may not set events.*) and was validated when
+    # the scenario was loaded: leave it out of the re-validation, so that a run's cost does
+    # not grow with the square of its number of events.
+    data = model.spec.model_dump(mode="json", exclude={"events"})
+    for key, value in changes.items():
+        apply_override(data, key, value, label=label)
+    spec = Scenario.model_validate(data).model_copy(update={"events": model.spec.events})
+    _adopt(model, spec)
 
 
 def _adopt(model: LoyaltyModel, spec: Scenario) -> None:

@@ -22,7 +22,7 @@ from loyaltysim.codes import (
     SILENT,
     UNRESOLVED,
 )
-from loyaltysim.mechanisms import economics, employees
+from loyaltysim.mechanisms import economics, employees, turnover
 from loyaltysim.mechanisms.advocacy import advocacy_classes, survey_probability
 from loyaltysim.mechanisms.failure_memory import COUNT_BITS, MOST_REMEMBERED
 from loyaltysim.rng import Stream
@@ -31,7 +31,7 @@ from loyaltysim.tallies import COUNTS, C
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
     from loyaltysim.rng import TickDraws
-    from loyaltysim.state import CustomerState, TickScratch
+    from loyaltysim.state import CustomerState, FirmState, TickScratch
 
 __all__ = [
     "COUNTS",
@@ -42,6 +42,7 @@ __all__ = [
     "firm_rows",
     "nps",
     "survey_probability",
+    "week_money",
 ]
 
 
@@ -154,10 +155,53 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
+def week_money(model: LoyaltyModel, firm: FirmState, counts: np.ndarray) -> dict[str, float]:
+    """The firm's money this week (dollars): revenue, refunds, wages, training, complaint
+    handling, backlog cost, hiring cost and profit, from its tallies (``counts``: its row of the
+    week's tally array) and its staff, backlog and hires. Booked after phases 6-7 (managers), before
+    a management policy's review acts on them (:mod:`loyaltysim.mechanisms.policy`); the rows
+    report them."""
+    c = dict(zip(COUNTS, counts.tolist(), strict=True))
+    proc, staffing = firm.params.process, firm.params.staffing
+    staff = firm.staff
+    has_supervisors = staff.n_supervisors > 0
+    handling = (
+        int(c["complaints"]) * proc.handling_frontline
+        + int(c["reached_supervisor"] + has_supervisors * c["reached_manager"]) * proc.handling_supervisor
+        + int(c["reached_manager"]) * proc.handling_manager
+    )
+    trading = firm.params.open  # a closed store has not hired or trained anyone yet
+    paid = int(np.count_nonzero(staff.filled))  # an empty post draws no wage
+    wages = (paid + len(firm.back_engagement)) * staffing.wage_per_week * trading
+    training = paid * staffing.training_cost * firm.params.culture.training * trading
+    backlog_cost = firm.backlog * proc.backlog_cost
+    hiring = turnover.hiring_cost(firm.hired, staffing.wage_per_week, model.k.turnover)
+    revenue, refunds = c["revenue"], c["refunds"]
+    margin = revenue * firm.params.gross_margin
+    new_customers, referred = int(c["new_customers"]), int(c["referred_customers"])
+    acquisition = economics.acquisition_spend(new_customers, referred, model.k.economics)
+    serving = c["serve_cost"]
+    return {
+        "revenue": revenue,
+        "refunds": refunds,
+        "wages": wages,
+        "training_spend": training,
+        "handling_cost": handling,
+        "backlog_cost": backlog_cost,
+        "hiring_cost": hiring,
+        "acquisition_cost": acquisition,
+        "serve_cost": serving,
+        "profit": (
+            margin - refunds - wages - training - handling - backlog_cost - hiring - acquisition - serving
+        ),
+    }
+
+
 def firm_rows(
     model: LoyaltyModel, counts: np.ndarray, total_purchases: int, has_old_base: bool
 ) -> list[dict[str, Any]]:
-    """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`."""
+    """One row per firm of every metric in :data:`loyaltysim.metrics.FIRM_METRICS`; the money
+    columns are the week's :func:`week_money` (``firm.money``, booked before the policy review)."""
     lag = model.spec.market.base_window_weeks
     horizon = float(model.spec.market.clv_horizon_weeks)
     k_employees, k_economics = model.k.employees, model.k.economics
@@ -166,26 +210,14 @@ def firm_rows(
         c = dict(zip(COUNTS, counts[firm.index].tolist(), strict=True))
         n_base = int(c["base"])
         complaints = int(c["complaints"])
-        proc, staffing = firm.params.process, firm.params.staffing
         staff = firm.staff
-        headcount = len(staff)
-        has_supervisors = staff.n_supervisors > 0
-        handling = (
-            complaints * proc.handling_frontline
-            + int(c["reached_supervisor"] + has_supervisors * c["reached_manager"]) * proc.handling_supervisor
-            + int(c["reached_manager"]) * proc.handling_manager
-        )
-        engagement = staff.engagement
+        filled = staff.filled
+        headcount = max(1, int(np.count_nonzero(filled)))
+        engagement = staff.engagement[filled]
         engaged, disengaged = employees.engaged_shares(engagement, k_employees)
-        revenue, refunds = c["revenue"], c["refunds"]
-        trading = firm.params.open  # a closed store has not hired or trained anyone yet
-        wages = (headcount + len(firm.back_engagement)) * staffing.wage_per_week * trading
-        training = headcount * staffing.training_cost * firm.params.culture.training * trading
-        backlog_cost = firm.backlog * proc.backlog_cost
-        margin = revenue * firm.params.gross_margin
+        money = firm.money
+        margin = money["revenue"] * firm.params.gross_margin
         new_customers, referred = int(c["new_customers"]), int(c["referred_customers"])
-        acquisition = economics.acquisition_spend(new_customers, referred, k_economics)
-        serving = c["serve_cost"]
         retention_base = _ratio(c["base_kept"], c["base_then"]) if has_old_base else float("nan")
         lifetime = (
             min(horizon, lag / max(1.0 - retention_base, 1e-9))
@@ -232,29 +264,24 @@ def firm_rows(
                 "failure_rate": firm.failure_rate,
                 "supply_shortfall": firm.supply_shortfall,
                 "staff": headcount,
+                "vacancies": len(staff) - int(np.count_nonzero(filled)),
                 "engagement_mean": float(engagement.sum()) / headcount,
-                "skill_mean": float(staff.skill.sum()) / headcount,
+                "skill_mean": float(staff.skill[filled].sum()) / headcount,
                 "quits": firm.quits,
                 "turnover": firm.quits / headcount,
+                "hires": firm.hired,
                 "enps": employees.enps(engagement, k_employees),
                 "engaged_share": engaged,
                 "disengaged_share": disengaged,
-                "revenue": revenue,
-                "refunds": refunds,
-                "wages": wages,
-                "training_spend": training,
-                "handling_cost": handling,
-                "backlog_cost": backlog_cost,
+                **money,
                 "new_customers": new_customers,
                 "referred_customers": referred,
-                "acquisition_cost": acquisition,
                 "referral_value": economics.referral_value(referred, k_economics),
-                "serve_cost": serving,
-                "serve_cost_per_visit": _ratio(serving, c["purchases"]),
-                "profit": (
-                    margin - refunds - wages - training - handling - backlog_cost - acquisition - serving
-                ),
+                "serve_cost_per_visit": _ratio(money["serve_cost"], c["purchases"]),
                 "clv": _ratio(margin, n_base) * lifetime if n_base else float("nan"),
+                "price_index": firm.params.price_index,
+                "training": firm.params.culture.training,
+                "decision": firm.decision,
             }
         )
     return rows

@@ -116,11 +116,17 @@ FIRM_METRICS: dict[str, Metric] = {
         "How badly the back of house supplies the frontline (0 = fully, 1 = not at all), from its "
         "head count and engagement: stock-outs and delays at next week's visits.",
     ),
-    "staff": Metric("employees", "Frontline employees and supervisors."),
+    "staff": Metric("employees", "Frontline employees and supervisors in post (empty posts not counted)."),
+    "vacancies": Metric(
+        "posts",
+        "Frontline posts left empty by a quit, not yet filled (behaviour.vacancy_weeks); their visits "
+        "go to the next filled post.",
+    ),
     "engagement_mean": Metric("engagement 0-1", "Mean employee engagement."),
     "skill_mean": Metric("skill 0-1", "Mean employee skill."),
     "quits": Metric("employees per week", "Employees who quit this week (replaced by untrained hires)."),
     "turnover": Metric("share per week", "Quits / staff."),
+    "hires": Metric("employees per week", "People hired this week (replacements and new posts)."),
     "enps": Metric(
         "points -100..100",
         "Employee NPS: % with engagement >= 0.85 - % with "
@@ -136,7 +142,10 @@ FIRM_METRICS: dict[str, Metric] = {
     ),
     "revenue": Metric("dollars per week", "Sales: baskets x price index x spend lift."),
     "refunds": Metric("dollars per week", "Cost of fixing resolved problems."),
-    "wages": Metric("dollars per week", "Staff wages (frontline, supervisors and back of house)."),
+    "wages": Metric(
+        "dollars per week",
+        "Staff wages (frontline and supervisors in post, and the back of house; an empty post draws none).",
+    ),
     "training_spend": Metric("dollars per week", "Training programme cost."),
     "handling_cost": Metric("dollars per week", "Staff time spent on complaints."),
     "backlog_cost": Metric("dollars per week", "Cost of carrying the complaint backlog."),
@@ -165,16 +174,28 @@ FIRM_METRICS: dict[str, Metric] = {
     "serve_cost_per_visit": Metric(
         "dollars per purchase", "serve_cost / purchases: falls as the firm's customers stay."
     ),
+    "hiring_cost": Metric(
+        "dollars per week",
+        "Cost of this week's hires: hires x behaviour.hiring_cost_share x a year's wage.",
+    ),
     "profit": Metric(
         "dollars per week",
-        "Revenue x gross margin - refunds - wages - training - handling - backlog cost - "
-        "acquisition cost - cost to serve.",
+        "Revenue x gross margin - refunds - wages - training - handling - backlog cost - hiring "
+        "cost - acquisition cost - cost to serve.",
     ),
     "clv": Metric(
         "dollars",
         "Customer lifetime value: weekly gross margin per base customer x "
         "expected lifetime in weeks, 13 / (1 - retention_base), capped at "
         "market.clv_horizon_weeks (520).",
+    ),
+    "price_index": Metric("ratio to market price", "The firm's price level this week (a policy may cut it)."),
+    "training": Metric("share 0-1", "The firm's training effort this week (a policy may change it)."),
+    "decision": Metric(
+        "bit flags",
+        "What the firm's management policy decided at this week's review (firms.<id>.policy): "
+        "1 staff cut, 2 training cut, 4 price cut, 8 staff added, 16 training added, summed; 0 "
+        "nothing. The reasons are in model.decisions.",
     ),
 }
 

@@ -36,9 +36,9 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 from loyaltysim import rng
 from loyaltysim.agents import Customer, Employee, Manager
 from loyaltysim.engines import WeekTallies, make_engine
-from loyaltysim.events import apply_events
-from loyaltysim.measure import BaseRing, C, firm_rows
-from loyaltysim.mechanisms import employees, managers
+from loyaltysim.events import apply_events, change_parameters
+from loyaltysim.measure import BaseRing, C, firm_rows, week_money
+from loyaltysim.mechanisms import employees, managers, policy, turnover
 from loyaltysim.mechanisms.choice import convenience_utility
 from loyaltysim.mechanisms.coefficients import Coefficients
 from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
@@ -185,6 +185,8 @@ class LoyaltyModel(mesa.Model):
         if self.n_customers <= CUSTOMER_AGENTS_UP_TO:
             self.materialize_customers()
         self.fired_events: list[tuple[int, str]] = []
+        #: Management policies' decisions: (week, firm key, what changed, why) - mechanisms.policy.
+        self.decisions: list[tuple[int, str, str, str]] = []
         self.focus_metrics: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={f"focus_{name}": _focus_reporter(name) for name in HEADLINE_METRICS},
@@ -224,15 +226,17 @@ class LoyaltyModel(mesa.Model):
         """
         k = self.k.employees
         frontline, supervisors = staff_counts(firm.params, self.n_customers)
-        skill = (
-            k[employees.INITIAL_SKILL]
-            if self.week == self._start_week
-            else employees.hire_skill(firm.params.culture.training, k)
-        )
-        hire = Hiring(self.seed, self.week, firm, k)
+        at_start = self.week == self._start_week
+        training = firm.params.culture.training
+        skill = k[employees.INITIAL_SKILL] if at_start else employees.hire_skill(training, k)
+        onboarding = 0 if at_start else int(self.k.turnover[turnover.ONBOARDING_WEEKS])
+        hire = Hiring(self.seed, self.week, firm, k, onboarding)
         firm.staff = resize_staff(
             firm.staff, frontline, supervisors, k[employees.HIRE_ENGAGEMENT], skill, hire
         )
+        if at_start:
+            firm.hired = 0  # the staff in post at the start cost no hiring
+        firm.serving = turnover.serving_posts(firm.staff.vacant[:frontline])
         staff_back_of_house(firm, frontline, self.seed, k, self.k.back_of_house)
         for role, team, target in (
             ("frontline", firm.frontline, frontline),
@@ -313,6 +317,8 @@ class LoyaltyModel(mesa.Model):
         """Advance one week (see the module docstring for the phases)."""
         self.week += 1
         week = self.week
+        for firm in self.firms:
+            firm.hired, firm.decision = 0, 0
         apply_events(self, week)
         self.k = Coefficients.of(self.spec)
         tallies = self.engine.customers_week()
@@ -322,6 +328,7 @@ class LoyaltyModel(mesa.Model):
         for firm in self.firms:  # the back of house, firm-level in both engines
             step_back_of_house(firm, self.k.employees, self.k.back_of_house)
         self.agents_by_type[Manager].do("step")
+        self._review_policies(tallies)
         self.engine.commit()
         self.next_state = self.state
         if week < 1:
@@ -347,8 +354,10 @@ class LoyaltyModel(mesa.Model):
         """Store this week's purchases per firm (index F: outside) and the overload they cause."""
         for firm in self.firms:
             firm.visits = int(per_firm[firm.index])
-            capacity = firm.staff.n_frontline * firm.params.staffing.capacity
-            firm.overload = firm.visits / capacity
+            staff, nf = firm.staff, firm.staff.n_frontline
+            # Empty posts serve nobody; hires still onboarding serve part of a load (turnover).
+            serving = turnover.effective_frontline(staff.vacant[:nf], staff.onboarding[:nf], self.k.turnover)
+            firm.overload = firm.visits / (serving * firm.params.staffing.capacity)
 
     def _absorb(self, tallies: WeekTallies) -> None:
         """Per-employee encounters and delights, per-firm totals for managers."""
@@ -356,6 +365,11 @@ class LoyaltyModel(mesa.Model):
             c = tallies.counts[firm.index]
             firm.encounters_by_slot = tallies.encounters[firm.index]
             firm.delights_by_slot = tallies.delights[firm.index]
+            if firm.staff.vacant.any():  # an empty post's visits were served by its colleague
+                for counts in (firm.encounters_by_slot, firm.delights_by_slot):
+                    empty = np.flatnonzero(firm.serving != np.arange(len(firm.serving)))
+                    np.add.at(counts, firm.serving[empty], counts[empty])
+                    counts[empty] = 0.0
             purchases = int(c[C["purchases"]])
             firm.delight_share = c[C["delighted"]] / purchases if purchases else 0.0
             firm.review_visits += purchases
@@ -364,27 +378,117 @@ class LoyaltyModel(mesa.Model):
             firm.backlog += c[C["unresolved"]]
 
     def _replace_quitters(self) -> None:
-        """Employees who quit are replaced, in the same post, by an untrained hire [E]."""
-        k = self.k.employees
+        """Employees who quit are replaced, in the same post, by an untrained hire [E] - a
+        frontline post after ``behaviour.vacancy_weeks`` weeks empty (:mod:`~loyaltysim.mechanisms.
+        turnover`); each hire costs money and onboards. Onboarding and vacancies count down."""
+        k, kt = self.k.employees, self.k.turnover
+        wait = int(kt[turnover.VACANCY_WEEKS])
+        onboarding = int(kt[turnover.ONBOARDING_WEEKS])
         for firm in self.firms:
             staff = firm.staff
-            if not staff.quitting.any():  # most weeks in a small town
+            np.subtract(staff.onboarding, 1, out=staff.onboarding, where=staff.onboarding > 0)
+            was_empty = staff.vacant > 0
+            staff.quitting[was_empty] = False  # nobody holds an empty post
+            if not staff.quitting.any() and not was_empty.any():  # most weeks in a small town
                 firm.quits = 0
                 continue
             quitters = np.flatnonzero(staff.quitting)
             firm.quits = len(quitters)
-            staff.engagement[quitters] = k[employees.HIRE_ENGAGEMENT]
-            staff.skill[quitters] = employees.hire_skill(firm.params.culture.training, k)
-            staff.tenure[quitters] = 0
             staff.quitting[quitters] = False
-            Hiring(self.seed, self.week, firm, k).fill(staff, quitters)
-            for row in quitters:
+            staff.vacant[was_empty] -= 1
+            due = np.flatnonzero(was_empty & (staff.vacant == 0))
+            leaving = quitters
+            if wait > 0:  # frontline posts stay empty for a while; the last filled one never does
+                front = quitters[staff.role[quitters] == FRONTLINE]
+                still = np.count_nonzero(staff.filled[: staff.n_frontline]) - len(front)
+                wait_rows = front[1:] if still <= 0 else front
+                staff.vacant[wait_rows] = wait
+                staff.person[wait_rows] = -1
+                staff.tenure[wait_rows] = 0
+                leaving = np.setdiff1d(quitters, wait_rows)
+            hired = np.union1d(leaving, due).astype(np.int64)
+            if len(hired):
+                staff.engagement[hired] = k[employees.HIRE_ENGAGEMENT]
+                staff.skill[hired] = employees.hire_skill(firm.params.culture.training, k)
+                staff.tenure[hired] = 0
+                Hiring(self.seed, self.week, firm, k, onboarding).fill(staff, hired)
+            for row in hired:
                 role, slot = int(staff.role[row]), int(staff.slot[row])
                 team = firm.frontline if role == FRONTLINE else firm.supervisors
                 team[slot].remove()
                 team[slot] = Employee(
                     self, firm.index, "frontline" if role == FRONTLINE else "supervisor", slot
                 )
+            firm.serving = turnover.serving_posts(staff.vacant[: staff.n_frontline])
+
+    def _review_policies(self, tallies: WeekTallies) -> None:
+        """Book each firm's money for the week and, at a review from week 1 on, let its
+        management policy react to what it observed (:mod:`loyaltysim.mechanisms.policy`); its
+        changes act through the firm's parameters, as an event's do."""
+        review = self.week % self.spec.market.manager_review_weeks == 0
+        for firm in self.firms:
+            firm.money = week_money(self, firm, tallies.counts[firm.index])
+            c = tallies.counts[firm.index]
+            culture = firm.params.culture
+            heard = culture.listening * (c[C["complaints"]] + culture.transparency * c[C["silent"]])
+            firm.review_money += (
+                c[C["purchases"]],
+                firm.money["revenue"],
+                firm.money["profit"],
+                heard,
+            )
+            if not review:
+                continue
+            if self.week >= 1 and firm.params.policy != "fixed" and firm.params.open:
+                self._decide(firm)  # policies act from week 1 (the warm-up settles the market)
+            firm.review_money[:] = 0.0
+
+    def _decide(self, firm: FirmState) -> None:
+        """One firm's policy review: observe, decide, change its parameters, record why."""
+        p = firm.params
+        weeks = self.spec.market.manager_review_weeks
+        purchases, revenue, profit, heard = (float(v) / weeks for v in firm.review_money)
+        frontline = firm.staff.n_frontline
+        per_post = (p.staffing.wage_per_week + p.staffing.training_cost * p.culture.training) * (
+            1.0 + p.staffing.supervisors_per_frontline
+        )
+        now = policy.Observed(
+            weeks,
+            purchases,
+            revenue,
+            profit,
+            heard,
+            frontline,
+            p.staffing.capacity,
+            per_post,
+            p.culture.training,
+            p.price_index,
+        )
+        before, cut_before = firm.last_review or (None, False)
+        d = policy.decide(p.policy, now, before, cut_before, self.k.policy)
+        firm.last_review = (now, cut_before or bool(d.flags & (policy.STAFF_CUT | policy.TRAINING_CUT)))
+        if not d.flags:
+            return
+        prefix = f"firms.{firm.key}."
+        changes: dict[str, float] = {}
+        if d.frontline != frontline:
+            changes[prefix + "staffing.frontline_per_1000"] = d.frontline * 1000.0 / self.n_customers
+        if d.training != p.culture.training:
+            changes[prefix + "culture.training"] = d.training
+        if d.price_index != p.price_index:
+            changes[prefix + "price_index"] = d.price_index
+        change_parameters(self, changes, label=f"policy {p.policy!r} of {firm.key!r}")
+        firm.decision = d.flags
+        what = policy.describe(d.flags)
+        detail = (
+            f"frontline {frontline}->{d.frontline}, training {p.culture.training:.2f}->{d.training:.2f}, "
+            f"price {p.price_index:.3f}->{d.price_index:.3f}"
+        )
+        self.decisions.append((self.week, firm.key, f"{what} ({detail})", d.why))
+
+    def decisions_frame(self) -> pd.DataFrame:
+        """The management policies' decisions: week, firm, what changed, why."""
+        return pd.DataFrame(self.decisions, columns=["week", "firm", "change", "why"])
 
     # -- results -----------------------------------------------------------------------------
     def run(self, weeks: int | None = None, progress=None) -> None:

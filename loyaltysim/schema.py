@@ -30,7 +30,9 @@ from loyaltysim.mechanisms.encounter import EncounterCoefficients
 from loyaltysim.mechanisms.failure_memory import FailureMemoryCoefficients
 from loyaltysim.mechanisms.lapse import LapseCoefficients
 from loyaltysim.mechanisms.managers import ManagerCoefficients
+from loyaltysim.mechanisms.policy import PolicyCoefficients, PolicyName
 from loyaltysim.mechanisms.relationships import RelationshipCoefficients
+from loyaltysim.mechanisms.turnover import TurnoverCoefficients
 from loyaltysim.mechanisms.usage import UsageCoefficients
 from loyaltysim.mechanisms.word_of_mouth import Network
 from loyaltysim.parameters import (
@@ -297,6 +299,8 @@ class Behaviour(
     BackOfHouseCoefficients,
     FailureMemoryCoefficients,
     EconomicsCoefficients,
+    PolicyCoefficients,
+    TurnoverCoefficients,
     RelationshipCoefficients,
     ManagerCoefficients,
     EmployeeCoefficients,
@@ -446,6 +450,15 @@ class Firm(StrictModel):
         "Chance an unaware customer hears of the store in a week (external influence).",
         ge=0,
         le=1,
+    )
+    policy: PolicyName = param(
+        "fixed",
+        "name",
+        "Management policy: how the firm reacts at each review to what it observes (sales, "
+        "profit, overload, failures heard) - 'fixed' (never changes: the scenario's parameters "
+        "hold), 'demand_staffing' (frontline follows demand within the staff budget), "
+        "'cost_cutting' (falling profit: cut training and staff, then prices) or "
+        "'customer_focused' (invest in training and staff instead) [C][E].",
     )
     staffing: Staffing = Field(default_factory=Staffing)
     culture: Culture = Field(default_factory=Culture)

@@ -53,7 +53,7 @@ def resize_staff(
     for role, count in ((FRONTLINE, frontline), (SUPERVISOR, supervisors)):
         old_rows = np.flatnonzero(old.role == role)[:count]
         new_rows = np.flatnonzero(new.role == role)[: len(old_rows)]
-        for name in ("engagement", "skill", "tenure", "disposition", "person"):
+        for name in ("engagement", "skill", "tenure", "disposition", "person", "vacant", "onboarding"):
             getattr(new, name)[new_rows] = getattr(old, name)[old_rows]
         kept[new_rows] = True
     hire.fill(new, np.flatnonzero(~kept))
@@ -68,10 +68,13 @@ HIRING_TICK = 0
 class Hiring:
     """Who firm ``firm`` hires in week ``week``: each new holder of a post gets the firm's next
     person id (customers' rapport is with a person, not a post) and that person's disposition
-    (normal, ``disposition_sd``; stream DISPOSITION keyed by the person id alone)."""
+    (normal, ``disposition_sd``; stream DISPOSITION keyed by the person id alone) and
+    ``onboarding`` weeks of onboarding (:mod:`loyaltysim.mechanisms.turnover`); the firm counts
+    the week's hires (``firm.hired``: each costs money)."""
 
-    def __init__(self, seed: int, week: int, firm: FirmState, k: tuple[float, ...]):
+    def __init__(self, seed: int, week: int, firm: FirmState, k: tuple[float, ...], onboarding: int = 0):
         self.seed, self.week, self.firm, self.k = seed, week, firm, k
+        self.onboarding = onboarding
 
     def fill(self, staff: StaffArrays, rows: np.ndarray) -> None:
         """Mark ``rows`` of ``staff`` as filled by new hires this week."""
@@ -86,6 +89,9 @@ class Hiring:
         z = rng.normal(self.seed, Stream.DISPOSITION, HIRING_TICK, people)
         staff.disposition[rows] = self.k[DISPOSITION_SD] * z
         staff.person[rows] = people
+        staff.vacant[rows] = 0
+        staff.onboarding[rows] = self.onboarding
+        self.firm.hired += len(rows)
 
 
 def staff_draw_ids(firm: int, staff: StaffArrays) -> np.ndarray:

@@ -219,6 +219,8 @@ class StaffArrays:
     quitting: np.ndarray  # (k,) bool, decided to quit this week
     disposition: np.ndarray  # (k,) float64, the holder's own shift of the engagement target
     person: np.ndarray  # (k,) int32, the holder's id, unique across firms (customers' rapport is with them)
+    vacant: np.ndarray  # (k,) int16, weeks the post stays empty after a quit (0: filled; turnover)
+    onboarding: np.ndarray  # (k,) int16, weeks of onboarding its holder has left (turnover)
 
     @classmethod
     def build(cls, frontline: int, supervisors: int) -> StaffArrays:
@@ -234,12 +236,19 @@ class StaffArrays:
             quitting=np.zeros(k, dtype=bool),
             disposition=np.zeros(k),
             person=np.full(k, -1, dtype=np.int32),
+            vacant=np.zeros(k, dtype=np.int16),
+            onboarding=np.zeros(k, dtype=np.int16),
         )
 
     @property
     def n_supervisors(self) -> int:
         """Number of supervisor posts."""
         return len(self.role) - self.n_frontline
+
+    @property
+    def filled(self) -> np.ndarray:
+        """Rows whose post has a holder (not left empty by a quit)."""
+        return self.vacant == 0
 
     def row(self, role: int, slot: int) -> int:
         """Row of post ``slot`` of ``role``."""
@@ -280,6 +289,13 @@ class FirmState:
     back_disposition: np.ndarray = field(default_factory=lambda: np.zeros(0))
     supply_shortfall: float = 0.0
     quits: int = 0
+    # Turnover and management policy (mechanisms.turnover, mechanisms.policy).
+    serving: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # post serving each post
+    hired: int = 0  # people hired this week
+    decision: int = 0  # the policy's decision this week (bit flags, mechanisms.policy)
+    review_money: np.ndarray = field(default_factory=lambda: np.zeros(4))  # since the last review
+    last_review: tuple = ()  # (what the policy saw at its previous review, costs cut before)
+    money: dict = field(default_factory=dict)  # this week's money (measure.week_money)
 
     @property
     def label(self) -> str:

@@ -241,9 +241,12 @@ class NumbaEngine:
         sup_eng = np.zeros((m.n_firms, max(1, n_sup.max())))
         for firm in m.firms:
             staff, k = firm.staff, firm.staff.n_frontline
-            front_eng[firm.index, :k] = staff.engagement[:k]
-            front_skill[firm.index, :k] = staff.skill[:k]
-            front_person[firm.index, :k] = staff.person[:k]
+            # An empty post's visits are served by its colleague (mechanisms.turnover): the
+            # post's column holds the serving holder (``firm.serving``: itself when filled).
+            serving = firm.serving
+            front_eng[firm.index, :k] = staff.engagement[serving]
+            front_skill[firm.index, :k] = staff.skill[serving]
+            front_person[firm.index, :k] = staff.person[serving]
             sup_eng[firm.index, : staff.n_supervisors] = staff.engagement[k:]
         return n_front, front_eng, front_skill, front_person, n_sup, sup_eng
 

@@ -23,7 +23,9 @@ from loyaltysim.mechanisms import (
     failure_memory,
     lapse,
     managers,
+    policy,
     relationships,
+    turnover,
     usage,
     word_of_mouth,
 )
@@ -51,6 +53,8 @@ class Coefficients:
     failure_memory: tuple[float, ...]
     back_of_house: tuple[float, ...]
     economics: tuple[float, ...]
+    turnover: tuple[float, ...]
+    policy: tuple[float, ...]
 
     @classmethod
     def of(cls, spec: Scenario) -> Coefficients:
@@ -73,4 +77,6 @@ class Coefficients:
             failure_memory=pack(beh, failure_memory.FailureMemoryCoefficients),
             back_of_house=pack(beh, back_of_house.BackOfHouseCoefficients),
             economics=pack(beh, economics.EconomicsCoefficients),
+            turnover=pack(beh, turnover.TurnoverCoefficients),
+            policy=pack(beh, policy.PolicyCoefficients),
         )

@@ -1,0 +1,112 @@
+"""Turnover costs (loyaltysim.mechanisms.turnover): quits cost money, leave posts empty for some
+weeks and take the quitter's customer relationships with them - each against the same run with
+the coefficient at 0 (common random numbers), plus engine equivalence with vacancies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_engines import assert_same_run, run_both
+
+from loyaltysim.mechanisms import turnover
+from loyaltysim.model import LoyaltyModel
+from loyaltysim.parameters import pack
+
+#: The discount chain with more quits than usual (about one a year per post).
+CHURNING = {"market.customers": 3000, "market.weeks": 26, "behaviour.base_turnover": 0.02}
+
+
+def _run(**overrides) -> LoyaltyModel:
+    model = LoyaltyModel("discount_chain", rng=overrides.pop("seed", 1), overrides={**CHURNING, **overrides})
+    model.run()
+    return model
+
+
+def _discounter(model: LoyaltyModel):
+    weekly = model.firm_weekly()
+    return weekly[weekly.firm == "discounter"].reset_index(drop=True)
+
+
+# -- formulas -----------------------------------------------------------------------------------
+def test_an_empty_post_is_served_by_the_next_filled_one():
+    assert turnover.serving_posts(np.array([0, 2, 0, 1, 1])).tolist() == [0, 2, 2, 0, 0]
+    assert turnover.serving_posts(np.array([0, 0, 0])).tolist() == [0, 1, 2]
+
+
+def test_capacity_counts_filled_posts_and_onboarding_hires_in_part():
+    k = pack(turnover.TurnoverCoefficients(onboarding_capacity=0.5), turnover.TurnoverCoefficients)
+    assert turnover.effective_frontline(np.array([0, 0, 0]), np.array([0, 0, 0]), k) == 3.0
+    assert turnover.effective_frontline(np.array([0, 3, 0]), np.array([0, 0, 2]), k) == 1.5
+
+
+def test_a_hire_costs_a_share_of_a_years_pay():
+    k = pack(turnover.TurnoverCoefficients(hiring_cost_share=0.16), turnover.TurnoverCoefficients)
+    assert turnover.hiring_cost(2, 500.0, k) == pytest.approx(2 * 0.16 * 52 * 500)
+
+
+# -- effects on runs ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_quits_cost_money_and_the_cost_rises_with_turnover():
+    low = _discounter(_run(**{"behaviour.base_turnover": 0.005}))
+    high = _discounter(_run())
+    free = _discounter(_run(**{"behaviour.hiring_cost_share": 0.0}))
+    assert high.quits.sum() > low.quits.sum()
+    assert high.hiring_cost.sum() > max(0.0, low.hiring_cost.sum())
+    wage = 400.0  # discount_chain's wage_per_week
+    np.testing.assert_allclose(high.hiring_cost, high.hires * 0.16 * 52 * wage)
+    # The cost is booked and nothing else moves (a fixed policy reacts to no profit figure).
+    assert (free.hiring_cost == 0).all()
+    np.testing.assert_allclose(high.profit, free.profit - high.hiring_cost, rtol=1e-12, atol=1e-6)
+    np.testing.assert_array_equal(high.purchases, free.purchases)
+
+
+@pytest.mark.slow
+def test_vacancies_leave_posts_empty_and_cost_relationships_and_attachment():
+    runs = {weeks: _discounter(_run(**{"behaviour.vacancy_weeks": weeks})) for weeks in (0, 4)}
+    assert (runs[0].vacancies == 0).all() and runs[4].vacancies.mean() > 0.3
+    assert (runs[4].staff + runs[4].vacancies >= runs[0].staff.min()).all()
+    # Their visits go to colleagues who are strangers to the post's regulars ...
+    assert runs[4].relationship_share.mean() < runs[0].relationship_share.mean() - 0.02
+    # ... who carry more of the load; attachment suffers.
+    assert runs[4].overload.mean() > runs[0].overload.mean()
+    assert runs[4].attachment_mean.iloc[-4:].mean() < runs[0].attachment_mean.iloc[-4:].mean()
+
+
+@pytest.mark.slow
+def test_the_regulars_of_quitters_lose_attachment_against_the_regulars_of_stayers():
+    """Over 26 weeks, customers whose usual employee quit gain less attachment than customers
+    whose usual employee stayed (three seeds pooled): the relationship leaves with the person."""
+    left_change, stay_change = [], []
+    for seed in (1, 2, 3):
+        model = LoyaltyModel("discount_chain", rng=seed, overrides=CHURNING)
+        f = model.firm_keys.index("discounter")
+        firm, state = model.firms[f], model.state
+        employed = firm.staff.person[firm.staff.person >= 0]
+        regulars = (state.last_firm == f) & np.isin(state.rapport_person, employed)
+        person, before = state.rapport_person.copy(), state.attachment[:, f].astype(np.float64)
+        model.run()
+        gone = ~np.isin(person, firm.staff.person)
+        change = model.state.attachment[:, f].astype(np.float64) - before
+        left_change.append(change[regulars & gone])
+        stay_change.append(change[regulars & ~gone])
+    left, stay = np.concatenate(left_change), np.concatenate(stay_change)
+    assert len(left) > 300 and len(stay) > 300
+    assert left.mean() < stay.mean() - 0.01
+
+
+def test_engines_agree_with_vacancies_and_onboarding():
+    overrides = {
+        "market.customers": 300,
+        "market.warmup_weeks": 10,
+        "behaviour.base_turnover": 0.3,
+        "behaviour.vacancy_weeks": 3,
+        "behaviour.onboarding_capacity": 0.5,
+        "firms.discounter.staffing.frontline_per_1000": 20.0,
+    }
+    ref, fast = run_both("discount_chain", 20, overrides, seed=5)
+    assert_same_run(ref, fast)
+    weekly = fast.firm_weekly()
+    assert weekly.vacancies.sum() > 0 and weekly.hiring_cost.sum() > 0
+    for f_ref, f_fast in zip(ref.firms, fast.firms, strict=True):
+        for name in ("vacant", "onboarding", "person"):
+            np.testing.assert_array_equal(getattr(f_fast.staff, name), getattr(f_ref.staff, name))
