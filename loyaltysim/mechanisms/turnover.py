@@ -2,9 +2,8 @@
 first, and the quitter's customer relationships leave with them (Heskett et al. 1994).
 
 * **Vacancy.** A frontline employee who quits leaves the post empty for ``vacancy_weeks`` weeks
-  (Davis, Faberman & Haltiwanger 2013: posts take weeks to fill; default 0 for now - any
-  non-zero value flips one of two noise-level lever tests of tests/test_credible_model.py). An empty post serves nobody: a
-  visit that falls to it is served by the next filled post (:func:`serving_posts`), so the
+  (Davis, Faberman & Haltiwanger 2013: posts take weeks to fill; default 2). An empty post
+  serves nobody: a visit that falls to it is served by the next filled post (:func:`serving_posts`), so the
   others carry more of the load and the post's regulars meet someone they do not know. The
   store's capacity counts filled posts only (:func:`effective_frontline`). Supervisors' posts are
   filled at once (from within: a model convention), and a quit that would leave no frontline
@@ -30,11 +29,10 @@ class TurnoverCoefficients(StrictModel):
     """Coefficients of the costs of staff turnover (``behaviour.*``)."""
 
     vacancy_weeks: int = param(
-        0,
+        2,
         "weeks",
         "Weeks a frontline post stays empty after its holder quits (0: filled at once, as before "
-        "issue 17; the default until the calibrate issue, see docs/design.md). While empty, its "
-        "visits go to the next filled post.",
+        "issue 17). While empty, its visits go to the next filled post.",
         source="Davis, Faberman & Haltiwanger 2013 (posts take weeks to fill); the value: model convention",
         ge=0,
         le=52,
