@@ -48,8 +48,11 @@ def kept_after_shock(df: pd.DataFrame, firm: str) -> float:
 def test_pharmacy_retains_without_loyalty_and_brand_is_loved():
     df = run("pharmacy_vs_brand", weeks=140)
     before = range(SHOCK - 26, SHOCK)
-    assert value(df, "pharmacy", "retention_purchase", before) >= value(
-        df, "brand", "retention_purchase", before
+    # Retention without loyalty: the pharmacy's purchase retention close to the loved brand's
+    # (issue 17, settled market: 1.5-3.5 points below it; tests/test_credible_model.py).
+    assert (
+        value(df, "pharmacy", "retention_purchase", before)
+        >= value(df, "brand", "retention_purchase", before) - 0.04
     )
     pharmacy_base = value(df, "pharmacy", "customer_base", SHOCK - 1)
     brand_base = value(df, "brand", "customer_base", SHOCK - 1)
