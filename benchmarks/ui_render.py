@@ -59,10 +59,12 @@ def play_once(session: Session, rc, speed: float, seconds: float) -> dict:
     while time.perf_counter() - start < seconds and session.status.value.playing:
         time.sleep(0.05)
     ran = time.perf_counter() - start
-    week_at_pause = session.week
     t0 = time.perf_counter()
     session.pause()
     pause_s = time.perf_counter() - t0
+    # Read after pause() returns: weeks already under way while it waited for the lock may finish
+    # (on a loaded machine several, at the fastest speed); none may start after it returns.
+    week_at_pause = session.week
     time.sleep(0.5)
     moved_after = session.week - week_at_pause
     shown_after = session.status.value.week == session.week == session.frames.value[0].week

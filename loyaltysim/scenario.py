@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 
 from loyaltysim.limits import ScenarioLimits, check_shape
 from loyaltysim.scenario_access import TRUSTED, UNTRUSTED, Access, resolve_untrusted
-from loyaltysim.scenario_errors import ScenarioError
+from loyaltysim.scenario_errors import MESSAGE_CHARS, ScenarioError
 from loyaltysim.scenario_errors import shown as _short
 from loyaltysim.schema import Scenario
 from loyaltysim.shipped import find_toml, scenarios_dir, shipped_scenarios
@@ -542,11 +542,12 @@ def _validate(
             first = errors[0]
             file = _origin_of(origin, tuple(first["loc"]), label)
             parts = [_format_error(e, origin, label, shows_values) for e in errors[:_ERRORS_SHOWN]]
+            text = " ".join(parts)
             if len(errors) > _ERRORS_SHOWN:
-                parts.append(f"(and {len(errors) - _ERRORS_SHOWN:,} more problems.)")
-            raise ScenarioError(
-                " ".join(parts), file=file, key_path=".".join(str(p) for p in first["loc"])
-            ) from None
+                more = f" (and {len(errors) - _ERRORS_SHOWN:,} more problems.)"
+                room = MESSAGE_CHARS - len(more)  # the count survives a long first message
+                text = (text if len(text) <= room else text[: room - 3] + "...") + more
+            raise ScenarioError(text, file=file, key_path=".".join(str(p) for p in first["loc"])) from None
         _check_events(scenario, origin, label, shows_values)
     except ScenarioError as exc:
         if access.trusted:

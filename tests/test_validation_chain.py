@@ -55,11 +55,13 @@ def test_chain_correlations_have_the_published_signs_and_sizes(chain):
     assert -0.60 <= turn["value"] <= -0.15
 
 
-def test_chain_turnover_contrast_is_reported_as_not_reproduced_with_the_reason(chain):
-    # The model does not reproduce Taco Bell's contrast: the report must say so and why.
+def test_chain_sales_contrast_is_reported_as_not_reproduced_with_the_reason(chain):
+    # The model does not reproduce Taco Bell's sales contrast: the report must say so and why.
+    # The profit contrast holds since issue 17's turnover costs (hiring cost, vacancies,
+    # onboarding): the highest-turnover fifth of stores makes a loss on average.
     sales = chain.comparison("sales: lowest- / highest-turnover")
     profit = chain.comparison("profit: lowest- / highest-turnover")
-    assert not sales.reproduced and not profit.reproduced
+    assert not sales.reproduced and profit.reproduced
     assert chain.verdict == "partly reproduced"
     assert "not reproduced" in chain.discussion
     assert "threshold" in chain.discussion and "quit_threshold" in chain.discussion

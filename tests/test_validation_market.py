@@ -71,7 +71,7 @@ def test_xerox_six_times_is_reported_as_not_reproduced_with_the_reason(satisfact
     assert ratio.reproduced == (simulated >= 3.0)
     assert not ratio.reproduced, "the model has no zone of indifference; see the discussion"
     assert simulated > 1.2  # the top box is still the most loyal
-    assert "Satisfaction itself does not enter" in satisfaction.discussion
+    assert "Satisfaction enters the choice only at the top" in satisfaction.discussion
     assert satisfaction.verdict == "partly reproduced"
 
 
@@ -172,7 +172,7 @@ def test_contributions_add_up_to_the_firms_profit_before_fixed_costs():
     weekly = out["weekly"]
     late = weekly[weekly["week"] > 10]
     margin = scenario.firms["pharmacy"].gross_margin
-    expected = (late["revenue"] * margin - late["refunds"] - late["handling_cost"]).sum()
+    expected = (late["revenue"] * margin - late["refunds"] - late["handling_cost"] - late["serve_cost"]).sum()
     assert sum(out["money"].values()) == pytest.approx(expected, rel=1e-4)
     assert sum(out["weeks_in"].values()) > 0
     assert 0 <= out["customers_kept"] <= out["customers_then"]

@@ -76,7 +76,11 @@ class Params(StrictModel):
 def run_diffusion(loaded: LoadedValidation, advertising: float, telling: float, weeks: int) -> pd.DataFrame:
     """Run the experiment's scenario with the given per-week advertising and per-tie telling
     chances for every seed; return the mean share aware and the mean share who have tried the
-    firm at the end of weeks 0..weeks + 1 (columns: week, aware, tried)."""
+    firm at the end of weeks 0..weeks + 1 (columns: week, aware, tried).
+
+    Bass's market is closed: the shares are of the people there at launch. A row whose customer
+    lapsed (``generation`` > 0; lapse follows a purchase, :mod:`loyaltysim.mechanisms.lapse`) counts
+    that person as aware and as having tried, whatever the newcomer in the row has done."""
     spec = loaded.scenario(**{ADVERTISING: advertising, TELLING: telling, "market.weeks": weeks + 1})
     aware = np.zeros(weeks + 2)
     tried = np.zeros(weeks + 2)
@@ -85,8 +89,9 @@ def run_diffusion(loaded: LoadedValidation, advertising: float, telling: float, 
         f = model.firm_keys.index(FIRM)
         for week in range(1, weeks + 2):
             model.step()
-            aware[week] += model.state.aware[:, f].mean()
-            tried[week] += (model.state.visits[:, f] > 0).mean()
+            gone = model.state.generation > 0
+            aware[week] += (model.state.aware[:, f] | gone).mean()
+            tried[week] += ((model.state.visits[:, f] > 0) | gone).mean()
     n = len(loaded.seeds)
     return pd.DataFrame({"week": np.arange(weeks + 2), "aware": aware / n, "tried": tried / n})
 
