@@ -7,9 +7,7 @@ every customer and employee.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import subprocess
 import sys
 
@@ -20,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from numba import njit
 from schema_leaves import NUMERIC
+from thread_runs import results_by_threads
 
 from loyaltysim import rng
 from loyaltysim.agents import Customer, Employee
@@ -479,18 +478,7 @@ print(json.dumps({"threads": numba.get_num_threads(), "parallel": model.engine.p
 def test_numba_results_do_not_depend_on_the_thread_count():
     """1 thread (the serial twins of the kernels) and 2 and 4 threads (the parallel twins) over
     nine chunks of customers give bit-identical results."""
-    results = []
-    for threads in (1, 2, 4):
-        env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
-        out = subprocess.run(
-            [sys.executable, "-c", THREAD_SCRIPT],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=600,
-        ).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = results_by_threads(THREAD_SCRIPT, (1, 2, 4), timeout=600)
     assert [(r["threads"], r["parallel"]) for r in results] == [(1, False), (2, True), (4, True)]
     assert len({r["digest"] for r in results}) == 1
 

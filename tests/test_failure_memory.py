@@ -4,16 +4,12 @@ formulas; engine equivalence and thread count with the memory at work."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engines import assert_same_run, run_both
+from thread_runs import results_by_threads
 
 from loyaltysim.codes import MAX_FIRMS, ON_SPOT
 from loyaltysim.mechanisms import failure_memory as fm
@@ -202,18 +198,7 @@ print(json.dumps({"threads": numba.get_num_threads(), "parallel": model.engine.p
 
 @pytest.mark.slow
 def test_the_memory_does_not_depend_on_the_thread_count():
-    results = []
-    for threads in (1, 2):
-        env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
-        out = subprocess.run(
-            [sys.executable, "-c", THREAD_SCRIPT],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=900,
-        ).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = results_by_threads(THREAD_SCRIPT, (1, 2), timeout=900)
     assert [(r["threads"], r["parallel"]) for r in results] == [(1, False), (2, True)]
     assert len({r["digest"] for r in results}) == 1
     assert results[0]["repeat"] > 100
