@@ -1,5 +1,6 @@
 """``loyaltysim validate``: run the validation findings and write ``docs/validation.md``; with
-``--plausibility``, only its section "Plausibility against published ranges"."""
+``--only``, update just those findings in an existing report; with ``--plausibility``, only its
+section "Plausibility against published ranges"."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         metavar="FINDING",
         choices=list(FINDINGS),
-        help=f"run only these findings ({', '.join(FINDINGS)})",
+        help=f"run only these findings ({', '.join(FINDINGS)}); an existing report keeps every "
+        "other finding, its other sections and figures, and only these findings' rows, sections "
+        "and figures are rewritten",
     )
     p.add_argument(
         "--out",
@@ -72,7 +75,8 @@ def cmd_validate(args: argparse.Namespace, _console: object = None) -> int:
     failed = False
     if not args.plausibility:
         results = run_validation(args.only, quick=args.quick, on_done=done)
-        out = write_report(results, args.out, quick=args.quick)
+        # --only updates the named findings in an existing report and keeps the rest of it.
+        out = write_report(results, args.out, quick=args.quick, update=args.only is not None)
         print(f"wrote {out}")
         failed = any(r.failed() for r in results)
     if args.plausibility or args.only is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,17 @@ SECTION_END = "<!-- plausibility:end -->"
 #: report when the findings are written again.
 CHANGES_START = "<!-- changes:start (kept when loyaltysim validate rewrites this file) -->"
 CHANGES_END = "<!-- changes:end -->"
+
+#: Title of the plausibility section (inside its markers).
+PLAUSIBILITY_TITLE = "Plausibility against published ranges"
+
+#: Title of the section that states and lists the model's one set of behaviour coefficients,
+#: written by a full run after the summary table and kept as it is by ``--only`` and
+#: ``--plausibility`` runs.
+COEFFICIENTS_TITLE = "One set of behaviour coefficients"
+
+#: Header of the summary table at the top of the report.
+SUMMARY_HEADER = "| finding | verdict | comparisons held | run time |"
 
 VERDICT_MARK = {
     "reproduced": "reproduced",
@@ -95,12 +107,8 @@ def _section(result: FindingResult, figure_dir: Path, link_prefix: str) -> str:
     return "\n".join(parts)
 
 
-def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
-    """Write ``out`` (markdown) and the figures in ``out``'s folder under ``validation/``."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    figure_dir = out.parent / out.stem
-    summary = pd.DataFrame(
+def _summary(results: list[FindingResult]) -> str:
+    frame = pd.DataFrame(
         [
             {
                 "finding": f"[{r.title}](#{_anchor(r.title)})",
@@ -109,8 +117,29 @@ def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
                 "run time": f"{r.seconds:.0f} s",
             }
             for r in results
-        ]
+        ],
+        columns=["finding", "verdict", "comparisons held", "run time"],
     )
+    return markdown_table(frame)
+
+
+def write_report(results: list[FindingResult], out: Path, quick: bool, update: bool = False) -> Path:
+    """Write ``out`` (markdown) and the figures in ``out``'s folder under ``validation/``.
+
+    A full write keeps the "what changed" block and the plausibility section of an existing
+    ``out`` and writes everything else anew, the section "One set of behaviour coefficients"
+    included. With ``update`` (``--only``) and an existing ``out``, only the findings run change:
+    their rows of the summary table and their sections are replaced (or inserted in registry
+    order) and every other byte of the file is kept; only their figures are written."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure_dir = out.parent / out.stem
+    previous = out.read_text(encoding="utf-8") if out.exists() else ""
+    if update and previous:
+        text = _update_findings(previous, results, figure_dir)
+        if text is not None:
+            out.write_text(text, encoding="utf-8")
+            return out
     size = "QUICK size (`--quick`: small populations, indicative only)" if quick else "full size"
     lines = [
         "# Validation: what loyaltysim reproduces from loyalty research",
@@ -120,10 +149,10 @@ def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
         "figure, the criterion and whether it holds; a finding the model does not reproduce "
         "says so and why. Experiment files: `experiments/validation/`.",
         "",
-        markdown_table(summary),
+        _summary(results),
         "",
+        coefficients_section(),
     ]
-    previous = out.read_text(encoding="utf-8") if out.exists() else ""
     changes = extract_changes(previous)
     if changes is not None:
         lines += [f"{CHANGES_START}\n{changes.rstrip()}\n{CHANGES_END}", ""]
@@ -132,6 +161,170 @@ def write_report(results: list[FindingResult], out: Path, quick: bool) -> Path:
     kept = extract_section(previous) if previous else None
     out.write_text(text if kept is None else replace_section(text, kept), encoding="utf-8")
     return out
+
+
+def _finding_order(results: list[FindingResult]) -> dict[str, str]:
+    """Finding key -> title: the registry's findings in report order, then any others run."""
+    from loyaltysim.validation.registry import FINDINGS, finding_module
+
+    titles = {key: finding_module(key).TITLE for key in FINDINGS}
+    titles.update({r.key: r.title for r in results if r.key not in titles})
+    return titles
+
+
+def _blocked(text: str) -> list[tuple[int, int]]:
+    """Spans of the "what changed" block and the plausibility section (markers included)."""
+    spans = []
+    for start_mark, end_mark in ((CHANGES_START, CHANGES_END), (SECTION_START, SECTION_END)):
+        start, end = text.find(start_mark), text.find(end_mark)
+        if start >= 0 and end > start:
+            spans.append((start, end + len(end_mark)))
+    return spans
+
+
+def _finding_spans(text: str, titles: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Key -> (start, end) of each finding's section in ``text``: from its ``## <title>`` heading
+    up to the next finding's heading, the coefficient section, the "what changed" block or the
+    plausibility section (its marker or heading), or the end of the text."""
+    blocked = _blocked(text)
+    key_of = {title: key for key, title in titles.items()}
+    starts: dict[str, int] = {}
+    bounds = [len(text)] + [start for start, _ in blocked]
+    for match in re.finditer(r"^## (.+?)[ \t]*$", text, flags=re.MULTILINE):
+        if any(a <= match.start() < b for a, b in blocked):
+            continue
+        title = match.group(1)
+        if title in key_of:
+            starts.setdefault(key_of[title], match.start())
+            bounds.append(match.start())
+        elif title in (COEFFICIENTS_TITLE, PLAUSIBILITY_TITLE):
+            bounds.append(match.start())
+    return {key: (start, min(b for b in bounds if b > start)) for key, start in starts.items()}
+
+
+def _update_findings(previous: str, results: list[FindingResult], figure_dir: Path) -> str | None:
+    """``previous`` with the summary rows and sections of ``results`` replaced (or inserted in
+    registry order), everything else kept byte for byte; None when it has no summary table."""
+    table_at = previous.find(SUMMARY_HEADER + "\n")
+    if table_at < 0:
+        return None
+    titles = _finding_order(results)
+    rank = {key: i for i, key in enumerate(titles)}
+    key_of_anchor = {_anchor(title): key for key, title in titles.items()}
+
+    # The summary table: its row lines, by finding key (unknown rows keep their place at the end).
+    lines_start = table_at + len(SUMMARY_HEADER) + 1
+    table_end = lines_start
+    rows: dict[str, str] = {}
+    for i, line in enumerate(previous[lines_start:].split("\n")):
+        if not line.startswith("|"):
+            break
+        table_end += len(line) + 1
+        if i == 0:  # the |---| line
+            continue
+        anchor = re.search(r"\]\(#([^)]*)\)", line)
+        rows[key_of_anchor.get(anchor.group(1), line) if anchor else line] = line
+    new_rows = _summary(results).split("\n")[2:]
+    rows.update({r.key: row for r, row in zip(results, new_rows, strict=True)})
+    ordered = sorted(rows, key=lambda k: rank.get(k, len(rank)))
+    separator = previous[lines_start : previous.index("\n", lines_start) + 1]
+    table = separator + "".join(rows[k] + "\n" for k in ordered)
+
+    # The sections, last first so that earlier offsets stay valid.
+    spans = _finding_spans(previous, titles)
+    edits: list[tuple[int, int, int, str]] = []
+    for result in results:
+        block = _section(result, figure_dir, f"{figure_dir.name}/").rstrip("\n")
+        if result.key in spans:
+            start, end = spans[result.key]
+            old = previous[start:end]
+            edits.append((start, end, rank[result.key], block + old[len(old.rstrip("\n")) :]))
+            continue
+        later = [s for k, (s, _) in spans.items() if rank.get(k, len(rank)) > rank[result.key]]
+        earlier = [e for k, (_, e) in spans.items() if rank.get(k, len(rank)) < rank[result.key]]
+        if later:
+            at = min(later)
+        elif earlier:
+            at = max(earlier)
+        else:
+            plausibility = previous.find(SECTION_START)
+            at = plausibility if plausibility >= table_end else len(previous)
+        if at == len(previous):
+            lead = "" if previous.endswith("\n\n") else "\n" if previous.endswith("\n") else "\n\n"
+            edits.append((at, at, rank[result.key], lead + block + "\n"))
+        else:
+            edits.append((at, at, rank[result.key], block + "\n\n"))
+    text = previous
+    for start, end, _, block in sorted(edits, reverse=True):
+        text = text[:start] + block + text[end:]
+    return text[:lines_start] + table + text[table_end:]
+
+
+def coefficients_section(scenario: str = "corner_pharmacy") -> str:
+    """The section "One set of behaviour coefficients": the statement, every coefficient with
+    the value ``scenario`` uses, and the keys of that set that experiment files set anyway
+    (:func:`loyaltysim.validation.coefficients.coefficient_settings`)."""
+    from loyaltysim.paramdoc import _toml_value
+    from loyaltysim.validation.coefficients import NOTES, coefficient_rows, coefficient_settings
+
+    rows = coefficient_rows(scenario)
+    settings = coefficient_settings()
+    shipped = [s for s in settings if s.shipped]
+    experiments = [s for s in settings if not s.shipped]
+    who = "Every shipped scenario" if not shipped else "Every shipped scenario not listed below"
+    which = (
+        "every finding"
+        if not experiments
+        else "every finding except where its experiment file sets one of them (listed at the end "
+        "of this section)"
+    )
+    parts = [
+        f"## {COEFFICIENTS_TITLE}",
+        "",
+        f"{who} and {which} run with the model's one set of behaviour coefficients: the defaults "
+        "of the scenario schema (`loyaltysim/schema.py`; units, ranges and sources in "
+        "`docs/parameters.md`). An experiment may set only the setting of a study - which stores "
+        "exist, the market's size, the problem sizes asked about, the population - not how "
+        "customers and employees behave. The set is the `behaviour` section of a scenario and the "
+        "customer traits under `customers` (each trait a per-customer distribution: mean and sd); "
+        f"the values are those a run uses, read from the loaded scenario `{scenario}`.",
+        "",
+        f"<details><summary>The {len(rows)} coefficients</summary>",
+        "",
+        md_table(
+            ["key", "value", "unit", "meaning"], ([f"`{r.key}`", r.value, r.unit, r.meaning] for r in rows)
+        ),
+        "",
+        "</details>",
+        "",
+        "Keys an experiment sets that are behaviour coefficients (or customer traits), in every file "
+        "of `experiments/validation/`, the scenario files beside them that they use and every "
+        "shipped scenario:",
+        "",
+    ]
+    if not settings:
+        parts += ["None: no experiment file and no scenario sets one.", ""]
+        return "\n".join(parts)
+    grouped: dict[tuple[str, str], list[str]] = {}
+    where: dict[tuple[str, str], str] = {}
+    for s in settings:
+        where[(s.file, s.table)] = f"`{s.file}`" if s.shipped else f"`experiments/validation/{s.file}`"
+        value = _toml_value(s.value)
+        default = "the default" if s.value == s.default else f"default {_toml_value(s.default)}"
+        grouped.setdefault((s.file, s.table), []).append(f"`{s.key}` = {value} ({default})")
+    table = md_table(
+        ["file", "table", "keys set", "why"],
+        (
+            [
+                where[(file, table)],
+                f"`[{table}]`",
+                "; ".join(keys),
+                NOTES.get((file, table), ""),
+            ]
+            for (file, table), keys in grouped.items()
+        ),
+    )
+    return "\n".join([*parts, table, ""])
 
 
 def extract_changes(text: str) -> str | None:
