@@ -31,6 +31,7 @@ from loyaltysim.engines import ENGINES
 from loyaltysim.extras import missing_extra_message
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
 from loyaltysim.report import (
+    DECISIONS_FILE,
     EVENT_WINDOW,
     LAST_WEEKS,
     comparison_rows,
@@ -41,6 +42,7 @@ from loyaltysim.report import (
     run_title,
     summarise_firm,
 )
+from loyaltysim.runs import run_decisions
 from loyaltysim.scenario import (
     Scenario,
     ScenarioError,
@@ -74,7 +76,9 @@ examples:
 writes to DIR: firm_weekly.csv and firm_weekly.parquet (one row per firm per week, columns
 week, firm and every metric), scenario.toml (the scenario as run - overrides applied, events
 as given - so 'loyaltysim run DIR/scenario.toml' reproduces the run exactly),
-dick_basu.png, dashboard.png, complaints.png, summary.csv; prints a summary per firm.
+dick_basu.png, dashboard.png, complaints.png, summary.csv, decisions.csv (what each firm's
+management policy, firms.<id>.policy, changed and why: week, firm, change, why; only the header
+when no firm decided anything); prints a summary per firm and how many decisions each firm made.
 A scenario with events also gets, per event week, the same run without that week's events (same
 seed: identical until the event) and their difference: event_effects.csv (per firm, revenue,
 profit and purchases over --effect-window weeks from the event, customers at its end; effect =
@@ -93,7 +97,8 @@ Every scenario runs with the same seed (common random numbers: the same customer
 luck), so differences come from the scenarios, not from noise. Without --seed, the first
 scenario's market.seed is used for all. Each scenario's focus firm is compared.
 
-writes to DIR: <scenario>/firm_weekly.csv, .parquet and scenario.toml for every scenario,
+writes to DIR: <scenario>/firm_weekly.csv, .parquet, scenario.toml and decisions.csv (the
+management policies' decisions: week, firm, change, why; header only if none) for every scenario,
 compare_loyalty.png, compare_dashboard.png and comparison.csv; with --report R also
 R/report.html (self-contained, images embedded) and R/report.md (with the PNGs beside it).
 Scenarios with events are also run without each event week (same seed), as with 'run':
@@ -491,13 +496,31 @@ def _prepare_out(out: Path) -> Path:
 
 
 def _write_tables(run: RunLike, out: Path) -> list[Path]:
-    """Write the run's tidy table (CSV, Parquet) and resolved scenario (TOML) to ``out``."""
+    """Write the run's tidy table (CSV, Parquet), resolved scenario (TOML) and management
+    decisions (``decisions.csv``, only the header when there were none) to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     csv, parquet, toml = out / "firm_weekly.csv", out / "firm_weekly.parquet", out / "scenario.toml"
     run.firm_weekly.to_csv(csv, index=False)
     run.firm_weekly.to_parquet(parquet, index=False, engine="pyarrow")
     toml.write_text(scenario_to_toml(run.scenario), encoding="utf-8")
-    return [csv, parquet, toml]
+    decisions = out / DECISIONS_FILE
+    run_decisions(run).to_csv(decisions, index=False)
+    return [csv, parquet, toml, decisions]
+
+
+def decisions_line(run: RunLike, path: Path) -> Text | None:
+    """One line: how many decisions each firm's policy made and where they are (None if none),
+    e.g. "decisions: discounter (cost_cutting) 7 - runs/discount_spiral/decisions.csv"."""
+    counts = run_decisions(run)["firm"].value_counts()
+    if counts.empty:
+        return None
+    firms = [key for key in _firms_focus_first(run.scenario) if key in counts.index]
+    firms += [key for key in counts.index if key not in firms]
+    parts = []
+    for key in firms:
+        policy = run.scenario.firms[key].policy if key in run.scenario.firms else "?"
+        parts.append(f"{key} ({policy}) {int(counts[key])}")
+    return Text(f"decisions: {', '.join(parts)} - {path}")
 
 
 def _firms_focus_first(scenario: Scenario) -> list[str]:
@@ -631,6 +654,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             written += plots.save_figures({"event_effects": ("", figure)}, out)
     for firm in _firms_focus_first(result.scenario):
         console.print(firm_summary_table(result, firm))
+    line = decisions_line(result, out / DECISIONS_FILE)
+    if line is not None:
+        console.print(line)
     if effects is not None:
         for week in effects.weeks:
             console.print(effects_table(effects, week, _firms_focus_first(result.scenario)))
@@ -691,6 +717,10 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     console.print(comparison_table(runs))
     for sentence in reading(runs):
         console.print(Text(f"• {sentence}"))
+    for run, folder in zip(runs, _unique_dirs(runs), strict=True):
+        line = decisions_line(run, out / folder / DECISIONS_FILE)
+        if line is not None:
+            console.print(line)
     for run, measure in zip(runs, measured, strict=True):
         if measure is not None:
             for week in measure.weeks:

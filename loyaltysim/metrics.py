@@ -205,6 +205,10 @@ INDEX_COLUMNS: tuple[str, ...] = ("week", "firm")
 #: Columns of the tidy table, in order.
 FIRM_WEEKLY_COLUMNS: tuple[str, ...] = (*INDEX_COLUMNS, *FIRM_METRICS)
 
+#: Columns of the management policies' decisions (``LoyaltyModel.decisions_frame()``,
+#: ``SimulationResult.decisions``, ``decisions.csv``): review week, firm, what changed, why.
+DECISION_COLUMNS: tuple[str, ...] = ("week", "firm", "change", "why")
+
 #: Headline metrics shown in summaries and compared across scenarios.
 HEADLINE_METRICS: tuple[str, ...] = (
     "customer_base",

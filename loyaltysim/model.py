@@ -41,7 +41,7 @@ from loyaltysim.measure import BaseRing, C, firm_rows, week_money
 from loyaltysim.mechanisms import employees, managers, policy, turnover
 from loyaltysim.mechanisms.choice import convenience_utility
 from loyaltysim.mechanisms.coefficients import Coefficients
-from loyaltysim.metrics import FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
+from loyaltysim.metrics import DECISION_COLUMNS, FIRM_WEEKLY_COLUMNS, HEADLINE_METRICS
 from loyaltysim.model_args import SCENARIO_SEED, ScenarioSeed, resolve_model_args
 from loyaltysim.network import build_network
 from loyaltysim.population import lapse_quantiles, make_population, segment_table
@@ -487,8 +487,9 @@ class LoyaltyModel(mesa.Model):
         self.decisions.append((self.week, firm.key, f"{what} ({detail})", d.why))
 
     def decisions_frame(self) -> pd.DataFrame:
-        """The management policies' decisions: week, firm, what changed, why."""
-        return pd.DataFrame(self.decisions, columns=["week", "firm", "change", "why"])
+        """The management policies' decisions: week, firm, what changed, why (one row per
+        decision, in the order made; no rows, same columns, when no firm decided anything)."""
+        return pd.DataFrame(self.decisions, columns=list(DECISION_COLUMNS)).astype({"week": "int64"})
 
     # -- results -----------------------------------------------------------------------------
     def run(self, weeks: int | None = None, progress=None) -> None:

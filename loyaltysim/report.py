@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from loyaltysim.metrics import FIRM_METRICS, HEADLINE_METRICS
-from loyaltysim.runs import RunLike, run_title
+from loyaltysim.runs import RunLike, run_decisions, run_title
 
 if TYPE_CHECKING:
     from loyaltysim.counterfactual import EventEffects
 
 __all__ = [
+    "DECISIONS_FILE",
+    "DECISION_ROWS",
     "EVENT_WINDOW",
     "KEPT_HORIZON",
     "LAST_WEEKS",
@@ -40,6 +42,7 @@ __all__ = [
     "FirmSummary",
     "RunLike",
     "comparison_rows",
+    "decisions_section",
     "effect_share",
     "effect_value",
     "effects_section",
@@ -57,6 +60,10 @@ LAST_WEEKS = 13
 EVENT_WINDOW = 13
 #: Weeks after an event over which the share of the customer base kept is measured.
 KEPT_HORIZON = 26
+#: File of a run's management decisions in its output folder (``loyaltysim run`` / ``compare``).
+DECISIONS_FILE = "decisions.csv"
+#: Decisions listed per run in the report; the rest are counted ("and N more").
+DECISION_ROWS = 20
 
 
 # --------------------------------------------------------------------------------------------------
@@ -434,6 +441,39 @@ def effects_section(runs: Sequence[RunLike], effects: Sequence[EventEffects | No
     return EffectsSection(f"What {noun} cost each store", intro, header, rows, sentences)
 
 
+@dataclass(frozen=True)
+class DecisionsSection:
+    """The report's table of what the firms' management policies changed and why."""
+
+    intro: str
+    header: list[str]
+    rows: list[list[str]]
+    more: list[str]  # "and N more ..." per run whose decisions were cut at DECISION_ROWS
+
+
+def decisions_section(runs: Sequence[RunLike], limit: int = DECISION_ROWS) -> DecisionsSection | None:
+    """Each run's management decisions (week, firm, change, why), the first ``limit`` of each
+    run; None when no firm in any run decided anything."""
+    rows, more = [], []
+    for run in runs:
+        decisions = run_decisions(run)
+        for row in decisions.head(limit).itertuples(index=False):
+            rows.append([run.scenario.name, str(row.week), str(row.firm), str(row.change), str(row.why)])
+        if len(decisions) > limit:
+            more.append(
+                f"... and {len(decisions) - limit:,} more decisions in {run.scenario.name}: "
+                f"all of them in its folder's {DECISIONS_FILE}."
+            )
+    if not rows:
+        return None
+    intro = (
+        "What each firm's management policy (firms.<id>.policy) changed at its reviews, and why: "
+        f"the first {limit} decisions of each scenario; every decision is in {DECISIONS_FILE} in "
+        "the scenario's folder."
+    )
+    return DecisionsSection(intro, ["scenario", "week", "firm", "change", "why"], rows, more)
+
+
 # --------------------------------------------------------------------------------------------------
 # Report files
 
@@ -501,6 +541,7 @@ class _Content:
     reading: list[str]
     definitions: list[tuple[str, str, str]]
     effects: EffectsSection | None = None
+    decisions: DecisionsSection | None = None
 
 
 def _content(runs: Sequence[RunLike], effects: Sequence[EventEffects | None] | None = None) -> _Content:
@@ -524,6 +565,7 @@ def _content(runs: Sequence[RunLike], effects: Sequence[EventEffects | None] | N
         reading=reading(runs),
         definitions=[(m, FIRM_METRICS[m].unit, FIRM_METRICS[m].definition) for m in HEADLINE_METRICS],
         effects=effects_section(runs, effects) if effects is not None else None,
+        decisions=decisions_section(runs),
     )
 
 
@@ -567,6 +609,25 @@ def _effects_markdown(section: EffectsSection | None, image: tuple[str, str] | N
     return parts
 
 
+def _decisions_html(section: DecisionsSection | None) -> list[str]:
+    if section is None:
+        return []
+    esc = html.escape
+    parts = ["<h2>Management decisions</h2>", f"<p>{esc(section.intro)}</p>"]
+    parts.append(_html_table(section.header, section.rows))
+    parts += [f"<p>{esc(line)}</p>" for line in section.more]
+    return parts
+
+
+def _decisions_markdown(section: DecisionsSection | None) -> list[str]:
+    if section is None:
+        return []
+    parts = ["## Management decisions", "", section.intro, "", md_table(section.header, section.rows), ""]
+    for line in section.more:
+        parts += [line, ""]
+    return parts
+
+
 def _render_html(content: _Content, images: Mapping[str, tuple[str, bytes]]) -> str:
     esc = html.escape
     parts = [
@@ -587,6 +648,7 @@ def _render_html(content: _Content, images: Mapping[str, tuple[str, bytes]]) -> 
         _html_table(["week", "scenario", "event"], content.timeline)
         if content.timeline
         else "<p>No events fired.</p>",
+        *_decisions_html(content.decisions),
         "<h2>Figures</h2>",
     ]
     for name, (caption, png) in images.items():
@@ -628,7 +690,7 @@ def _render_markdown(content: _Content, images: Mapping[str, tuple[str, str]]) -
     parts.append(
         md_table(["week", "scenario", "event"], content.timeline) if content.timeline else "No events fired."
     )
-    parts += ["", "## Figures", ""]
+    parts += ["", *_decisions_markdown(content.decisions), "## Figures", ""]
     for name, (caption, filename) in images.items():
         if name == EFFECTS_FIGURE:
             continue  # in its section

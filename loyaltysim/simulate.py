@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from loyaltysim.model import LoyaltyModel
+from loyaltysim.runs import no_decisions
 from loyaltysim.scenario import Scenario, load_scenario
 
 
 @dataclass
 class SimulationResult:
-    """What one run produced."""
+    """What one run produced.
+
+    Attributes:
+        scenario: the validated scenario as given (overrides applied, events not yet applied):
+            written out and run again, it reproduces this run exactly.
+        firm_weekly: tidy weekly table, one row per firm per week (week, firm, every metric).
+        events: ``(week, label)`` of each event that fired.
+        decisions: what the firms' management policies (``firms.<id>.policy``) decided and why,
+            one row per decision, in the order made: ``week`` (the review week), ``firm`` (key),
+            ``change`` (what changed, with frontline posts, training and price index before ->
+            after) and ``why`` (what the policy observed); the same table as
+            :meth:`loyaltysim.model.LoyaltyModel.decisions_frame`. It has these four columns and
+            no rows when no firm decided anything (every firm ``fixed``, the default).
+            ``loyaltysim run`` and ``compare`` write it as ``decisions.csv``.
+    """
 
     # the validated scenario as given (overrides applied, events not yet applied): written out
     # and run again, it reproduces this run exactly (the model's ``spec`` after the run is the
@@ -23,6 +38,7 @@ class SimulationResult:
     scenario: Scenario
     firm_weekly: pd.DataFrame  # tidy: week, firm, every FIRM_METRICS column
     events: list[tuple[int, str]]  # (week, label) of events that fired
+    decisions: pd.DataFrame = field(default_factory=no_decisions)  # see the docstring
 
     def event_effects(self, window_weeks: int = 26) -> pd.DataFrame:
         """Each event week's effect on every firm against the same run without that week's
@@ -75,4 +91,9 @@ def simulate(
                 progress(done, total)
 
         model.run(progress=week_done)
-    return SimulationResult(scenario=spec, firm_weekly=model.firm_weekly(), events=list(model.fired_events))
+    return SimulationResult(
+        scenario=spec,
+        firm_weekly=model.firm_weekly(),
+        events=list(model.fired_events),
+        decisions=model.decisions_frame(),
+    )
