@@ -37,18 +37,12 @@ def tarp():
     return run_finding("complaint_repurchase", quick=True)
 
 
-#: TARP's structure - the orderings by handling, the size effect, the larger gap for big problems -
-#: holds after the credible-numbers round; which of the eight cells fall within 10 points moves
-#: with each hand step of the calibration (issue 18 refits it), so the cells are checked against
-#: the rule and the report, not pinned one by one. Measured at --quick with this round's final
-#: calibration: 6 of 8 cells (over $100: did not complain 27 % vs 9 %, complained and not
-#: resolved 30 % vs 19 % are off; docs/validation.md, "What changed").
-TARP_STRUCTURE = [
-    "ordering of handling, problem under $5",
-    "ordering of handling, problem over $100",
-    "bigger problems lose more customers",
-    "handling matters more for big problems",
-]
+#: TARP's structure: the orderings by handling, the size effect, the larger gap for big problems.
+#: Until issue 18 the experiment fitted its own behaviour coefficients and most of it held; on the
+#: model's one set of defaults handling barely moves the next purchase, and the default
+#: calibration found no set that gives TARP's gaps together with the other findings
+#: (docs/calibration.md, "The default calibration").
+TARP_ORDERINGS = ["ordering of handling, problem under $5", "ordering of handling, problem over $100"]
 
 
 def _tarp_comparison(tarp, name):
@@ -58,24 +52,33 @@ def _tarp_comparison(tarp, name):
     return found[0]
 
 
-@pytest.mark.parametrize("name", TARP_STRUCTURE)
-def test_tarp_orderings_and_size_effect_hold(tarp, name):
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18: on the default coefficients a failure's handling barely moves the next "
+    "purchase (the model lacks failures as critical incidents); the target of the calibration",
+)
+@pytest.mark.parametrize("name", TARP_ORDERINGS)
+def test_tarp_orderings_hold(tarp, name):
     c = _tarp_comparison(tarp, name)
     assert c.reproduced, (c.quantity, c.published, c.simulated)
 
 
-def test_tarp_most_cells_hold_and_every_miss_is_reported(tarp):
-    """At least half of the eight cells within 10 points; every cell that is not is named under
-    "Not reproduced" with the mechanism, and the verdict is partial exactly when one misses."""
+def test_tarp_on_the_defaults_is_nearly_flat_and_the_report_says_why(tarp):
+    """What the one coefficient set gives today, pinned so that a change shows: every cell is
+    within 15 points of every other (TARP's spread is 86 points), every missed comparison is
+    named under "Not reproduced", with what the model lacks and where the calibration's search
+    is reported; the verdict is partial exactly when one misses."""
     cells = tarp.comparisons[:8]
     assert len(tarp.comparisons) == 12 and all(c.quantity.startswith("buy again") for c in cells)
-    assert sum(c.reproduced for c in cells) >= 4, [(c.quantity, c.simulated) for c in cells]
+    shares = tarp.table["share"].to_numpy()
+    assert np.nanmax(shares) - np.nanmin(shares) < 0.15, shares
     misses = [c for c in tarp.comparisons if not c.reproduced]
+    assert misses
+    not_reproduced = tarp.discussion.split("**Not reproduced:**", 1)[1]
     for c in misses:
-        assert c.quantity in tarp.discussion.split("**Not reproduced:**", 1)[1]
-    if misses:
-        assert "outside_preference" in tarp.discussion
-    assert tarp.verdict == ("partly reproduced" if misses else "reproduced")
+        assert c.quantity in not_reproduced
+    assert "critical incident" in not_reproduced and "docs/calibration.md" in not_reproduced
+    assert tarp.verdict != "reproduced"
 
 
 def test_tarp_cells_are_computed_from_enough_failures(tarp):
@@ -91,13 +94,20 @@ def test_tarp_cells_are_computed_from_enough_failures(tarp):
     assert first.simulated.startswith(f"{100 * table['share'].iloc[0]:.0f} %")
 
 
-def test_tarp_default_coefficients_do_not_reproduce_the_gaps(tarp):
-    """The contrast variant (the model's defaults) shows why calibration is needed: one failure
-    barely moves the next choice, so silent and quickly-resolved customers come back alike."""
-    defaults = tarp.table["share (model_defaults)"].to_numpy()
-    small = defaults[:4]
-    assert np.nanmax(small) - np.nanmin(small) < 0.10
-    assert "Uncalibrated model" in tarp.discussion
+def test_tarp_runs_on_the_default_behaviour_coefficients():
+    """Issue 18: the TARP experiment sets the setting of the survey (a rival open, an outside
+    option, staff allowed to fix big problems) but no behaviour coefficient: its runs use the same
+    ``behaviour`` section and customer emotion weights as the shipped loyal brand."""
+    from loyaltysim.scenario import load_scenario
+    from loyaltysim.validation.experiment import load_validation
+
+    loaded = load_validation("complaint_repurchase")
+    run = loaded.scenario(None)
+    shipped = load_scenario("loyal_brand")
+    assert run.behaviour == shipped.behaviour
+    assert run.customers.emotion_weight == shipped.customers.emotion_weight
+    assert run.market.outside_utility != shipped.market.outside_utility  # the setting does change
+    assert not loaded.spec.variants  # no contrast run with other coefficients
 
 
 def test_tarp_comparisons_follow_the_numbers():
@@ -161,7 +171,6 @@ def test_paradox_is_gone_after_a_second_failure(paradox):
     second = paradox.comparisons[1]
     assert second.reproduced
     assert "failure_memory" in paradox.discussion and "repeat_recovery_cut" in paradox.discussion
-    assert "variant `tarp_calibrated`" in paradox.discussion  # the contrast run is reported
     row = paradox.table.iloc[1]
     assert row["n"] >= 30
     # not above the level before the first by more than noise: within 2 standard errors
