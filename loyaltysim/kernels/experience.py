@@ -380,6 +380,7 @@ def _live_chunk(
     change = np.zeros(last - first)
     gone = np.zeros(last - first, dtype=np.bool_)  # lapsed after this week's purchase
     lapse_on = k_lapse[LAPSE_MEAN] > 0.0
+    lapse_top = uniform_threshold(lapse_table[-1])  # the table rises: its last point is its top
     # The probabilities tested by many draws below, as integer thresholds (uniform_threshold).
     reach_promoter = uniform_threshold(k_wom[TELL_PROMOTER])
     reach_detractor = uniform_threshold(k_wom[DETRACTOR_REACH])
@@ -516,7 +517,10 @@ def _live_chunk(
                 k_enc,
             )
             change[i - first] = attachment_change(attached, emotional, k_att)
-        if lapse_on:  # after any purchase (mechanisms/lapse.py)
+        # Lapse after any purchase (mechanisms/lapse.py). A draw at or above the table's top
+        # (its largest chance) cannot lapse whatever the person's own chance: only the few below
+        # it need that chance (the same decisions, one hash fewer for nearly every buyer).
+        if lapse_on and uniform_below(key_fixed[K_LAPSE], i, lapse_top):
             p_lapse = lapse_probability(uniform(key_person[generation[i]], i), lapse_table)
             if uniform(key_fixed[K_LAPSE], i) < p_lapse:
                 gone[i - first] = True
