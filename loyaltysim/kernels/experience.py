@@ -515,7 +515,7 @@ def _live_chunk(
                 raised_expectation(np.float64(expectation[i]), remembered, k_mem),
                 k_enc,
             )
-            change[i - first] = attachment_change(attached, emotional, k_att)
+            change[i - first] = attachment_change(attached, emotional, outcome != OK, k_att)
         if lapse_on:  # after any purchase (mechanisms/lapse.py)
             p_lapse = lapse_probability(uniform(key_person[generation[i]], i), lapse_table)
             if uniform(key_fixed[K_LAPSE], i) < p_lapse:
