@@ -25,10 +25,10 @@ def _k(**values: float) -> tuple[float, ...]:
     return pack(att.AttachmentCoefficients(**values), att.AttachmentCoefficients)
 
 
-def test_the_weight_is_off_by_default_and_ranges_from_1_to_20():
+def test_the_weight_is_off_by_default_and_ranges_from_1_to_8():
     info = att.AttachmentCoefficients.model_fields["incident_weight"]
     assert info.default == 1.0
-    assert field_range(info) == (1, 20)
+    assert field_range(info) == (1, 8)
     assert _k()[att.INCIDENT_WEIGHT] == 1.0
 
 
@@ -51,7 +51,7 @@ def test_weight_1_gives_a_failure_the_routine_change_bit_for_bit(a, value, gain,
     gain=unit,
     negativity=st.floats(1.0, 10.0),
     forgiveness=unit,
-    weight=st.floats(1.0, 20.0).filter(lambda w: w > 1.0),
+    weight=st.floats(1.0, 8.0).filter(lambda w: w > 1.0),
 )
 def test_a_failure_moves_attachment_weight_times_as_far_both_ways(
     a, value, gain, negativity, forgiveness, weight

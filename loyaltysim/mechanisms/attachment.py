@@ -64,9 +64,10 @@ class AttachmentCoefficients(StrictModel):
         "incident: it moves attachment this many times as far as a routine visit, both ways (a "
         "quick fix weighs too). 1 = off: a failure visit moves it like any other.",
         source="Bitner, Booms & Tetreault 1990; Keaveney 1995 (critical incidents); value: model "
-        "convention, off by default until the default calibration fits it (issue 18)",
+        "convention, off by default until the default calibration fits it (issue 18); at most 8, where "
+        "with the default gain and negativity bias a failure's loss would overshoot its gap",
         ge=1,
-        le=20,
+        le=8,
     )
 
 
