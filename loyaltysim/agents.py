@@ -299,8 +299,9 @@ class Customer(mesa.Agent):
         m.next_state.satisfaction[i, f] = next_satisfaction(
             float(m.state.satisfaction[i, f]), quality, expectation, k.encounter
         )
-        # Attachment moves toward the visit's emotional value; losses weigh more [A].
-        return attachment_change(attached, emotional, k.attachment)
+        # Attachment moves toward the visit's emotional value; losses weigh more [A], and a failure
+        # is a critical incident that may weigh more than a routine visit.
+        return attachment_change(attached, emotional, outcome != OK, k.attachment)
 
     def _migrate(self, attached: float) -> None:
         """Usage migration at a repeat purchase (mechanisms/usage.py): past a threshold of

@@ -78,7 +78,10 @@ def test_attached_customers_forgive_a_failure_more(a, gap, forgiveness):
     k = pack(attachment.AttachmentCoefficients(forgiveness=forgiveness), attachment.AttachmentCoefficients)
     k0 = pack(attachment.AttachmentCoefficients(forgiveness=0.0), attachment.AttachmentCoefficients)
     value = a - gap
-    loss, loss0 = attachment.attachment_change(a, value, k), attachment.attachment_change(a, value, k0)
+    loss, loss0 = (
+        attachment.attachment_change(a, value, False, k),
+        attachment.attachment_change(a, value, False, k0),
+    )
     assert loss0 < 0
     assert loss == pytest.approx(loss0 * (1.0 - forgiveness * a), rel=1e-12, abs=1e-15)
 

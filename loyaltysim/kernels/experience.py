@@ -516,7 +516,7 @@ def _live_chunk(
                 raised_expectation(np.float64(expectation[i]), remembered, k_mem),
                 k_enc,
             )
-            change[i - first] = attachment_change(attached, emotional, k_att)
+            change[i - first] = attachment_change(attached, emotional, outcome != OK, k_att)
         # Lapse after any purchase (mechanisms/lapse.py). A draw at or above the table's top
         # (its largest chance) cannot lapse whatever the person's own chance: only the few below
         # it need that chance (the same decisions, one hash fewer for nearly every buyer).

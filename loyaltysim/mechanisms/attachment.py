@@ -57,15 +57,28 @@ class AttachmentCoefficients(StrictModel):
         ge=0,
         le=1,
     )
+    incident_weight: float = param(
+        1.0,
+        "x attachment_gain",
+        "A visit with a failure (silent, unresolved, fixed on the spot or escalated) is a critical "
+        "incident: it moves attachment this many times as far as a routine visit, both ways (a "
+        "quick fix weighs too). 1 = off: a failure visit moves it like any other.",
+        source="Bitner, Booms & Tetreault 1990; Keaveney 1995 (critical incidents); value: model "
+        "convention, off by default until the default calibration fits it (issue 18); at most 8, where "
+        "with the default gain and negativity bias a failure's loss would overshoot its gap",
+        ge=1,
+        le=8,
+    )
 
 
-(INITIAL_ATTACHMENT, GAIN, NEGATIVITY, FORGIVENESS, DECAY) = field_indices(
+(INITIAL_ATTACHMENT, GAIN, NEGATIVITY, FORGIVENESS, DECAY, INCIDENT_WEIGHT) = field_indices(
     AttachmentCoefficients,
     "initial_attachment",
     "attachment_gain",
     "negativity_bias",
     "forgiveness",
     "attachment_decay",
+    "incident_weight",
 )
 
 
@@ -74,18 +87,22 @@ class AttachmentCoefficients(StrictModel):
 TALLIES = ("attachment_sum",)
 
 
-def attachment_change(attachment: float, value: float, k) -> float:
+def attachment_change(attachment: float, value: float, failed: bool, k) -> float:
     """Change of attachment after a visit of emotional ``value`` (0-1).
 
     Attachment moves toward the value: by ``attachment_gain`` of the gap when the visit is better,
     by ``negativity_bias`` times that when worse, shielded by existing attachment
-    (x (1 - forgiveness x attachment)): attached customers forgive more [A]. ``k``: packed
-    :class:`AttachmentCoefficients`.
+    (x (1 - forgiveness x attachment)): attached customers forgive more [A]. A visit that
+    ``failed`` (any outcome but OK) is a critical incident (Bitner, Booms & Tetreault 1990;
+    Keaveney 1995): its gain is ``incident_weight`` times the routine one, both ways. ``k``:
+    packed :class:`AttachmentCoefficients`.
     """
+    # The weight multiplies only a failure's gain (x * 1.0 == x: weight 1 changes no bit).
+    gain = k[GAIN] * k[INCIDENT_WEIGHT] if failed else k[GAIN]
     gap = value - attachment
     if gap >= 0:
-        return k[GAIN] * gap
-    return k[GAIN] * k[NEGATIVITY] * (1.0 - k[FORGIVENESS] * attachment) * gap
+        return gain * gap
+    return gain * k[NEGATIVITY] * (1.0 - k[FORGIVENESS] * attachment) * gap
 
 
 def decay_rate(decay: float, relationship_building: float) -> float:
