@@ -26,17 +26,6 @@ NOTES: dict[tuple[str, str], str] = {
         "Bass's own assumption: every adopter tells (every visit is a promoter's story), so the "
         "model is set to the process whose curve it is compared with."
     ),
-    ("complaint_repurchase.toml", "set"): (
-        "Coefficients fitted to TARP's table by hand (a grid search on 40,000 customers); the "
-        "finding is judged on them, not on the one set."
-    ),
-    ("complaint_repurchase.toml", "variants.model_defaults"): (
-        "Contrast shown, not judged: meant to restore the defaults (values equal to the default say so)."
-    ),
-    ("recovery_paradox.toml", "variants.tarp_calibrated"): (
-        "Contrast shown in the discussion, not judged: the TARP-fitted coefficients of "
-        "complaint_repurchase.toml."
-    ),
     ("scenarios/music_retailer.toml", "customers"): (
         "Habit tuned (Nelder-Mead) with the outside option and the segments so that the cohort's "
         "BG/NBD parameters come near CDNOW's."
