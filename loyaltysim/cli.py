@@ -588,7 +588,7 @@ def _report_written(console: Console, paths: Sequence[Path], quiet: bool) -> Non
     if quiet:
         return
     for path in paths:
-        console.print(Text(f"wrote {path}", style="dim"))
+        console.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)  # a path is not wrapped
 
 
 # --------------------------------------------------------------------------------------------------
@@ -656,7 +656,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         console.print(firm_summary_table(result, firm))
     line = decisions_line(result, out / DECISIONS_FILE)
     if line is not None:
-        console.print(line)
+        console.print(line, soft_wrap=True)  # a path: one line, however long
     if effects is not None:
         for week in effects.weeks:
             console.print(effects_table(effects, week, _firms_focus_first(result.scenario)))
@@ -720,7 +720,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     for run, folder in zip(runs, _unique_dirs(runs), strict=True):
         line = decisions_line(run, out / folder / DECISIONS_FILE)
         if line is not None:
-            console.print(line)
+            console.print(line, soft_wrap=True)  # a path: one line, however long
     for run, measure in zip(runs, measured, strict=True):
         if measure is not None:
             for week in measure.weeks:

@@ -77,3 +77,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = item.module.__name__.rpartition(".")[2] if item.module else ""
         if module in SLOW_MODULES or item.name.startswith(SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def no_usual_plots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch off a run's and a comparison's usual figures (tested in their own files), so CLI
+    tests that check written tables and text do not spend their time drawing."""
+    from loyaltysim import plots
+
+    monkeypatch.setattr(plots, "run_figures", lambda run: {})
+    monkeypatch.setattr(plots, "comparison_figures", lambda runs: {})

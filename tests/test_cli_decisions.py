@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from loyaltysim import cli, plots
+from loyaltysim import cli
 from loyaltysim.metrics import DECISION_COLUMNS
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.report import decisions_section, write_report
@@ -26,10 +26,7 @@ MARKET = ["market.customers=500", "market.weeks=40", "market.seed=1"]
 HEADER = ",".join(DECISION_COLUMNS)
 
 
-@pytest.fixture(autouse=True)
-def no_plots(monkeypatch):
-    monkeypatch.setattr(plots, "run_figures", lambda run: {})
-    monkeypatch.setattr(plots, "comparison_figures", lambda runs: {})
+pytestmark = pytest.mark.usefixtures("no_usual_plots")  # tables and text, not figures
 
 
 def main(*args: object) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loyaltysim import cli, plots
+from loyaltysim import cli
 from loyaltysim.counterfactual import EFFECT_COLUMNS, event_effects
 from loyaltysim.report import effect_value
 from loyaltysim.scenario import load_scenario
@@ -20,11 +20,7 @@ ARGS = ["--customers", CUSTOMERS, "--weeks", WEEKS, "--set", f"events.0.week={EV
 HONEST = "against the same run without the event (same seed)"
 
 
-@pytest.fixture(autouse=True)
-def no_plots(monkeypatch):
-    """The usual figures are tested elsewhere; the effects figure is drawn."""
-    monkeypatch.setattr(plots, "run_figures", lambda run: {})
-    monkeypatch.setattr(plots, "comparison_figures", lambda runs: {})
+pytestmark = pytest.mark.usefixtures("no_usual_plots")  # tables and text, not figures
 
 
 def main(*args: object) -> int:

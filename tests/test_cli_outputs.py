@@ -14,17 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loyaltysim import cli, plots
+from loyaltysim import cli
 from loyaltysim.scenario import load_scenario, shipped_scenarios
 
 WEEKS = 12
 CUSTOMERS = 120
 
 
-@pytest.fixture(autouse=True)
-def no_plots(monkeypatch):
-    monkeypatch.setattr(plots, "run_figures", lambda run: {})
-    monkeypatch.setattr(plots, "comparison_figures", lambda runs: {})
+pytestmark = pytest.mark.usefixtures("no_usual_plots")  # tables and text, not figures
 
 
 def run(*args: str | Path) -> int:

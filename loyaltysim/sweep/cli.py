@@ -241,5 +241,5 @@ def cmd_analyze(args: argparse.Namespace, console: Console) -> int:
         else:
             warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
     for path in written:
-        console.print(Text(f"wrote {path}", style="dim"))
+        console.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)  # a path is not wrapped
     return 1 if damaged else 0

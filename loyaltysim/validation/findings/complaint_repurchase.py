@@ -327,8 +327,10 @@ def _discussion(
             "about six times faster and weigh attachment about twice as much in the choice, and "
             "then the recovery paradox and the zero-defections comparisons fail - with the "
             "present mechanisms no one set of coefficients gives all of them. What the model "
-            "lacks: a failure is an ordinary visit to it, not a critical incident that weighs "
-            "more than routine visits (Bitner, Booms & Tetreault 1990; Keaveney 1995); and TARP "
+            "lacks: on the defaults a failure weighs as much as a routine visit, not as a "
+            "critical incident that weighs more (Bitner, Booms & Tetreault 1990; Keaveney "
+            "1995) - `behaviour.incident_weight` makes it one, but is off until a calibration "
+            "fits it, and alone it spreads the handling rows, not the problem sizes; and TARP "
             "asked complainants whether they *would* buy again (an intention), while the model "
             "can only follow what they did next. The criteria are not loosened.",
         ]
