@@ -4,8 +4,8 @@ Usage:  .venv/bin/python benchmarks/calibration.py [--trials 1000] [--parameters
         [--customers 2000] [--weeks 208] [--replications 2] [--workers 2] [--batch 8]
 
 The issue's specification: 1,000 trials of 10 free parameters on 2,000-customer x 208-week runs
-of the corner pharmacy (after its market warm-up, `market.warmup_weeks`) with 2 replications, on this 2-core machine,
-in under 15 minutes. Three measurements, in one invocation:
+of the corner pharmacy (after its market warm-up, ``market.warmup_weeks``) with 2 replications,
+on this 2-core machine, in under 15 minutes. Three measurements, in one invocation:
 
 1. the calibration itself (``run_calibration`` on the local process pool, worker start-up
    included): wall time, trials and runs per minute, the simulation time per trial (building and
