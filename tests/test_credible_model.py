@@ -709,21 +709,21 @@ def test_backlog_after_a_week_is_never_negative_and_levels_off_at_inflow_over_th
         assert level + inflow == pytest.approx(inflow / cleared, rel=1e-6, abs=1e-6)
 
 
-#: How far the pharmacy's purchase retention may fall below the brand's before the opening and still
-#: count as "retention without loyalty" (issue 17 measured 1.5-3.5 points at seeds 1-3).
-RETENTION_GAP = 0.04
+#: How far one seed's pharmacy purchase retention may fall below the brand's before the opening (the
+#: mean over seeds must not fall below at all; per seed the gap measured -0.1 to +2.1 points at
+#: seeds 1-6, against -1.4 to -3.5 with _town's outside option before the scenario set its own).
+RETENTION_GAP = 0.01
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16's 'at least the brand's' does not hold since issue 17: in the settled market "
-    "(accelerated warm-up) with usage migration the brand retains 1.5-3.5 points more per occasion",
-)
 def test_before_the_opening_the_pharmacy_retains_at_least_as_well_as_the_brand():
-    """Purchase retention, weeks 52-103, mean over seeds 1-3 (3,000 customers). Issue 16 measured
-    0.885/0.867 (pharmacy/brand) at seed 1 after a 104-week plain warm-up; the brand was not yet
-    settled. With the settled market it is 0.867/0.890 (seed 1): the pharmacy's purchase retention
-    is high without loyalty, but not higher than a loved brand's."""
+    """Purchase retention, weeks 52-103, mean over seeds 1-3 (3,000 customers): retention without
+    loyalty. Measured 0.909/0.896, 0.912/0.913, 0.925/0.909 (pharmacy/brand, seeds 1-3; mean gap
+    +1.0 points). With _town's outside option (-1.5) and the brand at its own price (1.05) it was
+    0.868/0.888, 0.866/0.901, 0.885/0.899: the pharmacy's unattached customers lost 9-10 % of their
+    occasions to shops outside the town (the brand's 5 %), and usage migration had made more of the
+    brand's occasions super users' (21-23 % against 11-12 %). The scenario's town is farther from
+    other shops (outside_utility -3) and the brand dearer (1.10): the pharmacy loses 5-6 % of its
+    occasions outside, the brand 3 %, and 6-8 % to the pharmacy."""
     gaps = []
     for seed in SEEDS:
         model = LoyaltyModel("pharmacy_vs_brand", overrides={"market.customers": 3000, "market.seed": seed})
@@ -739,10 +739,10 @@ def test_before_the_opening_the_pharmacy_retains_at_least_as_well_as_the_brand()
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_supermarket_costs_the_pharmacy_a_quarter_to_half_and_the_brand_under_a_tenth(seed):
     """pharmacy_vs_brand, 3,000 households: revenue in the 26 weeks after the opening against the
-    same run without it (common random numbers). Measured at seeds 1-3: pharmacy -30.8, -39.4,
-    -36.9 %; brand -3.8, -4.7, -4.6 %. Before the opening (weeks 52-103) the pharmacy's purchase
-    retention is close to the brand's (issue 17: 0.867/0.890, 0.866/0.901, 0.886/0.900), its base
-    mostly spuriously loyal, the brand's mostly truly loyal."""
+    same run without it (common random numbers). Measured at seeds 1-3: pharmacy -38.8, -44.9,
+    -37.4 %; brand -5.4, -4.6, -3.9 %. Before the opening (weeks 52-103) the pharmacy's purchase
+    retention is at least the brand's on average (0.909/0.896, 0.912/0.913, 0.925/0.909; the test
+    above), its base mostly spuriously loyal (71-79 %), the brand's mostly truly loyal (73-80 %)."""
     overrides = {"market.customers": 3000, "market.seed": seed}
     effects = event_effects("pharmacy_vs_brand", window_weeks=26, overrides=overrides)
     revenue = effects[effects["metric"] == "revenue"].set_index("firm")["effect_share"]
@@ -754,7 +754,7 @@ def test_the_supermarket_costs_the_pharmacy_a_quarter_to_half_and_the_brand_unde
     table = model.firm_weekly()
     before = table[table["week"] > opening - 53].groupby("firm").sum(numeric_only=True)
     retention = table[table["week"] > opening - 53].groupby("firm")["retention_purchase"].mean()
-    # Comparable retention without loyalty; "at least the brand's" no longer holds (see below).
+    # Retention without loyalty: at least the brand's, up to one seed's noise (the mean: above).
     assert retention["pharmacy"] >= retention["brand"] - RETENTION_GAP
     share = before[["true_loyal", "spurious_loyal"]].div(before["customer_base"], axis=0)
     assert share.loc["pharmacy", "spurious_loyal"] > 0.5 > share.loc["pharmacy", "true_loyal"]
