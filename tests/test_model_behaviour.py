@@ -48,8 +48,8 @@ def kept_after_shock(df: pd.DataFrame, firm: str) -> float:
 def test_pharmacy_retains_without_loyalty_and_brand_is_loved():
     df = run("pharmacy_vs_brand", weeks=140)
     before = range(SHOCK - 26, SHOCK)
-    # Retention without loyalty: the pharmacy's purchase retention close to the loved brand's
-    # (issue 17, settled market: 1.5-3.5 points below it; tests/test_credible_model.py).
+    # Retention without loyalty: the pharmacy's purchase retention at least close to the loved
+    # brand's (seeds 1-3: +1.0 points on average, -0.1 to +1.6 by seed; tests/test_credible_model.py).
     assert (
         value(df, "pharmacy", "retention_purchase", before)
         >= value(df, "brand", "retention_purchase", before) - 0.04
@@ -61,8 +61,8 @@ def test_pharmacy_retains_without_loyalty_and_brand_is_loved():
 
 
 def test_supermarket_takes_the_pharmacys_customers_not_the_brands():
-    # Measured: the pharmacy keeps 0.64 of its base, the brand 0.93 (tests/test_credible_model.py
-    # measures the same against the run without the supermarket: revenue -31..-39 % vs -4..-5 %).
+    # Measured: the pharmacy keeps 0.51 of its base, the brand 0.93 (tests/test_credible_model.py
+    # measures the same against the run without the supermarket: revenue -37..-45 % vs -4..-5 %).
     df = run("pharmacy_vs_brand", weeks=140)
     assert kept_after_shock(df, "pharmacy") < 0.8
     assert kept_after_shock(df, "brand") > 0.85
@@ -102,7 +102,8 @@ def test_brand_culture_makes_the_pharmacy_keep_its_customers():
 
 def test_emotion_weight_is_what_keeps_the_brand():
     """Take away the pull of attachment in the choice (its weight and the resistance of the truly
-    loyal) and the brand loses far more: measured, it keeps 0.74 of its base instead of 0.93."""
+    loyal) and the brand loses far more: measured, it keeps 0.74 of its base instead of 0.93 (seed 1; the margin over the 0.15 this
+    test asks is 0.035 there, and seeds 2 and 3 give about 0.06: the test runs seed 1 only)."""
     baseline = run("pharmacy_vs_brand", weeks=140)
     no_emotion = run(
         "pharmacy_vs_brand",
