@@ -32,6 +32,16 @@ from loyaltysim.kernels.cache import drop_stale_kernels  # noqa: E402
 drop_stale_kernels()  # before any kernel module loads its compiled code (see kernels.cache)
 
 
+@njit(cache=True, inline="always")
+def positive(i: int) -> int:
+    """``i`` (an int64 the caller knows is not negative) with its sign bit cleared.
+
+    numba compiles an array access with a signed index as "if negative, add the length"; an
+    index whose sign bit is visibly clear lets LLVM drop that code (three instructions an access,
+    a quarter of a customer's week in the experience kernel)."""
+    return i & 0x7FFFFFFFFFFFFFFF
+
+
 def without_dims(kernel) -> inspect.Signature:
     """The signature of a compiled twin without its trailing compile-time-constant tuples
     (parameters named ``*_dims``): what its Python wrapper binds its arguments to, by name."""
