@@ -303,6 +303,20 @@ def _newcomer(i, st, firm, key_fixed, key_newcomer, k_use, initial_attachment, k
     st.referral_firm[i] = -1
 
 
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_ONES = np.uint64(0x0101010101010101)
+
+
+@njit(cache=True, inline="always")
+def _bytes_equal_to(word, value):
+    """How many of the 8 bytes of ``word`` equal ``value`` (0-127): the bytes of ``word ^ value``
+    that are zero, found without a loop (a byte's high bit is set below exactly when it is 0) and
+    summed into the top byte by one multiplication."""
+    x = word ^ (np.uint64(value) * _ONES)
+    zero = ~(((x & _LOW7) + _LOW7) | x | _LOW7)
+    return np.int64(((zero >> np.uint64(7)) * _ONES) >> np.uint64(56))
+
+
 @njit(cache=True)
 def _live_chunk(
     c,
@@ -352,6 +366,10 @@ def _live_chunk(
     n = len(choice)
     n_firms = len(firm_dims)  # compile-time constants (see live_week)
     window = len(window_dims)
+    # With the default window of 8 a customer's purchase history is one little-endian 64-bit word
+    # (oldest purchase in the low byte): shifted in one step, counted without a loop.
+    packed = window == 8
+    words = history.view(np.uint64) if packed else np.empty((0, 1), dtype=np.uint64)
     n_ties = len(tie_dims)
     # Sums of dollars, attachment and satisfaction go to ``tally``; counts to the integer
     # ``counts`` (added to ``tally`` at the end): an integer add is a third of the float one's
@@ -402,9 +420,12 @@ def _live_chunk(
         tenure[i] = tenure[i] + 1 if previous == f else 1
         last_firm[i] = f
         last_purchase_week[i] = week
-        for w in range(window - 1):
-            history[i, w] = history[i, w + 1]
-        history[i, window - 1] = f
+        if packed:  # the oldest byte out, this purchase in as the newest
+            words[i, 0] = (words[i, 0] >> np.uint64(8)) | (np.uint64(f) << np.uint64(56))
+        else:
+            for w in range(window - 1):
+                history[i, w] = history[i, w + 1]
+            history[i, window - 1] = f
         referred_to = np.int64(referral_firm[i])  # any purchase uses up a pending referral
         referral_firm[i] = -1
         if f < n_firms:
@@ -591,10 +612,13 @@ def _live_chunk(
             counts[base, T_BASE] += 1
             a = np.float64(attachment[i, base])
             s = np.float64(satisfaction[i, base])
-            held = 0
-            for w in range(window):
-                if history[i, w] == base:
-                    held += 1
+            if packed:
+                held = _bytes_equal_to(words[i, 0], base)
+            else:
+                held = 0
+                for w in range(window):
+                    if history[i, w] == base:
+                        held += 1
             high_p = high_patronage[held]
             high_a = a >= market[ATTACHMENT_THRESHOLD]
             if high_a and high_p:
