@@ -687,3 +687,34 @@ def test_cached_kernels_are_dropped_when_a_source_they_compile_in_changes(tmp_pa
     assert cache.drop_stale_kernels() == len(kept)
     assert not any(path.exists() for path in kept)
     assert (folders[0] / cache.STAMP).read_text().strip() == "an edited formula"
+
+
+@pytest.mark.parametrize("window", [5, 8, 12])
+def test_engines_agree_with_a_patronage_window_packed_or_not(window):
+    """A history of 8 purchases is one 64-bit word in the numba engine (shifted and counted
+    without loops); other lengths keep the byte loop. Both paths equal the reference."""
+    ref, fast = run_both(
+        "pharmacy_vs_brand", 30, {"market.customers": 300, "market.patronage_window": window}
+    )
+    assert_same_run(ref, fast)
+    assert fast.state.history.shape[1] == window
+    cells = fast.firm_weekly()[["true_loyal", "spurious_loyal"]].to_numpy()
+    assert cells.sum() > 0  # patronage was counted, not skipped
+
+
+@given(
+    history=st.lists(st.integers(-1, 127), min_size=8, max_size=8),
+    value=st.integers(0, 127),
+)
+def test_bytes_equal_to_counts_the_purchases_at_a_firm(history, value):
+    from loyaltysim.kernels.experience import _bytes_equal_to
+
+    bytes_ = np.array(history, dtype=np.int8)
+    assert _bytes_equal_to(bytes_.view(np.uint64)[0], value) == int((bytes_ == value).sum())
+
+
+@given(i=st.integers(0, 2**63 - 1))
+def test_non_negative_keeps_every_non_negative_index(i):
+    from loyaltysim.kernels import non_negative
+
+    assert non_negative(i) == i

@@ -33,7 +33,7 @@ drop_stale_kernels()  # before any kernel module loads its compiled code (see ke
 
 
 @njit(cache=True, inline="always")
-def positive(i: int) -> int:
+def non_negative(i: int) -> int:
     """``i`` (an int64 the caller knows is not negative) with its sign bit cleared.
 
     numba compiles an array access with a signed index as "if negative, add the length"; an

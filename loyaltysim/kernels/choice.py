@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit, prange
 
-from loyaltysim.kernels import CHUNK, positive, twins, without_dims
+from loyaltysim.kernels import CHUNK, non_negative, twins, without_dims
 from loyaltysim.kernels.formulas import convenience_utility, emotional_utility, logit_pick, referral_utility
 from loyaltysim.kernels.rng import uniform, uniform_below, uniform_threshold
 
@@ -65,10 +65,10 @@ def _choose_chunk(
     for k in range(len(need_by_segment)):
         need[k] = uniform_threshold(need_by_segment[k])
     for i in range(first, last):
-        i = positive(i)
+        i = non_negative(i)
         choice[i] = -1
         shoppers[m_shop] = i
-        m_shop += uniform_below(key_need, i, need[positive(np.int64(segment[i]))])
+        m_shop += uniform_below(key_need, i, need[non_negative(np.int64(segment[i]))])
     # The utilities of every shopper's options, then the picks: two loops with short bodies, so
     # the CPU works on several shoppers at once (one loop doing both held about one). Each option
     # keeps its own column (firms, then the outside option), -inf when the shopper cannot take
@@ -78,7 +78,7 @@ def _choose_chunk(
     utilities = np.empty((m_shop, n_firms + 1))
     last_option = np.empty(m_shop, dtype=np.int64)
     for s in range(m_shop):
-        i = positive(shoppers[s])
+        i = non_negative(shoppers[s])
         last = last_firm[i]
         habit = np.float64(habit_w[i])
         w_emotion = np.float64(emotion_w[i])
@@ -106,7 +106,7 @@ def _choose_chunk(
         final = last_option[s]
         if final < 0:
             continue  # nothing open that the shopper knows, and no outside option
-        i = positive(shoppers[s])
+        i = non_negative(shoppers[s])
         best = min(logit_pick(utilities[s], n_firms + 1, uniform(key_choice, i)), final)
         choice[i] = best
         counts[c, best] += 1

@@ -30,7 +30,7 @@ from loyaltysim.codes import (
     SILENT,
     UNRESOLVED,
 )
-from loyaltysim.kernels import CHUNK, positive, twins
+from loyaltysim.kernels import CHUNK, non_negative, twins
 from loyaltysim.kernels.formulas import (
     advocacy_class,
     advocacy_expected,
@@ -388,7 +388,7 @@ def _live_chunk(
     buyers = np.empty(last - first, dtype=np.int64)
     n_buyers = 0
     for i in range(first, last):
-        i = positive(i)
+        i = non_negative(i)
         outcome_out[i] = OK
         spend_out[i] = 0.0
         cost_out[i] = 0.0
@@ -410,8 +410,8 @@ def _live_chunk(
         advert_reach[g] = uniform_threshold(firm[g, ADVERTISING] if open_firm else 0.0)
         survey_reach[g] = uniform_threshold(survey_guess[g])
     for b in range(n_buyers):
-        i = positive(buyers[b])
-        f = positive(np.int64(choice[i]))
+        i = non_negative(buyers[b])
+        f = non_negative(np.int64(choice[i]))
         previous = np.int64(last_firm[i])
         if 0 <= previous < n_firms:
             counts[previous, T_CAME_FROM] += 1
@@ -439,7 +439,7 @@ def _live_chunk(
             # Encounter: a returning customer often meets their usual employee (rapport).
             nf = n_front[f]
             usual = usual_slot(i, f, nf)
-            slot = positive(server_slot(uniform(key_fixed[K_SERVER], i), previous == f, usual, nf, k_rel))
+            slot = non_negative(server_slot(uniform(key_fixed[K_SERVER], i), previous == f, usual, nf, k_rel))
             encounters[f, slot] += 1
             engagement = front_engagement[f, slot]
             skill = front_skill[f, slot]
@@ -458,7 +458,7 @@ def _live_chunk(
             emotional = perceived(emotional, np.float64(perception[i]))
             attached = np.float64(attachment[i, f])
             spend = (
-                basket_by_segment[positive(np.int64(segment[i]))]
+                basket_by_segment[non_negative(np.int64(segment[i]))]
                 * firm[f, PRICE_INDEX]
                 * (1.0 + market[SPEND_LIFT] * attached)
             )
@@ -553,7 +553,7 @@ def _live_chunk(
     before = np.empty(n_firms)
     after = np.empty(n_firms)
     for i in range(first, last):
-        i = positive(i)
+        i = non_negative(i)
         f = np.int64(choice[i])
         visit = change[i - first]
         # The visited firm gains the visit's change, the others decay: after = before + one or
@@ -565,10 +565,10 @@ def _live_chunk(
         # ties' told bits are gathered first, without a branch, and walked only if one is set.
         heard = 0
         for t in range(n_ties):
-            j = positive(np.int64(indices[i * n_ties + t]))
+            j = non_negative(np.int64(indices[i * n_ties + t]))
             heard |= told_prev[j >> 3] >> (j & 7)
         for t in range(n_ties if heard & 1 else 0):
-            j = positive(np.int64(indices[i * n_ties + t]))
+            j = non_negative(np.int64(indices[i * n_ties + t]))
             if not (told_prev[j >> 3] >> (j & 7)) & 1:
                 continue  # the bit array is 1/8 of story_firm: far ties hit the cache
             h = np.int64(story_firm_prev[j])
@@ -598,7 +598,7 @@ def _live_chunk(
     # chunk (still in cache), split off for the same reason as the loops above.
     found = 0
     for i in range(first, last):
-        i = positive(i)
+        i = non_negative(i)
         base = np.int64(last_firm[i]) if last_purchase_week[i] >= week - base_window + 1 else -1
         base_now[i] = base
         score[i] = -1
