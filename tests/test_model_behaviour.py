@@ -102,8 +102,9 @@ def test_brand_culture_makes_the_pharmacy_keep_its_customers():
 
 def test_emotion_weight_is_what_keeps_the_brand():
     """Take away the pull of attachment in the choice (its weight and the resistance of the truly
-    loyal) and the brand loses far more: measured, it keeps 0.74 of its base instead of 0.93 (seed 1; the margin over the 0.15 this
-    test asks is 0.035 there, and seeds 2 and 3 give about 0.06: the test runs seed 1 only)."""
+    loyal) and the brand loses far more: measured, it keeps 0.74 of its base instead of 0.93
+    (seed 1; the margin over the 0.15 this test asks is 0.035 there, and seeds 2 and 3 give about
+    0.06: the test runs seed 1 only)."""
     baseline = run("pharmacy_vs_brand", weeks=140)
     no_emotion = run(
         "pharmacy_vs_brand",
