@@ -37,8 +37,8 @@ def non_negative(i: int) -> int:
     """``i`` (an int64 the caller knows is not negative) with its sign bit cleared.
 
     numba compiles an array access with a signed index as "if negative, add the length"; an
-    index whose sign bit is visibly clear lets LLVM drop that code (three instructions an access,
-    a quarter of a customer's week in the experience kernel)."""
+    index whose sign bit is visibly clear lets LLVM drop that code (three instructions an access:
+    a quarter of the experience kernel's instructions, benchmarks/RESULTS.md)."""
     return i & 0x7FFFFFFFFFFFFFFF
 
 
