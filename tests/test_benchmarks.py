@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,3 +77,34 @@ def test_kernel_profile_prints_every_part_of_the_week_and_they_add_up():
         # rounded to 0.01 ms each: five parts can be off their rounded sum by 0.025
         assert abs(sum(rows[name][ms] for name in parts) - rows["whole week"][ms]) < 0.03
     assert out.count("customer-ticks/s") == 2
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_count_finds_both_kernels_and_they_fit_in_the_total():
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "instructions.py"),
+            "--customers",
+            "30000",  # in a town of 2,000 callgrind did not list the choice kernel's twin
+            "--weeks",
+            "1",
+            "--warmup-weeks",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    ).stdout
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("part of the week", "---"):
+            rows[cells[0]] = int(cells[1].replace(",", ""))
+    kernels = ["choice._choose_serial", "experience._live_week_serial"]
+    assert all(rows[name] > 100 * 30000 for name in kernels), rows  # at least 100 a customer
+    assert rows["Python and the rest"] > 0
+    parts = sum(count for name, count in rows.items() if name != "whole weeks")
+    assert parts == rows["whole weeks"]
+    assert rows["experience._live_week_serial"] > rows["choice._choose_serial"]
