@@ -702,6 +702,33 @@ def test_engines_agree_with_a_patronage_window_packed_or_not(window):
     assert cells.sum() > 0  # patronage was counted, not skipped
 
 
+@pytest.mark.parametrize("ties", [3, 10, 64])
+def test_engines_agree_when_word_of_mouth_is_loud(ties):
+    """Word of mouth runs in a loop of its own over the customers who heard a story, walking
+    the set bits of their ties (up to 64 of them); newcomers take lapsed rows after it. With
+    stories that reach almost everyone, many customers hear several a week, and some hearers
+    lapse: still the reference's run."""
+    overrides = {
+        "market.customers": 300,
+        "network.ties_per_customer": ties,
+        "network.tell_promoter": 0.9,
+        "network.tell_detractor": 0.9,
+        "behaviour.lapse_mean": 0.05,
+    }
+    ref, fast = run_both("pharmacy_vs_brand", 20, overrides)
+    assert_same_run(ref, fast)
+    weekly = fast.firm_weekly()
+    assert weekly["referred_customers"].sum() > 0  # stories reached people and sent them shopping
+    assert weekly["lapsed"].sum() > 0
+
+
+@given(word=st.integers(1, 2**64 - 1))
+def test_lowest_bit_is_the_position_of_the_lowest_set_bit(word):
+    from loyaltysim.kernels.experience import _lowest_bit
+
+    assert _lowest_bit(np.uint64(word)) == (word & -word).bit_length() - 1
+
+
 @given(
     history=st.lists(st.integers(-1, 127), min_size=8, max_size=8),
     value=st.integers(0, 127),

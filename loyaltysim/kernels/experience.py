@@ -317,6 +317,55 @@ def _bytes_equal_to(word, value):
     return np.int64(((zero >> np.uint64(7)) * _ONES) >> np.uint64(56))
 
 
+class Posts(NamedTuple):
+    """What a visit without failure is worth at each frontline post this week, and its chance of
+    a failure: functions of the post's holder and the firm alone, so worked out once a week per
+    post (:func:`_post_table`) instead of once per visit (the same formulas, the same bits)."""
+
+    emotional: np.ndarray  # (F, max posts) encounter_values' emotional value
+    quality: np.ndarray  # (F, max posts) encounter_values' functional quality
+    p_fail: np.ndarray  # (F, max posts) failure_probability
+
+
+@njit(cache=True)
+def _post_table(firm, n_front, front_engagement, front_skill, k_enc):
+    """:class:`Posts` of every frontline post (see there); posts beyond a firm's ``n_front`` 0."""
+    emotional = np.zeros(front_engagement.shape)
+    quality = np.zeros(front_engagement.shape)
+    p_fail = np.zeros(front_engagement.shape)
+    for f in range(firm.shape[0]):
+        for slot in range(n_front[f]):
+            skill = front_skill[f, slot]
+            emotional[f, slot], quality[f, slot] = encounter_values(
+                front_engagement[f, slot],
+                skill,
+                firm[f, EMPATHY],
+                firm[f, OVERLOAD],
+                firm[f, SUPPLIED_WARMTH],
+                k_enc,
+            )
+            p_fail[f, slot] = failure_probability(
+                firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill, firm[f, STOCKOUT], k_enc
+            )
+    return Posts(emotional, quality, p_fail)
+
+
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_DE_BRUIJN_POSITION = np.zeros(64, dtype=np.int64)  # the bit whose mask ends at each product
+for _bit in range(64):
+    _mask = (1 << (_bit + 1)) - 1  # word ^ (word - 1) for a lowest set bit _bit
+    _DE_BRUIJN_POSITION[((_mask * int(_DE_BRUIJN)) % 2**64) >> 58] = _bit
+del _bit, _mask
+
+
+@njit(cache=True, inline="always")
+def _lowest_bit(word):
+    """Position of the lowest set bit of ``word`` (uint64, not 0): a de Bruijn multiplication
+    and a table lookup, no loop."""
+    product = (word ^ (word - np.uint64(1))) * _DE_BRUIJN  # (mod 2**64)
+    return _DE_BRUIJN_POSITION[non_negative(np.int64(product >> np.uint64(58)))]
+
+
 @njit(cache=True)
 def _live_chunk(
     c,
@@ -331,6 +380,7 @@ def _live_chunk(
     base,
     survey,
     out,
+    posts,
     slot_encounters,
     slot_delights,
     firm_dims,
@@ -345,7 +395,8 @@ def _live_chunk(
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
     rapport, rapport_person, failure_memory = st.rapport, st.rapport_person, st.failure_memory
     referral_firm = st.referral_firm
-    firm, n_front, front_engagement, front_skill, front_person, n_sup, sup_engagement = firms
+    firm, n_front, front_engagement, _, front_person, n_sup, sup_engagement = firms
+    post_emotional, post_quality, post_p_fail = posts
     k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey, key_newcomer, key_person = keys
     base_window, base_now, base_then, has_base_then = base
@@ -442,10 +493,7 @@ def _live_chunk(
             slot = non_negative(server_slot(uniform(key_fixed[K_SERVER], i), previous == f, usual, nf, k_rel))
             encounters[f, slot] += 1
             engagement = front_engagement[f, slot]
-            skill = front_skill[f, slot]
-            emotional, quality = encounter_values(
-                engagement, skill, firm[f, EMPATHY], firm[f, OVERLOAD], firm[f, SUPPLIED_WARMTH], k_enc
-            )
+            emotional, quality = post_emotional[f, slot], post_quality[f, slot]
             if slot == usual:
                 person = np.int64(front_person[f, slot])
                 r = np.float64(rapport[i])
@@ -471,9 +519,7 @@ def _live_chunk(
                     segment[i] = target
             # Failure, complaint, recovery.
             outcome, handoffs, reached, refund, problem_cost = OK, 0, 0, 0.0, 0.0
-            p_fail = failure_probability(
-                firm[f, FAILURE_RATE], firm[f, OVERLOAD], skill, firm[f, STOCKOUT], k_enc
-            )
+            p_fail = post_p_fail[f, slot]
             u_fail = uniform(key_fixed[K_FAILURE], i)
             failed = u_fail < p_fail
             memory = np.int64(failure_memory[i])
@@ -550,27 +596,50 @@ def _live_chunk(
                 gone[i - first] = True
                 if f < n_firms:
                     counts[f, T_LAPSED] += 1
-    before = np.empty(n_firms)
-    after = np.empty(n_firms)
+    # Every customer's attachment: the visited firm gains the visit's change, the others decay
+    # (after = before + one or the other; x + -y is x - y: the same bits as one at a time), then
+    # advertising. Word of mouth comes after, in a loop of its own over the customers who heard a
+    # story (about a third): their ``before`` and unclamped ``after`` are kept for it. The ties'
+    # told bits are gathered here without a branch; walking them inside this loop, for some
+    # customers and not others, cost more than all the rest of the loop (the CPU cannot guess
+    # who heard a story).
+    hearers = np.empty(last - first, dtype=np.int64)
+    heard_ties = np.empty(last - first, dtype=np.int64)  # bit t: tie t told a story last week
+    kept_before = np.empty((last - first + 1, n_firms))
+    kept_after = np.empty((last - first + 1, n_firms))
+    n_hearers = 0
     for i in range(first, last):
         i = non_negative(i)
         f = np.int64(choice[i])
         visit = change[i - first]
-        # The visited firm gains the visit's change, the others decay: after = before + one or
-        # the other (x + -y is x - y: the same bits as applying them one at a time).
-        for g in range(n_firms):
-            before[g] = np.float64(attachment[i, g])
-            after[g] = before[g] + (visit if g == f else -(firm[g, DECAY] * before[g]))
-        # Word of mouth: last week's stories of this customer's ties. Few customers hear one: the
-        # ties' told bits are gathered first, without a branch, and walked only if one is set.
         heard = 0
         for t in range(n_ties):
             j = non_negative(np.int64(indices[i * n_ties + t]))
-            heard |= told_prev[j >> 3] >> (j & 7)
-        for t in range(n_ties if heard & 1 else 0):
+            heard |= ((np.int64(told_prev[j >> 3]) >> (j & 7)) & 1) << t
+        for g in range(n_firms):
+            before = np.float64(attachment[i, g])
+            after = before + (visit if g == f else -(firm[g, DECAY] * before))
+            kept_before[n_hearers, g] = before  # overwritten by the next customer unless heard
+            kept_after[n_hearers, g] = after
+            attachment[i, g] = min(max(after, 0.0), 1.0)
+        # Advertising reaches customers who do not know an open firm yet (before or after word
+        # of mouth: a firm is known after both either way, and draws have no side effects).
+        for g in range(n_firms):
+            if not aware[i, g] and uniform_below(key_advert[g], i, advert_reach[g]):
+                aware[i, g] = True  # (a closed firm's reach is 0)
+        hearers[n_hearers] = i
+        heard_ties[n_hearers] = heard
+        n_hearers += heard != 0
+    # Word of mouth: last week's stories of the hearers' ties, in tie order (the set bits of
+    # ``heard``, lowest first), added to the kept ``after`` and clamped as above.
+    for k in range(n_hearers):
+        i = non_negative(hearers[k])
+        heard = np.uint64(heard_ties[k])
+        referral = np.int64(referral_firm[i])
+        while heard:
+            t = _lowest_bit(heard)
+            heard &= heard - np.uint64(1)
             j = non_negative(np.int64(indices[i * n_ties + t]))
-            if not (told_prev[j >> 3] >> (j & 7)) & 1:
-                continue  # the bit array is 1/8 of story_firm: far ties hit the cache
             h = np.int64(story_firm_prev[j])
             if h < 0:
                 continue
@@ -578,16 +647,15 @@ def _live_chunk(
             if not uniform_below(key_wom[t], i, reach_promoter if promoter else reach_detractor):
                 continue
             aware[i, h] = True
-            after[h] += story_change(before[h], promoter, k_wom[STORY_EFFECT])
+            kept_after[k, h] += story_change(kept_before[k, h], promoter, k_wom[STORY_EFFECT])
             if refers(promoter, np.int64(visits[i, h])):  # a referral to a store never tried
-                referral_firm[i] = h
-        # Advertising reaches customers who do not know an open firm yet.
+                referral = h
+        referral_firm[i] = referral
         for g in range(n_firms):
-            if not aware[i, g] and uniform_below(key_advert[g], i, advert_reach[g]):
-                aware[i, g] = True  # (a closed firm's reach is 0)
-        for g in range(n_firms):
-            attachment[i, g] = min(max(after[g], 0.0), 1.0)
-        if gone[i - first]:  # a newcomer takes the row (Customer._make_way)
+            attachment[i, g] = min(max(kept_after[k, g], 0.0), 1.0)
+    for i in range(first, last):
+        if gone[i - first]:  # a newcomer takes the row (Customer._make_way), after word of mouth
+            i = non_negative(i)
             _newcomer(i, st, firm, key_fixed, key_newcomer, k_use, k_att[INITIAL_ATTACHMENT], k_enc)
     # High patronage for each possible count of the base firm among the last purchases: the
     # same comparison as the reference (share = count / window), without a division per customer.
@@ -682,6 +750,7 @@ def _live_week_all(
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
         k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco)
+        posts = _post_table(firms.table, firms.n_front, firms.front_engagement, firms.front_skill, k_enc)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(
                 c,
@@ -696,6 +765,7 @@ def _live_week_all(
                 base,
                 survey,
                 out,
+                posts,
                 slot_encounters[stripe],
                 slot_delights[stripe],
                 firm_dims,
