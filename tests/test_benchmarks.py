@@ -108,3 +108,55 @@ def test_instruction_count_finds_both_kernels_and_they_fit_in_the_total():
     parts = sum(count for name, count in rows.items() if name != "whole weeks")
     assert parts == rows["whole weeks"]
     assert rows["experience._live_week_serial"] > rows["choice._choose_serial"]
+
+
+def test_kernel_ab_times_every_tree_and_tells_a_changed_kernel_from_the_same_one(tmp_path):
+    # A copy of the package whose kernel never fails a visit: a different state, and the copy
+    # of a copy unchanged gives the same state (the comparison is of what the kernel wrote).
+    changed, same = tmp_path / "changed", tmp_path / "same"
+    for tree in (changed, same):
+        shutil.copytree(
+            ROOT / "loyaltysim", tree / "loyaltysim", ignore=shutil.ignore_patterns("__pycache__")
+        )
+    kernel = changed / "loyaltysim" / "kernels" / "experience.py"
+    source = kernel.read_text()
+    assert "failed = u_fail < p_fail" in source
+    kernel.write_text(source.replace("failed = u_fail < p_fail", "failed = u_fail < 0.0"))
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "kernel_ab.py"),
+            "--customers",
+            "2000",
+            "--rounds",
+            "1",
+            "--repeats",
+            "2",
+            str(changed),
+            str(same),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    ).stdout
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] not in ("tree", "---"):
+            rows[cells[0]] = cells
+    assert set(rows) == {"this tree", str(changed), str(same)}
+    assert rows["this tree"][3] == "yes" and rows[str(same)][3] == "yes"
+    assert rows[str(changed)][3] == "no"
+    for cells in rows.values():
+        assert 0 < float(cells[1]) <= float(cells[2])  # min <= median, both measured
+
+
+def test_kernel_ab_refuses_a_folder_without_the_package(tmp_path):
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "kernel_ab.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and "holds no loyaltysim package" in run.stderr
