@@ -3,8 +3,9 @@
 For each customer: record the purchase; if it was at a firm, the encounter, a possible failure,
 complaint and recovery up the ladder, satisfaction and attachment (the arithmetic of
 :meth:`loyaltysim.agents.Customer.step`, operation for operation); attachment decay; word of
-mouth pulled from last week's stories of the customer's ties; advertising. Then the customer's
-contribution to the week's per-firm tallies (:data:`loyaltysim.measure.COUNTS`).
+mouth pulled from last week's stories of the customer's ties; advertising (done here before word
+of mouth, in the loop over every customer: a firm is known after both either way). Then the
+customer's contribution to the week's per-firm tallies (:data:`loyaltysim.measure.COUNTS`).
 
 State is updated in place: a customer writes only its own row and reads other customers' rows only
 for their stories, which are double-buffered (``story_*_prev`` read, ``story_*_next`` written).
