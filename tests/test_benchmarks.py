@@ -12,30 +12,35 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_engine_benchmark_prints_both_engines_with_a_ratio_and_memory():
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "engines.py"),
-            "--sizes",
-            "300",
-            "--weeks",
-            "3",
-            "--reference-up-to",
-            "300",
-            "--staff-at",
-            "2000",
-        ],
+def run_benchmark(script: str, *args: str) -> str:
+    """Standard output of ``benchmarks/<script>`` run with ``args`` (it must succeed)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
         capture_output=True,
         text=True,
         check=True,
         timeout=900,
     ).stdout
+
+
+def table_rows(out: str, width: int, header: str) -> dict[str, list[str]]:
+    """The Markdown table rows of ``out`` with ``width`` cells, by first cell (without the
+    ``header`` row and the rule)."""
     rows = {}
     for line in out.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if cells[0] in ("numba", "reference"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == width and cells[0] not in (header, "---") and not set(cells[0]) <= {"-"}:
             rows[cells[0]] = cells
+    return rows
+
+
+def test_engine_benchmark_prints_both_engines_with_a_ratio_and_memory():
+    out = run_benchmark(
+        "engines.py", "--sizes", "300", "--weeks", "3", "--reference-up-to", "300", "--staff-at", "2000"
+    )
+    rows = {
+        name: cells for name, cells in table_rows(out, 11, "engine").items() if name in ("numba", "reference")
+    }
     assert set(rows) == {"numba", "reference"}
     for cells in rows.values():
         assert cells[1] == "300"
@@ -51,25 +56,10 @@ def test_engine_benchmark_prints_both_engines_with_a_ratio_and_memory():
 
 
 def test_kernel_profile_prints_every_part_of_the_week_and_they_add_up():
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "kernel_profile.py"),
-            "--customers",
-            "300",
-            "--weeks",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=900,
-    ).stdout
-    rows = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[0] not in ("part of the week", "---"):
-            rows[cells[0]] = [float(c) for c in cells[1:]]
+    out = run_benchmark("kernel_profile.py", "--customers", "300", "--weeks", "3")
+    rows = {
+        name: [float(c) for c in cells[1:]] for name, cells in table_rows(out, 5, "part of the week").items()
+    }
     parts = ["choose", "live_week", "survey", "step_posts", "Python and the rest"]
     assert set(parts) | {"whole week"} <= set(rows)
     for ms, ns in ((0, 1), (2, 3)):  # ms per week and ns per customer, 1 thread / all threads
@@ -81,27 +71,11 @@ def test_kernel_profile_prints_every_part_of_the_week_and_they_add_up():
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 def test_instruction_count_finds_both_kernels_and_they_fit_in_the_total():
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "instructions.py"),
-            "--customers",
-            "30000",  # in a town of 2,000 callgrind did not list the choice kernel's twin
-            "--weeks",
-            "1",
-            "--warmup-weeks",
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=900,
-    ).stdout
-    rows = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 3 and cells[0] not in ("part of the week", "---"):
-            rows[cells[0]] = int(cells[1].replace(",", ""))
+    # in a town of 2,000 callgrind did not list the choice kernel's twin
+    out = run_benchmark("instructions.py", "--customers", "30000", "--weeks", "1", "--warmup-weeks", "0")
+    rows = {
+        name: int(cells[1].replace(",", "")) for name, cells in table_rows(out, 3, "part of the week").items()
+    }
     kernels = ["choice._choose_serial", "experience._live_week_serial"]
     assert all(rows[name] > 100 * 30000 for name in kernels), rows  # at least 100 a customer
     assert rows["Python and the rest"] > 0
@@ -122,29 +96,10 @@ def test_kernel_ab_times_every_tree_and_tells_a_changed_kernel_from_the_same_one
     source = kernel.read_text()
     assert "failed = u_fail < p_fail" in source
     kernel.write_text(source.replace("failed = u_fail < p_fail", "failed = u_fail < 0.0"))
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "kernel_ab.py"),
-            "--customers",
-            "2000",
-            "--rounds",
-            "1",
-            "--repeats",
-            "2",
-            str(changed),
-            str(same),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=900,
-    ).stdout
-    rows = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and cells[0] not in ("tree", "---"):
-            rows[cells[0]] = cells
+    out = run_benchmark(
+        "kernel_ab.py", "--customers", "2000", "--rounds", "1", "--repeats", "2", str(changed), str(same)
+    )
+    rows = table_rows(out, 4, "tree")
     assert set(rows) == {"this tree", str(changed), str(same)}
     assert rows["this tree"][3] == "yes" and rows[str(same)][3] == "yes"
     assert rows[str(changed)][3] == "no"
