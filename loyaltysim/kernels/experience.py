@@ -751,6 +751,8 @@ def _live_week_all(
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
         k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco)
+        # Each stripe works out its own table (a few hundred posts): numba's parallel loop could
+        # not take a named tuple made before it.
         posts = _post_table(firms.table, firms.n_front, firms.front_engagement, firms.front_skill, k_enc)
         for c in range(stripe * n_chunks // stripes, (stripe + 1) * n_chunks // stripes):
             _live_chunk(
