@@ -165,6 +165,9 @@ def test_forgiveness_shields_attached_customers_from_a_failure():
         before = model.state.attachment[:, f].astype(np.float64).copy()
         model.step()
         silent = (model.week_visits().firm == f) & (model.week_visits().outcome == SILENT)
+        # Not customers who lapsed after the visit: a newcomer took their row (no purchase yet,
+        # attachment back at 0.8), which some seeds have among the failed (seeds 4 and 12: two).
+        silent &= model.state.last_firm >= 0
         losses[forgiveness] = (before - model.state.attachment[:, f])[silent]
     assert len(losses[0.0]) == len(losses[0.5]) > 20
     assert (losses[0.0] > 0).all()

@@ -91,10 +91,10 @@ FAILING = {
 OFF = {"behaviour.repeat_recovery_cut": 0.0, "behaviour.repeat_expectation": 0.0}
 
 
-def recovery_lifts(engine: str, weeks: int, overrides: dict) -> tuple[np.ndarray, np.ndarray]:
+def recovery_lifts(engine: str, weeks: int, overrides: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Satisfaction with the brand after minus before each customer's first and second failure
     there that was fixed on the spot (the second only after a first fixed on the spot)."""
-    model = LoyaltyModel("loyal_brand", rng=5, engine=engine, overrides={**FAILING, **overrides})
+    model = LoyaltyModel("loyal_brand", rng=seed, engine=engine, overrides={**FAILING, **overrides})
     brand = model.firm_keys.index("brand")
     failures = np.zeros(model.n_customers, dtype=np.int64)
     first_fixed = np.zeros(model.n_customers, dtype=bool)
@@ -120,22 +120,28 @@ def recovery_lifts(engine: str, weeks: int, overrides: dict) -> tuple[np.ndarray
 
 @pytest.mark.parametrize(
     "engine, customers, weeks",
-    [("numba", 1500, 40), pytest.param("reference", 400, 30, marks=pytest.mark.slow)],
+    [("numba", 1500, 40), pytest.param("reference", 1000, 40, marks=pytest.mark.slow)],
 )
 def test_a_second_failure_fixed_on_the_spot_lifts_satisfaction_less_than_the_first(engine, customers, weeks):
     """With the memory (the defaults) the second recovery lifts satisfaction less than the first;
-    switched off (same seed: the same customers and draws) the second lifts nearly as much - the
-    gap the memory opens is more than twice the one the moving average leaves by itself
-    (measured: first +0.07, second +0.04 with the memory, +0.06 without)."""
+    switched off (same seed: the same customers and draws) the second lifts nearly as much. On
+    each of three seeds, and the gap the memory opens is more than twice, on average, the one the
+    moving average leaves by itself. Measured on seeds 1, 2, 3, 5, 16 and 28 (both engines): first
+    +0.065..+0.075; second +0.034..+0.044 with the memory, +0.051..+0.063 without; the gap with
+    minus without +0.016..+0.020, its ratio 2.0-3.8 by seed. (At 400 customers and 30 weeks the
+    reference run saw fewer than 30 second recoveries on four of those seeds.)"""
     size = {"market.customers": customers}
-    first_on, second_on = recovery_lifts(engine, weeks, size)
-    first_off, second_off = recovery_lifts(engine, weeks, {**OFF, **size})
-    assert min(len(first_on), len(second_on), len(first_off), len(second_off)) >= 30
-    gap_on = first_on.mean() - second_on.mean()
-    gap_off = first_off.mean() - second_off.mean()
-    assert second_on.mean() < first_on.mean()
-    assert gap_on > 2 * gap_off, (gap_on, gap_off)
-    assert second_on.mean() < second_off.mean() - 0.01, (second_on.mean(), second_off.mean())
+    gaps_on, gaps_off = [], []
+    for seed in (1, 2, 5):
+        first_on, second_on = recovery_lifts(engine, weeks, size, seed)
+        first_off, second_off = recovery_lifts(engine, weeks, {**OFF, **size}, seed)
+        assert min(len(first_on), len(second_on), len(first_off), len(second_off)) >= 30, seed
+        gaps_on.append(first_on.mean() - second_on.mean())
+        gaps_off.append(first_off.mean() - second_off.mean())
+        assert second_on.mean() < first_on.mean(), seed
+        assert gaps_on[-1] > gaps_off[-1] + 0.01, (seed, gaps_on, gaps_off)
+        assert second_on.mean() < second_off.mean() - 0.01, (seed, second_on.mean(), second_off.mean())
+    assert np.mean(gaps_on) > 2 * np.mean(gaps_off), (gaps_on, gaps_off)
 
 
 def test_memory_off_gives_every_recovery_the_full_bonus():

@@ -60,19 +60,32 @@ def _tarp_comparison(tarp, name):
 )
 @pytest.mark.parametrize("name", TARP_ORDERINGS)
 def test_tarp_orderings_hold(tarp, name):
+    """The ordering, with TARP's kind of separation: a fix on the spot keeps at least 20 points
+    more customers than silence (TARP: 58 and 73). On a flat table four shares fall in order by
+    luck now and then (the over-$100 row did on one seed set in six): the separation keeps that
+    luck from passing as TARP."""
     c = _tarp_comparison(tarp, name)
+    band = tarp.table[tarp.table["band"] == name.split("problem ", 1)[1]]
     assert c.reproduced, (c.quantity, c.published, c.simulated)
+    assert band["share"].iloc[-1] - band["share"].iloc[0] >= 0.20, band
 
 
 def test_tarp_on_the_defaults_is_nearly_flat_and_the_report_says_why(tarp):
-    """What the one coefficient set gives today, pinned so that a change shows: every cell is
-    within 15 points of every other (TARP's spread is 86 points), every missed comparison is
-    named under "Not reproduced", with what the model lacks and where the calibration's search
-    is reported; the verdict is partial exactly when one misses."""
+    """What the one coefficient set gives today, pinned so that a change shows: every cell lies
+    within three binomial standard errors and 12 points of the share over all eight cells (TARP's
+    cells span 86 points), every missed comparison is named under "Not reproduced", with what the
+    model lacks and where the calibration's search is reported; the verdict is partial exactly
+    when one misses. Measured on the experiment's seeds and five shifted sets: cells 66-83 %
+    around 77-78 %; the thinnest cell (about 60 failures over $100 fixed on the spot) is the
+    one that strays, by up to 11 points (2.1 standard errors), so a fixed spread of 15 points
+    between cells failed one set in six."""
     cells = tarp.comparisons[:8]
     assert len(tarp.comparisons) == 12 and all(c.quantity.startswith("buy again") for c in cells)
-    shares = tarp.table["share"].to_numpy()
-    assert np.nanmax(shares) - np.nanmin(shares) < 0.15, shares
+    share, events = tarp.table["share"].to_numpy(), tarp.table["events"].to_numpy()
+    pooled = float(np.sum(share * events) / np.sum(events))
+    stray = np.abs(share - pooled)
+    assert (stray <= 3 * np.sqrt(pooled * (1 - pooled) / events)).all(), (pooled, share, events)
+    assert (stray <= 0.12).all(), (pooled, share)
     misses = [c for c in tarp.comparisons if not c.reproduced]
     assert misses
     not_reproduced = tarp.discussion.split("**Not reproduced:**", 1)[1]
@@ -80,6 +93,9 @@ def test_tarp_on_the_defaults_is_nearly_flat_and_the_report_says_why(tarp):
         assert c.quantity in not_reproduced
     assert "critical incident" in not_reproduced and "docs/calibration.md" in not_reproduced
     assert tarp.verdict != "reproduced"
+    # What holds on a flat table is named as luck, not claimed for the mechanism.
+    for c in (c for c in tarp.comparisons if c.reproduced):
+        assert c.quantity in not_reproduced.split("by the table's flatness", 1)[0].rsplit("What holds", 1)[1]
 
 
 def test_tarp_cells_are_computed_from_enough_failures(tarp):
@@ -161,6 +177,9 @@ def test_paradox_after_a_first_recovered_failure(paradox):
 
 
 def test_paradox_shows_in_satisfaction_much_more_than_in_repurchase(paradox):
+    """d(satisfaction) >= 2 |d(repurchase)|. Measured at the quick size on the experiment's seeds
+    and on five shifted sets: d(satisfaction) +0.07..+0.09, d(repurchase) -0.00..+0.03 with two
+    replications; with one, one set in six gave d(repurchase) +0.05 and broke it."""
     assert paradox.comparisons[2].reproduced, paradox.comparisons[2]
 
 
