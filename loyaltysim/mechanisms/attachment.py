@@ -60,12 +60,14 @@ class AttachmentCoefficients(StrictModel):
     incident_weight: float = param(
         1.0,
         "x attachment_gain",
-        "A visit with a failure (silent, unresolved, fixed on the spot or escalated) is a critical "
-        "incident: it moves attachment this many times as far as a routine visit, both ways (a "
-        "quick fix weighs too). 1 = off: a failure visit moves it like any other.",
-        source="Bitner, Booms & Tetreault 1990; Keaveney 1995 (critical incidents); value: model "
-        "convention, off by default until the default calibration fits it (issue 18); at most 8, where "
-        "with the default gain and negativity bias a failure's loss would overshoot its gap",
+        "A visit with a failure (silent, unresolved, fixed on the spot or escalated) that leaves "
+        "the customer worse off is a critical incident: its loss of attachment is this many times "
+        "a routine bad visit's. A failure that ends well (a good recovery) lifts attachment like "
+        "any good visit. 1 = off: a failure visit moves it like any other.",
+        source="Bitner, Booms & Tetreault 1990; Keaveney 1995 (critical incidents behind switching); "
+        "losses only: de Matos, Henrique & Rossi 2007 (recovery moves satisfaction, not repurchase); "
+        "value: model convention, off by default until the default calibration fits it (issue 18); at "
+        "most 8, where with the default gain and negativity bias a failure's loss would overshoot its gap",
         ge=1,
         le=8,
     )
@@ -93,15 +95,17 @@ def attachment_change(attachment: float, value: float, failed: bool, k) -> float
     Attachment moves toward the value: by ``attachment_gain`` of the gap when the visit is better,
     by ``negativity_bias`` times that when worse, shielded by existing attachment
     (x (1 - forgiveness x attachment)): attached customers forgive more [A]. A visit that
-    ``failed`` (any outcome but OK) is a critical incident (Bitner, Booms & Tetreault 1990;
-    Keaveney 1995): its gain is ``incident_weight`` times the routine one, both ways. ``k``:
-    packed :class:`AttachmentCoefficients`.
+    ``failed`` (any outcome but OK) and leaves the customer worse off is a critical incident
+    (Bitner, Booms & Tetreault 1990; Keaveney 1995): its loss is ``incident_weight`` times the
+    routine one. A failure that ends better than the customer's attachment (a good recovery)
+    lifts it like any good visit: recovery shows in satisfaction, not in coming back (de Matos,
+    Henrique & Rossi 2007). ``k``: packed :class:`AttachmentCoefficients`.
     """
-    # The weight multiplies only a failure's gain (x * 1.0 == x: weight 1 changes no bit).
-    gain = k[GAIN] * k[INCIDENT_WEIGHT] if failed else k[GAIN]
     gap = value - attachment
     if gap >= 0:
-        return gain * gap
+        return k[GAIN] * gap
+    # The weight multiplies only a failure's loss (x * 1.0 == x: weight 1 changes no bit).
+    gain = k[GAIN] * k[INCIDENT_WEIGHT] if failed else k[GAIN]
     return gain * k[NEGATIVITY] * (1.0 - k[FORGIVENESS] * attachment) * gap
 
 
