@@ -272,3 +272,30 @@ def test_a_scenario_file_given_on_the_command_line_becomes_a_column(tmp_path):
     assert session.seed == load_scenario(path).market.seed  # the first scenario's seed
     assert "my_town.toml" in session.sources
     assert session.step()
+
+
+class _LateLock:
+    """A publish lock that makes one other thread arrive late: the window in which a publisher
+    that read the state before a click could overwrite the click's newer frames."""
+
+    def __init__(self, inner, delay: float):
+        self.inner, self.delay, self.main = inner, delay, threading.main_thread()
+
+    def __enter__(self):
+        if threading.current_thread() is not self.main:
+            time.sleep(self.delay)
+        return self.inner.__enter__()
+
+    def __exit__(self, *exc):
+        return self.inner.__exit__(*exc)
+
+
+def test_a_publisher_that_started_before_a_click_does_not_show_older_frames(session):
+    session.step()
+    session._publish_lock = _LateLock(session._publish_lock, delay=0.5)
+    worker = threading.Thread(target=session._publish)
+    worker.start()
+    time.sleep(0.1)  # the worker is now waiting for the publish lock
+    session.choose_firm(1, "supermarket")
+    worker.join(timeout=10)
+    assert [frame.firm for frame in session.frames.value] == ["pharmacy", "supermarket"]

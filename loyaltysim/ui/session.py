@@ -325,17 +325,19 @@ class Session:
         redraw the Mesa plots only with a new configuration; otherwise they are marked stale and
         the worker redraws them once the clock stands still (:meth:`redraw_headlines`), so a
         click (pause, step) is answered before the slow Matplotlib figures are drawn."""
-        with self.lock:
-            frames, status = self._frames(), self._status()
-            config_values = self._configs() if configs else None
-            if headlines is None:
-                headlines = configs
-            self._headlines_stale = not headlines
-            headline_values = self._headlines() if headlines else None
-        # One render for all three changes: the page's render context batches them (without it,
-        # each subscribed component would trigger its own render pass over the whole page).
-        # Shared views (other tabs) are set inside their own kernel context.
+        # The snapshot is taken under the publish lock too: otherwise a publisher that read the
+        # state before a click (the worker) could set its older frames after the click's own.
         with self._publish_lock:
+            with self.lock:
+                frames, status = self._frames(), self._status()
+                config_values = self._configs() if configs else None
+                if headlines is None:
+                    headlines = configs
+                self._headlines_stale = not headlines
+                headline_values = self._headlines() if headlines else None
+            # One render for all three changes: the page's render context batches them (without
+            # it, each subscribed component would trigger its own render pass over the whole
+            # page). Shared views (other tabs) are set inside their own kernel context.
             for target in [self, *self.views]:
                 scope = target.scope() if target is not self else contextlib.nullcontext()
                 with scope, target.render_context or contextlib.nullcontext():
@@ -348,9 +350,9 @@ class Session:
 
     def attach(self, view: Any) -> None:
         """Show this session in another browser tab too (see :mod:`loyaltysim.ui.shared`)."""
-        with self.lock:
-            snapshot = self.snapshot()
         with self._publish_lock:
+            with self.lock:
+                snapshot = self.snapshot()
             self.views.append(view)
             with view.scope():
                 for reactive, value in zip(
