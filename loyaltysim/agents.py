@@ -28,8 +28,8 @@ from loyaltysim.mechanisms.back_of_house import stockout_chance, supplied_warmth
 from loyaltysim.mechanisms.choice import emotional_utility, logit_pick
 from loyaltysim.mechanisms.complaints import (
     LADDER,
+    RECOVERY_ATTACHMENT_SHARE,
     RECOVERY_BONUS,
-    SIZE_DOLLARS,
     SIZE_PENALTY,
     complaint_probability,
     outcome_value,
@@ -281,12 +281,12 @@ class Customer(mesa.Agent):
         m.next_state.failure_memory[i] = memory_after(memory, f, remembered, failed, forgot)
         bonus = repeat_bonus(k.complaints[RECOVERY_BONUS], remembered, k.failure_memory)
         handoffs = int(m.scratch.handoffs[i])
-        emotional = outcome_value(emotional, outcome, handoffs, bonus, k.complaints)
+        # the paradox shows in satisfaction more than in loyalty (de Matos et al. 2007)
+        lift = bonus * k.complaints[RECOVERY_ATTACHMENT_SHARE]
+        emotional = outcome_value(emotional, outcome, handoffs, lift, k.complaints)
         quality = outcome_value(quality, outcome, handoffs, bonus, k.complaints)
         if outcome != OK and k.complaints[SIZE_PENALTY] > 0.0:
-            sting = problem_size_sting(
-                float(m.scratch.problem_cost[i]), k.complaints[SIZE_PENALTY], k.complaints[SIZE_DOLLARS]
-            )
+            sting = problem_size_sting(float(m.scratch.problem_cost[i]), outcome, k.complaints)
             emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
         delight = k.encounter[DELIGHT]
         m.scratch.delighted[i] = emotional >= delight

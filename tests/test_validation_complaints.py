@@ -20,8 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engines import assert_same_run, run_both
 
-from loyaltysim.mechanisms.complaints import problem_size_sting
+from loyaltysim.kernels import formulas
+from loyaltysim.mechanisms.complaints import ComplaintCoefficients, problem_size_sting
 from loyaltysim.model import LoyaltyModel
+from loyaltysim.parameters import pack
 from loyaltysim.scenario import load_scenario
 from loyaltysim.state import OK, SILENT
 from loyaltysim.validation import ValidationExperimentError, load_validation, run_finding
@@ -243,15 +245,65 @@ def test_tracker_matches_a_brute_force_replay(occasions):
 # -- the problem-size mechanism -------------------------------------------------------------------
 
 
+def _size_k(penalty: float, half: float, exponent: float = 1.0) -> tuple[float, ...]:
+    values = {
+        "problem_size_penalty": penalty,
+        "problem_size_dollars": half,
+        "problem_size_exponent": exponent,
+    }
+    return pack(ComplaintCoefficients(**values), ComplaintCoefficients)
+
+
 @settings(max_examples=80, deadline=None)
-@given(cost=st.floats(0, 1e6), bigger=st.floats(0, 1e6), penalty=st.floats(0, 1), half=st.floats(0.01, 1e6))
-def test_problem_size_sting_is_zero_when_off_and_grows_with_cost(cost, bigger, penalty, half):
-    assert problem_size_sting(cost, 0.0, half) == 0.0
-    sting = problem_size_sting(cost, penalty, half)
+@given(
+    cost=st.floats(0, 1e6),
+    bigger=st.floats(0, 1e6),
+    penalty=st.floats(0, 1),
+    half=st.floats(0.01, 1e6),
+    exponent=st.floats(0.25, 6.0),
+)
+def test_problem_size_sting_is_zero_when_off_and_grows_with_cost(cost, bigger, penalty, half, exponent):
+    assert problem_size_sting(cost, SILENT, _size_k(0.0, half, exponent)) == 0.0
+    k = _size_k(penalty, half, exponent)
+    sting = problem_size_sting(cost, SILENT, k)
     assert 0.0 <= sting <= penalty
     lo, hi = sorted((cost, bigger))
-    assert problem_size_sting(lo, penalty, half) <= problem_size_sting(hi, penalty, half) + 1e-15
-    assert math.isclose(problem_size_sting(half, penalty, half), penalty / 2, abs_tol=1e-12)
+    assert problem_size_sting(lo, SILENT, k) <= problem_size_sting(hi, SILENT, k) + 1e-15
+    assert math.isclose(problem_size_sting(half, SILENT, k), penalty / 2, abs_tol=1e-12)
+    # The numba kernels inline the same formula: the same bits.
+    assert formulas.problem_size_sting(cost, SILENT, k) == sting
+
+
+@settings(max_examples=80, deadline=None)
+@given(cost=st.floats(0, 1e6), penalty=st.floats(0, 1), half=st.floats(0.01, 1e6))
+def test_exponent_1_is_the_first_curve_bit_for_bit(cost, penalty, half):
+    """The default exponent leaves every output as it was before the exponent existed."""
+    expected = penalty * cost / (cost + half)
+    assert (
+        np.float64(problem_size_sting(cost, SILENT, _size_k(penalty, half))).tobytes()
+        == np.float64(expected).tobytes()
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    ratio=st.floats(1e-3, 1e3),
+    penalty=st.floats(0.01, 1),
+    half=st.floats(1.0, 1e4),
+    exponent=st.floats(1.0, 6.0),
+)
+def test_a_steeper_curve_spares_problems_under_the_half_point_and_stings_those_over_it(
+    ratio, penalty, half, exponent
+):
+    """The zone of tolerance: with an exponent above 1 a problem under problem_size_dollars stings
+    less than on the gentle curve, one over it more."""
+    cost = ratio * half
+    gentle = problem_size_sting(cost, SILENT, _size_k(penalty, half, 1.0))
+    steep = problem_size_sting(cost, SILENT, _size_k(penalty, half, exponent))
+    if ratio < 1.0:
+        assert steep <= gentle + 1e-12
+    else:
+        assert steep >= gentle - 1e-12
 
 
 def test_problem_size_is_off_by_default():
@@ -282,6 +334,22 @@ def test_problem_size_penalty_is_the_same_in_both_engines_and_hurts_big_problems
     assert on_att < off.state.attachment.mean()
 
 
+def test_engines_agree_with_a_steep_problem_size_curve():
+    overrides = {
+        "market.customers": 300,
+        "behaviour.problem_size_penalty": 0.8,
+        "behaviour.problem_size_dollars": 40.0,
+        "behaviour.problem_size_exponent": 3.0,
+    }
+    ref, fast = run_both("fear_culture", 40, overrides, seed=4)
+    assert_same_run(ref, fast)
+    gentle = LoyaltyModel(
+        "fear_culture", rng=4, overrides={**overrides, "behaviour.problem_size_exponent": 1.0}
+    )
+    gentle.run(40)
+    assert not np.array_equal(gentle.state.attachment, fast.state.attachment)  # the exponent acted
+
+
 def test_size_penalty_lowers_attachment_after_a_big_silent_failure():
     """Same customers, same luck (common random numbers): in the first week, every customer with
     a silent failure ends less attached with the penalty on, more so for costlier problems."""
@@ -302,6 +370,34 @@ def test_size_penalty_lowers_attachment_after_a_big_silent_failure():
     cost = visits.problem_cost[silent]
     assert np.corrcoef(cost, drop)[0, 1] > 0
     assert (np.array(models[1].week_visits().outcome) == np.array(visits.outcome)).all()
+
+
+def test_a_steep_size_curve_spares_small_silent_failures_and_stings_big_ones():
+    """Same customers, same luck: in the first week, a silent failure under problem_size_dollars
+    costs less attachment on the steep curve (exponent 3) than on the gentle one, one over it more."""
+    base = {
+        "market.customers": 6000,
+        "market.warmup_weeks": 0,
+        # under silent_failure_value (0.1): the silent visit's value is never clipped at 0
+        "behaviour.problem_size_penalty": 0.09,
+        "behaviour.problem_size_dollars": 30.0,
+    }
+    models = [
+        LoyaltyModel("discount_chain", rng=9, overrides={**base, "behaviour.problem_size_exponent": n})
+        for n in (1.0, 3.0)
+    ]
+    for m in models:
+        m.step()
+    visits = models[0].week_visits()
+    assert (np.array(models[1].week_visits().outcome) == np.array(visits.outcome)).all()
+    silent = np.flatnonzero(visits.outcome == SILENT)
+    f = visits.firm[silent].astype(int)
+    gain = models[1].state.attachment[silent, f] - models[0].state.attachment[silent, f]
+    cost = visits.problem_cost[silent]
+    small, big = cost < 15.0, cost > 60.0
+    assert small.sum() >= 20 and big.sum() >= 20
+    assert (gain[small] > -1e-7).all() and gain[small].mean() > 0
+    assert (gain[big] < 1e-7).all() and gain[big].mean() < 0
 
 
 # -- experiment files -----------------------------------------------------------------------------

@@ -62,7 +62,7 @@ from loyaltysim.kernels.formulas import (
 )
 from loyaltysim.kernels.rng import normal, uniform, uniform_below, uniform_threshold
 from loyaltysim.mechanisms.attachment import INITIAL_ATTACHMENT
-from loyaltysim.mechanisms.complaints import RECOVERY_BONUS, SIZE_DOLLARS, SIZE_PENALTY
+from loyaltysim.mechanisms.complaints import RECOVERY_ATTACHMENT_SHARE, RECOVERY_BONUS, SIZE_PENALTY
 from loyaltysim.mechanisms.encounter import DELIGHT, INITIAL_SATISFACTION
 from loyaltysim.mechanisms.lapse import GENERATIONS, LAPSE_MEAN
 from loyaltysim.mechanisms.usage import MIGRATION
@@ -566,10 +566,11 @@ def _live_chunk(
             forgot = not failed and remembered > 0 and forgets(u_fail, p_fail, k_mem)
             failure_memory[i] = np.uint8(memory_after(memory, f, remembered, failed, forgot))
             bonus = repeat_bonus(k_cpl[RECOVERY_BONUS], remembered, k_mem)
-            emotional = outcome_value(emotional, outcome, handoffs, bonus, k_cpl)
+            lift = bonus * k_cpl[RECOVERY_ATTACHMENT_SHARE]  # (de Matos et al. 2007)
+            emotional = outcome_value(emotional, outcome, handoffs, lift, k_cpl)
             quality = outcome_value(quality, outcome, handoffs, bonus, k_cpl)
             if outcome != OK and k_cpl[SIZE_PENALTY] > 0.0:
-                sting = problem_size_sting(problem_cost, k_cpl[SIZE_PENALTY], k_cpl[SIZE_DOLLARS])
+                sting = problem_size_sting(problem_cost, outcome, k_cpl)
                 emotional, quality = max(0.0, emotional - sting), max(0.0, quality - sting)
             if emotional >= k_enc[DELIGHT]:
                 delights[f, slot] += 1

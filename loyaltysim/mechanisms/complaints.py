@@ -31,6 +31,15 @@ class ComplaintCoefficients(StrictModel):
         "Emotional lift of a problem fixed on the spot (service recovery paradox).",
         "McCollough & Bharadwaj 1992; [C]",
     )
+    recovery_attachment_share: float = _value(
+        1.0,
+        "Share of the recovery bonus that reaches the visit's emotional value (and so attachment "
+        "and repurchase); its quality (and so satisfaction) gets all of it. 1 = the lift moves "
+        "both alike; below 1 a quick fix raises satisfaction more than loyalty - the meta-"
+        "analysis finds the paradox in satisfaction but not in repurchase intention.",
+        "de Matos, Henrique & Rossi 2007",
+        unit="share 0-1",
+    )
     handoff_penalty: float = _value(
         0.15, "Emotional cost of each hand-off up the chain: customers hate repeating their story [C].", "[C]"
     )
@@ -53,6 +62,26 @@ class ComplaintCoefficients(StrictModel):
         source="TARP",
         ge=0.01,
         le=1_000_000,
+    )
+    problem_size_exponent: float = param(
+        1.0,
+        "exponent",
+        "How sharply the size penalty sets in around problem_size_dollars: the penalty grows as "
+        "cost^n / (cost^n + problem_size_dollars^n). 1 = a gentle curve that small problems feel "
+        "too; above 1 problems well under problem_size_dollars stay inside the customer's zone of "
+        "tolerance and barely sting, while big ones get nearly the whole penalty.",
+        source="Zeithaml, Berry & Parasuraman 1993; TARP",
+        ge=0.25,
+        le=6.0,
+    )
+    problem_size_resolved_share: float = _value(
+        1.0,
+        "Share of the size penalty a resolved problem (fixed on the spot or after escalation, "
+        "and refunded) still leaves; a silent or unresolved problem leaves all of it. 1 = size "
+        "hurts whatever the handling; below 1 the refund makes good most of what a big problem "
+        "cost, so handling matters more for big problems than for small ones (TARP).",
+        "TARP; Tax, Brown & Chandrashekaran 1998",
+        unit="share 0-1",
     )
     complain_base: float = _value(
         0.65,
@@ -109,11 +138,14 @@ class ComplaintCoefficients(StrictModel):
 
 (
     RECOVERY_BONUS,
+    RECOVERY_ATTACHMENT_SHARE,
     HANDOFF_PENALTY,
     SILENT_VALUE,
     UNRESOLVED_VALUE,
     SIZE_PENALTY,
     SIZE_DOLLARS,
+    SIZE_EXPONENT,
+    SIZE_RESOLVED_SHARE,
     COMPLAIN_BASE,
     COMPLAIN_ATTACHMENT,
     COMPLAIN_LISTENING,
@@ -124,11 +156,14 @@ class ComplaintCoefficients(StrictModel):
 ) = field_indices(
     ComplaintCoefficients,
     "recovery_bonus",
+    "recovery_attachment_share",
     "handoff_penalty",
     "silent_failure_value",
     "unresolved_value",
     "problem_size_penalty",
     "problem_size_dollars",
+    "problem_size_exponent",
+    "problem_size_resolved_share",
     "complain_base",
     "complain_attachment",
     "complain_listening",
@@ -193,12 +228,27 @@ def outcome_value(value: float, outcome: int, handoffs: int, bonus: float, k) ->
     return value
 
 
-def problem_size_sting(cost: float, penalty: float, half_dollars: float) -> float:
-    """Extra loss (experience 0-1) a failure leaves because of its size, whatever its handling.
+def problem_size_sting(cost: float, outcome: int, k) -> float:
+    """Extra loss (experience 0-1) a failure with ``outcome`` leaves because of its size.
 
-    ``penalty x cost / (cost + half_dollars)``: nothing for a trivial problem, half of ``penalty``
-    for a problem costing ``half_dollars``, approaching ``penalty`` for huge ones. Bigger problems
-    hurt more even when fixed (TARP: fewer customers buy again after a problem over $100 than after
-    one under $5, in every complaint outcome). ``penalty`` 0 (the default) turns it off.
+    ``penalty x cost^n / (cost^n + half_dollars^n)`` (``problem_size_penalty``,
+    ``problem_size_dollars``, ``problem_size_exponent`` in ``k``, packed
+    :class:`ComplaintCoefficients`): nothing for a trivial problem, half of ``penalty`` for a
+    problem costing ``half_dollars``, approaching ``penalty`` for huge ones; the larger ``n``, the
+    sharper the step between (problems inside the customer's zone of tolerance barely register;
+    Zeithaml, Berry & Parasuraman 1993). A resolved problem (on the spot or escalated: refunded)
+    keeps ``problem_size_resolved_share`` of it (distributive justice: the refund makes good the
+    loss; Tax, Brown & Chandrashekaran 1998). Bigger problems hurt more even when fixed (TARP:
+    fewer customers buy again after a problem over $100 than after one under $5, in every
+    complaint outcome), and handling matters more for them. ``penalty`` 0 (the default) turns it
+    off.
     """
-    return penalty * cost / (cost + half_dollars)
+    penalty, half, n = k[SIZE_PENALTY], k[SIZE_DOLLARS], k[SIZE_EXPONENT]
+    if n == 1.0:  # the curve as first built: the same bits
+        sting = penalty * cost / (cost + half)
+    else:
+        scaled = (cost / half) ** n
+        sting = penalty * scaled / (scaled + 1.0)
+    if outcome in (ON_SPOT, ESCALATED):
+        sting *= k[SIZE_RESOLVED_SHARE]  # x 1 (the default) keeps the bits
+    return sting
