@@ -351,7 +351,7 @@ def test_validate_plausibility_quick_writes_only_its_section(tmp_path):
 
     out = tmp_path / "validation.md"
     out.write_text("# Validation\n\nthe findings, untouched\n", encoding="utf-8")
-    args = argparse.Namespace(quick=True, only=None, out=out, strict=True, plausibility=True)
+    args = argparse.Namespace(quick=True, only=None, out=out, strict=True, plausibility=True, overrides=[])
     code = cmd_validate(args)
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Validation\n\nthe findings, untouched\n")

@@ -58,7 +58,7 @@ def coefficients() -> str:
 def report(tmp_path, monkeypatch, coefficients) -> Path:
     """A full report of three findings with a "what changed" block, a plausibility section and a
     figure of each finding."""
-    monkeypatch.setattr("loyaltysim.validation.report.coefficients_section", lambda: coefficients)
+    monkeypatch.setattr("loyaltysim.validation.report.coefficients_section", lambda overrides=None: coefficients)
     out = tmp_path / "validation.md"
     out.write_text(
         f"# old\n\n{CHANGES_START}\n## What changed\n\nhand-written | row\n{CHANGES_END}\n\n"
@@ -139,10 +139,10 @@ def test_the_validate_command_with_only_updates_an_existing_report(report, monke
     before = report.read_text(encoding="utf-8")
     monkeypatch.setattr(
         "loyaltysim.validation.runner.run_validation",
-        lambda keys, quick, on_done: [_result(k, held=False, seconds=1.0) for k in keys],
+        lambda keys, quick, on_done, overrides: [_result(k, held=False, seconds=1.0) for k in keys],
     )
     args = argparse.Namespace(
-        only=["zero_defections"], quick=True, out=report, plausibility=False, strict=False
+        only=["zero_defections"], quick=True, out=report, plausibility=False, strict=False, overrides=[]
     )
     assert cmd_validate(args) == 0
     after = report.read_text(encoding="utf-8")

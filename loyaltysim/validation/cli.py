@@ -8,7 +8,11 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from loyaltysim.scenario import ScenarioError, load_scenario, parse_override
 from loyaltysim.validation.registry import FINDINGS
+
+#: The report of the model's defaults.
+DEFAULT_REPORT = Path("docs/validation.md")
 
 if TYPE_CHECKING:
     from loyaltysim.validation.result import FindingResult
@@ -40,8 +44,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out",
         type=Path,
-        default=Path("docs/validation.md"),
-        help="report path (figures go in a folder of the same stem beside it); default docs/validation.md",
+        default=None,
+        help=f"report path (figures go in a folder of the same stem beside it); default {DEFAULT_REPORT}",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="overrides",
+        metavar="KEY=VALUE",
+        help="set a scenario key in every run - e.g. a candidate coefficient from `loyaltysim "
+        "calibrate` - after each experiment's own settings (repeatable; as `run --set`). The report "
+        "says so and lists the values used; it needs --out (the default report is the defaults')",
     )
     p.add_argument(
         "--plausibility",
@@ -72,19 +86,38 @@ def cmd_validate(args: argparse.Namespace, _console: object = None) -> int:
             flush=True,
         )
 
+    overrides = _overrides(args.overrides, args.out)
+    out_path = args.out if args.out is not None else DEFAULT_REPORT
     failed = False
     if not args.plausibility:
-        results = run_validation(args.only, quick=args.quick, on_done=done)
-        # --only updates the named findings in an existing report and keeps the rest of it.
-        out = write_report(results, args.out, quick=args.quick, update=args.only is not None)
+        results = run_validation(args.only, quick=args.quick, on_done=done, overrides=overrides)
+        # --only updates the named findings in an existing report and keeps the rest of it (not
+        # with --set: the report is written anew, so that its statement of the keys set is true).
+        update = args.only is not None and not overrides
+        out = write_report(results, out_path, quick=args.quick, update=update, overrides=overrides)
         print(f"wrote {out}")
         failed = any(r.failed() for r in results)
     if args.plausibility or args.only is None:
-        failed = _plausibility(args.out, args.quick) or failed
+        failed = _plausibility(out_path, args.quick, overrides) or failed
     return 1 if args.strict and failed else 0
 
 
-def _plausibility(out: Path, quick: bool) -> bool:
+def _overrides(texts: list[str], out: Path | None) -> dict[str, object]:
+    """The ``--set`` keys, each checked against the schema (errors name the key and what is
+    allowed, as ``run --set``); before anything runs, so a typo costs nothing."""
+    overrides = dict(parse_override(text) for text in texts)
+    if not overrides:
+        return overrides
+    if out is None or out.resolve() == DEFAULT_REPORT.resolve():
+        raise ScenarioError(
+            f"--set: a report of coefficients other than the defaults needs its own --out (not "
+            f"{DEFAULT_REPORT}, the defaults' report)"
+        )
+    load_scenario("corner_pharmacy", overrides)
+    return overrides
+
+
+def _plausibility(out: Path, quick: bool, overrides: dict[str, object] | None = None) -> bool:
     """Measure the shipped scenarios, print a line each, write the section; True if any failed."""
     from loyaltysim.validation.plausibility import (
         ScenarioMeasurement,
@@ -110,7 +143,7 @@ def _plausibility(out: Path, quick: bool) -> bool:
         line += f"; criteria failed: {', '.join(criteria)}" if criteria else ""
         print(line, flush=True)
 
-    measurements = run_plausibility(quick=quick, on_done=done)
-    written = write_plausibility(out, measurements, quick=quick)
+    measurements = run_plausibility(quick=quick, on_done=done, overrides=overrides)
+    written = write_plausibility(out, measurements, quick=quick, overrides=overrides)
     print(f"wrote {written} (plausibility)")
     return not bool(plausibility_table(measurements)["passed"].all())

@@ -77,14 +77,16 @@ def _value_at(obj: Any, key: str) -> Any:
     return obj
 
 
-def coefficient_rows(scenario: str = DEFAULT_SCENARIO) -> list[CoefficientRow]:
+def coefficient_rows(
+    scenario: str = DEFAULT_SCENARIO, overrides: Mapping[str, Any] | None = None
+) -> list[CoefficientRow]:
     """Every coefficient of the schema's ``behaviour`` section and every customer trait, in
-    schema order, with the value in the loaded ``scenario`` and the unit and meaning that
-    ``docs/parameters.md`` gives (:func:`loyaltysim.paramdoc.leaf_rows`)."""
+    schema order, with the value in the loaded ``scenario`` (with ``overrides`` set) and the unit
+    and meaning that ``docs/parameters.md`` gives (:func:`loyaltysim.paramdoc.leaf_rows`)."""
     from loyaltysim.paramdoc import _toml_value, leaf_rows
     from loyaltysim.scenario import load_scenario
 
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario, dict(overrides or {}))
     return [
         CoefficientRow(
             row.key, _toml_value(_value_at(loaded, row.key)), row.default, row.unit, row.description

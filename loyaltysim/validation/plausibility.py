@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ from loyaltysim.measure import base_firms
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import Scenario
 from loyaltysim.shipped import shipped_scenarios
-from loyaltysim.validation.report import markdown_table, replace_section
+from loyaltysim.validation.report import markdown_table, overrides_statement, replace_section
 
 __all__ = [
     "CELLS",
@@ -571,8 +571,10 @@ def _seed_values(
     customers: int,
     engine: str,
     window: int | tuple[int, int],
+    overrides: Mapping[str, Any] | None = None,
 ) -> tuple[Scenario, tuple[int, int], list[str], list[dict[str, object]]]:
-    model = LoyaltyModel(scenario, rng=seed, engine=engine, overrides={"market.customers": customers})
+    settings = {**(overrides or {}), "market.customers": customers}
+    model = LoyaltyModel(scenario, rng=seed, engine=engine, overrides=settings)
     spec = model.spec
     first, last = window if isinstance(window, tuple) else steady_window(spec, window)
     if not 1 <= first <= last <= spec.market.weeks:
@@ -601,10 +603,12 @@ def measure(
     seeds: Sequence[int] = FULL_SIZE[1],
     engine: str = "numba",
     window: int | tuple[int, int] = 52,
+    overrides: Mapping[str, Any] | None = None,
 ) -> ScenarioMeasurement:
     """Run ``scenario`` (shipped name, path or Scenario) once per seed with ``customers``
     customers and measure every quantity over the steady-state window: ``window`` weeks before
-    the first event (or the last ``window`` weeks), or explicit (first, last) weeks."""
+    the first event (or the last ``window`` weeks), or explicit (first, last) weeks.
+    ``overrides``: dotted scenario keys set for every run (e.g. a candidate calibration)."""
     if not seeds:
         raise ValueError("measure needs at least one seed")
     rows: list[dict[str, object]] = []
@@ -612,7 +616,7 @@ def measure(
     span: tuple[int, int] = (0, 0)
     firms: list[str] | None = None
     for seed in seeds:
-        spec, span, open_firms, seed_rows = _seed_values(scenario, seed, customers, engine, window)
+        spec, span, open_firms, seed_rows = _seed_values(scenario, seed, customers, engine, window, overrides)
         firms = open_firms if firms is None else [f for f in firms if f in open_firms]
         rows += seed_rows
     assert spec is not None and firms is not None
@@ -654,13 +658,15 @@ def run_plausibility(
     scenarios: Iterable[str] | None = None,
     engine: str = "numba",
     on_done: Callable[[ScenarioMeasurement], None] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> list[ScenarioMeasurement]:
-    """Measure the shipped scenarios (default: all of them, by name) at full or ``quick`` size."""
+    """Measure the shipped scenarios (default: all of them, by name) at full or ``quick`` size,
+    with ``overrides`` set in every run (see :func:`measure`)."""
     customers, seeds = QUICK_SIZE if quick else FULL_SIZE
     names = list(scenarios) if scenarios is not None else list(shipped_scenarios())
     out = []
     for name in names:
-        m = measure(name, customers=customers, seeds=seeds, engine=engine)
+        m = measure(name, customers=customers, seeds=seeds, engine=engine, overrides=overrides)
         if on_done is not None:
             on_done(m)
         out.append(m)
@@ -890,15 +896,22 @@ def plausibility_markdown(
 
 
 def write_plausibility(
-    out: str | os.PathLike[str], measurements: Sequence[ScenarioMeasurement], quick: bool = False
+    out: str | os.PathLike[str],
+    measurements: Sequence[ScenarioMeasurement],
+    quick: bool = False,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Path:
     """Put the plausibility section into ``out`` (between its markers, or appended), leaving the
-    rest of the file as it is; create ``out`` if missing."""
+    rest of the file as it is; create ``out`` if missing. ``overrides``: the keys every run set
+    (``validate --set``), stated under the section's heading."""
     from loyaltysim import __version__
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     old = out.read_text(encoding="utf-8") if out.exists() else ""
     section = plausibility_markdown(measurements, quick=quick, version=__version__)
+    if overrides:
+        heading, rest = section.split("\n", 1)
+        section = f"{heading}\n\n{overrides_statement(overrides)}\n{rest}"
     out.write_text(replace_section(old, section), encoding="utf-8")
     return out

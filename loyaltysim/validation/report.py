@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -123,14 +125,22 @@ def _summary(results: list[FindingResult]) -> str:
     return markdown_table(frame)
 
 
-def write_report(results: list[FindingResult], out: Path, quick: bool, update: bool = False) -> Path:
+def write_report(
+    results: list[FindingResult],
+    out: Path,
+    quick: bool,
+    update: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> Path:
     """Write ``out`` (markdown) and the figures in ``out``'s folder under ``validation/``.
 
     A full write keeps the "what changed" block and the plausibility section of an existing
     ``out`` and writes everything else anew, the section "One set of behaviour coefficients"
     included. With ``update`` (``--only``) and an existing ``out``, only the findings run change:
     their rows of the summary table and their sections are replaced (or inserted in registry
-    order) and every other byte of the file is kept; only their figures are written."""
+    order) and every other byte of the file is kept; only their figures are written.
+    ``overrides`` (``validate --set``): the keys every run set - stated at the top, and the
+    coefficient section lists the values the runs used."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     figure_dir = out.parent / out.stem
@@ -149,9 +159,10 @@ def write_report(results: list[FindingResult], out: Path, quick: bool, update: b
         "figure, the criterion and whether it holds; a finding the model does not reproduce "
         "says so and why. Experiment files: `experiments/validation/`.",
         "",
+        *([overrides_statement(overrides), ""] if overrides else []),
         _summary(results),
         "",
-        coefficients_section(),
+        coefficients_section(overrides=overrides),
     ]
     changes = extract_changes(previous)
     if changes is not None:
@@ -260,14 +271,17 @@ def _update_findings(previous: str, results: list[FindingResult], figure_dir: Pa
     return text[:lines_start] + table + text[table_end:]
 
 
-def coefficients_section(scenario: str = "corner_pharmacy") -> str:
+def coefficients_section(
+    scenario: str = "corner_pharmacy", overrides: Mapping[str, Any] | None = None
+) -> str:
     """The section "One set of behaviour coefficients": the statement, every coefficient with
-    the value ``scenario`` uses, and the keys of that set that experiment files set anyway
+    the value ``scenario`` uses (with ``overrides`` set: ``validate --set``), and the keys of that
+    set that experiment files set anyway
     (:func:`loyaltysim.validation.coefficients.coefficient_settings`)."""
     from loyaltysim.paramdoc import _toml_value
     from loyaltysim.validation.coefficients import NOTES, coefficient_rows, coefficient_settings
 
-    rows = coefficient_rows(scenario)
+    rows = coefficient_rows(scenario, overrides)
     settings = coefficient_settings()
     shipped = [s for s in settings if s.shipped]
     experiments = [s for s in settings if not s.shipped]
@@ -281,6 +295,15 @@ def coefficients_section(scenario: str = "corner_pharmacy") -> str:
     parts = [
         f"## {COEFFICIENTS_TITLE}",
         "",
+        *(
+            [
+                f"This report set {len(overrides)} key(s) with `--set`: the table below lists the "
+                "values its runs used, which are not all the defaults.",
+                "",
+            ]
+            if overrides
+            else []
+        ),
         f"{who} and {which} run with the model's one set of behaviour coefficients: the defaults "
         "of the scenario schema (`loyaltysim/schema.py`; units, ranges and sources in "
         "`docs/parameters.md`). An experiment may set only the setting of a study - which stores "
@@ -358,3 +381,14 @@ def replace_section(text: str, section: str) -> str:
 def _anchor(title: str) -> str:
     keep = "".join(ch for ch in title.lower() if ch.isalnum() or ch in " -")
     return keep.replace(" ", "-")
+
+
+def overrides_statement(overrides: Mapping[str, Any]) -> str:
+    """The sentence a report written with ``validate --set`` carries: not the defaults."""
+    from loyaltysim.paramdoc import _toml_value
+
+    keys = ", ".join(f"`{key} = {_toml_value(value)}`" for key, value in overrides.items())
+    return (
+        f"**Not the model's defaults**: every run of this report set {keys} (`loyaltysim "
+        "validate --set`), after each experiment's own settings."
+    )
