@@ -58,7 +58,9 @@ def coefficients() -> str:
 def report(tmp_path, monkeypatch, coefficients) -> Path:
     """A full report of three findings with a "what changed" block, a plausibility section and a
     figure of each finding."""
-    monkeypatch.setattr("loyaltysim.validation.report.coefficients_section", lambda overrides=None: coefficients)
+    monkeypatch.setattr(
+        "loyaltysim.validation.report.coefficients_section", lambda overrides=None: coefficients
+    )
     out = tmp_path / "validation.md"
     out.write_text(
         f"# old\n\n{CHANGES_START}\n## What changed\n\nhand-written | row\n{CHANGES_END}\n\n"
