@@ -129,3 +129,23 @@ def test_a_refund_spares_a_big_fixed_problem_most_of_its_sting():
     np.testing.assert_array_equal(a_whole[silent], a_part[silent])  # left unfixed: the whole sting
     assert (a_part[fixed] >= a_whole[fixed] - 1e-7).all()
     assert (a_part[fixed] - a_whole[fixed]).mean() > 0.001
+
+
+def test_the_documented_candidate_keeps_tarp_and_the_recovery_paradox():
+    """docs/calibration.md's claim about the hand-found set of
+    docs/calibration/size_two_cores/tarp_and_paradox.toml, on the experiments' own seeds
+    (``--quick``; with the seeds shifted it holds on three sets of four, as the document says)."""
+    import tomllib
+    from pathlib import Path
+
+    from loyaltysim.validation.runner import run_finding
+
+    path = Path(__file__).parents[1] / "docs/calibration/size_two_cores/tarp_and_paradox.toml"
+    fragment = tomllib.loads(path.read_text(encoding="utf-8"))
+    overrides = {f"behaviour.{k}": v for k, v in fragment["behaviour"].items()}
+    overrides["customers.emotion_weight.mean"] = fragment["customers"]["emotion_weight"]["mean"]
+    assert len(overrides) == 15 and overrides["behaviour.recovery_attachment_share"] < 1.0
+    for finding in ("complaint_repurchase", "recovery_paradox"):
+        result = run_finding(finding, quick=True, overrides=overrides)
+        failed = [f"{c.quantity}: {c.simulated}" for c in result.comparisons if not c.reproduced]
+        assert not failed, failed
