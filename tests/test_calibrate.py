@@ -367,3 +367,48 @@ def test_a_bad_csv_cell_names_file_line_and_column(tmp_path: Path, cell: str, ro
     assert err.key_path == "targets.store.file"
     assert f"line {row + 2}, column {column!r}" in str(err)
     assert str(tmp_path / "targets.toml") in str(err)
+
+
+# -- start: a known good point as trial 1 ----------------------------------------------------------
+START = 'start = "start.toml"\n'
+
+
+@pytest.mark.parametrize(
+    "fragment, message",
+    [
+        ("[firms.pharmacy.process]\nbase_failure_rate = 0.5\n", "is outside its range [0.01, 0.1]"),
+        ("[behaviour]\nrecovery_bonus = 0.4\n", "recovery_bonus, which is not a free parameter"),
+        ('name = "only a name"\n', "sets none of the free parameters"),
+        ("[firms.pharmacy.process\n", "not a valid TOML scenario fragment"),
+    ],
+)
+def test_a_bad_start_fragment_names_the_file_the_key_and_what_is_allowed(tmp_path, fragment, message) -> None:
+    write(tmp_path, fragment, "start.toml")
+    error = error_of(write(tmp_path, START + HEAD + PARAM + TARGET))
+    assert str(error).startswith(f"{tmp_path / 'targets.toml'}: start: ")
+    assert message in str(error) and "start.toml" in str(error)
+
+
+def test_a_missing_start_fragment_is_an_error(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, START + HEAD + PARAM + TARGET))
+    assert "start: cannot read" in str(error)
+
+
+def test_the_start_fragment_is_part_of_the_calibrations_identity(tmp_path: Path) -> None:
+    write(tmp_path, "[firms.pharmacy.process]\nbase_failure_rate = 0.07\n", "start.toml")
+    path = write(tmp_path, START + HEAD + PARAM + TARGET)
+    first = load_targets(path)
+    assert first.start == {"firms.pharmacy.process.base_failure_rate": 0.07}
+    write(tmp_path, "[firms.pharmacy.process]\nbase_failure_rate = 0.08\n", "start.toml")
+    assert load_targets(path).sha256 != first.sha256  # a changed start is another calibration
+
+
+def test_the_start_fragment_is_trial_1_after_the_base_scenario(tmp_path: Path) -> None:
+    from loyaltysim.calibration.cli import calibrate
+
+    write(tmp_path, "[firms.pharmacy.process]\nbase_failure_rate = 0.0777\n", "start.toml")
+    run = calibrate(write(tmp_path, START + HEAD + PARAM + TARGET), tmp_path / "out", trials=4, workers=1)
+    params = {r["number"]: r["params"]["firms.pharmacy.process.base_failure_rate"] for r in run.finished}
+    assert params[0] == 0.03  # the scenario's own value first
+    assert params[1] == 0.0777  # then the start
+    assert len(set(params.values())) == len(params)  # then the sampler's own

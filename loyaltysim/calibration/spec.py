@@ -185,6 +185,12 @@ class TargetsFile(StrictModel):
         7, ge=0, le=100, description="Points of each parameter's slice through the best fit (0: none)."
     )
     set: dict[str, Scalar] = Field(default_factory=dict, description="Fixed overrides of every run.")
+    start: str | None = Field(
+        None,
+        description="A scenario fragment (TOML path, relative to this file) whose values of the free "
+        "parameters are tried right after the base scenario's (trial 1): start the search from a "
+        "known good point, e.g. an earlier calibration's best.toml.",
+    )
     parameters: dict[str, FreeParameter] = Field(min_length=1, max_length=200, description="Free parameters.")
     targets: dict[str, Target] = Field(min_length=1, max_length=10_000, description="What is fitted.")
 
@@ -274,6 +280,7 @@ class LoadedTargets:
     tables: dict[str, list[dict[str, float]]]  # csv target name -> rows {week, metric: value}
     integers: frozenset[str]  # free parameters the schema holds as whole numbers
     sha256: str
+    start: dict[str, float | int] | None = None  # the free parameters' values of ``start``
 
     @property
     def label(self) -> str:
@@ -662,7 +669,50 @@ def load_targets(source: str | os.PathLike[str]) -> LoadedTargets:
             files.append(here / t.file)
         scenarios[name] = base
     _check_ends(label, spec, scenarios, integers)
-    return LoadedTargets(path, spec, scenarios, tables, integers, _fingerprint(files, scenarios))
+    start = None
+    if spec.start is not None:
+        start_path = here / spec.start
+        start = read_start(label, start_path, spec, integers)
+        files.append(start_path)
+    return LoadedTargets(path, spec, scenarios, tables, integers, _fingerprint(files, scenarios), start)
+
+
+def _dotted(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in table.items():
+        if isinstance(value, dict):
+            out.update(_dotted(value, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = value
+    return out
+
+
+def read_start(label: str, path: Path, spec: TargetsFile, integers: frozenset[str]) -> dict[str, float | int]:
+    """The values of the free parameters in the scenario fragment ``path`` (the ``start`` key):
+    every key it sets must be a free parameter, inside its range; a free parameter it does not
+    set is left to the sampler's first guesses (the base scenario's value is trial 0's)."""
+    try:
+        values = _dotted(tomllib.loads(path.read_text(encoding="utf-8")))
+    except OSError as exc:
+        raise _fail(label, "start", f"cannot read {path} ({exc.strerror}).") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _fail(label, "start", f"{path} is not a valid TOML scenario fragment: {exc}.") from None
+    values.pop("extends", None)
+    values.pop("name", None)
+    out: dict[str, float | int] = {}
+    for key, value in values.items():
+        p = spec.parameters.get(key)
+        if p is None:
+            allowed = ", ".join(spec.parameters)
+            raise _fail(label, "start", f"{path} sets {key}, which is not a free parameter ({allowed}).")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not p.low <= value <= p.high:
+            raise _fail(
+                label, "start", f"{path}: {key} = {value!r} is outside its range [{p.low:g}, {p.high:g}]."
+            )
+        out[key] = int(value) if key in integers else float(value)
+    if not out:
+        raise _fail(label, "start", f"{path} sets none of the free parameters.")
+    return out
 
 
 def _check_ends(

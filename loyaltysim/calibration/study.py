@@ -332,6 +332,8 @@ def run_calibration(
     start_at = base_params(loaded)
     if start_at is not None:
         study.enqueue_trial(start_at)
+    if loaded.start is not None:  # the targets file's ``start`` fragment: the next trial
+        study.enqueue_trial(loaded.start, skip_if_exists=False)
     session = uuid.uuid4().hex[:12]
     dispatcher = _Dispatcher(workers, scheduler, cluster)
     evaluated: list[int] = []
