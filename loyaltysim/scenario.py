@@ -25,7 +25,7 @@ import os
 import tomllib
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +257,16 @@ def _load_raw(
         )
     data = _read_toml(path, label, limits, referrer)
     return _merge_parents(data, label, path.parent, origin, (*chain, resolved), access, limits)
+
+
+def dotted_items(table: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Dotted keys of a TOML table and their values (quoted dotted keys and nested tables alike)."""
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            yield from dotted_items(value, f"{key}.")
+        else:
+            yield key, value
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -42,7 +42,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from loyaltysim.metrics import FIRM_METRICS
 from loyaltysim.parameters import StrictModel, field_range
-from loyaltysim.scenario import Scenario, ScenarioError, load_scenario, schema_at
+from loyaltysim.scenario import Scenario, ScenarioError, dotted_items, load_scenario, schema_at
 from loyaltysim.scenario_errors import shown
 
 __all__ = [
@@ -677,22 +677,12 @@ def load_targets(source: str | os.PathLike[str]) -> LoadedTargets:
     return LoadedTargets(path, spec, scenarios, tables, integers, _fingerprint(files, scenarios), start)
 
 
-def _dotted(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in table.items():
-        if isinstance(value, dict):
-            out.update(_dotted(value, f"{prefix}{name}."))
-        else:
-            out[f"{prefix}{name}"] = value
-    return out
-
-
 def read_start(label: str, path: Path, spec: TargetsFile, integers: frozenset[str]) -> dict[str, float | int]:
     """The values of the free parameters in the scenario fragment ``path`` (the ``start`` key):
     every key it sets must be a free parameter, inside its range; a free parameter it does not
     set is left to the sampler's first guesses (the base scenario's value is trial 0's)."""
     try:
-        values = _dotted(tomllib.loads(path.read_text(encoding="utf-8")))
+        values = dict(dotted_items(tomllib.loads(path.read_text(encoding="utf-8"))))
     except OSError as exc:
         raise _fail(label, "start", f"cannot read {path} ({exc.strerror}).") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

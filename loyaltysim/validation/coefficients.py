@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from loyaltysim.scenario import dotted_items
 
 #: The scenario whose loaded coefficients the report lists (it sets none of its own).
 DEFAULT_SCENARIO = "corner_pharmacy"
@@ -96,16 +98,6 @@ def coefficient_rows(
     ]
 
 
-def _flatten(table: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Dotted keys of a TOML table (quoted dotted keys and nested tables alike)."""
-    for name, value in table.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, Mapping):
-            yield from _flatten(value, f"{key}.")
-        else:
-            yield key, value
-
-
 def _default(key: str) -> Any:
     from loyaltysim.schema import Behaviour, Customers
 
@@ -119,13 +111,13 @@ def _scenario_settings(path: Path, label: str, shipped: bool = False) -> list[Co
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     found = [
         CoefficientSetting(label, key.split(".")[0], key, value, _default(key), shipped)
-        for key, value in _flatten({k: v for k, v in data.items() if k in ("behaviour", "customers")})
+        for key, value in dotted_items({k: v for k, v in data.items() if k in ("behaviour", "customers")})
         if is_coefficient(key)
     ]
     for i, event in enumerate(data.get("events", [])):
         found += [
             CoefficientSetting(label, f"events[{i}].set", key, value, _default(key), shipped)
-            for key, value in _flatten(event.get("set", {}))
+            for key, value in dotted_items(event.get("set", {}))
             if is_coefficient(key)
         ]
     return found
@@ -149,7 +141,7 @@ def coefficient_settings(folder: Path | None = None, shipped: bool = True) -> li
         for table, overrides in tables:
             found += [
                 CoefficientSetting(path.name, table, key, value, _default(key))
-                for key, value in _flatten(overrides)
+                for key, value in dotted_items(overrides)
                 if is_coefficient(key)
             ]
         beside = path.parent / str(data.get("scenario", ""))
