@@ -386,27 +386,7 @@ class LoyaltyModel(mesa.Model):
         onboarding = int(kt[turnover.ONBOARDING_WEEKS])
         for firm in self.firms:
             staff = firm.staff
-            np.subtract(staff.onboarding, 1, out=staff.onboarding, where=staff.onboarding > 0)
-            was_empty = staff.vacant > 0
-            staff.quitting[was_empty] = False  # nobody holds an empty post
-            if not staff.quitting.any() and not was_empty.any():  # most weeks in a small town
-                firm.quits = 0
-                continue
-            quitters = np.flatnonzero(staff.quitting)
-            firm.quits = len(quitters)
-            staff.quitting[quitters] = False
-            staff.vacant[was_empty] -= 1
-            due = np.flatnonzero(was_empty & (staff.vacant == 0))
-            leaving = quitters
-            if wait > 0:  # frontline posts stay empty for a while; the last filled one never does
-                front = quitters[staff.role[quitters] == FRONTLINE]
-                still = np.count_nonzero(staff.filled[: staff.n_frontline]) - len(front)
-                wait_rows = front[1:] if still <= 0 else front
-                staff.vacant[wait_rows] = wait
-                staff.person[wait_rows] = -1
-                staff.tenure[wait_rows] = 0
-                leaving = np.setdiff1d(quitters, wait_rows)
-            hired = np.union1d(leaving, due).astype(np.int64)
+            firm.quits, hired = self.engine.vacate_posts(staff, wait)
             if len(hired):
                 staff.engagement[hired] = k[employees.HIRE_ENGAGEMENT]
                 staff.skill[hired] = employees.hire_skill(firm.params.culture.training, k)
@@ -419,7 +399,8 @@ class LoyaltyModel(mesa.Model):
                 team[slot] = Employee(
                     self, firm.index, "frontline" if role == FRONTLINE else "supervisor", slot
                 )
-            firm.serving = turnover.serving_posts(staff.vacant[: staff.n_frontline])
+            if firm.quits or len(hired):  # who serves an empty post changes only then
+                firm.serving = turnover.serving_posts(staff.vacant[: staff.n_frontline])
 
     def _review_policies(self, tallies: WeekTallies) -> None:
         """Book each firm's money for the week and, at a review from week 1 on, let its

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_engines import assert_same_run, run_both
 
+from loyaltysim.codes import FRONTLINE, SUPERVISOR
+from loyaltysim.kernels import staff as kernel
 from loyaltysim.mechanisms import turnover
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.parameters import pack
+from loyaltysim.state import StaffArrays
 
 #: The discount chain with more quits than usual (about one a year per post).
 CHURNING = {"market.customers": 3000, "market.weeks": 26, "behaviour.base_turnover": 0.02}
@@ -31,6 +36,61 @@ def _discounter(model: LoyaltyModel):
 def test_an_empty_post_is_served_by_the_next_filled_one():
     assert turnover.serving_posts(np.array([0, 2, 0, 1, 1])).tolist() == [0, 2, 2, 0, 0]
     assert turnover.serving_posts(np.array([0, 0, 0])).tolist() == [0, 1, 2]
+
+
+def test_a_frontline_quitter_leaves_the_post_empty_unless_it_was_the_last_filled_one():
+    staff = StaffArrays.build(3, 1)
+    staff.person[:] = [10, 11, 12, 13]
+    staff.quitting[:] = [False, True, False, True]  # a frontline employee and the supervisor
+    quits, hired = turnover.vacate_posts(staff, wait=2)
+    assert (quits, hired.tolist()) == (2, [3])  # the supervisor's post is filled at once
+    assert staff.vacant.tolist() == [0, 2, 0, 0] and staff.person[1] == -1
+    assert not staff.quitting.any()
+    staff.quitting[:] = [True, False, True, False]  # the two filled frontline posts quit
+    quits, hired = turnover.vacate_posts(staff, wait=2)
+    assert (quits, hired.tolist()) == (2, [0])  # the lowest is refilled: the store stays open
+    assert staff.vacant.tolist() == [0, 1, 2, 0]
+    quits, hired = turnover.vacate_posts(staff, wait=2)
+    assert (quits, hired.tolist()) == (0, [1])  # post 1's vacancy ends
+    assert staff.vacant.tolist() == [0, 0, 1, 0]
+
+
+@st.composite
+def _posts(draw) -> tuple[StaffArrays, int]:
+    frontline = draw(st.integers(1, 12))
+    supervisors = draw(st.integers(0, 4))
+    staff = StaffArrays.build(frontline, supervisors)
+    k = len(staff)
+    staff.vacant[:] = draw(st.lists(st.integers(0, 3), min_size=k, max_size=k))
+    staff.vacant[frontline:] = 0  # supervisors' posts are never left empty
+    if not (staff.vacant[:frontline] == 0).any():
+        staff.vacant[draw(st.integers(0, frontline - 1))] = 0  # nor the last frontline one
+    staff.onboarding[:] = draw(st.lists(st.integers(0, 4), min_size=k, max_size=k))
+    staff.quitting[:] = draw(st.lists(st.booleans(), min_size=k, max_size=k))
+    staff.person[:] = np.arange(k) + 100
+    staff.tenure[:] = draw(st.lists(st.integers(0, 500), min_size=k, max_size=k))
+    return staff, draw(st.integers(0, 3))
+
+
+@settings(max_examples=300, deadline=None)  # the first example loads or compiles the kernel
+@given(_posts())
+def test_the_compiled_vacancies_are_the_specifications(posts):
+    """The numba engine's :func:`loyaltysim.kernels.staff.vacate_posts` against the NumPy
+    specification: the same quits, rows to fill and post arrays, whatever quits and waits."""
+    spec, wait = posts
+    twin = StaffArrays.build(spec.n_frontline, spec.n_supervisors)
+    for name in ("vacant", "onboarding", "quitting", "person", "tenure"):
+        getattr(twin, name)[:] = getattr(spec, name)
+    assert set(spec.role.tolist()) <= {FRONTLINE, SUPERVISOR}
+    quits, hired = turnover.vacate_posts(spec, wait)
+    buffer = np.full(len(twin), -7, dtype=np.int64)
+    twin_quits, n = kernel.vacate_posts(
+        twin.onboarding, twin.vacant, twin.quitting, twin.person, twin.tenure, twin.role,
+        twin.n_frontline, wait, buffer,
+    )  # fmt: skip
+    assert (twin_quits, buffer[:n].tolist()) == (quits, hired.tolist())
+    for name in ("vacant", "onboarding", "quitting", "person", "tenure"):
+        np.testing.assert_array_equal(getattr(twin, name), getattr(spec, name), err_msg=name)
 
 
 def test_capacity_counts_filled_posts_and_onboarding_hires_in_part():

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from loyaltysim.state import WeekVisits
+    from loyaltysim.state import StaffArrays, WeekVisits
 
 
 @dataclass
@@ -37,6 +37,10 @@ class Engine(Protocol):
 
     def staff_week(self) -> None:
         """Phase 6: every employee's engagement, skill and decision to quit."""
+
+    def vacate_posts(self, staff: StaffArrays, wait: int) -> tuple[int, np.ndarray]:
+        """The week's quits and vacancies of one firm's posts, in place; (quits, rows to fill)
+        (:func:`loyaltysim.mechanisms.turnover.vacate_posts`)."""
 
     def commit(self) -> None:
         """Make this week's customer state the current one."""

@@ -21,6 +21,7 @@ from loyaltysim.kernels import CHUNK
 from loyaltysim.kernels import choice as kc
 from loyaltysim.kernels import experience as kx
 from loyaltysim.kernels import rng as krng
+from loyaltysim.kernels.staff import vacate_posts
 from loyaltysim.mechanisms.advocacy import survey_probability
 from loyaltysim.mechanisms.attachment import decay_rate
 from loyaltysim.mechanisms.back_of_house import stockout_chance, supplied_warmth
@@ -28,7 +29,7 @@ from loyaltysim.mechanisms.lapse import GENERATIONS
 from loyaltysim.population import TRAITS
 from loyaltysim.rng import KeyLayout, Stream
 from loyaltysim.staff import step_staff
-from loyaltysim.state import WeekVisits
+from loyaltysim.state import StaffArrays, WeekVisits
 from loyaltysim.tallies import COUNTS
 
 if TYPE_CHECKING:
@@ -397,6 +398,22 @@ class NumbaEngine:
         quit_key = int(self._keys(m.seed, m.week)["quit"][0])
         for firm in m.firms:
             step_staff(firm, m.k.employees, m.seed, m.week, quit_key)
+
+    def vacate_posts(self, staff: StaffArrays, wait: int) -> tuple[int, np.ndarray]:
+        """The compiled twin of :func:`loyaltysim.mechanisms.turnover.vacate_posts`."""
+        hired = np.empty(len(staff), dtype=np.int64)
+        quits, n = vacate_posts(
+            staff.onboarding,
+            staff.vacant,
+            staff.quitting,
+            staff.person,
+            staff.tenure,
+            staff.role,
+            staff.n_frontline,
+            wait,
+            hired,
+        )
+        return quits, hired[:n]
 
     def commit(self) -> None:
         """Swap the story buffers: this week's stories are told next week."""

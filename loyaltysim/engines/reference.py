@@ -9,8 +9,9 @@ import numpy as np
 from loyaltysim.agents import Customer, Employee
 from loyaltysim.engines.base import WeekTallies
 from loyaltysim.measure import base_firms, count_customers
+from loyaltysim.mechanisms import turnover
 from loyaltysim.rng import TickDraws
-from loyaltysim.state import TickScratch, WeekVisits
+from loyaltysim.state import StaffArrays, TickScratch, WeekVisits
 
 if TYPE_CHECKING:
     from loyaltysim.model import LoyaltyModel
@@ -64,6 +65,10 @@ class ReferenceEngine:
         if employees is not None:
             employees.do("step")
             employees.do("advance")
+
+    def vacate_posts(self, staff: StaffArrays, wait: int) -> tuple[int, np.ndarray]:
+        """The specification, :func:`loyaltysim.mechanisms.turnover.vacate_posts`."""
+        return turnover.vacate_posts(staff, wait)
 
     def commit(self) -> None:
         """Swap in the state written this week."""

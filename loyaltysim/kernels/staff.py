@@ -79,3 +79,44 @@ def step_posts(posts, quit_draws, at, k):
         engagement[r] = next_engagement(engagement[r], target, k)
         skill[r] = next_skill(skill[r], at.training, k)
         tenure[r] += 1
+
+
+@njit(cache=True)
+def vacate_posts(onboarding, vacant, quitting, person, tenure, role, n_frontline, wait, hired):
+    """:func:`loyaltysim.mechanisms.turnover.vacate_posts` on a firm's post arrays, in two
+    passes and without temporary index arrays (at a million customers the NumPy version's small
+    calls cost about a millisecond a week): returns (quits, number of rows written to ``hired``,
+    a (posts,) int64 buffer, ascending)."""
+    posts = len(vacant)
+    due = np.zeros(posts, dtype=np.bool_)
+    filled, front_quits = 0, 0
+    for r in range(posts):
+        if onboarding[r] > 0:
+            onboarding[r] -= 1
+        if vacant[r] > 0:
+            quitting[r] = False  # nobody holds an empty post
+            vacant[r] -= 1
+            due[r] = vacant[r] == 0
+        if r < n_frontline and vacant[r] == 0:
+            filled += 1
+        if quitting[r] and role[r] == FRONTLINE:
+            front_quits += 1
+    last_one = filled - front_quits <= 0  # every filled frontline post quit: one is refilled
+    quits, n_hired = 0, 0
+    for r in range(posts):
+        if quitting[r]:
+            quits += 1
+            quitting[r] = False
+            waits = wait > 0 and role[r] == FRONTLINE
+            if waits and last_one:
+                waits, last_one = False, False  # the lowest frontline quitter, at once
+            if waits:
+                vacant[r] = wait
+                person[r] = -1
+                tenure[r] = 0
+                continue
+        elif not due[r]:
+            continue
+        hired[n_hired] = r
+        n_hired += 1
+    return quits, n_hired

@@ -20,9 +20,15 @@ No per-customer state and no random draw: everything here is per post and per fi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from loyaltysim.codes import FRONTLINE
 from loyaltysim.parameters import StrictModel, field_indices, param
+
+if TYPE_CHECKING:
+    from loyaltysim.state import StaffArrays
 
 
 class TurnoverCoefficients(StrictModel):
@@ -75,6 +81,35 @@ WEEKS_PER_YEAR = 52.0
 def hiring_cost(hires: int, wage_per_week: float, k) -> float:
     """Dollars that ``hires`` hires cost: hiring_cost_share x a year's wage each."""
     return hires * k[HIRING_COST_SHARE] * WEEKS_PER_YEAR * wage_per_week
+
+
+def vacate_posts(staff: StaffArrays, wait: int) -> tuple[int, np.ndarray]:
+    """The week's quits (``staff.quitting``, decided by the staff step) and vacancies, in place:
+    onboarding and vacancies count down a week; a frontline quitter's post stays empty ``wait``
+    weeks (the person leaves it: no holder, no tenure), unless it was the last filled frontline
+    post (then the lowest such quitter is replaced at once); supervisors' posts are filled at
+    once. Returns (quits, the rows to fill with a hire this week, ascending): the quitters who do
+    not leave an empty post and the posts whose vacancy ends. ``quitting`` is cleared.
+
+    The specification; :func:`loyaltysim.kernels.staff.vacate_posts` is the compiled twin the
+    numba engine calls (the same rows and state, tested)."""
+    np.subtract(staff.onboarding, 1, out=staff.onboarding, where=staff.onboarding > 0)
+    was_empty = staff.vacant > 0
+    staff.quitting[was_empty] = False  # nobody holds an empty post
+    quitters = np.flatnonzero(staff.quitting)
+    staff.quitting[quitters] = False
+    staff.vacant[was_empty] -= 1
+    due = np.flatnonzero(was_empty & (staff.vacant == 0))
+    leaving = quitters
+    if wait > 0:  # frontline posts stay empty for a while; the last filled one never does
+        front = quitters[staff.role[quitters] == FRONTLINE]
+        still = np.count_nonzero(staff.filled[: staff.n_frontline]) - len(front)
+        wait_rows = front[1:] if still <= 0 else front
+        staff.vacant[wait_rows] = wait
+        staff.person[wait_rows] = -1
+        staff.tenure[wait_rows] = 0
+        leaving = np.setdiff1d(quitters, wait_rows)
+    return len(quitters), np.union1d(leaving, due).astype(np.int64)
 
 
 def serving_posts(vacant: np.ndarray) -> np.ndarray:
