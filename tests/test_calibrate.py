@@ -18,10 +18,12 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loyaltysim.calibration.evaluate import comparison_record
 from loyaltysim.calibration.loss import NAN_LOSS, comparison_loss, scalar_loss
 from loyaltysim.calibration.spec import FIXED_KEYS, CalibrationError, load_targets
 from loyaltysim.calibration.store import TrialStore
 from loyaltysim.scenario import load_scenario
+from loyaltysim.validation.result import Closeness, Comparison
 from tests.schema_leaves import ALL_NUMERIC
 
 HEAD = """\
@@ -274,6 +276,40 @@ def test_comparison_loss() -> None:
     assert comparison_loss(thin, 4.0) == 1.0
     words = {**held, "held": False, "published_value": math.nan}
     assert comparison_loss(words, 7.5) == 7.5
+
+
+def test_a_range_criterion_is_graded_from_its_numbers_not_its_words() -> None:
+    """Zero defections' "within 25 %-85 %": a miss below the range costs as much as the same miss
+    above it. (Read back from the words, the tolerance was 25 and the published figure 25: a gain
+    of 15 % cost 1, one of 95 % cost 7.8 - the calibration was pushed off one side only.)"""
+    records = [
+        comparison_record(
+            Comparison.within(
+                "NPV gain", "25 %-85 %", f"{100 * npv:.0f} %", "within 25 %-85 %", Closeness(npv, 0.55, 0.30)
+            )
+        )
+        for npv in (0.15, 0.95)
+    ]
+    assert [r["held"] for r in records] == [False, False]
+    assert [r["published_value"] for r in records] == [0.55, 0.55]
+    assert [r["tolerance"] for r in records] == [0.30, 0.30]
+    losses = [comparison_loss(r, 4.0) for r in records]
+    assert losses[0] == pytest.approx(losses[1]) == pytest.approx((0.40 / 0.30) ** 2)
+    words = comparison_record(Comparison("J&S ratio", "6x", "1.8x", "at least 3x", False))
+    assert math.isnan(words["tolerance"]) and comparison_loss(words, 4.0) == 4.0
+
+
+@given(
+    simulated=st.floats(allow_infinity=False) | st.just(math.nan),
+    published=st.floats(-1e3, 1e3),
+    tolerance=st.floats(0, 1e3),
+    enough=st.booleans(),
+)
+def test_a_closeness_comparison_holds_exactly_when_its_numbers_are_close(
+    simulated: float, published: float, tolerance: float, enough: bool
+) -> None:
+    c = Comparison.within("q", "p", "s", "within", Closeness(simulated, published, tolerance), enough=enough)
+    assert c.reproduced == (enough and abs(simulated - published) <= tolerance)
 
 
 # -- the store ----------------------------------------------------------------------------------

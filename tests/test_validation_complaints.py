@@ -30,6 +30,7 @@ from loyaltysim.validation import ValidationExperimentError, load_validation, ru
 from loyaltysim.validation.experiment import validation_dir
 from loyaltysim.validation.failures import Tracking, track_failures
 from loyaltysim.validation.findings import complaint_repurchase, recovery_paradox
+from loyaltysim.validation.result import Closeness
 
 # -- finding 1: complaint handling and repurchase -------------------------------------------------
 
@@ -153,8 +154,9 @@ def test_tarp_comparisons_follow_the_numbers():
     assert all(c.reproduced for c in complaint_repurchase.comparisons(exact, params))
     off = exact.copy()
     off.loc[0, "share"] -= 0.11  # 26 %: ordering and gaps still hold
-    verdicts = [c.reproduced for c in complaint_repurchase.comparisons(off, params)]
-    assert verdicts[0] is False and all(verdicts[1:])
+    judged = complaint_repurchase.comparisons(off, params)
+    assert judged[0].reproduced is False and all(c.reproduced for c in judged[1:])
+    assert judged[0].closeness == Closeness(pytest.approx(0.26), 0.37, 0.10)  # for the calibration
     flat = exact.copy()
     flat["share"] = 0.5
     verdicts = {c.quantity: c.reproduced for c in complaint_repurchase.comparisons(flat, params)}

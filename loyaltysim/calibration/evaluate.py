@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from loyaltysim.validation.result import Comparison
 
 __all__ = ["Plan", "Unit", "UnitResult", "evaluate_unit"]
 
@@ -163,24 +165,20 @@ def _runs(unit: Unit) -> tuple[dict[str, Any], float]:
     return values, sim
 
 
-_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)")
-_WITHIN = re.compile(r"within\s+([\d.]+)")
-
-
-def comparison_record(c: Any) -> dict[str, Any]:
-    """A validation comparison as plain data, with its figures as numbers where both are one
-    number and the criterion is "within T" (then ``tolerance`` is T), else NaN."""
-    pub, sim, tol = _NUMBER.match(c.published), _NUMBER.match(c.simulated), _WITHIN.search(c.criterion)
-    numeric = pub is not None and sim is not None and tol is not None
+def comparison_record(c: Comparison) -> dict[str, Any]:
+    """A validation comparison as plain data; where its criterion is one of closeness
+    (:class:`~loyaltysim.validation.result.Closeness`) also its figures and tolerance as numbers,
+    in the unit the finding judges them in (else NaN: the loss counts a miss)."""
+    near = c.closeness
     return {
         "quantity": c.quantity,
         "published": c.published,
         "simulated": c.simulated,
         "criterion": c.criterion,
         "held": bool(c.reproduced),
-        "published_value": float(pub.group(1)) if numeric and pub else float("nan"),
-        "simulated_value": float(sim.group(1)) if numeric and sim else float("nan"),
-        "tolerance": float(tol.group(1)) if numeric and tol else float("nan"),
+        "published_value": float(near.published) if near else float("nan"),
+        "simulated_value": float(near.simulated) if near else float("nan"),
+        "tolerance": float(near.tolerance) if near else float("nan"),
     }
 
 

@@ -6,8 +6,9 @@
   range's width (the tolerance).
 * A CSV target: the first rule for every week and column of the CSV (each column's ``sd``).
 * A finding target: 0 for each comparison that holds by the finding's own criterion; a failed one
-  costs (|simulated - published| / T)² (at least 1) when the criterion is "within T" and both
-  figures are numbers, else ``miss`` (default 4, a two-sd miss).
+  costs (|simulated - published| / T)² (at least 1) when its criterion is one of closeness, "within
+  T" (the finding gives the numbers, :class:`~loyaltysim.validation.result.Closeness`; a range is
+  its midpoint +- half its width), else ``miss`` (default 4, a two-sd miss).
 * A simulated value that is not a number (no customers to measure, say) costs :data:`NAN_LOSS`.
 
 Each target's part is multiplied by its ``weight`` (default 1). With independent normal errors

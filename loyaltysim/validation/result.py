@@ -12,11 +12,29 @@ Verdict = Literal["reproduced", "partly reproduced", "not reproduced"]
 
 
 @dataclass(frozen=True)
+class Closeness:
+    """A criterion "the simulated figure lies within ``tolerance`` of the published one", as
+    numbers in one unit (a range [low, high] is its midpoint +- half its width). A calibration
+    grades a miss by how far it is, ((simulated - published) / tolerance)²
+    (:mod:`loyaltysim.calibration.loss`), instead of reading the numbers back from the words."""
+
+    simulated: float
+    published: float
+    tolerance: float
+
+    @property
+    def holds(self) -> bool:
+        """Whether the simulated figure is within the tolerance (False when it is not a number)."""
+        return bool(abs(self.simulated - self.published) <= self.tolerance)
+
+
+@dataclass(frozen=True)
 class Comparison:
     """One published figure set against the model's figure, and whether the model matches it.
 
     ``criterion`` says in words what "matches" means (``"within 10 points"``, ``"ordering
     holds"``); ``reproduced`` is that criterion evaluated on the numbers, never set by hand.
+    ``closeness`` is the criterion as numbers when it is one of closeness (see :meth:`within`).
     """
 
     quantity: str
@@ -24,6 +42,22 @@ class Comparison:
     simulated: str
     criterion: str
     reproduced: bool
+    closeness: Closeness | None = None
+
+    @classmethod
+    def within(
+        cls,
+        quantity: str,
+        published: str,
+        simulated: str,
+        criterion: str,
+        closeness: Closeness,
+        *,
+        enough: bool = True,
+    ) -> Comparison:
+        """A comparison that holds when ``closeness`` holds (and there is ``enough`` data to
+        judge, e.g. events in a cell)."""
+        return cls(quantity, published, simulated, criterion, enough and closeness.holds, closeness)
 
 
 @dataclass

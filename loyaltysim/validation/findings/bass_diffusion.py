@@ -28,7 +28,7 @@ from loyaltysim.validation.bass_curve import (
     peak_week,
 )
 from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
-from loyaltysim.validation.result import Comparison, FindingResult
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult
 
 TITLE = "Word of mouth follows Bass diffusion"
 SOURCE = (
@@ -168,35 +168,35 @@ def _comparisons(prm: Params, summary: pd.DataFrame) -> list[Comparison]:
     cal, nom = summary.loc["calibrated"], summary.loc["nominal"]
     within = f"at most {tol:g} pp from F(t) at every week t = 0..{prm.horizon_weeks}"
     return [
-        Comparison(
+        Comparison.within(
             f"share who tried, calibrated weekly parameters (a = {cal['advertising a']:.4f},"
             f" k x s = {cal['k x s']:.3f})",
             "F(t), p = 0.03, q = 0.38",
             f"largest gap {cal['max gap pp']:.1f} pp",
             within,
-            bool(cal["max gap pp"] <= tol),
+            Closeness(float(cal["max gap pp"]), 0.0, tol),
         ),
-        Comparison(
+        Comparison.within(
             "peak of weekly adoption (calibrated)",
             f"t = {peak:.1f} weeks",
             f"t = {cal['peak t']:.1f} weeks",
             f"within {prm.peak_tolerance_weeks:g} week(s)",
-            bool(abs(cal["peak t"] - peak) <= prm.peak_tolerance_weeks),
+            Closeness(float(cal["peak t"]), peak, prm.peak_tolerance_weeks),
         ),
-        Comparison(
+        Comparison.within(
             "share who tried, parameters read literally (a = p, s = q / k)",
             "F(t), p = 0.03, q = 0.38",
             f"largest gap {nom['max gap pp']:.1f} pp; peak t = {nom['peak t']:.1f}",
             within,
-            bool(nom["max gap pp"] <= tol),
+            Closeness(float(nom["max gap pp"]), 0.0, tol),
         ),
-        Comparison(
+        Comparison.within(
             "shape: best-fitting Bass curve to the literal-parameter run",
             "a Bass curve",
             f"p = {nom['fitted p']:.3f}, q = {nom['fitted q']:.3f}; "
             f"largest gap {nom['fitted Bass max gap pp']:.1f} pp",
             f"at most {tol:g} pp at every week",
-            bool(nom["fitted Bass max gap pp"] <= tol),
+            Closeness(float(nom["fitted Bass max gap pp"]), 0.0, tol),
         ),
     ]
 

@@ -22,7 +22,7 @@ from loyaltysim.model import LoyaltyModel
 from loyaltysim.schema import StrictModel
 from loyaltysim.transactions import START_DATE, collect_transactions
 from loyaltysim.validation.experiment import LoadedValidation
-from loyaltysim.validation.result import Comparison, FindingResult, percent
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult, percent
 
 TITLE = "Buy-till-you-die: BG/NBD against CDNOW"
 SOURCE = (
@@ -228,12 +228,12 @@ def _comparisons(
 ) -> list[Comparison]:
     gaps = {k: abs(cdnow_fit.params[k] / v - 1) for k, v in published.items()}
     out = [
-        Comparison(
+        Comparison.within(
             "Fitter check: BG/NBD refitted to the shipped CDNOW summary",
             ", ".join(f"{k} = {v:g}" for k, v in published.items()),
             ", ".join(f"{k} = {cdnow_fit.params[k]:.3f}" for k in published),
             f"every parameter within {percent(p.fitter_tolerance)} of the published value",
-            max(gaps.values()) <= p.fitter_tolerance,
+            Closeness(max(gaps.values()), 0.0, p.fitter_tolerance),  # the largest relative gap
         )
     ]
     for name in btyd.PARAMS:
@@ -253,34 +253,34 @@ def _comparisons(
         ("Mean dropout chance after a purchase, a/(a+b)", fit.mean_dropout, cdnow_fit.mean_dropout, ""),
     ):
         out.append(
-            Comparison(
+            Comparison.within(
                 label,
                 f"{theirs:.3f}{unit}",
                 f"{ours:.3f}{unit}",
                 f"within {percent(p.relative_tolerance)} of CDNOW",
-                bool(abs(ours / theirs - 1) <= p.relative_tolerance),
+                Closeness(ours / theirs, 1.0, p.relative_tolerance),  # as a ratio to CDNOW's
             )
         )
     zero_cdnow = float((cdnow["frequency"] == 0).mean())
     zero_model = float((summary["frequency"] == 0).mean())
     out.append(
-        Comparison(
+        Comparison.within(
             "Share of the cohort with no repeat purchase in calibration",
             percent(zero_cdnow, 1),
             percent(zero_model, 1),
             f"within {100 * p.zero_repeat_points:.0f} points",
-            bool(abs(zero_model - zero_cdnow) <= p.zero_repeat_points),
+            Closeness(100 * zero_model, 100 * zero_cdnow, 100 * p.zero_repeat_points),
         )
     )
     error = forecast / hold - 1 if hold else float("inf")
     out.append(
-        Comparison(
+        Comparison.within(
             "BG/NBD forecast of holdout repeat purchases (error vs actual)",
             f"CDNOW: {cdnow_forecast:.0f} forecast vs {cdnow_hold:.0f} actual "
             f"({100 * (cdnow_forecast / cdnow_hold - 1):+.0f} %)",
             f"{forecast:.0f} forecast vs {hold:.0f} actual ({100 * error:+.0f} %)",
             f"model's forecast within {percent(p.forecast_tolerance)} of its actual",
-            bool(abs(error) <= p.forecast_tolerance),
+            Closeness(error, 0.0, p.forecast_tolerance),
         )
     )
     return out

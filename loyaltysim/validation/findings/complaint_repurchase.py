@@ -19,7 +19,7 @@ from loyaltysim.schema import StrictModel
 from loyaltysim.state import ESCALATED, ON_SPOT, SILENT, UNRESOLVED
 from loyaltysim.validation.experiment import LoadedValidation
 from loyaltysim.validation.failures import Tracking, track_failures
-from loyaltysim.validation.result import Comparison, FindingResult, percent
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult, percent
 
 TITLE = "Complaint handling and repurchase (TARP)"
 SOURCE = (
@@ -139,15 +139,14 @@ def comparisons(table: pd.DataFrame, params: Params) -> list[Comparison]:
     out = []
     tol = params.tolerance_points
     for row in table.itertuples():
-        thin = row.events < params.min_events
-        diff = 100.0 * abs(row.share - row.published) if not thin else float("nan")
         out.append(
-            Comparison(
-                quantity=f"buy again, problem {_band_label(row.band, params)}: {row.handling}",
-                published=percent(row.published),
-                simulated=(f"{percent(row.share)} (n={row.events})" if row.events else "no events"),
-                criterion=f"within {tol:g} points (n >= {params.min_events})",
-                reproduced=bool(not thin and diff <= tol),
+            Comparison.within(
+                f"buy again, problem {_band_label(row.band, params)}: {row.handling}",
+                percent(row.published),
+                f"{percent(row.share)} (n={row.events})" if row.events else "no events",
+                f"within {tol:g} points (n >= {params.min_events})",
+                Closeness(row.share, row.published, tol / 100.0),  # NaN share: no events
+                enough=row.events >= params.min_events,
             )
         )
     share = {band: table.loc[table["band"] == band, "share"].to_numpy() for band in PUBLISHED}

@@ -21,7 +21,7 @@ from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import ScenarioError, schema_at
 from loyaltysim.schema import StrictModel
 from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
-from loyaltysim.validation.result import Comparison, FindingResult
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult
 from loyaltysim.validation.unit_stats import (
     Estimate,
     correlation,
@@ -306,12 +306,12 @@ def _comparisons(prm: Params, n: dict) -> list[Comparison]:
             "positive: 95 % CI above 0",
             bool(r_loyal.low > 0),
         ),
-        Comparison(
+        Comparison.within(
             f"r(engagement, customer loyalty): size (loyalty = {metric})",
             f"r = {PUBLISHED_R_LOYALTY:.2f}",
             f"r = {r_loyal.value:.2f}",
             f"within {lo_l:.2f} to {hi_l:.2f} (published / {f:g} to x {f:g})",
-            bool(lo_l <= r_loyal.value <= hi_l),
+            Closeness(r_loyal.value, (lo_l + hi_l) / 2, (hi_l - lo_l) / 2),
         ),
         Comparison(
             "r(engagement, employee turnover): sign",
@@ -320,12 +320,12 @@ def _comparisons(prm: Params, n: dict) -> list[Comparison]:
             "negative: 95 % CI below 0",
             bool(r_turn.high < 0),
         ),
-        Comparison(
+        Comparison.within(
             "r(engagement, employee turnover): size",
             f"r = {PUBLISHED_R_TURNOVER:.2f}",
             f"r = {r_turn.value:.2f}",
             f"within {lo_t:.2f} to {hi_t:.2f} (published / {f:g} to x {f:g})",
-            bool(lo_t <= r_turn.value <= hi_t),
+            Closeness(r_turn.value, (lo_t + hi_t) / 2, (hi_t - lo_t) / 2),
         ),
         Comparison(
             "sales: lowest- / highest-turnover fifth of stores",

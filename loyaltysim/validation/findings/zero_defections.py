@@ -16,7 +16,7 @@ from loyaltysim.schema import StrictModel
 from loyaltysim.state import ESCALATED, ON_SPOT, UNRESOLVED
 from loyaltysim.validation.customers import start_model
 from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
-from loyaltysim.validation.result import Comparison, FindingResult, percent
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult, percent
 
 TITLE = "Zero defections (Reichheld & Sasser)"
 SOURCE = (
@@ -305,14 +305,14 @@ def run(loaded: LoadedValidation) -> FindingResult:
             else f" (defection only {percent(r['annual defection'], 1)}: cut to zero)"
         )
         comparisons.append(
-            Comparison(
+            Comparison.within(
                 f"{r['scenario']} ({r['firm']}): customer NPV gain from "
                 f"{100 * p.cut_points:.0f} pts fewer defections",
                 f"{percent(LOW)}-{percent(HIGH)}",
                 f"{percent(npv)} (defection {percent(r['annual defection'], 1)} -> "
                 f"{percent(r['defection after cut'], 1)}){note}",
                 f"within {percent(LOW)}-{percent(HIGH)}",
-                bool(LOW <= npv <= HIGH),
+                Closeness(npv, (LOW + HIGH) / 2, (HIGH - LOW) / 2),
             )
         )
     rising = [r["scenario"] for r in rows if r["rises with tenure"]]
