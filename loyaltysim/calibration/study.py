@@ -239,8 +239,7 @@ class _Dispatcher:
             self.executor = self.stack.enter_context(
                 open_executor(workers=self.workers, scheduler=self.scheduler, cluster=self.cluster)
             )
-        # the sweep's executors run RunTasks; a calibration unit goes to the same pool or cluster
-        return self.executor._pool.submit(evaluate_unit, unit)
+        return self.executor.submit_call(evaluate_unit, unit)
 
     @property
     def description(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +47,12 @@ class Executor:
 
     def submit(self, task: RunTask) -> Future:
         """Start ``task`` on a worker; the future's result is a :class:`RunResult`."""
-        return self._pool.submit(execute_run, task)
+        return self.submit_call(execute_run, task)
+
+    def submit_call(self, function: Callable[[Any], Any], argument: Any) -> Future:
+        """Start ``function(argument)`` on a worker (a module-level function and a picklable
+        argument: a calibration's units go to the same pool or cluster as a sweep's runs)."""
+        return self._pool.submit(function, argument)
 
     @property
     def restartable(self) -> bool:
