@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from test_engines import assert_same_run, run_both
 from thread_runs import results_by_threads
 
+from loyaltysim.agents import newcomer_fields
 from loyaltysim.codes import NEVER, NO_PURCHASE
 from loyaltysim.mechanisms.lapse import lapse_probability
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.population import lapse_quantiles
+from loyaltysim.state import CustomerState
 from loyaltysim.transactions import collect_transactions
 
 
@@ -75,6 +77,17 @@ def test_a_newcomer_starts_fresh_in_the_same_home(engine):
     assert (st_.visits[bought] == 0).all() and (st_.history[bought] == NO_PURCHASE).all()
     np.testing.assert_array_equal(st_.attachment[bought], np.float32(model.spec.behaviour.initial_attachment))
     assert (st_.rapport_person[bought] == -1).all()
+    # Every array the reference resets (agents.newcomer_fields: all but NEWCOMER_KEEPS), so a
+    # state array added later and forgotten in the numba engine's _newcomer fails here.
+    fresh = CustomerState.initial(
+        1, model.n_firms, st_.history.shape[1], model.spec.behaviour.initial_attachment,
+        model.spec.behaviour.initial_satisfaction,
+    )  # fmt: skip
+    for name in newcomer_fields():
+        taken = getattr(st_, name)[bought]
+        np.testing.assert_array_equal(
+            taken, np.broadcast_to(getattr(fresh, name)[0], taken.shape), err_msg=name
+        )
     np.testing.assert_array_equal(model.population["x"], before_x)  # the same home
     row = model.firm_weekly()
     assert row["lapsed"].sum() == ((visits.firm >= 0) & (visits.firm < model.n_firms)).sum()
