@@ -244,12 +244,12 @@ def problem_size_sting(cost: float, outcome: int, k) -> float:
     off.
     """
     penalty, half, n = k[SIZE_PENALTY], k[SIZE_DOLLARS], k[SIZE_EXPONENT]
-    # The share (at most 1, also when rounded) before the penalty: the sting never exceeds it.
-    if n == 1.0:  # the curve as first built, without a power
-        sting = penalty * (cost / (cost + half))
+    if n == 1.0:  # the curve as first built: the same bits
+        sting = penalty * cost / (cost + half)
     else:
         scaled = (cost / half) ** n
-        sting = penalty * (scaled / (scaled + 1.0))
+        sting = penalty * scaled / (scaled + 1.0)
+    sting = min(sting, penalty)  # a huge cost can round one step above the penalty
     if outcome in (ON_SPOT, ESCALATED):
         sting *= k[SIZE_RESOLVED_SHARE]  # x 1 (the default) keeps the bits
     return sting
