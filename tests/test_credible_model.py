@@ -186,8 +186,10 @@ def assert_visible(diffs: np.ndarray, metric: str, sign: int = 1, what: str = ""
 #: NPS +1.2 +- 2.0 - no more than the brand's $250 gives (+0.56 +- 0.80), and the spread is who
 #: quits when, not the limit.
 NOT_VISIBLE_ON_LOYALTY = {
-    "empowerment.supervisor": "acts on escalated complaints only: loyalty +0.3 +- 0.3, NPS +0.5 +- 0.7",
-    "empowerment.manager": "few problems exceed $200 (cost median $30): loyalty +0.01 points, NPS -0.01",
+    "empowerment.supervisor": "acts on escalated complaints only: loyalty +0.56 +- 0.80, NPS +1.2 +- 2.0 "
+    "(the spread is who quits when)",
+    "empowerment.manager": "even with no limit at all: loyalty +0.01 points, NPS +0.01 (the pharmacy's "
+    "complaints go unresolved for want of will, not of a limit)",
 }
 WEAK_ON_LOYALTY: set[str] = set()
 
