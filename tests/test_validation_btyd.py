@@ -213,6 +213,18 @@ def test_finding_reports_what_it_does_not_reproduce(result, prefix):
     assert result.verdict == "partly reproduced"
 
 
+def test_every_comparison_states_its_closeness_as_numbers(result):
+    """A calibration grades a miss by its distance (calibration.loss): each of the nine
+    comparisons is a closeness, and its numbers give its verdict. The parameters' confidence
+    intervals once gave only a verdict, so a fit twice as far from CDNOW's r cost the same."""
+    for c in result.comparisons:
+        assert c.closeness is not None, c.quantity
+        assert c.closeness.holds == c.reproduced, c.quantity
+    r = result.comparison("BG/NBD r of").closeness
+    assert r.published == pytest.approx(btyd.CDNOW_PUBLISHED["r"], rel=0.01)
+    assert r.tolerance == pytest.approx(0.267 - r.published, abs=0.002)  # CDNOW's CI: 0.218-0.267
+
+
 def test_fitter_check_fails_when_fitter_is_off(result, cdnow):
     """The fitter check's criterion can fail: a fit of a CDNOW subsample is off by more."""
     sub = cdnow.iloc[::3]

@@ -240,12 +240,13 @@ def _comparisons(
         low, high = cdnow_fit.interval(name, p.interval_z)
         value = fit.params[name]
         out.append(
-            Comparison(
+            Comparison.within(
                 f"BG/NBD {name} of the model's cohort",
                 f"{published[name]:g} (95 % CI {low:.3g}-{high:.3g})",
                 f"{value:.3f} (se {fit.se[name]:.3f})",
                 f"inside CDNOW's {p.interval_z:g}-se confidence interval",
-                bool(low <= value <= high),
+                # the Wald interval is CDNOW's estimate +- z se
+                Closeness(value, cdnow_fit.params[name], p.interval_z * cdnow_fit.se[name]),
             )
         )
     for label, ours, theirs, unit in (
