@@ -31,7 +31,7 @@ help:
 	@echo "  make test    set up .venv, then run ruff (lint + format check), mypy and the whole test"
 	@echo "               suite (pytest -n $(PYTEST_WORKERS)); CI runs exactly this;"
 	@echo "               installs Debian's chromium for the browser test if missing (as root)"
-	@echo "  make test-fast  the fast tier for editing (under 2 minutes): ruff, mypy and pytest"
+	@echo "  make test-fast  the fast tier for editing (2-4 minutes): ruff, mypy and pytest"
 	@echo "               without the tests marked slow (golden outputs, long runs, the browser)"
 	@echo "  make lint    set up .venv, then run ruff check, ruff format --check and mypy"
 	@echo "  make venv    create .venv with Python >= 3.12 and pip install -e '.[dev]'"
@@ -120,9 +120,9 @@ test: venv
 	echo "==> Chromium for the browser test"; \
 	browser_rc=0; \
 	bash scripts/install-chromium.sh || browser_rc=$$?; \
-	echo "==> pytest -q -n $(PYTEST_WORKERS)"; \
+	echo "==> pytest -q -n $(PYTEST_WORKERS) (the 15 slowest tests listed at the end: CI must stay under 30 min)"; \
 	test_rc=0; \
-	"$(VENV_PY)" -m pytest -q -n $(PYTEST_WORKERS) || test_rc=$$?; \
+	"$(VENV_PY)" -m pytest -q -n $(PYTEST_WORKERS) --durations=15 || test_rc=$$?; \
 	if [ $$lint_rc -ne 0 ]; then echo "error: ruff check, ruff format --check or mypy failed, see above" >&2; fi; \
 	if [ $$browser_rc -ne 0 ]; then echo "error: Chromium for the browser test is missing, see above" >&2; fi; \
 	if [ $$test_rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; \

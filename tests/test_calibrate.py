@@ -448,3 +448,14 @@ def test_the_start_fragment_is_trial_1_after_the_base_scenario(tmp_path: Path) -
     assert params[0] == 0.03  # the scenario's own value first
     assert params[1] == 0.0777  # then the start
     assert len(set(params.values())) == len(params)  # then the sampler's own
+
+
+SHIPPED_TARGETS = sorted((Path(__file__).resolve().parents[1] / "experiments" / "calibration").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED_TARGETS, ids=[p.stem for p in SHIPPED_TARGETS])
+def test_every_shipped_targets_file_loads(path: Path) -> None:
+    """The targets files the docs tell readers to run are valid: parameters inside the schema,
+    findings and scenarios found (a renamed finding or key would fail here, not in a reader's run)."""
+    loaded = load_targets(path)
+    assert loaded.spec.parameters and loaded.spec.targets
