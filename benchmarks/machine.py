@@ -25,10 +25,7 @@ from numba import njit, prange
 
 #: Multiply-adds per element of the compute loop: long enough that memory does not matter.
 COMPUTE_STEPS = 200
-#: Elements of the streaming arrays (float64, read one and write one: 2 x 320 MB).
-STREAM_ELEMENTS = 40_000_000
-#: Slots of the pointer chase (int64, 256 MiB: far larger than any cache here).
-CHASE_SLOTS = 32 * 1024 * 1024
+MB = 1024 * 1024
 CHASE_HOPS = 4_000_000
 
 
@@ -85,15 +82,22 @@ def _cpu_model() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--size-mb", type=int, default=305, help="each streaming array (float64, one read, one written), MiB"
+    )
+    parser.add_argument("--chase-mb", type=int, default=256, help="the pointer chase's int64 slots, MiB")
+    parser.add_argument("--hops", type=int, default=CHASE_HOPS, help="pointer-chase hops a thread")
     args = parser.parse_args()
+    stream_elements = args.size_mb * MB // 8
+    chase_slots = args.chase_mb * MB // 8  # far larger than any cache here at the default
 
     threads = numba.config.NUMBA_NUM_THREADS
     rng = np.random.default_rng(0)
-    a = np.ones(STREAM_ELEMENTS)
+    a = np.ones(stream_elements)
     b = np.empty_like(a)
     # a single random cycle through every slot, so no chain falls into a short loop
-    order = rng.permutation(CHASE_SLOTS)
-    next_slot = np.empty(CHASE_SLOTS, dtype=np.int64)
+    order = rng.permutation(chase_slots)
+    next_slot = np.empty(chase_slots, dtype=np.int64)
     next_slot[order] = np.roll(order, -1)
 
     rows = []
@@ -102,14 +106,14 @@ def main() -> None:
         n = 1_000_000 * t
         compute = _best(lambda n=n: _compute(n), args.repeats)
         stream = _best(lambda: _stream(a, b), args.repeats)
-        starts = order[:: CHASE_SLOTS // t][:t].copy()
-        chase = _best(lambda starts=starts: _chase(next_slot, starts, CHASE_HOPS), args.repeats)
+        starts = order[:: chase_slots // t][:t].copy()
+        chase = _best(lambda starts=starts: _chase(next_slot, starts, args.hops), args.repeats)
         rows.append(
             (
                 t,
                 n * COMPUTE_STEPS / compute / 1e9,
                 2 * a.nbytes / stream / 1e9,
-                chase / CHASE_HOPS * 1e9,
+                chase / args.hops * 1e9,
             )
         )
 

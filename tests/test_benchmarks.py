@@ -115,3 +115,15 @@ def test_kernel_ab_refuses_a_folder_without_the_package(tmp_path):
         timeout=120,
     )
     assert run.returncode == 2 and "holds no loyaltysim package" in run.stderr
+
+
+def test_machine_benchmark_prints_compute_bandwidth_and_latency_for_one_and_all_threads():
+    out = run_benchmark(
+        "machine.py", "--repeats", "1", "--size-mb", "8", "--chase-mb", "8", "--hops", "20000"
+    )
+    rows = table_rows(out, 4, "threads")
+    assert "1" in rows and len(rows) >= 1
+    for cells in rows.values():
+        compute, stream, latency = (float(c) for c in cells[1:])
+        assert compute > 0 and stream > 0 and latency > 0, cells
+    assert ("threads over 1:" in out) == (len(rows) == 2)
