@@ -122,7 +122,7 @@ def test_machine_benchmark_prints_compute_bandwidth_and_latency_for_one_and_all_
         "machine.py", "--repeats", "1", "--size-mb", "8", "--chase-mb", "8", "--hops", "20000"
     )
     rows = table_rows(out, 4, "threads")
-    assert "1" in rows and len(rows) >= 1
+    assert "1" in rows
     for cells in rows.values():
         compute, stream, latency = (float(c) for c in cells[1:])
         assert compute > 0 and stream > 0 and latency > 0, cells

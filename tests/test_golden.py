@@ -59,8 +59,8 @@ def test_finding_matches_golden(key: str) -> None:
         assert not table_path.exists()
     else:
         table, expected = _stringify_columns(table), pd.read_parquet(table_path)
-        fitted = [column for column in FITTED_COLUMNS.get(key, ()) if column in expected.columns]
-        assert len(fitted) == len(FITTED_COLUMNS.get(key, ())), "a fitted column was renamed"
+        fitted = list(FITTED_COLUMNS.get(key, ()))
+        assert set(fitted) <= set(expected.columns), "a fitted column was renamed"
         pd.testing.assert_frame_equal(
             table.drop(columns=fitted),
             expected.drop(columns=fitted),
