@@ -48,6 +48,7 @@ from loyaltysim.validation.plausibility import (
     plausibility_markdown,
     plausibility_table,
     problems_per_visit,
+    staff_cost_share,
     steady_window,
     write_plausibility,
     yearly_turnover,
@@ -86,6 +87,13 @@ def test_problems_per_visit_and_complaint_share_pool_the_window():
     assert problems_per_visit(w) == pytest.approx(2.0)
     assert complaint_share(w) == pytest.approx(50.0)
     assert math.isnan(complaint_share(weeks(complaints=[0], silent_failures=[0])))
+
+
+def test_staff_cost_share_pools_wages_over_revenue_in_percent():
+    w = weeks(wages=[1000.0, 3000.0], revenue=[10000.0, 10000.0])
+    assert staff_cost_share(w) == pytest.approx(20.0)  # pooled, not the mean of 10 % and 30 %
+    assert staff_cost_share(weeks(wages=[900.0], revenue=[1000.0])) == pytest.approx(90.0)
+    assert math.isnan(staff_cost_share(weeks(wages=[500.0], revenue=[0.0])))  # a closed store
 
 
 def test_loyalty_rate_and_dick_basu_cells():
@@ -130,6 +138,7 @@ def test_the_widest_range_runs_from_the_lowest_to_the_highest_published_bound():
         "turnover": (10, 150),
         "problems_per_visit": (0, 12),
         "complaint_share": (30, 60),
+        "staff_cost_share": (8, 35),
     }
     nps = next(r for r in RANGES if r.quantity == "nps")
     assert 50 in nps.widest  # between typical and best: plausible
@@ -237,6 +246,7 @@ PLAUSIBLE = {
     "turnover": 60.0,
     "problems_per_visit": 3.0,
     "complaint_share": 45.0,
+    "staff_cost_share": 15.0,
     "loyalty_rate": 40.0,
     "true_loyal": 30.0,
     "spurious_loyal": 40.0,

@@ -107,7 +107,11 @@ def test_extends_child_values_win_and_parent_values_are_inherited():
     assert child.firms["brand"].label == "Store with a fear culture"
     # not set by the child: inherited from loyal_brand, and from _town two levels up
     assert child.firms["brand"].culture.training == parent.firms["brand"].culture.training == 0.9
-    assert child.firms["brand"].staffing == parent.firms["brand"].staffing
+    # a table the child sets one key of keeps the parent's other keys
+    child_staff, parent_staff = child.firms["brand"].staffing, parent.firms["brand"].staffing
+    assert child_staff.frontline_per_1000 == 2.5 != parent_staff.frontline_per_1000
+    assert child_staff.wage_per_week == parent_staff.wage_per_week == 650
+    assert child_staff.model_copy(update={"frontline_per_1000": 3.0}) == parent_staff
     assert child.firms["supermarket"] == parent.firms["supermarket"]
     assert child.firms["supermarket"].price_index == 0.9
     assert child.market.customers == 2000

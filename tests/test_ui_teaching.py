@@ -11,12 +11,12 @@ from loyaltysim.ui.explain import EXPLANATIONS, TRY_THIS
 WEEKS, CUSTOMERS = 60, 3000
 
 
-def _late(name: str, **overrides) -> pd.Series:
+def _late(name: str, seed: int = 1, customers: int = CUSTOMERS, **overrides) -> pd.Series:
     """Mean of the focus firm's metrics over the last half year of a short run."""
     model = LoyaltyModel(
         name,
-        rng=1,
-        overrides={"market.customers": CUSTOMERS, **{k.replace("__", "."): v for k, v in overrides.items()}},
+        rng=seed,
+        overrides={"market.customers": customers, **{k.replace("__", "."): v for k, v in overrides.items()}},
     )
     model.run(WEEKS)
     table = model.firm_weekly()
@@ -48,18 +48,26 @@ def test_frontline_limit_turns_escalations_into_fixes_on_the_spot(pharmacy):
     assert empowered.escalations < pharmacy.escalations
 
 
-def test_a_culture_of_fear_fails_recovery_and_lowers_nps(brand):
+def test_a_culture_of_fear_fails_recovery_and_lowers_nps():
     assert any("trust to 0.05" in item for item in TRY_THIS)
-    fearful = _late("loyal_brand", firms__brand__culture__trust=0.05)
-    assert fearful.recovery_rate < brand.recovery_rate - 0.2
-    assert fearful.nps < brand.nps - 4  # about -6.5 at 3,000 customers: fear acts through recovery
+    # Fear acts on NPS through recovery and through engagement, and the brand's 9 frontline posts of
+    # a 3,000-household town make engagement the luck of who is hired (trust 0.05 moved it -0.009
+    # at seed 1, -0.13 at seed 2): 6,000 households and three seeds. NPS measured -3.6, -5.5, -6.3.
+    drops = []
+    for seed in (1, 2, 3):
+        base = _late("loyal_brand", seed, 2 * CUSTOMERS)
+        fearful = _late("loyal_brand", seed, 2 * CUSTOMERS, firms__brand__culture__trust=0.05)
+        assert fearful.recovery_rate < base.recovery_rate - 0.2
+        drops.append(base.nps - fearful.nps)
+    assert min(drops) > 0 and sum(drops) / 3 > 4, drops
 
 
 def test_understaffing_overloads_and_lowers_nps(brand):
     assert any("staffing to 1 per 1,000" in item for item in TRY_THIS)
     short = _late("loyal_brand", firms__brand__staffing__frontline_per_1000=1)
     assert short.overload > 1 > brand.overload
-    assert short.failures > brand.failures
+    # Failures per visit: the overloaded store also sells less, so its failure count can fall.
+    assert short.failures / short.purchases > brand.failures / brand.purchases
     assert short.nps < brand.nps - 10
 
 

@@ -225,9 +225,12 @@ def test_shipped_experiment_files_load_with_their_variants(key):
 def test_satisfaction_variants_differ_only_in_the_competitive_setting():
     loaded = load_validation("satisfaction_defection")
     keys = set().union(*(set(v) for v in loaded.spec.variants.values()))
+    # which stores can be reached and the outside option: the setting, no behaviour coefficient
     assert all(
-        k.startswith(("market.outside_option", "firms.supermarket.", "customers.habit.")) for k in keys
+        k.startswith(("market.outside_option", "firms.supermarket.")) or k == "firms.brand.open" for k in keys
     ), keys
+    captive = loaded.scenario("captive")
+    assert not captive.market.outside_option and not captive.firms["brand"].open
 
 
 def write(tmp_path: Path, body: str) -> Path:

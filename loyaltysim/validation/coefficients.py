@@ -34,10 +34,6 @@ NOTES: dict[tuple[str, str], str] = {
         "come near CDNOW's; with the default habit the best fit keeps 6 of 8 comparisons "
         "(music_retailer_default_habit.toml): a switch to the outside option must stick, as BG/NBD's death."
     ),
-    ("satisfaction_defection.toml", "variants.captive"): (
-        "No real choice: a high switching cost (habit) in the captive market the finding contrasts "
-        "with the competitive one."
-    ),
 }
 
 

@@ -71,6 +71,7 @@ __all__ = [
     "plausibility_table",
     "problems_per_visit",
     "run_plausibility",
+    "staff_cost_share",
     "steady_window",
     "write_plausibility",
     "yearly_turnover",
@@ -132,6 +133,12 @@ def complaint_share(weekly: pd.DataFrame) -> float:
     silent failures) over the window."""
     complaints = weekly["complaints"].sum()
     return 100.0 * _ratio(complaints, complaints + weekly["silent_failures"].sum())
+
+
+def staff_cost_share(weekly: pd.DataFrame) -> float:
+    """Staff cost as a share of sales, %: wages / revenue over the window (payroll, the way
+    retailers report it; training, hiring and complaint handling are not in it)."""
+    return 100.0 * _ratio(weekly["wages"].sum(), weekly["revenue"].sum())
 
 
 def loyalty_rate(weekly: pd.DataFrame) -> float:
@@ -296,6 +303,24 @@ RANGES: tuple[PublishedRange, ...] = (
         "per cent escalate to head office",
         anchor="tarp",
         compute=complaint_share,
+    ),
+    # Not a row of realism.md: a store's payroll against its sales, so that a scenario's staffing
+    # is one a store could pay for (the loyal brand paid 41 % of its sales in wages until its
+    # staffing was halved). The worst stores' upper bound is the most labour-intensive format in
+    # the sources, full-service restaurants.
+    PublishedRange(
+        "staff_cost_share",
+        "staff cost (wages) as a share of sales",
+        "%",
+        typical=Band(8, 20),
+        best=None,
+        worst=Band(20, 35),
+        source="FMI Annual Financial Review (US supermarkets: store labour a median 9.4 % of sales, "
+        "13.5 % in stores selling $100,000-200,000 a week, benefits about 3.4 % more); US retail "
+        "trade payroll 15-18 % of sales; retail consultants: 12 % good, up to 25-30 % in "
+        "struggling stores; restaurants 25-35 %",
+        anchor="retail-payroll",
+        compute=staff_cost_share,
     ),
 )
 RANGE_BY_KEY: dict[str, PublishedRange] = {r.quantity: r for r in RANGES}

@@ -225,9 +225,9 @@ def _discussion(curves: dict[str, pd.DataFrame], p: Params, loaded: LoadedValida
 {p.survey_week} is "surveyed": the model's satisfaction with that firm (0-1, a moving average of
 visit quality against the customer's own expectation) is read as a 1-5 box, fifths of the scale.
 Repurchase is being still in the same firm's customer base {p.horizon_weeks} weeks later. The
-two markets are the same town, population, firms and seeds; the variants differ only in the
-competitive setting: competitive = `{comp}`, captive = `{capt}` (no rival can be reached, no
-outside option, and a high switching cost through the habit bonus for the firm chosen last time).
+two markets are the same town, population and seeds; the variants differ only in the
+competitive setting: competitive = `{comp}`, captive = `{capt}` (a local monopoly, as Jones &
+Sasser's local telephone company: one store, no rival can be reached, no outside option).
 
 **What produces the curves.** In the competitive town a rival opens after the survey. Customers
 who are attached stay; the others follow convenience and price. Attachment and satisfaction
@@ -238,8 +238,10 @@ the firm whose staff delight them. Within each firm (repurchase by box, {within}
 only where satisfaction marks attachment - at a firm that builds attachment, the less satisfied
 are those whose failures went unresolved or unreported and lost attachment; at a firm that builds
 none, everybody leaves alike whatever their box. In the captive market nobody can leave, so every
-box is retained: the hostages of Jones & Sasser, reproduced by the choice model with no outside
-option and a high switching cost.
+box is retained: the hostages of Jones & Sasser. That follows from the setting - there is nothing
+to choose - and it is the point of the contrast: the same customers, as satisfied or dissatisfied
+as in the competitive town, stay whatever their box. (Until issue 18 the captive market kept both
+stores and a high switching cost through the customers' habit, a behaviour coefficient.)
 
 **What the model lacks.** Completely satisfied customers are {ratio:.1f} times as likely to stay
 as satisfied ones, not six times as at Xerox. Satisfaction enters the choice only at the top
