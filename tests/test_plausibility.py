@@ -27,6 +27,8 @@ from loyaltysim.validation.plausibility import (
     CRITERIA,
     EXPECTED,
     FULL_SIZE,
+    OPENING_QUANTITIES,
+    OPENING_WEEKS,
     QUANTITIES,
     RANGES,
     SECTION_TITLE,
@@ -45,6 +47,7 @@ from loyaltysim.validation.plausibility import (
     measure,
     measure_scenario,
     nps_base,
+    opening_week,
     plausibility_markdown,
     plausibility_table,
     problems_per_visit,
@@ -139,6 +142,7 @@ def test_the_widest_range_runs_from_the_lowest_to_the_highest_published_bound():
         "problems_per_visit": (0, 12),
         "complaint_share": (30, 60),
         "staff_cost_share": (8, 35),
+        "rival_revenue_loss": (0, 50),
     }
     nps = next(r for r in RANGES if r.quantity == "nps")
     assert 50 in nps.widest  # between typical and best: plausible
@@ -247,6 +251,7 @@ PLAUSIBLE = {
     "problems_per_visit": 3.0,
     "complaint_share": 45.0,
     "staff_cost_share": 15.0,
+    "rival_revenue_loss": 16.0,
     "loyalty_rate": 40.0,
     "true_loyal": 30.0,
     "spurious_loyal": 40.0,
@@ -335,9 +340,41 @@ def test_measure_gives_every_quantity_for_every_open_firm_with_seed_spread():
     assert cells_total == pytest.approx(100.0, abs=1e-6)
     focus = measure_scenario("public_service_monopoly", customers=200, seeds=(1,), window=10)
     assert focus.attrs["monopoly"] and focus.attrs["window"] == (199, 208)
-    assert list(focus["quantity"]) == list(QUANTITIES) and set(focus.attrs["firms"]["firm"]) == {"agency"}
+    no_rival = [q for q in QUANTITIES if q not in OPENING_QUANTITIES]  # nobody opens there
+    assert list(focus["quantity"]) == no_rival and set(focus.attrs["firms"]["firm"]) == {"agency"}
     with pytest.raises(ValueError, match="not inside the run"):
         measure("corner_pharmacy", customers=50, seeds=(1,), window=(100, 300))
+
+
+def test_the_rivals_effect_is_the_counterfactual_of_loyaltysim_run():
+    """The fork just before the opening gives what ``loyaltysim run``'s effects table gives from two
+    whole runs over the same window: the same numbers (common random numbers), at 400 customers."""
+    from loyaltysim.counterfactual import event_effects
+
+    m = measure("pharmacy_vs_brand", customers=400, seeds=(2,))
+    lost = m.values[m.values["quantity"] == "rival_revenue_loss"].set_index("firm")["value"]
+    overrides = {"market.customers": 400, "market.seed": 2}
+    effects = event_effects("pharmacy_vs_brand", window_weeks=OPENING_WEEKS, overrides=overrides)
+    share = effects[effects["metric"] == "revenue"].set_index("firm")["effect_share"]
+    assert sorted(lost.index) == ["brand", "pharmacy"]  # the stores open before it, not the rival
+    for firm in lost.index:
+        assert lost[firm] == pytest.approx(-100.0 * share[firm], rel=1e-12)
+    assert lost["pharmacy"] > lost["brand"]  # the merely retained go, the attached stay
+
+
+def test_a_scenario_without_an_opening_has_the_rivals_range_not_applicable():
+    assert opening_week(load_scenario("public_service_monopoly")) is None
+    assert opening_week(load_scenario("corner_pharmacy")) == 104
+    assert opening_week(load_scenario("turnaround")) is None  # its first event is the programme
+    values = {k: v for k, v in PLAUSIBLE.items() if k != "rival_revenue_loss"}
+    table = plausibility_table([fake_measurement("public_service_monopoly", values)])
+    row = table.set_index("quantity").loc["rival_revenue_loss"]
+    assert row["passed"] and not row["applicable"] and row["shown"] == "no rival opens"
+    text = plausibility_markdown([fake_measurement("public_service_monopoly", values)])
+    assert "| 7/7 |" in text.split("### Summary")[1]  # counted among neither held nor failed
+    far = plausibility_table([fake_measurement("loyal_brand", {**PLAUSIBLE, "rival_revenue_loss": 60.0})])
+    row = far.set_index("quantity").loc["rival_revenue_loss"]
+    assert not row["passed"] and row["applicable"] and row["in_class"] is False
 
 
 def test_the_attachment_spread_is_over_the_same_base_the_model_reports():
@@ -387,11 +424,34 @@ def measured():
     return get
 
 
-@pytest.mark.parametrize("quantity", [r.quantity for r in RANGES])
-@pytest.mark.parametrize("scenario", SHIPPED)
+#: Shipped values known to lie outside their range, with the measured value: strict xfail, so the
+#: gap is reported and the test fails once a change brings the value inside.
+KNOWN_OUTSIDE = {
+    ("fear_culture", "rival_revenue_loss"): "issue 16 gap: the fear-culture store loses 57 % (56-58 %) "
+    "of its first year's revenue to the supermarket, more than 'not most of it'; the loss of every "
+    "store grows after the opening (the pharmacy's 36 % in weeks 1-26, 51 % in weeks 53-78)",
+}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "quantity"),
+    [
+        pytest.param(
+            name,
+            r.quantity,
+            marks=[pytest.mark.xfail(reason=why, strict=True)]
+            if (why := KNOWN_OUTSIDE.get((name, r.quantity)))
+            else [],
+        )
+        for name in SHIPPED
+        for r in RANGES
+    ],
+)
 def test_shipped_scenario_inside_published_range(measured, scenario, quantity):
     rows = plausibility_table([measured(scenario)])
     row = rows[(rows["kind"] == "range") & (rows["quantity"] == quantity)].iloc[0]
+    if not row["applicable"]:
+        pytest.skip(f"{scenario}: {row['detail']} ({row['shown']})")
     assert row["passed"], (
         f"{scenario} ({row['firm']}): {row['label']} = {row['shown']} outside the plausible "
         f"{row['plausible']} (expected {row['expected_class']}: {row['expected']}; {row['source']})"

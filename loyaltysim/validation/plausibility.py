@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from loyaltysim.counterfactual import event_weeks, fork_without_events, opened_firms
 from loyaltysim.measure import base_firms
 from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import Scenario
@@ -67,9 +68,11 @@ __all__ = [
     "measure",
     "measure_scenario",
     "nps_base",
+    "opening_week",
     "plausibility_markdown",
     "plausibility_table",
     "problems_per_visit",
+    "rival_revenue_loss",
     "run_plausibility",
     "staff_cost_share",
     "steady_window",
@@ -173,6 +176,12 @@ def attachment_sd(attachment: np.ndarray, base_firm: np.ndarray, f: int) -> floa
     return float(values.std()) if len(values) >= 2 else float("nan")
 
 
+#: Weeks from a rival's opening over which the other stores' revenue is set against the same run
+#: without the opening: the first year, as the published effects are of yearly revenue after entry
+#: (``loyaltysim run``'s effects table shows 26 weeks by default; the loss grows after them).
+OPENING_WEEKS = 52
+
+
 # -- the published ranges ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Band:
@@ -204,7 +213,7 @@ def _hull(bands: Iterable[Band | None]) -> Band | None:
 class PublishedRange:
     """One row of ``realism.md``: a quantity, its unit, its typical / best / worst ranges (None
     where none is published), the source, and the function computing it from one firm's weekly
-    rows over the steady-state window."""
+    rows over the steady-state window (None for the rival's opening, measured after the window)."""
 
     quantity: str  # the key in measurements and tables
     label: str
@@ -214,7 +223,9 @@ class PublishedRange:
     worst: Band | None
     source: str
     anchor: str  # docs/sources.md anchor(s), comma-separated
-    compute: Callable[[pd.DataFrame], float] = field(repr=False, compare=False)
+    # None: not read from the steady-state window's weekly rows but measured where a rival opens
+    # (:func:`rival_revenue_loss`); a scenario without an opening has no value for it.
+    compute: Callable[[pd.DataFrame], float] | None = field(repr=False, compare=False)
 
     @property
     def widest(self) -> Band:
@@ -322,6 +333,22 @@ RANGES: tuple[PublishedRange, ...] = (
         anchor="retail-payroll",
         compute=staff_cost_share,
     ),
+    # "About 16 %" read as 10-25 % for a typical store; "less" for the best, "more" for the worst,
+    # and "an ordinary store does not lose most of its revenue to it" (realism.md) as the ceiling.
+    PublishedRange(
+        "rival_revenue_loss",
+        f"revenue lost in the first year after a big rival opens ({OPENING_WEEKS} weeks, against "
+        "the same run without it)",
+        "%",
+        typical=Band(10, 25),
+        best=Band(0, 16),
+        worst=Band(16, 50),
+        source="Arcidiacono, Ellickson, Mela & Singleton 2017 (incumbent supermarkets within a mile "
+        "of a new supercenter lose about 16 % of their revenue, less farther away); Basker & Noel "
+        "2007 (incumbents barely cut prices)",
+        anchor="arcidiacono-et-al-2017,basker-noel-2007",
+        compute=None,
+    ),
 )
 RANGE_BY_KEY: dict[str, PublishedRange] = {r.quantity: r for r in RANGES}
 
@@ -330,11 +357,6 @@ CHECKED_ELSEWHERE: tuple[tuple[str, str], ...] = (
     (
         "repurchase after a problem (TARP's table)",
         "the `complaint_repurchase` finding above (TARP / Goodman; Barlow & Møller 1996)",
-    ),
-    (
-        "revenue an incumbent loses when a big rival opens within a mile (about 16 %)",
-        "issue 16's `pharmacy_vs_brand` counterfactual check, `loyaltysim.counterfactual` "
-        "(Arcidiacono et al. 2017; Basker & Noel 2007)",
     ),
     (
         "engagement -> customer loyalty across units (r about 0.3)",
@@ -355,8 +377,13 @@ EXTRA_QUANTITIES: dict[str, tuple[str, str, Callable[[pd.DataFrame], float]]] = 
 
 #: Every quantity computed from the weekly rows: key -> (label, unit, function).
 WEEKLY_QUANTITIES: dict[str, tuple[str, str, Callable[[pd.DataFrame], float]]] = {
-    **{r.quantity: (r.label, r.unit, r.compute) for r in RANGES},
+    **{r.quantity: (r.label, r.unit, r.compute) for r in RANGES if r.compute is not None},
     **EXTRA_QUANTITIES,
+}
+
+#: Quantities measured where a rival opens, after the steady-state window: key -> (label, unit).
+OPENING_QUANTITIES: dict[str, tuple[str, str]] = {
+    r.quantity: (r.label, r.unit) for r in RANGES if r.compute is None
 }
 
 #: Label and unit of the attachment spread (read from the customers' state).
@@ -365,6 +392,7 @@ ATTACHMENT_SD = ("attachment sd across the base", "attachment 0-1")
 #: Every quantity, in table order: key -> (label, unit).
 QUANTITIES: dict[str, tuple[str, str]] = {
     **{k: (label, unit) for k, (label, unit, _) in WEEKLY_QUANTITIES.items()},
+    **OPENING_QUANTITIES,
     "attachment_sd": ATTACHMENT_SD,
 }
 
@@ -590,6 +618,33 @@ class ScenarioMeasurement:
         return stats
 
 
+def opening_week(spec: Scenario) -> int | None:
+    """The week of the scenario's first event if that event opens a store (a rival's opening),
+    else None."""
+    weeks = event_weeks(spec)
+    return weeks[0] if weeks and opened_firms(spec, weeks[0]) else None
+
+
+def rival_revenue_loss(model: LoyaltyModel, week: int, weeks: int = OPENING_WEEKS) -> dict[str, float]:
+    """Revenue each store loses to the rival that opens in ``week``, % of its revenue in the same
+    run without the opening, over ``weeks`` weeks from ``week`` (cut at the run's end): per store
+    key, 100 x (1 - with / without); NaN where a store sold nothing without it. ``model`` has run
+    to ``week - 1`` and is stepped on; the run without the opening is a fork of it (common random
+    numbers make the two identical up to the opening:
+    :func:`loyaltysim.counterfactual.fork_without_events`)."""
+    without = fork_without_events(model, week)
+    span = min(weeks, model.spec.market.weeks - model.week)
+    model.run(span)
+    without.run(span)
+    revenue = [
+        m.firm_weekly().query("week >= @week").groupby("firm")["revenue"].sum() for m in (model, without)
+    ]
+    return {
+        firm: 100.0 * (1.0 - revenue[0][firm] / sold) if sold > 0 else float("nan")
+        for firm, sold in revenue[1].items()
+    }
+
+
 def _seed_values(
     scenario: str | os.PathLike[str] | Scenario,
     seed: int,
@@ -619,6 +674,12 @@ def _seed_values(
             rows.append({"seed": seed, "firm": key, "quantity": quantity, "value": compute(w)})
         sd = attachment_sd(model.state.attachment, base, f)
         rows.append({"seed": seed, "firm": key, "quantity": "attachment_sd", "value": sd})
+    opening = opening_week(spec)
+    if opening is not None and last < opening <= spec.market.weeks:
+        model.run(opening - 1 - model.week)
+        lost = rival_revenue_loss(model, opening)
+        for quantity in OPENING_QUANTITIES:
+            rows += [{"seed": seed, "firm": k, "quantity": quantity, "value": lost[k]} for k in open_firms]
     return spec, (first, last), open_firms, rows
 
 
@@ -715,6 +776,32 @@ def _spread(mean: float, low: float, high: float, unit: str) -> str:
     return f"{_fmt(mean, unit)} ({_fmt(low, unit)} to {_fmt(high, unit)})"
 
 
+def _not_applicable(
+    m: ScenarioMeasurement, r: PublishedRange, classes: Sequence[Class], expected: Band | None
+) -> dict[str, object]:
+    """The table row of a range measured at a rival's opening, for a scenario where none opens."""
+    nan = float("nan")
+    return {
+        "scenario": m.scenario,
+        "firm": m.focus,
+        "kind": "range",
+        "quantity": r.quantity,
+        "label": r.label,
+        "expected_class": _class_text(classes),
+        "expected": expected.text(r.unit) if expected else "-",
+        "plausible": r.widest.text(r.unit),
+        "simulated": nan,
+        "seed_min": nan,
+        "seed_max": nan,
+        "shown": "no rival opens",
+        "passed": True,
+        "in_class": None,
+        "detail": "not applicable",
+        "applicable": False,
+        "source": r.source,
+    }
+
+
 def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFrame:
     """Published range against simulated value, one row per scenario and check: the published
     ranges for the focus firm (``kind`` "range"), then the heterogeneity criteria (``kind``
@@ -727,6 +814,9 @@ def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFr
         for r in RANGES:
             classes = expectation.classes(r.quantity) if expectation else ()
             expected = r.expected(classes) if classes else None
+            if r.quantity not in stats.index:  # measured at a rival's opening, and none opens
+                rows.append(_not_applicable(m, r, classes, expected))
+                continue
             mean, low, high = (stats.loc[r.quantity, k] for k in ("mean", "min", "max"))
             rows.append(
                 {
@@ -745,6 +835,7 @@ def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFr
                     "passed": mean in r.widest,
                     "in_class": (mean in expected) if expected else None,
                     "detail": "" if mean in r.widest else "outside the plausible range",
+                    "applicable": True,
                     "source": r.source,
                 }
             )
@@ -776,6 +867,7 @@ def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFr
                         "passed": passed,
                         "in_class": None,
                         "detail": detail,
+                        "applicable": True,
                         "source": c.source,
                     }
                 )
@@ -811,7 +903,10 @@ def plausibility_markdown(
         "**widest plausible range** - from the lowest to the highest published bound of the typical, "
         "best and worst stores; the class the scenario is expected to fall in is shown beside it "
         "(`loyaltysim/validation/plausibility.py`, `EXPECTED`), with whether the value is inside that "
-        "class's range (information only). The heterogeneity criteria are issue 16's. Sources: "
+        "class's range (information only). Where a rival opens (the scenario's first event opens "
+        f"a store), each store's revenue over the {OPENING_WEEKS} weeks from the opening is set "
+        "against the same run without it (the run forked just before the opening: common random "
+        "numbers). The heterogeneity criteria are issue 16's. Sources: "
         "[docs/sources.md](sources.md).",
         "",
         "### Published ranges",
@@ -849,6 +944,7 @@ def plausibility_markdown(
     summary = []
     for m in measurements:
         rows = table[table["scenario"] == m.scenario]
+        applicable = rows[(rows["kind"] == "range") & rows["applicable"].astype(bool)]
         bad_ranges = rows[(rows["kind"] == "range") & ~rows["passed"].astype(bool)]
         bad_criteria = rows[(rows["kind"] == "criterion") & ~rows["passed"].astype(bool)]
         expectation = EXPECTED.get(m.scenario)
@@ -857,7 +953,7 @@ def plausibility_markdown(
                 "scenario (focus)": f"{m.scenario} ({m.focus})",
                 "class": _class_text(expectation.default) if expectation else "not declared",
                 "window": f"weeks {m.window[0]}-{m.window[1]}",
-                "ranges held": f"{len(RANGES) - len(bad_ranges)}/{len(RANGES)}",
+                "ranges held": f"{len(applicable) - len(bad_ranges)}/{len(applicable)}",
                 "outside": ", ".join(bad_ranges["quantity"]) or "-",
                 "criteria failed": ", ".join(
                     f"{q} ({f})" if f != m.focus else q
@@ -888,7 +984,7 @@ def plausibility_markdown(
                     "checked range": row.plausible,
                     "simulated": row.shown,
                     "in class": "-" if row.in_class is None else ("yes" if row.in_class else "no"),
-                    "inside": _mark(bool(row.passed)),
+                    "inside": _mark(bool(row.passed)) if row.applicable else "-",
                 }
                 for row in rows.itertuples(index=False)
             ]
