@@ -776,11 +776,16 @@ def _spread(mean: float, low: float, high: float, unit: str) -> str:
     return f"{_fmt(mean, unit)} ({_fmt(low, unit)} to {_fmt(high, unit)})"
 
 
-def _not_applicable(
-    m: ScenarioMeasurement, r: PublishedRange, classes: Sequence[Class], expected: Band | None
-) -> dict[str, object]:
-    """The table row of a range measured at a rival's opening, for a scenario where none opens."""
+def _range_row(m: ScenarioMeasurement, r: PublishedRange, stats: pd.DataFrame) -> dict[str, object]:
+    """The table row of range ``r`` for the focus firm of ``m`` (``stats``: its summary). A range
+    measured at a rival's opening is not applicable where none opens: it passes, shown as such."""
+    expectation = EXPECTED.get(m.scenario)
+    classes = expectation.classes(r.quantity) if expectation else ()
+    expected = r.expected(classes) if classes else None
+    applicable = r.quantity in stats.index
     nan = float("nan")
+    mean, low, high = (stats.loc[r.quantity, k] for k in ("mean", "min", "max")) if applicable else (nan,) * 3
+    inside = mean in r.widest
     return {
         "scenario": m.scenario,
         "firm": m.focus,
@@ -790,14 +795,14 @@ def _not_applicable(
         "expected_class": _class_text(classes),
         "expected": expected.text(r.unit) if expected else "-",
         "plausible": r.widest.text(r.unit),
-        "simulated": nan,
-        "seed_min": nan,
-        "seed_max": nan,
-        "shown": "no rival opens",
-        "passed": True,
-        "in_class": None,
-        "detail": "not applicable",
-        "applicable": False,
+        "simulated": mean,
+        "seed_min": low,
+        "seed_max": high,
+        "shown": _spread(mean, low, high, r.unit) if applicable else "no rival opens",
+        "passed": inside or not applicable,
+        "in_class": (mean in expected) if expected and applicable else None,
+        "detail": ("" if inside else "outside the plausible range") if applicable else "not applicable",
+        "applicable": applicable,
         "source": r.source,
     }
 
@@ -809,36 +814,8 @@ def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFr
     a range's value is also inside the range of its expected class (information only)."""
     rows = []
     for m in measurements:
-        expectation = EXPECTED.get(m.scenario)
         stats = m.summary()
-        for r in RANGES:
-            classes = expectation.classes(r.quantity) if expectation else ()
-            expected = r.expected(classes) if classes else None
-            if r.quantity not in stats.index:  # measured at a rival's opening, and none opens
-                rows.append(_not_applicable(m, r, classes, expected))
-                continue
-            mean, low, high = (stats.loc[r.quantity, k] for k in ("mean", "min", "max"))
-            rows.append(
-                {
-                    "scenario": m.scenario,
-                    "firm": m.focus,
-                    "kind": "range",
-                    "quantity": r.quantity,
-                    "label": r.label,
-                    "expected_class": _class_text(classes),
-                    "expected": expected.text(r.unit) if expected else "-",
-                    "plausible": r.widest.text(r.unit),
-                    "simulated": mean,
-                    "seed_min": low,
-                    "seed_max": high,
-                    "shown": _spread(mean, low, high, r.unit),
-                    "passed": mean in r.widest,
-                    "in_class": (mean in expected) if expected else None,
-                    "detail": "" if mean in r.widest else "outside the plausible range",
-                    "applicable": True,
-                    "source": r.source,
-                }
-            )
+        rows += [_range_row(m, r, stats) for r in RANGES]
         for c in CRITERIA:
             firms = [m.focus] if c.scope == "focus" else [m.focus] + [f for f in m.firms if f != m.focus]
             for firm in firms:
