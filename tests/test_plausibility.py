@@ -426,11 +426,7 @@ def measured():
 
 #: Shipped values known to lie outside their range, with the measured value: strict xfail, so the
 #: gap is reported and the test fails once a change brings the value inside.
-KNOWN_OUTSIDE = {
-    ("fear_culture", "rival_revenue_loss"): "issue 16 gap: the fear-culture store loses 57 % (56-58 %) "
-    "of its first year's revenue to the supermarket, more than 'not most of it'; the loss of every "
-    "store grows after the opening (the pharmacy's 36 % in weeks 1-26, 51 % in weeks 53-78)",
-}
+KNOWN_OUTSIDE: dict[tuple[str, str], str] = {}  # (scenario, quantity) -> why, with the value
 
 
 @pytest.mark.parametrize(
