@@ -81,7 +81,9 @@ EXPLANATIONS: dict[str, Explanation] = {
 #: Suggestions for the "what to try" list, in teaching order.
 TRY_THIS: tuple[str, ...] = (
     "Play the pharmacy and the brand to week 60: similar retention, very different loyalty.",
-    "Then press 'Competitor opens now': the pharmacy's customers leave, the brand's stay.",
+    "Then press 'Competitor opens now': both lose customers to it, the pharmacy more - its "
+    "customers came for convenience (side by side in one town, pharmacy_vs_brand, the brand keeps "
+    "nearly all of its own).",
     "Raise the pharmacy's frontline limit from $0 to $100 and watch escalations turn into on-the-spot fixes.",
     "Set the brand's trust to 0.05 (a culture of fear): recovery fails and NPS drops.",
     "Cut the brand's staffing to 1 per 1,000 customers: overload, more failures, NPS falls.",
