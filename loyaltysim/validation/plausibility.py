@@ -316,9 +316,8 @@ RANGES: tuple[PublishedRange, ...] = (
         compute=complaint_share,
     ),
     # Not a row of realism.md: a store's payroll against its sales, so that a scenario's staffing
-    # is one a store could pay for (the loyal brand paid 41 % of its sales in wages until its
-    # staffing was halved). The worst stores' upper bound is the most labour-intensive format in
-    # the sources, full-service restaurants.
+    # is one a store could pay for. The worst stores' upper bound is the most labour-intensive
+    # format in the sources, full-service restaurants.
     PublishedRange(
         "staff_cost_share",
         "staff cost (wages) as a share of sales",
