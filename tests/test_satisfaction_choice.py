@@ -50,7 +50,13 @@ def defection_by_box(delight: float, seed: int = 2) -> dict[int, float]:
         "pharmacy_vs_brand",
         rng=seed,
         engine="numba",
-        overrides={"market.customers": 6000, "behaviour.delight_loyalty": delight},
+        overrides={
+            "market.customers": 6000,
+            "behaviour.delight_loyalty": delight,
+            # next door, as in the Jones & Sasser finding (the shipped town has it 1.2 km away)
+            "firms.supermarket.x_km": 1.6,
+            "firms.supermarket.y_km": 1.7,
+        },
     )
     run_until(model, 103)
     base = base_now(model)
