@@ -106,6 +106,15 @@ def _merge_events(events: Events) -> list[tuple[int, str]]:
     return [(week, " / ".join(labels)) for week, labels in sorted(by_week.items())]
 
 
+#: Characters of an event label written on a panel (about the height of a 3-inch panel at 7 pt).
+EVENT_LABEL_CHARS = 60
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def mark_events(axes: Iterable[Axes], events: Events, label_axes: Iterable[Axes] = ()) -> None:
     """Draw a dotted vertical line at each event week on ``axes``; write the event's label
     (rotated, at the top) on ``label_axes``."""
@@ -118,7 +127,7 @@ def mark_events(axes: Iterable[Axes], events: Events, label_axes: Iterable[Axes]
                 ax.text(
                     week,
                     0.98,
-                    f" {label}",
+                    f" {_shorten(label, EVENT_LABEL_CHARS)}",
                     transform=ax.get_xaxis_transform(),
                     rotation=90,
                     va="top",
@@ -126,6 +135,10 @@ def mark_events(axes: Iterable[Axes], events: Events, label_axes: Iterable[Axes]
                     fontsize=7,
                     color="0.3",
                     bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+                    # Labels of one week are joined and can still run longer than a short panel:
+                    # cut at its edge rather than let the layout shrink the panel to nothing.
+                    clip_on=True,
+                    in_layout=False,
                 )
 
 

@@ -182,6 +182,29 @@ def test_report_escapes_html_in_scenario_text(pharmacy, brand, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
+def test_long_event_labels_of_one_week_leave_the_panels_their_size():
+    """Two events of the same week with long labels (compare corner_pharmacy with turnaround, both
+    moved to week 4) were joined into one label taller than the panel, and the layout shrank the
+    panels to nothing (a matplotlib warning; the PNG had empty axes)."""
+    import warnings
+
+    fig, axes = plots._new_figure(1, 2, row_height=4.2)
+    for ax in axes[0]:
+        ax.plot([1, 12], [0, 50])
+    long = "The discount chain launches a culture programme: training, empowerment, recognition, staffing"
+    events = [(4, "Supermarket with the same items opens nearby"), (4, long)]
+    plots.mark_events(axes[0], events, label_axes=axes[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the collapse is reported as a UserWarning
+        png = plots.figure_png(fig)
+    assert png.startswith(b"\x89PNG")
+    for ax in axes[0]:
+        assert ax.get_position().height > 0.5  # of the figure's height: laid out, not collapsed
+        (text,) = ax.texts
+        assert len(text.get_text()) <= plots.EVENT_LABEL_CHARS + 1 and text.get_text().endswith("…")
+        assert text.get_text().startswith(" Supermarket")  # the start of the label is kept
+
+
 def test_smoothed_nps_standard_error_shrinks_with_the_window():
     nps = pd.Series([10.0, 20.0, 30.0, 40.0, np.nan])
     se = pd.Series([4.0] * 5)
