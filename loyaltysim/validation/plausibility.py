@@ -677,8 +677,9 @@ def _seed_values(
     if opening is not None and last < opening <= spec.market.weeks:
         model.run(opening - 1 - model.week)
         lost = rival_revenue_loss(model, opening)
-        for quantity in OPENING_QUANTITIES:
-            rows += [{"seed": seed, "firm": k, "quantity": quantity, "value": lost[k]} for k in open_firms]
+        rows += [
+            {"seed": seed, "firm": k, "quantity": "rival_revenue_loss", "value": lost[k]} for k in open_firms
+        ]
     return spec, (first, last), open_firms, rows
 
 
