@@ -32,12 +32,14 @@ from loyaltysim.validation.plausibility import (
     QUANTITIES,
     RANGES,
     SECTION_TITLE,
+    SYSTEMATIC_MISSES,
     Band,
     ScenarioMeasurement,
     attachment_sd,
     cell_share,
     check_attachment_sd,
     check_dick_basu,
+    class_misses_text,
     check_engaged_share,
     check_loyalty_rate,
     complaint_share,
@@ -294,6 +296,22 @@ def test_the_markdown_gives_ranges_sources_and_marks_what_is_outside():
     assert "**NO**" in text and "### loyal_brand" in text and "### corner_pharmacy" in text
     assert "engaged_share" in text.split("### Summary")[1].split("###")[0]  # listed as outside
     assert "sources.md#gallup" in text
+
+
+def test_a_quantity_outside_its_class_in_several_scenarios_is_named_with_its_values():
+    worst = ["discount_chain", "fear_culture", "public_service_monopoly"]  # class 20-35 % in all three
+    assert all(EXPECTED[name].classes("disengaged_share") == ("worst",) for name in worst)
+    low = {**PLAUSIBLE, "disengaged_share": 4.0}
+    measured = [fake_measurement(name, low) for name in worst[:SYSTEMATIC_MISSES]]
+    lines = class_misses_text(plausibility_table(measured))
+    named = [line for line in lines if line.startswith("- staff actively disengaged")]
+    assert len(named) == 1 and f"{SYSTEMATIC_MISSES} of {SYSTEMATIC_MISSES} scenarios" in named[0]
+    assert "fear_culture 4.0 % (worst: 20-35 %)" in named[0]
+    fewer = plausibility_table(measured[: SYSTEMATIC_MISSES - 1])
+    assert not [line for line in class_misses_text(fewer) if "actively disengaged" in line]
+    text = plausibility_markdown(measured)
+    summary = text.split("### Summary")[1].split("\n### ")[0]
+    assert "in its class" in summary and named[0] in summary
 
 
 def test_the_section_is_replaced_between_markers_and_the_rest_kept(tmp_path):
