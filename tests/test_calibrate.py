@@ -378,7 +378,12 @@ def test_csv_target_and_best_fragment_reproduce_the_best_trial(tmp_path: Path) -
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    cell=st.text(alphabet=st.characters(blacklist_characters=',"\r\n'), min_size=1, max_size=8),
+    # no lone surrogates: a text file cannot hold them (the test wrote none before hypothesis found one)
+    cell=st.text(
+        alphabet=st.characters(blacklist_characters=',"\r\n', blacklist_categories=("Cs",)),
+        min_size=1,
+        max_size=8,
+    ),
     row=st.integers(0, 2),
     column=st.sampled_from(["retention", "nps", "complaints"]),
 )

@@ -31,7 +31,10 @@ from loyaltysim.model import LoyaltyModel, accelerated
 from loyaltysim.parameters import pack
 from loyaltysim.scenario import load_scenario
 
-SEEDS = (1, 2, 3)
+#: Five seeds, not the three issue 16 asks for: with retail-level staff turnover (2026-12-06) who is
+#: hired when adds luck to a lever's effect - recognition's NPS effect at the pharmacy was +2.6,
+#: +2.7 and -0.7 on seeds 1-3 and +2.1, +3.3, +2.2 on seeds 4-6 (mean +2.0 +- 0.6 se over six).
+SEEDS = (1, 2, 3, 4, 5)
 TOWN = 30_000  # households in the lever runs (see the module docstring)
 WEEKS = 104  # reported weeks of a lever run (after the default warm-up)
 WINDOW = 52  # the late window the means are taken over
@@ -506,7 +509,14 @@ def test_the_accelerated_warm_up_lands_where_a_long_one_does(scenario):
     -0.023 -0.068 -0.127; fear culture -0.033 -0.040 -0.063, -0.012 -0.025 -0.069, -0.037 -0.044
     -0.066, -0.035 -0.038 -0.071, -0.017 -0.018 -0.054, -0.018 -0.018 -0.051. (On two seeds with
     a bound of 0.03 and "2.5 times as far", seeds 25 and 26 missed both by a hair: the fear
-    culture's 208 plain weeks land about as close as the accelerated ones.)"""
+    culture's 208 plain weeks land about as close as the accelerated ones.)
+
+    The comparisons with plain warm-ups are asserted where a plain 104 weeks fall visibly short
+    (0.04 or more): since staff quit at retail rates (2026-12-06) the fear culture's bonds settle
+    within 104 plain weeks - gaps default / 208 plain / 104 plain over seeds 1-6: +0.014 +0.003
+    -0.024, +0.004 +0.002 -0.020, +0.036 +0.030 -0.009, +0.030 +0.025 +0.006, -0.028 -0.029 -0.053,
+    -0.047 -0.040 -0.063 (means +0.002, -0.001, -0.027): which lands nearest is the long run's own
+    seed luck there, and that store checks only the first claim."""
     gaps: dict[str, list[float]] = {"fast": [], "plain": [], "short": []}
     for seed in (1, 2, 3):
         long = week_one_attachment(scenario, seed, warmup_weeks=624, warmup_acceleration=1.0)
@@ -517,8 +527,11 @@ def test_the_accelerated_warm_up_lands_where_a_long_one_does(scenario):
         )
     fast, plain, short = (abs(float(np.mean(g))) for g in gaps.values())
     assert fast < 0.04, gaps
-    assert plain > fast - 0.005, gaps
-    assert short > 2 * fast, gaps
+    if short >= 0.04:
+        assert plain > fast - 0.005, gaps
+        assert short > 2 * fast, gaps
+    else:
+        assert scenario == "fear_culture", f"{scenario}: 104 plain weeks land within 0.04: {gaps}"
 
 
 def test_the_fast_warm_up_leaves_the_scenario_as_it_was():

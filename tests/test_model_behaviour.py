@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -98,9 +99,18 @@ def test_brand_culture_makes_the_pharmacy_keep_its_customers():
         value(cultured, "pharmacy", "loyalty_rate", SHOCK - 1)
         > value(baseline, "pharmacy", "loyalty_rate", SHOCK - 1) + 0.3
     )
-    # Loses at most half as many of its customers to the supermarket (seed 1: 15 % of the base
-    # against 35 % with the pharmacy's own culture, 26 weeks after the opening).
-    assert 1 - kept_after_shock(cultured, "pharmacy") < 0.5 * (1 - kept_after_shock(baseline, "pharmacy"))
+    # Loses at most half as many of its customers to the supermarket, 26 weeks after the opening,
+    # pooled over seeds 1-3: the ratio is about one half and one seed cannot test "at most half"
+    # (seeds 1-5 since staff quit at retail rates, 2026-12-06: lost 17.2 / 33.5 %, 17.9 / 38.4,
+    # 15.0 / 34.5, 17.3 / 34.8, 20.2 / 37.8; seed 1 was 15 / 35 before).
+    lost = {
+        name: [
+            1 - kept_after_shock(run("pharmacy_vs_brand", weeks=140, market__seed=s, **c), "pharmacy")
+            for s in (1, 2, 3)
+        ]
+        for name, c in (("cultured", brand_culture), ("baseline", {}))
+    }
+    assert np.mean(lost["cultured"]) < 0.5 * np.mean(lost["baseline"]), lost
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

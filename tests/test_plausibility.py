@@ -39,9 +39,9 @@ from loyaltysim.validation.plausibility import (
     cell_share,
     check_attachment_sd,
     check_dick_basu,
-    class_misses_text,
     check_engaged_share,
     check_loyalty_rate,
+    class_misses_text,
     complaint_share,
     disengaged_share,
     engaged_share,
@@ -479,3 +479,9 @@ def test_shipped_scenario_meets_heterogeneity_criterion(measured, scenario, crit
     rows = rows[(rows["kind"] == "criterion") & (rows["quantity"] == criterion)]
     failed = [f"{r.firm}: {r.detail}" for r in rows.itertuples() if not r.passed]
     assert not failed, f"{scenario}: {criterion} ({rows['plausible'].iloc[0]}) fails - " + "; ".join(failed)
+
+
+def test_a_score_that_rounds_to_zero_is_written_without_a_sign():
+    from loyaltysim.validation.plausibility import _fmt
+
+    assert [_fmt(v, "points") for v in (-0.3, 0.4, -0.6, 12.0)] == ["0", "0", "-1", "+12"]

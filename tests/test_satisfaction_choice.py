@@ -71,10 +71,13 @@ def defection_by_box(delight: float, seed: int = 2) -> dict[int, float]:
 @pytest.mark.slow
 def test_top_box_customers_defect_less_than_merely_satisfied_ones_against_the_coefficient_at_0():
     """With the pull of complete satisfaction the top box defects far less, box 4 about as much:
-    the gap between 'satisfied' and 'completely satisfied' widens (measured: box 5 leaves 17 %
-    instead of 28 %, box 4 56 % either way; the Xerox shape; the
-    shipped default is milder, see the parameter's description)."""
-    on, off = defection_by_box(20.0), defection_by_box(0.0)
+    the gap between 'satisfied' and 'completely satisfied' widens (the Xerox shape; the shipped
+    default is milder, see the parameter's description). Means over seeds 1-3: one seed is luck
+    at the threshold (box 5 leaves, with and without: seed 1 21 / 38 %, seed 2 17 / 27 %, seed 3
+    21 / 34 %, seed 4 24 / 35 %; box 4 51-61 % either way; since 2026-12-06's quitting)."""
+    runs = [(defection_by_box(20.0, s), defection_by_box(0.0, s)) for s in (1, 2, 3)]
+    on = {b: float(np.mean([r[0][b] for r in runs])) for b in (4, 5)}
+    off = {b: float(np.mean([r[1][b] for r in runs])) for b in (4, 5)}
     assert on[5] < off[5] - 0.1, (on, off)
     assert (on[4] - on[5]) > (off[4] - off[5]) + 0.05, (on, off)
     assert abs(on[4] - off[4]) < 0.1, (on, off)

@@ -765,7 +765,7 @@ def _fmt(value: float, unit: str) -> str:
     if _missing(value):
         return "n/a"
     if unit == "points":
-        return f"{value:+.0f}"
+        return f"{value:+.0f}" if round(value) else "0"  # not "-0" for -0.3
     if unit.startswith("attachment"):
         return f"{value:.3f}"
     return f"{value:.1f} %" if abs(value) < 10 else f"{value:.0f} %"
@@ -853,7 +853,7 @@ def plausibility_table(measurements: Iterable[ScenarioMeasurement]) -> pd.DataFr
 
 
 def _in_class_count(rows: pd.DataFrame) -> str:
-    """"k/n": of the ranges with an expected class, how many values lie inside that class."""
+    """ "k/n": of the ranges with an expected class, how many values lie inside that class."""
     judged = [bool(v) for v in rows["in_class"] if v is not None]
     return f"{sum(judged)}/{len(judged)}" if judged else "-"
 

@@ -434,9 +434,10 @@ counterpart of their corrected r.
     else:
         parts.append(f"""
 **Turnover and results: not reproduced.** In the model {ratios} (Taco Bell: 2 x and 1.55 x), not
-clearly more. Two things the mechanism lacks explain it. (1) *Turnover is a threshold response.*
+clearly more. Two things explain it. (1) *Turnover is a threshold response.*
 Employees quit for work reasons only when engagement falls below `behaviour.quit_threshold`; above
-it they leave at the base rate of {n["base_turnover"]:.2f} a year for reasons unrelated to work.
+it they leave at the base rate of {n["base_turnover"]:.2f} a year (`behaviour.base_turnover`: the
+ordinary churn of retail jobs, whatever the store).
 {share:.0%} of the stores turn over at most 1.5 x that base rate, so ranking stores by turnover
 mostly ranks them by chance; only the worst-run stores stand out (employees now differ in
 disposition and pay enters quitting, so some staff quit in every store, which blurs the ranking
