@@ -66,8 +66,7 @@ class EmployeeCoefficients(StrictModel):
         "With the default base rate a wholly disengaged employee quits about five times as "
         "often as an engaged one (13 times before): many of the actively disengaged stay "
         "('quit and stay'; 0.06 until 2026-12-06, when they left within a quarter and the "
-        "actively disengaged were "
-        "3-7 % of staff everywhere, against Gallup's 13-17 %).",
+        "actively disengaged were 3-7 % of staff everywhere, against Gallup's 13-17 %).",
         source="Harter et al. 2002; Griffeth, Hom & Gaertner 2000 (job attitudes predict quitting "
         "modestly: r about -0.2); the value: model convention",
         ge=0,
@@ -77,8 +76,8 @@ class EmployeeCoefficients(StrictModel):
         0.007,
         "probability per week",
         "Quits of staff who are not disengaged: for reasons outside work and for other jobs, "
-        "the ordinary churn of retail jobs (3 % a month, about 36 % a year, at the going wage). 0.005 until "
-        "2026-12-06 (26 % a year, below JOLTS' retail quit rate).",
+        "the ordinary churn of retail jobs (3 % a month, about 36 % a year, at the going wage). "
+        "0.005 until 2026-12-06 (26 % a year, below JOLTS' retail quit rate).",
         source="BLS JOLTS: retail trade quits about 3-3.5 % of employment a month",
         ge=0,
         le=1,
