@@ -175,7 +175,7 @@ def week_money(model: LoyaltyModel, firm: FirmState, counts: np.ndarray) -> dict
     wages = (paid + len(firm.back_engagement)) * staffing.wage_per_week * trading
     training = paid * staffing.training_cost * firm.params.culture.training * trading
     backlog_cost = firm.backlog * proc.backlog_cost
-    hiring = turnover.hiring_cost(firm.hired, staffing.wage_per_week, model.k.turnover)
+    hiring = turnover.hiring_cost(firm.hired, staffing.wage_per_week, model.k.turnover) * trading
     revenue, refunds = c["revenue"], c["refunds"]
     margin = revenue * firm.params.gross_margin
     new_customers, referred = int(c["new_customers"]), int(c["referred_customers"])

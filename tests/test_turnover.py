@@ -105,6 +105,24 @@ def test_a_hire_costs_a_share_of_a_years_pay():
 
 
 # -- effects on runs ------------------------------------------------------------------------------
+def test_a_store_not_yet_open_books_no_money_though_its_staff_turn_over():
+    """The town's supermarket opens in week 104: until then it pays no wages, no training and no
+    hires (its staff exist to be in post when it opens; their quits and replacements cost nothing
+    yet - until 2026-12-06 the hires were booked, about $1,000 a week of phantom loss)."""
+    model = LoyaltyModel(
+        "corner_pharmacy",
+        rng=1,
+        overrides={"market.customers": 2000, "market.weeks": 30, "behaviour.base_turnover": 0.05},
+    )
+    model.run()
+    weekly = model.firm_weekly()
+    closed = weekly[weekly.firm == "supermarket"]
+    assert closed.hires.sum() > 0  # its posts did turn over, so a hire could have been booked
+    money = ["revenue", "wages", "training_spend", "hiring_cost", "acquisition_cost", "profit"]
+    assert (closed[money] == 0).all().all(), closed[money].sum()
+    assert weekly[weekly.firm == "pharmacy"].hiring_cost.sum() > 0
+
+
 @pytest.mark.slow
 def test_quits_cost_money_and_the_cost_rises_with_turnover():
     """Ten times the base turnover: more quits and more hiring cost. Measured, seeds 1-8: 0-4
