@@ -160,6 +160,37 @@ def test_a_comparison_is_found_by_the_start_of_its_quantity_and_only_if_unique()
         result.comparison("missing")
 
 
+def test_a_comparison_that_does_not_apply_neither_holds_nor_fails_and_is_shown(tmp_path):
+    from loyaltysim.validation.report import write_report
+    from loyaltysim.validation.result import Closeness, Comparison, FindingResult
+
+    def row(quantity: str, held: bool, applicable: bool = True) -> Comparison:
+        return Comparison.within(
+            quantity,
+            "25-85 %",
+            "3 %",
+            "within",
+            Closeness(0.55 if held else 0.03, 0.55, 0.3),
+            applicable=applicable,
+        )
+
+    result = FindingResult("demo", "Demo", "source", "claim", [row("a", True), row("b", False, False)])
+    assert (
+        result.verdict == "reproduced"
+        and result.failed() == []
+        and result.held_text == "1/1 (1 not applicable)"
+    )
+    assert not result.comparisons[1].reproduced  # the numbers still say it misses
+    result.comparisons.append(row("c", False))
+    assert result.verdict == "partly reproduced" and [c.quantity for c in result.failed()] == ["c"]
+    only_na = FindingResult("demo", "Demo", "source", "claim", [row("b", False, False)])
+    assert only_na.verdict == "not reproduced"  # nothing judged: nothing reproduced
+    text = write_report([result], tmp_path / "v.md", quick=True).read_text()
+    assert "| b | 25-85 % | 3 % | within | not applicable |" in text
+    assert "1 of 2 comparisons hold; 1 not applicable" in text
+    assert "| 1/2 (1 not applicable) |" in text
+
+
 def test_the_report_keeps_the_what_changed_section_near_the_top(tmp_path):
     """The section "What changed in the credible-numbers round" is written by hand between its
     markers; rewriting the findings keeps it, after the summary table and before the findings,

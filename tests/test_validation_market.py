@@ -148,10 +148,14 @@ def test_zero_defections_reports_every_shipped_scenario_and_the_published_range(
     assert len(gains) == len(params.scenarios)
     table = defections.table.set_index("scenario")
     for c in gains:
-        npv = table.loc[c.quantity.split(" (")[0], "NPV increase"]
-        assert c.reproduced == bool(0.25 <= npv <= 0.85)
+        row = table.loc[c.quantity.split(" (")[0]]
+        assert c.reproduced == bool(0.25 <= row["NPV increase"] <= 0.85)
+        # the published figure applies only where there are five points to cut
+        assert c.applicable == bool(row["annual defection"] >= params.cut_points)
     monopoly = defections.comparison("public_service_monopoly")
-    assert not monopoly.reproduced and "cut to zero" in monopoly.simulated
+    assert not monopoly.applicable and "cut to zero" in monopoly.simulated
+    assert monopoly not in defections.failed() and monopoly not in defections.judged
+    assert sum(c.applicable for c in gains) == len(gains) - 1  # every store but the monopoly
     table = defections.table.set_index("scenario")
     assert table.loc["public_service_monopoly", "annual defection"] < 0.05
     assert table.loc["loyal_brand", "annual defection"] < table.loc["corner_pharmacy", "annual defection"]

@@ -212,9 +212,8 @@ def _finding(unit: Unit) -> tuple[dict[str, Any], float]:
     if result.figure is not None:  # not kept: free the figure's memory now
         result.figure.clear()
     prefixes = target["comparisons"]
-    chosen = [
-        c for c in result.comparisons if not prefixes or any(c.quantity.startswith(p) for p in prefixes)
-    ]
+    # a comparison whose premise the trial's setting lacks neither costs nor counts
+    chosen = [c for c in result.judged if not prefixes or any(c.quantity.startswith(p) for p in prefixes)]
     missing = [p for p in prefixes if not any(c.quantity.startswith(p) for c in result.comparisons)]
     if missing:
         quantities = "; ".join(c.quantity for c in result.comparisons)

@@ -79,10 +79,9 @@ def cmd_validate(args: argparse.Namespace, _console: object = None) -> int:
     from loyaltysim.validation.runner import run_validation
 
     def done(result: FindingResult) -> None:
-        held = sum(c.reproduced for c in result.comparisons)
         print(
-            f"{result.title}: {VERDICT_MARK[result.verdict]} ({held}/"
-            f"{len(result.comparisons)} comparisons, {result.seconds:.0f} s)",
+            f"{result.title}: {VERDICT_MARK[result.verdict]} ({result.held_text} comparisons, "
+            f"{result.seconds:.0f} s)",
             flush=True,
         )
 

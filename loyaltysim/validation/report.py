@@ -59,7 +59,7 @@ def _comparisons(result: FindingResult) -> str:
                 "published": c.published,
                 "simulated": c.simulated,
                 "criterion": c.criterion,
-                "reproduced": "yes" if c.reproduced else "**no**",
+                "reproduced": ("yes" if c.reproduced else "**no**") if c.applicable else "not applicable",
             }
             for c in result.comparisons
         ]
@@ -67,13 +67,19 @@ def _comparisons(result: FindingResult) -> str:
     return markdown_table(frame)
 
 
+def _held_words(result: FindingResult) -> str:
+    """ "7 of 8 comparisons hold", with those that do not apply: "7 of 7 ...; 1 not applicable"."""
+    judged = result.judged
+    words = f"{sum(c.reproduced for c in judged)} of {len(judged)} comparisons hold"
+    skipped = len(result.comparisons) - len(judged)
+    return words + (f"; {skipped} not applicable" if skipped else "")
+
+
 def _section(result: FindingResult, figure_dir: Path, link_prefix: str) -> str:
     parts = [
         f"## {result.title}",
         "",
-        f"**Verdict: {VERDICT_MARK[result.verdict]}** "
-        f"({sum(c.reproduced for c in result.comparisons)} of {len(result.comparisons)} "
-        f"comparisons hold; {result.seconds:.0f} s).",
+        f"**Verdict: {VERDICT_MARK[result.verdict]}** ({_held_words(result)}; {result.seconds:.0f} s).",
         "",
         f"*Source:* {result.source}",
         "",
@@ -115,7 +121,7 @@ def _summary(results: list[FindingResult]) -> str:
             {
                 "finding": f"[{r.title}](#{_anchor(r.title)})",
                 "verdict": VERDICT_MARK[r.verdict],
-                "comparisons held": f"{sum(c.reproduced for c in r.comparisons)}/{len(r.comparisons)}",
+                "comparisons held": r.held_text,
                 "run time": f"{r.seconds:.0f} s",
             }
             for r in results

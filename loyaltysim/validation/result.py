@@ -35,6 +35,10 @@ class Comparison:
     ``criterion`` says in words what "matches" means (``"within 10 points"``, ``"ordering
     holds"``); ``reproduced`` is that criterion evaluated on the numbers, never set by hand.
     ``closeness`` is the criterion as numbers when it is one of closeness (see :meth:`within`).
+    ``applicable`` is False where the published finding's premise does not hold in the simulated
+    setting (e.g. a five-point cut in defection for a store that loses under five points a year):
+    the row is shown with its numbers but neither holds nor fails, and a calibration ignores it.
+    The condition is the finding's, stated in ``criterion``, and evaluated on the numbers.
     """
 
     quantity: str
@@ -43,6 +47,7 @@ class Comparison:
     criterion: str
     reproduced: bool
     closeness: Closeness | None = None
+    applicable: bool = True
 
     @classmethod
     def within(
@@ -54,10 +59,12 @@ class Comparison:
         closeness: Closeness,
         *,
         enough: bool = True,
+        applicable: bool = True,
     ) -> Comparison:
         """A comparison that holds when ``closeness`` holds (and there is ``enough`` data to
-        judge, e.g. events in a cell)."""
-        return cls(quantity, published, simulated, criterion, enough and closeness.holds, closeness)
+        judge, e.g. events in a cell); ``applicable`` as in the class."""
+        held = enough and closeness.holds
+        return cls(quantity, published, simulated, criterion, held, closeness, applicable)
 
 
 @dataclass
@@ -91,16 +98,29 @@ class FindingResult:
         return found[0]
 
     @property
+    def judged(self) -> list[Comparison]:
+        """The comparisons that apply to the simulated setting (see :class:`Comparison`)."""
+        return [c for c in self.comparisons if c.applicable]
+
+    @property
+    def held_text(self) -> str:
+        """ "held/judged", with the comparisons that do not apply: ``"7/7 (1 not applicable)"``."""
+        judged = self.judged
+        text = f"{sum(c.reproduced for c in judged)}/{len(judged)}"
+        skipped = len(self.comparisons) - len(judged)
+        return text + (f" ({skipped} not applicable)" if skipped else "")
+
+    @property
     def verdict(self) -> Verdict:
-        """'reproduced' when every comparison holds, 'not reproduced' when none does."""
-        held = [c.reproduced for c in self.comparisons]
+        """'reproduced' when every comparison that applies holds, 'not reproduced' when none does."""
+        held = [c.reproduced for c in self.judged]
         if held and all(held):
             return "reproduced"
         return "partly reproduced" if any(held) else "not reproduced"
 
     def failed(self) -> list[Comparison]:
-        """The comparisons the model does not reproduce."""
-        return [c for c in self.comparisons if not c.reproduced]
+        """The comparisons that apply and that the model does not reproduce."""
+        return [c for c in self.judged if not c.reproduced]
 
 
 def percent(share: float, digits: int = 0) -> str:
