@@ -482,6 +482,6 @@ def test_shipped_scenario_meets_heterogeneity_criterion(measured, scenario, crit
 
 
 def test_a_score_that_rounds_to_zero_is_written_without_a_sign():
-    from loyaltysim.validation.plausibility import _fmt
+    from loyaltysim.validation.plausibility.report import _fmt
 
     assert [_fmt(v, "points") for v in (-0.3, 0.4, -0.6, 12.0)] == ["0", "0", "-1", "+12"]
