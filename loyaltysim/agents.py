@@ -43,7 +43,7 @@ from loyaltysim.mechanisms.employees import (
     next_engagement,
     next_skill,
     pay_effects,
-    quit_probability,
+    separation_probability,
     staff_draw_id,
 )
 from loyaltysim.mechanisms.encounter import (
@@ -512,7 +512,7 @@ class Employee(mesa.Agent):
         engagement = next_engagement(self.engagement, target, k)
         skill = next_skill(self.skill, culture.training, k)
         self._next = (engagement, skill)
-        p_quit = quit_probability(self.engagement, pay_quit, k)
+        p_quit = separation_probability(self.engagement, pay_quit, culture.trust, k)
         u = m.employee_draw(Stream.QUIT, self.draw_id)
         self._staff.quitting[self._row] = u < p_quit
 

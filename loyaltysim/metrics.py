@@ -124,8 +124,12 @@ FIRM_METRICS: dict[str, Metric] = {
     ),
     "engagement_mean": Metric("engagement 0-1", "Mean employee engagement."),
     "skill_mean": Metric("skill 0-1", "Mean employee skill."),
-    "quits": Metric("employees per week", "Employees who quit this week (replaced by untrained hires)."),
-    "turnover": Metric("share per week", "Quits / staff."),
+    "quits": Metric(
+        "employees per week",
+        "Employees who left this week - quit or let go (behaviour.dismissal_rate): separations, "
+        "as turnover benchmarks count them; replaced by untrained hires.",
+    ),
+    "turnover": Metric("share per week", "Separations (quits and dismissals) / staff."),
     "hires": Metric("employees per week", "People hired this week (replacements and new posts)."),
     "enps": Metric(
         "points -100..100",

@@ -5,6 +5,7 @@ the coefficient at 0 (common random numbers), plus engine equivalence with vacan
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -192,3 +193,28 @@ def test_engines_agree_with_vacancies_and_onboarding():
     for f_ref, f_fast in zip(ref.firms, fast.firms, strict=True):
         for name in ("vacant", "onboarding", "person"):
             np.testing.assert_array_equal(getattr(f_fast.staff, name), getattr(f_ref.staff, name))
+
+
+def test_engines_agree_when_fear_fires_staff_and_dismissals_add_to_separations():
+    """Dismissals (behaviour.dismissal_rate x (1 - trust), one draw with the quit): both engines
+    let the same people go; at full fear they add separations, at full trust nothing moves."""
+    small = {
+        "market.customers": 300,
+        "market.warmup_weeks": 10,
+        "firms.discounter.staffing.frontline_per_1000": 20.0,
+    }
+    firing = {**small, "behaviour.dismissal_rate": 0.05}
+    ref, fast = run_both("discount_chain", 20, firing, seed=5)
+    assert_same_run(ref, fast)
+
+    def separations(overrides: dict) -> pd.DataFrame:
+        model = LoyaltyModel("discount_chain", rng=5, overrides=overrides)
+        model.run(20)
+        weekly = model.firm_weekly()
+        return weekly[weekly.firm == "discounter"].reset_index(drop=True)
+
+    fear = {"firms.discounter.culture.trust": 0.0}
+    # 6 posts x 20 weeks x 0.05: about 6 dismissals on top of the quits
+    assert separations({**firing, **fear}).quits.sum() > separations({**small, **fear}).quits.sum()
+    trusting = {"firms.discounter.culture.trust": 1.0}
+    pd.testing.assert_frame_equal(separations({**firing, **trusting}), separations({**small, **trusting}))

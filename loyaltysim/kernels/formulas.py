@@ -72,3 +72,6 @@ engagement_target = njit(cache=True)(employees.engagement_target)
 next_engagement = njit(cache=True)(employees.next_engagement)
 next_skill = njit(cache=True)(employees.next_skill)
 quit_probability = njit(cache=True)(employees.quit_probability)
+separation_probability = njit(cache=True)(
+    _calling(employees.separation_probability, quit_probability=quit_probability)
+)

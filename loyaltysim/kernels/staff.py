@@ -12,7 +12,7 @@ from loyaltysim.kernels.formulas import (
     engagement_target,
     next_engagement,
     next_skill,
-    quit_probability,
+    separation_probability,
 )
 
 
@@ -75,7 +75,7 @@ def step_posts(posts, quit_draws, at, k):
             disposition[r],
             k,
         )
-        quitting[r] = quit_draws[r] < quit_probability(engagement[r], at.pay_quit, k)
+        quitting[r] = quit_draws[r] < separation_probability(engagement[r], at.pay_quit, at.trust, k)
         engagement[r] = next_engagement(engagement[r], target, k)
         skill[r] = next_skill(skill[r], at.training, k)
         tenure[r] += 1

@@ -7,7 +7,9 @@ pay against the going wage, leadership commitment and meaning (the share of thei
 delighted) and falls with fear (1 - trust) and overload (Gallup Q12 drivers; Harter, Schmidt &
 Hayes 2002); each employee's disposition shifts it. Quitting rises as engagement falls below a
 threshold, and falls with pay (Harter et al. 2002: engagement and turnover correlate about
--0.3). Metrics: ``engagement_mean``, ``skill_mean``, ``quits``, ``turnover``, ``enps``.
+-0.3); staff are also let go, more where fear rules (JOLTS layoffs and discharges; Batt & Colvin
+2011), and the metrics count both as separations. Metrics: ``engagement_mean``, ``skill_mean``,
+``quits``, ``turnover``, ``enps``.
 """
 
 from __future__ import annotations
@@ -81,6 +83,22 @@ class EmployeeCoefficients(StrictModel):
         source="BLS JOLTS: retail trade quits about 3-3.5 % of employment a month",
         ge=0,
         le=1,
+    )
+    dismissal_rate: float = param(
+        0.0,
+        "probability per week at full fear",
+        "Weekly chance that an employee is let go (dismissed or laid off) at full fear (trust 0), "
+        "falling in proportion to the culture's trust: dismissal_rate x (1 - trust); a culture of "
+        "fear punishes and fires [D]. Separations (metrics quits, turnover) are quits plus "
+        "dismissals, as turnover benchmarks count them. 0.005 would let go about 1.1 % of staff a "
+        "month at trust 0.5, JOLTS' retail layoffs and discharges, but it takes the discount "
+        "chain's truly loyal customers from 5.1 % to 3.8 % of its base (under issue 16's 5 %): "
+        "off by default, a coefficient for the calibration to weigh (docs/validation.md).",
+        source="BLS JOLTS: retail trade layoffs and discharges about 1-1.3 % of employment a month; "
+        "Batt & Colvin 2011 (high-involvement practices go with lower quit and dismissal rates, "
+        "short-term performance pressure with higher ones); [D]",
+        ge=0,
+        le=0.1,
     )
     engagement_base: float = _weight(
         0.47,
@@ -206,6 +224,7 @@ class EmployeeCoefficients(StrictModel):
     QUIT_THRESHOLD,
     QUIT_RATE,
     BASE_TURNOVER,
+    DISMISSAL_RATE,
     ENGAGEMENT_BASE,
     ENGAGEMENT_RECOGNITION,
     ENGAGEMENT_TRUST,
@@ -235,6 +254,7 @@ class EmployeeCoefficients(StrictModel):
     "quit_threshold",
     "quit_rate",
     "base_turnover",
+    "dismissal_rate",
     "engagement_base",
     "engagement_recognition",
     "engagement_trust",
@@ -336,6 +356,13 @@ def quit_probability(engagement: float, pay_quit: float, k) -> float:
     threshold = k[QUIT_THRESHOLD]
     shortfall = max(0.0, threshold - engagement) / max(threshold, 1e-9)
     return min(1.0, (k[BASE_TURNOVER] + k[QUIT_RATE] * shortfall) * pay_quit)
+
+
+def separation_probability(engagement: float, pay_quit: float, trust: float, k) -> float:
+    """Weekly chance that an employee leaves: they quit (:func:`quit_probability`) or are let go,
+    ``dismissal_rate`` x (1 - trust) - fear fires people [D] (Batt & Colvin 2011) - at most 1.
+    One draw decides both, so a dismissal rate of 0 leaves the quits exactly as they were."""
+    return min(1.0, quit_probability(engagement, pay_quit, k) + k[DISMISSAL_RATE] * (1.0 - trust))
 
 
 def hire_skill(training: float, k) -> float:
