@@ -299,6 +299,18 @@ def test_a_range_criterion_is_graded_from_its_numbers_not_its_words() -> None:
     assert math.isnan(words["tolerance"]) and comparison_loss(words, 4.0) == 4.0
 
 
+def test_a_comparison_that_does_not_apply_still_costs_a_calibration_its_miss() -> None:
+    """The monopoly's five-point cut (defection 0.3 %): not applicable in the verdict, but a trial
+    that moved a competitive store under five points a year must not escape its comparison."""
+    miss = Closeness(0.03, 0.55, 0.30)
+    judged = comparison_record(Comparison.within("NPV gain", "25-85 %", "3 %", "within", miss))
+    skipped = comparison_record(
+        Comparison.within("NPV gain", "25-85 %", "3 %", "within", miss, applicable=False)
+    )
+    assert judged["applicable"] and not skipped["applicable"]
+    assert comparison_loss(skipped, 4.0) == comparison_loss(judged, 4.0) == pytest.approx((0.52 / 0.30) ** 2)
+
+
 @given(
     simulated=st.floats(allow_infinity=False) | st.just(math.nan),
     published=st.floats(-1e3, 1e3),

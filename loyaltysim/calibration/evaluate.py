@@ -176,6 +176,7 @@ def comparison_record(c: Comparison) -> dict[str, Any]:
         "simulated": c.simulated,
         "criterion": c.criterion,
         "held": bool(c.reproduced),
+        "applicable": bool(c.applicable),
         "published_value": float(near.published) if near else float("nan"),
         "simulated_value": float(near.simulated) if near else float("nan"),
         "tolerance": float(near.tolerance) if near else float("nan"),
@@ -212,8 +213,11 @@ def _finding(unit: Unit) -> tuple[dict[str, Any], float]:
     if result.figure is not None:  # not kept: free the figure's memory now
         result.figure.clear()
     prefixes = target["comparisons"]
-    # a comparison whose premise the trial's setting lacks neither costs nor counts
-    chosen = [c for c in result.judged if not prefixes or any(c.quantity.startswith(p) for p in prefixes)]
+    # every comparison is scored, those that do not apply too: a trial must not escape a
+    # comparison by removing the finding's premise (a store made to lose under five points a year)
+    chosen = [
+        c for c in result.comparisons if not prefixes or any(c.quantity.startswith(p) for p in prefixes)
+    ]
     missing = [p for p in prefixes if not any(c.quantity.startswith(p) for c in result.comparisons)]
     if missing:
         quantities = "; ".join(c.quantity for c in result.comparisons)

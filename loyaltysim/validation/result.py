@@ -37,7 +37,9 @@ class Comparison:
     ``closeness`` is the criterion as numbers when it is one of closeness (see :meth:`within`).
     ``applicable`` is False where the published finding's premise does not hold in the simulated
     setting (e.g. a five-point cut in defection for a store that loses under five points a year):
-    the row is shown with its numbers but neither holds nor fails, and a calibration ignores it.
+    the row is shown with its numbers but neither holds nor fails in the verdict. A calibration
+    still scores it by its numbers, so that a trial cannot escape a comparison by removing its
+    premise.
     The condition is the finding's, stated in ``criterion``, and evaluated on the numbers.
     """
 

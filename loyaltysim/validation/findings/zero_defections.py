@@ -503,9 +503,10 @@ order of 10-20 % a year (a credit-card issuer cutting defections from 20 % to 10
 average customer's life from five years to ten); a store losing 40 % or more of its customers a
 year keeps few of them into the profitable years, so five points change little{high},
 and a store losing less than five points has no five points to cut{low}: their figure says
-nothing about it, and its comparison is shown but marked not applicable (neither held nor failed,
-and not in a calibration's loss). Reichheld & Sasser studied firms that lose customers; Jones &
-Sasser's hostages are what the model says about a store nobody can leave.
+nothing about it, and its comparison is shown but marked not applicable (neither held nor
+failed, though a calibration still scores it by its numbers). Reichheld & Sasser studied firms
+that lose customers; Jones & Sasser's hostages are what the model says about a store nobody can
+leave.
 """
 
 
