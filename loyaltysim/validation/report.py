@@ -68,11 +68,10 @@ def _comparisons(result: FindingResult) -> str:
 
 
 def _held_words(result: FindingResult) -> str:
-    """ "7 of 8 comparisons hold", with those that do not apply: "7 of 7 ...; 1 not applicable"."""
-    judged = result.judged
-    words = f"{sum(c.reproduced for c in judged)} of {len(judged)} comparisons hold"
-    skipped = len(result.comparisons) - len(judged)
-    return words + (f"; {skipped} not applicable" if skipped else "")
+    """Comparisons held of those that apply, in words, with those that do not: ``7 of 7 comparisons
+    hold; 1 not applicable``."""
+    held, judged, skipped = result.tally()
+    return f"{held} of {judged} comparisons hold" + (f"; {skipped} not applicable" if skipped else "")
 
 
 def _section(result: FindingResult, figure_dir: Path, link_prefix: str) -> str:

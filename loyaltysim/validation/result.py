@@ -104,13 +104,16 @@ class FindingResult:
         """The comparisons that apply to the simulated setting (see :class:`Comparison`)."""
         return [c for c in self.comparisons if c.applicable]
 
+    def tally(self) -> tuple[int, int, int]:
+        """(comparisons that hold, comparisons that apply, comparisons that do not apply)."""
+        judged = self.judged
+        return sum(c.reproduced for c in judged), len(judged), len(self.comparisons) - len(judged)
+
     @property
     def held_text(self) -> str:
-        """ "held/judged", with the comparisons that do not apply: ``"7/7 (1 not applicable)"``."""
-        judged = self.judged
-        text = f"{sum(c.reproduced for c in judged)}/{len(judged)}"
-        skipped = len(self.comparisons) - len(judged)
-        return text + (f" ({skipped} not applicable)" if skipped else "")
+        """Comparisons held of those that apply, with those that do not: ``7/7 (1 not applicable)``."""
+        held, judged, skipped = self.tally()
+        return f"{held}/{judged}" + (f" ({skipped} not applicable)" if skipped else "")
 
     @property
     def verdict(self) -> Verdict:
