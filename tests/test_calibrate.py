@@ -18,12 +18,12 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loyaltysim.calibration.evaluate import comparison_record
+from loyaltysim.calibration.evaluate import comparison_record, scored_comparisons
 from loyaltysim.calibration.loss import NAN_LOSS, comparison_loss, scalar_loss
 from loyaltysim.calibration.spec import FIXED_KEYS, CalibrationError, load_targets
 from loyaltysim.calibration.store import TrialStore
 from loyaltysim.scenario import load_scenario
-from loyaltysim.validation.result import Closeness, Comparison
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult
 from tests.schema_leaves import ALL_NUMERIC
 
 HEAD = """\
@@ -309,6 +309,23 @@ def test_a_comparison_that_does_not_apply_still_costs_a_calibration_its_miss() -
     )
     assert judged["applicable"] and not skipped["applicable"]
     assert comparison_loss(skipped, 4.0) == comparison_loss(judged, 4.0) == pytest.approx((0.52 / 0.30) ** 2)
+    finding = FindingResult(
+        "zero_defections",
+        "ZD",
+        "source",
+        "claim",
+        [
+            Comparison.within("pharmacy: NPV gain", "25-85 %", "3 %", "within", miss),
+            Comparison.within("monopoly: NPV gain", "25-85 %", "3 %", "within", miss, applicable=False),
+            Comparison("profit rises with tenure", "rises", "7 of 7", "every scenario", True),
+        ],
+    )
+    assert finding.verdict == "partly reproduced" and len(finding.judged) == 2
+    scored = scored_comparisons(finding, [])
+    assert [r["quantity"] for r in scored] == [c.quantity for c in finding.comparisons]
+    assert [r["quantity"] for r in scored_comparisons(finding, ["monopoly"])] == ["monopoly: NPV gain"]
+    with pytest.raises(ValueError, match="no comparison of ZD starts with 'agency'"):
+        scored_comparisons(finding, ["agency"], "zd", "ZD")
 
 
 @given(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from loyaltysim.validation.result import Comparison
+    from loyaltysim.validation.result import Comparison, FindingResult
 
 __all__ = ["Plan", "Unit", "UnitResult", "evaluate_unit"]
 
@@ -212,20 +212,28 @@ def _finding(unit: Unit) -> tuple[dict[str, Any], float]:
     sim = time.perf_counter() - start
     if result.figure is not None:  # not kept: free the figure's memory now
         result.figure.clear()
-    prefixes = target["comparisons"]
-    # every comparison is scored, those that do not apply too: a trial must not escape a
-    # comparison by removing the finding's premise (a store made to lose under five points a year)
-    chosen = [
-        c for c in result.comparisons if not prefixes or any(c.quantity.startswith(p) for p in prefixes)
-    ]
+    return {name: scored_comparisons(result, target["comparisons"], name, target["finding"])}, sim
+
+
+def scored_comparisons(
+    result: FindingResult, prefixes: list[str], name: str = "", finding: str = ""
+) -> list[dict[str, Any]]:
+    """The records (:func:`comparison_record`) of ``result``'s comparisons that target ``name``
+    scores: those whose quantity starts with one of ``prefixes`` (all if none). Those that do not
+    apply are scored too: a trial must not escape a comparison by removing the finding's premise
+    (a store made to lose under five points a year). ValueError names a prefix no comparison has."""
     missing = [p for p in prefixes if not any(c.quantity.startswith(p) for c in result.comparisons)]
     if missing:
         quantities = "; ".join(c.quantity for c in result.comparisons)
         raise ValueError(
-            f"targets.{name}.comparisons: no comparison of {target['finding']} starts with "
+            f"targets.{name}.comparisons: no comparison of {finding} starts with "
             f"{', '.join(map(repr, missing))}; its comparisons: {quantities}"
         )
-    return {name: [comparison_record(c) for c in chosen]}, sim
+    return [
+        comparison_record(c)
+        for c in result.comparisons
+        if not prefixes or any(c.quantity.startswith(p) for p in prefixes)
+    ]
 
 
 def evaluate_unit(unit: Unit) -> UnitResult:
