@@ -17,6 +17,12 @@ weeks, on one numba thread with the serial twins, so every count belongs to thos
 count is the inclusive count of its serial twin's machine code, whose address the model process
 reports; "Python and the rest" is the total minus the kernels (and holds a kernel too small for
 callgrind to list, such as the survey's in most weeks).
+
+Valgrind shows the program a CPU of its own (no AVX-512), for which numba's cache holds no
+machine code until a run under valgrind has compiled it, at valgrind's speed (about 2.5 minutes).
+So the kernels are first compiled outside valgrind for valgrind's CPU (``NUMBA_CPU_NAME`` and
+``NUMBA_CPU_FEATURES`` as valgrind reports them), and the measured process loads them from the
+cache: the code measured is the code valgrind would have compiled.
 """
 
 from __future__ import annotations
@@ -49,9 +55,25 @@ def _wait_for(path: Path, process: subprocess.Popen) -> None:
         time.sleep(0.2)
 
 
-def child(customers: int, weeks: int, warmup: int | None, folder: Path) -> None:
+def valgrind_cpu() -> dict[str, str]:
+    """numba's CPU settings for the CPU valgrind shows a program."""
+    probe = "import llvmlite.binding as ll; print(ll.get_host_cpu_name()); "
+    probe += "print(ll.get_host_cpu_features().flatten())"
+    shown = subprocess.run(
+        ["valgrind", "--tool=none", "-q", sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return {"NUMBA_CPU_NAME": shown[-2], "NUMBA_CPU_FEATURES": shown[-1]}
+
+
+def child(
+    customers: int, weeks: int, warmup: int | None, folder: Path, *, compile_only: bool = False
+) -> None:
     """Run inside callgrind: build and warm up, report the twins' addresses, run the measured
-    weeks between the parent's signals."""
+    weeks between the parent's signals. ``compile_only``: run the same weeks outside valgrind,
+    so that numba's cache holds every kernel the measured run calls."""
     import importlib
 
     from loyaltysim.model import LoyaltyModel
@@ -66,6 +88,9 @@ def child(customers: int, weeks: int, warmup: int | None, folder: Path) -> None:
     model = LoyaltyModel(SCENARIO, engine="numba", overrides=overrides)
     model.engine.twins.pick = lambda: False  # the serial twins: one call tree per kernel
     model.run(WARMUP_WEEKS)
+    if compile_only:
+        model.run(weeks)
+        return
     addresses = {}
     for module_name, twin in KERNELS:
         dispatcher = getattr(importlib.import_module(module_name), twin)
@@ -118,7 +143,8 @@ def measure(customers: int, weeks: int, warmup: int | None) -> dict:
         ]
         if warmup is not None:
             command += ["--warmup-weeks", str(warmup)]
-        env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+        env = {**os.environ, "NUMBA_NUM_THREADS": "1", **valgrind_cpu()}
+        subprocess.run([*command[4:], "--compile-only"], env=env, check=True)
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _wait_for(folder / "ready", process)
         pid = (folder / "ready").read_text()
@@ -145,9 +171,10 @@ def main() -> None:
         "--warmup-weeks", type=int, default=None, help="the market's warm-up (default: the scenario's)"
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--compile-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        child(args.customers, args.weeks, args.warmup_weeks, args.child)
+        child(args.customers, args.weeks, args.warmup_weeks, args.child, compile_only=args.compile_only)
         return
     result = measure(args.customers, args.weeks, args.warmup_weeks)
     customer_weeks = result["customers"] * result["weeks"]
