@@ -163,9 +163,12 @@ def test_browser_ui_end_to_end(chromium_launch, ui_server, tmp_path):
             number = page.get_by_test_id(f"number-{FRONTLINE}").locator("input")
             for before, typed, shown in (("100", "120", "120.0"), ("120", "100", "100.0")):
                 # Type over the value in force only once the server's re-render of the field has
-                # arrived (as a person would: an update landing between typing and Enter puts the
-                # old value back, and Enter then changes nothing).
+                # arrived and the column has re-run to the clock's week (as a person would: an
+                # update landing between typing and Enter puts the old value back, and Enter then
+                # changes nothing; on a loaded CI machine the re-run outlasted a fixed 1 s wait).
                 expect(number).to_have_value(before, timeout=TIMEOUT_MS)
+                expect(page.locator(".ls-catching-up")).to_have_count(0, timeout=TIMEOUT_MS)
+                wait_week(page, paused_at, "week-0")
                 time.sleep(1.0)
                 number.fill(typed)
                 number.press("Enter")
