@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import ipyvuetify as v
 import pytest
 import solara
@@ -11,7 +13,7 @@ from pydantic import Field
 
 from loyaltysim.scenario import load_scenario, shipped_scenarios
 from loyaltysim.schema import Culture, Empowerment, Firm, Scenario, param
-from loyaltysim.ui.components.controls import ControlPanel, nearest_index
+from loyaltysim.ui.components.controls import ControlPanel, NumberControl, nearest_index
 from loyaltysim.ui.controls import (
     control_groups,
     field_range,
@@ -178,4 +180,39 @@ def test_a_new_schema_field_appears_in_the_controls_without_ui_changes():
     assert calls == [(key, pytest.approx(0.9))]
     huddles = _controls(scenario, "pharmacy")["firms.pharmacy.culture.huddles_per_week"]
     assert huddles.values == tuple(range(0, 15))
+    rc.close()
+
+
+def test_a_typed_amount_survives_re_renders_until_a_new_value_is_in_force():
+    """While a column re-runs, the panel re-renders several times a second; the field bound to the
+    value in force put it back under the person's fingers, and Enter then changed nothing (found
+    in the browser test on a loaded CI machine: $120 typed, $100 kept)."""
+    key = "firms.pharmacy.culture.empowerment.frontline"
+    spec = _controls(load_scenario("corner_pharmacy"), "pharmacy")[key]
+    assert spec.value == 0
+    shown = solara.reactive(spec)
+    renders = solara.reactive(0)
+    calls = []
+
+    @solara.component
+    def Panel():
+        _ = renders.value  # a publication of the re-running column: the same value in force
+        NumberControl(shown.value, lambda k, val: calls.append((k, val)))
+
+    _, rc = solara.render(Panel(), handle_error=False)
+
+    def field():
+        return rc.find(v.TextField).widget
+
+    field().v_model = "120"  # the person types; the browser syncs the text
+    for _ in range(3):
+        renders.value += 1
+        shown.value = dataclasses.replace(spec)  # a new spec object, the same value
+    assert field().v_model == "120"
+    field().fire_event("change", "120")
+    assert calls == [(key, 120)]
+    shown.value = dataclasses.replace(spec, value=120.0)  # the change is in force
+    assert field().v_model == "120"
+    shown.value = dataclasses.replace(spec, value=50.0)  # set elsewhere (the slider)
+    assert field().v_model == "50"
     rc.close()

@@ -67,12 +67,19 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
             on_value(spec.key, int(value) if value.is_integer() else value)
 
     shown = format_value(spec.value).replace(",", "").lstrip("$")
+    # The text in the field is this component's state, replaced only when the value in force
+    # changes: reacton sets every prop again on each render, and while a column re-runs the panel
+    # re-renders several times a second, so a field bound to the value in force put it back under
+    # the person's fingers and their Enter then changed nothing.
+    typed, set_typed = solara.use_state(shown)
+    solara.use_effect(lambda: set_typed(shown), [shown])
     with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
         # Vuetify's "change" (Enter or leaving the field) carries the typed text: one commit per
         # entry, none per keystroke.
         field = rv.TextField(
             label=label,
-            v_model=shown,
+            v_model=typed,
+            on_v_model=set_typed,
             type="number",
             dense=True,
             hide_details=True,
