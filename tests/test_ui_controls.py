@@ -13,7 +13,7 @@ from pydantic import Field
 
 from loyaltysim.scenario import load_scenario, shipped_scenarios
 from loyaltysim.schema import Culture, Empowerment, Firm, Scenario, param
-from loyaltysim.ui.components.controls import ControlPanel, NumberControl, nearest_index
+from loyaltysim.ui.components.controls import ControlPanel, NumberControl, SliderControl, nearest_index
 from loyaltysim.ui.controls import (
     control_groups,
     field_range,
@@ -215,4 +215,35 @@ def test_a_typed_amount_survives_re_renders_until_a_new_value_is_in_force():
     assert field().v_model == "120"
     shown.value = dataclasses.replace(spec, value=50.0)  # set elsewhere (the slider)
     assert field().v_model == "50"
+    rc.close()
+
+
+def test_a_slider_moved_by_hand_stays_where_it_was_left_through_re_renders():
+    key = "firms.pharmacy.culture.empowerment.frontline"
+    spec = _controls(load_scenario("corner_pharmacy"), "pharmacy")[key]
+    shown = solara.reactive(spec)
+    renders = solara.reactive(0)
+    calls = []
+
+    @solara.component
+    def Panel():
+        _ = renders.value  # a publication of the re-running column: the same value in force
+        SliderControl(shown.value, lambda k, val: calls.append((k, val)))
+
+    _, rc = solara.render(Panel(), handle_error=False)
+
+    def slider():
+        return rc.find(v.Slider).widget
+
+    at_100 = spec.values.index(100)
+    assert slider().v_model == spec.values.index(0)
+    slider().v_model = at_100  # the thumb dragged; the browser syncs it before the release
+    for _ in range(3):
+        renders.value += 1
+        shown.value = dataclasses.replace(spec)
+    assert slider().v_model == at_100 and calls == []  # only the release commits
+    slider().fire_event("change", at_100)
+    assert calls == [(key, 100)]
+    shown.value = dataclasses.replace(spec, value=250.0)  # set elsewhere (typed)
+    assert slider().v_model == spec.values.index(250)
     rc.close()

@@ -28,17 +28,24 @@ def SliderControl(spec: ControlSpec, on_value: OnValue):
     """A slider over the spec's grid that commits on release (or a key press), not while it
     moves.
 
-    It listens to Vuetify's ``change`` event only. Its ``v_model`` is set by the server; Vuetify
-    re-emits such a server-set value as user input, so a slider that acted on ``v_model``
-    changes would send a stale value back after a newer one (the revert of issue 19: $100 set
-    with the keyboard came back as $150 while the column was still re-running the drag's values).
+    It commits on Vuetify's ``change`` event only. Vuetify re-emits a server-set ``v_model`` as
+    user input, so a slider that committed on ``v_model`` changes would send a stale value back
+    after a newer one (the revert of issue 19: $100 set with the keyboard came back as $150 while
+    the column was still re-running the drag's values); ``v_model`` changes only move the thumb.
     """
 
     def on_change(index: Any, values: tuple = spec.values) -> None:
         on_value(spec.key, values[int(index)])
 
+    # Where the thumb is, as the person left it, until a new value is in force: re-renders of a
+    # re-running column would otherwise set it back to the value in force mid-drag (as they did
+    # to typed amounts, NumberControl). Only ``change`` commits; this state just follows the thumb.
+    in_force = nearest_index(spec.values, spec.value)
+    position, set_position = solara.use_state(in_force)
+    solara.use_effect(lambda: set_position(in_force), [in_force])
     slider = rv.Slider(
-        v_model=nearest_index(spec.values, spec.value),
+        v_model=position,
+        on_v_model=set_position,
         min=0,
         max=len(spec.values) - 1,
         step=1,
