@@ -183,67 +183,67 @@ def test_a_new_schema_field_appears_in_the_controls_without_ui_changes():
     rc.close()
 
 
+FRONTLINE = "firms.pharmacy.culture.empowerment.frontline"
+
+
+class ReRunningColumn:
+    """One control of the pharmacy's frontline limit (at $0), rendered as a re-running column
+    renders it: :meth:`publish` re-renders it several times with a new spec of the same value
+    in force; :meth:`in_force` puts a new value in force; ``calls`` records its commits."""
+
+    def __init__(self, control) -> None:
+        self.spec = _controls(load_scenario("corner_pharmacy"), "pharmacy")[FRONTLINE]
+        assert self.spec.value == 0
+        self.shown = solara.reactive(self.spec)
+        self.renders = solara.reactive(0)
+        self.calls: list = []
+
+        @solara.component
+        def Panel():
+            _ = self.renders.value
+            control(self.shown.value, lambda k, val: self.calls.append((k, val)))
+
+        _, self.rc = solara.render(Panel(), handle_error=False)
+
+    def widget(self, cls):
+        return self.rc.find(cls).widget
+
+    def publish(self, times: int = 3) -> None:
+        for _ in range(times):
+            self.renders.value += 1
+            self.shown.value = dataclasses.replace(self.spec)  # a new object, the same value
+
+    def in_force(self, value: float) -> None:
+        self.shown.value = dataclasses.replace(self.spec, value=value)
+
+
 def test_a_typed_amount_survives_re_renders_until_a_new_value_is_in_force():
     """While a column re-runs, the panel re-renders several times a second; the field bound to the
     value in force put it back under the person's fingers, and Enter then changed nothing (found
     in the browser test on a loaded CI machine: $120 typed, $100 kept)."""
-    key = "firms.pharmacy.culture.empowerment.frontline"
-    spec = _controls(load_scenario("corner_pharmacy"), "pharmacy")[key]
-    assert spec.value == 0
-    shown = solara.reactive(spec)
-    renders = solara.reactive(0)
-    calls = []
-
-    @solara.component
-    def Panel():
-        _ = renders.value  # a publication of the re-running column: the same value in force
-        NumberControl(shown.value, lambda k, val: calls.append((k, val)))
-
-    _, rc = solara.render(Panel(), handle_error=False)
-
-    def field():
-        return rc.find(v.TextField).widget
-
-    field().v_model = "120"  # the person types; the browser syncs the text
-    for _ in range(3):
-        renders.value += 1
-        shown.value = dataclasses.replace(spec)  # a new spec object, the same value
-    assert field().v_model == "120"
-    field().fire_event("change", "120")
-    assert calls == [(key, 120)]
-    shown.value = dataclasses.replace(spec, value=120.0)  # the change is in force
-    assert field().v_model == "120"
-    shown.value = dataclasses.replace(spec, value=50.0)  # set elsewhere (the slider)
-    assert field().v_model == "50"
-    rc.close()
+    column = ReRunningColumn(NumberControl)
+    column.widget(v.TextField).v_model = "120"  # the person types; the browser syncs the text
+    column.publish()
+    assert column.widget(v.TextField).v_model == "120"
+    column.widget(v.TextField).fire_event("change", "120")
+    assert column.calls == [(FRONTLINE, 120)]
+    column.in_force(120.0)  # the change is in force
+    assert column.widget(v.TextField).v_model == "120"
+    column.in_force(50.0)  # set elsewhere (the slider)
+    assert column.widget(v.TextField).v_model == "50"
+    column.rc.close()
 
 
 def test_a_slider_moved_by_hand_stays_where_it_was_left_through_re_renders():
-    key = "firms.pharmacy.culture.empowerment.frontline"
-    spec = _controls(load_scenario("corner_pharmacy"), "pharmacy")[key]
-    shown = solara.reactive(spec)
-    renders = solara.reactive(0)
-    calls = []
-
-    @solara.component
-    def Panel():
-        _ = renders.value  # a publication of the re-running column: the same value in force
-        SliderControl(shown.value, lambda k, val: calls.append((k, val)))
-
-    _, rc = solara.render(Panel(), handle_error=False)
-
-    def slider():
-        return rc.find(v.Slider).widget
-
-    at_100 = spec.values.index(100)
-    assert slider().v_model == spec.values.index(0)
-    slider().v_model = at_100  # the thumb dragged; the browser syncs it before the release
-    for _ in range(3):
-        renders.value += 1
-        shown.value = dataclasses.replace(spec)
-    assert slider().v_model == at_100 and calls == []  # only the release commits
-    slider().fire_event("change", at_100)
-    assert calls == [(key, 100)]
-    shown.value = dataclasses.replace(spec, value=250.0)  # set elsewhere (typed)
-    assert slider().v_model == spec.values.index(250)
-    rc.close()
+    column = ReRunningColumn(SliderControl)
+    values = column.spec.values
+    assert column.widget(v.Slider).v_model == values.index(0)
+    column.widget(v.Slider).v_model = values.index(100)  # dragged; synced before the release
+    column.publish()
+    assert column.widget(v.Slider).v_model == values.index(100)
+    assert column.calls == []  # only the release commits
+    column.widget(v.Slider).fire_event("change", values.index(100))
+    assert column.calls == [(FRONTLINE, 100)]
+    column.in_force(250.0)  # set elsewhere (typed)
+    assert column.widget(v.Slider).v_model == values.index(250)
+    column.rc.close()
