@@ -23,6 +23,17 @@ def nearest_index(values: tuple, value: Any) -> int:
     return min(range(len(values)), key=lambda i: abs(float(values[i]) - float(value)))
 
 
+def use_held(in_force: Any) -> tuple[Any, Callable[[Any], None]]:
+    """A control's own copy of what it shows (a typed text, a thumb's position): what the person
+    left there, replaced only when a new value is in force. Reacton sets every prop again on each
+    render, and while a column re-runs the panel re-renders several times a second, so a control
+    bound to the value in force was set back under the person's fingers (a typed amount lost
+    before Enter, a dragged thumb jumping back)."""
+    held, set_held = solara.use_state(in_force)
+    solara.use_effect(lambda: set_held(in_force), [in_force])
+    return held, set_held
+
+
 @solara.component
 def SliderControl(spec: ControlSpec, on_value: OnValue):
     """A slider over the spec's grid that commits on release (or a key press), not while it
@@ -37,12 +48,7 @@ def SliderControl(spec: ControlSpec, on_value: OnValue):
     def on_change(index: Any, values: tuple = spec.values) -> None:
         on_value(spec.key, values[int(index)])
 
-    # Where the thumb is, as the person left it, until a new value is in force: re-renders of a
-    # re-running column would otherwise set it back to the value in force mid-drag (as they did
-    # to typed amounts, NumberControl). Only ``change`` commits; this state just follows the thumb.
-    in_force = nearest_index(spec.values, spec.value)
-    position, set_position = solara.use_state(in_force)
-    solara.use_effect(lambda: set_position(in_force), [in_force])
+    position, set_position = use_held(nearest_index(spec.values, spec.value))  # follows the thumb
     slider = rv.Slider(
         v_model=position,
         on_v_model=set_position,
@@ -74,12 +80,7 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
             on_value(spec.key, int(value) if value.is_integer() else value)
 
     shown = format_value(spec.value).replace(",", "").lstrip("$")
-    # The text in the field is this component's state, replaced only when the value in force
-    # changes: reacton sets every prop again on each render, and while a column re-runs the panel
-    # re-renders several times a second, so a field bound to the value in force put it back under
-    # the person's fingers and their Enter then changed nothing.
-    typed, set_typed = solara.use_state(shown)
-    solara.use_effect(lambda: set_typed(shown), [shown])
+    typed, set_typed = use_held(shown)
     with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
         # Vuetify's "change" (Enter or leaving the field) carries the typed text: one commit per
         # entry, none per keystroke.
