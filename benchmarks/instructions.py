@@ -127,25 +127,16 @@ def measure(customers: int, weeks: int, warmup: int | None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         out_file = folder / "callgrind.out"
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={out_file}",
-            sys.executable,
-            __file__,
-            "--child",
-            str(folder),
-            "--customers",
-            str(customers),
-            "--weeks",
-            str(weeks),
-        ]
+        model = [sys.executable, __file__, "--child", str(folder)]
+        model += ["--customers", str(customers), "--weeks", str(weeks)]
         if warmup is not None:
-            command += ["--warmup-weeks", str(warmup)]
+            model += ["--warmup-weeks", str(warmup)]
         env = {**os.environ, "NUMBA_NUM_THREADS": "1", **valgrind_cpu()}
-        subprocess.run([*command[4:], "--compile-only"], env=env, check=True)
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run([*model, "--compile-only"], env=env, check=True)
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out_file}"]
+        process = subprocess.Popen(
+            [*command, *model], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         _wait_for(folder / "ready", process)
         pid = (folder / "ready").read_text()
         subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
