@@ -24,6 +24,7 @@ from loyaltysim import rng
 from loyaltysim.codes import ESCALATED, NO_PURCHASE, OK, ON_SPOT, SILENT, UNRESOLVED
 from loyaltysim.mechanisms import managers
 from loyaltysim.mechanisms.attachment import attachment_change, decay_rate
+from loyaltysim.mechanisms.avoidance import avoidance_utility, faded, grudge_after
 from loyaltysim.mechanisms.back_of_house import stockout_chance, supplied_warmth
 from loyaltysim.mechanisms.choice import emotional_utility, logit_pick
 from loyaltysim.mechanisms.complaints import (
@@ -33,6 +34,7 @@ from loyaltysim.mechanisms.complaints import (
     SIZE_PENALTY,
     complaint_probability,
     outcome_value,
+    problem_size,
     problem_size_sting,
     willing_to_resolve,
 )
@@ -164,6 +166,8 @@ class Customer(mesa.Agent):
                 u += habit * (last == f)
                 # A pending referral gets the recommended store a trial (economics).
                 u += referral_utility(int(m.state.referral_firm[i]) == f, m.k.economics)
+                # A grudge after a failure not put right keeps them away a while (avoidance).
+                u -= avoidance_utility(int(m.state.grudge[i]), f, m.k.avoidance)
                 options.append(f)
                 utilities.append(u)
         if m.spec.market.outside_option:
@@ -210,6 +214,7 @@ class Customer(mesa.Agent):
         nxt.history[i, -1] = f
         referred_to = int(m.state.referral_firm[i])
         nxt.referral_firm[i] = NO_REFERRAL
+        nxt.grudge[i] = faded(int(m.state.grudge[i]), m.k.avoidance)  # an occasion has passed
         if f < m.n_firms:
             if nxt.visits[i, f] == 0:
                 sc.new_customer[i] = True
@@ -272,6 +277,8 @@ class Customer(mesa.Agent):
         if failed:
             m.scratch.failure[i] = True
             outcome = self._complain_or_leave(f, firm, server, attached)
+            size = problem_size(float(m.scratch.problem_cost[i]), k.complaints)
+            m.next_state.grudge[i] = grudge_after(f, outcome, size, k.avoidance)
         m.scratch.outcome[i] = outcome
         # Failures remembered at this firm shrink the recovery bonus and raise expectations
         # (Maxham & Netemeyer 2002); this visit adds to or fades the memory.

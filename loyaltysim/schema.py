@@ -21,6 +21,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from loyaltysim.codes import MAX_FIRMS
 from loyaltysim.mechanisms.advocacy import AdvocacyCoefficients
 from loyaltysim.mechanisms.attachment import AttachmentCoefficients
+from loyaltysim.mechanisms.avoidance import AvoidanceCoefficients
 from loyaltysim.mechanisms.back_of_house import BackOfHouseCoefficients
 from loyaltysim.mechanisms.choice import ChoiceCoefficients
 from loyaltysim.mechanisms.complaints import ComplaintCoefficients
@@ -298,6 +299,7 @@ class Behaviour(
     UsageCoefficients,
     BackOfHouseCoefficients,
     FailureMemoryCoefficients,
+    AvoidanceCoefficients,
     EconomicsCoefficients,
     PolicyCoefficients,
     TurnoverCoefficients,

@@ -71,6 +71,7 @@ class CustomerState:
         np.ndarray
     )  # (n,) uint8, firm of the latest failure (high 5 bits), failures remembered there (low 3)
     referral_firm: np.ndarray  # (n,) int8, firm of a promoter's story not yet acted on (-1 none)
+    grudge: np.ndarray  # (n,) uint8, store avoided (high 5 bits), level 0-7 (mechanisms/avoidance.py)
 
     @classmethod
     def initial(
@@ -102,6 +103,7 @@ class CustomerState:
             generation=np.zeros(n, dtype=np.uint8),
             failure_memory=np.zeros(n, dtype=np.uint8),
             referral_firm=np.full(n, -1, dtype=np.int8),
+            grudge=np.zeros(n, dtype=np.uint8),
         )
 
     def copy(self) -> CustomerState:
@@ -138,6 +140,7 @@ class CustomerArrays(NamedTuple):
     generation: np.ndarray
     failure_memory: np.ndarray
     referral_firm: np.ndarray
+    grudge: np.ndarray
 
 
 if CustomerArrays._fields != tuple(f.name for f in fields(CustomerState)):

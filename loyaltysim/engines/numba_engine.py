@@ -285,6 +285,8 @@ class NumbaEngine:
             m.k.choice,
             st.referral_firm,
             m.k.economics,
+            st.grudge,
+            m.k.avoidance,
             parallel=self.parallel,
         )
         per_firm = self.choice_counts.sum(axis=0)
@@ -323,6 +325,7 @@ class NumbaEngine:
                 self._market(),
                 k.failure_memory,
                 k.economics,
+                k.avoidance,
             ),
             kx.Keys(
                 np.concatenate([keys[g] for g in FIXED_KEYS]),

@@ -15,7 +15,13 @@ import numpy as np
 from numba import njit, prange
 
 from loyaltysim.kernels import CHUNK, non_negative, twins, without_dims
-from loyaltysim.kernels.formulas import convenience_utility, emotional_utility, logit_pick, referral_utility
+from loyaltysim.kernels.formulas import (
+    avoidance_utility,
+    convenience_utility,
+    emotional_utility,
+    logit_pick,
+    referral_utility,
+)
 from loyaltysim.kernels.rng import uniform, uniform_below, uniform_threshold
 
 #: Columns of the per-firm parameter matrix of :func:`choose`.
@@ -47,6 +53,8 @@ def _choose_chunk(
     k_choice,
     referral_firm,
     k_eco,
+    grudge,
+    k_avoid,
     firm_dims,
     kept_dims,
 ):
@@ -83,6 +91,7 @@ def _choose_chunk(
         habit = np.float64(habit_w[i])
         w_emotion = np.float64(emotion_w[i])
         referred_to = referral_firm[i]
+        held = np.int64(grudge[i])
         final = -1
         for f in range(n_firms):
             u = convenience[i, f] if kept else convenience_of(places, i, firm, f, k_choice)
@@ -91,6 +100,7 @@ def _choose_chunk(
             )
             u += habit * (1.0 if last == f else 0.0)
             u += referral_utility(referred_to == f, k_eco)  # a pending referral (economics)
+            u -= avoidance_utility(held, f, k_avoid)  # a grudge after a failure (avoidance)
             possible = firm[f, OPEN] != 0.0 and aware[i, f]
             utilities[s, f] = u if possible else -np.inf
             final = f if possible else final
@@ -134,6 +144,8 @@ def _choose_all(
     k_choice,
     referral_firm,
     k_eco,
+    grudge,
+    k_avoid,
     firm_dims,
     kept_dims,
 ):
@@ -162,6 +174,8 @@ def _choose_all(
             k_choice,
             referral_firm,
             k_eco,
+            grudge,
+            k_avoid,
             firm_dims,
             kept_dims,
         )
@@ -181,7 +195,8 @@ def choose(*args, parallel: bool = True) -> None:
     (F, N_CHOICE_PARAMS) float64: open flag, position (km), price premium (price index - 1),
     deals, share of the day closed, selection. ``counts`` is (chunks, F + 1) int64, zeroed here.
     ``referral_firm`` (n,) int8 is each customer's pending referral (-1 none) and ``k_eco`` the
-    packed economics coefficients (its ``referral_pull``).
+    packed economics coefficients (its ``referral_pull``); ``grudge`` (n,) uint8 each customer's
+    grudge (:mod:`loyaltysim.mechanisms.avoidance`) and ``k_avoid`` its packed coefficients.
     Compiled once per number of firms and per whether ``convenience`` is kept (compile-time
     constants, as in :func:`loyaltysim.kernels.experience.live_week`).
     """

@@ -39,13 +39,16 @@ from loyaltysim.kernels.formulas import (
     complaint_probability,
     cost_to_serve,
     encounter_values,
+    faded,
     failure_probability,
     forgets,
+    grudge_after,
     lapse_probability,
     memory_after,
     next_satisfaction,
     outcome_value,
     perceived,
+    problem_size,
     problem_size_sting,
     raised_expectation,
     rapport_after,
@@ -146,6 +149,7 @@ class Coefficients(NamedTuple):
     market: tuple
     failure_memory: tuple
     economics: tuple
+    avoidance: tuple
 
 
 class Keys(NamedTuple):
@@ -302,6 +306,7 @@ def _newcomer(i, st, firm, key_fixed, key_newcomer, k_use, initial_attachment, k
     st.rapport_person[i] = -1
     st.failure_memory[i] = 0
     st.referral_firm[i] = -1
+    st.grudge[i] = 0
 
 
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
@@ -395,10 +400,10 @@ def _live_chunk(
     last_firm, last_purchase_week, tenure = st.last_firm, st.last_purchase_week, st.tenure
     history, story_firm_prev, story_sign_prev = st.history, st.story_firm, st.story_sign
     rapport, rapport_person, failure_memory = st.rapport, st.rapport_person, st.failure_memory
-    referral_firm = st.referral_firm
+    referral_firm, grudge = st.referral_firm, st.grudge
     firm, n_front, front_engagement, _, front_person, n_sup, sup_engagement = firms
     post_emotional, post_quality, post_p_fail = posts
-    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco = k
+    k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco, k_avoid = k
     key_fixed, key_wom, key_advert, key_advocacy, key_survey, key_newcomer, key_person = keys
     base_window, base_now, base_then, has_base_then = base
     survey_guess, candidates, n_candidates = survey
@@ -480,6 +485,7 @@ def _live_chunk(
             history[i, window - 1] = f
         referred_to = np.int64(referral_firm[i])  # any purchase uses up a pending referral
         referral_firm[i] = -1
+        grudge[i] = np.uint8(faded(np.int64(grudge[i]), k_avoid))  # an occasion has passed
         if f < n_firms:
             if visits[i, f] == 0:  # a new customer; referred if a promoter's story led here
                 counts[f, T_NEW_CUSTOMERS] += 1
@@ -545,6 +551,7 @@ def _live_chunk(
                 )
                 outcome_out[i] = outcome
                 cost_out[i] = problem_cost
+                grudge[i] = np.uint8(grudge_after(f, outcome, problem_size(problem_cost, k_cpl), k_avoid))
                 if outcome == SILENT:
                     counts[f, T_SILENT] += 1
                 else:
@@ -738,6 +745,7 @@ def _live_week_all(
     market,
     k_mem,
     k_eco,
+    k_avoid,
     keys,
     base,
     survey,
@@ -751,7 +759,9 @@ def _live_week_all(
     n_chunks = (len(choice) + CHUNK - 1) // CHUNK
     stripes = slot_encounters.shape[0]
     for stripe in prange(stripes):  # a run of whole chunks each, one thread each
-        k = Coefficients(k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco)
+        k = Coefficients(
+            k_enc, k_rel, k_cpl, k_att, k_wom, k_adv, k_use, k_lapse, market, k_mem, k_eco, k_avoid
+        )
         # Each stripe works out its own table (a few hundred posts): numba's parallel loop could
         # not take a named tuple made before it.
         posts = _post_table(firms.table, firms.n_front, firms.front_engagement, firms.front_skill, k_enc)

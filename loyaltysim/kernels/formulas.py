@@ -11,6 +11,7 @@ from numba import njit
 from loyaltysim.mechanisms import (
     advocacy,
     attachment,
+    avoidance,
     choice,
     complaints,
     economics,
@@ -46,7 +47,11 @@ advocacy_class = _inline(_calling(advocacy.advocacy_class, advocacy_boundaries=a
 complaint_probability = _inline(complaints.complaint_probability)
 willing_to_resolve = _inline(complaints.willing_to_resolve)
 outcome_value = _inline(complaints.outcome_value)
-problem_size_sting = _inline(complaints.problem_size_sting)
+problem_size = _inline(complaints.problem_size)
+problem_size_sting = _inline(_calling(complaints.problem_size_sting, problem_size=problem_size))
+avoidance_utility = _inline(avoidance.avoidance_utility)
+faded = _inline(avoidance.faded)
+grudge_after = _inline(avoidance.grudge_after)
 encounter_values = _inline(encounter.encounter_values)
 failure_probability = _inline(encounter.failure_probability)
 next_satisfaction = _inline(encounter.next_satisfaction)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from loyaltysim.mechanisms import (
     advocacy,
     attachment,
+    avoidance,
     back_of_house,
     choice,
     complaints,
@@ -51,6 +52,7 @@ class Coefficients:
     usage: tuple[float, ...]
     lapse: tuple[float, ...]
     failure_memory: tuple[float, ...]
+    avoidance: tuple[float, ...]
     back_of_house: tuple[float, ...]
     economics: tuple[float, ...]
     turnover: tuple[float, ...]
@@ -75,6 +77,7 @@ class Coefficients:
             ),
             lapse=pack(beh, lapse.LapseCoefficients),
             failure_memory=pack(beh, failure_memory.FailureMemoryCoefficients),
+            avoidance=pack(beh, avoidance.AvoidanceCoefficients),
             back_of_house=pack(beh, back_of_house.BackOfHouseCoefficients),
             economics=pack(beh, economics.EconomicsCoefficients),
             turnover=pack(beh, turnover.TurnoverCoefficients),

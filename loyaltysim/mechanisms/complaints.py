@@ -64,12 +64,13 @@ class ComplaintCoefficients(StrictModel):
         le=1_000_000,
     )
     problem_size_exponent: float = param(
-        1.0,
+        2.0,
         "exponent",
-        "How sharply the size penalty sets in around problem_size_dollars: the penalty grows as "
-        "cost^n / (cost^n + problem_size_dollars^n). 1 = a gentle curve that small problems feel "
-        "too; above 1 problems well under problem_size_dollars stay inside the customer's zone of "
-        "tolerance and barely sting, while big ones get nearly the whole penalty.",
+        "How sharply a problem's size sets in around problem_size_dollars: the size (which scales "
+        "the size penalty and the grudge, mechanisms/avoidance.py) is cost^n / (cost^n + "
+        "problem_size_dollars^n). 1 = a gentle curve that small problems feel too; above 1 "
+        "problems well under problem_size_dollars stay inside the customer's zone of tolerance "
+        "and barely count, while big ones count nearly in full (2: a $5 problem 0.3 %, $200 80 %).",
         source="Zeithaml, Berry & Parasuraman 1993; TARP",
         ge=0.25,
         le=6.0,
@@ -228,28 +229,31 @@ def outcome_value(value: float, outcome: int, handoffs: int, bonus: float, k) ->
     return value
 
 
-def problem_size_sting(cost: float, outcome: int, k) -> float:
-    """Extra loss (experience 0-1) a failure with ``outcome`` leaves because of its size.
+def problem_size(cost: float, k) -> float:
+    """How big a problem costing ``cost`` dollars is, 0-1: cost^n / (cost^n + half_dollars^n)
+    (``problem_size_dollars``, ``problem_size_exponent`` in ``k``, packed
+    :class:`ComplaintCoefficients`) - a half at ``problem_size_dollars``, the step between small and
+    big the sharper the larger n (problems inside the customer's zone of tolerance barely register;
+    Zeithaml, Berry & Parasuraman 1993)."""
+    half, n = k[SIZE_DOLLARS], k[SIZE_EXPONENT]
+    if n == 1.0:
+        return cost / (cost + half)
+    scaled = (cost / half) ** n
+    return scaled / (scaled + 1.0)
 
-    ``penalty x cost^n / (cost^n + half_dollars^n)`` (``problem_size_penalty``,
-    ``problem_size_dollars``, ``problem_size_exponent`` in ``k``, packed
-    :class:`ComplaintCoefficients`): nothing for a trivial problem, half of ``penalty`` for a
-    problem costing ``half_dollars``, approaching ``penalty`` for huge ones; the larger ``n``, the
-    sharper the step between (problems inside the customer's zone of tolerance barely register;
-    Zeithaml, Berry & Parasuraman 1993). A resolved problem (on the spot or escalated: refunded)
-    keeps ``problem_size_resolved_share`` of it (distributive justice: the refund makes good the
-    loss; Tax, Brown & Chandrashekaran 1998). Bigger problems hurt more even when fixed (TARP:
-    fewer customers buy again after a problem over $100 than after one under $5, in every
-    complaint outcome), and handling matters more for them. ``penalty`` 0 (the default) turns it
-    off.
+
+def problem_size_sting(cost: float, outcome: int, k) -> float:
+    """Extra loss (experience 0-1) a failure with ``outcome`` leaves because of its size:
+    ``problem_size_penalty`` x :func:`problem_size` - nothing for a trivial problem, half the
+    penalty for one costing ``problem_size_dollars``, nearly all of it for huge ones. A resolved
+    problem (on the spot or escalated: refunded) keeps ``problem_size_resolved_share`` of it
+    (distributive justice: the refund makes good the loss; Tax, Brown & Chandrashekaran 1998).
+    Bigger problems hurt more even when fixed (TARP: fewer customers buy again after a problem
+    over $100 than after one under $5, in every complaint outcome), and handling matters more for
+    them. ``penalty`` 0 (the default) turns it off.
     """
-    penalty, half, n = k[SIZE_PENALTY], k[SIZE_DOLLARS], k[SIZE_EXPONENT]
-    if n == 1.0:  # the curve as first built: the same bits
-        sting = penalty * cost / (cost + half)
-    else:
-        scaled = (cost / half) ** n
-        sting = penalty * scaled / (scaled + 1.0)
-    sting = min(sting, penalty)  # a huge cost can round one step above the penalty
+    penalty = k[SIZE_PENALTY]
+    sting = min(penalty * problem_size(cost, k), penalty)  # a huge cost can round one step above
     if outcome in (ON_SPOT, ESCALATED):
         sting *= k[SIZE_RESOLVED_SHARE]  # x 1 (the default) keeps the bits
     return sting
