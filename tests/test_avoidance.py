@@ -4,9 +4,9 @@ handling), engine equivalence and thread count with grudges at work."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,7 +104,7 @@ def test_a_grudge_fades_with_every_purchase_occasion_and_is_gone_after_avoidance
         grudge = av.faded(grudge, k)
         assert grudge >> av.LEVEL_BITS == firm
         levels.append(level(grudge))
-    assert all(a >= b for a, b in zip(levels, levels[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(levels))
     assert levels[-1] == 0  # a full grudge is gone after `occasions` occasions
     if start > 0:
         assert levels[1] == max(0, start - math.ceil(av.FULL / occasions))

@@ -252,8 +252,14 @@ def problem_size_sting(cost: float, outcome: int, k) -> float:
     over $100 than after one under $5, in every complaint outcome), and handling matters more for
     them. ``penalty`` 0 (the default) turns it off.
     """
-    penalty = k[SIZE_PENALTY]
-    sting = min(penalty * problem_size(cost, k), penalty)  # a huge cost can round one step above
+    # The curve of problem_size, multiplied out as first built (the same bits as before it existed).
+    penalty, half, n = k[SIZE_PENALTY], k[SIZE_DOLLARS], k[SIZE_EXPONENT]
+    if n == 1.0:
+        sting = penalty * cost / (cost + half)
+    else:
+        scaled = (cost / half) ** n
+        sting = penalty * scaled / (scaled + 1.0)
+    sting = min(sting, penalty)  # a huge cost can round one step above the penalty
     if outcome in (ON_SPOT, ESCALATED):
         sting *= k[SIZE_RESOLVED_SHARE]  # x 1 (the default) keeps the bits
     return sting

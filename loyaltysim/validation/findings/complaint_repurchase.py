@@ -324,7 +324,17 @@ def _discussion(
             "of points; with default coefficients one failure barely moves attachment.",
         ]
     missed = [c.quantity for c in judged or [] if not c.reproduced]
-    if missed:
+    quick_fix = [q for q in missed if "resolved quickly" in q or q.startswith("bigger problems")]
+    if missed and not quick_fix:
+        text += [
+            "",
+            "**Not reproduced:** " + "; ".join(missed) + ". The grudge's coefficients were set by "
+            "hand at the experiment's seeds (docs/calibration.md); a cell this far off at other "
+            "seeds or settings is for the calibration to refit. TARP asked complainants whether "
+            "they *would* buy again (an intention), while the model follows what they did next. "
+            "The criteria are not loosened.",
+        ]
+    elif missed:
         text += [
             "",
             "**Not reproduced:** " + "; ".join(missed) + ". A fix on the spot leaves no grudge, "
