@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engines import assert_same_run, run_both
-from thread_runs import results_by_threads
+from thread_runs import failing_town_by_threads
 
 from loyaltysim.codes import MAX_FIRMS, ON_SPOT
 from loyaltysim.mechanisms import failure_memory as fm
@@ -182,29 +182,9 @@ def test_engines_agree_with_the_memory_at_work(overrides):
     assert (fast.state.failure_memory & fm.MOST_REMEMBERED).max() >= 2
 
 
-THREAD_SCRIPT = """
-import hashlib, json
-import numba
-from loyaltysim.model import LoyaltyModel
-model = LoyaltyModel("pharmacy_vs_brand", rng=3, engine="numba",
-                     overrides={"market.customers": 70000, "market.warmup_weeks": 4,
-                                "firms.supermarket.open": True,
-                                "firms.pharmacy.process.base_failure_rate": 0.2,
-                                "firms.brand.process.base_failure_rate": 0.2})
-model.run(10)
-digest = hashlib.sha256()
-digest.update(model.firm_weekly().to_csv().encode())
-for name in ("failure_memory", "satisfaction", "attachment", "last_firm"):
-    digest.update(getattr(model.state, name).tobytes())
-print(json.dumps({"threads": numba.get_num_threads(), "parallel": model.engine.parallel,
-                  "digest": digest.hexdigest(),
-                  "repeat": int(model.firm_weekly()["repeat_failures"].sum())}))
-"""
-
-
 @pytest.mark.slow
 def test_the_memory_does_not_depend_on_the_thread_count():
-    results = results_by_threads(THREAD_SCRIPT, (1, 2), timeout=900)
+    results = failing_town_by_threads()
     assert [(r["threads"], r["parallel"]) for r in results] == [(1, False), (2, True)]
     assert len({r["digest"] for r in results}) == 1
     assert results[0]["repeat"] > 100

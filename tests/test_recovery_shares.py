@@ -147,7 +147,6 @@ def test_the_documented_candidate_keeps_tarp_and_the_recovery_paradox():
     overrides = {f"behaviour.{k}": v for k, v in fragment["behaviour"].items()}
     overrides["customers.emotion_weight.mean"] = fragment["customers"]["emotion_weight"]["mean"]
     assert len(overrides) == 15 and overrides["behaviour.recovery_attachment_share"] < 1.0
-    overrides["behaviour.avoidance_weight"] = 0.0  # the set was found before avoidance existed
     # As found, with the loyal brand's staffing then (6.0 per 1,000) and the quitting coefficients
     # of the day (the set does not name them): both whole.
     found = {

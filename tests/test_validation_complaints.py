@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -41,9 +40,11 @@ def tarp():
     return run_finding("complaint_repurchase", quick=True)
 
 
-#: TARP's structure: the orderings by handling, held on the model's one set of defaults since the
-#: grudge after a failure (mechanisms/avoidance.py) - set by hand against this table, so the table
-#: is in-sample for the avoidance coefficients (docs/calibration.md, "Avoidance").
+#: TARP's structure: the orderings by handling, the size effect, the larger gap for big problems.
+#: Until issue 18 the experiment fitted its own behaviour coefficients and most of it held; on the
+#: model's one set of defaults handling barely moves the next purchase; the one set known to give
+#: TARP's gaps with the recovery paradox breaks other findings (docs/calibration.md, "Size, refunds
+#: and the paradox's two sides").
 TARP_ORDERINGS = ["ordering of handling, problem under $5", "ordering of handling, problem over $100"]
 
 
@@ -54,39 +55,51 @@ def _tarp_comparison(tarp, name):
     return found[0]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18: on the default coefficients a failure's handling barely moves the next "
+    "purchase; the set that keeps TARP with the recovery paradox (docs/calibration/"
+    "size_two_cores/tarp_and_paradox.toml) breaks Dick & Basu and zero defections, so it is not "
+    "the default",
+)
 @pytest.mark.parametrize("name", TARP_ORDERINGS)
 def test_tarp_orderings_hold(tarp, name):
     """The ordering, with TARP's kind of separation: a fix on the spot keeps at least 20 points
-    more customers than silence (TARP: 58 and 73; measured 46 and 75). On a flat table four
-    shares fall in order by luck now and then: the separation keeps that luck from passing as
-    TARP."""
+    more customers than silence (TARP: 58 and 73). On a flat table four shares fall in order by
+    luck now and then (the over-$100 row did on one seed set in six): the separation keeps that
+    luck from passing as TARP."""
     c = _tarp_comparison(tarp, name)
     band = tarp.table[tarp.table["band"] == name.split("problem ", 1)[1]]
     assert c.reproduced, (c.quantity, c.published, c.simulated)
     assert band["share"].iloc[-1] - band["share"].iloc[0] >= 0.20, band
 
 
-def test_tarp_on_the_defaults_spreads_by_handling_and_the_report_says_what_is_missing(tarp):
-    """What the one coefficient set gives: at least 10 of the 12 comparisons (measured 10: every
-    cell but the small problem fixed quickly, 73 % against TARP's 95 %, and so the size ordering
-    of the quick-fix row); the cells span more than 50 points (before avoidance they lay within
-    12 points of each other: 66-83 %); each missed comparison is named under "Not reproduced",
-    and a missed quick-fix cell is explained by the paradox the model leaves out of buying again
-    (de Matos et al. 2007)."""
-    assert len(tarp.comparisons) == 12
-    held = sum(c.reproduced for c in tarp.comparisons)
-    assert held >= 10, [(c.quantity, c.simulated) for c in tarp.comparisons if not c.reproduced]
-    share = tarp.table["share"].to_numpy()
-    assert share.max() - share.min() > 0.50, share
+def test_tarp_on_the_defaults_is_nearly_flat_and_the_report_says_why(tarp):
+    """What the one coefficient set gives today, pinned so that a change shows: every cell lies
+    within three binomial standard errors and 12 points of the share over all eight cells (TARP's
+    cells span 86 points), every missed comparison is named under "Not reproduced", with what the
+    model lacks and where the calibration's search is reported; the verdict is partial exactly
+    when one misses. Measured on the experiment's seeds and five shifted sets: cells 66-83 %
+    around 77-78 %; the thinnest cell (about 60 failures over $100 fixed on the spot) is the
+    one that strays, by up to 11 points (2.1 standard errors), so a fixed spread of 15 points
+    between cells failed one set in six."""
+    cells = tarp.comparisons[:8]
+    assert len(tarp.comparisons) == 12 and all(c.quantity.startswith("buy again") for c in cells)
+    share, events = tarp.table["share"].to_numpy(), tarp.table["events"].to_numpy()
+    pooled = float(np.sum(share * events) / np.sum(events))
+    stray = np.abs(share - pooled)
+    assert (stray <= 3 * np.sqrt(pooled * (1 - pooled) / events)).all(), (pooled, share, events)
+    assert (stray <= 0.12).all(), (pooled, share)
     misses = [c for c in tarp.comparisons if not c.reproduced]
-    if misses:
-        not_reproduced = tarp.discussion.split("**Not reproduced:**", 1)[1]
-        for c in misses:
-            assert c.quantity in not_reproduced
-        if any("resolved quickly" in c.quantity for c in misses):
-            assert "de Matos" in not_reproduced
-        assert tarp.verdict != "reproduced"
-    assert "avoidance" in tarp.discussion and "in-sample" in tarp.discussion
+    assert misses
+    not_reproduced = tarp.discussion.split("**Not reproduced:**", 1)[1]
+    for c in misses:
+        assert c.quantity in not_reproduced
+    assert "critical incident" in not_reproduced and "docs/calibration.md" in not_reproduced
+    assert tarp.verdict != "reproduced"
+    # What holds on a flat table is named as luck, not claimed for the mechanism.
+    for c in (c for c in tarp.comparisons if c.reproduced):
+        assert c.quantity in not_reproduced.split("by the table's flatness", 1)[0].rsplit("What holds", 1)[1]
 
 
 def test_tarp_cells_are_computed_from_enough_failures(tarp):
@@ -121,6 +134,7 @@ def test_tarp_runs_on_the_default_behaviour_coefficients():
 def test_tarp_comparisons_follow_the_numbers():
     """The verdicts are computed: a table off by more than the tolerance fails, an inverted
     ordering fails, equal bands fail the size comparison."""
+    import pandas as pd
 
     params = complaint_repurchase.Params()
     rows = []
@@ -266,8 +280,7 @@ def test_problem_size_sting_is_zero_when_off_and_grows_with_cost(cost, bigger, p
 @settings(max_examples=80, deadline=None)
 @given(cost=st.floats(0, 1e6), penalty=st.floats(0, 1), half=st.floats(0.01, 1e6))
 def test_exponent_1_is_the_first_curve_bit_for_bit(cost, penalty, half):
-    """Exponent 1 gives the curve as first built, bit for bit (runs of before it existed are
-    reproduced with it; the default is 2 since avoidance reads the same size)."""
+    """The default exponent leaves every output as it was before the exponent existed."""
     expected = penalty * cost / (cost + half)
     assert (
         np.float64(problem_size_sting(cost, SILENT, _size_k(penalty, half))).tobytes()
@@ -296,25 +309,18 @@ def test_a_steeper_curve_spares_problems_under_the_half_point_and_stings_those_o
         assert steep >= gentle - 1e-12
 
 
-def test_the_size_penalty_is_off_by_default_and_size_acts_through_the_grudge():
-    """With the default penalty (0) and avoidance off the half-size dollars cannot change any
-    result; with avoidance on (the default) they do - the grudge grows with the problem's size."""
-    runs: dict[tuple[float, float], pd.DataFrame] = {}
-    for weight in (0.0, 7.0):
-        for dollars in (100.0, 7.0):
-            model = LoyaltyModel(
-                "fear_culture",
-                rng=2,
-                overrides={
-                    "market.customers": 800,
-                    "behaviour.problem_size_dollars": dollars,
-                    "behaviour.avoidance_weight": weight,
-                },
-            )
-            model.run(30)
-            runs[weight, dollars] = model.firm_weekly()
-    assert runs[0.0, 100.0].equals(runs[0.0, 7.0])
-    assert not runs[7.0, 100.0].equals(runs[7.0, 7.0])
+def test_problem_size_is_off_by_default():
+    """With the default penalty (0) the half-size dollars cannot change any result."""
+    runs = []
+    for dollars in (100.0, 7.0):
+        model = LoyaltyModel(
+            "fear_culture",
+            rng=2,
+            overrides={"market.customers": 800, "behaviour.problem_size_dollars": dollars},
+        )
+        model.run(30)
+        runs.append(model.firm_weekly())
+    assert runs[0].equals(runs[1])
 
 
 def test_problem_size_penalty_is_the_same_in_both_engines_and_hurts_big_problems():

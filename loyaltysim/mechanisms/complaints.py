@@ -64,13 +64,14 @@ class ComplaintCoefficients(StrictModel):
         le=1_000_000,
     )
     problem_size_exponent: float = param(
-        2.0,
+        1.0,
         "exponent",
         "How sharply a problem's size sets in around problem_size_dollars: the size (which scales "
         "the size penalty and the grudge, mechanisms/avoidance.py) is cost^n / (cost^n + "
         "problem_size_dollars^n). 1 = a gentle curve that small problems feel too; above 1 "
         "problems well under problem_size_dollars stay inside the customer's zone of tolerance "
-        "and barely count, while big ones count nearly in full (2: a $5 problem 0.3 %, $200 80 %).",
+        "and barely count, while big ones count nearly in full (2: a $5 problem 0.3 %, $200 80 %; "
+        "the value the avoidance probe used).",
         source="Zeithaml, Berry & Parasuraman 1993; TARP",
         ge=0.25,
         le=6.0,
