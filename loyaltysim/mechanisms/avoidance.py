@@ -5,7 +5,7 @@ TARP's complainants bought again far less after a problem left silent or unresol
 one fixed on the spot - more so for big problems (37 % against 95 % under $5, 9 % against 82 % over
 $100). Attachment, which moves a little with every visit, cannot give that spread without weighing
 so much in every choice that unattached customers defect far too often (docs/calibration.md,
-"Starting from the set that keeps both"). Gregoire, Tripp & Legoux (2009) name the missing
+"Starting from the set that keeps both"). Grégoire, Tripp & Legoux (2009) name the missing
 mechanism: after a failed recovery customers feel a *desire for avoidance* - they keep away from
 the firm - which, unlike the desire for revenge, does not fade quickly. The model keeps it short
 and explicit: a grudge against one store that lowers its utility at the next purchase occasions.
