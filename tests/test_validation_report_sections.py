@@ -205,5 +205,6 @@ def test_the_coefficient_keys_an_experiment_sets_are_found(tmp_path):
     real = coefficient_settings()
     bass = [s for s in real if s.file == "scenarios/bass_town.toml"]
     assert [(s.key, s.value, s.default, s.shipped) for s in bass] == [
-        ("behaviour.delight_threshold", 0.0, 0.75, False)
+        ("behaviour.delight_threshold", 0.0, 0.75, False),
+        ("behaviour.lapse_mean", 0.0, 0.002, False),
     ]

@@ -2,7 +2,10 @@
 validation finding).
 
 Bass's continuous model: the share F(t) who have adopted by time t grows as
-dF/dt = (p + q F)(1 - F), so F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}).
+dF/dt = (p + q F)(1 - F), so F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}). Time t is in the
+unit p and q are rates of: a year for Bass's own fits and Sultan, Farley & Lehmann's (1990) mean
+p = 0.03, q = 0.38. Functions below that take ``per`` (model weeks in one unit of t; 1 reads t in
+weeks) compare a weekly curve with F at t = week / per.
 
 loyaltysim's mechanism, on a fully mixed network (every tie to a random customer), one week at a
 time (see ``Customer._listen`` and ``Customer._notice_ads`` in :mod:`loyaltysim.agents`):
@@ -36,10 +39,11 @@ def bass_peak_time(p: float, q: float) -> float:
     return float(np.log(q / p) / (p + q)) if q > p else 0.0
 
 
-def nominal_mapping(p: float, q: float, ties: int) -> tuple[float, float]:
-    """Per-week (advertising chance, per-tie telling chance) read literally from Bass's p and q:
-    a = p, and s = q / ties, so that k ties who all tried the firm pass on q per week in total."""
-    return p, q / ties
+def nominal_mapping(p: float, q: float, ties: int, per: int = 1) -> tuple[float, float]:
+    """Per-week (advertising chance, per-tie telling chance) read literally from Bass's p and q,
+    rates per ``per`` weeks: a = p / per, and s = q / (ties x per), so that k ties who all tried
+    the firm pass on q per unit of time in total."""
+    return p / per, q / (ties * per)
 
 
 def mean_field_aware(advertising: float, telling: float, ties: int, weeks: int) -> np.ndarray:
@@ -52,9 +56,10 @@ def mean_field_aware(advertising: float, telling: float, ties: int, weeks: int) 
     return aware[1:]
 
 
-def max_gap(curve: np.ndarray, p: float, q: float) -> float:
-    """Largest absolute difference (share 0-1) between ``curve[t]`` (t = 0, 1, ... weeks) and F(t)."""
-    t = np.arange(len(curve))
+def max_gap(curve: np.ndarray, p: float, q: float, per: int = 1) -> float:
+    """Largest absolute difference (share 0-1) between ``curve[w]`` (w = 0, 1, ... weeks) and
+    F(w / per)."""
+    t = np.arange(len(curve)) / per
     return float(np.max(np.abs(np.asarray(curve) - bass_share(t, p, q))))
 
 
@@ -77,17 +82,28 @@ def calibrate(p: float, q: float, ties: int, weeks: int) -> tuple[float, float]:
     return float(fit.x[0]), float(fit.x[1])
 
 
-def fit_bass(curve: np.ndarray) -> tuple[float, float]:
-    """Least-squares Bass (p, q) of a cumulative-share curve sampled at t = 0, 1, ... weeks."""
-    t = np.arange(len(curve), dtype=float)
+def fit_bass(curve: np.ndarray, per: int = 1) -> tuple[float, float]:
+    """Least-squares Bass (p, q), per ``per`` weeks, of a cumulative-share curve sampled at weeks
+    0, 1, ..."""
+    t = np.arange(len(curve), dtype=float) / per
     (p, q), _ = curve_fit(
         bass_share, t, np.asarray(curve, dtype=float), p0=(0.03, 0.3), bounds=([1e-6, 0.0], [1.0, 5.0])
     )
     return float(p), float(q)
 
 
-def peak_week(curve: np.ndarray) -> float:
-    """Time of the largest weekly rise of a cumulative curve sampled at t = 0, 1, ...: the midpoint
-    of that week (t - 0.5), comparable with Bass's continuous peak time."""
-    rises = np.diff(np.asarray(curve, dtype=float))
-    return float(np.argmax(rises)) + 0.5
+def peak_time(curve: np.ndarray, per: int = 1) -> float:
+    """Time, in units of ``per`` weeks, of the largest rise of a cumulative curve sampled at weeks
+    0, 1, ..., comparable with Bass's continuous peak time: the rises over ``per`` weeks (each at
+    the midpoint of its window), and the vertex of the parabola through those within ``per``
+    weeks of the largest - the peak of a diffusion is broad, and a week's noise would move the
+    largest rise alone by a good part of a unit."""
+    c = np.asarray(curve, dtype=float)
+    rises = c[per:] - c[:-per]
+    mids = (np.arange(len(rises)) + per / 2) / per
+    top = int(np.argmax(rises))
+    near = slice(max(0, top - per), min(len(rises), top + per + 1))
+    a, b, _ = np.polyfit(mids[near], rises[near], 2)
+    if a < 0 and mids[near][0] <= -b / (2 * a) <= mids[near][-1]:
+        return float(-b / (2 * a))
+    return float(mids[top])
