@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loyaltysim.calibration.evaluate import comparison_record, scored_comparisons
+from loyaltysim.calibration.evaluate import _metric_value, comparison_record, scored_comparisons
 from loyaltysim.calibration.loss import NAN_LOSS, comparison_loss, scalar_loss
 from loyaltysim.calibration.spec import FIXED_KEYS, CalibrationError, load_targets
 from loyaltysim.calibration.store import TrialStore
@@ -181,6 +182,16 @@ def test_bad_parameters(tmp_path: Path, snippet: str, key_path: str, allowed: st
             "allowed at targets.t:",
         ),
         ('kind = "metric"\nweeks = [1, 2]\nobserved = 1.0\nsd = 1.0', "targets.t", "exactly one of metric"),
+        (
+            'kind = "metric"\nmetric = "nps"\nversus = "pharmacy"\nweeks = [1, 2]\nobserved = 1.0\nsd = 1.0',
+            "targets.t.versus",
+            "than 'pharmacy' (supermarket)",
+        ),
+        (
+            'kind = "metric"\nquantity = "nps"\nversus = "supermarket"\nweeks = [1, 2]\nrange = "plausible"',
+            "targets.t.range",
+            "not of a difference",
+        ),
         ('kind = "contrast"\nobserved = 1.0\nsd = 1.0', "targets.t.event_week", "give the event's week"),
         ('kind = "finding"\nfinding = "tarp"', "targets.t.finding", "complaint_repurchase"),
         ('kind = "csv"\nfile = "missing.csv"\nsd = {nps = 5.0}', "targets.t.file", "cannot read"),
@@ -210,6 +221,32 @@ def test_bad_settings_name_the_key(tmp_path: Path, key: str, value: object) -> N
     assert err.key_path == key
     assert str(tmp_path / "targets.toml") in str(err)
     assert "is not allowed" in str(err)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.lists(st.floats(-100, 100), min_size=6, max_size=6),
+    b=st.lists(st.floats(-100, 100), min_size=6, max_size=6),
+    first=st.integers(1, 6),
+    span=st.integers(0, 5),
+    stat=st.sampled_from(["mean", "sum", "last", "min", "max"]),
+)
+def test_a_metric_versus_another_firm_is_the_difference_over_the_same_weeks(a, b, first, span, stat) -> None:
+    last = min(6, first + span)
+    weekly = pd.DataFrame(
+        {"week": [*range(1, 7), *range(1, 7)], "firm": ["a"] * 6 + ["b"] * 6, "retention_purchase": a + b}
+    )
+    target = {"firm": None, "weeks": [first, last], "quantity": None, "metric": "retention_purchase"}
+    target |= {"stat": stat, "versus": None}
+    spec = SimpleNamespace(focus_firm="a")
+    pick = {"mean": pd.Series.mean, "sum": pd.Series.sum, "last": lambda v: v.iloc[-1]}
+    pick |= {"min": pd.Series.min, "max": pd.Series.max}
+    own = float(pick[stat](pd.Series(a[first - 1 : last])))
+    other = float(pick[stat](pd.Series(b[first - 1 : last])))
+    assert _metric_value(target, spec, weekly) == pytest.approx(own)
+    assert _metric_value(target | {"versus": "b"}, spec, weekly) == pytest.approx(own - other, abs=1e-9)
+    swapped = target | {"firm": "b", "versus": "a"}
+    assert _metric_value(swapped, spec, weekly) == pytest.approx(other - own, abs=1e-9)
 
 
 def test_not_toml_and_missing_sections(tmp_path: Path) -> None:

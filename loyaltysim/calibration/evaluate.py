@@ -82,11 +82,20 @@ def _window_values(weekly: Any, firm: str, first: int, last: int) -> Any:
 
 
 def _metric_value(target: dict[str, Any], spec: Any, weekly: Any) -> float:
-    from loyaltysim.validation.plausibility import WEEKLY_QUANTITIES, steady_window
+    """The target's metric or quantity over its weeks: of its firm, or of its firm minus the
+    ``versus`` firm's (NaN where either has no value)."""
+    from loyaltysim.validation.plausibility import steady_window
 
-    firm = target["firm"] or spec.focus_firm
     first, last = steady_window(spec) if target["weeks"] == "steady" else target["weeks"]
-    rows = _window_values(weekly, firm, first, last)
+    value = _firm_value(target, _window_values(weekly, target["firm"] or spec.focus_firm, first, last))
+    if target.get("versus") is None:
+        return value
+    return value - _firm_value(target, _window_values(weekly, target["versus"], first, last))
+
+
+def _firm_value(target: dict[str, Any], rows: Any) -> float:
+    from loyaltysim.validation.plausibility import WEEKLY_QUANTITIES
+
     if target["quantity"] is not None:
         return float(WEEKLY_QUANTITIES[target["quantity"]][2](rows))
     values = rows[target["metric"]].astype(float).dropna()

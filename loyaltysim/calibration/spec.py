@@ -116,6 +116,11 @@ class MetricTarget(_Run):
     weeks: list[int] | Literal["steady"] = Field(
         description="[first, last] week (inclusive) or 'steady' (52 weeks before the first event)."
     )
+    versus: str | None = Field(
+        None,
+        description="Another firm of the same run: the target is the firm's value minus this "
+        "firm's (the pharmacy's purchase retention minus the brand's, say).",
+    )
 
 
 class ContrastTarget(_Run):
@@ -425,6 +430,23 @@ def _check_metric(label: str, name: str, t: MetricTarget, spec: Scenario) -> Non
             f"{where}.quantity",
             f"{shown(t.quantity)} is not allowed: one of {', '.join(WEEKLY_QUANTITIES)}.",
         )
+    if t.versus is not None:
+        firm = t.firm or spec.focus_firm
+        others = [f for f in spec.firm_ids if f != firm]
+        if t.versus not in others:
+            raise _fail(
+                label,
+                f"{where}.versus",
+                f"{shown(t.versus)} is not allowed: another firm of {spec.name} than {firm!r} "
+                f"({', '.join(others) or 'there is none'}).",
+            )
+        if t.range == "plausible":
+            raise _fail(
+                label,
+                f"{where}.range",
+                "'plausible' is the published range of one store's quantity, not of a difference "
+                "between two stores (versus): give [low, high], or observed with sd or tolerance.",
+            )
     if isinstance(t.weeks, list):
         weeks = spec.market.weeks
         if len(t.weeks) != 2 or not 1 <= t.weeks[0] <= t.weeks[1] <= weeks:
