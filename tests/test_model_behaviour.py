@@ -113,17 +113,19 @@ def test_brand_culture_makes_the_pharmacy_keep_its_customers():
     assert np.mean(lost["cultured"]) < 0.5 * np.mean(lost["baseline"]), lost
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_emotion_weight_is_what_keeps_the_brand(seed):
+def test_emotion_weight_is_what_keeps_the_brand():
     """Take away the pull of attachment in the choice (its weight and the resistance of the truly
     loyal) and the supermarket's opening takes far more of the brand's customers - measured
     against the same run without the opening (counterfactual, common random numbers), 26 weeks
-    after it. Measured, share of the base lost (seeds 1-5): 0.066, 0.075, 0.070, 0.056, 0.068
-    with the pull; 0.219, 0.199, 0.194, 0.202, 0.213 without. (A before/after ratio of the base,
-    which this test used to read, moved with the market's own drift: 0.19 on seed 1 but -0.03 on
+    after it. Measured 2026-12-07, share of the base lost at seeds 1-5: 0.106, 0.120, 0.092,
+    0.127, 0.094 with the pull; 0.262, 0.245, 0.225, 0.237, 0.243 without - 2.24 times as many
+    over the five seeds, 1.86-2.58 seed by seed. Pooled over five seeds: until 2026-12-07 this
+    test asked for twice as many at each of seeds 1-3, and seed 2 sat at 2.04 while the untested
+    seed 4 gave 1.86 - a line one seed's noise decides. (A before/after ratio of the base, which
+    this test read before that, moved with the market's own drift: 0.19 on seed 1 but -0.03 on
     seed 5.)"""
 
-    def lost(**overrides) -> float:
+    def lost(seed: int, **overrides) -> float:
         effects = event_effects(
             "pharmacy_vs_brand",
             overrides={"market.customers": N, "market.weeks": 140, "market.seed": seed, **overrides},
@@ -131,16 +133,17 @@ def test_emotion_weight_is_what_keeps_the_brand(seed):
         row = effects.query("event_week == @SHOCK and firm == 'brand' and metric == 'customer_base'")
         return -float(row["effect_share"].iloc[0])
 
-    with_pull = lost()
-    without_pull = lost(
-        **{
-            "customers.emotion_weight.mean": 0.0,
-            "customers.emotion_weight.sd": 0.0,
-            "behaviour.loyalty_resistance": 0.0,
-        }
-    )
-    assert with_pull > 0  # the opening costs the brand something either way
-    assert without_pull > 2 * with_pull and without_pull > with_pull + 0.08
+    no_pull = {
+        "customers.emotion_weight.mean": 0.0,
+        "customers.emotion_weight.sd": 0.0,
+        "behaviour.loyalty_resistance": 0.0,
+    }
+    seeds = (1, 2, 3, 4, 5)
+    with_pull = np.array([lost(s) for s in seeds])
+    without_pull = np.array([lost(s, **no_pull) for s in seeds])
+    assert (with_pull > 0).all()  # the opening costs the brand something either way
+    assert (without_pull > with_pull + 0.08).all(), (with_pull, without_pull)
+    assert without_pull.mean() > 2 * with_pull.mean(), (with_pull, without_pull)
 
 
 def test_raising_the_frontline_limit_resolves_more_on_the_spot():
