@@ -6,6 +6,7 @@ asserted, the ones the model honestly does not reproduce are asserted to be repo
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -192,7 +193,7 @@ def test_peak_time_finds_bass_peak_at_any_number_of_weeks_per_unit(p, ratio, per
     assert max_gap(bass_share(t, p, q), p, q, per) == 0.0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(p=st.floats(0.005, 0.1), ratio=st.floats(3.0, 40.0))
 def test_rates_read_per_unit_at_weekly_steps_converge_to_bass(p, ratio):
     # The model's weekly lags are 2 / per of a unit of t: the more weeks in a unit, the closer the
@@ -206,7 +207,10 @@ def test_rates_read_per_unit_at_weekly_steps_converge_to_bass(p, ratio):
         a, s = nominal_mapping(p, q, k, per)
         assert a == pytest.approx(p / per) and k * s * per == pytest.approx(q)
         gaps.append(max_gap(mean_field_aware(a, s, k, span * per), p, q, per))
-    assert gaps == sorted(gaps, reverse=True) and gaps[-1] < 0.02, gaps
+    # each fourfold of weeks per unit at least nearly halves the gap (at most x 0.44 over a grid of
+    # these p and q), and at 52 a unit it is within a few points of Bass (2.3 at most on that grid)
+    assert all(finer < 0.6 * coarser for coarser, finer in itertools.pairwise(gaps)), gaps
+    assert gaps[-1] < 0.03, gaps
 
 
 def test_model_trial_lags_awareness_by_one_week_and_ads_reach_a_share_a():

@@ -92,15 +92,21 @@ def fit_bass(curve: np.ndarray, per: int = 1) -> tuple[float, float]:
     return float(p), float(q)
 
 
+def unit_rises(curve: np.ndarray, per: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(midpoints, rises): the rise of a cumulative curve sampled at weeks 0, 1, ... over each
+    window of ``per`` weeks, and the window's midpoint in units of ``per`` weeks."""
+    c = np.asarray(curve, dtype=float)
+    rises = c[per:] - c[:-per]
+    return (np.arange(len(rises)) + per / 2) / per, rises
+
+
 def peak_time(curve: np.ndarray, per: int = 1) -> float:
     """Time, in units of ``per`` weeks, of the largest rise of a cumulative curve sampled at weeks
     0, 1, ..., comparable with Bass's continuous peak time: the rises over ``per`` weeks (each at
     the midpoint of its window), and the vertex of the parabola through those within ``per``
     weeks of the largest - the peak of a diffusion is broad, and a week's noise would move the
     largest rise alone by a good part of a unit."""
-    c = np.asarray(curve, dtype=float)
-    rises = c[per:] - c[:-per]
-    mids = (np.arange(len(rises)) + per / 2) / per
+    mids, rises = unit_rises(curve, per)
     top = int(np.argmax(rises))
     near = slice(max(0, top - per), min(len(rises), top + per + 1))
     a, b, _ = np.polyfit(mids[near], rises[near], 2)

@@ -27,6 +27,7 @@ from loyaltysim.validation.bass_curve import (
     mean_field_aware,
     nominal_mapping,
     peak_time,
+    unit_rises,
 )
 from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
 from loyaltysim.validation.result import Closeness, Comparison, FindingResult
@@ -284,9 +285,8 @@ def _figure(curves: dict[str, np.ndarray], prm: Params) -> Figure:
             step = max(1, unit_weeks // 4)
             weeks = np.arange(0, len(tried), step)
             left.plot(weeks / unit_weeks, tried[weeks], style, ms=4, label=name)
-            rises = tried[unit_weeks:] - tried[:-unit_weeks]  # rise over one unit of t
-            mid = (np.arange(len(rises)) + unit_weeks / 2) / unit_weeks
-            right.plot(mid[::step], rises[::step], style, ms=4, label=name)
+            mids, rises = unit_rises(tried, unit_weeks)
+            right.plot(mids[::step], rises[::step], style, ms=4, label=name)
         left.set(xlabel=f"{label} since launch (t)", ylabel="cumulative share who tried")
         right.set(xlabel=f"{label} since launch (t)", ylabel=f"share adopting per {label[:-1]}")
         right.axvline(bass_peak_time(prm.p, prm.q), color="grey", ls=":")
