@@ -304,7 +304,7 @@ class Customer(mesa.Agent):
             m.next_state.story_firm[i], m.next_state.story_sign[i] = f, -1
         expectation = raised_expectation(float(pop["expectation"][i]), remembered, k.failure_memory)
         m.next_state.satisfaction[i, f] = next_satisfaction(
-            float(m.state.satisfaction[i, f]), quality, expectation, k.encounter
+            float(m.state.satisfaction[i, f]), quality, expectation, float(pop["perception"][i]), k.encounter
         )
         # Attachment moves toward the visit's emotional value; losses weigh more [A], and a failure
         # is a critical incident that may weigh more than a routine visit.

@@ -593,6 +593,7 @@ def _live_chunk(
                 np.float64(satisfaction[i, f]),
                 quality,
                 raised_expectation(np.float64(expectation[i]), remembered, k_mem),
+                np.float64(perception[i]),
                 k_enc,
             )
             change[i - first] = attachment_change(attached, emotional, outcome != OK, k_att)
