@@ -252,5 +252,11 @@ Even then box 4 caps the ratio: it mixes the less satisfied customers of a firm 
 attachment (about half of whom stay) with the best-served customers of one that does not (who
 leave), so at a 38 % repurchase in box 4 no top box can reach six times it. Customers at one firm
 differ in satisfaction mostly through their own expectation, which says nothing about their
-loyalty.
+loyalty - unless `behaviour.perception_satisfaction` (off by default) lets their perception trait
+colour how they judge quality too: at 1 the satisfied and the attached are the same customers
+within a store (r about 0.75 instead of 0.1-0.3), the pharmacy's top box keeps 46 % against its
+box 4's 30 % (34 % and 33 % off), yet the pooled ratio only moves from 1.9x to 2.05x (2.2x with a
+delight weight of 15; `--quick`, 2026-12-07): about 30 % of the pharmacy's box 4 stays whatever
+its satisfaction - for them habit outweighs what the rival offers, even with the rival at the
+pharmacy's own address (1.9x) - and that floor, not satisfaction, caps the ratio.
 """
