@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_engines import assert_same_run, run_both
+from test_satisfaction_choice import SMALL_OPEN_TOWN
 
 from loyaltysim.mechanisms import encounter
 from loyaltysim.model import LoyaltyModel
@@ -97,9 +98,7 @@ def test_engines_agree_with_perception_in_satisfaction():
         "pharmacy_vs_brand",
         20,
         {
-            "market.customers": 300,
-            "market.warmup_weeks": 10,
-            "firms.supermarket.open": True,
+            **SMALL_OPEN_TOWN,
             "behaviour.perception_satisfaction": 0.7,
             "customers.perception.sd": 0.4,
             "behaviour.delight_loyalty": 10.0,

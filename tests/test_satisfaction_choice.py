@@ -83,18 +83,17 @@ def test_top_box_customers_defect_less_than_merely_satisfied_ones_against_the_co
     assert abs(on[4] - off[4]) < 0.1, (on, off)
 
 
+#: A small town with every store open after a short warm-up: the engines' runs of satisfaction's
+#: mechanisms (here and tests/test_perceived_satisfaction.py).
+SMALL_OPEN_TOWN = {"market.customers": 300, "market.warmup_weeks": 10, "firms.supermarket.open": True}
+
+
 @pytest.mark.slow
 def test_engines_agree_with_satisfaction_in_the_choice():
     ref, fast = run_both(
         "pharmacy_vs_brand",
         20,
-        {
-            "market.customers": 300,
-            "market.warmup_weeks": 10,
-            "firms.supermarket.open": True,
-            "behaviour.delight_loyalty": 30.0,
-            "behaviour.delight_from": 0.6,
-        },
+        {**SMALL_OPEN_TOWN, "behaviour.delight_loyalty": 30.0, "behaviour.delight_from": 0.6},
         seed=4,
     )
     assert_same_run(ref, fast)
