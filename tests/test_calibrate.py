@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loyaltysim.calibration.evaluate import _metric_value, comparison_record, scored_comparisons
-from loyaltysim.calibration.loss import NAN_LOSS, comparison_loss, scalar_loss
+from loyaltysim.calibration.loss import LOSS_RULE, NAN_LOSS, comparison_loss, scalar_loss
 from loyaltysim.calibration.spec import FIXED_KEYS, CalibrationError, load_targets
 from loyaltysim.calibration.store import TrialStore
 from loyaltysim.scenario import load_scenario
-from loyaltysim.validation.result import Closeness, Comparison, FindingResult
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult, Margin
 from tests.schema_leaves import ALL_NUMERIC
 
 HEAD = """\
@@ -378,6 +378,67 @@ def test_a_closeness_comparison_holds_exactly_when_its_numbers_are_close(
     assert c.reproduced == (enough and abs(simulated - published) <= tolerance)
 
 
+@given(
+    simulated=st.floats(-1e3, 1e3) | st.just(math.nan),
+    line=st.floats(-1e3, 1e3),
+    scale=st.floats(1e-3, 1e3),
+    above=st.booleans(),
+)
+def test_a_margin_measures_how_far_the_wrong_side_of_its_line(
+    simulated: float, line: float, scale: float, above: bool
+) -> None:
+    m = Margin(simulated, line, scale, above)
+    if math.isnan(simulated):
+        assert math.isnan(m.shortfall)
+        return
+    wrong = simulated < line if above else simulated > line
+    assert m.shortfall == (abs(simulated - line) if wrong else 0.0)
+
+
+@given(
+    short=st.lists(st.floats(0, 1e3), min_size=2, max_size=2).map(sorted),
+    scale=st.floats(1e-3, 1e3),
+    miss=st.floats(0.5, 50),
+)
+def test_a_one_sided_miss_is_graded_by_its_shortfall(short: list[float], scale: float, miss: float) -> None:
+    """The nearer miss never costs more, every miss costs at least 1, a held comparison 0; the
+    flat ``miss`` does not enter (it is for comparisons without numbers)."""
+    near, far = (
+        comparison_record(
+            Comparison("ratio", "6x", "-", "at least 3x", False, margin=Margin(3.0 - s, 3.0, scale))
+        )
+        for s in short
+    )
+    costs = [comparison_loss(r, miss) for r in (near, far)]
+    assert 1.0 <= costs[0] <= costs[1]
+    assert costs[1] == pytest.approx(max(1.0, (short[1] / scale) ** 2))
+    held = comparison_record(
+        Comparison("ratio", "6x", "-", "at least 3x", True, margin=Margin(4.0, 3.0, scale))
+    )
+    assert comparison_loss(held, miss) == 0.0
+
+
+def test_jones_and_sassers_ratio_costs_less_the_nearer_it_comes() -> None:
+    """The flat miss of 4 gave a calibration no slope on "at least 3x": a ratio of 1.8 and one of
+    2.8 cost the same (4.0 in every trial of the avoidance runs). Graded at half a "time": 5.8 and
+    1. A record stored before margins existed keeps the flat miss."""
+    records = [
+        comparison_record(Comparison("J&S", "6x", f"{r}x", "at least 3x", False, margin=Margin(r, 3.0, 0.5)))
+        for r in (1.8, 2.8)
+    ]
+    assert [comparison_loss(r, 4.0) for r in records] == pytest.approx([(1.2 / 0.5) ** 2, 1.0])
+    old = {k: v for k, v in records[0].items() if k not in ("shortfall", "scale")}
+    assert comparison_loss(old, 4.0) == 4.0
+
+
+def test_a_comparison_cannot_hold_while_short_of_its_own_margin() -> None:
+    """A margin that contradicts its criterion would grade a held comparison as missed (or the
+    reverse): it is refused where the finding builds it."""
+    with pytest.raises(ValueError, match=r"falls 1\.2 short of its margin's line 3"):
+        Comparison("J&S", "6x", "1.8x", "at least 3x", True, margin=Margin(1.8, 3.0, 0.5))
+    assert Comparison("J&S", "6x", "1.8x", "at least 3x", False, margin=Margin(1.8, 3.0, 0.5)).margin
+
+
 # -- the store ----------------------------------------------------------------------------------
 def test_store_drops_a_line_cut_off_and_refuses_another_study(tmp_path: Path) -> None:
     ident = {"targets_sha256": "a", "seed": 1, "batch_size": 4, "sampler": "tpe", "startup_trials": 4}
@@ -394,6 +455,17 @@ def test_store_drops_a_line_cut_off_and_refuses_another_study(tmp_path: Path) ->
         TrialStore(tmp_path, {**ident, "seed": 2})
     with pytest.raises(CalibrationError, match="no calibration to resume"):
         TrialStore(tmp_path / "empty", ident, must_exist=True)
+
+
+def test_a_study_scored_by_other_loss_rules_is_not_resumed(tmp_path: Path) -> None:
+    """Its stored losses would be told to the sampler beside losses scored by the new rules. A
+    manifest without a rule (written before the rule was recorded) was scored by rule 1."""
+    ident = {"targets_sha256": "a", "seed": 1, "batch_size": 4, "sampler": "tpe", "startup_trials": 4}
+    TrialStore(tmp_path, ident)  # the old manifest: no loss_rule
+    with pytest.raises(CalibrationError, match=f"loss_rule was 1, now {LOSS_RULE}"):
+        TrialStore(tmp_path, {**ident, "loss_rule": LOSS_RULE}, must_exist=True)
+    TrialStore(tmp_path / "new", {**ident, "loss_rule": LOSS_RULE})
+    assert TrialStore(tmp_path / "new", {**ident, "loss_rule": LOSS_RULE}, must_exist=True).records == {}
 
 
 # -- short calibrations -------------------------------------------------------------------------

@@ -175,8 +175,10 @@ def assert_visible(diffs: np.ndarray, metric: str, sign: int = 1, what: str = ""
 
 #: Limits whose loyalty and NPS effects alone are not visible: they act on the few complaints
 #: that reach the supervisor or the manager (about 1 % of visits end in a complaint at the
-#: pharmacy). Empowerment as a whole (the three limits together) is tested as a lever; these two are
-#: strict xfail, so that the test reports the gap and fails once a change makes them visible.
+#: pharmacy). Issue 16 asks of them what it asks of staffing, wages and listening - to move
+#: something other than cost - and they move recovery (tested below); empowerment as a whole (the
+#: three limits together) is tested as a lever. Alone they are strict xfail, so that the
+#: measurement stays pinned and the test fails once a change makes them visible.
 #: Not for want of a live lever: with problems five times as large (process.cost_median $150,
 #: 30,000 households, seeds 1-3) the supervisor's limit 50 -> 250 resolves +10.6 +- 0.3 points
 #: more complaints and the manager's 200 -> 500 +3.6 +- 0.3, yet loyalty moves +0.1 +- 0.25 and
@@ -212,7 +214,7 @@ def test_every_lever_is_lower_at_the_pharmacy_than_at_the_brand():
 @pytest.mark.parametrize(
     "lever",
     [
-        pytest.param(lever, marks=pytest.mark.xfail(strict=True, reason=f"issue 16 gap: {why}"))
+        pytest.param(lever, marks=pytest.mark.xfail(strict=True, reason=f"not visible alone: {why}"))
         if (why := NOT_VISIBLE_ON_LOYALTY.get(lever))
         else lever
         for lever in (*LEVERS, "empowerment")

@@ -70,6 +70,11 @@ def test_chain_sales_contrast_is_reported_as_not_reproduced_with_the_reason(chai
     assert "threshold" in chain.discussion and "quit_threshold" in chain.discussion
     ratio = chain.settings["estimates"]["sales_ratio"]
     assert ratio["low"] <= 1.0  # the criterion evaluated on the numbers
+    # A calibration sees how far the interval's lower end lies under 1.
+    assert sales.margin.shortfall == pytest.approx(1.0 - ratio["low"])
+    for sign in ("r(engagement, customer loyalty) across", "r(engagement, employee turnover): sign"):
+        held = chain.comparison(sign)
+        assert held.reproduced and held.margin.shortfall == 0.0
 
 
 def test_chain_reports_how_much_of_turnover_is_chance_and_research_s_turnover_sales_relation(chain):

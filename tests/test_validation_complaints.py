@@ -166,6 +166,30 @@ def test_tarp_comparisons_follow_the_numbers():
     assert complaint_repurchase.comparisons(thin, params)[3].reproduced is False
 
 
+def test_tarp_orderings_carry_how_far_they_miss():
+    """For a calibration: a flat row misses its ordering by 0 (cost 1), a row with one step 4
+    points the wrong way by 0.04; big problems as loyal as small ones miss by how much more the big
+    row keeps; the gap comparison by the gap's difference in points."""
+    import pandas as pd
+
+    params = complaint_repurchase.Params()
+    rows = [
+        {"band": band, "handling": label, "outcome": code, "published": pub, "share": pub, "events": 100}
+        for band, shares in complaint_repurchase.PUBLISHED.items()
+        for (code, label), pub in zip(complaint_repurchase.ROWS, shares, strict=True)
+    ]
+    table = pd.DataFrame(rows)
+    table.loc[table["band"] == "small", "share"] = [0.50, 0.46, 0.70, 0.95]  # one step -4 points
+    table.loc[table["band"] == "large", "share"] = [0.55, 0.55, 0.55, 0.55]  # flat, above small's 0.50
+    judged = complaint_repurchase.comparisons(table, params)[8:]
+    small, large, size, gap = judged
+    assert [c.quantity.split(" ")[0] for c in judged] == ["ordering", "ordering", "bigger", "handling"]
+    assert not small.reproduced and small.margin.shortfall == pytest.approx(0.04)
+    assert not large.reproduced and large.margin.shortfall == 0.0  # a flat row: at the line
+    assert not size.reproduced and size.margin.shortfall == pytest.approx(0.09)  # 0.55 vs 0.46
+    assert not gap.reproduced and gap.margin.shortfall == pytest.approx(45.0)  # 0 vs 45 points
+
+
 # -- finding 3: service recovery paradox --------------------------------------------------------
 
 
@@ -179,6 +203,8 @@ def test_paradox_after_a_first_recovered_failure(paradox):
     assert first.reproduced, first
     row = paradox.table.iloc[0]
     assert row["sat after"] > row["sat before"]
+    t = float(first.simulated.split("t = ")[1].split(",")[0])  # the margin is the t it reports
+    assert first.margin.simulated == pytest.approx(t, abs=0.051) and first.margin.line == 2.0
 
 
 def test_paradox_shows_in_satisfaction_much_more_than_in_repurchase(paradox):

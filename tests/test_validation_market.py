@@ -74,6 +74,15 @@ def test_xerox_six_times_is_reported_as_not_reproduced_with_the_reason(satisfact
     assert simulated > 1.2  # the top box is still the most loyal
     assert "Satisfaction enters the choice only at the top" in satisfaction.discussion
     assert satisfaction.verdict == "partly reproduced"
+    # A calibration sees how far short of "at least 3x" it falls (rounded in the words).
+    assert ratio.margin.line == 3.0 and ratio.margin.shortfall == pytest.approx(3.0 - simulated, abs=0.006)
+
+
+def test_the_curves_shape_carries_the_rise_it_compares_as_its_margin(satisfaction):
+    shape = satisfaction.comparison("Curve shape")
+    rises = [int(x.split(" pts")[0]) for x in shape.simulated.split(": ")[1:]]  # low -> 4, 4 -> 5
+    assert shape.margin.simulated == pytest.approx((rises[1] - rises[0]) / 100, abs=0.011)
+    assert shape.reproduced == (shape.margin.simulated > 0)
 
 
 @given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
@@ -97,6 +106,9 @@ def test_satisfaction_boxes_are_fifths_of_the_scale_and_monotone(a, b):
 def test_attitude_explains_advocacy_and_patronage_explains_retention(attitude, starts):
     c = attitude.comparison(starts)
     assert c.reproduced, c
+    if c.margin is not None:  # the retention comparisons: the difference's lower bound
+        low = float(c.simulated.split("CI ")[1].split(" to ")[0])
+        assert c.margin.simulated == pytest.approx(low, abs=0.0006) and c.margin.shortfall == 0
 
 
 def test_attitude_table_holds_the_r2_behind_the_comparisons(attitude):

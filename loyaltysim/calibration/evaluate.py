@@ -177,8 +177,10 @@ def _runs(unit: Unit) -> tuple[dict[str, Any], float]:
 def comparison_record(c: Comparison) -> dict[str, Any]:
     """A validation comparison as plain data; where its criterion is one of closeness
     (:class:`~loyaltysim.validation.result.Closeness`) also its figures and tolerance as numbers,
-    in the unit the finding judges them in (else NaN: the loss counts a miss)."""
-    near = c.closeness
+    in the unit the finding judges them in, and where it is one-sided
+    (:class:`~loyaltysim.validation.result.Margin`) its shortfall and scale (else NaN: the loss
+    counts a flat miss)."""
+    near, margin = c.closeness, c.margin
     return {
         "quantity": c.quantity,
         "published": c.published,
@@ -189,6 +191,8 @@ def comparison_record(c: Comparison) -> dict[str, Any]:
         "published_value": float(near.published) if near else float("nan"),
         "simulated_value": float(near.simulated) if near else float("nan"),
         "tolerance": float(near.tolerance) if near else float("nan"),
+        "shortfall": float(margin.shortfall) if margin else float("nan"),
+        "scale": float(margin.scale) if margin else float("nan"),
     }
 
 

@@ -8,7 +8,10 @@
 * A finding target: 0 for each comparison that holds by the finding's own criterion; a failed one
   costs (|simulated - published| / T)² (at least 1) when its criterion is one of closeness, "within
   T" (the finding gives the numbers, :class:`~loyaltysim.validation.result.Closeness`; a range is
-  its midpoint +- half its width), else ``miss`` (default 4, a two-sd miss).
+  its midpoint +- half its width); (shortfall / S)² (at least 1) when it is one-sided, "at least
+  L" or "CI above 0" (:class:`~loyaltysim.validation.result.Margin`, S the finding's scale of a
+  miss); else ``miss`` (default 4, a two-sd miss). Grading gives a search a slope toward the
+  line; a flat miss costs the same however near the trial came.
 * A simulated value that is not a number (no customers to measure, say) costs :data:`NAN_LOSS`.
 
 Each target's part is multiplied by its ``weight`` (default 1). With independent normal errors
@@ -30,7 +33,11 @@ from loyaltysim.calibration.spec import (
     MetricTarget,
 )
 
-__all__ = ["NAN_LOSS", "bounds", "scalar_loss", "target_loss", "trial_loss"]
+__all__ = ["LOSS_RULE", "NAN_LOSS", "bounds", "scalar_loss", "target_loss", "trial_loss"]
+
+#: The version of these rules, kept in a calibration's manifest: a study scored by other rules is
+#: not resumed (its stored losses would mix two rules). 2: one-sided comparisons graded.
+LOSS_RULE = 2
 
 #: Loss of a simulated value that is not a number (a five-sd miss).
 NAN_LOSS = 25.0
@@ -69,6 +76,10 @@ def comparison_loss(record: dict[str, Any], miss: float) -> float:
     pub, sim, tol = record["published_value"], record["simulated_value"], record["tolerance"]
     if all(math.isfinite(v) for v in (pub, sim, tol)) and tol > 0:
         return max(1.0, ((sim - pub) / tol) ** 2)
+    # Records stored before margins existed have no shortfall: they keep the flat miss.
+    short, scale = record.get("shortfall", math.nan), record.get("scale", math.nan)
+    if math.isfinite(short) and math.isfinite(scale) and scale > 0:
+        return max(1.0, (short / scale) ** 2)
     return miss
 
 

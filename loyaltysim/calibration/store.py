@@ -61,12 +61,14 @@ class TrialStore:
                 raise CalibrationError(
                     f"{manifest}: not a calibration record ({exc}).", file=str(manifest)
                 ) from None
-            for key in ("targets_sha256", "seed", "batch_size", "sampler", "startup_trials"):
-                if stored.get(key) != identity.get(key):
+            # Manifests written before the loss rule was recorded were scored by rule 1.
+            stored, now = {"loss_rule": 1, **stored}, {"loss_rule": 1, **identity}
+            for key in ("targets_sha256", "seed", "batch_size", "sampler", "startup_trials", "loss_rule"):
+                if stored.get(key) != now.get(key):
                     what = (
                         "the targets file (or a file it reads) has changed"
                         if key == "targets_sha256"
-                        else (f"{key} was {stored.get(key)!r}, now {identity.get(key)!r}")
+                        else (f"{key} was {stored.get(key)!r}, now {now.get(key)!r}")
                     )
                     raise CalibrationError(
                         f"{self.folder}: holds a calibration of {stored.get('targets_file')!r} that "

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from loyaltysim.calibration.evaluate import Plan, Unit, UnitResult, evaluate_unit, mean_over
-from loyaltysim.calibration.loss import trial_loss
+from loyaltysim.calibration.loss import LOSS_RULE, trial_loss
 from loyaltysim.calibration.spec import CalibrationError, CsvTarget, LoadedTargets
 from loyaltysim.calibration.store import TrialStore
 from loyaltysim.sweep.progress import SweepProgress, format_duration
@@ -211,6 +211,7 @@ def identity(loaded: LoadedTargets, seed: int) -> dict[str, Any]:
         "sampler": spec.sampler,
         "startup_trials": spec.startup_trials,
         "replications": spec.replications,
+        "loss_rule": LOSS_RULE,
         "loyaltysim": __version__,
         "optuna": optuna.__version__,
     }

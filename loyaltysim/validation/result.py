@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,12 +30,35 @@ class Closeness:
 
 
 @dataclass(frozen=True)
+class Margin:
+    """A one-sided criterion as numbers: the simulated figure must lie above ``line`` (``above``)
+    or below it, and ``scale`` is the miss that counts as one unit of loss (a convention of the
+    finding, stated beside it). A calibration grades a failed comparison by its shortfall,
+    (shortfall / scale)² and at least 1 (:mod:`loyaltysim.calibration.loss`), so that a search
+    sees a near miss as nearer than a far one; without a margin every miss costs the same."""
+
+    simulated: float
+    line: float
+    scale: float
+    above: bool = True
+
+    @property
+    def shortfall(self) -> float:
+        """How far the simulated figure lies on the wrong side of the line: 0 on the right side or
+        on the line, NaN when it is not a number."""
+        gap = self.line - self.simulated if self.above else self.simulated - self.line
+        return max(0.0, gap) if math.isfinite(gap) else math.nan
+
+
+@dataclass(frozen=True)
 class Comparison:
     """One published figure set against the model's figure, and whether the model matches it.
 
     ``criterion`` says in words what "matches" means (``"within 10 points"``, ``"ordering
     holds"``); ``reproduced`` is that criterion evaluated on the numbers, never set by hand.
-    ``closeness`` is the criterion as numbers when it is one of closeness (see :meth:`within`).
+    ``closeness`` is the criterion as numbers when it is one of closeness (see :meth:`within`);
+    ``margin`` when it is one-sided ("at least 3x", "CI above 0"): a comparison that holds never
+    falls short of its margin's line (checked on construction).
     ``applicable`` is False where the published finding's premise does not hold in the simulated
     setting (e.g. a five-point cut in defection for a store that loses under five points a year):
     the row is shown with its numbers but neither holds nor fails in the verdict. A calibration
@@ -50,6 +74,15 @@ class Comparison:
     reproduced: bool
     closeness: Closeness | None = None
     applicable: bool = True
+    margin: Margin | None = None
+
+    def __post_init__(self) -> None:
+        if self.reproduced and self.margin is not None and self.margin.shortfall > 0:
+            raise ValueError(
+                f"{self.quantity!r}: holds by its criterion ({self.criterion}) but falls "
+                f"{self.margin.shortfall:g} short of its margin's line {self.margin.line:g}: the margin "
+                "does not state the criterion"
+            )
 
     @classmethod
     def within(

@@ -19,7 +19,7 @@ from loyaltysim.validation.customers import (
     start_model,
 )
 from loyaltysim.validation.experiment import LoadedValidation
-from loyaltysim.validation.result import Comparison, FindingResult
+from loyaltysim.validation.result import Comparison, FindingResult, Margin
 
 TITLE = "Attitude vs patronage (Dick & Basu)"
 SOURCE = (
@@ -45,6 +45,9 @@ PREDICTORS = {
 OUTCOMES = {"recommend": "likelihood to recommend (0-10)", "retained": "retained (still in base)"}
 #: "Far more": attachment must explain at least this many times the variance patronage explains.
 FAR_MORE = 2.0
+#: Scale of a miss for a calibration (:class:`~loyaltysim.validation.result.Margin`; a convention):
+#: a difference's lower confidence bound 0.02 of R² below 0.
+R2_SCALE = 0.02
 
 
 class Params(StrictModel):
@@ -192,6 +195,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
             f"{ret_p:.3f} vs {ret_a:.3f} (difference 95 % CI {lo2:+.3f} to {hi2:+.3f})",
             "patronage larger, difference CI above 0",
             bool(ret_p > ret_a and lo2 > 0),
+            margin=Margin(lo2, 0.0, R2_SCALE),
         ),
         Comparison(
             "Retention: R^2 by convenience vs by attachment",
@@ -199,6 +203,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
             f"{ret_c:.3f} vs {ret_a:.3f} (difference 95 % CI {lo3:+.3f} to {hi3:+.3f})",
             "convenience larger, difference CI above 0",
             bool(ret_c > ret_a and lo3 > 0),
+            margin=Margin(lo3, 0.0, R2_SCALE),
         ),
     ]
     cells = data.groupby("firm")[[*PREDICTORS, *OUTCOMES]].mean().reset_index()

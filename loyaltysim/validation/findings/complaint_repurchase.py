@@ -19,7 +19,7 @@ from loyaltysim.schema import StrictModel
 from loyaltysim.state import ESCALATED, ON_SPOT, SILENT, UNRESOLVED
 from loyaltysim.validation.experiment import LoadedValidation
 from loyaltysim.validation.failures import Tracking, track_failures
-from loyaltysim.validation.result import Closeness, Comparison, FindingResult, percent
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult, Margin, percent
 
 TITLE = "Complaint handling and repurchase (TARP)"
 SOURCE = (
@@ -41,6 +41,9 @@ ROWS = (
 )
 #: Published shares who buy again: band -> shares in the order of ROWS.
 PUBLISHED = {"small": (0.37, 0.46, 0.70, 0.95), "large": (0.09, 0.19, 0.54, 0.82)}
+#: Scale of a miss of the orderings for a calibration (:class:`~loyaltysim.validation.result.Margin`;
+#: a convention): five points of repurchase on the wrong side.
+SHARE_SCALE = 0.05
 
 
 class Params(StrictModel):
@@ -160,6 +163,7 @@ def comparisons(table: pd.DataFrame, params: Params) -> list[Comparison]:
                 simulated=sim.replace(" < ", ", "),
                 criterion="did not complain < not resolved < resolved < resolved quickly",
                 reproduced=bool(np.all(np.diff(share[band]) > 0)),
+                margin=Margin(float(np.min(np.diff(share[band]))), 0.0, SHARE_SCALE),
             )
         )
     pairs = ", ".join(f"{percent(lg)} < {percent(sm)}" for sm, lg in zip(*PUBLISHED.values(), strict=True))
@@ -173,6 +177,7 @@ def comparisons(table: pd.DataFrame, params: Params) -> list[Comparison]:
             simulated=sim_pairs,
             criterion="over-$100 share below under-$5 share in all 4 rows",
             reproduced=bool(np.all(share["large"] < share["small"])),
+            margin=Margin(float(np.max(share["large"] - share["small"])), 0.0, SHARE_SCALE, above=False),
         )
     )
     spread = {band: 100.0 * (share[band][-1] - share[band][0]) for band in share}
@@ -184,6 +189,7 @@ def comparisons(table: pd.DataFrame, params: Params) -> list[Comparison]:
             simulated=f"{spread['large']:.0f} points vs {spread['small']:.0f}",
             criterion="gap larger for large problems",
             reproduced=bool(spread["large"] > spread["small"]),
+            margin=Margin(spread["large"] - spread["small"], 0.0, 100.0 * SHARE_SCALE),
         )
     )
     return out

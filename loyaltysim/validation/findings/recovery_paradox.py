@@ -20,7 +20,7 @@ from loyaltysim.schema import StrictModel
 from loyaltysim.state import OK, ON_SPOT
 from loyaltysim.validation.experiment import LoadedValidation
 from loyaltysim.validation.failures import Tracking, track_failures
-from loyaltysim.validation.result import Comparison, FindingResult
+from loyaltysim.validation.result import Comparison, FindingResult, Margin
 
 TITLE = "Service recovery paradox"
 SOURCE = (
@@ -35,6 +35,10 @@ CLAIM = (
     "much more than in repurchase (meta-analysis: significant for satisfaction, not for "
     "repurchase intentions)."
 )
+#: Scales of a miss for a calibration (:class:`~loyaltysim.validation.result.Margin`; conventions):
+#: one unit of a t statistic, and 0.05 of a standardised mean difference.
+T_SCALE = 1.0
+D_SCALE = 0.05
 
 
 class Params(StrictModel):
@@ -168,6 +172,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
             simulated=f"{m1:+.3f} (t = {t1:.1f}, n = {len(first)}; visits without failure: {drift:+.3f})",
             criterion=f"mean difference > 0 with t > {p.t_threshold:g}",
             reproduced=bool(t1 > p.t_threshold),
+            margin=Margin(t1, p.t_threshold, T_SCALE),
         ),
         Comparison(
             quantity="satisfaction after a second failure fixed on the spot, minus before the first",
@@ -175,6 +180,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
             simulated=f"{m2:+.3f} (t = {t2:.1f}, n = {len(second)})",
             criterion=f"not significantly above: t <= {p.t_threshold:g}",
             reproduced=bool(len(second) >= 2 and t2 <= p.t_threshold),
+            margin=Margin(t2, p.t_threshold, T_SCALE, above=False) if len(second) >= 2 else None,
         ),
         Comparison(
             quantity="effect of a quick recovery vs matched customers without failure: "
@@ -184,6 +190,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
             f"({fx['treated']} recoveries, {fx['controls']} controls)",
             criterion=f"d(satisfaction) > 0 and >= {p.effect_ratio:g} x |d(repurchase)|",
             reproduced=bool(d_sat > 0 and d_sat >= p.effect_ratio * abs(d_rep)),
+            margin=Margin(d_sat - p.effect_ratio * abs(d_rep), 0.0, D_SCALE),
         ),
     ]
     table = pd.DataFrame(

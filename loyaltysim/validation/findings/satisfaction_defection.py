@@ -19,7 +19,7 @@ from loyaltysim.validation.customers import (
     start_model,
 )
 from loyaltysim.validation.experiment import LoadedValidation
-from loyaltysim.validation.result import Comparison, FindingResult, percent
+from loyaltysim.validation.result import Comparison, FindingResult, Margin, percent
 
 TITLE = "Why satisfied customers defect (Jones & Sasser)"
 SOURCE = (
@@ -40,6 +40,10 @@ BOXES = [1, 2, 3, 4, 5]
 SEVERAL_TIMES = 3.0
 #: Hostages: in the captive market the dissatisfied (boxes 1-2) are retained at least this often.
 HOSTAGE_RETENTION = 0.9
+#: Scales of a miss for a calibration (:class:`~loyaltysim.validation.result.Margin`; conventions):
+#: half a "time" of the ratio, and five points of repurchase for the curve's shape.
+RATIO_SCALE = 0.5
+RISE_SCALE = 0.05
 
 
 class Params(StrictModel):
@@ -140,6 +144,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
             f"{ratio:.2f}x ({percent(top)} vs {percent(four)})",
             f"at least {SEVERAL_TIMES:g}x",
             bool(ratio >= SEVERAL_TIMES),
+            margin=Margin(ratio, SEVERAL_TIMES, RATIO_SCALE),
         ),
         Comparison(
             "Curve shape, competitive: steep only at the top",
@@ -147,6 +152,7 @@ def run(loaded: LoadedValidation) -> FindingResult:
             f"box {low} -> 4: {100 * rise_low:+.0f} pts; box 4 -> 5: {100 * rise_top:+.0f} pts",
             "rise 4 -> 5 larger than the whole rise up to box 4",
             bool(rise_top > rise_low),
+            margin=Margin(rise_top - rise_low, 0.0, RISE_SCALE),
         ),
         Comparison(
             "Hostages, captive market: dissatisfied (boxes 1-2) retained",

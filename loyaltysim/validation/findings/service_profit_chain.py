@@ -22,7 +22,7 @@ from loyaltysim.model import LoyaltyModel
 from loyaltysim.scenario import ScenarioError, schema_at
 from loyaltysim.schema import StrictModel
 from loyaltysim.validation.experiment import LoadedValidation, ValidationExperimentError
-from loyaltysim.validation.result import Closeness, Comparison, FindingResult
+from loyaltysim.validation.result import Closeness, Comparison, FindingResult, Margin
 from loyaltysim.validation.unit_stats import (
     Estimate,
     correlation,
@@ -52,6 +52,10 @@ PUBLISHED_R_TURNOVER = -0.30
 META_R_TURNOVER_PERFORMANCE = -0.15
 PUBLISHED_SALES_RATIO = 2.0
 PUBLISHED_PROFIT_RATIO = 1.55
+#: Scales of a miss for a calibration (:class:`~loyaltysim.validation.result.Margin`; conventions):
+#: a confidence bound 0.1 of a correlation, or 0.1 of a ratio, on the wrong side of its line.
+R_SCALE = 0.1
+RATIO_SCALE = 0.1
 
 Range = tuple[float, float]
 
@@ -338,6 +342,7 @@ def _comparisons(prm: Params, n: dict) -> list[Comparison]:
             f"r = {r_loyal.text()}",
             "positive: 95 % CI above 0",
             bool(r_loyal.low > 0),
+            margin=Margin(r_loyal.low, 0.0, R_SCALE),
         ),
         Comparison.within(
             f"r(engagement, customer loyalty): size (loyalty = {metric})",
@@ -352,6 +357,7 @@ def _comparisons(prm: Params, n: dict) -> list[Comparison]:
             f"r = {r_turn.text()}",
             "negative: 95 % CI below 0",
             bool(r_turn.high < 0),
+            margin=Margin(r_turn.high, 0.0, R_SCALE, above=False),
         ),
         Comparison.within(
             "r(engagement, employee turnover): size",
@@ -366,6 +372,7 @@ def _comparisons(prm: Params, n: dict) -> list[Comparison]:
             f"{sales.text()} x",
             "clearly higher: 95 % CI of the ratio above 1",
             bool(np.isfinite(sales.low) and sales.low > 1.0),
+            margin=Margin(sales.low, 1.0, RATIO_SCALE),
         ),
         Comparison(
             "profit: lowest- / highest-turnover fifth of stores",
