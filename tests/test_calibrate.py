@@ -19,7 +19,13 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loyaltysim.calibration.evaluate import _metric_value, comparison_record, scored_comparisons
+from loyaltysim.calibration.evaluate import (
+    UnitResult,
+    _metric_value,
+    across_replications,
+    comparison_record,
+    scored_comparisons,
+)
 from loyaltysim.calibration.loss import LOSS_RULE, NAN_LOSS, comparison_loss, scalar_loss
 from loyaltysim.calibration.spec import FIXED_KEYS, CalibrationError, load_targets
 from loyaltysim.calibration.store import TrialStore
@@ -193,6 +199,11 @@ def test_bad_parameters(tmp_path: Path, snippet: str, key_path: str, allowed: st
             "not of a difference",
         ),
         ('kind = "contrast"\nobserved = 1.0\nsd = 1.0', "targets.t.event_week", "give the event's week"),
+        (
+            'kind = "metric"\nmetric = "nps"\nweeks = [1, 2]\nrange = [0.0, 1.0]\nacross = "median"',
+            "targets.t.across",
+            "'mean', 'min' or 'max'",
+        ),
         ('kind = "finding"\nfinding = "tarp"', "targets.t.finding", "complaint_repurchase"),
         ('kind = "csv"\nfile = "missing.csv"\nsd = {nps = 5.0}', "targets.t.file", "cannot read"),
     ],
@@ -247,6 +258,22 @@ def test_a_metric_versus_another_firm_is_the_difference_over_the_same_weeks(a, b
     assert _metric_value(target | {"versus": "b"}, spec, weekly) == pytest.approx(own - other, abs=1e-9)
     swapped = target | {"firm": "b", "versus": "a"}
     assert _metric_value(swapped, spec, weekly) == pytest.approx(other - own, abs=1e-9)
+
+
+@given(
+    values=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=6),
+    across=st.sampled_from(["mean", "min", "max"]),
+)
+def test_a_run_target_is_the_mean_lowest_or_highest_of_its_replications(
+    values: list[float], across: str
+) -> None:
+    """``across = "min"`` against a range's low end asks every replication to clear it (the story's
+    "the brand loses under a tenth" at each of its tests' seeds); findings' units are not counted."""
+    units = [UnitResult(0, "runs", i, {"t": v}, "", 0.0, 0.0, "w") for i, v in enumerate(values)]
+    units.append(UnitResult(0, "finding", 0, {"t": 1e9}, "", 0.0, 0.0, "w"))
+    expected = {"mean": sum(values) / len(values), "min": min(values), "max": max(values)}[across]
+    assert across_replications(units, "t", across) == pytest.approx(expected, abs=1e-9)
+    assert math.isnan(across_replications(units, "missing", across))
 
 
 def test_not_toml_and_missing_sections(tmp_path: Path) -> None:

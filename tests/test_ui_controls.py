@@ -225,12 +225,36 @@ def test_a_typed_amount_survives_re_renders_until_a_new_value_is_in_force():
     column.widget(v.TextField).v_model = "120"  # the person types; the browser syncs the text
     column.publish()
     assert column.widget(v.TextField).v_model == "120"
-    column.widget(v.TextField).fire_event("change", "120")
+    column.widget(v.TextField).fire_event("keyup.enter", {})
     assert column.calls == [(FRONTLINE, 120)]
     column.in_force(120.0)  # the change is in force
     assert column.widget(v.TextField).v_model == "120"
     column.in_force(50.0)  # set elsewhere (the slider)
     assert column.widget(v.TextField).v_model == "50"
+    column.rc.close()
+
+
+def test_enter_and_leaving_the_field_commit_the_synced_text_once():
+    """The commit reads the text the browser synced, not an event's payload: Vuetify's "change"
+    fires on Enter only when the text differs from the one it noted on focus, which a re-rendered
+    field can have noted after the typing. Leaving the field right after Enter commits nothing
+    more; Enter again (the value not taken, say) commits again; leaving after typing commits."""
+    column = ReRunningColumn(NumberControl)
+    field = column.widget(v.TextField)
+    field.v_model = "120"
+    field.fire_event("keyup.enter", {})
+    field.fire_event("focusout", {})
+    assert column.calls == [(FRONTLINE, 120)]
+    column.publish()  # re-runs; 120 not in force yet
+    field.fire_event("keyup.enter", {})
+    assert column.calls == [(FRONTLINE, 120)] * 2
+    column.in_force(120.0)
+    field.fire_event("keyup.enter", {})  # what is in force: nothing to commit
+    field.v_model = "75"
+    field.fire_event("focusout", {})
+    field.v_model = ""  # cleared: nothing changes
+    field.fire_event("keyup.enter", {})
+    assert column.calls == [(FRONTLINE, 120)] * 2 + [(FRONTLINE, 75)]
     column.rc.close()
 
 

@@ -275,11 +275,16 @@ def evaluate_unit(unit: Unit) -> UnitResult:
     )
 
 
-def mean_over(results: list[UnitResult], name: str) -> Any:
-    """A run target's value in a trial: the mean over replications (per CSV cell for csv)."""
+#: How a run target's replications make the trial's value (the target's ``across``).
+ACROSS = {"mean": np.mean, "min": np.min, "max": np.max}
+
+
+def across_replications(results: list[UnitResult], name: str, across: str = "mean") -> Any:
+    """A run target's value in a trial: the mean, lowest or highest over replications (a CSV
+    target: the mean per cell)."""
     parts = [r.values[name] for r in results if r.kind == "runs" and name in r.values]
     if not parts:
         return float("nan")
     if isinstance(parts[0], dict):
         return {m: np.mean([p[m] for p in parts], axis=0).tolist() for m in parts[0]}
-    return float(np.mean(parts))
+    return float(ACROSS[across](parts))

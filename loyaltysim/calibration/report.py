@@ -277,7 +277,12 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         rows.append(
             {
                 "target": target.label or name,
-                "kind": target.kind,
+                "kind": target.kind
+                + (
+                    ""
+                    if getattr(target, "across", "mean") == "mean"
+                    else f" ({target.across} of replications)"
+                ),
                 "observed": _observed_text(run, name),
                 "before": _value_text(before, target),
                 "after": _value_text(best["values"].get(name), target),

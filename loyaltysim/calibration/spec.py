@@ -100,10 +100,15 @@ class _Value(StrictModel):
 class _Run(_Value):
     scenario: str | None = Field(None, description="Base scenario (name or path); default: the file's.")
     firm: str | None = Field(None, description="Firm measured (default: the scenario's focus firm).")
+    across: Literal["mean", "min", "max"] = Field(
+        "mean",
+        description="How the replications' values make the trial's: their mean, or the lowest or "
+        "highest (min against a range's low end asks it of every replication).",
+    )
 
 
 class MetricTarget(_Run):
-    """A metric of a run over a window of weeks (mean over the replications)."""
+    """A metric of a run over a window of weeks (over the replications: see ``across``)."""
 
     kind: Literal["metric"]
     metric: str | None = Field(None, description="A per-firm weekly metric (loyaltysim.metrics).")

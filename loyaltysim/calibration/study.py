@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loyaltysim.calibration.evaluate import Plan, Unit, UnitResult, evaluate_unit, mean_over
+from loyaltysim.calibration.evaluate import Plan, Unit, UnitResult, across_replications, evaluate_unit
 from loyaltysim.calibration.loss import LOSS_RULE, trial_loss
 from loyaltysim.calibration.spec import CalibrationError, CsvTarget, LoadedTargets
 from loyaltysim.calibration.store import TrialStore
@@ -102,11 +102,12 @@ def units_of(plan: Plan, trial: int, params: dict[str, Any], replications: int) 
 
 
 def combine(plan: Plan, results: list[UnitResult]) -> tuple[dict[str, Any], str]:
-    """A trial's simulated values (run targets: mean over replications) and its first error."""
+    """A trial's simulated values (run targets: over replications, as each target's ``across``
+    says) and its first error."""
     errors = [r.error for r in sorted(results, key=lambda r: (r.kind, r.index)) if r.error]
     values: dict[str, Any] = {}
     for name in plan.run_targets():
-        values[name] = mean_over(results, name)
+        values[name] = across_replications(results, name, plan.targets[name].get("across", "mean"))
     for r in results:
         if r.kind == "finding":
             values.update(r.values)

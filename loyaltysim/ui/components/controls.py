@@ -71,19 +71,27 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
     unit = "$" if spec.unit.startswith("dollars") else ""
     label = f"{unit}{spec.format(spec.low).lstrip('$')} to {unit}{spec.format(spec.high).lstrip('$')}"
 
-    def commit(text: Any) -> None:
+    sent = solara.use_ref((spec.value, spec.value))  # (in force, committed) of the last commit
+
+    def commit(text: Any, leaving: bool) -> None:
         try:
             value = float(text)
         except (TypeError, ValueError):
             return  # the browser's number field lets only numbers through; blank: no change
-        if value != spec.value:
-            on_value(spec.key, int(value) if value.is_integer() else value)
+        value = int(value) if value.is_integer() else value
+        if value == spec.value or (leaving and sent.current == (spec.value, value)):
+            return  # leaving the field right after Enter commits nothing more
+        sent.current = (spec.value, value)
+        on_value(spec.key, value)
 
     shown = format_value(spec.value).replace(",", "").lstrip("$")
     typed, set_typed = use_held(shown)
     with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
-        # Vuetify's "change" (Enter or leaving the field) carries the typed text: one commit per
-        # entry, none per keystroke.
+        # Committed on Enter's key-up or on leaving the field, with the text the browser synced
+        # (as Solara's own inputs do): one commit per entry, none per keystroke. Vuetify's
+        # "change" event is not used - it fires on Enter only if the text differs from the one
+        # Vuetify noted on focus, and a field re-rendered while a column re-runs could note the
+        # typed text itself, so Enter changed nothing (seen once on a loaded CI machine).
         field = rv.TextField(
             label=label,
             v_model=typed,
@@ -94,7 +102,8 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
             prefix=unit,
             attributes={"min": spec.low, "max": spec.high},
         )
-        rv.use_event(field, "change", lambda _widget, _event, text: commit(text))
+        rv.use_event(field, "keyup.enter", lambda widget, _event, _data: commit(widget.v_model, False))
+        rv.use_event(field, "focusout", lambda widget, _event, _data: commit(widget.v_model, True))
 
 
 @solara.component
