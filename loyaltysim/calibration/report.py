@@ -202,7 +202,7 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         "",
         "The loss is a sum of squared standardised errors: ((simulated - observed) / sd)² per target, "
         "0 inside a range target's range, a finding's failed comparisons graded by their tolerance "
-        "(docs/calibration.md).",
+        "or their shortfall where the finding states one, else a flat miss (docs/calibration.md).",
         "",
     ]
     if best is None:
