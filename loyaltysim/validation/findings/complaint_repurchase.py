@@ -357,7 +357,12 @@ def _discussion(
             "default, gives 10 of the 12 when switched on (`behaviour.avoidance_weight` 6, "
             "`problem_size_exponent` 2) without changing another finding's verdict, but the seed "
             "story's rival then takes more of the loyal brand; docs/calibration.md, 'Avoidance: "
-            "handling moves the next purchase'. The criteria are not loosened.",
+            "handling moves the next purchase'. Calibrated against the story's lines at each of "
+            "the five seeds its tests use, every coefficient set that holds 6 or more of the 12 "
+            "makes the brand lose 9.7-11.8 % of its revenue to the supermarket at its worst seed, "
+            "where the story asks under 10 % at each, and the one under 10 % lets the brand "
+            "out-retain the pharmacy (docs/calibration.md, 'Avoidance against the seed story: "
+            "every seed'). The criteria are not loosened.",
         ]
         held = [c.quantity for c in judged or [] if c.reproduced]
         if held and spread < FLAT_SPREAD:
