@@ -78,6 +78,23 @@ def test_xerox_six_times_is_reported_as_not_reproduced_with_the_reason(satisfact
     assert ratio.margin.line == 3.0 and ratio.margin.shortfall == pytest.approx(3.0 - simulated, abs=0.006)
 
 
+def test_the_top_box_ratio_rises_as_the_rival_gets_fiercer(satisfaction):
+    """Jones & Sasser's exhibit: the curve steepens with competition. Measured at the quick size
+    (seed 11): 1.92x with the shipped supermarket (price index 0.9), 2.66x at 0.8, 3.25x at 0.7.
+    The report gives each, says where 'several times' is reached, and keeps the comparison on
+    the shipped setting."""
+    markets = ["competitive", "rival_at_0_8", "rival_at_0_7"]
+    table = satisfaction.table.set_index(["market", "box"])["repurchase share"]
+    ratios = [table[(m, 5)] / table[(m, 4)] for m in markets]
+    assert ratios[0] < ratios[1] < ratios[2], ratios
+    assert ratios[2] - ratios[0] > 0.6, ratios  # a steepening, not noise (measured +1.3)
+    for ratio in ratios:
+        assert f"{ratio:.2f}x" in satisfaction.discussion
+    assert "rises with every step" in satisfaction.discussion
+    shipped = satisfaction.comparison("Repurchase, completely satisfied")
+    assert shipped.simulated.startswith(f"{ratios[0]:.2f}x")
+
+
 def test_the_curves_shape_carries_the_rise_it_compares_as_its_margin(satisfaction):
     shape = satisfaction.comparison("Curve shape")
     rises = [int(x.split(" pts")[0]) for x in shape.simulated.split(": ")[1:]]  # low -> 4, 4 -> 5
@@ -287,6 +304,15 @@ def test_a_missing_variant_or_unknown_scenario_is_named_when_the_finding_runs(tm
         '[variants.competitive]\n"market.outside_option" = true\n',
     )
     with pytest.raises(ValidationExperimentError, match=r"params\.captive_variant.*'captive'"):
+        run_finding(str(path), quick=True)
+    path = write(
+        tmp_path,
+        'finding = "satisfaction_defection"\nscenario = "pharmacy_vs_brand"\n'
+        '[variants.competitive]\n"market.outside_option" = true\n'
+        '[variants.captive]\n"market.outside_option" = false\n'
+        '[params]\nintensity_variants = ["fiercer"]\n',
+    )
+    with pytest.raises(ValidationExperimentError, match=r"params\.intensity_variants.*'fiercer'.*captive"):
         run_finding(str(path), quick=True)
     path = write(
         tmp_path,
