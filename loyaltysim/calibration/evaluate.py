@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -276,7 +277,7 @@ def evaluate_unit(unit: Unit) -> UnitResult:
 
 
 #: How a run target's replications make the trial's value (the target's ``across``).
-ACROSS = {"mean": np.mean, "min": np.min, "max": np.max}
+ACROSS: dict[str, Callable[[Any], Any]] = {"mean": np.mean, "min": np.min, "max": np.max}
 
 
 def across_replications(results: list[UnitResult], name: str, across: str = "mean") -> Any:

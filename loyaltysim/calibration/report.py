@@ -274,15 +274,11 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
     rows = []
     for name, target in spec.targets.items():
         before = baseline["values"].get(name) if baseline else None
+        across = getattr(target, "across", "mean")  # run targets only
         rows.append(
             {
                 "target": target.label or name,
-                "kind": target.kind
-                + (
-                    ""
-                    if getattr(target, "across", "mean") == "mean"
-                    else f" ({target.across} of replications)"
-                ),
+                "kind": target.kind + ("" if across == "mean" else f" ({across} of replications)"),
                 "observed": _observed_text(run, name),
                 "before": _value_text(before, target),
                 "after": _value_text(best["values"].get(name), target),

@@ -73,25 +73,26 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
 
     sent = solara.use_ref((spec.value, spec.value))  # (in force, committed) of the last commit
 
-    def commit(text: Any, leaving: bool) -> None:
+    def commit(text: Any) -> None:
         try:
             value = float(text)
         except (TypeError, ValueError):
             return  # the browser's number field lets only numbers through; blank: no change
         value = int(value) if value.is_integer() else value
-        if value == spec.value or (leaving and sent.current == (spec.value, value)):
-            return  # leaving the field right after Enter commits nothing more
+        if value == spec.value or sent.current == (spec.value, value):
+            return  # in force already, or sent by another of the three events of one entry
         sent.current = (spec.value, value)
         on_value(spec.key, value)
 
     shown = format_value(spec.value).replace(",", "").lstrip("$")
     typed, set_typed = use_held(shown)
     with rv.Html(tag="div", class_="ls-number", attributes={"data-testid": f"number-{spec.key}"}):
-        # Committed on Enter's key-up or on leaving the field, with the text the browser synced
-        # (as Solara's own inputs do): one commit per entry, none per keystroke. Vuetify's
-        # "change" event is not used - it fires on Enter only if the text differs from the one
-        # Vuetify noted on focus, and a field re-rendered while a column re-runs could note the
-        # typed text itself, so Enter changed nothing (seen once on a loaded CI machine).
+        # One commit per entry, none per keystroke, by whichever event comes first: Vuetify's
+        # "change" (Enter or leaving, carrying the typed text), Enter's key-up or leaving the
+        # field (reading the text the browser synced, as Solara's own inputs do). On loaded CI
+        # machines each path alone once lost an entry: "change" fires on Enter only if the text
+        # differs from the one Vuetify noted on focus, and a re-rendered field can note the typed
+        # text itself; the synced text once read stale.
         field = rv.TextField(
             label=label,
             v_model=typed,
@@ -102,8 +103,9 @@ def NumberControl(spec: ControlSpec, on_value: OnValue):
             prefix=unit,
             attributes={"min": spec.low, "max": spec.high},
         )
-        rv.use_event(field, "keyup.enter", lambda widget, _event, _data: commit(widget.v_model, False))
-        rv.use_event(field, "focusout", lambda widget, _event, _data: commit(widget.v_model, True))
+        rv.use_event(field, "change", lambda _widget, _event, text: commit(text))
+        rv.use_event(field, "keyup.enter", lambda widget, _event, _data: commit(widget.v_model))
+        rv.use_event(field, "focusout", lambda widget, _event, _data: commit(widget.v_model))
 
 
 @solara.component
