@@ -91,6 +91,10 @@ def test_the_top_box_ratio_rises_as_the_rival_gets_fiercer(satisfaction):
     for ratio in ratios:
         assert f"{ratio:.2f}x" in satisfaction.discussion
     assert "rises with every step" in satisfaction.discussion
+    # Each setting's price gap against the pharmacy (0.95), beside the gaps measured for supercenters.
+    for gap in (5, 16, 26):
+        assert f"the supermarket {gap} % under the pharmacy's prices" in satisfaction.discussion
+    assert "Volpe & Lavoie 2008" in satisfaction.discussion
     shipped = satisfaction.comparison("Repurchase, completely satisfied")
     assert shipped.simulated.startswith(f"{ratios[0]:.2f}x")
 
