@@ -188,15 +188,19 @@ def run(loaded: LoadedValidation) -> FindingResult:
     )
 
 
+def _fiercer(loaded: LoadedValidation, p: Params, name: str) -> dict:
+    """What intensity variant ``name`` sets differently from the competitive variant."""
+    shipped = loaded.spec.variants.get(p.competitive_variant, {})
+    return {k: v for k, v in loaded.spec.variants[name].items() if shipped.get(k) != v}
+
+
 def _labels(loaded: LoadedValidation, p: Params) -> dict[str, str]:
     """Legend labels of the intensity variants: what they change against the competitive one."""
-    shipped = loaded.spec.variants.get(p.competitive_variant, {})
     return {
         name: "competitive, "
         + ", ".join(
             f"{' '.join(k.split('.')[1:]).replace('_', ' ')} {v}"  # firms.x.price_index: x price index
-            for k, v in loaded.spec.variants[name].items()
-            if shipped.get(k) != v
+            for k, v in _fiercer(loaded, p, name).items()
         )
         for name in p.intensity_variants
     }
@@ -255,13 +259,9 @@ def _intensity(curves: dict[str, pd.DataFrame], p: Params, loaded: LoadedValidat
     """The paragraph on the fiercer rivals (empty without intensity variants)."""
     if not p.intensity_variants:
         return ""
-    shipped = loaded.spec.variants.get(p.competitive_variant, {})
     rows = [("the competitive market above", curves["competitive"])]
     rows += [
-        (
-            ", ".join(f"`{k} = {v}`" for k, v in loaded.spec.variants[name].items() if shipped.get(k) != v),
-            curves[name],
-        )
+        (", ".join(f"`{k} = {v}`" for k, v in _fiercer(loaded, p, name).items()), curves[name])
         for name in p.intensity_variants
     ]
     gaps = [_price_gap(loaded, name) for name in (p.competitive_variant, *p.intensity_variants)]
