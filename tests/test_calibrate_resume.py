@@ -136,6 +136,11 @@ def test_sigkill_and_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     calibrate(targets, tmp_path / "straight", workers=2)
     pd.testing.assert_frame_equal(_trials(killed), _trials(tmp_path / "straight"))
     assert (killed / "best.toml").read_text() == (tmp_path / "straight" / "best.toml").read_text()
+    # The report names both sessions: the killed one by the trials it left, the rerun by its record.
+    report = (killed / "report.md").read_text()
+    stored = [n for n in before if n >= 0]
+    assert "evaluation(s) in a session stopped before its end" in report
+    assert f"{TRIALS - len(stored)} trial(s) and" in report, report.splitlines()[4]
 
 
 def test_same_result_with_one_or_two_workers_and_on_dask(tmp_path: Path) -> None:
@@ -155,6 +160,11 @@ def test_more_trials_into_the_same_folder_continue_the_same_study(tmp_path: Path
     calibrate(targets, tmp_path / "grown", workers=2, trials=6)
     run = calibrate(targets, tmp_path / "grown", workers=2, trials=12, resume=True)
     assert sorted(run.evaluated) == list(range(6, 12))  # the first six were not redone
+    # Both sessions stay on the record: the report of the second still says how the first ran.
+    assert [s["trials"] for s in run.sessions] == [6, 6]
+    assert all(s["executor"] and s["wall_seconds"] > 0 for s in run.sessions)
+    summary = (tmp_path / "grown" / "report.md").read_text().splitlines()[4]
+    assert summary.count("6 trial(s) and") == 2 and "stopped before its end" not in summary, summary
     calibrate(targets, tmp_path / "once", workers=2, trials=12)
     pd.testing.assert_frame_equal(_trials(tmp_path / "grown"), _trials(tmp_path / "once"))
 

@@ -56,6 +56,33 @@ def _at_edge(p: Any, value: float) -> bool:
     return share < 0.02 or share > 0.98
 
 
+def _sessions_text(run: CalibrationRun) -> str:
+    """Every session that evaluated something: those that ended, from their record (what, on what,
+    how long, where), and those killed before their end, from the trials that name them."""
+    ended = {s["session"] for s in run.sessions}
+    stopped: dict[str, int] = {}
+    for r in run.records.values():
+        if r.get("session") and r["session"] not in ended:
+            stopped[r["session"]] = stopped.get(r["session"], 0) + 1
+    parts = [
+        f"{n} evaluation(s) in a session stopped before its end (its time not recorded)"
+        for n in stopped.values()
+    ]
+    parts += [
+        f"{s['trials']} trial(s) and {s['evaluations']} evaluation(s) in all on "
+        f"{s['executor'] or 'no workers (all stored)'} in {format_duration(s['wall_seconds'])} "
+        f"(ended {s['ended_utc']}; {s['machine']})"
+        for s in run.sessions
+    ]
+    if not parts:  # a folder written before sessions were recorded
+        parts = [
+            f"this session: {len(run.evaluated)} trial(s) on {run.executor or 'no workers (all stored)'} "
+            f"in {format_duration(run.wall_seconds)} ({platform.node()}, {platform.machine()}, Python "
+            f"{platform.python_version()})"
+        ]
+    return f"Sessions: {'; '.join(parts)}"
+
+
 def _observed_text(run: CalibrationRun, name: str) -> str:
     target = run.loaded.spec.targets[name]
     if isinstance(target, FindingTarget):
@@ -195,10 +222,8 @@ def write_report(run: CalibrationRun, folder: Path) -> list[Path]:
         "",
         f"{len(records)} of {run.trials} trials ({failed} failed), {len(spec.parameters)} free parameters, "
         f"{len(spec.targets)} target(s), {spec.replications} replication(s) per trial (seeds fixed across "
-        f"trials), sampler {spec.sampler} (seed {run.seed}, batches of {spec.batch_size}). This session "
-        f"evaluated {len(run.evaluated)} trial(s) on {run.executor or 'no workers (all stored)'} in "
-        f"{format_duration(run.wall_seconds)}; the stored trials simulated for {format_duration(sim)} in "
-        f"all. Machine: {platform.node()}, {platform.machine()}, Python {platform.python_version()}.",
+        f"trials), sampler {spec.sampler} (seed {run.seed}, batches of {spec.batch_size}). "
+        f"{_sessions_text(run)}; the stored trials simulated for {format_duration(sim)} in all.",
         "",
         "The loss is a sum of squared standardised errors: ((simulated - observed) / sd)² per target, "
         "0 inside a range target's range, a finding's failed comparisons graded by their tolerance "

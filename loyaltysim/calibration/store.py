@@ -6,7 +6,9 @@ it reads), the sampler's seed and the batch size; a rerun into the same folder m
 trial -1), appended and flushed to disk (``fsync``) before the trial counts as done; a line cut off
 by a kill is dropped when the folder is opened again, so that trial is simply redone.
 ``DIR/evaluations.log`` lists every trial sent to the workers, one line per trial and session: an
-audit of what was (re)computed.
+audit of what was (re)computed. ``DIR/sessions.jsonl`` holds one JSON line per session that ended
+(what it evaluated, on what, how long it took), so that a resumed calibration's report still says
+how the first session ran; a session killed before its end has no line (its trials name it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = ["TrialStore"]
 MANIFEST = "calibration.json"
 TRIALS = "trials.jsonl"
 EVALUATIONS = "evaluations.log"
+SESSIONS = "sessions.jsonl"
 
 
 def _plain(value: Any) -> Any:
@@ -118,6 +121,19 @@ class TrialStore:
             handle.flush()
             os.fsync(handle.fileno())
         self.records[int(record["number"])] = record
+
+    def add_session(self, record: dict[str, Any]) -> None:
+        """Append the record of a session that ended."""
+        with (self.folder / SESSIONS).open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(_plain(record), sort_keys=True) + "\n")
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The sessions that ended, in order (a line cut off by a kill is left out)."""
+        path = self.folder / SESSIONS
+        if not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        return [_number(json.loads(line)) for line in lines if line.endswith("\n")]
 
     def log_evaluation(self, session: str, numbers: list[int]) -> None:
         """Note the trials sent to the workers in this session."""

@@ -14,11 +14,13 @@ and rerun ends exactly as one that was never interrupted.
 from __future__ import annotations
 
 import math
+import platform
 import uuid
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Future, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,7 @@ class CalibrationRun:
     evaluated: list[int]
     executor: str
     wall_seconds: float
+    sessions: list[dict[str, Any]] = field(default_factory=list)  # every session that ended, this one last
 
     @property
     def finished(self) -> list[dict[str, Any]]:
@@ -387,13 +390,18 @@ def run_calibration(
         raise
     description = dispatcher.description
     dispatcher.close()
+    wall = time.perf_counter() - start
+    store.add_session(
+        {
+            "session": session,
+            "ended_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trials": len(evaluated),
+            "evaluations": sum(1 for r in store.records.values() if r.get("session") == session),
+            "executor": description,
+            "wall_seconds": wall,
+            "machine": f"{platform.node()}, {platform.machine()}, Python {platform.python_version()}",
+        }
+    )
     return CalibrationRun(
-        loaded,
-        Path(out),
-        total,
-        seed,
-        dict(store.records),
-        evaluated,
-        description,
-        time.perf_counter() - start,
+        loaded, Path(out), total, seed, dict(store.records), evaluated, description, wall, store.sessions()
     )
