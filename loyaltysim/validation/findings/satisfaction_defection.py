@@ -272,18 +272,18 @@ def _intensity(curves: dict[str, pd.DataFrame], p: Params, loaded: LoadedValidat
     )
     ratios = [top_box_ratio(t) for _, t in rows]
     rising = all(b > a for a, b in pairwise(ratios))
-    reached = [what for what, t in rows if top_box_ratio(t) >= SEVERAL_TIMES]
+    reached = [what for (what, _), ratio in zip(rows, ratios, strict=True) if ratio >= SEVERAL_TIMES]
     return (
         "\n**Competition's intensity.** Jones & Sasser's exhibit draws the curve steeper the "
         "fiercer the competition. The same survey with the rival made fiercer (the ratio of box 5 "
         f"to box 4; same seeds): {said}. The ratio "
         + ("rises with every step" if rising else "does not rise at every step")
         + (
-            f", and reaches 'several times' ({SEVERAL_TIMES:g}x) only in the fiercest setting shown "
-            f"({reached[-1]}): the merely satisfied leave once the rival offers enough, while the "
-            "completely satisfied, mostly the attached, stay. So the model gives Jones & Sasser's "
-            "contrast where competition is that fierce; the shipped town's supermarket (price index "
-            "0.9 against the pharmacy's 0.95) is milder, and which setting stands for Jones & "
+            f", and reaches 'several times' ({SEVERAL_TIMES:g}x) first at {reached[0]}: the merely "
+            "satisfied leave once the rival offers enough, while the completely satisfied, mostly the "
+            "attached, stay. So the model gives Jones & Sasser's contrast where competition is that "
+            f"fierce; the shipped town's supermarket ({gaps[0]:.0f} % under the pharmacy) is "
+            "milder, and which setting stands for Jones & "
             "Sasser's 'competitors at hand' is a choice about the study, not a coefficient: the "
             "comparison above keeps the shipped one, and it is not moved to where it holds. "
             "Supercenters are measured about 10 % under their competitors' grocery prices "
