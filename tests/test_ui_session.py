@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import threading
@@ -299,3 +300,16 @@ def test_a_publisher_that_started_before_a_click_does_not_show_older_frames(sess
     session.choose_firm(1, "supermarket")
     worker.join(timeout=10)
     assert [frame.firm for frame in session.frames.value] == ["pharmacy", "supermarket"]
+
+
+def test_each_change_is_logged_with_the_column_and_what_it_now_runs(session, caplog):
+    key = "firms.pharmacy.culture.empowerment.frontline"
+    with caplog.at_level(logging.INFO, logger="loyaltysim.ui"):
+        assert session.set_override(0, key, 120)
+        assert not session.set_override(0, "firms.pharmacy.price_index", 99)
+        assert session.clear_overrides(0)
+    lines = [record.getMessage() for record in caplog.records if record.name == "loyaltysim.ui.session"]
+    assert lines[0] == f"column A runs corner_pharmacy with {key} = 120, from week 0"
+    assert lines[1].startswith("column A refused a change: ") and "price_index" in lines[1]
+    assert lines[2] == "column A runs corner_pharmacy with no changes, from week 0"
+    assert len(lines) == 3

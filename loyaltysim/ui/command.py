@@ -6,6 +6,7 @@ Importing this module is cheap: Solara and the app are imported only when the co
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -173,6 +174,7 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
 
     warm_up()
     print(f"loyaltysim ui: {', '.join(scenarios)} at {url}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    log_changes()
     config = UIConfig(
         scenarios=tuple(resolved),
         customers=args.customers,
@@ -183,6 +185,18 @@ def cmd_ui(args: argparse.Namespace, console=None) -> int:
         counterfactual=not args.no_counterfactual,
     )
     return serve(config, host=args.host, port=args.port, open_browser=args.open, token=token)
+
+
+def log_changes() -> None:
+    """Print the session's record of each change (a control moved, a scenario chosen, a bad
+    value refused) to stderr, next to the lines above; Solara's own loggers are left alone."""
+    logger = logging.getLogger("loyaltysim.ui")
+    if not any(getattr(h, "loyaltysim_changes", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("loyaltysim ui: %(message)s"))
+        handler.loyaltysim_changes = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def access_token(args: argparse.Namespace) -> str | None:

@@ -66,6 +66,12 @@ from loyaltysim.ui.uploads import read_upload
 
 logger = logging.getLogger(__name__)
 
+
+def column_name(index: int) -> str:
+    """The letter a column goes by on the page: A, B, ..."""
+    return chr(ord("A") + index)
+
+
 #: Shortest time between two drawn weeks while playing (seconds): the render interval. Weeks in
 #: between are simulated but not drawn. The Mesa headline plots (a Matplotlib figure each, the
 #: slowest thing to draw) are redrawn only when the clock stands still (paused, stepped, changed).
@@ -273,7 +279,7 @@ class Session:
             ColumnConfig(
                 index=c.index,
                 uid=c.uid,
-                name=chr(ord("A") + c.index),
+                name=column_name(c.index),
                 colour=COLUMN_COLOURS[c.index % len(COLUMN_COLOURS)],
                 source=c.source_label,
                 scenario=c.scenario,
@@ -491,7 +497,7 @@ class Session:
             self._fork_shadow(column)
             model.step()
         except Exception as exc:
-            logger.exception("loyaltysim ui: column %s failed in week %s", column.index, column.week + 1)
+            logger.exception("column %s failed in week %s", column_name(column.index), column.week + 1)
             self.playing = False
             self._halted = True
             self.error = (
@@ -512,7 +518,7 @@ class Session:
         try:
             shadow.step()
         except Exception as exc:  # the overlay is optional: drop it, keep the column running
-            logger.exception("loyaltysim ui: the run without the event of column %s failed", column.index)
+            logger.exception("the run without the event of column %s failed", column_name(column.index))
             column.shadow, column.shadow_week, column.shadow_reader = None, None, None
             column.error = f"The line without the event stopped with an error: {exc}"
             return False
@@ -633,6 +639,14 @@ class Session:
             except ScenarioError as exc:
                 column.error = str(exc)
                 applied = False
+        # One line per change in the server's log: a record of what a class or a board tried,
+        # and the server's side of a page that did not show a change.
+        name = column_name(index)
+        if applied:
+            changes = ", ".join(f"{key} = {value!r}" for key, value in overrides.items()) or "no changes"
+            logger.info("column %s runs %s with %s, from week 0", name, label, changes)
+        else:
+            logger.info("column %s refused a change: %s", name, column.error)
         self._wake.set()
         self._publish(configs=True)
         return applied
