@@ -64,11 +64,11 @@ def frontline_grid() -> tuple[float, ...]:
 def type_amount(number: Locator, control: Locator, typed: str, shown: str, server_log: Path) -> None:
     """Type an amount and press Enter; the control must show it.
 
-    On a loaded CI machine the page has now and then kept the old amount for 30 s (never in 16
-    runs here, alone or beside the heaviest tests). The server logs each change it applies, so
-    the test tells whether the entry reached the session (the page then missed its update) or
-    not (the entry was lost on the way), says so in a warning and tries once more, as a person
-    would. A second miss fails."""
+    On a loaded CI machine the page has now and then kept the old amount for 30 s (never in 31
+    runs here: alone, beside three CPU hogs, or beside the heaviest tests). The server logs each
+    change it applies, so the test tells whether the entry reached the session (the page then
+    missed its update) or not (the entry was lost on the way), says so in a warning and tries
+    once more, as a person would. A second miss fails."""
 
     def changes() -> list[str]:
         return [
