@@ -501,7 +501,7 @@ class Session:
             self.playing = False
             self._halted = True
             self.error = (
-                f"Column {chr(ord('A') + column.index)} stopped with an error in week "
+                f"Column {column_name(column.index)} stopped with an error in week "
                 f"{column.week + 1}: {exc}. Reset, or change a control, to run again."
             )
             return False
@@ -623,7 +623,7 @@ class Session:
                         if shadow is not None and shadow.week < self.shock_week:
                             fire_shock(shadow, self.shock_week)
                         if competitor is not None:
-                            fired.append(f"{chr(ord('A') + column.index)}: {competitor.label}")
+                            fired.append(f"{column_name(column.index)}: {competitor.label}")
         self._publish(configs=True)
         return fired
 
